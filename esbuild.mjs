@@ -1,0 +1,55 @@
+// Builds every bundle from one script: the Node bundles (CLI, VS Code extension,
+// VS Code test index) with `vscode` external, and the browser bundle of the UI.
+// Usage: node esbuild.mjs [--watch] [--production]
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'info',
+  legalComments: 'none',
+};
+
+/** Entry points that exist (the skeleton grows one issue at a time). */
+const present = (entries) => Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
+
+const builds = [
+  {
+    ...common,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // mocha stays external: the test index loads it from node_modules at run time.
+    external: ['vscode', 'mocha'],
+    outdir: 'dist',
+    entryPoints: present({
+      cli: 'src/cli/main.ts',
+      extension: 'src/extension/extension.ts',
+      'vscode-test-index': 'test/vscode/index.ts',
+    }),
+  },
+  {
+    ...common,
+    platform: 'browser',
+    target: ['chrome120'],
+    format: 'iife',
+    outdir: 'dist/webview',
+    entryPoints: present({ webview: 'webview/main.tsx' }),
+    loader: { '.ttf': 'file' },
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+  },
+].filter((options) => Object.keys(options.entryPoints).length > 0);
+
+if (watch) {
+  const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
+  await Promise.all(contexts.map((context) => context.watch()));
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

@@ -1,0 +1,231 @@
+/**
+ * The normalised span model. Every receiver (OTLP JSON, OTLP protobuf, OTLP/gRPC,
+ * Respan ingest JSON) produces these, and everything downstream (store, query
+ * API, UI, forwarder) consumes only these.
+ */
+
+/**
+ * A decoded attribute value. OTLP `AnyValue` maps onto JSON values; an
+ * `intValue` outside ±2^53 is kept exact as a `bigint` (serialised as a decimal
+ * string by {@link toJsonValue}); `bytesValue` becomes its base64 text.
+ */
+export type AttributeValue =
+  | string
+  | number
+  | boolean
+  | bigint
+  | null
+  | AttributeValue[]
+  | { [key: string]: AttributeValue };
+
+/** Attribute key → decoded value. */
+export type Attributes = Record<string, AttributeValue>;
+
+/** OTLP span kinds, by their enum names without the `SPAN_KIND_` prefix. */
+export type SpanKind = 'UNSPECIFIED' | 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
+
+export const SPAN_KINDS: readonly SpanKind[] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+
+/** OTLP status codes, by their enum names without the `STATUS_CODE_` prefix. */
+export type StatusCode = 'UNSET' | 'OK' | 'ERROR';
+
+export const STATUS_CODES: readonly StatusCode[] = ['UNSET', 'OK', 'ERROR'];
+
+export interface SpanStatus {
+  code: StatusCode;
+  message: string;
+}
+
+export interface SpanEvent {
+  name: string;
+  timeUnixNano: bigint;
+  attributes: Attributes;
+  droppedAttributesCount?: number;
+}
+
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
+  traceState?: string;
+  flags?: number;
+  attributes: Attributes;
+  droppedAttributesCount?: number;
+}
+
+/** Instrumentation scope. Shared by reference between the spans of one `scopeSpans`. */
+export interface InstrumentationScope {
+  name: string;
+  version?: string;
+  attributes: Attributes;
+}
+
+/**
+ * What a span is, for icons and for picking the right detail view. Derived once
+ * at ingest from the conventions of Traceloop, Respan, OpenInference and OTel
+ * GenAI (WIRE.md §4), in that order of precedence.
+ */
+export type DisplayKind =
+  | 'workflow'
+  | 'task'
+  | 'agent'
+  | 'tool'
+  | 'llm'
+  | 'embedding'
+  | 'retriever'
+  | 'reranker'
+  | 'guardrail'
+  | 'evaluator'
+  | 'chain'
+  | 'handoff'
+  | 'session'
+  | 'http'
+  | 'database'
+  | 'messaging'
+  | 'span';
+
+/** Token counts in any of the vocabularies senders use, normalised. */
+export interface TokenUsage {
+  input?: number;
+  output?: number;
+  total?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+}
+
+/** Respan parameters (customer, thread, trace group, …) from any of their spellings. */
+export interface RespanParams {
+  customerIdentifier?: string;
+  customerName?: string;
+  customerEmail?: string;
+  threadIdentifier?: string;
+  traceGroupIdentifier?: string;
+  customIdentifier?: string;
+  environment?: string;
+  metadata?: Record<string, AttributeValue>;
+}
+
+/** Where the code that produced a span lives, from `code.*` attributes. */
+export interface SourceLocation {
+  filePath: string;
+  line?: number;
+  column?: number;
+  functionName?: string;
+  namespace?: string;
+}
+
+/** Fields computed once at ingest from attributes, resource and scope. */
+export interface DerivedFields {
+  displayKind: DisplayKind;
+  /** `service.name` of the resource. */
+  service?: string;
+  model?: string;
+  provider?: string;
+  tokens?: TokenUsage;
+  /** USD. */
+  cost?: number;
+  respan?: RespanParams;
+  sourceLocation?: SourceLocation;
+  /** `traceloop.entity.name` or the Respan/ingest equivalent. */
+  entityName?: string;
+  entityPath?: string;
+  workflowName?: string;
+  /** Status ERROR, or an `exception` event, or a Respan error flag. */
+  isError: boolean;
+}
+
+/** Where a span came from. */
+export type SpanOrigin = 'otlp' | 'ingest';
+
+/** One normalised span. */
+export interface Span {
+  /** 32 lowercase hex digits. */
+  traceId: string;
+  /** 16 lowercase hex digits. */
+  spanId: string;
+  /** 16 lowercase hex digits, or null for a root. */
+  parentSpanId: string | null;
+  traceState?: string;
+  flags?: number;
+  name: string;
+  kind: SpanKind;
+  /** Exact nanoseconds since the epoch. */
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  /** Milliseconds since the epoch (double; sub-ms precision). */
+  startTimeMs: number;
+  /** Non-negative, in milliseconds. */
+  durationMs: number;
+  status: SpanStatus;
+  attributes: Attributes;
+  events: SpanEvent[];
+  links: SpanLink[];
+  droppedAttributesCount?: number;
+  droppedEventsCount?: number;
+  droppedLinksCount?: number;
+  /** Resource attributes. Shared by reference between the spans of one `resourceSpans`. */
+  resource: Attributes;
+  scope: InstrumentationScope;
+  origin: SpanOrigin;
+  derived: DerivedFields;
+}
+
+/** A span that could not be accepted, and why. */
+export interface RejectedSpan {
+  /** Where in the request, e.g. `resourceSpans[0].scopeSpans[1].spans[3]`. */
+  path: string;
+  reason: string;
+}
+
+/** What a decoder makes of one request body. */
+export interface DecodeResult {
+  spans: Span[];
+  rejected: RejectedSpan[];
+}
+
+/**
+ * A request body that cannot be decoded at all. Receivers answer it with 400
+ * and this message.
+ */
+export class MalformedPayloadError extends Error {
+  override readonly name = 'MalformedPayloadError';
+}
+
+/** JSON-safe form of an attribute value: `bigint` becomes its decimal string. */
+export function toJsonValue(value: AttributeValue): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key in value) out[key] = toJsonValue(value[key]);
+    return out;
+  }
+  return value;
+}
+
+/** True when `value` holds a bigint anywhere, i.e. JSON.stringify would throw on it. */
+function holdsBigInt(value: AttributeValue): boolean {
+  if (typeof value === 'bigint') return true;
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(holdsBigInt);
+  for (const key in value) if (holdsBigInt(value[key])) return true;
+  return false;
+}
+
+/**
+ * JSON-safe form of an attribute map. Returns the map itself when it holds no
+ * bigint (the common case: attribute maps are never mutated after ingest).
+ */
+export function toJsonAttributes(attributes: Attributes): Record<string, unknown> {
+  let needsCopy = false;
+  for (const key in attributes) {
+    if (holdsBigInt(attributes[key])) {
+      needsCopy = true;
+      break;
+    }
+  }
+  if (!needsCopy) return attributes;
+  const out: Record<string, unknown> = {};
+  for (const key in attributes) out[key] = toJsonValue(attributes[key]);
+  return out;
+}

@@ -1,0 +1,122 @@
+/**
+ * Pieces shared by the OTLP JSON and protobuf decoders: enum mapping, decode
+ * limits, and the final assembly of a normalised span.
+ */
+
+import { deriveFields } from '../derive';
+import { nanosToMillis } from '../encoding';
+import type { Attributes, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, StatusCode } from '../model';
+import { SPAN_KINDS, STATUS_CODES } from '../model';
+
+/**
+ * Bounds that keep one hostile or buggy span from exhausting memory. Values
+ * past a bound are truncated with a visible marker, never silently dropped.
+ */
+export interface DecodeLimits {
+  /** Characters kept of one string value. */
+  maxStringLength: number;
+  /** Attributes kept per span, event, link, resource or scope. */
+  maxAttributes: number;
+  /** Nesting depth of array/kvlist values. */
+  maxDepth: number;
+  /** Items kept of one array or kvlist value. */
+  maxArrayLength: number;
+  /** Events kept per span. */
+  maxEvents: number;
+  /** Links kept per span. */
+  maxLinks: number;
+}
+
+/** Generous defaults: real LLM prompts run to hundreds of kilobytes. */
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
+  maxStringLength: 1_000_000,
+  maxAttributes: 2_000,
+  maxDepth: 32,
+  maxArrayLength: 10_000,
+  maxEvents: 1_000,
+  maxLinks: 1_000,
+};
+
+/** Marker appended to a value cut at a limit. */
+export function truncated(text: string, limit: number): string {
+  return `${text.slice(0, limit)}…[truncated ${text.length - limit} characters]`;
+}
+
+/** Marker standing for a value nested deeper than the limit. */
+export const TOO_DEEP = '[nested too deep]';
+
+/** Span kind from an OTLP enum number or name (`SPAN_KIND_CLIENT`, `CLIENT`, any case). */
+export function spanKindOf(value: unknown): SpanKind {
+  if (typeof value === 'number') return SPAN_KINDS[value] ?? 'UNSPECIFIED';
+  if (typeof value === 'string') {
+    const name = value.toUpperCase().replace(/^SPAN_KIND_/, '');
+    if ((SPAN_KINDS as readonly string[]).includes(name)) return name as SpanKind;
+    if (/^\d+$/.test(value)) return SPAN_KINDS[Number(value)] ?? 'UNSPECIFIED';
+  }
+  return 'UNSPECIFIED';
+}
+
+/** Status code from an OTLP enum number or name (`STATUS_CODE_ERROR`, `ERROR`, any case). */
+export function statusCodeOf(value: unknown): StatusCode {
+  if (typeof value === 'number') return STATUS_CODES[value] ?? 'UNSET';
+  if (typeof value === 'string') {
+    const name = value.toUpperCase().replace(/^STATUS_CODE_/, '');
+    if ((STATUS_CODES as readonly string[]).includes(name)) return name as StatusCode;
+    if (/^\d+$/.test(value)) return STATUS_CODES[Number(value)] ?? 'UNSET';
+  }
+  return 'UNSET';
+}
+
+/** Everything a decoder has read of one span, before derivation. */
+export interface SpanParts {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  traceState?: string;
+  flags?: number;
+  name: string;
+  kind: SpanKind;
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  statusCode: StatusCode;
+  statusMessage: string;
+  attributes: Attributes;
+  events: SpanEvent[];
+  links: SpanLink[];
+  droppedAttributesCount: number;
+  droppedEventsCount: number;
+  droppedLinksCount: number;
+  resource: Attributes;
+  scope: InstrumentationScope;
+  origin: SpanOrigin;
+}
+
+/** Assembles a normalised span and computes its derived fields. */
+export function assembleSpan(parts: SpanParts): Span {
+  const end = parts.endTimeUnixNano >= parts.startTimeUnixNano ? parts.endTimeUnixNano : parts.startTimeUnixNano;
+  const span: Span = {
+    traceId: parts.traceId,
+    spanId: parts.spanId,
+    parentSpanId: parts.parentSpanId,
+    name: parts.name,
+    kind: parts.kind,
+    startTimeUnixNano: parts.startTimeUnixNano,
+    endTimeUnixNano: parts.endTimeUnixNano,
+    startTimeMs: nanosToMillis(parts.startTimeUnixNano),
+    durationMs: nanosToMillis(end - parts.startTimeUnixNano),
+    status: { code: parts.statusCode, message: parts.statusMessage },
+    attributes: parts.attributes,
+    events: parts.events,
+    links: parts.links,
+    resource: parts.resource,
+    scope: parts.scope,
+    origin: parts.origin,
+    derived: deriveFields(parts.attributes, parts.resource, parts.statusCode, parts.events),
+  };
+  if (parts.traceState) span.traceState = parts.traceState;
+  if (parts.flags) span.flags = parts.flags;
+  if (parts.droppedAttributesCount) span.droppedAttributesCount = parts.droppedAttributesCount;
+  if (parts.droppedEventsCount) span.droppedEventsCount = parts.droppedEventsCount;
+  if (parts.droppedLinksCount) span.droppedLinksCount = parts.droppedLinksCount;
+  return span;
+}

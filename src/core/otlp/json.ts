@@ -1,0 +1,310 @@
+/**
+ * OTLP/JSON decoding (opentelemetry-proto `docs/specification.md`): camelCase and
+ * snake_case field names, hex ids, int64 as strings or numbers, enums as numbers
+ * or names. A malformed span is rejected on its own; the rest of the request is
+ * kept.
+ */
+
+import { describe, int64Value, parseJsonId, parseJsonInt64 } from '../encoding';
+import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, RejectedSpan, Span, SpanEvent, SpanLink } from '../model';
+import { MalformedPayloadError } from '../model';
+import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, spanKindOf, statusCodeOf, truncated, type DecodeLimits } from './common';
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A field by its lowerCamelCase name or its snake_case proto name. */
+function field(object: JsonObject, camel: string, snake: string): unknown {
+  const value = object[camel];
+  return value === undefined ? object[snake] : value;
+}
+
+/**
+ * Quotes bare integer literals of 16 or more digits outside strings, so that
+ * JSON.parse keeps int64 values (times in ns, large intValues) exact.
+ * Only called when a quick test saw such a literal.
+ */
+export function quoteLargeIntegers(text: string): string {
+  let out = '';
+  let copiedUpTo = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 92 /* \ */) i++;
+      else if (code === 34 /* " */) inString = false;
+      continue;
+    }
+    if (code === 34) {
+      inString = true;
+      continue;
+    }
+    if (code === 45 /* - */ || (code >= 48 && code <= 57)) {
+      let end = i + 1;
+      while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+      const next = text.charCodeAt(end);
+      const isInteger = next !== 46 /* . */ && next !== 101 /* e */ && next !== 69 /* E */;
+      const digits = end - i - (code === 45 ? 1 : 0);
+      if (isInteger && digits >= 16) {
+        out += `${text.slice(copiedUpTo, i)}"${text.slice(i, end)}"`;
+        copiedUpTo = end;
+      }
+      i = end - 1;
+    }
+  }
+  return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
+}
+
+const LARGE_INTEGER_LITERAL = /[:[,]\s*-?\d{16}/;
+
+/** Parses JSON text, keeping large integers exact; malformed text is a {@link MalformedPayloadError}. */
+export function parseJsonText(text: string): unknown {
+  const source = LARGE_INTEGER_LITERAL.test(text) ? quoteLargeIntegers(text) : text;
+  try {
+    return JSON.parse(source);
+  } catch (error) {
+    throw new MalformedPayloadError(`invalid JSON: ${(error as Error).message}`);
+  }
+}
+
+class JsonSpanDecoder {
+  constructor(private readonly limits: DecodeLimits) {}
+
+  anyValue(value: unknown, depth: number): AttributeValue {
+    if (!isObject(value)) {
+      // Not an AnyValue: keep plain JSON scalars rather than lose them.
+      if (typeof value === 'string') return this.text(value);
+      if (typeof value === 'number' || typeof value === 'boolean') return value;
+      return null;
+    }
+    for (const key in value) {
+      const inner = value[key];
+      switch (key) {
+        case 'stringValue':
+        case 'string_value':
+          return typeof inner === 'string' ? this.text(inner) : String(inner);
+        case 'boolValue':
+        case 'bool_value':
+          return inner === true || inner === 'true';
+        case 'intValue':
+        case 'int_value': {
+          const parsed = parseJsonInt64(inner);
+          return parsed === undefined ? String(inner) : int64Value(parsed);
+        }
+        case 'doubleValue':
+        case 'double_value':
+          // Proto JSON writes NaN and the infinities as strings; keep them readable.
+          return typeof inner === 'number' ? inner : typeof inner === 'string' && inner.trim() !== '' && !Number.isNaN(Number(inner)) ? Number(inner) : String(inner);
+        case 'bytesValue':
+        case 'bytes_value':
+          return typeof inner === 'string' ? this.text(inner) : null;
+        case 'arrayValue':
+        case 'array_value': {
+          if (depth >= this.limits.maxDepth) return TOO_DEEP;
+          const values = isObject(inner) ? inner.values : undefined;
+          if (!Array.isArray(values)) return [];
+          const count = Math.min(values.length, this.limits.maxArrayLength);
+          const out: AttributeValue[] = new Array(count);
+          for (let i = 0; i < count; i++) out[i] = this.anyValue(values[i], depth + 1);
+          return out;
+        }
+        case 'kvlistValue':
+        case 'kvlist_value': {
+          if (depth >= this.limits.maxDepth) return TOO_DEEP;
+          const values = isObject(inner) ? inner.values : undefined;
+          const out: Record<string, AttributeValue> = {};
+          if (Array.isArray(values)) this.keyValues(values, out, depth + 1, this.limits.maxArrayLength);
+          return out;
+        }
+      }
+    }
+    return null;
+  }
+
+  text(value: string): string {
+    return value.length > this.limits.maxStringLength ? truncated(value, this.limits.maxStringLength) : value;
+  }
+
+  /** Decodes `[{key, value}]` into `target`; returns how many were dropped at the limit. */
+  keyValues(list: unknown[], target: Attributes, depth: number, limit: number): number {
+    let kept = 0;
+    let dropped = 0;
+    for (const entry of list) {
+      if (!isObject(entry) || typeof entry.key !== 'string') {
+        dropped++;
+        continue;
+      }
+      if (kept >= limit) {
+        dropped++;
+        continue;
+      }
+      target[entry.key] = this.anyValue(entry.value, depth);
+      kept++;
+    }
+    return dropped;
+  }
+
+  /** Attributes of a span, event, link, resource or scope; a string describing the problem if unusable. */
+  attributes(value: unknown, target: Attributes): number | string {
+    if (value === undefined || value === null) return 0;
+    if (!Array.isArray(value)) return `attributes must be an array of {key, value}, got ${describe(value)}`;
+    return this.keyValues(value, target, 0, this.limits.maxAttributes);
+  }
+
+  scope(value: unknown): InstrumentationScope {
+    const scope: InstrumentationScope = { name: '', attributes: {} };
+    if (!isObject(value)) return scope;
+    if (typeof value.name === 'string') scope.name = value.name;
+    if (typeof value.version === 'string' && value.version !== '') scope.version = value.version;
+    this.attributes(value.attributes, scope.attributes);
+    return scope;
+  }
+
+  events(value: unknown): { events: SpanEvent[]; dropped: number } | string {
+    if (value === undefined || value === null) return { events: [], dropped: 0 };
+    if (!Array.isArray(value)) return `events must be an array, got ${describe(value)}`;
+    const events: SpanEvent[] = [];
+    let dropped = 0;
+    for (const raw of value) {
+      if (!isObject(raw) || events.length >= this.limits.maxEvents) {
+        dropped++;
+        continue;
+      }
+      const attributes: Attributes = {};
+      const attributeResult = this.attributes(raw.attributes, attributes);
+      const event: SpanEvent = {
+        name: typeof raw.name === 'string' ? raw.name : '',
+        timeUnixNano: parseJsonInt64(field(raw, 'timeUnixNano', 'time_unix_nano')) ?? 0n,
+        attributes,
+      };
+      const droppedAttributes = (typeof attributeResult === 'number' ? attributeResult : 0) + Number(field(raw, 'droppedAttributesCount', 'dropped_attributes_count') ?? 0);
+      if (droppedAttributes) event.droppedAttributesCount = droppedAttributes;
+      events.push(event);
+    }
+    return { events, dropped };
+  }
+
+  links(value: unknown): { links: SpanLink[]; dropped: number } {
+    const links: SpanLink[] = [];
+    let dropped = 0;
+    if (!Array.isArray(value)) return { links, dropped };
+    for (const raw of value) {
+      const traceId = isObject(raw) ? parseJsonId(field(raw, 'traceId', 'trace_id'), 16) : { error: '' };
+      const spanId = isObject(raw) ? parseJsonId(field(raw, 'spanId', 'span_id'), 8) : { error: '' };
+      if (!isObject(raw) || typeof traceId !== 'string' || typeof spanId !== 'string' || links.length >= this.limits.maxLinks) {
+        dropped++;
+        continue;
+      }
+      const link: SpanLink = { traceId, spanId, attributes: {} };
+      this.attributes(raw.attributes, link.attributes);
+      const traceState = field(raw, 'traceState', 'trace_state');
+      if (typeof traceState === 'string' && traceState !== '') link.traceState = traceState;
+      links.push(link);
+    }
+    return { links, dropped };
+  }
+
+  span(raw: unknown, resource: Attributes, scope: InstrumentationScope): Span | string {
+    if (!isObject(raw)) return `span must be an object, got ${describe(raw)}`;
+    const traceId = parseJsonId(field(raw, 'traceId', 'trace_id'), 16);
+    if (typeof traceId !== 'string') return traceId.error;
+    const spanId = parseJsonId(field(raw, 'spanId', 'span_id'), 8);
+    if (typeof spanId !== 'string') return spanId.error;
+    const rawParent = field(raw, 'parentSpanId', 'parent_span_id');
+    let parentSpanId: string | null = null;
+    if (rawParent !== undefined && rawParent !== null && rawParent !== '') {
+      const parsed = parseJsonId(rawParent, 8);
+      if (typeof parsed !== 'string') return `parent ${parsed.error}`;
+      parentSpanId = parsed;
+    }
+    const start = parseJsonInt64(field(raw, 'startTimeUnixNano', 'start_time_unix_nano'));
+    if (start === undefined) return `startTimeUnixNano must be a decimal string or number, got ${describe(field(raw, 'startTimeUnixNano', 'start_time_unix_nano'))}`;
+    const end = parseJsonInt64(field(raw, 'endTimeUnixNano', 'end_time_unix_nano')) ?? start;
+    const name = raw.name;
+    if (name !== undefined && name !== null && typeof name !== 'string') return `name must be a string, got ${describe(name)}`;
+
+    const attributes: Attributes = {};
+    const droppedAttributes = this.attributes(raw.attributes, attributes);
+    if (typeof droppedAttributes === 'string') return droppedAttributes;
+    const events = this.events(raw.events);
+    if (typeof events === 'string') return events;
+    const links = this.links(raw.links);
+    const status = isObject(raw.status) ? raw.status : {};
+    const flags = raw.flags;
+
+    return assembleSpan({
+      traceId,
+      spanId,
+      parentSpanId,
+      traceState: typeof field(raw, 'traceState', 'trace_state') === 'string' ? (field(raw, 'traceState', 'trace_state') as string) : undefined,
+      flags: typeof flags === 'number' ? flags : undefined,
+      name: name ?? '',
+      kind: spanKindOf(raw.kind),
+      startTimeUnixNano: start,
+      endTimeUnixNano: end,
+      statusCode: statusCodeOf(status.code),
+      statusMessage: typeof status.message === 'string' ? status.message : '',
+      attributes,
+      events: events.events,
+      links: links.links,
+      droppedAttributesCount: droppedAttributes + Number(field(raw, 'droppedAttributesCount', 'dropped_attributes_count') ?? 0),
+      droppedEventsCount: events.dropped + Number(field(raw, 'droppedEventsCount', 'dropped_events_count') ?? 0),
+      droppedLinksCount: links.dropped + Number(field(raw, 'droppedLinksCount', 'dropped_links_count') ?? 0),
+      resource,
+      scope,
+      origin: 'otlp',
+    });
+  }
+}
+
+/**
+ * Decodes a parsed OTLP/JSON `ExportTraceServiceRequest`. Throws
+ * {@link MalformedPayloadError} only when the request as a whole is unusable.
+ */
+export function decodeOtlpJson(body: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
+  if (!isObject(body)) throw new MalformedPayloadError(`an OTLP trace export must be a JSON object, got ${describe(body)}`);
+  const resourceSpans = field(body, 'resourceSpans', 'resource_spans');
+  const result: DecodeResult = { spans: [], rejected: [] };
+  if (resourceSpans === undefined || resourceSpans === null) {
+    if ('resourceLogs' in body || 'resource_logs' in body || 'resourceMetrics' in body || 'resource_metrics' in body) {
+      throw new MalformedPayloadError('this is an OTLP logs or metrics export; this endpoint takes traces (resourceSpans)');
+    }
+    return result;
+  }
+  if (!Array.isArray(resourceSpans)) throw new MalformedPayloadError(`resourceSpans must be an array, got ${describe(resourceSpans)}`);
+
+  const decoder = new JsonSpanDecoder(limits);
+  const reject = (path: string, reason: string) => result.rejected.push({ path, reason } satisfies RejectedSpan);
+  resourceSpans.forEach((group, r) => {
+    const groupPath = `resourceSpans[${r}]`;
+    if (!isObject(group)) return reject(groupPath, `must be an object, got ${describe(group)}`);
+    const resource: Attributes = {};
+    const resourceObject = group.resource;
+    if (isObject(resourceObject)) decoder.attributes(resourceObject.attributes, resource);
+    const scopeSpans = field(group, 'scopeSpans', 'scope_spans') ?? field(group, 'instrumentationLibrarySpans', 'instrumentation_library_spans');
+    if (scopeSpans === undefined || scopeSpans === null) return;
+    if (!Array.isArray(scopeSpans)) return reject(`${groupPath}.scopeSpans`, `must be an array, got ${describe(scopeSpans)}`);
+    scopeSpans.forEach((scopeGroup, s) => {
+      const scopePath = `${groupPath}.scopeSpans[${s}]`;
+      if (!isObject(scopeGroup)) return reject(scopePath, `must be an object, got ${describe(scopeGroup)}`);
+      const scope = decoder.scope(scopeGroup.scope ?? scopeGroup.instrumentationLibrary ?? scopeGroup.instrumentation_library);
+      const spans = scopeGroup.spans;
+      if (spans === undefined || spans === null) return;
+      if (!Array.isArray(spans)) return reject(`${scopePath}.spans`, `must be an array, got ${describe(spans)}`);
+      for (let i = 0; i < spans.length; i++) {
+        const span = decoder.span(spans[i], resource, scope);
+        if (typeof span === 'string') reject(`${scopePath}.spans[${i}]`, span);
+        else result.spans.push(span);
+      }
+    });
+  });
+  return result;
+}
+
+/** Decodes OTLP/JSON text. */
+export function decodeOtlpJsonText(text: string, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
+  return decodeOtlpJson(parseJsonText(text), limits);
+}

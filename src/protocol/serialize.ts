@@ -1,0 +1,110 @@
+/**
+ * Turns store contents into the query API's JSON shapes (`api.ts`). Used by the
+ * HTTP query API and by the VS Code host when it answers the webview.
+ */
+
+import type { Attributes, Span } from '../core/model';
+import { toJsonAttributes, toJsonValue } from '../core/model';
+import type { TraceEntry, TraceTree } from '../core/store';
+import type { SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
+
+function firstKey(counts: Map<string, number>): string | null {
+  for (const key of counts.keys()) return key;
+  return null;
+}
+
+/** The list row of one trace. */
+export function summaryJson(entry: TraceEntry): TraceSummaryJson {
+  const head = entry.rootSpan ?? entry.earliestSpan;
+  const tokens = entry.tokens;
+  return {
+    traceId: entry.traceId,
+    name: head?.name ?? '',
+    kind: head?.derived.displayKind ?? 'span',
+    spanCount: entry.spans.size,
+    errorCount: entry.errorCount,
+    orphanCount: entry.orphanCount,
+    startTimeMs: entry.startTimeMs,
+    durationMs: Math.max(0, entry.endTimeMs - entry.startTimeMs),
+    updatedAtMs: entry.updatedAtMs,
+    service: head?.derived.service ?? firstKey(entry.facets.services),
+    services: [...entry.facets.services.keys()],
+    models: [...entry.facets.models.keys()],
+    tokens: Object.fromEntries(Object.entries(tokens).filter(([, value]) => value !== 0)),
+    cost: entry.costedSpans > 0 ? entry.cost : null,
+    customerIdentifier: head?.derived.respan?.customerIdentifier ?? firstKey(entry.facets.customers),
+    threadIdentifier: head?.derived.respan?.threadIdentifier ?? firstKey(entry.facets.threads),
+    traceGroupIdentifier: head?.derived.respan?.traceGroupIdentifier ?? firstKey(entry.facets.traceGroups),
+    environment: head?.derived.respan?.environment ?? firstKey(entry.facets.environments),
+    pinned: entry.pinned,
+  };
+}
+
+const jsonAttributesCache = new WeakMap<Attributes, Record<string, unknown>>();
+
+/** JSON attributes, converted once per shared resource/scope object. */
+function sharedAttributesJson(attributes: Attributes): Record<string, unknown> {
+  let json = jsonAttributesCache.get(attributes);
+  if (json === undefined) jsonAttributesCache.set(attributes, (json = toJsonAttributes(attributes)));
+  return json;
+}
+
+/** One span in the query API's shape. */
+export function spanJson(span: Span, orphan: boolean): SpanJson {
+  const derived = span.derived;
+  return {
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    name: span.name,
+    kind: span.kind,
+    status: span.status,
+    startTimeUnixNano: span.startTimeUnixNano.toString(),
+    endTimeUnixNano: span.endTimeUnixNano.toString(),
+    startTimeMs: span.startTimeMs,
+    durationMs: span.durationMs,
+    attributes: toJsonAttributes(span.attributes),
+    events: span.events.map((event) => ({
+      name: event.name,
+      timeUnixNano: event.timeUnixNano.toString(),
+      timeMs: Number(event.timeUnixNano / 1000n) / 1000,
+      attributes: toJsonAttributes(event.attributes),
+    })),
+    links: span.links.map((link) => ({
+      traceId: link.traceId,
+      spanId: link.spanId,
+      ...(link.traceState ? { traceState: link.traceState } : {}),
+      attributes: toJsonAttributes(link.attributes),
+    })),
+    resource: sharedAttributesJson(span.resource),
+    scope: {
+      name: span.scope.name,
+      ...(span.scope.version ? { version: span.scope.version } : {}),
+      attributes: sharedAttributesJson(span.scope.attributes),
+    },
+    orphan,
+    displayKind: derived.displayKind,
+    service: derived.service ?? null,
+    model: derived.model ?? null,
+    provider: derived.provider ?? null,
+    tokens: derived.tokens ?? null,
+    cost: derived.cost ?? null,
+    respan: derived.respan ? { ...derived.respan, ...(derived.respan.metadata ? { metadata: toJsonValue(derived.respan.metadata) as Record<string, never> } : {}) } : null,
+    sourceLocation: derived.sourceLocation ?? null,
+    entityName: derived.entityName ?? null,
+    entityPath: derived.entityPath ?? null,
+    workflowName: derived.workflowName ?? null,
+    isError: derived.isError,
+    origin: span.origin,
+  };
+}
+
+/** A whole trace in the query API's shape. */
+export function traceDetailJson(tree: TraceTree): TraceDetailJson {
+  return {
+    traceId: tree.entry.traceId,
+    roots: tree.roots,
+    spans: tree.spans.map((span) => spanJson(span, tree.orphans.has(span.spanId))),
+    summary: summaryJson(tree.entry),
+  };
+}
