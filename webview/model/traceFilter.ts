@@ -1,0 +1,164 @@
+/**
+ * Trace list filtering and grouping. The server filters too; the view applies
+ * the same filters to what it receives so a host that ignores some parameter
+ * still shows a consistent list. Pure, DOM-free.
+ */
+
+import type { TraceSummaryJson } from '../../src/protocol/api';
+import type { TraceQuery } from '../../src/protocol/messages';
+
+/** True when a trace summary passes every filter set in `query` (`limit` is ignored). */
+export function matchesTraceQuery(trace: TraceSummaryJson, query: TraceQuery): boolean {
+  if (query.errors && trace.errorCount === 0) return false;
+  if (query.model && !trace.models.includes(query.model)) return false;
+  if (query.customer && trace.customerIdentifier !== query.customer) return false;
+  if (query.thread && trace.threadIdentifier !== query.thread) return false;
+  if (query.traceGroup && trace.traceGroupIdentifier !== query.traceGroup) return false;
+  if (query.service && trace.service !== query.service && !trace.services.includes(query.service)) return false;
+  if (query.name && trace.name !== query.name) return false;
+  if (query.minDurationMs !== undefined && trace.durationMs < query.minDurationMs) return false;
+  if (query.maxDurationMs !== undefined && trace.durationMs > query.maxDurationMs) return false;
+  const text = query.q?.trim().toLowerCase();
+  if (text) {
+    // The summary is all the view has; the server also searches span content.
+    const haystack = [
+      trace.traceId,
+      trace.name,
+      trace.service ?? '',
+      ...trace.services,
+      ...trace.models,
+      trace.customerIdentifier ?? '',
+      trace.threadIdentifier ?? '',
+      trace.traceGroupIdentifier ?? '',
+      trace.environment ?? '',
+    ]
+      .join('\n')
+      .toLowerCase();
+    if (!haystack.includes(text)) return false;
+  }
+  return true;
+}
+
+/**
+ * Filters a list the server returned for `fetchedWith` by `query`. When the
+ * text filter is the one the server already applied, the text check is left
+ * to the server (it searches span content the summary does not have).
+ */
+export function filterTraces(traces: TraceSummaryJson[], query: TraceQuery, fetchedWith?: TraceQuery): TraceSummaryJson[] {
+  const serverDidText = fetchedWith !== undefined && (fetchedWith.q ?? '').trim() === (query.q ?? '').trim();
+  const effective = serverDidText ? { ...query, q: undefined } : query;
+  return traces.filter((trace) => matchesTraceQuery(trace, effective));
+}
+
+/** Newest first by start time, then by last update: the list's order. */
+export function sortNewestFirst(traces: TraceSummaryJson[]): TraceSummaryJson[] {
+  return [...traces].sort((a, b) => b.startTimeMs - a.startTimeMs || b.updatedAtMs - a.updatedAtMs || (a.traceId < b.traceId ? -1 : 1));
+}
+
+/** How the list is grouped. */
+export type TraceGrouping = 'none' | 'thread' | 'traceGroup';
+
+/** One group of the list. */
+export interface TraceGroup {
+  /** The thread or trace group identifier; null for traces without one. */
+  key: string | null;
+  /** Traces of the group: oldest first inside a thread or trace group (conversation order). */
+  traces: TraceSummaryJson[];
+  /** Latest activity in the group, for ordering groups newest first. */
+  lastActivityMs: number;
+  errorCount: number;
+  cost: number | null;
+}
+
+/**
+ * Groups traces by Respan thread or trace group. Groups come newest activity
+ * first; inside a group traces run oldest first, so a thread reads as the
+ * conversation it was. Traces without an identifier form one last group.
+ */
+export function groupTraces(traces: TraceSummaryJson[], by: TraceGrouping): TraceGroup[] {
+  if (by === 'none') {
+    const sorted = sortNewestFirst(traces);
+    return [{ key: null, traces: sorted, lastActivityMs: sorted[0]?.updatedAtMs ?? 0, errorCount: sum(sorted, (t) => t.errorCount), cost: costOf(sorted) }];
+  }
+  const groups = new Map<string | null, TraceSummaryJson[]>();
+  for (const trace of traces) {
+    const key = (by === 'thread' ? trace.threadIdentifier : trace.traceGroupIdentifier) ?? null;
+    let list = groups.get(key);
+    if (!list) groups.set(key, (list = []));
+    list.push(trace);
+  }
+  const result: TraceGroup[] = [];
+  for (const [key, list] of groups) {
+    list.sort((a, b) => a.startTimeMs - b.startTimeMs || (a.traceId < b.traceId ? -1 : 1));
+    result.push({
+      key,
+      traces: list,
+      lastActivityMs: Math.max(...list.map((t) => Math.max(t.updatedAtMs, t.startTimeMs + t.durationMs))),
+      errorCount: sum(list, (t) => t.errorCount),
+      cost: costOf(list),
+    });
+  }
+  return result.sort((a, b) => (a.key === null ? 1 : 0) - (b.key === null ? 1 : 0) || b.lastActivityMs - a.lastActivityMs);
+}
+
+/** Values present in the list, for the filter drop-downs. */
+export interface FilterChoices {
+  models: string[];
+  customers: string[];
+  threads: string[];
+  traceGroups: string[];
+  services: string[];
+}
+
+/** Distinct values of the filterable fields, sorted. */
+export function filterChoices(traces: TraceSummaryJson[]): FilterChoices {
+  const models = new Set<string>();
+  const customers = new Set<string>();
+  const threads = new Set<string>();
+  const traceGroups = new Set<string>();
+  const services = new Set<string>();
+  for (const trace of traces) {
+    for (const model of trace.models) models.add(model);
+    for (const service of trace.services) services.add(service);
+    if (trace.service) services.add(trace.service);
+    if (trace.customerIdentifier) customers.add(trace.customerIdentifier);
+    if (trace.threadIdentifier) threads.add(trace.threadIdentifier);
+    if (trace.traceGroupIdentifier) traceGroups.add(trace.traceGroupIdentifier);
+  }
+  const sorted = (set: Set<string>) => [...set].sort((a, b) => a.localeCompare(b));
+  return { models: sorted(models), customers: sorted(customers), threads: sorted(threads), traceGroups: sorted(traceGroups), services: sorted(services) };
+}
+
+/** Number of filters set (text excluded), for the filter button's badge. */
+export function activeFilterCount(query: TraceQuery): number {
+  let n = 0;
+  if (query.errors) n++;
+  for (const value of [query.model, query.customer, query.thread, query.traceGroup, query.service, query.name]) if (value) n++;
+  if (query.minDurationMs !== undefined) n++;
+  if (query.maxDurationMs !== undefined) n++;
+  return n;
+}
+
+/**
+ * Parses a duration typed by the user: `250`, `250ms`, `1.5s`, `2m`. Returns
+ * undefined for empty or unreadable input.
+ */
+export function parseDurationInput(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const unit = (match[2] ?? 'ms').toLowerCase();
+  return unit === 'm' ? value * 60_000 : unit === 's' ? value * 1000 : value;
+}
+
+function sum<T>(items: T[], get: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += get(item);
+  return total;
+}
+
+function costOf(traces: TraceSummaryJson[]): number | null {
+  let total: number | null = null;
+  for (const trace of traces) if (trace.cost !== null) total = (total ?? 0) + trace.cost;
+  return total;
+}
