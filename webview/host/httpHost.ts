@@ -1,0 +1,174 @@
+/**
+ * The browser host: the page is served by the listener itself, so it calls the
+ * query API on its own origin and follows the store through Server-Sent Events.
+ */
+
+import type { ApiErrorJson, StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
+import type { ForwardResult, ImportFormat, ImportResult, ListenerEndpoints, TraceQuery } from '../../src/protocol/messages';
+import { traceQueryToSearch } from '../../src/protocol/messages';
+import { summarizeImport } from '../model/importFormat';
+import { copyWithBrowser, downloadText } from './dom';
+import { Emitter, type HostInfo, type InspectorHost, type PersistedUiState } from './types';
+
+const STATE_KEY = 'respan-inspector.ui-state';
+
+/** Options of {@link createHttpHost}; the defaults fit the page served by the listener. */
+export interface HttpHostOptions {
+  /** Origin (and optional path prefix) of the listener; defaults to the page's origin. */
+  baseUrl?: string;
+}
+
+/** Creates the browser host. */
+export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
+  const base = (options.baseUrl ?? location.origin).replace(/\/$/, '');
+  const storeChanged = new Emitter<[StoreChangeJson]>();
+  const connection = new Emitter<[boolean]>();
+  const reveal = new Emitter<[string, string | undefined]>();
+  let events: EventSource | undefined;
+
+  async function request<T>(path: string, init?: RequestInit): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(base + path, init);
+    } catch (error) {
+      throw new Error(`The inspector's listener did not answer (${(error as Error).message}). Is it still running?`);
+    }
+    const text = await response.text();
+    if (!response.ok) throw new Error(errorMessage(response, text));
+    return (text === '' ? null : JSON.parse(text)) as T;
+  }
+
+  function connect(): void {
+    let wasOpen = true;
+    events = new EventSource(`${base}/api/events`);
+    events.addEventListener('change', (event) => {
+      try {
+        storeChanged.emit(JSON.parse((event as MessageEvent<string>).data) as StoreChangeJson);
+      } catch {
+        // A malformed event is ignored; the next one (or a reconnect) resyncs.
+      }
+    });
+    events.addEventListener('open', () => {
+      if (!wasOpen) connection.emit(true);
+      wasOpen = true;
+    });
+    events.addEventListener('error', () => {
+      if (wasOpen) connection.emit(false);
+      wasOpen = false;
+    });
+  }
+
+  const host: InspectorHost = {
+    name: 'browser',
+    async start(): Promise<HostInfo> {
+      connect();
+      addEventListener('hashchange', () => {
+        const target = revealFromLocation();
+        if (target) reveal.emit(target.traceId, target.spanId);
+      });
+      const endpoints: ListenerEndpoints = { otlpEndpoint: base, respanBaseUrl: `${base}/api` };
+      return {
+        capabilities: { openSource: false, copy: false, exportToFile: false, import: true, pin: false, delete: true, forward: false },
+        endpoints,
+        reveal: revealFromLocation(),
+      };
+    },
+    listTraces: (query: TraceQuery) => request<TraceListJson>(`/api/traces${traceQueryToSearch(query)}`),
+    async getTrace(traceId: string) {
+      const response = await fetch(`${base}/api/traces/${encodeURIComponent(traceId)}`);
+      if (response.status === 404) return null;
+      const text = await response.text();
+      if (!response.ok) throw new Error(errorMessage(response, text));
+      return JSON.parse(text) as TraceDetailJson;
+    },
+    async openSource() {
+      return false;
+    },
+    copy: copyWithBrowser,
+    async exportTrace(traceId: string) {
+      const response = await fetch(`${base}/api/traces/${encodeURIComponent(traceId)}/otlp`);
+      const text = await response.text();
+      if (!response.ok) throw new Error(errorMessage(response, text));
+      downloadText(`trace-${traceId}.otlp.json`, text);
+      return true;
+    },
+    async importFile(fileName: string, content: string, format: ImportFormat): Promise<ImportResult> {
+      const summary = summarizeImport(content, format);
+      const path = format === 'otlp-json' ? '/v1/traces' : '/api/v1/traces/ingest';
+      const reply = await request<unknown>(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: content });
+      const rejected = rejectedCount(reply);
+      return {
+        accepted: Math.max(0, summary.spanCount - rejected.count),
+        rejected: rejected.count,
+        traceIds: summary.traceIds,
+        message: rejected.message ?? (rejected.count > 0 ? `${rejected.count} span(s) of ${fileName} were rejected.` : undefined),
+      };
+    },
+    async pinTrace() {
+      throw new Error('Pinning is not available in the browser yet.');
+    },
+    async deleteTraces(traceIds?: string[]) {
+      if (!traceIds) {
+        await request<unknown>('/api/traces', { method: 'DELETE' });
+        return;
+      }
+      for (const id of traceIds) await request<unknown>(`/api/traces/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    },
+    async forwardTrace(): Promise<ForwardResult> {
+      return { ok: false, message: 'Forwarding to Respan is available in VS Code.' };
+    },
+    onStoreChange: (listener) => storeChanged.on(listener),
+    onRevealSpan: (listener) => reveal.on(listener),
+    // The page's own origin is the listener: its endpoints cannot move under it.
+    onEndpointsChange: () => () => undefined,
+    onConnectionChange: (listener) => connection.on(listener),
+    loadState(): PersistedUiState {
+      try {
+        const text = sessionStorage.getItem(STATE_KEY);
+        return text ? (JSON.parse(text) as PersistedUiState) : {};
+      } catch {
+        return {};
+      }
+    },
+    saveState(state: PersistedUiState) {
+      try {
+        sessionStorage.setItem(STATE_KEY, JSON.stringify(state));
+      } catch {
+        // Storage full or disabled: UI state is a convenience only.
+      }
+    },
+  };
+  return host;
+}
+
+/** `#trace=<id>&span=<id>` in the page URL opens that span (links from the CLI). */
+function revealFromLocation(): HostInfo['reveal'] {
+  const params = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const traceId = params.get('trace');
+  if (!traceId) return undefined;
+  return { traceId, spanId: params.get('span') ?? undefined };
+}
+
+function errorMessage(response: Response, text: string): string {
+  try {
+    const body = JSON.parse(text) as Partial<ApiErrorJson> & { message?: string };
+    if (body.error || body.message) return `${response.status}: ${body.error ?? body.message}`;
+  } catch {
+    // Not JSON: fall back to the status line.
+  }
+  return `${response.status} ${response.statusText}`.trim();
+}
+
+/** Reads `partialSuccess.rejectedSpans` (OTLP) or a `rejected` count (ingest), when present. */
+function rejectedCount(reply: unknown): { count: number; message?: string } {
+  if (reply === null || typeof reply !== 'object') return { count: 0 };
+  const record = reply as Record<string, unknown>;
+  const partial = (record.partialSuccess ?? record.partial_success) as Record<string, unknown> | undefined;
+  if (partial && typeof partial === 'object') {
+    const count = Number(partial.rejectedSpans ?? partial.rejected_spans ?? 0) || 0;
+    const message = typeof (partial.errorMessage ?? partial.error_message) === 'string' ? String(partial.errorMessage ?? partial.error_message) : undefined;
+    return { count, message: message || undefined };
+  }
+  const count = Number(record.rejected ?? 0) || 0;
+  return { count };
+}
