@@ -1,0 +1,269 @@
+/**
+ * Normalises the LLM message conventions of WIRE.md §4 into one
+ * {@link Conversation}: Traceloop legacy indexed attributes, OTel GenAI
+ * attributes and events, OpenInference, and Respan ingest fields, with
+ * `input.value`/`output.value` and entity input/output as fallbacks.
+ */
+
+import { unflattenIndexed } from './flatten';
+import { chatMessagesIn, contentToParts, messageFrom, messagesFrom, toolCallFrom, toolDefinitionsFrom } from './parts';
+import type { ChatMessage, Conversation, ConversationSource, MessageDirection, ToolCall, ToolDefinition } from './types';
+import { asNumber, asString, isRecord, parseStructured, tryParseJson, type AttributeMap, type EventLike } from './values';
+
+export type * from './types';
+export type { AttributeMap, EventLike } from './values';
+export { entityIO, type EntityIO } from './entity';
+export { costFromUnitPrices, requestSettings, type RequestSettings } from './settings';
+
+/** What one convention yielded. */
+interface Extracted {
+  input?: ChatMessage[];
+  output?: ChatMessage[];
+  tools?: ToolDefinition[];
+}
+
+type Extractor = (attributes: AttributeMap, events: readonly EventLike[]) => Extracted;
+
+function traceloopLegacy(attributes: AttributeMap): Extracted {
+  const read = (prefix: string, direction: MessageDirection): ChatMessage[] => {
+    const out: ChatMessage[] = [];
+    for (const item of unflattenIndexed(attributes, prefix)) {
+      // Completion (non-chat) prompts are written as `gen_ai.prompt.0.user`.
+      const value = isRecord(item) && item.content === undefined && typeof item.user === 'string' ? { ...item, content: item.user } : item;
+      const message = messageFrom(value, direction);
+      if (message) out.push(message);
+    }
+    return out;
+  };
+  return {
+    input: read('gen_ai.prompt', 'input'),
+    output: read('gen_ai.completion', 'output'),
+    tools: toolDefinitionsFrom(unflattenIndexed(attributes, 'llm.request.functions')),
+  };
+}
+
+function genai(attributes: AttributeMap): Extracted {
+  const input: ChatMessage[] = [];
+  const instructions = attributes['gen_ai.system_instructions'];
+  if (instructions !== undefined && instructions !== null) {
+    // A bare list of parts (no wrapping message), plain text, or one part.
+    const { parts, toolCalls } = contentToParts(instructions);
+    if (parts.length > 0) input.push({ role: 'system', direction: 'input', parts, toolCalls });
+  }
+  input.push(...messagesFrom(attributes['gen_ai.input.messages'], 'input'));
+  return {
+    input,
+    output: messagesFrom(attributes['gen_ai.output.messages'], 'output'),
+    tools: toolDefinitionsFrom(attributes['gen_ai.tool.definitions']),
+  };
+}
+
+const EVENT_ROLES: Record<string, string> = {
+  'gen_ai.system.message': 'system',
+  'gen_ai.user.message': 'user',
+  'gen_ai.assistant.message': 'assistant',
+  'gen_ai.tool.message': 'tool',
+};
+
+/**
+ * The body of an event-form message: some senders serialise the whole body
+ * into one attribute, others spread its fields over the event attributes.
+ */
+function eventBody(attributes: AttributeMap): Record<string, unknown> {
+  for (const key of ['gen_ai.event.content', 'event.body', 'body']) {
+    const body = parseStructured(attributes[key]);
+    if (isRecord(body)) return body;
+  }
+  const body: Record<string, unknown> = {};
+  for (const key in attributes) if (!key.startsWith('gen_ai.')) body[key] = attributes[key];
+  return body;
+}
+
+function genaiEvents(_attributes: AttributeMap, events: readonly EventLike[]): Extracted {
+  const input: ChatMessage[] = [];
+  const choices: { index: number; order: number; message: ChatMessage }[] = [];
+  for (const event of events) {
+    const attributes = event.attributes ?? {};
+    const role = EVENT_ROLES[event.name];
+    if (role !== undefined) {
+      const message = messageFrom(eventBody(attributes), 'input', { role, idIsToolCallId: role === 'tool' });
+      if (message) input.push(message);
+    } else if (event.name === 'gen_ai.choice') {
+      const body = eventBody(attributes);
+      const inner = parseStructured(body.message);
+      const merged = isRecord(inner) ? { ...inner, finish_reason: body.finish_reason ?? inner.finish_reason } : body;
+      const message = messageFrom(merged, 'output');
+      if (message) choices.push({ index: asNumber(body.index) ?? 0, order: choices.length, message });
+    } else if (event.name === 'gen_ai.content.prompt') {
+      input.push(...messagesFrom(attributes['gen_ai.prompt'], 'input'));
+    } else if (event.name === 'gen_ai.content.completion') {
+      for (const message of messagesFrom(attributes['gen_ai.completion'], 'output')) {
+        choices.push({ index: 0, order: choices.length, message });
+      }
+    }
+  }
+  choices.sort((a, b) => a.index - b.index || a.order - b.order);
+  return { input, output: choices.map((choice) => choice.message) };
+}
+
+function openInference(attributes: AttributeMap): Extracted {
+  const read = (key: string, direction: MessageDirection): ChatMessage[] => {
+    // Flattened is the norm; a structured list under the bare key also occurs.
+    const structured = parseStructured(attributes[key]);
+    const items = Array.isArray(structured) ? structured : unflattenIndexed(attributes, key);
+    const out: ChatMessage[] = [];
+    for (const item of items) {
+      const message = messageFrom(isRecord(item) && isRecord(item.message) ? item.message : item, direction);
+      if (message) out.push(message);
+    }
+    return out;
+  };
+  const toolItems = unflattenIndexed(attributes, 'llm.tools').map((item) => {
+    const tool = isRecord(item) && isRecord(item.tool) ? item.tool : item;
+    return isRecord(tool) && tool.json_schema !== undefined ? tool.json_schema : tool;
+  });
+  return {
+    input: read('llm.input_messages', 'input'),
+    output: read('llm.output_messages', 'output'),
+    tools: toolDefinitionsFrom(toolItems),
+  };
+}
+
+function respanIngest(attributes: AttributeMap): Extracted {
+  let input = messagesFrom(attributes.prompt_messages, 'input');
+  if (input.length === 0) input = chatMessagesIn(attributes.input, 'input') ?? [];
+
+  let output = messagesFrom(attributes.completion_message, 'output');
+  if (output.length === 0) output = messagesFrom(attributes.completion_messages, 'output');
+  if (output.length === 0) output = chatMessagesIn(attributes.output, 'output') ?? [];
+
+  // Top-level `tool_calls` belong to the completion.
+  const rawCalls = parseStructured(attributes.tool_calls);
+  if (Array.isArray(rawCalls) && rawCalls.length > 0) {
+    const calls = rawCalls.map(toolCallFrom).filter((call): call is ToolCall => call !== undefined);
+    const last = output[output.length - 1];
+    if (last && last.toolCalls.length === 0) last.toolCalls.push(...calls);
+    else if (!last && calls.length > 0) output.push({ role: 'assistant', direction: 'output', parts: [], toolCalls: calls });
+  }
+  return { input, output, tools: toolDefinitionsFrom(attributes.tools) };
+}
+
+/** A fallback message from a non-chat input or output value. */
+function ioMessages(value: unknown, mimeType: string | undefined, direction: MessageDirection): ChatMessage[] {
+  if (value === undefined || value === null || value === '') return [];
+  let structured: unknown = value;
+  if (typeof value === 'string') {
+    const wantsJson = mimeType === undefined ? /^\s*[[{]/.test(value) : /json/i.test(mimeType);
+    if (wantsJson) {
+      const parsed = tryParseJson(value);
+      if (parsed.ok) structured = parsed.value;
+    }
+  }
+  const chat = chatMessagesIn(structured, direction);
+  if (chat && chat.length > 0) return chat;
+  const role = direction;
+  if (typeof structured === 'string') return [{ role, direction, parts: [{ type: 'text', text: structured }], toolCalls: [] }];
+  if (typeof structured === 'object') return [{ role, direction, parts: [{ type: 'json', value: structured }], toolCalls: [] }];
+  return [{ role, direction, parts: [{ type: 'text', text: String(structured) }], toolCalls: [] }];
+}
+
+function openInferenceIO(attributes: AttributeMap): Extracted {
+  return {
+    input: ioMessages(attributes['input.value'], asString(attributes['input.mime_type']), 'input'),
+    output: ioMessages(attributes['output.value'], asString(attributes['output.mime_type']), 'output'),
+  };
+}
+
+function ingestIO(attributes: AttributeMap): Extracted {
+  return {
+    input: ioMessages(attributes.input, undefined, 'input'),
+    output: ioMessages(attributes.output, undefined, 'output'),
+  };
+}
+
+/** Entity input/output, but only when they hold chat messages (agents wrapping a model call). */
+function entityChat(attributes: AttributeMap): Extracted {
+  const read = (key: string, direction: MessageDirection): ChatMessage[] => {
+    const value = parseStructured(attributes[key]);
+    const direct = chatMessagesIn(value, direction);
+    if (direct) return direct;
+    if (isRecord(value)) {
+      const kwargs = isRecord(value.kwargs) ? value.kwargs : undefined;
+      const fromKwargs = kwargs && chatMessagesIn(kwargs.messages, direction);
+      if (fromKwargs) return fromKwargs;
+      if (Array.isArray(value.args)) {
+        for (const arg of value.args) {
+          const fromArg = chatMessagesIn(arg, direction);
+          if (fromArg) return fromArg;
+        }
+      }
+    }
+    return [];
+  };
+  return { input: read('traceloop.entity.input', 'input'), output: read('traceloop.entity.output', 'output') };
+}
+
+/**
+ * Conventions in order of preference. Senders that emit several (Traceloop
+ * writes both the legacy and the current GenAI form during the migration)
+ * repeat the same messages, so each direction is taken from the first
+ * convention that has it rather than merged.
+ */
+const EXTRACTORS: readonly (readonly [ConversationSource, Extractor])[] = [
+  ['genai', genai],
+  ['traceloop', traceloopLegacy],
+  ['openinference', openInference],
+  ['genai-events', genaiEvents],
+  ['respan-ingest', respanIngest],
+  ['openinference-io', openInferenceIO],
+  ['respan-ingest', ingestIO],
+  ['entity-io', entityChat],
+];
+
+/** Anything with span attributes and (optionally) events: a `Span`, a `SpanJson`, or a test fixture. */
+export interface SpanLike {
+  attributes: AttributeMap;
+  events?: readonly EventLike[];
+}
+
+/**
+ * The conversation of an LLM span, or undefined when the span carries no
+ * messages and no tool definitions. Never throws: malformed JSON in a message
+ * attribute is shown as a text message.
+ */
+export function conversationOf(span: SpanLike): Conversation | undefined {
+  const attributes = span.attributes ?? {};
+  const events = span.events ?? [];
+  let input: ChatMessage[] | undefined;
+  let output: ChatMessage[] | undefined;
+  let tools: ToolDefinition[] | undefined;
+  let inputSource: ConversationSource | undefined;
+  let outputSource: ConversationSource | undefined;
+  const sources: ConversationSource[] = [];
+  const use = (source: ConversationSource) => {
+    if (!sources.includes(source)) sources.push(source);
+  };
+
+  for (const [source, extract] of EXTRACTORS) {
+    if (input && output && tools) break;
+    const found = extract(attributes, events);
+    if (!input && found.input && found.input.length > 0) {
+      input = found.input;
+      inputSource = source;
+      use(source);
+    }
+    if (!output && found.output && found.output.length > 0) {
+      output = found.output;
+      outputSource = source;
+      use(source);
+    }
+    if (!tools && found.tools && found.tools.length > 0) {
+      tools = found.tools;
+      use(source);
+    }
+  }
+
+  const source = inputSource ?? outputSource ?? sources[0];
+  if (source === undefined) return undefined;
+  return { messages: [...(input ?? []), ...(output ?? [])], tools: tools ?? [], source, sources };
+}
