@@ -1,0 +1,323 @@
+/**
+ * The inspector's HTTP listener: span receivers, the local query API, the live
+ * stream and the browser UI, all on one port (default 127.0.0.1:4318).
+ */
+
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, extname, join } from 'node:path';
+import { decodeTraceFile } from '../core/importFile';
+import type { Span } from '../core/model';
+import { MalformedPayloadError } from '../core/model';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
+import { encodeOtlpJson } from '../core/otlp/export';
+import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
+import type { ApiErrorJson, TraceListJson } from '../protocol/api';
+import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
+import { summaryJson, traceDetailJson } from '../protocol/serialize';
+import { HttpError, readBody } from './body';
+import { INGEST_PATHS, OTLP_TRACE_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
+
+/** Settings of an {@link InspectorServer}. */
+export interface InspectorServerOptions {
+  store: TraceStore;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 4318; 0 picks a free port. */
+  port?: number;
+  /** Bytes a request body may have after decompression. Default 64 MiB. */
+  maxBodyBytes?: number;
+  limits?: DecodeLimits;
+  /** Folder holding the built UI (`webview.js`, `webview.css`, fonts); without it `/` explains how to build. */
+  webviewDir?: string;
+  /** Called with every batch of accepted spans, after they are stored (forwarding hooks in here). */
+  onSpans?: (spans: Span[]) => void;
+}
+
+/** The port is taken by another process. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`port ${port} on ${host} is already in use`);
+  }
+}
+
+const STATIC_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.ttf': 'font/ttf',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin)?$/;
+
+/** Answers that never carry span content to other origins or into caches. */
+const BASE_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(response, status, { error: message } satisfies ApiErrorJson, headers);
+}
+
+function numberParam(params: URLSearchParams, name: string): number | undefined {
+  const raw = params.get(name);
+  if (raw === null || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new HttpError(400, `query parameter ${name} must be a number, got "${raw}"`);
+  return value;
+}
+
+function flagParam(params: URLSearchParams, name: string): boolean {
+  const raw = params.get(name);
+  return raw !== null && raw !== '0' && raw !== 'false';
+}
+
+/** The filters of `GET /api/traces` from its query string. */
+export function traceQueryOf(params: URLSearchParams): TraceQuery {
+  const text = (name: string) => params.get(name) || undefined;
+  return {
+    text: text('q'),
+    errorsOnly: flagParam(params, 'errors'),
+    pinnedOnly: flagParam(params, 'pinned'),
+    name: text('name'),
+    service: text('service'),
+    model: text('model'),
+    customer: text('customer'),
+    thread: text('thread'),
+    traceGroup: text('traceGroup'),
+    environment: text('environment'),
+    minDurationMs: numberParam(params, 'minDurationMs'),
+    maxDurationMs: numberParam(params, 'maxDurationMs'),
+    limit: numberParam(params, 'limit'),
+  };
+}
+
+/** The listener. Create, `start()`, and `stop()` when done. */
+export class InspectorServer {
+  private readonly server: Server;
+  private readonly store: TraceStore;
+  private readonly receiverContext: ReceiverContext;
+  private readonly liveStreams = new Set<ServerResponse>();
+  private unsubscribe: (() => void) | undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private boundPort: number | undefined;
+
+  constructor(private readonly options: InspectorServerOptions) {
+    this.store = options.store;
+    this.receiverContext = {
+      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+      limits: options.limits ?? DEFAULT_DECODE_LIMITS,
+      accept: (spans) => this.accept(spans),
+    };
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        // A bug must cost one request, never the listener.
+        if (!response.headersSent) sendError(response, 500, `internal error: ${(error as Error).message}`);
+        else response.destroy();
+      });
+    });
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  /** Host the listener is bound to. */
+  get host(): string {
+    return this.options.host ?? '127.0.0.1';
+  }
+
+  /** The bound port (after `start()`). */
+  get port(): number {
+    if (this.boundPort === undefined) throw new Error('the inspector server is not started');
+    return this.boundPort;
+  }
+
+  /** `http://host:port` of the listener. */
+  get url(): string {
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${host}:${this.port}`;
+  }
+
+  /** Starts listening; rejects with {@link PortInUseError} when the port is taken. */
+  start(): Promise<void> {
+    const port = this.options.port ?? 4318;
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        this.server.off('listening', onListening);
+        reject(error.code === 'EADDRINUSE' ? new PortInUseError(this.host, port) : error);
+      };
+      const onListening = () => {
+        this.server.off('error', onError);
+        this.boundPort = (this.server.address() as AddressInfo).port;
+        this.unsubscribe = this.store.onChange((change) => this.broadcast(change));
+        this.keepAlive = setInterval(() => this.writeToStreams(': keep-alive\n\n'), 15_000);
+        this.keepAlive.unref();
+        resolve();
+      };
+      this.server.once('error', onError);
+      this.server.once('listening', onListening);
+      this.server.listen(port, this.host);
+    });
+  }
+
+  /** Stops listening and closes every connection, live streams included. */
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    clearInterval(this.keepAlive);
+    for (const stream of this.liveStreams) stream.end();
+    this.liveStreams.clear();
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private accept(spans: Span[]): void {
+    this.store.add(spans);
+    this.options.onSpans?.(spans);
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://inspector.invalid');
+    const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+    const method = request.method ?? 'GET';
+    try {
+      if (OTLP_TRACE_PATHS.has(path) || INGEST_PATHS.has(path)) {
+        if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; send traces with POST`, { Allow: 'POST' });
+        return OTLP_TRACE_PATHS.has(path) ? await receiveOtlp(request, response, this.receiverContext) : await receiveIngest(request, response, this.receiverContext);
+      }
+      if (path === '/api/traces') return await this.tracesCollection(method, url, request, response);
+      const traceMatch = TRACE_PATH.exec(path);
+      if (traceMatch) return this.traceResource(method, traceMatch[1].toLowerCase(), traceMatch[2], response);
+      if (path.startsWith('/api/traces/')) throw new HttpError(404, `no trace at ${path}: trace ids are 32 hex digits`);
+      if (path === '/api/events') return this.openLiveStream(method, request, response);
+      if (path === '/api/facets') return this.onlyGet(method, () => sendJson(response, 200, this.store.facetValues()));
+      if (path === '/api/status') return this.onlyGet(method, () => sendJson(response, 200, this.status()));
+      if (path === '/api/import') return await this.importFile(method, request, response);
+      if (path === '/' || path === '/index.html') return this.onlyGet(method, () => this.servePage(response));
+      if (path.startsWith('/webview/')) return await this.serveStatic(method, path.slice('/webview/'.length), response);
+      throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), query them at /api/traces`);
+    } catch (error) {
+      if (error instanceof HttpError) return sendError(response, error.status, error.message, error.headers);
+      if (error instanceof MalformedPayloadError) return sendError(response, 400, error.message);
+      throw error;
+    }
+  }
+
+  private onlyGet(method: string, answer: () => void): void {
+    if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here; use GET`, { Allow: 'GET' });
+    answer();
+  }
+
+  private status() {
+    return {
+      name: 'respan-trace-inspector',
+      url: this.url,
+      spanCount: this.store.spanCount,
+      traceCount: this.store.traceCount,
+    };
+  }
+
+  private async tracesCollection(method: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (method === 'GET' || method === 'HEAD') {
+      const { traces, total } = this.store.list(traceQueryOf(url.searchParams));
+      sendJson(response, 200, { traces: traces.map(summaryJson), total } satisfies TraceListJson);
+    } else if (method === 'DELETE') {
+      this.store.clear();
+      sendJson(response, 200, { cleared: true, traceCount: this.store.traceCount });
+    } else {
+      request.resume();
+      throw new HttpError(405, `${method} is not allowed on /api/traces; use GET or DELETE`, { Allow: 'GET, DELETE' });
+    }
+  }
+
+  private traceResource(method: string, traceId: string, suffix: string | undefined, response: ServerResponse): void {
+    const notFound = () => new HttpError(404, `no trace with id ${traceId} (never received, deleted, or evicted by retention)`);
+    if (suffix === '/pin') {
+      if (method !== 'POST' && method !== 'DELETE') throw new HttpError(405, 'pin with POST, unpin with DELETE', { Allow: 'POST, DELETE' });
+      if (!this.store.setPinned(traceId, method === 'POST')) throw notFound();
+      return sendJson(response, 200, { traceId, pinned: method === 'POST' });
+    }
+    if (method === 'DELETE' && suffix === undefined) {
+      if (!this.store.delete(traceId)) throw notFound();
+      return sendJson(response, 200, { traceId, deleted: true });
+    }
+    if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`, { Allow: suffix ? 'GET' : 'GET, DELETE' });
+    const tree = this.store.tree(traceId);
+    if (!tree) throw notFound();
+    if (suffix === '/otlp') {
+      return sendJson(response, 200, encodeOtlpJson(tree.spans), { 'Content-Disposition': `attachment; filename="trace-${traceId}.json"` });
+    }
+    sendJson(response, 200, traceDetailJson(tree));
+  }
+
+  private async importFile(method: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (method !== 'POST') throw new HttpError(405, 'import a trace file with POST', { Allow: 'POST' });
+    const body = await readBody(request, this.receiverContext.maxBodyBytes);
+    const result = decodeTraceFile(body.toString('utf8'), this.receiverContext.limits);
+    if (result.spans.length === 0 && result.rejected.length > 0) throw new HttpError(400, `nothing could be imported; ${describeRejections(result.rejected)}`);
+    this.accept(result.spans);
+    const traceIds = [...new Set(result.spans.map((span) => span.traceId))];
+    sendJson(response, 200, {
+      imported: result.spans.length,
+      traceIds,
+      rejected: result.rejected.length,
+      ...(result.rejected.length ? { message: describeRejections(result.rejected) } : {}),
+    });
+  }
+
+  private openLiveStream(method: string, request: IncomingMessage, response: ServerResponse): void {
+    if (method !== 'GET') throw new HttpError(405, 'open the live stream with GET', { Allow: 'GET' });
+    response.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify({ spanCount: this.store.spanCount, traceCount: this.store.traceCount })}\n\n`);
+    this.liveStreams.add(response);
+    request.on('close', () => this.liveStreams.delete(response));
+  }
+
+  private broadcast(change: StoreChange): void {
+    if (this.liveStreams.size > 0) this.writeToStreams(`event: change\ndata: ${JSON.stringify(change)}\n\n`);
+  }
+
+  private writeToStreams(text: string): void {
+    for (const stream of this.liveStreams) stream.write(text);
+  }
+
+  private servePage(response: ServerResponse): void {
+    const nonce = randomBytes(16).toString('base64');
+    const page = { nonce, cspSource: "'self'", scriptUri: '/webview/webview.js', styleUri: '/webview/webview.css' };
+    response.writeHead(200, {
+      ...BASE_HEADERS,
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': inspectorCsp(page),
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+    });
+    response.end(renderInspectorHtml(page));
+  }
+
+  private async serveStatic(method: string, name: string, response: ServerResponse): Promise<void> {
+    if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'use GET', { Allow: 'GET' });
+    const type = STATIC_TYPES[extname(name)];
+    // Only plain file names of known types: nothing outside the UI folder is reachable.
+    if (!this.options.webviewDir || basename(name) !== name || type === undefined) throw new HttpError(404, `no UI file ${name}`);
+    let content: Buffer;
+    try {
+      content = await readFile(join(this.options.webviewDir, name));
+    } catch {
+      throw new HttpError(404, `no UI file ${name}; build the UI with "npm run build"`);
+    }
+    response.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+    response.end(content);
+  }
+}
