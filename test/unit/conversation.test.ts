@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import {
   conversationOf,
-  costFromUnitPrices,
   entityIO,
   requestSettings,
   type AttributeMap,
@@ -809,20 +808,5 @@ describe('requestSettings', () => {
       streaming: false,
     });
     assert.deepEqual(requestSettings({}), {});
-  });
-});
-
-describe('costFromUnitPrices', () => {
-  it('prices tokens per million', () => {
-    const cost = costFromUnitPrices({ input: 1000, output: 500 }, { prompt_unit_price: 2.5, completion_unit_price: '10' });
-    assert.ok(cost !== undefined && Math.abs(cost - 0.0075) < 1e-12);
-  });
-
-  it('counts a missing price as zero and needs at least one price and some tokens', () => {
-    assert.equal(costFromUnitPrices({ input: 1_000_000, output: 1_000_000 }, { prompt_unit_price: 3 }), 3);
-    assert.equal(costFromUnitPrices({ input: 10 }, {}), undefined);
-    assert.equal(costFromUnitPrices(undefined, { prompt_unit_price: 3 }), undefined);
-    assert.equal(costFromUnitPrices({}, { prompt_unit_price: 3 }), undefined);
-    assert.equal(costFromUnitPrices({ input: 10 }, { prompt_unit_price: -1 }), undefined);
   });
 });

@@ -13,7 +13,7 @@ import { asNumber, asString, isRecord, parseStructured, tryParseJson, type Attri
 export type * from './types';
 export type { AttributeMap, EventLike } from './values';
 export { entityIO, type EntityIO } from './entity';
-export { costFromUnitPrices, requestSettings, type RequestSettings } from './settings';
+export { requestSettings, type RequestSettings } from './settings';
 
 /** What one convention yielded. */
 interface Extracted {

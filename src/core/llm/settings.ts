@@ -1,9 +1,9 @@
 /**
- * Request settings (temperature, token limit, streaming, …) and cost from
- * custom unit prices, read from every vocabulary senders use.
+ * Request settings (temperature, token limit, streaming, …), read from every
+ * vocabulary senders use. (Cost from custom unit prices is a derived field:
+ * see `costOf` in `src/core/derive.ts`.)
  */
 
-import type { TokenUsage } from '../model';
 import { asBoolean, asNumber, asString, isRecord, parseStructured, type AttributeMap } from './values';
 
 /** Model request settings of an LLM span; only what the span states is present. */
@@ -105,23 +105,4 @@ export function requestSettings(attributes: AttributeMap): RequestSettings {
   }
   if (Object.keys(other).length > 0) settings.other = other;
   return settings;
-}
-
-/**
- * Cost in USD from the custom unit prices `prompt_unit_price` and
- * `completion_unit_price` (USD per million tokens). Undefined unless at least
- * one price and the token counts are present; a missing price counts as zero,
- * so a span priced only for input is costed for its input alone.
- */
-export function costFromUnitPrices(tokens: Pick<TokenUsage, 'input' | 'output'> | undefined, attributes: AttributeMap): number | undefined {
-  if (!tokens) return undefined;
-  const price = (key: string): number | undefined => {
-    const value = asNumber(attributes[key]);
-    return value !== undefined && value >= 0 ? value : undefined;
-  };
-  const promptPrice = price('prompt_unit_price');
-  const completionPrice = price('completion_unit_price');
-  if (promptPrice === undefined && completionPrice === undefined) return undefined;
-  if (tokens.input === undefined && tokens.output === undefined) return undefined;
-  return ((tokens.input ?? 0) * (promptPrice ?? 0) + (tokens.output ?? 0) * (completionPrice ?? 0)) / 1_000_000;
 }
