@@ -19,7 +19,7 @@ const rules = {
   webview: { layers: ['src/core', 'src/protocol', 'webview'], packages: ['preact', '@vscode/codicons'], node: false },
 };
 
-const importPattern = /(?:^|[^.\w])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[^.\w])import\s*\(?\s*['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const importPattern = /(?:^|[^.\w])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[^.\w])import(?:\s+|\s*\(\s*)['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 function* sourceFiles(dir) {
   for (const name of readdirSync(dir)) {
