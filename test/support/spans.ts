@@ -1,0 +1,51 @@
+/** Builders of normalised spans for unit tests. */
+
+import type { Attributes, Span } from '../../src/core/model';
+import { assembleSpan } from '../../src/core/otlp/common';
+
+/** Fields a test cares about; the rest get plausible defaults. */
+export interface SpanSpec {
+  trace?: string;
+  id: string;
+  parent?: string | null;
+  name?: string;
+  startMs?: number;
+  durationMs?: number;
+  attributes?: Attributes;
+  error?: boolean;
+  resource?: Attributes;
+}
+
+const SHARED_RESOURCE: Attributes = { 'service.name': 'test-service' };
+
+/** Pads a short label into a hex id of the given length (`'a'` → `'a000…'`). */
+export function hexId(label: string, length: 16 | 32): string {
+  const hex = Buffer.from(label).toString('hex');
+  return (hex + '1'.repeat(length)).slice(0, length);
+}
+
+/** A span with ids derived from short labels. */
+export function makeSpan(spec: SpanSpec): Span {
+  const start = BigInt(Math.round((spec.startMs ?? 1_700_000_000_000) * 1e6));
+  const end = start + BigInt(Math.round((spec.durationMs ?? 10) * 1e6));
+  return assembleSpan({
+    traceId: hexId(spec.trace ?? 'trace', 32),
+    spanId: hexId(spec.id, 16),
+    parentSpanId: spec.parent ? hexId(spec.parent, 16) : null,
+    name: spec.name ?? spec.id,
+    kind: 'INTERNAL',
+    startTimeUnixNano: start,
+    endTimeUnixNano: end,
+    statusCode: spec.error ? 'ERROR' : 'UNSET',
+    statusMessage: '',
+    attributes: spec.attributes ?? {},
+    events: [],
+    links: [],
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+    resource: spec.resource ?? SHARED_RESOURCE,
+    scope: { name: 'test', attributes: {} },
+    origin: 'otlp',
+  });
+}
