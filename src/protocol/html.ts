@@ -69,6 +69,7 @@ export function renderInspectorHtml(options: InspectorHtmlOptions): string {
     <meta http-equiv="Content-Security-Policy" content="${attr(csp)}" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <meta name="color-scheme" content="light dark" />
+    <link rel="icon" href="data:," />
     <title>${attr(options.title ?? 'Respan Trace Inspector')}</title>${codicon}
     <link rel="stylesheet" href="${attr(options.styleUri)}" />
   </head>

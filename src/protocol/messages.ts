@@ -31,6 +31,9 @@ export interface TraceQuery {
   q?: string;
   /** Only traces with at least one error span (`errors=1`). */
   errors?: boolean;
+  /** Only pinned traces (`pinned=1`). */
+  pinned?: boolean;
+  environment?: string;
   model?: string;
   customer?: string;
   thread?: string;
@@ -286,6 +289,8 @@ export function traceQueryToSearch(query: TraceQuery): string {
   };
   add('q', query.q?.trim());
   if (query.errors) add('errors', '1');
+  if (query.pinned) add('pinned', '1');
+  add('environment', query.environment);
   add('model', query.model);
   add('customer', query.customer);
   add('thread', query.thread);

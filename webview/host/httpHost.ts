@@ -4,9 +4,8 @@
  */
 
 import type { ApiErrorJson, StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
-import type { ForwardResult, ImportFormat, ImportResult, ListenerEndpoints, TraceQuery } from '../../src/protocol/messages';
+import type { ForwardResult, ImportResult, ListenerEndpoints, TraceQuery } from '../../src/protocol/messages';
 import { traceQueryToSearch } from '../../src/protocol/messages';
-import { summarizeImport } from '../model/importFormat';
 import { copyWithBrowser, downloadText } from './dom';
 import { Emitter, type HostInfo, type InspectorHost, type PersistedUiState } from './types';
 
@@ -68,7 +67,7 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
       });
       const endpoints: ListenerEndpoints = { otlpEndpoint: base, respanBaseUrl: `${base}/api` };
       return {
-        capabilities: { openSource: false, copy: false, exportToFile: false, import: true, pin: false, delete: true, forward: false },
+        capabilities: { openSource: false, copy: false, exportToFile: false, import: true, pin: true, delete: true, forward: false },
         endpoints,
         reveal: revealFromLocation(),
       };
@@ -92,20 +91,18 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
       downloadText(`trace-${traceId}.otlp.json`, text);
       return true;
     },
-    async importFile(fileName: string, content: string, format: ImportFormat): Promise<ImportResult> {
-      const summary = summarizeImport(content, format);
-      const path = format === 'otlp-json' ? '/v1/traces' : '/api/v1/traces/ingest';
-      const reply = await request<unknown>(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: content });
-      const rejected = rejectedCount(reply);
+    async importFile(fileName: string, content: string): Promise<ImportResult> {
+      // The listener's import endpoint recognises OTLP JSON and Respan ingest JSON itself.
+      const reply = await request<ImportReplyJson>('/api/import', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: content });
       return {
-        accepted: Math.max(0, summary.spanCount - rejected.count),
-        rejected: rejected.count,
-        traceIds: summary.traceIds,
-        message: rejected.message ?? (rejected.count > 0 ? `${rejected.count} span(s) of ${fileName} were rejected.` : undefined),
+        accepted: reply.imported ?? 0,
+        rejected: reply.rejected ?? 0,
+        traceIds: reply.traceIds ?? [],
+        message: reply.message ?? ((reply.rejected ?? 0) > 0 ? `${reply.rejected} span(s) of ${fileName} were rejected.` : undefined),
       };
     },
-    async pinTrace() {
-      throw new Error('Pinning is not available in the browser yet.');
+    async pinTrace(traceId: string, pinned: boolean) {
+      await request<unknown>(`/api/traces/${encodeURIComponent(traceId)}/pin`, { method: pinned ? 'POST' : 'DELETE' });
     },
     async deleteTraces(traceIds?: string[]) {
       if (!traceIds) {
@@ -159,16 +156,10 @@ function errorMessage(response: Response, text: string): string {
   return `${response.status} ${response.statusText}`.trim();
 }
 
-/** Reads `partialSuccess.rejectedSpans` (OTLP) or a `rejected` count (ingest), when present. */
-function rejectedCount(reply: unknown): { count: number; message?: string } {
-  if (reply === null || typeof reply !== 'object') return { count: 0 };
-  const record = reply as Record<string, unknown>;
-  const partial = (record.partialSuccess ?? record.partial_success) as Record<string, unknown> | undefined;
-  if (partial && typeof partial === 'object') {
-    const count = Number(partial.rejectedSpans ?? partial.rejected_spans ?? 0) || 0;
-    const message = typeof (partial.errorMessage ?? partial.error_message) === 'string' ? String(partial.errorMessage ?? partial.error_message) : undefined;
-    return { count, message: message || undefined };
-  }
-  const count = Number(record.rejected ?? 0) || 0;
-  return { count };
+/** Answer of `POST /api/import`. */
+interface ImportReplyJson {
+  imported?: number;
+  rejected?: number;
+  traceIds?: string[];
+  message?: string;
 }

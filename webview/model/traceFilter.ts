@@ -10,6 +10,8 @@ import type { TraceQuery } from '../../src/protocol/messages';
 /** True when a trace summary passes every filter set in `query` (`limit` is ignored). */
 export function matchesTraceQuery(trace: TraceSummaryJson, query: TraceQuery): boolean {
   if (query.errors && trace.errorCount === 0) return false;
+  if (query.pinned && !trace.pinned) return false;
+  if (query.environment && trace.environment !== query.environment) return false;
   if (query.model && !trace.models.includes(query.model)) return false;
   if (query.customer && trace.customerIdentifier !== query.customer) return false;
   if (query.thread && trace.threadIdentifier !== query.thread) return false;
@@ -133,6 +135,8 @@ export function filterChoices(traces: TraceSummaryJson[]): FilterChoices {
 export function activeFilterCount(query: TraceQuery): number {
   let n = 0;
   if (query.errors) n++;
+  if (query.pinned) n++;
+  if (query.environment) n++;
   for (const value of [query.model, query.customer, query.thread, query.traceGroup, query.service, query.name]) if (value) n++;
   if (query.minDurationMs !== undefined) n++;
   if (query.maxDurationMs !== undefined) n++;

@@ -1,0 +1,492 @@
+/**
+ * The inspector app: the trace list, the open trace's waterfall and the
+ * selected span's details, kept live from the host's store changes.
+ */
+
+import type { TargetedDragEvent, TargetedPointerEvent } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { TraceListJson, TraceSummaryJson } from '../src/protocol/api';
+import type { ListenerEndpoints, TraceQuery } from '../src/protocol/messages';
+import { CopyButton, Icon, IconButton } from './components/common';
+import { EmptyState } from './components/EmptyState';
+import { SpanDetails } from './components/SpanDetails';
+import { TraceList } from './components/TraceList';
+import { Waterfall } from './components/Waterfall';
+import { ServicesContext, type AppServices } from './context';
+import type { HostInfo, InspectorHost } from './host/types';
+import { formatClock, formatCost, formatCount, formatDuration } from './model/format';
+import { detectImportFormat } from './model/importFormat';
+import { kindInfo } from './model/kinds';
+import { activeFilterCount, filterChoices, filterTraces, groupTraces, type TraceGrouping } from './model/traceFilter';
+import { buildTraceIndex, type TraceIndex } from './model/traceIndex';
+
+/** Most traces the list asks for. */
+const LIST_LIMIT = 500;
+/** Minimum spacing of list refreshes caused by live changes, ms. */
+const LIST_REFRESH_MS = 300;
+/** Minimum spacing of refetches of the open trace while spans keep arriving, ms. */
+const DETAIL_REFRESH_MS = 800;
+
+interface Toast {
+  id: number;
+  message: string;
+  kind: 'info' | 'error';
+}
+
+interface OpenTrace {
+  traceId: string;
+  index: TraceIndex;
+  summary: TraceSummaryJson;
+  /** Evicted or deleted from the store while open: still shown, marked stale. */
+  gone?: boolean;
+}
+
+export function App({ host }: { host: InspectorHost }) {
+  const saved = useMemo(() => host.loadState(), [host]);
+  const [info, setInfo] = useState<HostInfo | null>(null);
+  const [endpoints, setEndpoints] = useState<ListenerEndpoints | null>(null);
+  const [query, setQuery] = useState<TraceQuery>(saved.query ?? {});
+  const [grouping, setGrouping] = useState<TraceGrouping>(saved.grouping ?? 'none');
+  const [listVisible, setListVisible] = useState(saved.listVisible ?? true);
+  const [list, setList] = useState<{ result: TraceListJson; fetchedWith: TraceQuery } | null>(null);
+  const [listError, setListError] = useState<string | null>(null);
+  const [traceId, setTraceId] = useState<string | null>(saved.traceId ?? null);
+  const [open, setOpen] = useState<OpenTrace | null>(null);
+  const [traceError, setTraceError] = useState<string | null>(null);
+  const [loadingTrace, setLoadingTrace] = useState(false);
+  const [selected, setSelected] = useState(-1);
+  const [detailsWidth, setDetailsWidth] = useState(saved.detailsWidth ?? 440);
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [connected, setConnected] = useState(true);
+  const [now, setNow] = useState(Date.now());
+  const [dragging, setDragging] = useState(false);
+  const [confirmClear, setConfirmClear] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const detailsRef = useRef<HTMLDivElement>(null);
+  /** Span to select once the trace being loaded arrives. */
+  const pendingSpan = useRef<string | undefined>(undefined);
+  const listSeq = useRef(0);
+  const traceSeq = useRef(0);
+  const latest = useRef({ query, traceId, open, selected });
+  latest.current = { query, traceId, open, selected };
+
+  const notify = (message: string, kind: 'info' | 'error' = 'info') => {
+    const id = Date.now() + Math.random();
+    setToasts((all) => [...all.slice(-3), { id, message, kind }]);
+    setTimeout(() => setToasts((all) => all.filter((t) => t.id !== id)), kind === 'error' ? 8000 : 2500);
+  };
+
+  const services: AppServices | null = useMemo(
+    () =>
+      info && {
+        host,
+        capabilities: info.capabilities,
+        notify,
+        copy: (text: string, what?: string) => host.copy(text).then(() => notify(`Copied ${what ?? 'to the clipboard'}`), (error: Error) => notify(error.message, 'error')),
+        openTrace: (id: string, spanId?: string) => openTraceById(id, spanId),
+      },
+    [info, host],
+  );
+
+  async function loadList(): Promise<void> {
+    const seq = ++listSeq.current;
+    const fetchedWith = { ...latest.current.query, limit: LIST_LIMIT };
+    try {
+      const result = await host.listTraces(fetchedWith);
+      if (seq !== listSeq.current) return;
+      setList({ result, fetchedWith });
+      setListError(null);
+    } catch (error) {
+      if (seq === listSeq.current) setListError((error as Error).message);
+    }
+  }
+
+  async function loadTrace(id: string, quiet: boolean): Promise<void> {
+    const seq = ++traceSeq.current;
+    if (!quiet) setLoadingTrace(true);
+    performance.mark('rti:request');
+    try {
+      const detail = await host.getTrace(id);
+      if (seq !== traceSeq.current) return;
+      performance.mark('rti:data');
+      if (!detail) {
+        const current = latest.current.open;
+        if (current && current.traceId === id) setOpen({ ...current, gone: true });
+        else setTraceError('This trace is no longer in the inspector (deleted or evicted).');
+        return;
+      }
+      const index = buildTraceIndex(detail);
+      performance.mark('rti:indexed');
+      const previous = latest.current.open;
+      const previousSpan = previous && previous.traceId === id && latest.current.selected >= 0 ? previous.index.spans[latest.current.selected]?.spanId : undefined;
+      const wanted = pendingSpan.current ?? previousSpan;
+      pendingSpan.current = undefined;
+      const wantedIndex = wanted !== undefined ? index.byId.get(wanted) : undefined;
+      setOpen({ traceId: id, index, summary: detail.summary });
+      setSelected(wantedIndex ?? (index.roots.length > 0 ? index.roots[0] : -1));
+      setTraceError(null);
+    } catch (error) {
+      if (seq === traceSeq.current) setTraceError((error as Error).message);
+    } finally {
+      if (seq === traceSeq.current) setLoadingTrace(false);
+    }
+  }
+
+  function openTraceById(id: string, spanId?: string): void {
+    pendingSpan.current = spanId;
+    const current = latest.current.open;
+    if (current && current.traceId === id && spanId !== undefined) {
+      const span = current.index.byId.get(spanId);
+      if (span !== undefined) {
+        pendingSpan.current = undefined;
+        setSelected(span);
+        return;
+      }
+    }
+    setTraceId(id);
+    if (!current || current.traceId !== id) setOpen(null);
+    setTraceError(null);
+    void loadTrace(id, false);
+  }
+
+  // Start: connect to the host, then load the list and the trace to show.
+  useEffect(() => {
+    let cancelled = false;
+    host.start().then(
+      (hostInfo) => {
+        if (cancelled) return;
+        setInfo(hostInfo);
+        setEndpoints(hostInfo.endpoints);
+        void loadList();
+        const reveal = hostInfo.reveal ?? (saved.traceId ? { traceId: saved.traceId } : undefined);
+        if (reveal) openTraceById(reveal.traceId, reveal.spanId);
+      },
+      (error: Error) => setListError(error.message),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [host]);
+
+  // Live updates: refresh the list (throttled) and the open trace when it changed.
+  useEffect(() => {
+    let listTimer: ReturnType<typeof setTimeout> | undefined;
+    let traceTimer: ReturnType<typeof setTimeout> | undefined;
+    const scheduleList = () => {
+      listTimer ??= setTimeout(() => {
+        listTimer = undefined;
+        void loadList();
+      }, LIST_REFRESH_MS);
+    };
+    const scheduleTrace = (id: string) => {
+      traceTimer ??= setTimeout(() => {
+        traceTimer = undefined;
+        if (latest.current.traceId === id) void loadTrace(id, true);
+      }, DETAIL_REFRESH_MS);
+    };
+    const offChange = host.onStoreChange((change) => {
+      scheduleList();
+      const id = latest.current.traceId;
+      if (!id) return;
+      if (change.evicted.includes(id) || change.cleared) {
+        const current = latest.current.open;
+        if (current && current.traceId === id && !change.added.includes(id) && !change.updated.includes(id)) setOpen({ ...current, gone: true });
+      } else if (change.added.includes(id) || change.updated.includes(id)) {
+        scheduleTrace(id);
+      }
+    });
+    const offReveal = host.onRevealSpan((id, spanId) => openTraceById(id, spanId));
+    const offEndpoints = host.onEndpointsChange(setEndpoints);
+    const offConnection = host.onConnectionChange((isConnected) => {
+      setConnected(isConnected);
+      if (isConnected) {
+        void loadList();
+        const id = latest.current.traceId;
+        if (id) void loadTrace(id, true);
+      }
+    });
+    const clock = setInterval(() => setNow(Date.now()), 15_000);
+    return () => {
+      offChange();
+      offReveal();
+      offEndpoints();
+      offConnection();
+      clearInterval(clock);
+      clearTimeout(listTimer);
+      clearTimeout(traceTimer);
+    };
+  }, [host]);
+
+  // Filters: refetch when they change (text debounced).
+  const firstQuery = useRef(true);
+  useEffect(() => {
+    if (firstQuery.current) {
+      firstQuery.current = false;
+      return;
+    }
+    const timer = setTimeout(() => void loadList(), 200);
+    return () => clearTimeout(timer);
+  }, [query]);
+
+  useEffect(() => {
+    host.saveState({ traceId: traceId ?? undefined, listVisible, grouping, query, detailsWidth });
+  }, [traceId, listVisible, grouping, query, detailsWidth]);
+
+  const traces = useMemo(() => (list ? filterTraces(list.result.traces, query, list.fetchedWith) : []), [list, query]);
+  const groups = useMemo(() => groupTraces(traces, grouping), [traces, grouping]);
+  const choices = useMemo(() => filterChoices(list?.result.traces ?? []), [list]);
+  const knownTraces = useMemo(() => new Set((list?.result.traces ?? []).map((t) => t.traceId)), [list]);
+  const storeEmpty = list !== null && list.result.total === 0 && activeFilterCount(query) === 0 && !query.q;
+
+  async function importFiles(files: FileList | File[]): Promise<void> {
+    for (const file of Array.from(files)) {
+      try {
+        const text = await file.text();
+        const detected = detectImportFormat(text);
+        if ('error' in detected) {
+          notify(`${file.name}: ${detected.error}`, 'error');
+          continue;
+        }
+        const result = await host.importFile(file.name, text, detected.format);
+        notify(`Imported ${result.accepted} spans from ${file.name}${result.rejected ? `; ${result.rejected} rejected${result.message ? `: ${result.message}` : ''}` : ''}`, result.rejected ? 'error' : 'info');
+        await loadList();
+        if (result.traceIds.length > 0) openTraceById(result.traceIds[0]);
+      } catch (error) {
+        notify(`${file.name}: ${(error as Error).message}`, 'error');
+      }
+    }
+  }
+
+  function onDrop(event: TargetedDragEvent<HTMLDivElement>): void {
+    event.preventDefault();
+    setDragging(false);
+    const files = event.dataTransfer?.files;
+    if (files && files.length > 0 && info?.capabilities.import) void importFiles(files);
+  }
+
+  function clearAll(): void {
+    if (!confirmClear) {
+      setConfirmClear(true);
+      setTimeout(() => setConfirmClear(false), 3000);
+      return;
+    }
+    setConfirmClear(false);
+    host.deleteTraces().then(
+      () => {
+        setOpen(null);
+        setTraceId(null);
+        void loadList();
+      },
+      (error: Error) => notify(error.message, 'error'),
+    );
+  }
+
+  function startDetailsResize(event: TargetedPointerEvent<HTMLDivElement>): void {
+    const handle = event.currentTarget;
+    handle.setPointerCapture(event.pointerId);
+    const startX = event.clientX;
+    const startWidth = detailsWidth;
+    const move = (e: PointerEvent) => setDetailsWidth(Math.max(260, Math.min(window.innerWidth - 360, startWidth - (e.clientX - startX))));
+    const up = () => {
+      handle.removeEventListener('pointermove', move);
+      handle.removeEventListener('pointerup', up);
+    };
+    handle.addEventListener('pointermove', move);
+    handle.addEventListener('pointerup', up);
+  }
+
+  if (!info || !services) {
+    return <div class="app-loading">{listError ? <span class="error-text">{listError}</span> : 'Connecting…'}</div>;
+  }
+  const capabilities = info.capabilities;
+  const selectedSpan = open && selected >= 0 && selected < open.index.count ? open.index.spans[selected] : null;
+
+  return (
+    <ServicesContext.Provider value={services}>
+      <div
+        class={`app${listVisible ? '' : ' list-hidden'}`}
+        onDragOver={(event) => {
+          if (!capabilities.import) return;
+          event.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={(event) => {
+          if (event.relatedTarget === null) setDragging(false);
+        }}
+        onDrop={onDrop}
+      >
+        <header class="app-toolbar">
+          <IconButton icon="layout-sidebar-left" title={listVisible ? 'Hide the trace list' : 'Show the trace list'} active={listVisible} onClick={() => setListVisible(!listVisible)} />
+          <span class="app-title">Traces</span>
+          {!connected && (
+            <span class="badge warning" title="The live stream dropped; reconnecting">
+              <Icon name="debug-disconnect" /> Reconnecting…
+            </span>
+          )}
+          <span class="bubble-spacer" />
+          {capabilities.import && (
+            <>
+              <IconButton icon="cloud-upload" title="Import an OTLP or Respan JSON file" label="Import" onClick={() => fileInput.current?.click()} testId="import" />
+              <input
+                ref={fileInput}
+                type="file"
+                accept=".json,application/json"
+                multiple
+                class="offscreen"
+                data-testid="import-input"
+                onChange={(event) => {
+                  const files = event.currentTarget.files;
+                  if (files) void importFiles(files);
+                  event.currentTarget.value = '';
+                }}
+              />
+            </>
+          )}
+          {capabilities.delete && (
+            <IconButton icon="clear-all" title={confirmClear ? 'Click again to delete every trace' : 'Delete all traces'} label={confirmClear ? 'Delete all?' : undefined} class={confirmClear ? 'danger' : undefined} onClick={clearAll} />
+          )}
+        </header>
+        <div class="app-body">
+          {listVisible && (
+            <aside class="sidebar">
+              {listError && <div class="banner error">{listError}</div>}
+              <TraceList
+                groups={groups}
+                grouping={grouping}
+                onGrouping={setGrouping}
+                query={query}
+                onQuery={setQuery}
+                choices={choices}
+                selectedTraceId={traceId}
+                onSelect={(id) => openTraceById(id)}
+                shownCount={traces.length}
+                total={list?.result.total ?? 0}
+                nowMs={now}
+              />
+            </aside>
+          )}
+          <main class="main">
+            {open ? (
+              <>
+                {traceHeader(open)}
+                <div class="trace-view">
+                  <section class="waterfall-pane">
+                    <Waterfall index={open.index} selected={selected} onSelect={setSelected} onActivate={() => detailsRef.current?.querySelector<HTMLElement>('.span-details')?.focus()} />
+                  </section>
+                  <div class="pane-splitter" onPointerDown={startDetailsResize} title="Drag to resize" />
+                  <section class="details-pane" ref={detailsRef} style={{ width: `${detailsWidth}px` }}>
+                    {selectedSpan ? (
+                      <SpanDetails key={selectedSpan.spanId} span={selectedSpan} traceStartMs={open.index.originMs} knownTrace={(id) => knownTraces.has(id)} />
+                    ) : (
+                      <div class="placeholder muted">Select a span to see its details.</div>
+                    )}
+                  </section>
+                </div>
+              </>
+            ) : traceError ? (
+              <div class="placeholder">
+                <span class="error-text">{traceError}</span>
+              </div>
+            ) : loadingTrace ? (
+              <div class="placeholder muted">
+                <Icon name="loading" class="codicon-modifier-spin" /> Loading trace…
+              </div>
+            ) : storeEmpty ? (
+              <EmptyState endpoints={endpoints} canImport={capabilities.import} onImport={() => fileInput.current?.click()} />
+            ) : (
+              <div class="placeholder muted">{list === null ? 'Loading…' : traces.length === 0 ? 'No traces match the filters.' : 'Select a trace to see its spans.'}</div>
+            )}
+          </main>
+        </div>
+        <div class="toasts" role="status" aria-live="polite">
+          {toasts.map((toast) => (
+            <div key={toast.id} class={`toast ${toast.kind}`}>
+              <Icon name={toast.kind === 'error' ? 'error' : 'info'} /> <span>{toast.message}</span>
+            </div>
+          ))}
+        </div>
+        {dragging && (
+          <div class="drop-overlay">
+            <Icon name="cloud-upload" /> Drop an OTLP or Respan JSON file to import it
+          </div>
+        )}
+      </div>
+    </ServicesContext.Provider>
+  );
+
+  /** The open trace's title bar (a plain function, not a component, so it never remounts). */
+  function traceHeader(trace: OpenTrace) {
+    const { summary, index } = trace;
+    const info = kindInfo(summary.kind);
+    const tokens = summary.tokens.total ?? (summary.tokens.input ?? 0) + (summary.tokens.output ?? 0);
+    return (
+      <div class="trace-header" data-testid="trace-header">
+        <Icon name={info.icon} class={`kind-${summary.kind}`} title={info.label} />
+        <h1 class="trace-title" title={summary.name}>
+          {summary.name || '(unnamed trace)'}
+        </h1>
+        {trace.gone && <span class="badge warning">No longer in the store</span>}
+        <span class="trace-facts muted">
+          <span title={new Date(index.originMs).toLocaleString()}>{formatClock(index.originMs)}</span>
+          <span>{formatDuration(index.totalMs)}</span>
+          <span>{index.count} spans</span>
+          {index.errorCount > 0 && <span class="error-text">{index.errorCount === 1 ? '1 error' : `${index.errorCount} errors`}</span>}
+          {tokens > 0 && <span>{formatCount(tokens)} tokens</span>}
+          {summary.cost !== null && <span>{formatCost(summary.cost)}</span>}
+          <span class="code" title="Trace id">
+            {trace.traceId.slice(0, 12)}…
+          </span>
+        </span>
+        <CopyButton text={trace.traceId} what="trace id" />
+        <span class="bubble-spacer" />
+        <IconButton
+          icon="desktop-download"
+          title="Export as OTLP JSON"
+          label="Export"
+          testId="export"
+          onClick={() => host.exportTrace(trace.traceId).then((saved) => saved && notify('Trace exported'), (error: Error) => notify(error.message, 'error'))}
+        />
+        {capabilities.pin && (
+          <IconButton
+            icon={summary.pinned ? 'pinned' : 'pin'}
+            title={summary.pinned ? 'Unpin (let retention evict it)' : 'Pin (keep it when retention evicts old traces)'}
+            active={summary.pinned}
+            onClick={() =>
+              host.pinTrace(trace.traceId, !summary.pinned).then(
+                () => {
+                  setOpen({ ...trace, summary: { ...summary, pinned: !summary.pinned } });
+                  void loadList();
+                },
+                (error: Error) => notify(error.message, 'error'),
+              )
+            }
+          />
+        )}
+        {capabilities.forward && (
+          <IconButton
+            icon="cloud-upload"
+            title="Send this trace to Respan"
+            label="Send to Respan"
+            onClick={() => host.forwardTrace(trace.traceId).then((result) => notify(result.message, result.ok ? 'info' : 'error'), (error: Error) => notify(error.message, 'error'))}
+          />
+        )}
+        {capabilities.delete && (
+          <IconButton
+            icon="trash"
+            title="Delete this trace"
+            onClick={() =>
+              host.deleteTraces([trace.traceId]).then(
+                () => {
+                  setOpen(null);
+                  setTraceId(null);
+                  void loadList();
+                },
+                (error: Error) => notify(error.message, 'error'),
+              )
+            }
+          />
+        )}
+      </div>
+    );
+  }
+}

@@ -1,0 +1,2 @@
+/** CSS files imported for their side effect: esbuild bundles them into webview.css. */
+declare module '*.css';

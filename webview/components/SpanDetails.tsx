@@ -1,0 +1,351 @@
+/**
+ * Details of the selected span: what it is and how long it took, then what a
+ * developer came for (exception, LLM conversation, entity input/output), then
+ * every attribute, grouped, with events, links, resource and scope.
+ */
+
+import { useMemo } from 'preact/hooks';
+import { conversationOf, entityIO, requestSettings } from '../../src/core/llm/conversation';
+import type { RequestSettings } from '../../src/core/llm/conversation';
+import type { SpanEventJson, SpanJson } from '../../src/protocol/api';
+import { useServices } from '../context';
+import { attributeGroupOf, groupAttributes, valueToText } from '../model/attributes';
+import { formatClock, formatCost, formatCount, formatDuration } from '../model/format';
+import { isLlmKind, kindInfo } from '../model/kinds';
+import { parseStackTrace } from '../model/stack';
+import { CopyButton, Fact, Icon, IconButton, LongText, Section } from './common';
+import { ConversationView } from './Conversation';
+import { JsonView } from './JsonView';
+import { Value } from './Value';
+
+export interface SpanDetailsProps {
+  span: SpanJson;
+  /** Epoch ms of the trace's first span, for relative times. */
+  traceStartMs: number;
+  /** Trace ids the app knows, to make links clickable. */
+  knownTrace(traceId: string): boolean;
+}
+
+const ENTITY_KINDS = new Set(['workflow', 'task', 'agent', 'tool', 'chain', 'session', 'handoff', 'guardrail', 'evaluator']);
+
+export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps) {
+  const { capabilities, host, notify, openTrace, copy } = useServices();
+  const info = kindInfo(span.displayKind);
+  const conversation = useMemo(() => conversationOf(span), [span]);
+  const io = useMemo(() => entityIO(span.attributes), [span]);
+  const settings = useMemo(() => requestSettings(span.attributes), [span]);
+  const groups = useMemo(() => groupAttributes(span.attributes), [span]);
+  const exceptions = span.events.filter((event) => event.name === 'exception');
+  const isLlm = isLlmKind(span.displayKind) || span.model !== null || (conversation !== undefined && conversation.source !== 'entity-io');
+  const showIo = io !== undefined && (ENTITY_KINDS.has(span.displayKind) || !conversation || conversation.source === 'entity-io');
+  const ttft = timeToFirstToken(span);
+
+  const openSource = (target: { filePath: string; line?: number; column?: number; functionName?: string }) => {
+    host.openSource(target).then(
+      (found) => found || notify(`Could not find ${target.filePath} in the workspace.`, 'error'),
+      (error: Error) => notify(error.message, 'error'),
+    );
+  };
+
+  return (
+    <div class="span-details" data-testid="span-details" tabIndex={-1}>
+      <div class="details-header">
+        <Icon name={info.icon} class={`kind-${span.displayKind}`} title={info.label} />
+        <h2 class="details-title" title={span.name}>
+          {span.name}
+        </h2>
+        {span.isError && (
+          <span class="badge error" data-testid="error-badge">
+            <Icon name="error" /> Error
+          </span>
+        )}
+        <span class="bubble-spacer" />
+        <CopyButton text={span.spanId} what="span id" />
+        <IconButton icon="json" title="Copy span as JSON" onClick={() => copy(JSON.stringify(span, null, 2), 'span JSON')} />
+      </div>
+      <div class="facts">
+        <Fact label="Kind">
+          {info.label}
+          <span class="muted"> · {span.kind.toLowerCase()}</span>
+        </Fact>
+        <Fact label="Status">
+          <span class={span.status.code === 'ERROR' ? 'error-text' : ''}>{span.status.code.toLowerCase()}</span>
+          {span.status.message && <span class="muted"> · {span.status.message}</span>}
+        </Fact>
+        <Fact label="Duration">{formatDuration(span.durationMs)}</Fact>
+        <Fact label="Start" title={`${span.startTimeUnixNano} ns since the epoch`}>
+          {formatClock(span.startTimeMs)}
+          <span class="muted"> · +{formatDuration(span.startTimeMs - traceStartMs)}</span>
+        </Fact>
+        {span.service && <Fact label="Service">{span.service}</Fact>}
+        {span.model && <Fact label="Model">{span.model}</Fact>}
+        {span.provider && <Fact label="Provider">{span.provider}</Fact>}
+        {span.tokens && <Fact label="Tokens">{tokenText(span.tokens)}</Fact>}
+        {span.cost !== null && <Fact label="Cost">{formatCost(span.cost)}</Fact>}
+        {isLlm && ttft !== undefined && <Fact label="Time to first token">{formatDuration(ttft)}</Fact>}
+        {span.entityPath && <Fact label="Entity path">{span.entityPath}</Fact>}
+        {span.workflowName && <Fact label="Workflow">{span.workflowName}</Fact>}
+        {span.sourceLocation && (
+          <Fact label="Source">
+            {capabilities.openSource ? (
+              <button type="button" class="link-button" onClick={() => openSource(span.sourceLocation!)}>
+                {locationText(span.sourceLocation)}
+              </button>
+            ) : (
+              <span class="code">{locationText(span.sourceLocation)}</span>
+            )}
+          </Fact>
+        )}
+        <Fact label="Span id">
+          <code>{span.spanId}</code>
+        </Fact>
+        {span.parentSpanId && (
+          <Fact label="Parent">
+            <code>{span.parentSpanId}</code>
+            {span.orphan && <span class="warning-text"> (not received)</span>}
+          </Fact>
+        )}
+      </div>
+
+      {exceptions.map((event, i) => (
+        <ExceptionView key={i} event={event} canOpen={capabilities.openSource} onOpen={openSource} />
+      ))}
+
+      {isLlm && conversation && conversation.source !== 'entity-io' && (
+        <Section title="Conversation" testId="llm-section">
+          <SettingsLine settings={settings} />
+          <ConversationView conversation={conversation} rawAttributes={Object.entries(span.attributes).filter(([key]) => attributeGroupOf(key) === 'llm' || key.startsWith('input.') || key.startsWith('output.'))} />
+        </Section>
+      )}
+
+      {showIo && io && (
+        <Section title="Input / output" testId="entity-io">
+          {io.call ? (
+            <div class="io-block">
+              <div class="io-label">Arguments</div>
+              {io.call.args.length === 0 && Object.keys(io.call.kwargs).length === 0 && <span class="muted">none</span>}
+              {io.call.args.map((arg, i) => (
+                <div class="kv" key={`a${i}`}>
+                  <span class="kv-key">#{i}</span>
+                  <div class="kv-value">
+                    <Value value={arg} openDepth={2} />
+                  </div>
+                </div>
+              ))}
+              {Object.entries(io.call.kwargs).map(([key, value]) => (
+                <div class="kv" key={`k${key}`}>
+                  <span class="kv-key">{key}</span>
+                  <div class="kv-value">
+                    <Value value={value} openDepth={2} />
+                  </div>
+                </div>
+              ))}
+            </div>
+          ) : (
+            io.input !== undefined && (
+              <div class="io-block">
+                <div class="io-label">Input</div>
+                <Value value={io.input} openDepth={2} />
+              </div>
+            )
+          )}
+          {io.output !== undefined && (
+            <div class="io-block">
+              <div class="io-label">Output</div>
+              <Value value={io.output} openDepth={2} />
+            </div>
+          )}
+        </Section>
+      )}
+
+      {span.respan && Object.keys(span.respan).length > 0 && (
+        <Section title="Respan parameters">
+          <KeyValues entries={Object.entries(span.respan)} />
+        </Section>
+      )}
+
+      <Section title={`Attributes (${Object.keys(span.attributes).length})`} testId="attributes">
+        {groups.length === 0 && <span class="muted">No attributes.</span>}
+        {groups.map((group) => (
+          <div class="attribute-group" key={group.id}>
+            <div class="group-title">{group.title}</div>
+            <KeyValues entries={group.entries} />
+          </div>
+        ))}
+      </Section>
+
+      {span.events.length > 0 && (
+        <Section title={`Events (${span.events.length})`}>
+          {span.events.map((event, i) => (
+            <div class="event" key={i}>
+              <div class="event-header">
+                <Icon name="symbol-event" />
+                <span class="event-name">{event.name}</span>
+                <span class="muted">+{formatDuration(event.timeMs - span.startTimeMs)}</span>
+              </div>
+              {Object.keys(event.attributes).length > 0 && <KeyValues entries={Object.entries(event.attributes)} />}
+            </div>
+          ))}
+        </Section>
+      )}
+
+      {span.links.length > 0 && (
+        <Section title={`Links (${span.links.length})`}>
+          {span.links.map((link, i) => (
+            <div class="link" key={i}>
+              <Icon name="link" />
+              {knownTrace(link.traceId) ? (
+                <button type="button" class="link-button" onClick={() => openTrace(link.traceId, link.spanId)}>
+                  trace {link.traceId.slice(0, 8)}… span {link.spanId.slice(0, 8)}
+                </button>
+              ) : (
+                <span class="code" title="The linked trace is not in the inspector">
+                  trace {link.traceId} span {link.spanId}
+                </span>
+              )}
+              {Object.keys(link.attributes).length > 0 && <KeyValues entries={Object.entries(link.attributes)} />}
+            </div>
+          ))}
+        </Section>
+      )}
+
+      <Section title="Resource" open={false}>
+        <KeyValues entries={Object.entries(span.resource).sort(([a], [b]) => a.localeCompare(b))} />
+      </Section>
+      <Section title={`Scope: ${span.scope.name || '(unnamed)'}${span.scope.version ? ` ${span.scope.version}` : ''}`} open={false}>
+        {Object.keys(span.scope.attributes).length === 0 ? <span class="muted">No scope attributes.</span> : <KeyValues entries={Object.entries(span.scope.attributes)} />}
+      </Section>
+      <Section title="Span JSON" open={false}>
+        <JsonView value={span} openDepth={1} />
+      </Section>
+    </div>
+  );
+}
+
+/** A key/value table with a copy button per value. */
+export function KeyValues({ entries }: { entries: Array<[string, unknown]> }) {
+  return (
+    <div class="kv-list">
+      {entries.map(([key, value]) => (
+        <div class="kv" key={key}>
+          <span class="kv-key" title={key}>
+            <DottedKey text={key} />
+          </span>
+          <div class="kv-value">
+            <Value value={value} />
+          </div>
+          <CopyButton text={() => valueToText(value)} what={key} />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** An attribute key that may wrap only after its dots (`gen_ai.<wbr>prompt.<wbr>0`). */
+function DottedKey({ text }: { text: string }) {
+  const parts = text.split('.');
+  return (
+    <>
+      {parts.map((part, i) => (
+        <span key={i}>
+          {part}
+          {i < parts.length - 1 && (
+            <>
+              .<wbr />
+            </>
+          )}
+        </span>
+      ))}
+    </>
+  );
+}
+
+function ExceptionView({ event, canOpen, onOpen }: { event: SpanEventJson; canOpen: boolean; onOpen(target: { filePath: string; line?: number }): void }) {
+  const type = stringAttr(event.attributes['exception.type']);
+  const message = stringAttr(event.attributes['exception.message']);
+  const stack = stringAttr(event.attributes['exception.stacktrace']);
+  const lines = useMemo(() => (stack ? parseStackTrace(stack) : []), [stack]);
+  return (
+    <div class="exception" data-testid="exception">
+      <div class="exception-header">
+        <Icon name="error" />
+        <span class="exception-type">{type ?? 'Exception'}</span>
+        {stack && <CopyButton text={stack} what="stack trace" />}
+      </div>
+      {message && <LongText text={message} class="exception-message" />}
+      {lines.length > 0 && (
+        <div class="stack">
+          {lines.map((line, i) =>
+            line.target && canOpen ? (
+              <button type="button" key={i} class="stack-line frame" onClick={() => onOpen(line.target!)} title={`Open ${line.target.filePath}:${line.target.line ?? ''}`}>
+                {line.text}
+              </button>
+            ) : (
+              <div key={i} class={`stack-line${line.target ? ' frame' : ''}`}>
+                {line.text}
+              </div>
+            ),
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function SettingsLine({ settings }: { settings: RequestSettings }) {
+  const items: Array<[string, string]> = [];
+  if (settings.temperature !== undefined) items.push(['temperature', String(settings.temperature)]);
+  if (settings.maxTokens !== undefined) items.push(['max tokens', String(settings.maxTokens)]);
+  if (settings.topP !== undefined) items.push(['top p', String(settings.topP)]);
+  if (settings.topK !== undefined) items.push(['top k', String(settings.topK)]);
+  if (settings.frequencyPenalty !== undefined) items.push(['frequency penalty', String(settings.frequencyPenalty)]);
+  if (settings.presencePenalty !== undefined) items.push(['presence penalty', String(settings.presencePenalty)]);
+  if (settings.seed !== undefined) items.push(['seed', String(settings.seed)]);
+  if (settings.choiceCount !== undefined) items.push(['n', String(settings.choiceCount)]);
+  if (settings.stopSequences) items.push(['stop', settings.stopSequences.map((s) => JSON.stringify(s)).join(', ')]);
+  if (settings.streaming !== undefined) items.push(['streaming', settings.streaming ? 'yes' : 'no']);
+  if (settings.reasoningEffort) items.push(['reasoning effort', settings.reasoningEffort]);
+  for (const [key, value] of Object.entries(settings.other ?? {})) items.push([key, typeof value === 'string' ? value : JSON.stringify(value)]);
+  if (items.length === 0) return null;
+  return (
+    <div class="settings-line" data-testid="llm-settings">
+      {items.map(([key, value]) => (
+        <span class="setting" key={key}>
+          <span class="muted">{key}</span> {value}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+function tokenText(tokens: NonNullable<SpanJson['tokens']>): string {
+  const parts: string[] = [];
+  if (tokens.input !== undefined) parts.push(`${formatCount(tokens.input)} in`);
+  if (tokens.output !== undefined) parts.push(`${formatCount(tokens.output)} out`);
+  if (tokens.total !== undefined) parts.push(`${formatCount(tokens.total)} total`);
+  if (tokens.cacheRead) parts.push(`${formatCount(tokens.cacheRead)} cache read`);
+  if (tokens.cacheWrite) parts.push(`${formatCount(tokens.cacheWrite)} cache write`);
+  if (tokens.reasoning) parts.push(`${formatCount(tokens.reasoning)} reasoning`);
+  return parts.join(' · ') || '–';
+}
+
+function locationText(location: NonNullable<SpanJson['sourceLocation']>): string {
+  const position = location.line !== undefined ? `:${location.line}${location.column !== undefined ? `:${location.column}` : ''}` : '';
+  return `${location.filePath}${position}${location.functionName ? ` (${location.functionName})` : ''}`;
+}
+
+function stringAttr(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Time to first token in ms: from an attribute (seconds), or the first streamed-chunk event. */
+function timeToFirstToken(span: SpanJson): number | undefined {
+  for (const key of ['time_to_first_token', 'gen_ai.response.time_to_first_token', 'gen_ai.server.time_to_first_token', 'llm.time_to_first_token', 'respan.time_to_first_token']) {
+    const value = span.attributes[key];
+    const seconds = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  }
+  const chunk = span.events.find((event) => /(^|\.)(first_token|completion\.chunk|content\.completion\.chunk)$/.test(event.name));
+  return chunk ? Math.max(0, chunk.timeMs - span.startTimeMs) : undefined;
+}
