@@ -242,8 +242,8 @@ describe('capture pipeline with real senders', function () {
   });
 
   describe('errors', () => {
-    async function post(path: string, body: string | Buffer, headers: Record<string, string>) {
-      const response = await fetch(`${base}${path}`, { method: 'POST', headers, body });
+    async function post(path: string, body: string | Uint8Array, headers: Record<string, string>) {
+      const response = await fetch(`${base}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) });
       return { status: response.status, headers: response.headers, text: await response.text() };
     }
 
