@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { attributeGroupOf, groupAttributes, parseJsonString } from '../../webview/model/attributes';
 import { formatCost, formatCount, formatDuration, formatTick } from '../../webview/model/format';
 import { detectImportFormat, summarizeImport } from '../../webview/model/importFormat';
-import { parseStackTrace } from '../../webview/model/stack';
 import { SpanSearch, errorSpans, matchPosition, stepMatch } from '../../webview/model/search';
 import { niceStep, timeTicks } from '../../webview/model/ticks';
 import { buildTraceIndex } from '../../webview/model/traceIndex';
@@ -173,25 +172,3 @@ describe('webview import format', () => {
   });
 });
 
-describe('webview stack frames', () => {
-  it('recognises Node, Python and bare frames and leaves other lines alone', () => {
-    const lines = parseStackTrace(
-      [
-        'Error: boom',
-        '    at tell (/app/src/joke.ts:12:7)',
-        '    at /app/src/main.js:3:1',
-        '    at node:internal/process/task_queues:95:5',
-        'Traceback (most recent call last):',
-        '  File "/app/agent.py", line 42, in run_task',
-        'main.go:17 +0x1d',
-      ].join('\n'),
-    );
-    assert.equal(lines.length, 7);
-    assert.equal(lines[0].target, undefined);
-    assert.deepEqual(lines[1].target, { filePath: '/app/src/joke.ts', line: 12, column: 7, functionName: 'tell' });
-    assert.deepEqual(lines[2].target, { filePath: '/app/src/main.js', line: 3, column: 1, functionName: undefined });
-    assert.equal(lines[3].target, undefined);
-    assert.deepEqual(lines[5].target, { filePath: '/app/agent.py', line: 42, functionName: 'run_task' });
-    assert.deepEqual(lines[6].target, { filePath: 'main.go', line: 17, column: undefined });
-  });
-});

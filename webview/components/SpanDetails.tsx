@@ -7,12 +7,14 @@
 import { useMemo } from 'preact/hooks';
 import { conversationOf, entityIO, requestSettings } from '../../src/core/llm/conversation';
 import type { RequestSettings } from '../../src/core/llm/conversation';
-import type { SpanEventJson, SpanJson } from '../../src/protocol/api';
+import { exceptionsOf, type ExceptionInfo } from '../../src/core/source/exception';
+import type { StackFrame } from '../../src/core/source/stack';
+import type { SpanJson } from '../../src/protocol/api';
+import type { SourceTarget } from '../../src/protocol/messages';
 import { useServices } from '../context';
 import { attributeGroupOf, groupAttributes, valueToText } from '../model/attributes';
 import { formatClock, formatCost, formatCount, formatDuration } from '../model/format';
 import { isLlmKind, kindInfo } from '../model/kinds';
-import { parseStackTrace } from '../model/stack';
 import { CopyButton, Fact, Icon, IconButton, LongText, Section } from './common';
 import { ConversationView } from './Conversation';
 import { JsonView } from './JsonView';
@@ -35,12 +37,12 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
   const io = useMemo(() => entityIO(span.attributes), [span]);
   const settings = useMemo(() => requestSettings(span.attributes), [span]);
   const groups = useMemo(() => groupAttributes(span.attributes), [span]);
-  const exceptions = span.events.filter((event) => event.name === 'exception');
+  const exceptions = useMemo(() => exceptionsOf(span), [span]);
   const isLlm = isLlmKind(span.displayKind) || span.model !== null || (conversation !== undefined && conversation.source !== 'entity-io');
   const showIo = io !== undefined && (ENTITY_KINDS.has(span.displayKind) || !conversation || conversation.source === 'entity-io');
   const ttft = timeToFirstToken(span);
 
-  const openSource = (target: { filePath: string; line?: number; column?: number; functionName?: string }) => {
+  const openSource = (target: SourceTarget) => {
     host.openSource(target).then(
       (found) => found || notify(`Could not find ${target.filePath} in the workspace.`, 'error'),
       (error: Error) => notify(error.message, 'error'),
@@ -107,8 +109,8 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
         )}
       </div>
 
-      {exceptions.map((event, i) => (
-        <ExceptionView key={i} event={event} canOpen={capabilities.openSource} onOpen={openSource} />
+      {exceptions.map((exception, i) => (
+        <ExceptionView key={i} exception={exception} canOpen={capabilities.openSource} onOpen={openSource} />
       ))}
 
       {isLlm && conversation && conversation.source !== 'entity-io' && (
@@ -260,32 +262,40 @@ function DottedKey({ text }: { text: string }) {
   );
 }
 
-function ExceptionView({ event, canOpen, onOpen }: { event: SpanEventJson; canOpen: boolean; onOpen(target: { filePath: string; line?: number }): void }) {
-  const type = stringAttr(event.attributes['exception.type']);
-  const message = stringAttr(event.attributes['exception.message']);
-  const stack = stringAttr(event.attributes['exception.stacktrace']);
-  const lines = useMemo(() => (stack ? parseStackTrace(stack) : []), [stack]);
+function ExceptionView({ exception, canOpen, onOpen }: { exception: ExceptionInfo; canOpen: boolean; onOpen(target: SourceTarget): void }) {
+  const lines = useMemo(() => {
+    const frames = new Map<string, StackFrame>();
+    for (const frame of exception.frames) frames.set(frame.raw, frame);
+    return (exception.stacktrace ?? '').split(/\r?\n/).map((text) => ({ text, frame: frames.get(text) }));
+  }, [exception]);
   return (
     <div class="exception" data-testid="exception">
       <div class="exception-header">
         <Icon name="error" />
-        <span class="exception-type">{type ?? 'Exception'}</span>
-        {stack && <CopyButton text={stack} what="stack trace" />}
+        <span class="exception-type">{exception.type ?? 'Exception'}</span>
+        {exception.stacktrace && <CopyButton text={exception.stacktrace} what="stack trace" />}
       </div>
-      {message && <LongText text={message} class="exception-message" />}
-      {lines.length > 0 && (
+      {exception.message && <LongText text={exception.message} class="exception-message" />}
+      {exception.stacktrace && (
         <div class="stack">
-          {lines.map((line, i) =>
-            line.target && canOpen ? (
-              <button type="button" key={i} class="stack-line frame" onClick={() => onOpen(line.target!)} title={`Open ${line.target.filePath}:${line.target.line ?? ''}`}>
-                {line.text}
+          {lines.map(({ text, frame }, i) => {
+            const kind = frame ? (frame.isLibrary ? ' frame library' : ' frame') : '';
+            return frame && canOpen ? (
+              <button
+                type="button"
+                key={i}
+                class={`stack-line${kind}`}
+                onClick={() => onOpen({ filePath: frame.filePath, line: frame.line, column: frame.column, functionName: frame.functionName })}
+                title={`Open ${frame.filePath}${frame.line ? `:${frame.line}` : ''}`}
+              >
+                {text}
               </button>
             ) : (
-              <div key={i} class={`stack-line${line.target ? ' frame' : ''}`}>
-                {line.text}
+              <div key={i} class={`stack-line${kind}`}>
+                {text}
               </div>
-            ),
-          )}
+            );
+          })}
         </div>
       )}
     </div>

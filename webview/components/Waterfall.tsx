@@ -322,7 +322,7 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
           />
           {findText.trim() !== '' && (
             <span class={`find-count${matches.length === 0 ? ' none' : ''}`} data-testid="find-count">
-              {matches.length === 0 ? 'No results' : `${matchAt >= 0 ? matchAt + 1 : '?'} of ${matches.length}`}
+              {matches.length === 0 ? 'No results' : matchAt >= 0 ? `${matchAt + 1} of ${matches.length}` : `${matches.length} ${matches.length === 1 ? 'match' : 'matches'}`}
             </span>
           )}
         </div>

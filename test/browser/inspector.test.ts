@@ -1,0 +1,283 @@
+/**
+ * The inspector UI in real Chromium against the real standalone command:
+ * traces sent by the OpenTelemetry SDK show up live, open, expand, show their
+ * LLM conversation; hostile span content stays text; a 100,000-span trace
+ * opens with a bounded DOM. Screenshots land in test-results/screenshots/.
+ *
+ * Run: npx mocha --no-config -r tsx/cjs --extension ts test/browser/inspector.test.ts
+ */
+
+import assert from 'node:assert/strict';
+import { context, trace, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { buildBundles, ensureScreenshotDir, largeTraceRequests, launchChromium, postOtlp, startInspector, type RunningInspector } from './support';
+
+const XSS_NAME = '<img src=x onerror="window.__pwned=1">evil span';
+const XSS_SCRIPT = '<script>window.__pwned=2</script>';
+
+/** Sends, through the real OTel SDK, a joke workflow with an LLM call, a tool call and a failing task, plus a hostile span. */
+async function sendDemoTraces(url: string): Promise<{ jokeTraceId: string; hostileTraceId: string }> {
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'browser-test-agent' }),
+    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }))],
+  });
+  const tracer = provider.getTracer('browser-test');
+  const child = (parent: Span, name: string, attributes: Record<string, string | number | boolean>, body?: (span: Span) => void): Span => {
+    const span = tracer.startSpan(name, { attributes }, trace.setSpan(context.active(), parent));
+    body?.(span);
+    span.end();
+    return span;
+  };
+
+  const root = tracer.startSpan('joke_workflow.workflow', {
+    attributes: {
+      'traceloop.span.kind': 'workflow',
+      'traceloop.entity.name': 'joke_workflow',
+      'traceloop.entity.input': JSON.stringify({ args: ['opentelemetry'], kwargs: { audience: 'developers' } }),
+      'traceloop.entity.output': JSON.stringify({ joke: 'Why did the span cross the road?' }),
+      'respan.threads.thread_identifier': 'thread-browser-1',
+      'respan.customer_params.customer_identifier': 'cus_browser',
+    },
+  });
+  const task = tracer.startSpan('joke_creation.task', { attributes: { 'traceloop.span.kind': 'task' } }, trace.setSpan(context.active(), root));
+  child(task, 'openai.chat', {
+    'gen_ai.system': 'openai',
+    'gen_ai.request.model': 'gpt-4o-mini',
+    'gen_ai.request.temperature': 0.7,
+    'llm.request.type': 'chat',
+    'gen_ai.prompt.0.role': 'system',
+    'gen_ai.prompt.0.content': 'You are a witty assistant who writes **one-line** jokes.',
+    'gen_ai.prompt.1.role': 'user',
+    'gen_ai.prompt.1.content': 'Tell me a joke about OpenTelemetry.',
+    'gen_ai.completion.0.role': 'assistant',
+    'gen_ai.completion.0.finish_reason': 'tool_calls',
+    'gen_ai.completion.0.tool_calls.0.id': 'call_weather_1',
+    'gen_ai.completion.0.tool_calls.0.name': 'get_weather',
+    'gen_ai.completion.0.tool_calls.0.arguments': '{"city":"Paris","unit":"celsius"}',
+    'gen_ai.usage.input_tokens': 38,
+    'gen_ai.usage.output_tokens': 24,
+  });
+  task.end();
+  child(root, 'signature_generation.task', { 'traceloop.span.kind': 'task' }, (span) => {
+    const error = new Error('rate limit exceeded for model gpt-4o');
+    error.name = 'RateLimitError';
+    span.recordException(error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+  });
+  root.end();
+
+  const hostile = tracer.startSpan(XSS_NAME, {
+    attributes: {
+      'gen_ai.system': 'openai',
+      'gen_ai.request.model': '<b>bold-model</b>',
+      'gen_ai.prompt.0.role': 'user',
+      'gen_ai.prompt.0.content': `${XSS_SCRIPT} and <img src=x onerror="window.__pwned=3"> and [link](javascript:alert(1))`,
+      'gen_ai.completion.0.role': 'assistant',
+      'gen_ai.completion.0.content': '<iframe src="javascript:window.__pwned=4"></iframe>',
+      'evil.attribute': XSS_SCRIPT,
+    },
+  });
+  hostile.end();
+  await provider.forceFlush();
+  await provider.shutdown();
+  return { jokeTraceId: root.spanContext().traceId, hostileTraceId: hostile.spanContext().traceId };
+}
+
+async function openTrace(page: Page, traceId: string): Promise<void> {
+  await page.locator(`.trace-item[data-trace-id="${traceId}"]`).click();
+  await page.locator('.wf-row').first().waitFor();
+}
+
+describe('inspector UI in Chromium (standalone command)', function () {
+  this.timeout(180_000);
+  let inspector: RunningInspector;
+  let browser: Browser;
+  let ids: { jokeTraceId: string; hostileTraceId: string };
+  const shots = ensureScreenshotDir();
+
+  before(async () => {
+    buildBundles();
+    inspector = await startInspector();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await inspector?.stop();
+  });
+
+  it('shows the empty state with the page origin as endpoint, then traces live as they arrive', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${inspector.url}/`);
+    await page.getByTestId('empty-state').waitFor();
+    const envText = await page.getByTestId('empty-state').innerText();
+    assert.ok(envText.includes(`OTEL_EXPORTER_OTLP_ENDPOINT=${inspector.url}`), envText);
+    assert.ok(envText.includes(`RESPAN_BASE_URL=${inspector.url}/api`), envText);
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: join(shots, `empty-${scheme}.png`) });
+    }
+
+    ids = await sendDemoTraces(inspector.url);
+    // No reload: the live stream brings the traces in.
+    await page.locator(`.trace-item[data-trace-id="${ids.jokeTraceId}"]`).waitFor({ timeout: 10_000 });
+    await page.locator(`.trace-item[data-trace-id="${ids.hostileTraceId}"]`).waitFor({ timeout: 10_000 });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('opens a trace, collapses and expands rows, and shows the LLM conversation with its tool call', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(`${inspector.url}/`);
+    await openTrace(page, ids.jokeTraceId);
+    const rows = page.locator('.wf-row');
+    assert.equal(await rows.count(), 4);
+
+    // Collapse the task with the keyboard, then expand it with its chevron.
+    await page.locator('.wf-row', { hasText: 'joke_creation.task' }).click();
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => document.querySelectorAll('.wf-row').length === 3);
+    await page.locator('.wf-row', { hasText: 'joke_creation.task' }).locator('.wf-twisty').click();
+    await page.waitForFunction(() => document.querySelectorAll('.wf-row').length === 4);
+
+    await page.locator('.wf-row', { hasText: 'openai.chat' }).click();
+    const conversation = page.getByTestId('conversation');
+    await conversation.waitFor();
+    const text = await conversation.innerText();
+    assert.ok(text.includes('Tell me a joke about OpenTelemetry.'), text);
+    assert.ok(text.includes('You are a witty assistant who writes **one-line** jokes.'), 'markdown shown as written');
+    const toolCall = page.getByTestId('tool-call');
+    assert.ok((await toolCall.innerText()).includes('get_weather'));
+    assert.ok((await toolCall.innerText()).includes('Paris'));
+    assert.ok((await page.getByTestId('span-details').innerText()).includes('gpt-4o-mini'));
+    assert.ok((await page.getByTestId('llm-settings').innerText()).includes('temperature'));
+
+    // The workflow shows its decorated input and output.
+    await page.locator('.wf-row', { hasText: 'joke_workflow.workflow' }).click();
+    const io = await page.getByTestId('entity-io').innerText();
+    assert.ok(io.includes('opentelemetry') && io.includes('audience') && io.includes('Why did the span cross the road?'), io);
+
+    // "Next error" jumps to the failing task and shows its exception.
+    await page.getByTestId('next-error').click();
+    const exception = await page.getByTestId('exception').innerText();
+    assert.ok(exception.includes('RateLimitError') && exception.includes('rate limit exceeded'), exception);
+
+    // Find in trace.
+    await page.keyboard.press('/');
+    await page.keyboard.type('openai');
+    assert.equal(await page.getByTestId('find-count').innerText(), '1 match');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getByTestId('find-count').innerText(), '1 of 1');
+    assert.ok((await page.locator('.wf-row.selected').innerText()).includes('openai.chat'));
+
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: join(shots, `llm-${scheme}.png`) });
+    }
+    await page.locator('.wf-row', { hasText: 'signature_generation.task' }).click();
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: join(shots, `waterfall-error-${scheme}.png`) });
+    }
+    await page.close();
+  });
+
+  it('renders hostile span names and attributes as text and runs none of them', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.goto(`${inspector.url}/`);
+    await openTrace(page, ids.hostileTraceId);
+    await page.locator('.wf-row').first().click();
+    await page.getByTestId('conversation').waitFor();
+    const details = page.getByTestId('span-details');
+    assert.ok((await details.innerText()).includes(XSS_SCRIPT), 'the script tag shows as text');
+    assert.ok((await page.locator('.wf-row').first().innerText()).includes(XSS_NAME), 'the span name shows as text');
+    assert.ok((await page.locator('.trace-item', { hasText: 'evil span' }).innerText()).includes('<img src=x'), 'the list shows it as text');
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+    assert.equal(await page.locator('img, iframe, script:not([src]), b').count(), 0, 'no element was created from span content');
+    assert.deepEqual(dialogs, []);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.screenshot({ path: join(shots, 'hostile-content-light.png') });
+    await page.close();
+  });
+
+  it('opens a 100,000-span trace quickly and scrolls it with a bounded number of rows', async function () {
+    this.timeout(240_000);
+    const traceId = 'b'.repeat(32);
+    await postOtlp(inspector.url, largeTraceRequests(traceId, 100_000));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(`${inspector.url}/`);
+    await page.locator(`.trace-item[data-trace-id="${traceId}"]`).click();
+    await page.locator('.wf-row').first().waitFor({ timeout: 60_000 });
+    await page.waitForFunction(() => performance.getEntriesByName('rti:rows').length > 0);
+    const firstPaintMs = await page.evaluate(() => {
+      const data = performance.getEntriesByName('rti:data').at(-1)!.startTime;
+      const rows = performance.getEntriesByName('rti:rows').at(-1)!.startTime;
+      return rows - data;
+    });
+    assert.ok(firstPaintMs < 1500, `first rows painted ${firstPaintMs.toFixed(0)} ms after the data arrived`);
+    assert.ok((await page.locator('.wf-row-count').innerText()).includes('100000 spans'));
+
+    const rowCount = () => page.locator('.wf-row').count();
+    const initial = await rowCount();
+    assert.ok(initial > 10 && initial < 150, `rendered ${initial} rows`);
+    // Scroll to the middle and to the end: still a bounded window, and the last span is reachable.
+    await page.getByTestId('waterfall').evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+    await page.waitForTimeout(100);
+    assert.ok((await rowCount()) < 150);
+    await page.getByTestId('waterfall').focus();
+    await page.keyboard.press('End');
+    await page.waitForTimeout(150);
+    assert.ok((await rowCount()) < 150);
+    const lastName = await page.locator('.wf-row.selected .wf-label').innerText();
+    assert.match(lastName, /^(step|tail|group) /);
+
+    // Collapse the first branch (10,000 spans) and expand it again.
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => document.querySelector('.wf-row-count')?.textContent?.includes('of 100000'));
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => document.querySelector('.wf-row-count')?.textContent === '100000 spans');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(shots, 'large-trace-dark.png') });
+    await page.close();
+  });
+
+  it('lists, groups by thread and filters traces; screenshots of the list', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(`${inspector.url}/`);
+    await page.locator('.trace-item').first().waitFor();
+    assert.equal(await page.locator('.trace-item').count(), 3);
+    await page.getByTestId('grouping').selectOption('thread');
+    const groups = page.getByTestId('trace-group');
+    assert.equal(await groups.count(), 2);
+    assert.ok((await groups.first().innerText()).includes('thread-browser-1'));
+    await page.getByTestId('grouping').selectOption('none');
+    await page.getByTestId('toggle-filters').click();
+    await page.getByTestId('filter-errors').check();
+    await page.waitForFunction(() => document.querySelectorAll('.trace-item').length === 2);
+    await page.getByTestId('filter-errors').uncheck();
+    await page.getByTestId('trace-search').fill('joke_workflow');
+    await page.waitForFunction(() => document.querySelectorAll('.trace-item').length === 1);
+    await page.getByTestId('trace-search').fill('');
+    await page.getByTestId('toggle-filters').click();
+    await openTrace(page, ids.jokeTraceId);
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: join(shots, `list-waterfall-${scheme}.png`) });
+    }
+    await page.close();
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * Shared machinery of the browser tests and the UI benchmark: build the UI,
+ * start the standalone command, launch Debian's Chromium, make OTLP payloads.
+ */
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+
+export const ROOT = resolve(__dirname, '../..');
+export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
+
+/** Builds every bundle (the CLI serves `dist/webview`). */
+export function buildBundles(): void {
+  execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'pipe' });
+}
+
+/** A running `respan-inspector`. */
+export interface RunningInspector {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `node dist/cli.js --no-open` on free ports and waits for its URL. */
+export async function startInspector(extraArgs: string[] = []): Promise<RunningInspector> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--no-open', '--port', '0', '--grpc-port', '0', ...extraArgs], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`inspector did not start:\n${output}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`inspector exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    process: child,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGINT');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+/** Headless Debian Chromium (never a downloaded browser). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export function ensureScreenshotDir(): string {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return SCREENSHOTS;
+}
+
+/** 16 hex digits from a number. */
+export function hexId(n: number, width = 16): string {
+  return n.toString(16).padStart(width, '0');
+}
+
+/**
+ * OTLP/JSON export requests carrying one generated trace of `spanCount` spans
+ * (a root, `fanout` branches, nested groups of 100), split into `batch`-span
+ * requests so no request nears the body limit.
+ */
+export function largeTraceRequests(traceId: string, spanCount: number, batch = 20_000, fanout = 10): unknown[] {
+  const base = 1_700_000_000_000n * 1_000_000n;
+  const spans: Record<string, unknown>[] = [];
+  const span = (id: number, parent: number | null, name: string, startMs: number, durationMs: number, error = false) => {
+    spans.push({
+      traceId,
+      spanId: hexId(id),
+      parentSpanId: parent === null ? '' : hexId(parent),
+      name,
+      kind: 1,
+      startTimeUnixNano: String(base + BigInt(Math.round(startMs * 1e6))),
+      endTimeUnixNano: String(base + BigInt(Math.round((startMs + durationMs) * 1e6))),
+      attributes: [{ key: 'step.index', value: { intValue: String(id) } }],
+      status: error ? { code: 2, message: 'failed' } : {},
+    });
+  };
+  const perBranch = Math.floor((spanCount - 1) / fanout);
+  span(1, null, 'big root', 0, spanCount);
+  let n = 2;
+  for (let b = 0; b < fanout; b++) {
+    const branch = n++;
+    span(branch, 1, `branch ${b}`, b * perBranch, perBranch);
+    let group = branch;
+    for (let k = 1; k < perBranch && n <= spanCount; k++) {
+      const id = n++;
+      if (k % 100 === 0) {
+        span(id, branch, `group ${b}.${k / 100}`, b * perBranch + k, 100);
+        group = id;
+      } else {
+        span(id, group, `step ${id}`, b * perBranch + k, 0.8, id % 997 === 0);
+      }
+    }
+  }
+  while (n <= spanCount) span(n++, 1, `tail ${n}`, spanCount - 1, 0.5);
+  const requests: unknown[] = [];
+  for (let i = 0; i < spans.length; i += batch) {
+    requests.push({
+      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'big-service' } }] }, scopeSpans: [{ scope: { name: 'bench' }, spans: spans.slice(i, i + batch) }] }],
+    });
+  }
+  return requests;
+}
+
+/** POSTs OTLP/JSON requests to the inspector. */
+export async function postOtlp(url: string, requests: unknown[]): Promise<void> {
+  for (const body of requests) {
+    const response = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`POST /v1/traces: ${response.status} ${await response.text()}`);
+  }
+}
