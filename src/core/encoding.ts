@@ -96,11 +96,13 @@ function isAllZero(hex: string): boolean {
   return true;
 }
 
-const DECIMAL = /^-?\d+$/;
+/** At most 20 digits: every int64 and uint64 fits, and BigInt() never parses a megabyte of digits. */
+const DECIMAL = /^-?\d{1,20}$/;
 
 /**
  * A 64-bit integer from OTLP/JSON: a decimal string (the norm) or a JSON number.
- * Strings stay exact beyond 2^53. Returns undefined for anything else.
+ * Strings stay exact beyond 2^53. Returns undefined for anything else,
+ * including digit strings too long to be a 64-bit integer.
  */
 export function parseJsonInt64(value: unknown): bigint | undefined {
   if (typeof value === 'string') return DECIMAL.test(value) ? BigInt(value) : undefined;

@@ -7,8 +7,8 @@
 
 import { describe, millisToNanos } from './encoding';
 import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, StatusCode } from './model';
-import { MalformedPayloadError } from './model';
-import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, truncated, type DecodeLimits } from './otlp/common';
+import { MalformedPayloadError, setOwn } from './model';
+import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanLimitOf, truncated, type DecodeLimits } from './otlp/common';
 
 /** Fields consumed into the span's identity and timing rather than kept as attributes. */
 const STRUCTURAL_FIELDS = new Set(['start_time', 'timestamp', 'span_parent_id']);
@@ -68,7 +68,7 @@ function toAttribute(value: unknown, limits: DecodeLimits, depth: number): Attri
     let count = 0;
     for (const key in value as Record<string, unknown>) {
       if (count++ >= limits.maxArrayLength) break;
-      out[key] = toAttribute((value as Record<string, unknown>)[key], limits, depth + 1);
+      setOwn(out, key, toAttribute((value as Record<string, unknown>)[key], limits, depth + 1));
     }
     return out;
   }
@@ -125,10 +125,11 @@ function decodeItem(item: unknown, resource: Attributes, limits: DecodeLimits, n
 
   const attributes: Attributes = {};
   for (const key in fields) {
-    if (!STRUCTURAL_FIELDS.has(key) && fields[key] !== undefined) attributes[key] = toAttribute(fields[key], limits, 0);
+    if (!STRUCTURAL_FIELDS.has(key) && fields[key] !== undefined) setOwn(attributes, key, toAttribute(fields[key], limits, 0));
   }
   const status = statusOf(fields);
-  const name = idField(fields.span_name) ?? idField(fields.span_workflow_name) ?? idField(fields.trace_name) ?? idField(fields.log_type) ?? 'span';
+  const fullName = idField(fields.span_name) ?? idField(fields.span_workflow_name) ?? idField(fields.trace_name) ?? idField(fields.log_type) ?? 'span';
+  const name = fullName.length > limits.maxStringLength ? truncated(fullName, limits.maxStringLength) : fullName;
   return assembleSpan({
     traceId: ingestIdToHex(traceKey, 16),
     spanId: ingestIdToHex(spanKey, 8),
@@ -166,9 +167,12 @@ export function decodeIngest(body: unknown, options: IngestDecodeOptions = {}): 
 
   const result: DecodeResult = { spans: [], rejected: [] };
   const resource: Attributes = {};
+  const spanLimit = spanLimitOf(limits);
   items.forEach((item, index) => {
+    const path = () => `[${index}]`;
+    if (index >= spanLimit) return rejectSpan(result, path, overSpanLimit(limits));
     const span = decodeItem(item, resource, limits, nowMs);
-    if (typeof span === 'string') result.rejected.push({ path: `[${index}]`, reason: span });
+    if (typeof span === 'string') rejectSpan(result, path, span);
     else result.spans.push(span);
   });
   return result;

@@ -180,7 +180,27 @@ export interface RejectedSpan {
 /** What a decoder makes of one request body. */
 export interface DecodeResult {
   spans: Span[];
+  /** Rejected spans with reasons; only the first ones of a big request are listed. */
   rejected: RejectedSpan[];
+  /**
+   * Further rejected spans that are counted but not listed, so a hostile body of
+   * millions of bad spans costs a counter, not millions of records.
+   */
+  moreRejected?: number;
+}
+
+/** Every span a decoder rejected, listed or not. */
+export function rejectedCount(result: DecodeResult): number {
+  return result.rejected.length + (result.moreRejected ?? 0);
+}
+
+/**
+ * Sets `target[key]` as an own property, also for the key `__proto__` (which
+ * plain assignment would turn into a prototype change, losing the value).
+ */
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /**
@@ -197,7 +217,7 @@ export function toJsonValue(value: AttributeValue): unknown {
   if (Array.isArray(value)) return value.map(toJsonValue);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const key in value) out[key] = toJsonValue(value[key]);
+    for (const key in value) setOwn(out, key, toJsonValue(value[key]));
     return out;
   }
   return value;
@@ -226,6 +246,6 @@ export function toJsonAttributes(attributes: Attributes): Record<string, unknown
   }
   if (!needsCopy) return attributes;
   const out: Record<string, unknown> = {};
-  for (const key in attributes) out[key] = toJsonValue(attributes[key]);
+  for (const key in attributes) setOwn(out, key, toJsonValue(attributes[key]));
   return out;
 }

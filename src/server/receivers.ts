@@ -5,8 +5,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeIngest } from '../core/ingest';
-import type { DecodeResult, RejectedSpan, Span } from '../core/model';
-import { MalformedPayloadError } from '../core/model';
+import type { DecodeResult, Span } from '../core/model';
+import { MalformedPayloadError, rejectedCount } from '../core/model';
 import type { DecodeLimits } from '../core/otlp/common';
 import { decodeOtlpJson, parseJsonText } from '../core/otlp/json';
 import { decodeOtlpProto, encodeExportResponseProto, encodeRpcStatusProto } from '../core/otlp/proto';
@@ -48,10 +48,11 @@ function sniff(body: Buffer): Encoding {
 }
 
 /** One line naming what was rejected and why (the first few, then a count). */
-export function describeRejections(rejected: readonly RejectedSpan[]): string {
-  const shown = rejected.slice(0, 5).map((item) => `${item.path}: ${item.reason}`);
-  const more = rejected.length > shown.length ? `; and ${rejected.length - shown.length} more` : '';
-  return `${rejected.length} span${rejected.length === 1 ? '' : 's'} rejected: ${shown.join('; ')}${more}`;
+export function describeRejections(result: DecodeResult): string {
+  const total = rejectedCount(result);
+  const shown = result.rejected.slice(0, 5).map((item) => `${item.path}: ${item.reason}`);
+  const more = total > shown.length ? `; and ${total - shown.length} more` : '';
+  return `${total} span${total === 1 ? '' : 's'} rejected: ${shown.join('; ')}${more}`;
 }
 
 /** What the receivers need from their host. */
@@ -95,12 +96,12 @@ export async function receiveOtlp(request: IncomingMessage, response: ServerResp
 }
 
 function answerOtlp(response: ServerResponse, encoding: Encoding, result: DecodeResult, context: ReceiverContext): void {
-  if (result.spans.length === 0 && result.rejected.length > 0) {
-    return sendOtlpError(response, encoding, 400, `no span could be accepted; ${describeRejections(result.rejected)}`);
+  const rejectedSpans = rejectedCount(result);
+  if (result.spans.length === 0 && rejectedSpans > 0) {
+    return sendOtlpError(response, encoding, 400, `no span could be accepted; ${describeRejections(result)}`);
   }
   context.accept(result.spans);
-  const rejectedSpans = result.rejected.length;
-  const errorMessage = rejectedSpans > 0 ? describeRejections(result.rejected) : '';
+  const errorMessage = rejectedSpans > 0 ? describeRejections(result) : '';
   if (encoding === 'protobuf') {
     send(response, 200, 'application/x-protobuf', encodeExportResponseProto(rejectedSpans, errorMessage));
   } else {
@@ -121,14 +122,15 @@ export async function receiveIngest(request: IncomingMessage, response: ServerRe
     }
     const body = await readBody(request, context.maxBodyBytes);
     const result = decodeIngest(parseJsonText(body.toString('utf8')), { limits: context.limits });
-    if (result.spans.length === 0 && result.rejected.length > 0) {
-      throw new HttpError(400, `no span could be accepted; ${describeRejections(result.rejected)}`);
+    const rejected = rejectedCount(result);
+    if (result.spans.length === 0 && rejected > 0) {
+      throw new HttpError(400, `no span could be accepted; ${describeRejections(result)}`);
     }
     context.accept(result.spans);
     const answer: Record<string, unknown> = { success: true, ingested_count: result.spans.length };
-    if (result.rejected.length > 0) {
-      answer.rejected_count = result.rejected.length;
-      answer.error_message = describeRejections(result.rejected);
+    if (rejected > 0) {
+      answer.rejected_count = rejected;
+      answer.error_message = describeRejections(result);
     }
     send(response, 200, 'application/json', JSON.stringify(answer));
   } catch (error) {

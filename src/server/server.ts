@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { basename, extname, join } from 'node:path';
 import { decodeTraceFile } from '../core/importFile';
 import type { Span } from '../core/model';
-import { MalformedPayloadError } from '../core/model';
+import { MalformedPayloadError, rejectedCount } from '../core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import { encodeOtlpJson } from '../core/otlp/export';
 import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
@@ -266,14 +266,15 @@ export class InspectorServer {
     if (method !== 'POST') throw new HttpError(405, 'import a trace file with POST', { Allow: 'POST' });
     const body = await readBody(request, this.receiverContext.maxBodyBytes);
     const result = decodeTraceFile(body.toString('utf8'), this.receiverContext.limits);
-    if (result.spans.length === 0 && result.rejected.length > 0) throw new HttpError(400, `nothing could be imported; ${describeRejections(result.rejected)}`);
+    const rejected = rejectedCount(result);
+    if (result.spans.length === 0 && rejected > 0) throw new HttpError(400, `nothing could be imported; ${describeRejections(result)}`);
     this.accept(result.spans);
     const traceIds = [...new Set(result.spans.map((span) => span.traceId))];
     sendJson(response, 200, {
       imported: result.spans.length,
       traceIds,
-      rejected: result.rejected.length,
-      ...(result.rejected.length ? { message: describeRejections(result.rejected) } : {}),
+      rejected,
+      ...(rejected ? { message: describeRejections(result) } : {}),
     });
   }
 

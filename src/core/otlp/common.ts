@@ -5,7 +5,7 @@
 
 import { deriveFields } from '../derive';
 import { nanosToMillis } from '../encoding';
-import type { Attributes, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, StatusCode } from '../model';
+import type { Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, StatusCode } from '../model';
 import { SPAN_KINDS, STATUS_CODES } from '../model';
 
 /**
@@ -25,6 +25,11 @@ export interface DecodeLimits {
   maxEvents: number;
   /** Links kept per span. */
   maxLinks: number;
+  /**
+   * Spans taken from one request; the rest are rejected (and counted). Bounds
+   * the memory one request can claim. Default 100,000.
+   */
+  maxSpansPerRequest?: number;
 }
 
 /** Generous defaults: real LLM prompts run to hundreds of kilobytes. */
@@ -35,7 +40,27 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxArrayLength: 10_000,
   maxEvents: 1_000,
   maxLinks: 1_000,
+  maxSpansPerRequest: 100_000,
 };
+
+/** Rejections listed one by one per request; later ones are only counted. */
+export const MAX_LISTED_REJECTIONS = 100;
+
+/** Records a rejected span in `result`: listed while the list is short, counted after. */
+export function rejectSpan(result: DecodeResult, path: () => string, reason: string): void {
+  if (result.rejected.length < MAX_LISTED_REJECTIONS) result.rejected.push({ path: path(), reason });
+  else result.moreRejected = (result.moreRejected ?? 0) + 1;
+}
+
+/** The reason given for spans past {@link DecodeLimits.maxSpansPerRequest}. */
+export function overSpanLimit(limits: DecodeLimits): string {
+  return `over the limit of ${spanLimitOf(limits)} spans per request`;
+}
+
+/** {@link DecodeLimits.maxSpansPerRequest} or its default. */
+export function spanLimitOf(limits: DecodeLimits): number {
+  return limits.maxSpansPerRequest ?? 100_000;
+}
 
 /** Marker appended to a value cut at a limit. */
 export function truncated(text: string, limit: number): string {

@@ -6,9 +6,9 @@
  */
 
 import { describe, int64Value, parseJsonId, parseJsonInt64 } from '../encoding';
-import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, RejectedSpan, Span, SpanEvent, SpanLink } from '../model';
-import { MalformedPayloadError } from '../model';
-import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, spanKindOf, statusCodeOf, truncated, type DecodeLimits } from './common';
+import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanLink } from '../model';
+import { MalformedPayloadError, setOwn } from '../model';
+import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, truncated, type DecodeLimits } from './common';
 
 type JsonObject = Record<string, unknown>;
 
@@ -85,19 +85,19 @@ class JsonSpanDecoder {
       switch (key) {
         case 'stringValue':
         case 'string_value':
-          return typeof inner === 'string' ? this.text(inner) : String(inner);
+          return this.text(typeof inner === 'string' ? inner : String(inner));
         case 'boolValue':
         case 'bool_value':
           return inner === true || inner === 'true';
         case 'intValue':
         case 'int_value': {
           const parsed = parseJsonInt64(inner);
-          return parsed === undefined ? String(inner) : int64Value(parsed);
+          return parsed === undefined ? this.text(String(inner)) : int64Value(parsed);
         }
         case 'doubleValue':
         case 'double_value':
           // Proto JSON writes NaN and the infinities as strings; keep them readable.
-          return typeof inner === 'number' ? inner : typeof inner === 'string' && inner.trim() !== '' && !Number.isNaN(Number(inner)) ? Number(inner) : String(inner);
+          return typeof inner === 'number' ? inner : typeof inner === 'string' && inner.trim() !== '' && !Number.isNaN(Number(inner)) ? Number(inner) : this.text(String(inner));
         case 'bytesValue':
         case 'bytes_value':
           return typeof inner === 'string' ? this.text(inner) : null;
@@ -141,7 +141,7 @@ class JsonSpanDecoder {
         dropped++;
         continue;
       }
-      target[entry.key] = this.anyValue(entry.value, depth);
+      setOwn(target, entry.key, this.anyValue(entry.value, depth));
       kept++;
     }
     return dropped;
@@ -157,8 +157,8 @@ class JsonSpanDecoder {
   scope(value: unknown): InstrumentationScope {
     const scope: InstrumentationScope = { name: '', attributes: {} };
     if (!isObject(value)) return scope;
-    if (typeof value.name === 'string') scope.name = value.name;
-    if (typeof value.version === 'string' && value.version !== '') scope.version = value.version;
+    if (typeof value.name === 'string') scope.name = this.text(value.name);
+    if (typeof value.version === 'string' && value.version !== '') scope.version = this.text(value.version);
     this.attributes(value.attributes, scope.attributes);
     return scope;
   }
@@ -176,7 +176,7 @@ class JsonSpanDecoder {
       const attributes: Attributes = {};
       const attributeResult = this.attributes(raw.attributes, attributes);
       const event: SpanEvent = {
-        name: typeof raw.name === 'string' ? raw.name : '',
+        name: typeof raw.name === 'string' ? this.text(raw.name) : '',
         timeUnixNano: parseJsonInt64(field(raw, 'timeUnixNano', 'time_unix_nano')) ?? 0n,
         attributes,
       };
@@ -201,7 +201,7 @@ class JsonSpanDecoder {
       const link: SpanLink = { traceId, spanId, attributes: {} };
       this.attributes(raw.attributes, link.attributes);
       const traceState = field(raw, 'traceState', 'trace_state');
-      if (typeof traceState === 'string' && traceState !== '') link.traceState = traceState;
+      if (typeof traceState === 'string' && traceState !== '') link.traceState = this.text(traceState);
       links.push(link);
     }
     return { links, dropped };
@@ -234,19 +234,20 @@ class JsonSpanDecoder {
     const links = this.links(raw.links);
     const status = isObject(raw.status) ? raw.status : {};
     const flags = raw.flags;
+    const traceState = field(raw, 'traceState', 'trace_state');
 
     return assembleSpan({
       traceId,
       spanId,
       parentSpanId,
-      traceState: typeof field(raw, 'traceState', 'trace_state') === 'string' ? (field(raw, 'traceState', 'trace_state') as string) : undefined,
+      traceState: typeof traceState === 'string' ? this.text(traceState) : undefined,
       flags: typeof flags === 'number' ? flags : undefined,
-      name: name ?? '',
+      name: this.text(name ?? ''),
       kind: spanKindOf(raw.kind),
       startTimeUnixNano: start,
       endTimeUnixNano: end,
       statusCode: statusCodeOf(status.code),
-      statusMessage: typeof status.message === 'string' ? status.message : '',
+      statusMessage: typeof status.message === 'string' ? this.text(status.message) : '',
       attributes,
       events: events.events,
       links: links.links,
@@ -277,7 +278,8 @@ export function decodeOtlpJson(body: unknown, limits: DecodeLimits = DEFAULT_DEC
   if (!Array.isArray(resourceSpans)) throw new MalformedPayloadError(`resourceSpans must be an array, got ${describe(resourceSpans)}`);
 
   const decoder = new JsonSpanDecoder(limits);
-  const reject = (path: string, reason: string) => result.rejected.push({ path, reason } satisfies RejectedSpan);
+  const reject = (path: string, reason: string) => rejectSpan(result, () => path, reason);
+  let spanBudget = spanLimitOf(limits);
   resourceSpans.forEach((group, r) => {
     const groupPath = `resourceSpans[${r}]`;
     if (!isObject(group)) return reject(groupPath, `must be an object, got ${describe(group)}`);
@@ -295,8 +297,14 @@ export function decodeOtlpJson(body: unknown, limits: DecodeLimits = DEFAULT_DEC
       if (spans === undefined || spans === null) return;
       if (!Array.isArray(spans)) return reject(`${scopePath}.spans`, `must be an array, got ${describe(spans)}`);
       for (let i = 0; i < spans.length; i++) {
+        const path = () => `${scopePath}.spans[${i}]`;
+        if (spanBudget <= 0) {
+          rejectSpan(result, path, overSpanLimit(limits));
+          continue;
+        }
+        spanBudget--;
         const span = decoder.span(spans[i], resource, scope);
-        if (typeof span === 'string') reject(`${scopePath}.spans[${i}]`, span);
+        if (typeof span === 'string') rejectSpan(result, path, span);
         else result.spans.push(span);
       }
     });
