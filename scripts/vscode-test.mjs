@@ -51,12 +51,17 @@ const fixtureWorkspace = join(root, 'test', 'vscode', 'fixtures', 'workspace');
 const log = (line) => console.log(`[vscode-test] ${line}`);
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
+/** Everything that has to be undone, however the run ends. */
+const resources = { tmp: undefined, serverPid: undefined, context: undefined, children: new Set() };
+
 /** Runs a command to completion with its output shown; rejects on a non-zero exit. */
 function run(command, commandArgs, options = {}) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, commandArgs, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
+    resources.children.add(child);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
+      resources.children.delete(child);
       if (code === 0) resolvePromise();
       else reject(new Error(`${command} ${commandArgs.join(' ')} exited with ${signal ?? `code ${code}`}`));
     });
@@ -266,6 +271,8 @@ async function startCodeServer(tmp, env) {
     },
   );
   closeSync(logFd);
+  // Recorded at once so that an interrupt during start-up still takes the group down.
+  resources.serverPid = child.pid;
   child.on('error', (error) => log(`code-server failed to start: ${error.message}`));
   const server = { child, port, workspace, logFile };
   const started = Date.now();
@@ -284,7 +291,7 @@ async function startCodeServer(tmp, env) {
     }
     await sleep(250);
   }
-  throw Object.assign(new Error(`code-server did not answer within 60 s; log:\n${tail(logFile)}`), { server });
+  throw new Error(`code-server did not answer within 60 s; log:\n${tail(logFile)}`);
 }
 
 /** The workbench URL that loads the extension (and optionally a test index) through the smoke-test driver's payload. */
@@ -298,16 +305,31 @@ function workbenchUrl(server, { withTests }) {
 /**
  * Forwards browser errors to stdout, first line only and without the workbench's
  * %c styling; RESPAN_VSCODE_VERBOSE=1 forwards every console line in full.
+ * Returns a function that stops forwarding.
  */
 function forwardConsole(page, label) {
-  page.on('console', (message) => {
+  const onConsole = (message) => {
     if (verbose) console.log(`[browser:${label}] ${message.type()}: ${message.text()}`);
     else if (message.type() === 'error') {
       const text = message.text().replace(/%c\s*/g, '').replace(/color: #[0-9a-f]+\s*/gi, '').split('\n')[0];
-      console.log(`[browser:${label}] error: ${text}`);
+      // A failed resource load says which resource only in its location.
+      const where = text.startsWith('Failed to load resource') ? ` (${message.location().url})` : '';
+      console.log(`[browser:${label}] error: ${text}${where}`);
     }
-  });
-  page.on('pageerror', (error) => console.log(`[browser:${label}] uncaught: ${error.stack ?? error.message}`));
+  };
+  const onPageError = (error) => console.log(`[browser:${label}] uncaught: ${error.stack ?? error.message}`);
+  page.on('console', onConsole);
+  page.on('pageerror', onPageError);
+  return () => {
+    page.off('console', onConsole);
+    page.off('pageerror', onPageError);
+  };
+}
+
+/** Closes a workbench page without reporting the errors its own teardown raises (cancelled reads, lost connection). */
+async function closeQuietly(page, stopForwarding) {
+  stopForwarding();
+  await page.close();
 }
 
 /** Prints one test outcome the same way for both phases. */
@@ -341,7 +363,7 @@ async function runExtensionHostSuite(context, server, resultsFile) {
   const started = Date.now();
   log('phase 1: extension-host suite (test/vscode/suite)');
   const page = await context.newPage();
-  forwardConsole(page, 'suite');
+  const stopForwarding = forwardConsole(page, 'suite');
   // With the smoke-test driver on, the workbench calls window.codeAutomationExit once the test run's extension host stops.
   const hostExit = { code: undefined, at: 0 };
   await page.exposeFunction('codeAutomationExit', (code) => {
@@ -360,27 +382,28 @@ async function runExtensionHostSuite(context, server, resultsFile) {
   await sleep(1000);
   await page.screenshot({ path: join(screenshotDir, 'extension-host-suite.png') });
   console.log(`\nExtension-host suite in VS Code ${results.environment?.vscode ?? '?'} (Node ${results.environment?.node ?? '?'}):`);
-  for (const outcome of results.passes) printOutcome(outcome, true);
-  for (const outcome of results.failures) printOutcome(outcome, false);
+  const ran = [...results.passes.map((outcome) => ({ outcome, passed: true })), ...results.failures.map((outcome) => ({ outcome, passed: false }))];
+  ran.sort((a, b) => (a.outcome.order ?? 0) - (b.outcome.order ?? 0));
+  for (const { outcome, passed } of ran) printOutcome(outcome, passed);
   let failed = results.failures.length;
   if (results.passes.length + failed === 0) {
     console.log('  FAIL no tests ran in the extension host');
     failed = 1;
   }
   log(`phase 1 finished in ${seconds(started)}`);
-  await page.close();
+  await closeQuietly(page, stopForwarding);
   return { passed: results.passes.length, failed };
 }
 
 /** Opens a workbench with the extension loaded (no test index) and waits until it can take input. */
 async function openWorkbench(context, server) {
   const page = await context.newPage();
-  forwardConsole(page, 'ui');
+  const stopForwarding = forwardConsole(page, 'ui');
   await page.goto(workbenchUrl(server, { withTests: false }));
   await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
   // The activity bar fills in once extensions are registered, which the UI tests rely on.
   await page.locator('.part.activitybar .action-item').first().waitFor({ state: 'visible', timeout: 60_000 });
-  return page;
+  return { page, stopForwarding };
 }
 
 /** Phase 2: workbench UI tests run here with the live Playwright page. Returns pass/fail counts. */
@@ -394,7 +417,7 @@ async function runUiTests(context, server) {
     return { passed: 0, failed: 1 };
   }
   const started = Date.now();
-  const page = await openWorkbench(context, server);
+  const { page, stopForwarding } = await openWorkbench(context, server);
   // Test files and the helper load through one CommonJS require cache, so they share the helper's page slot.
   const { register } = await import('tsx/cjs/api');
   register();
@@ -433,16 +456,18 @@ async function runUiTests(context, server) {
   });
   helper.setWorkbench(undefined, screenshotDir);
   log(`phase 2 finished in ${seconds(started)}`);
-  await page.close();
+  await closeQuietly(page, stopForwarding);
   return { passed, failed };
 }
 
-/** Everything that has to be undone, however the run ends. */
-const resources = { tmp: undefined, serverPid: undefined, context: undefined };
 let cleaning;
+/** Set on SIGINT/SIGTERM: the run's own errors after that are consequences of the teardown, not findings. */
+let interrupted = false;
 
 function cleanup() {
   cleaning ??= (async () => {
+    // An interrupted install or build: npm and esbuild go too.
+    for (const child of resources.children) child.kill('SIGTERM');
     if (resources.context) {
       // A wedged browser must not keep the harness alive: bound the close, then let Playwright's exit hook kill it.
       await Promise.race([resources.context.close().catch(() => {}), sleep(10_000)]);
@@ -458,6 +483,7 @@ function cleanup() {
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
+    interrupted = true;
     log(`${signal}: stopping code-server and the browser`);
     cleanup().finally(() => process.exit(130));
   });
@@ -480,11 +506,7 @@ async function main() {
   const server = await startCodeServer(resources.tmp, {
     RESPAN_TEST_RESULTS: resultsFile,
     RESPAN_EXPECTED_VSCODE_VERSION: VSCODE_VERSION,
-  }).catch((error) => {
-    if (error.server) resources.serverPid = error.server.child.pid;
-    throw error;
   });
-  resources.serverPid = server.child.pid;
 
   const { chromium } = await import('playwright-core');
   const profile = join(resources.tmp, 'chromium-profile');
@@ -519,11 +541,12 @@ try {
   exitCode = await main();
   ranTests = !args.has('--install-only');
 } catch (error) {
-  console.error(`[vscode-test] ${error.stack ?? error.message}`);
+  if (!interrupted) console.error(`[vscode-test] ${error.stack ?? error.message}`);
   totals.failed += 1;
   exitCode = 1;
 } finally {
   await cleanup();
 }
+if (interrupted) process.exit(130);
 if (ranTests) console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
 process.exit(exitCode);

@@ -8,6 +8,8 @@ import * as vscode from 'vscode';
 
 /** One test's outcome as written to the results file. */
 export interface TestOutcome {
+  /** Position in the run, so passes and failures can be listed in the order they ran. */
+  order: number;
   title: string;
   fullTitle: string;
   /** Milliseconds; absent for a hook or a suite that failed before timing. */
@@ -26,8 +28,8 @@ export interface SuiteResults {
 /** Environment variable naming the file to write {@link SuiteResults} to; absent under @vscode/test-electron. */
 export const RESULTS_ENV = 'RESPAN_TEST_RESULTS';
 
-function outcome(test: Mocha.Runnable, error?: unknown): TestOutcome {
-  const result: TestOutcome = { title: test.title, fullTitle: test.fullTitle(), duration: test.duration };
+function outcome(order: number, test: Mocha.Runnable, error?: unknown): TestOutcome {
+  const result: TestOutcome = { order, title: test.title, fullTitle: test.fullTitle(), duration: test.duration };
   if (error !== undefined) {
     result.message = error instanceof Error ? error.message : String(error);
     result.stack = error instanceof Error ? error.stack : undefined;
@@ -53,10 +55,12 @@ export async function run(): Promise<void> {
   // Sets up describe/it as globals before the suites' top-level code runs.
   mocha.suite.emit('pre-require', globalThis as unknown as Mocha.MochaGlobals, 'test/vscode/suite', mocha);
   try {
-    // Literal specifiers, so esbuild bundles each suite; imported only after pre-require.
+    // One line per suite file: literal specifiers let esbuild bundle them, and importing
+    // here (after pre-require) lets their top-level describe() calls find mocha's globals.
     await import('./suite/activation.test');
   } catch (error) {
     results.failures.push({
+      order: 0,
       title: 'load suites',
       fullTitle: 'loading test/vscode/suite',
       message: error instanceof Error ? error.message : String(error),
@@ -67,8 +71,9 @@ export async function run(): Promise<void> {
   if (results.failures.length === 0) {
     await new Promise<void>((resolve) => {
       const runner = mocha.run(() => resolve());
-      runner.on('pass', (test) => results.passes.push(outcome(test)));
-      runner.on('fail', (test, error) => results.failures.push(outcome(test, error)));
+      let order = 0;
+      runner.on('pass', (test) => results.passes.push(outcome((order += 1), test)));
+      runner.on('fail', (test, error) => results.failures.push(outcome((order += 1), test, error)));
     });
   }
 
