@@ -232,6 +232,13 @@ export function App({ host }: { host: InspectorHost }) {
     host.saveState({ traceId: traceId ?? undefined, listVisible, grouping, query, detailsWidth });
   }, [traceId, listVisible, grouping, query, detailsWidth]);
 
+  // The host follows the selection (VS Code reveals it in its tree); told once the trace has loaded.
+  const selectedSpanId = open && selected >= 0 ? open.index.spans[selected]?.spanId : undefined;
+  useEffect(() => {
+    if (traceId === null) host.selectionChanged(null);
+    else if (open && open.traceId === traceId) host.selectionChanged(traceId, selectedSpanId);
+  }, [traceId, open?.traceId, selectedSpanId]);
+
   const traces = useMemo(() => (list ? filterTraces(list.result.traces, query, list.fetchedWith) : []), [list, query]);
   const groups = useMemo(() => groupTraces(traces, grouping), [traces, grouping]);
   const choices = useMemo(() => filterChoices(list?.result.traces ?? []), [list]);
@@ -429,7 +436,7 @@ export function App({ host }: { host: InspectorHost }) {
         <span class="trace-facts muted">
           <span title={new Date(index.originMs).toLocaleString()}>{formatClock(index.originMs)}</span>
           <span>{formatDuration(index.totalMs)}</span>
-          <span>{index.count} spans</span>
+          <span>{index.count === 1 ? '1 span' : `${index.count} spans`}</span>
           {index.errorCount > 0 && <span class="error-text">{index.errorCount === 1 ? '1 error' : `${index.errorCount} errors`}</span>}
           {tokens > 0 && <span>{formatCount(tokens)} tokens</span>}
           {summary.cost !== null && <span>{formatCost(summary.cost)}</span>}

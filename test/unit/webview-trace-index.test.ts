@@ -4,6 +4,7 @@ import {
   buildTraceIndex,
   carryExpansion,
   childCount,
+  criticalSegments,
   expandedToDepth,
   flattenRows,
   revealSpan,
@@ -69,11 +70,11 @@ describe('webview trace index', () => {
     assert.ok(on('r') && on('b') && on('b1') && on('a') && on('a2') && on('a1'));
     assert.ok(on('x'), 'an orphan is the root of its own path');
     // a runs 0–40 with sequential children 5–20 and 25–40: a owns the gaps.
-    assert.deepEqual(index.criticalSegments.get(index.byId.get('a')!), [0, 5, 20, 25]);
+    assert.deepEqual(criticalSegments(index, index.byId.get('a')!), [0, 5, 20, 25]);
     // b covers 50–100; b1 covers 50–90, so b owns 90–100 on the path.
-    assert.deepEqual(index.criticalSegments.get(index.byId.get('b')!), [90, 100]);
+    assert.deepEqual(criticalSegments(index, index.byId.get('b')!), [90, 100]);
     // The root owns the gap between a (ends 40) and b (starts 50).
-    assert.deepEqual(index.criticalSegments.get(index.byId.get('r')!), [40, 50]);
+    assert.deepEqual(criticalSegments(index, index.byId.get('r')!), [40, 50]);
   });
 
   it('leaves a parallel child that finishes early off the critical path', () => {

@@ -28,6 +28,12 @@ import { Icon, IconButton } from './common';
 export const ROW_HEIGHT = 22;
 /** Rows rendered above and below the viewport. */
 const OVERSCAN = 12;
+/**
+ * Rows are keyed by `row % ROW_POOL` (more than ever fit on screen), so a
+ * scroll re-uses the DOM elements of rows that left the window instead of
+ * creating new ones.
+ */
+const ROW_POOL = 512;
 /** Indentation per tree level, px, and the deepest level indented further. */
 const INDENT = 12;
 const MAX_INDENT_LEVELS = 32;
@@ -252,8 +258,9 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
     const left = (index.startMs[span] / index.totalMs) * 100;
     const width = ((index.endMs[span] - index.startMs[span]) / index.totalMs) * 100;
     const critical = showCritical && index.critical[span] === 1;
+    // Labels go right of the bar; near the right edge they go left of it, or inside when there is no room.
     const labelOnLeft = left + width > 75;
-    const segments = critical ? index.criticalSegments.get(span) : undefined;
+    const labelInside = labelOnLeft && left < 12;
     const spanMs = index.endMs[span] - index.startMs[span];
     let className = 'wf-row';
     if (span === selected) className += ' selected';
@@ -261,7 +268,7 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
     if (matchFlags[span]) className += ' match';
     return (
       <div
-        key={row}
+        key={row % ROW_POOL}
         class={className}
         role="treeitem"
         aria-level={depth + 1}
@@ -295,9 +302,12 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
         </div>
         <div class="wf-timeline">
           <div class={`wf-bar kind-${data.displayKind}${error ? ' error' : ''}${critical ? ' critical' : ''}`} style={{ left: `${left}%`, width: `${width}%` }}>
-            {segments && renderSegments(segments, index.startMs[span], spanMs)}
+            {critical && renderSegments(index, span, spanMs)}
           </div>
-          <span class={`wf-duration${labelOnLeft ? ' left' : ''}`} style={labelOnLeft ? { right: `${100 - left}%` } : { left: `${left + width}%` }}>
+          <span
+            class={`wf-duration${labelInside ? ' inside' : ''}`}
+            style={labelInside ? { right: `${100 - left - width}%` } : labelOnLeft ? { right: `${100 - left}%` } : { left: `${left + width}%` }}
+          >
             {formatDuration(spanMs)}
           </span>
         </div>
@@ -345,7 +355,7 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
       <div class="wf-header">
         <div class="wf-name wf-header-name" style={{ width: `${nameWidth}px` }}>
           <span>Span</span>
-          <span class="wf-row-count">{index.count === current.length ? `${index.count} spans` : `${current.length} of ${index.count} spans shown`}</span>
+          <span class="wf-row-count">{index.count === current.length ? index.count === 1 ? '1 span' : `${index.count} spans` : `${current.length} of ${index.count} spans shown`}</span>
         </div>
         <div class="wf-axis" style={{ width: `${barsWidth}px` }}>
           {ticks.ticks.map((tick) => (
@@ -397,12 +407,14 @@ function rowModel(index: TraceIndex, previous: RowModel | null): RowModel {
 }
 
 /** Critical segments as stripes inside a bar, positioned relative to the bar. */
-function renderSegments(segments: number[], spanStart: number, spanMs: number): JSX.Element[] {
+function renderSegments(index: TraceIndex, span: number, spanMs: number): JSX.Element[] {
   const out: JSX.Element[] = [];
   const total = spanMs > 0 ? spanMs : 1;
-  for (let k = 0; k < segments.length; k += 2) {
-    const left = ((segments[k] - spanStart) / total) * 100;
-    const width = ((segments[k + 1] - segments[k]) / total) * 100;
+  const spanStart = index.startMs[span];
+  const values = index.criticalValues;
+  for (let k = index.criticalOffset[span], end = k + index.criticalLength[span]; k < end; k += 2) {
+    const left = ((values[k] - spanStart) / total) * 100;
+    const width = ((values[k + 1] - values[k]) / total) * 100;
     out.push(<span key={k} class="wf-critical" style={{ left: `${left}%`, width: `${width}%` }} />);
   }
   return out;

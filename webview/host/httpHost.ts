@@ -134,6 +134,8 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
         // Storage full or disabled: UI state is a convenience only.
       }
     },
+    // A browser tab has nothing outside the page that follows the selection.
+    selectionChanged() {},
   };
   return host;
 }

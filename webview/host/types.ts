@@ -62,6 +62,8 @@ export interface InspectorHost {
   onConnectionChange(listener: (connected: boolean) => void): Unsubscribe;
   loadState(): PersistedUiState;
   saveState(state: PersistedUiState): void;
+  /** Tells the host which span is selected (null: no trace open); hosts that do not follow the selection ignore it. */
+  selectionChanged(traceId: string | null, spanId?: string): void;
 }
 
 /** A tiny listener set, shared by the host implementations. */

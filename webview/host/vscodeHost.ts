@@ -137,5 +137,8 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
     saveState(state) {
       api.setState(state);
     },
+    selectionChanged(traceId, spanId) {
+      api.postMessage(spanId === undefined ? { kind: 'selectionChanged', traceId } : { kind: 'selectionChanged', traceId, spanId });
+    },
   };
 }

@@ -44,11 +44,15 @@ export interface TraceIndex {
   /** 1 where the span is on the critical path of its root. */
   critical: Uint8Array;
   /**
-   * Critical segments of each critical span, as flat `[start, end, start, end…]`
-   * pairs relative to the origin: the parts of the span's own time that the
-   * path runs through (not covered by a critical child).
+   * Critical segments: the parts of a critical span's own time that the path
+   * runs through (not covered by a critical child), as `[start, end]` pairs
+   * relative to the origin. Those of span `i` are
+   * `criticalValues[criticalOffset[i] .. criticalOffset[i] + criticalLength[i])`,
+   * latest pair first. Flat arrays, so 100,000 critical spans cost no objects.
    */
-  criticalSegments: Map<number, number[]>;
+  criticalOffset: Int32Array;
+  criticalLength: Int32Array;
+  criticalValues: Float64Array;
   errorCount: number;
 }
 
@@ -153,10 +157,14 @@ export function buildTraceIndex(detail: TraceDetailJson): TraceIndex {
     endMs,
     isError,
     critical: new Uint8Array(count),
-    criticalSegments: new Map(),
+    criticalOffset: new Int32Array(count),
+    criticalLength: new Int32Array(count),
+    criticalValues: new Float64Array(0),
     errorCount,
   };
-  for (let r = 0; r < rootCount; r++) markCriticalPath(index, roots[r]);
+  const values: number[] = [];
+  for (let r = 0; r < rootCount; r++) markCriticalPath(index, roots[r], values);
+  index.criticalValues = Float64Array.from(values);
   return index;
 }
 
@@ -191,40 +199,47 @@ function breakCycles(parent: Int32Array): void {
  * Marks the critical path under `root`: walking back from the span's end, the
  * child that finished last before the cursor is on the path, then the cursor
  * jumps to that child's start; the span's own time between chosen children is
- * on the path too. Iterative, so deep chains do not overflow the stack.
+ * on the path too. Iterative, so deep chains do not overflow the stack, and
+ * allocation-free for the usual case of children that end in start order.
  */
-function markCriticalPath(index: TraceIndex, root: number): void {
-  const { childStart, childList, startMs, endMs, critical, criticalSegments } = index;
-  const work: Array<[number, number]> = [[root, endMs[root]]];
-  while (work.length > 0) {
-    const [node, clampEnd] = work.pop()!;
+function markCriticalPath(index: TraceIndex, root: number, values: number[]): void {
+  const { childStart, childList, startMs, endMs, critical, criticalOffset, criticalLength } = index;
+  const workNode: number[] = [root];
+  const workClamp: number[] = [endMs[root]];
+  let byEnd: number[] = [];
+  while (workNode.length > 0) {
+    const node = workNode.pop()!;
+    const clampEnd = workClamp.pop()!;
     critical[node] = 1;
     const from = childStart[node];
     const to = childStart[node + 1];
-    const children = Array.from(childList.subarray(from, to)).sort((a, b) => endMs[b] - endMs[a]);
+    // Children come by start time; when their ends rise in the same order, walking them backwards is "latest end first".
+    let ordered = true;
+    for (let c = from + 1; c < to && ordered; c++) if (endMs[childList[c]] < endMs[childList[c - 1]]) ordered = false;
+    if (!ordered) byEnd = Array.from(childList.subarray(from, to)).sort((a, b) => endMs[b] - endMs[a]);
     const own = startMs[node];
     let cursor = Math.min(endMs[node], clampEnd);
-    const segments: number[] = [];
-    for (const child of children) {
+    criticalOffset[node] = values.length;
+    for (let k = 0, n = to - from; k < n; k++) {
       if (cursor <= own) break;
+      const child = ordered ? childList[to - 1 - k] : byEnd[k];
       if (startMs[child] >= cursor) continue;
       const childEnd = Math.min(endMs[child], cursor);
-      if (childEnd < cursor) segments.push(childEnd, cursor);
-      work.push([child, childEnd]);
+      if (childEnd < cursor) values.push(childEnd, cursor);
+      workNode.push(child);
+      workClamp.push(childEnd);
       cursor = Math.max(startMs[child], own);
     }
-    if (cursor > own) segments.push(own, cursor);
-    if (segments.length > 0) criticalSegments.set(node, ascendingPairs(segments));
+    if (cursor > own) values.push(own, cursor);
+    criticalLength[node] = values.length - criticalOffset[node];
   }
 }
 
-/** `[s2, e2, s1, e1]` (pairs collected backwards in time) → `[s1, e1, s2, e2]`. */
-function ascendingPairs(pairs: number[]): number[] {
-  const out = new Array<number>(pairs.length);
-  for (let k = 0; k < pairs.length; k += 2) {
-    out[pairs.length - 2 - k] = pairs[k];
-    out[pairs.length - 1 - k] = pairs[k + 1];
-  }
+/** The critical segments of span `i` as ascending `[start, end, …]` pairs (empty when it has none). */
+export function criticalSegments(index: TraceIndex, i: number): number[] {
+  const out: number[] = [];
+  const offset = index.criticalOffset[i];
+  for (let k = offset + index.criticalLength[i] - 2; k >= offset; k -= 2) out.push(index.criticalValues[k], index.criticalValues[k + 1]);
   return out;
 }
 

@@ -1,0 +1,172 @@
+/**
+ * UI rendering benchmark in headless Chromium against the standalone command:
+ * for 10,000- and 100,000-span traces, the time from the trace's data being
+ * available in the page to its first rows on screen, the cost of a scroll
+ * frame, and the cost of collapsing/expanding a large subtree.
+ *
+ * Run: npx tsx bench/ui-render.ts
+ */
+
+import type { Page } from 'playwright-core';
+import { buildBundles, largeTraceRequests, launchChromium, postOtlp, startInspector } from '../test/browser/support';
+
+interface Figures {
+  spans: number;
+  fetchAndParseMs: number;
+  indexMs: number;
+  dataToRowsMs: number;
+  stepMedianMs: number;
+  stepP95Ms: number;
+  jumpMedianMs: number;
+  jumpP95Ms: number;
+  frameIntervalP95Ms: number;
+  collapseMs: number;
+  expandMs: number;
+  subtreeSpans: number;
+  rowElements: number;
+}
+
+/** Median of a list of numbers. */
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function measure(page: Page, url: string, traceId: string, spans: number): Promise<Figures> {
+  await page.goto(`${url}/#trace=${traceId}`);
+  await page.waitForFunction(() => performance.getEntriesByName('rti:rows').length > 0, undefined, { timeout: 120_000 });
+  const marks = await page.evaluate(() => {
+    const at = (name: string) => performance.getEntriesByName(name).at(-1)!.startTime;
+    return { request: at('rti:request'), data: at('rti:data'), indexed: at('rti:indexed'), rows: at('rti:rows') };
+  });
+
+  // Synchronous work of one scroll step: event → render → style and layout.
+  const scrollWork = await page.evaluate(async () => {
+    const el = document.querySelector<HTMLElement>('[data-testid="waterfall"]')!;
+    const macrotask = () => new Promise<void>((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => resolve();
+      channel.port2.postMessage(null);
+    });
+    const steps: number[] = [];
+    const jumps: number[] = [];
+    // The first 100 steps warm the JIT up and are not counted.
+    for (let i = -100; i < 300; i++) {
+      // Mix small steps (wheel-like) and big jumps (scrollbar drags).
+      const target = i % 10 === 0 ? Math.random() * (el.scrollHeight - el.clientHeight) : el.scrollTop + 66;
+      const t0 = performance.now();
+      el.scrollTop = target;
+      el.dispatchEvent(new Event('scroll'));
+      await macrotask();
+      void el.querySelector<HTMLElement>('.wf-row:last-child')?.offsetTop;
+      if (i >= 0) (i % 10 === 0 ? jumps : steps).push(performance.now() - t0);
+    }
+    return { steps, jumps };
+  });
+
+  // Frame intervals while scrolling one step per animation frame.
+  const intervals = await page.evaluate(
+    () =>
+      new Promise<number[]>((resolve) => {
+        const el = document.querySelector<HTMLElement>('[data-testid="waterfall"]')!;
+        el.scrollTop = 0;
+        const out: number[] = [];
+        let last = 0;
+        let frames = 0;
+        const step = (time: number) => {
+          if (last) out.push(time - last);
+          last = time;
+          el.scrollTop += 44;
+          if (++frames < 150) requestAnimationFrame(step);
+          else resolve(out);
+        };
+        requestAnimationFrame(step);
+      }),
+  );
+
+  // Collapse and expand the biggest branch under the root (the root itself for small traces).
+  const toggle = await page.evaluate(async (total) => {
+    const el = document.querySelector<HTMLElement>('[data-testid="waterfall"]')!;
+    el.scrollTop = 0;
+    el.focus();
+    const macrotask = () => new Promise<void>((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => resolve();
+      channel.port2.postMessage(null);
+    });
+    const key = async (name: string) => {
+      const t0 = performance.now();
+      el.dispatchEvent(new KeyboardEvent('keydown', { key: name, bubbles: true }));
+      await macrotask();
+      void el.querySelector<HTMLElement>('.wf-row:last-child')?.offsetTop;
+      return performance.now() - t0;
+    };
+    await key('Home');
+    await macrotask();
+    if (total > 20_000) await key('ArrowDown');
+    await macrotask();
+    const label = document.querySelector('.wf-row.selected .wf-label')?.textContent ?? '';
+    const collapse: number[] = [];
+    const expand: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      collapse.push(await key('ArrowLeft'));
+      expand.push(await key('ArrowRight'));
+    }
+    const count = document.querySelector('.wf-row-count')?.textContent ?? '';
+    return { label, collapse, expand, count, rows: document.querySelectorAll('.wf-row').length };
+  }, spans);
+
+  return {
+    spans,
+    fetchAndParseMs: marks.data - marks.request,
+    indexMs: marks.indexed - marks.data,
+    dataToRowsMs: marks.rows - marks.data,
+    stepMedianMs: percentile(scrollWork.steps, 50),
+    stepP95Ms: percentile(scrollWork.steps, 95),
+    jumpMedianMs: percentile(scrollWork.jumps, 50),
+    jumpP95Ms: percentile(scrollWork.jumps, 95),
+    frameIntervalP95Ms: percentile(intervals, 95),
+    collapseMs: percentile(toggle.collapse, 50),
+    expandMs: percentile(toggle.expand, 50),
+    subtreeSpans: toggle.label.startsWith('branch') ? Math.floor((spans - 1) / 10) + 1 : spans,
+    rowElements: toggle.rows,
+  };
+}
+
+async function main(): Promise<void> {
+  buildBundles();
+  const inspector = await startInspector(['--max-spans', '300000']);
+  const browser = await launchChromium();
+  try {
+    const results: Figures[] = [];
+    for (const spans of [10_000, 100_000]) {
+      const traceId = (spans === 10_000 ? 'a' : 'c').repeat(32);
+      await postOtlp(inspector.url, largeTraceRequests(traceId, spans));
+      // A fresh page per trace, so its performance marks are its own.
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      // tsx compiles with keepNames, which wraps named functions in page.evaluate callbacks in `__name(...)`.
+      await page.addInitScript('globalThis.__name = (fn) => fn;');
+      results.push(await measure(page, inspector.url, traceId, spans));
+      await page.close();
+    }
+    const f = (n: number) => n.toFixed(1).padStart(8);
+    console.log('\nInspector UI rendering (headless Chromium, ms)\n');
+    console.log('spans     fetch+parse  index  data→rows  step p50  step p95  jump p50  jump p95  frame p95  collapse  expand  subtree  row elements');
+    for (const r of results) {
+      console.log(
+        `${String(r.spans).padEnd(9)}${f(r.fetchAndParseMs)}   ${f(r.indexMs)} ${f(r.dataToRowsMs)}   ${f(r.stepMedianMs)}  ${f(r.stepP95Ms)}  ${f(r.jumpMedianMs)}  ${f(r.jumpP95Ms)}   ${f(r.frameIntervalP95Ms)}  ${f(r.collapseMs)} ${f(r.expandMs)}  ${String(r.subtreeSpans).padStart(7)}  ${r.rowElements}`,
+      );
+    }
+    console.log('\nstep: scroll by 3 rows; jump: scroll anywhere (scrollbar drag); both = event → render → style + layout.');
+    console.log('frame p95: interval between animation frames while scrolling one step per frame (16.7 = no dropped frame).');
+    console.log('Targets: data→rows ≤ 500 ms at 100k spans; a scroll frame ≤ 16 ms; collapse/expand of a 10k subtree ≤ 100 ms.');
+  } finally {
+    await browser.close();
+    await inspector.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
