@@ -1,0 +1,94 @@
+/**
+ * Where forwarded spans go: the Respan base URL, the two endpoints under it,
+ * and the rule that an API key never travels in clear text to another machine.
+ * Core has no `URL` global (it is compiled without DOM or Node types), so the
+ * few URL facts needed here are parsed by hand.
+ */
+
+/** The base URL users get unless they set `RESPAN_BASE_URL` (WIRE.md §5). */
+export const DEFAULT_RESPAN_BASE_URL = 'https://api.respan.ai/api';
+
+/** Which Respan API receives the spans. */
+export type ForwardApi = 'otlp' | 'ingest';
+
+/** Paths under the base URL, per API (WIRE.md §5). */
+export const FORWARD_PATHS: Readonly<Record<ForwardApi, string>> = {
+  otlp: '/v2/traces',
+  ingest: '/v1/traces/ingest',
+};
+
+/** A forwarding setting that cannot be used; the message says why and never contains the key. */
+export class ForwardConfigError extends Error {
+  override readonly name = 'ForwardConfigError';
+}
+
+/** The parts of an http(s) base URL that matter here. */
+export interface BaseUrlParts {
+  scheme: 'http' | 'https';
+  /** Lowercase host name, or an IPv6 address without brackets. */
+  host: string;
+  port?: number;
+  /** Path without a trailing slash ('' for none). */
+  path: string;
+}
+
+const BASE_URL = /^(https?):\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:?#@[\]]+)(?::(\d{1,5}))?(\/[^\s?#]*)?$/i;
+
+/**
+ * Parses a base URL such as `https://api.respan.ai/api`. Throws
+ * {@link ForwardConfigError} for anything else: other schemes, user info,
+ * query strings and fragments (they would end up in every request URL).
+ */
+export function parseBaseUrl(text: string): BaseUrlParts {
+  const match = BASE_URL.exec(text.trim());
+  if (!match) {
+    throw new ForwardConfigError(`the Respan base URL must look like https://api.respan.ai/api (http or https, no user name, query or fragment), got "${text.slice(0, 200)}"`);
+  }
+  const port = match[3] === undefined ? undefined : Number(match[3]);
+  if (port !== undefined && (port < 1 || port > 65535)) throw new ForwardConfigError(`the Respan base URL has an invalid port ${match[3]}`);
+  const host = match[2].replace(/^\[|\]$/g, '').toLowerCase();
+  return { scheme: match[1].toLowerCase() as 'http' | 'https', host, port, path: (match[4] ?? '').replace(/\/+$/, '') };
+}
+
+/** True for addresses that never leave this machine: localhost names, 127.0.0.0/8, ::1. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  if (/^127(?:\.\d{1,3}){3}$/.test(name)) return name.split('.').every((part) => Number(part) <= 255);
+  if (name === '::1' || /^(?:0{1,4}:){7}0{0,3}1$/.test(name)) return true;
+  // IPv4-mapped loopback, e.g. ::ffff:127.0.0.1
+  const mapped = /^::ffff:(127(?:\.\d{1,3}){3})$/.exec(name);
+  return mapped !== null;
+}
+
+/**
+ * The normalised base URL (no trailing slash), after checking that a key sent
+ * there stays safe: plain http only to a loopback address.
+ */
+export function checkBaseUrl(text: string): string {
+  const parts = parseBaseUrl(text);
+  if (parts.scheme === 'http' && !isLoopbackHost(parts.host)) {
+    throw new ForwardConfigError(
+      `refusing to send the Respan API key over plain http to ${parts.host}; use an https:// base URL (plain http is allowed only for loopback addresses such as 127.0.0.1)`,
+    );
+  }
+  const host = parts.host.includes(':') ? `[${parts.host}]` : parts.host;
+  return `${parts.scheme}://${host}${parts.port === undefined ? '' : `:${parts.port}`}${parts.path}`;
+}
+
+/** The endpoint URL of `api` under a checked base URL. */
+export function endpointUrl(baseUrl: string, api: ForwardApi): string {
+  return `${baseUrl.replace(/\/+$/, '')}${FORWARD_PATHS[api]}`;
+}
+
+/**
+ * Checks an API key before it goes into a header. Returns the trimmed key.
+ * The error never repeats the key.
+ */
+export function checkApiKey(key: string): string {
+  const trimmed = key.trim();
+  if (trimmed === '') throw new ForwardConfigError('the Respan API key is empty');
+  // A control character or non-ASCII byte would break (or inject into) the Authorization header.
+  if (!/^[\x21-\x7e]+$/.test(trimmed)) throw new ForwardConfigError('the Respan API key contains spaces, control characters or non-ASCII characters; copy it again from the Respan API keys page');
+  return trimmed;
+}
