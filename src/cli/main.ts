@@ -8,7 +8,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ForwardConfigError, type ForwardApi } from '../core/forward/destination';
+import type { ForwardFilter } from '../core/forward/filter';
 import { TraceStore } from '../core/store';
+import { createNodeForwarder, forwardingEnvironment, type NodeForwarding } from '../server/forwarding';
 import { InspectorServer, PortInUseError } from '../server/server';
 import { startDemo, type DemoHandle } from './demo';
 
@@ -22,6 +25,12 @@ export interface CliOptions {
   maxSpans: number;
   maxTraces: number;
   help: boolean;
+  /** Auto-forward every captured span to Respan. */
+  forward: boolean;
+  forwardFilter: ForwardFilter;
+  forwardApi: ForwardApi;
+  /** Redaction rules applied before forwarding. */
+  redact: string[];
 }
 
 const USAGE = `Usage: respan-inspector [options]
@@ -38,6 +47,14 @@ Options:
   --max-spans <n>    spans kept in memory before the oldest traces are evicted (default 200000)
   --max-traces <n>   traces kept in memory (default 10000)
   -h, --help         show this help
+
+Forwarding to Respan (reads RESPAN_API_KEY and RESPAN_BASE_URL from the environment;
+with a key, POST /api/traces/<traceId>/forward sends one trace):
+  --forward              forward every span captured from now on (needs RESPAN_API_KEY)
+  --forward-filter <f>   all (default), or sdk: only what the Respan SDK itself would send
+  --forward-api <api>    otlp (default; OTLP/JSON to <base>/v2/traces) or ingest (<base>/v1/traces/ingest)
+  --redact <rule>        blank an attribute before it leaves the machine: a key, a glob such as
+                         'gen_ai.prompt.*' or a /regex/; repeatable
 `;
 
 /** Thrown for a command line that cannot be used; the message says why. */
@@ -53,7 +70,20 @@ function integer(flag: string, value: string | undefined, min: number, max: numb
 
 /** Parses `argv` (without node and the script). */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { host: '127.0.0.1', port: 4318, grpcPort: 4317, open: true, demo: false, maxSpans: 200_000, maxTraces: 10_000, help: false };
+  const options: CliOptions = {
+    host: '127.0.0.1',
+    port: 4318,
+    grpcPort: 4317,
+    open: true,
+    demo: false,
+    maxSpans: 200_000,
+    maxTraces: 10_000,
+    help: false,
+    forward: false,
+    forwardFilter: 'all',
+    forwardApi: 'otlp',
+    redact: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
     const value = () => inline ?? argv[++i];
@@ -89,11 +119,52 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--help':
         options.help = true;
         break;
+      case '--forward':
+        options.forward = true;
+        break;
+      case '--forward-filter': {
+        const filter = value();
+        if (filter !== 'all' && filter !== 'sdk') throw new UsageError(`--forward-filter needs all or sdk, got ${filter === undefined ? 'nothing' : `"${filter}"`}`);
+        options.forwardFilter = filter;
+        break;
+      }
+      case '--forward-api': {
+        const api = value();
+        if (api !== 'otlp' && api !== 'ingest') throw new UsageError(`--forward-api needs otlp or ingest, got ${api === undefined ? 'nothing' : `"${api}"`}`);
+        options.forwardApi = api;
+        break;
+      }
+      case '--redact': {
+        const rule = value();
+        if (!rule) throw new UsageError('--redact needs an attribute key, a glob such as gen_ai.prompt.* or a /regex/');
+        options.redact.push(rule);
+        break;
+      }
       default:
         throw new UsageError(`unknown option ${argv[i]}`);
     }
   }
   return options;
+}
+
+/**
+ * The forwarder of the standalone command, from the options and the
+ * environment. Throws {@link UsageError} for `--forward` without a key, and
+ * `ForwardConfigError` for an unsafe base URL or an invalid redaction rule.
+ */
+export function standaloneForwarding(options: CliOptions, env: Record<string, string | undefined>, store: TraceStore, log: (level: 'info' | 'warn' | 'error', message: string) => void): NodeForwarding {
+  const { apiKey, baseUrl } = forwardingEnvironment(env);
+  if (options.forward && apiKey === undefined) {
+    throw new UsageError('--forward needs your Respan API key in the RESPAN_API_KEY environment variable (get one from the Respan API keys page)');
+  }
+  return createNodeForwarder({
+    store,
+    apiKey,
+    baseUrl,
+    settings: { api: options.forwardApi, filter: options.forwardFilter, redact: options.redact },
+    autoForward: options.forward,
+    log,
+  });
 }
 
 /** The environment lines users set to send traces to a listener at `url`. */
@@ -114,6 +185,24 @@ function openBrowser(url: string): void {
   child.unref();
 }
 
+/** Gives queued spans a few seconds to reach Respan, then says plainly what did not. */
+async function finishForwarding(forwarding: NodeForwarding, out: NodeJS.WriteStream): Promise<void> {
+  const { forwarder } = forwarding;
+  if (forwarder.status().counts.pending > 0) {
+    forwarder.flush();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 5000);
+      void forwarder.whenSettled().then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  const { unsent } = forwarder.status();
+  if (unsent > 0) out.write(`${unsent} captured span${unsent === 1 ? ' was' : 's were'} not forwarded to Respan (see the messages above).\n`);
+  forwarding.dispose();
+}
+
 /** Runs the standalone inspector until SIGINT/SIGTERM. */
 export async function main(argv: readonly string[]): Promise<number> {
   process.setSourceMapsEnabled(true);
@@ -131,11 +220,33 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   const store = new TraceStore({ maxSpans: options.maxSpans, maxTraces: options.maxTraces });
+  let forwarding: NodeForwarding | undefined;
+  try {
+    forwarding = standaloneForwarding(options, process.env, store, (level, message) => {
+      (level === 'info' ? process.stdout : process.stderr).write(`respan-inspector: forwarding: ${message}\n`);
+    });
+  } catch (error) {
+    if (!(error instanceof UsageError) && !(error instanceof ForwardConfigError)) throw error;
+    if (options.forward || options.redact.length > 0) {
+      process.stderr.write(`respan-inspector: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`respan-inspector: forwarding to Respan is unavailable: ${error.message}\n`);
+  }
+  const forwarder = forwarding?.forwarder;
   const webviewDir = join(__dirname, 'webview');
-  const server = new InspectorServer({ store, host: options.host, port: options.port, webviewDir: existsSync(webviewDir) ? webviewDir : undefined });
+  const server = new InspectorServer({
+    store,
+    host: options.host,
+    port: options.port,
+    webviewDir: existsSync(webviewDir) ? webviewDir : undefined,
+    onSpans: forwarder ? (spans) => forwarder.captured(spans) : undefined,
+    forwarding: forwarder,
+  });
   try {
     await server.start();
   } catch (error) {
+    forwarding?.dispose();
     if (error instanceof PortInUseError) {
       process.stderr.write(`respan-inspector: port ${error.port} is already in use (another inspector or collector?). Pick another with --port <n>.\n`);
       return 1;
@@ -151,6 +262,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   out.write('Point your app at it by setting:\n\n');
   for (const line of environmentLines(url)) out.write(`  export ${line}\n`);
   out.write('\n');
+  if (forwarder?.autoForward) {
+    const { filter, redact } = forwarder.settings;
+    out.write(`Forwarding every captured span to ${forwarder.endpoint} (filter: ${filter}${redact.length ? `; redacting ${redact.join(', ')}` : ''}).\n\n`);
+  } else if (forwarder?.hasApiKey) {
+    out.write(`Forward a trace to Respan with:  curl -X POST ${url}/api/traces/<traceId>/forward\n\n`);
+  }
   if (!isLoopback(options.host)) {
     out.write(`Warning: bound to ${options.host}, so anyone who can reach this machine can send and read traces.\n\n`);
   }
@@ -173,6 +290,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   out.write('\nShutting down…\n');
   await demo?.stop();
+  if (forwarding) await finishForwarding(forwarding, out);
   await server.stop();
   return 0;
 }

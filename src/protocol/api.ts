@@ -123,3 +123,116 @@ export interface StoreChangeJson {
 export interface ApiErrorJson {
   error: string;
 }
+
+/**
+ * Forwarding to the Respan API. These routes exist when the inspector was
+ * started with a forwarder (the standalone command always has one); without
+ * one they answer 404 with {@link ApiErrorJson}. No answer ever contains the
+ * API key.
+ *
+ * - `GET /api/forwarding` → {@link ForwardingStatusJson}
+ * - `POST /api/forwarding/retry` (optional body `{"traceIds": [...]}`) → {@link ForwardRetryJson}
+ * - `GET /api/traces/{traceId}/forward` → {@link TraceForwardingJson}
+ * - `POST /api/traces/{traceId}/forward` (`?resend=1` to send spans Respan
+ *   already has, `?wait=1` to answer once the trace is delivered or failed) →
+ *   {@link ForwardTraceJson}; 202 when queued, 200 with `wait`; 404 for an
+ *   unknown trace; 409 without an API key or with invalid settings; 403 for a
+ *   request from another web origin.
+ * - `GET /api/traces/{traceId}/forward/preview` → {@link ForwardPreviewJson}
+ */
+
+/** Forwarding state of one span. */
+export interface SpanForwardingJson {
+  spanId: string;
+  state: 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+  /** Why it failed or was skipped, or why it is waiting to be retried. */
+  reason?: string;
+  /** `rejected` (final server error), `auth` (wrong key), `retries-exhausted`, `queue-full`, `unavailable`. */
+  failure?: 'rejected' | 'auth' | 'retries-exhausted' | 'queue-full' | 'unavailable';
+  attempts: number;
+  sentAtMs?: number;
+  /** The span changed locally after Respan accepted it (it is not re-sent unless asked with `resend`). */
+  changedSinceSent?: boolean;
+}
+
+/** Spans per forwarding state. */
+export interface ForwardCountsJson {
+  pending: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+}
+
+/** Body of `GET /api/traces/{traceId}/forward`. */
+export interface TraceForwardingJson {
+  traceId: string;
+  /** `failed` if any span failed, else `sending`, `pending`, `sent`, `skipped` (all left out by the filter), or `none` (never forwarded). */
+  state: 'none' | 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+  counts: ForwardCountsJson;
+  /** Up to 20 failed spans with their reasons. */
+  failures: Array<{ spanId: string; reason: string }>;
+  changedSinceSent: number;
+  /** Every span of the trace the forwarder knows about. */
+  spans: SpanForwardingJson[];
+}
+
+/** Body of `POST /api/traces/{traceId}/forward`; `ok` and `message` fit the webview's `ForwardResult`. */
+export interface ForwardTraceJson {
+  /** False when nothing could be queued or (with `wait`) some spans failed. */
+  ok: boolean;
+  /** One plain sentence for the user. */
+  message: string;
+  queued: number;
+  alreadySent: number;
+  /** Spans that did not fit in the queue (failed as "queue full", retryable). */
+  overflowed: number;
+  trace: TraceForwardingJson;
+}
+
+/** Body of `GET /api/forwarding`. */
+export interface ForwardingStatusJson {
+  baseUrl: string;
+  /** Where spans are posted, e.g. `https://api.respan.ai/api/v2/traces`. */
+  endpoint: string;
+  settings: { api: 'otlp' | 'ingest'; filter: 'all' | 'sdk'; redact: string[] };
+  hasApiKey: boolean;
+  autoForward: boolean;
+  activity: 'idle' | 'batching' | 'sending' | 'retrying' | 'paused';
+  /** Why sending is paused, e.g. "the Respan API key is wrong (…)". */
+  pausedReason: string | null;
+  counts: ForwardCountsJson;
+  /** Spans not accepted by Respan yet: pending + sending + failed. */
+  unsent: number;
+  /** Failed spans that did not fit in the queue; `POST /api/forwarding/retry` sends them. */
+  overflowed: number;
+  nextAttemptAtMs: number | null;
+  lastError: { message: string; atMs: number; status: number | null } | null;
+  /** Notice from the last accepted request (partial success). */
+  warning: string | null;
+  lastSentAtMs: number | null;
+  requests: { accepted: number; failed: number };
+}
+
+/** Body of `POST /api/forwarding/retry`. */
+export interface ForwardRetryJson {
+  queued: number;
+  status: ForwardingStatusJson;
+}
+
+/** Body of `GET /api/traces/{traceId}/forward/preview`: exactly what forwarding the trace would send. */
+export interface ForwardPreviewJson {
+  url: string;
+  method: 'POST';
+  /** The Authorization header is shown as `Bearer [api key hidden]`. */
+  headers: Record<string, string>;
+  api: 'otlp' | 'ingest';
+  filter: 'all' | 'sdk';
+  redact: string[];
+  spanCount: number;
+  /** Spans the filter leaves out. */
+  skippedCount: number;
+  /** The request body (OTLP/JSON `ExportTraceServiceRequest`, or an array of ingest spans), redaction applied. */
+  body: unknown;
+  bytes: number;
+}

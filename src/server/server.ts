@@ -12,12 +12,14 @@ import { decodeTraceFile } from '../core/importFile';
 import type { Span } from '../core/model';
 import { MalformedPayloadError, rejectedCount } from '../core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
+import type { Forwarder } from '../core/forward/forwarder';
 import { encodeOtlpJson } from '../core/otlp/export';
 import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
 import type { ApiErrorJson, TraceListJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import { summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
+import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
 import { INGEST_PATHS, OTLP_TRACE_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
 
 /** Settings of an {@link InspectorServer}. */
@@ -34,6 +36,8 @@ export interface InspectorServerOptions {
   webviewDir?: string;
   /** Called with every batch of accepted spans, after they are stored (forwarding hooks in here). */
   onSpans?: (spans: Span[]) => void;
+  /** Forwarding to Respan, for the `/api/forwarding` and `/api/traces/{id}/forward` routes; without it they answer 404. */
+  forwarding?: Forwarder;
 }
 
 /** The port is taken by another process. */
@@ -198,6 +202,10 @@ export class InspectorServer {
         return OTLP_TRACE_PATHS.has(path) ? await receiveOtlp(request, response, this.receiverContext) : await receiveIngest(request, response, this.receiverContext);
       }
       if (path === '/api/traces') return await this.tracesCollection(method, url, request, response);
+      if (FORWARDING_PATH.test(path)) {
+        const answer = await forwardingRoute(this.options.forwarding, method, path, url, request);
+        return sendJson(response, answer.status, answer.body);
+      }
       const traceMatch = TRACE_PATH.exec(path);
       if (traceMatch) return this.traceResource(method, traceMatch[1].toLowerCase(), traceMatch[2], response);
       if (path.startsWith('/api/traces/')) throw new HttpError(404, `no trace at ${path}: trace ids are 32 hex digits`);

@@ -41,12 +41,38 @@ describe('respan-inspector command', function () {
 
   describe('argument parsing', () => {
     it('has the documented defaults', () => {
-      assert.deepEqual(parseArgs([]), { host: '127.0.0.1', port: 4318, grpcPort: 4317, open: true, demo: false, maxSpans: 200_000, maxTraces: 10_000, help: false });
+      assert.deepEqual(parseArgs([]), {
+        host: '127.0.0.1',
+        port: 4318,
+        grpcPort: 4317,
+        open: true,
+        demo: false,
+        maxSpans: 200_000,
+        maxTraces: 10_000,
+        help: false,
+        forward: false,
+        forwardFilter: 'all',
+        forwardApi: 'otlp',
+        redact: [],
+      });
     });
 
     it('reads every flag, in both --flag value and --flag=value forms', () => {
       const options = parseArgs(['--port', '5000', '--grpc-port=5001', '--host', '0.0.0.0', '--no-open', '--demo', '--max-spans', '10', '--max-traces=3']);
-      assert.deepEqual(options, { host: '0.0.0.0', port: 5000, grpcPort: 5001, open: false, demo: true, maxSpans: 10, maxTraces: 3, help: false });
+      assert.deepEqual(options, {
+        host: '0.0.0.0',
+        port: 5000,
+        grpcPort: 5001,
+        open: false,
+        demo: true,
+        maxSpans: 10,
+        maxTraces: 3,
+        help: false,
+        forward: false,
+        forwardFilter: 'all',
+        forwardApi: 'otlp',
+        redact: [],
+      });
     });
 
     it('explains what is wrong with a bad command line', () => {
