@@ -52,7 +52,7 @@ const log = (line) => console.log(`[vscode-test] ${line}`);
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 /** Everything that has to be undone, however the run ends. */
-const resources = { tmp: undefined, serverPid: undefined, context: undefined, children: new Set() };
+const resources = { tmp: undefined, serverPid: undefined, browser: undefined, children: new Set() };
 
 /** Runs a command to completion with its output shown; rejects on a non-zero exit. */
 function run(command, commandArgs, options = {}) {
@@ -468,14 +468,22 @@ function cleanup() {
   cleaning ??= (async () => {
     // An interrupted install or build: npm and esbuild go too.
     for (const child of resources.children) child.kill('SIGTERM');
-    if (resources.context) {
-      // A wedged browser must not keep the harness alive: bound the close, then let Playwright's exit hook kill it.
-      await Promise.race([resources.context.close().catch(() => {}), sleep(10_000)]);
+    if (resources.browser) {
+      // The launch may still be under way (an early interrupt). A wedged browser must not keep the
+      // harness alive: bound the wait and the close, and leave the rest to Playwright's exit hook.
+      const context = await Promise.race([resources.browser.catch(() => undefined), sleep(10_000)]);
+      if (context) await Promise.race([context.close().catch(() => {}), sleep(10_000)]);
     }
     if (resources.serverPid) await killProcessGroup(resources.serverPid);
     if (resources.tmp) {
       if (process.env.RESPAN_KEEP_TMP === '1') log(`kept ${resources.tmp}`);
-      else rmSync(resources.tmp, { recursive: true, force: true });
+      else {
+        try {
+          rmSync(resources.tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+        } catch (error) {
+          log(`could not remove ${resources.tmp}: ${error.message}`);
+        }
+      }
     }
   })();
   return cleaning;
@@ -510,7 +518,7 @@ async function main() {
 
   const { chromium } = await import('playwright-core');
   const profile = join(resources.tmp, 'chromium-profile');
-  resources.context = await chromium.launchPersistentContext(profile, {
+  resources.browser = chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
     viewport: { width: 1440, height: 900 },
@@ -520,12 +528,13 @@ async function main() {
     handleSIGTERM: false,
     handleSIGHUP: false,
   });
+  const context = await resources.browser;
 
-  const suite = await runExtensionHostSuite(resources.context, server, resultsFile);
+  const suite = await runExtensionHostSuite(context, server, resultsFile);
   totals.passed += suite.passed;
   totals.failed += suite.failed;
   if (!args.has('--no-ui')) {
-    const ui = await runUiTests(resources.context, server);
+    const ui = await runUiTests(context, server);
     totals.passed += ui.passed;
     totals.failed += ui.failed;
   }
