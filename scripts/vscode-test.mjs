@@ -375,10 +375,10 @@ async function runExtensionHostSuite(context, server, resultsFile) {
   try {
     results = await waitForResults(resultsFile, server, hostExit);
   } catch (error) {
-    await page.screenshot({ path: join(screenshotDir, 'extension-host-suite-timeout.png') }).catch(() => {});
+    await page.screenshot({ path: join(screenshotDir, 'extension-host-suite-failed.png') }).catch(() => {});
     throw error;
   }
-  // Give the workbench a moment to paint notifications the suite raised before capturing it.
+  // The host stops as soon as run() settles; let the workbench finish repainting before capturing it.
   await sleep(1000);
   await page.screenshot({ path: join(screenshotDir, 'extension-host-suite.png') });
   console.log(`\nExtension-host suite in VS Code ${results.environment?.vscode ?? '?'} (Node ${results.environment?.node ?? '?'}):`);
@@ -401,7 +401,7 @@ async function openWorkbench(context, server) {
   const stopForwarding = forwardConsole(page, 'ui');
   await page.goto(workbenchUrl(server, { withTests: false }));
   await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
-  // The activity bar fills in once extensions are registered, which the UI tests rely on.
+  // A painted activity bar means the workbench is laid out and takes input; late extension registration is retried in the tests' helpers.
   await page.locator('.part.activitybar .action-item').first().waitFor({ state: 'visible', timeout: 60_000 });
   return { page, stopForwarding };
 }
