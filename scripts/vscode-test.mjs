@@ -432,7 +432,7 @@ async function runUiTests(context, server) {
     rootHooks: {
       async afterEach() {
         if (this.currentTest?.state === 'failed') {
-          const name = `failed-${this.currentTest.fullTitle().replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`;
+          const name = `ui-failed-${this.currentTest.fullTitle().replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`;
           await helper.screenshot(name).catch(() => {});
         }
       },
@@ -508,6 +508,10 @@ async function main() {
   }
   if (!existsSync(testIndex)) throw new Error(`${testIndex} is missing: does test/vscode/index.ts exist?`);
   mkdirSync(screenshotDir, { recursive: true });
+  // Failure shots from an earlier run would read as this run's; other suites share the folder, so only ours go.
+  for (const name of readdirSync(screenshotDir)) {
+    if (/^(ui-failed-.*|extension-host-suite.*)\.png$/.test(name)) rmSync(join(screenshotDir, name));
+  }
 
   resources.tmp = mkdtempSync(join(tmpdir(), 'respan-vscode-test-'));
   const resultsFile = join(resources.tmp, 'results.json');
