@@ -86,6 +86,8 @@ export async function receiveOtlp(request: IncomingMessage, response: ServerResp
     const declared = otlpEncodingOf(request);
     const body = await readBody(request, context.maxBodyBytes);
     encoding = declared === 'sniff' ? sniff(body) : declared;
+    // An empty protobuf message is a valid empty export; empty text is not JSON.
+    if (encoding === 'json' && body.length === 0) throw new MalformedPayloadError('the body is empty: send an OTLP/JSON ExportTraceServiceRequest');
     const result = encoding === 'json' ? decodeOtlpJson(parseJsonText(body.toString('utf8')), context.limits) : decodeOtlpProto(body, context.limits);
     answerOtlp(response, encoding, result, context);
   } catch (error) {
