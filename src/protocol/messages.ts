@@ -11,6 +11,8 @@
  *    answered by exactly one {@link ReplyMessage} with the same `requestId`.
  * 4. The host pushes {@link StoreChangedMessage} whenever its store changes and
  *    {@link RevealSpanMessage} when the user asks, outside the view, to see a span.
+ * 5. The view posts {@link SelectionChangedMessage} whenever its selected span
+ *    changes (no reply), so the host can follow it.
  *
  * Span content is untrusted: it travels only inside these messages (never
  * inlined into HTML) and the view renders it as text.
@@ -178,6 +180,19 @@ export interface ForwardResult {
   message: string;
 }
 
+/**
+ * The user selected a span (or a trace with no span selected) in the view, or
+ * the view restored its selection after reloading. A notification: no reply.
+ * The VS Code host uses it to reveal the same span in its tree and to restore
+ * the selection when the panel is shown again.
+ */
+export interface SelectionChangedMessage {
+  kind: 'selectionChanged';
+  /** Null when no trace is open. */
+  traceId: string | null;
+  spanId?: string;
+}
+
 /** Every request the view can send. */
 export type ViewRequest =
   | ListTracesRequest
@@ -210,7 +225,7 @@ export type ViewRequestOf<T extends ViewRequest['type']> = Extract<ViewRequest, 
 export type ViewRequestParams<T extends ViewRequest['type']> = Omit<ViewRequestOf<T>, 'kind' | 'type' | 'id'>;
 
 /** Everything the view posts to the host. */
-export type ViewToHostMessage = ReadyMessage | ViewRequest;
+export type ViewToHostMessage = ReadyMessage | SelectionChangedMessage | ViewRequest;
 
 // ---------------------------------------------------------------------------
 // Host → view
@@ -315,5 +330,9 @@ export function isViewToHostMessage(value: unknown): value is ViewToHostMessage 
   if (value === null || typeof value !== 'object') return false;
   const message = value as { kind?: unknown; type?: unknown; id?: unknown };
   if (message.kind === 'ready') return true;
+  if (message.kind === 'selectionChanged') {
+    const selection = value as { traceId?: unknown; spanId?: unknown };
+    return (selection.traceId === null || typeof selection.traceId === 'string') && (selection.spanId === undefined || typeof selection.spanId === 'string');
+  }
   return message.kind === 'request' && typeof message.type === 'string' && typeof message.id === 'number';
 }
