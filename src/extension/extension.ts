@@ -1,23 +1,42 @@
-// Placeholder extension: just enough surface (activation, one command, disposal)
-// for the real-VS Code test harness to prove itself. The real extension replaces it.
+/**
+ * Entry point of the Respan Trace Inspector extension. Activation builds the
+ * {@link InspectorExtension} and starts the listener; deactivation stops it
+ * and releases everything.
+ */
+
 import * as vscode from 'vscode';
+import { InspectorExtension } from './inspector';
 
 /** Command that tells which build of the extension runs in which VS Code. */
 export const SHOW_VERSION_COMMAND = 'respanInspector.showVersion';
 
-/** Registers the placeholder command; VS Code disposes `context.subscriptions` on deactivation. */
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(
-    vscode.commands.registerCommand(SHOW_VERSION_COMMAND, (): string => {
-      const { version } = context.extension.packageJSON as { version?: string };
-      const message = `Respan Trace Inspector ${version ?? 'unknown'} running in VS Code ${vscode.version}`;
-      // Not awaited: the promise settles only when the message is dismissed.
-      void vscode.window.showInformationMessage(message);
-      // Returned so that tests can check what was shown without scraping the UI.
-      return message;
-    }),
-  );
+/**
+ * What `activate` returns. TEST-ONLY: the extension-host suites reach the
+ * running extension through it (`extension.exports`); nothing else should
+ * depend on it, and it may change without notice.
+ */
+export interface InspectorTestApi {
+  readonly inspector: InspectorExtension;
+  /** Milliseconds `activate` took, listener start included. */
+  readonly activationMs: number;
 }
 
-/** Nothing to release beyond `context.subscriptions`. */
-export function deactivate(): void {}
+let running: InspectorExtension | undefined;
+
+/** Builds the extension and starts the listener (when `autoStart` is on). A failed start is reported, never thrown. */
+export async function activate(context: vscode.ExtensionContext): Promise<InspectorTestApi> {
+  const started = performance.now();
+  const inspector = new InspectorExtension(context);
+  running = inspector;
+  // Disposed by VS Code too, should deactivate not be called (a crashed host).
+  context.subscriptions.push(inspector);
+  await inspector.start();
+  return { inspector, activationMs: performance.now() - started };
+}
+
+/** Stops the listener and releases everything; VS Code waits for the returned promise. */
+export async function deactivate(): Promise<void> {
+  const inspector = running;
+  running = undefined;
+  await inspector?.shutdown();
+}

@@ -1,0 +1,63 @@
+/** The `respanInspector.*` settings, read in one place. Every key is documented in package.json. */
+
+import * as vscode from 'vscode';
+import type { ListenerSettings } from './listener';
+
+/** Settings namespace. */
+export const SECTION = 'respanInspector';
+
+/** Everything the extension reads from its settings. */
+export interface InspectorSettings {
+  listener: ListenerSettings;
+  maxSpans: number;
+  maxTraces: number;
+  autoStart: boolean;
+  /** Give new integrated terminals the listener's environment variables. */
+  terminalEnvironment: boolean;
+}
+
+function port(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535 ? value : fallback;
+}
+
+function positive(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;
+}
+
+/** Reads the settings; out-of-range values fall back to the defaults. */
+export function readSettings(): InspectorSettings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const host = config.get<string>('host', '127.0.0.1').trim();
+  return {
+    listener: {
+      host: host === '' ? '127.0.0.1' : host,
+      httpPort: port(config.get('httpPort'), 4318),
+      grpcPort: port(config.get('grpcPort'), 4317),
+    },
+    maxSpans: positive(config.get('maxSpans'), 200_000),
+    maxTraces: positive(config.get('maxTraces'), 10_000),
+    autoStart: config.get<boolean>('autoStart', true),
+    terminalEnvironment: config.get<boolean>('terminal.injectEnvironment', true),
+  };
+}
+
+/** True when two listener settings bind the same sockets. */
+export function sameListener(a: ListenerSettings, b: ListenerSettings): boolean {
+  return a.host === b.host && a.httpPort === b.httpPort && a.grpcPort === b.grpcPort;
+}
+
+/**
+ * Writes a setting where the user will find it: the workspace folder or
+ * workspace when it is set there, otherwise the user settings.
+ */
+export async function updateSetting(key: string, value: unknown): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const inspected = config.inspect(key);
+  const target =
+    inspected?.workspaceFolderValue !== undefined
+      ? vscode.ConfigurationTarget.WorkspaceFolder
+      : inspected?.workspaceValue !== undefined
+        ? vscode.ConfigurationTarget.Workspace
+        : vscode.ConfigurationTarget.Global;
+  await config.update(key, value, target);
+}
