@@ -31,6 +31,8 @@ const builds = [
     entryPoints: present({
       cli: 'src/cli/main.ts',
       extension: 'src/extension/extension.ts',
+      // The demo agent (with the OpenTelemetry SDK) apart, so the extension loads it only when asked.
+      demo: 'src/cli/demo.ts',
       'vscode-test-index': 'test/vscode/index.ts',
     }),
   },
