@@ -201,6 +201,8 @@ export interface ForwardingStatusJson {
   activity: 'idle' | 'batching' | 'sending' | 'retrying' | 'paused';
   /** Why sending is paused, e.g. "the Respan API key is wrong (…)". */
   pausedReason: string | null;
+  /** `auth`: Respan refused the key (offer to set another); `no-key`: none is set. */
+  pausedBy: 'auth' | 'no-key' | null;
   counts: ForwardCountsJson;
   /** Spans not accepted by Respan yet: pending + sending + failed. */
   unsent: number;

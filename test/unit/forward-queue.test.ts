@@ -245,6 +245,7 @@ describe('Forwarder delivery queue', () => {
     assert.equal(status.activity, 'paused');
     assert.equal(status.autoForward, false);
     assert.ok(status.pausedReason!.startsWith(WRONG_KEY_MESSAGE), status.pausedReason!);
+    assert.equal(status.pausedBy, 'auth');
     assert.equal(forwarder.spanStatus(first[0].traceId, first[0].spanId)?.failure, 'auth');
 
     // Auto-forward is off: spans captured now are not queued.
@@ -262,6 +263,7 @@ describe('Forwarder delivery queue', () => {
     status = forwarder.status();
     assert.equal(status.activity, 'idle');
     assert.equal(status.pausedReason, null);
+    assert.equal(status.pausedBy, null);
     assert.equal(status.counts.sent, 2);
   });
 
@@ -478,6 +480,7 @@ describe('Forwarder delivery queue', () => {
     assert.equal(transport.requests.length, 0);
     assert.equal(forwarder.status().activity, 'paused');
     assert.equal(forwarder.status().pausedReason, 'no Respan API key is set');
+    assert.equal(forwarder.status().pausedBy, 'no-key');
     forwarder.setApiKey(KEY);
     await time.runAll();
     assert.equal(transport.requests.length, 1);

@@ -203,6 +203,8 @@ export interface ForwardingStatus {
   activity: ForwarderActivity;
   /** Why sending is paused (`activity: 'paused'`), or why auto-forward was stopped. */
   pausedReason: string | null;
+  /** What paused sending: `auth` (Respan refused the key: offer to set a new one), `no-key`, or null. */
+  pausedBy: 'auth' | 'no-key' | null;
   counts: ForwardCounts;
   /** Spans not (yet) accepted by Respan: pending + sending + failed. */
   unsent: number;
@@ -604,6 +606,7 @@ export class Forwarder {
       autoForward: this.autoForwardOn,
       activity,
       pausedReason: pausedReason === null ? null : this.scrub(pausedReason),
+      pausedBy: this.pause?.kind ?? (pausedReason === null ? null : 'no-key'),
       counts,
       unsent: counts.pending + counts.sending + counts.failed,
       overflowed: this.overflowedCount,
