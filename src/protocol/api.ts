@@ -131,6 +131,7 @@ export interface ApiErrorJson {
  * API key.
  *
  * - `GET /api/forwarding` → {@link ForwardingStatusJson}
+ * - `GET /api/forwarding/traces` → {@link ForwardingTracesJson}
  * - `POST /api/forwarding/retry` (optional body `{"traceIds": [...]}`) → {@link ForwardRetryJson}
  * - `GET /api/traces/{traceId}/forward` → {@link TraceForwardingJson}
  * - `POST /api/traces/{traceId}/forward` (`?resend=1` to send spans Respan
@@ -139,6 +140,7 @@ export interface ApiErrorJson {
  *   unknown trace; 409 without an API key or with invalid settings; 403 for a
  *   request from another web origin.
  * - `GET /api/traces/{traceId}/forward/preview` → {@link ForwardPreviewJson}
+ * - live stream (`/api/events`): event `forwarding` → {@link ForwardingChangeJson}
  */
 
 /** Forwarding state of one span. */
@@ -214,6 +216,17 @@ export interface ForwardingStatusJson {
   warning: string | null;
   lastSentAtMs: number | null;
   requests: { accepted: number; failed: number };
+}
+
+/** Body of `GET /api/forwarding/traces`: the state of every trace the forwarder knows (others are `none`). */
+export interface ForwardingTracesJson {
+  traces: Record<string, TraceForwardingJson['state']>;
+}
+
+/** One `forwarding` event of the live stream: traces whose spans changed forwarding state, and the new queue status. */
+export interface ForwardingChangeJson {
+  traceIds: string[];
+  status: ForwardingStatusJson;
 }
 
 /** Body of `POST /api/forwarding/retry`. */

@@ -7,11 +7,11 @@
 import type { IncomingMessage } from 'node:http';
 import { ForwardConfigError } from '../core/forward/destination';
 import type { Forwarder, ForwardReceipt, ForwardingStatus, TraceForwardStatus } from '../core/forward/forwarder';
-import type { ForwardPreviewJson, ForwardRetryJson, ForwardTraceJson, ForwardingStatusJson, TraceForwardingJson } from '../protocol/api';
+import type { ForwardPreviewJson, ForwardRetryJson, ForwardTraceJson, ForwardingStatusJson, ForwardingTracesJson, TraceForwardingJson } from '../protocol/api';
 import { HttpError, readBody } from './body';
 
-/** Paths served here: `/api/forwarding`, `/api/forwarding/retry`, `/api/traces/{id}/forward[/preview]`. */
-export const FORWARDING_PATH = /^\/api\/(?:forwarding(\/retry)?|traces\/([0-9a-fA-F]{32})\/forward(\/preview)?)$/;
+/** Paths served here: `/api/forwarding[/retry|/traces]`, `/api/traces/{id}/forward[/preview]`. */
+export const FORWARDING_PATH = /^\/api\/(?:forwarding(\/retry|\/traces)?|traces\/([0-9a-fA-F]{32})\/forward(\/preview)?)$/;
 
 /** Longest `?wait=1` answer, after which the current status is returned. */
 const MAX_WAIT_MS = 120_000;
@@ -107,11 +107,12 @@ export async function forwardingRoute(forwarder: Forwarder | undefined, method: 
     request.resume();
     throw new HttpError(404, 'forwarding to Respan is not available in this inspector');
   }
-  const [, retry, rawTraceId, preview] = match;
+  const [, sub, rawTraceId, preview] = match;
   const traceId = rawTraceId?.toLowerCase();
 
-  if (traceId === undefined && retry === undefined) {
+  if (traceId === undefined && sub !== '/retry') {
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'use GET', { Allow: 'GET' });
+    if (sub === '/traces') return { status: 200, body: { traces: forwarder.traceStates() } satisfies ForwardingTracesJson };
     return { status: 200, body: statusJson(forwarder.status()) };
   }
   if (traceId === undefined) {

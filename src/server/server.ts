@@ -12,7 +12,7 @@ import { decodeTraceFile } from '../core/importFile';
 import type { Span } from '../core/model';
 import { MalformedPayloadError, rejectedCount } from '../core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
-import type { Forwarder } from '../core/forward/forwarder';
+import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
 import { encodeOtlpJson } from '../core/otlp/export';
 import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
 import type { ApiErrorJson, TraceListJson } from '../protocol/api';
@@ -114,6 +114,7 @@ export class InspectorServer {
   private readonly receiverContext: ReceiverContext;
   private readonly liveStreams = new Set<ServerResponse>();
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeForwarding: (() => void) | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private boundPort: number | undefined;
 
@@ -163,6 +164,7 @@ export class InspectorServer {
         this.server.off('error', onError);
         this.boundPort = (this.server.address() as AddressInfo).port;
         this.unsubscribe = this.store.onChange((change) => this.broadcast(change));
+        this.unsubscribeForwarding = this.options.forwarding?.onChange((change) => this.broadcastForwarding(change));
         this.keepAlive = setInterval(() => this.writeToStreams(': keep-alive\n\n'), 15_000);
         this.keepAlive.unref();
         resolve();
@@ -177,6 +179,8 @@ export class InspectorServer {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.unsubscribeForwarding?.();
+    this.unsubscribeForwarding = undefined;
     clearInterval(this.keepAlive);
     for (const stream of this.liveStreams) stream.end();
     this.liveStreams.clear();
@@ -296,6 +300,11 @@ export class InspectorServer {
 
   private broadcast(change: StoreChange): void {
     if (this.liveStreams.size > 0) this.writeToStreams(`event: change\ndata: ${JSON.stringify(change)}\n\n`);
+  }
+
+  /** Forwarding state changes, as `forwarding` events of the live stream (`ForwardingChangeJson`). */
+  private broadcastForwarding(change: ForwardingChange): void {
+    if (this.liveStreams.size > 0) this.writeToStreams(`event: forwarding\ndata: ${JSON.stringify(change)}\n\n`);
   }
 
   private writeToStreams(text: string): void {

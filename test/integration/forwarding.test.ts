@@ -13,7 +13,7 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import type { ForwardLimits } from '../../src/core/forward/forwarder';
 import type { ForwardSettings } from '../../src/core/forward/payload';
 import { TraceStore } from '../../src/core/store';
-import type { ForwardingStatusJson, ForwardPreviewJson, ForwardTraceJson, TraceForwardingJson } from '../../src/protocol/api';
+import type { ForwardingChangeJson, ForwardingStatusJson, ForwardingTracesJson, ForwardPreviewJson, ForwardTraceJson, TraceForwardingJson } from '../../src/protocol/api';
 import { createNodeForwarder, type NodeForwarding } from '../../src/server/forwarding';
 import { InspectorServer } from '../../src/server/server';
 import { FakeRespan } from '../support/fakeRespan';
@@ -199,9 +199,12 @@ describe('forwarding to Respan (integration)', function () {
     assert.equal(accepted.length, new Set(accepted).size, 'no span was accepted twice');
     assert.deepEqual([...accepted].sort(), captured, 'every captured span was accepted');
     for (const traceId of traceIds) {
-      const { body } = await inspector.api<TraceForwardingJson>(`/api/traces/${traceId}/forward`);
-      assert.equal(body.state, 'sent', traceId);
+      const reply: { body: TraceForwardingJson } = await inspector.api<TraceForwardingJson>(`/api/traces/${traceId}/forward`);
+      assert.equal(reply.body.state, 'sent', traceId);
     }
+    const states: { body: ForwardingTracesJson } = await inspector.api<ForwardingTracesJson>('/api/forwarding/traces');
+    assert.deepEqual(Object.keys(states.body.traces).sort(), [...traceIds].sort());
+    assert.ok(Object.values(states.body.traces).every((state) => state === 'sent'));
     const { body: status } = await inspector.api<ForwardingStatusJson>('/api/forwarding');
     assert.ok(status.requests.failed >= 5, `${status.requests.failed} failed requests`);
     assert.equal(status.lastError !== null, true);
@@ -276,6 +279,41 @@ describe('forwarding to Respan (integration)', function () {
     assert.deepEqual(fake.requests[0].json, preview.body, 'the preview showed exactly what was sent');
     // The local copy keeps everything.
     assert.equal(inspector.store.get(traceId)!.rootSpan!.attributes['user.email'], 'ada@example.com');
+  });
+
+  it('announces forwarding changes as "forwarding" events of the live stream', async () => {
+    inspector = await startInspector(fake);
+    let traceId = '';
+    await exportWithOtel(inspector.server.url, (tracer) => (traceId = recordTrace(tracer, 'live')));
+    await waitFor('the trace to be stored', () => inspector!.store.get(traceId)?.spans.size === 4);
+    const abort = new AbortController();
+    const stream = await fetch(`${inspector.server.url}/api/events`, { signal: abort.signal });
+    const reader = stream.body!.getReader();
+    const events: ForwardingChangeJson[] = [];
+    let buffer = '';
+    const reading = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffer += Buffer.from(value).toString('utf8');
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (/^event: forwarding$/m.test(block) && data) events.push(JSON.parse(data) as ForwardingChangeJson);
+        }
+      }
+    })().catch(() => undefined);
+    try {
+      await inspector.api<ForwardTraceJson>(`/api/traces/${traceId}/forward?wait=1`, { method: 'POST' });
+      await waitFor('a forwarding event saying the trace was sent', () => events.some((event) => event.traceIds.includes(traceId) && event.status.counts.sent === 4));
+      assert.ok(events.some((event) => event.traceIds.includes(traceId) && event.status.activity === 'sending'));
+      assertKeyNowhere(events.map((event) => JSON.stringify(event)));
+    } finally {
+      abort.abort();
+      await reading;
+    }
   });
 
   it('sends the ingest payload shape, with ingest spans keeping their original ids', async () => {

@@ -633,6 +633,13 @@ export class Forwarder {
     return { traceId, state, counts, failures, changedSinceSent };
   }
 
+  /** The summary state of every trace the forwarder knows about (for badges on a whole list at once). */
+  traceStates(): Record<string, TraceForwardState> {
+    const out: Record<string, TraceForwardState> = {};
+    for (const traceId of this.records.keys()) out[traceId] = this.traceStatus(traceId).state;
+    return out;
+  }
+
   /** The state of one span, or undefined when it was never forwarded. */
   spanStatus(traceId: string, spanId: string): SpanForwardStatus | undefined {
     const record = this.records.get(traceId)?.get(spanId);
