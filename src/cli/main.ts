@@ -12,6 +12,8 @@ import { ForwardConfigError, type ForwardApi } from '../core/forward/destination
 import type { ForwardFilter } from '../core/forward/filter';
 import { TraceStore } from '../core/store';
 import { createNodeForwarder, forwardingEnvironment, type NodeForwarding } from '../server/forwarding';
+import { GrpcReceiver, silenceGrpcLibraryLogs } from '../server/grpc';
+import { isLoopbackHost, newApiToken } from '../server/guard';
 import { InspectorServer, PortInUseError } from '../server/server';
 import { startDemo, type DemoHandle } from './demo';
 
@@ -19,7 +21,14 @@ import { startDemo, type DemoHandle } from './demo';
 export interface CliOptions {
   host: string;
   port: number;
-  grpcPort: number;
+  /** OTLP/gRPC port; null with --no-grpc. */
+  grpcPort: number | null;
+  /** Origins whose pages may send spans (--allow-origin, repeatable). */
+  allowOrigins?: string[];
+  /** Extra names accepted in the Host header (--allow-host, repeatable). */
+  allowHosts?: string[];
+  /** Token the API and UI require (--api-token); generated when bound beyond loopback. */
+  apiToken?: string;
   open: boolean;
   demo: boolean;
   maxSpans: number;
@@ -41,6 +50,12 @@ with a trace UI in your browser.
 Options:
   --port <n>         HTTP port for OTLP/HTTP, Respan paths, the API and the UI (default 4318)
   --grpc-port <n>    OTLP/gRPC port (default 4317)
+  --no-grpc          run no OTLP/gRPC receiver
+  --allow-origin <o> let web pages from origin <o> (e.g. http://localhost:3000) send spans,
+                     for browser-side SDKs; repeatable (default: no page may)
+  --allow-host <h>   also answer requests addressed to host name <h>; repeatable
+  --api-token <t>    require token <t> to read traces (API and UI); one is generated
+                     when --host is not a loopback address
   --host <addr>      address to bind (default 127.0.0.1; anything else exposes your traces)
   --no-open          do not open the browser
   --demo             run a built-in demo agent that sends traces every few seconds
@@ -94,6 +109,24 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--grpc-port':
         options.grpcPort = integer('--grpc-port', value(), 0, 65535);
         break;
+      case '--no-grpc':
+        options.grpcPort = null;
+        break;
+      case '--allow-origin':
+        (options.allowOrigins ??= []).push(originArg(value()));
+        break;
+      case '--allow-host': {
+        const host = value();
+        if (!host || /[\s/:@]/.test(host.replace(/^\[.*\]$/, ''))) throw new UsageError(`--allow-host needs a host name without port, e.g. mybox.local, got ${host === undefined ? 'nothing' : `"${host}"`}`);
+        (options.allowHosts ??= []).push(host);
+        break;
+      }
+      case '--api-token': {
+        const token = value();
+        if (!token || !/^[\x21-\x7e]+$/.test(token)) throw new UsageError('--api-token needs a token of printable characters without spaces');
+        options.apiToken = token;
+        break;
+      }
       case '--host': {
         const host = value();
         if (!host) throw new UsageError('--host needs an address, e.g. 127.0.0.1');
@@ -167,6 +200,44 @@ export function standaloneForwarding(options: CliOptions, env: Record<string, st
   });
 }
 
+/** An `--allow-origin` value checked and normalised to `scheme://host[:port]`. */
+function originArg(value: string | undefined): string {
+  let url: URL | undefined;
+  try {
+    url = value ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || value!.replace(/\/+$/, '').toLowerCase() !== url.origin) {
+    throw new UsageError(`--allow-origin needs an origin such as http://localhost:3000 (scheme, host and port only), got ${value === undefined ? 'nothing' : `"${value}"`}`);
+  }
+  return url.origin;
+}
+
+/** The environment lines users set to send traces over OTLP/gRPC to `endpoint`. */
+export function grpcEnvironmentLines(endpoint: string): string[] {
+  return [`OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`, 'OTEL_EXPORTER_OTLP_PROTOCOL=grpc'];
+}
+
+/**
+ * Starts the OTLP/gRPC receiver next to `server`, feeding the same sink. A port
+ * in use is reported plainly and is not fatal: HTTP keeps working.
+ */
+async function startGrpc(options: CliOptions, server: InspectorServer): Promise<GrpcReceiver | undefined> {
+  if (options.grpcPort === null) return undefined;
+  silenceGrpcLibraryLogs();
+  const receiver = new GrpcReceiver({ host: options.host, port: options.grpcPort, sink: (spans) => server.acceptSpans(spans) });
+  try {
+    await receiver.start();
+    return receiver;
+  } catch (error) {
+    const reason = error instanceof PortInUseError ? `port ${error.port} is already in use (another collector or inspector?)` : (error as Error).message;
+    process.stderr.write(`respan-inspector: OTLP/gRPC is off: ${reason}. OTLP/HTTP still works; pick another gRPC port with --grpc-port <n>.
+`);
+    return undefined;
+  }
+}
+
 /** The environment lines users set to send traces to a listener at `url`. */
 export function environmentLines(url: string): string[] {
   return [`OTEL_EXPORTER_OTLP_ENDPOINT=${url}`, `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`, `RESPAN_BASE_URL=${url}/api`];
@@ -234,12 +305,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`respan-inspector: forwarding to Respan is unavailable: ${error.message}\n`);
   }
   const forwarder = forwarding?.forwarder;
+  // Beyond loopback, anyone on the network could read traces: require a token.
+  const apiToken = options.apiToken ?? (isLoopbackHost(options.host) ? undefined : newApiToken());
+  const access = { allowedOrigins: options.allowOrigins, allowedHosts: options.allowHosts, apiToken };
   const webviewDir = join(__dirname, 'webview');
   const server = new InspectorServer({
     store,
     host: options.host,
     port: options.port,
     webviewDir: existsSync(webviewDir) ? webviewDir : undefined,
+    ...access,
     onSpans: forwarder ? (spans) => forwarder.captured(spans) : undefined,
     forwarding: forwarder,
   });
@@ -255,12 +330,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   const url = server.url;
+  const grpc = await startGrpc(options, server);
+  const uiUrl = apiToken ? `${url}/?token=${encodeURIComponent(apiToken)}` : `${url}/`;
   const out = process.stdout;
   out.write(`\nRespan Trace Inspector is listening on ${url}\n\n`);
-  out.write(`  Open the inspector:   ${url}/\n`);
-  out.write(`  Query API:            ${url}/api/traces\n\n`);
+  out.write(`  Open the inspector:   ${uiUrl}\n`);
+  out.write(`  Query API:            ${url}/api/traces\n`);
+  if (grpc) out.write(`  OTLP/gRPC:            ${grpc.endpoint}\n`);
+  out.write('\n');
   out.write('Point your app at it by setting:\n\n');
   for (const line of environmentLines(url)) out.write(`  export ${line}\n`);
+  if (grpc) {
+    out.write('\nor, for OTLP/gRPC exporters:\n\n');
+    for (const line of grpcEnvironmentLines(grpc.endpoint)) out.write(`  export ${line}\n`);
+  }
   out.write('\n');
   if (forwarder?.autoForward) {
     const { filter, redact } = forwarder.settings;
@@ -269,7 +352,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     out.write(`Forward a trace to Respan with:  curl -X POST ${url}/api/traces/<traceId>/forward\n\n`);
   }
   if (!isLoopback(options.host)) {
-    out.write(`Warning: bound to ${options.host}, so anyone who can reach this machine can send and read traces.\n\n`);
+    out.write(`Warning: bound to ${options.host}, so anyone who can reach this machine can send traces here.\n`);
+    out.write('Reading them needs the access token (the UI link above carries it; scripts send "Authorization: Bearer <token>"):\n\n');
+    out.write(`  ${apiToken}\n\n`);
   }
 
   let demo: DemoHandle | undefined;
@@ -277,7 +362,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     demo = startDemo({ baseUrl: url });
     out.write('Demo agent running: a joke workflow trace arrives every 5 seconds.\n\n');
   }
-  if (options.open) openBrowser(`${url}/`);
+  if (options.open) openBrowser(uiUrl);
 
   await new Promise<void>((resolve) => {
     const shutdown = () => {
@@ -291,6 +376,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   out.write('\nShutting down…\n');
   await demo?.stop();
   if (forwarding) await finishForwarding(forwarding, out);
+  await grpc?.stop();
   await server.stop();
   return 0;
 }

@@ -19,6 +19,7 @@ import type { ApiErrorJson, TraceListJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import { summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
+import { RequestGuard } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
 import { INGEST_PATHS, OTLP_TRACE_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
 
@@ -36,6 +37,12 @@ export interface InspectorServerOptions {
   webviewDir?: string;
   /** Called with every batch of accepted spans, after they are stored (forwarding hooks in here). */
   onSpans?: (spans: Span[]) => void;
+  /** Origins (`http://host:port`) whose pages may send spans (browser-side SDKs). Default none. */
+  allowedOrigins?: readonly string[];
+  /** Host names accepted in the `Host` header besides loopback names and `host`. */
+  allowedHosts?: readonly string[];
+  /** Access token `/api/*` requires (bearer header or UI cookie). Set one when binding beyond loopback. */
+  apiToken?: string;
   /** Forwarding to Respan, for the `/api/forwarding` and `/api/traces/{id}/forward` routes; without it they answer 404. */
   forwarding?: Forwarder;
 }
@@ -112,6 +119,7 @@ export class InspectorServer {
   private readonly server: Server;
   private readonly store: TraceStore;
   private readonly receiverContext: ReceiverContext;
+  private readonly guard: RequestGuard;
   private readonly liveStreams = new Set<ServerResponse>();
   private unsubscribe: (() => void) | undefined;
   private unsubscribeForwarding: (() => void) | undefined;
@@ -125,6 +133,7 @@ export class InspectorServer {
       limits: options.limits ?? DEFAULT_DECODE_LIMITS,
       accept: (spans) => this.accept(spans),
     };
+    this.guard = new RequestGuard({ host: this.host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, apiToken: options.apiToken });
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         // A bug must cost one request, never the listener.
@@ -191,6 +200,14 @@ export class InspectorServer {
     });
   }
 
+  /**
+   * Stores spans decoded elsewhere (the gRPC receiver) exactly as the HTTP
+   * receivers do, `onSpans` included.
+   */
+  acceptSpans(spans: Span[]): void {
+    this.accept(spans);
+  }
+
   private accept(spans: Span[]): void {
     this.store.add(spans);
     this.options.onSpans?.(spans);
@@ -201,10 +218,14 @@ export class InspectorServer {
     const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
     const method = request.method ?? 'GET';
     try {
+      this.guard.checkHost(request);
       if (OTLP_TRACE_PATHS.has(path) || INGEST_PATHS.has(path)) {
+        if (this.guard.answerPreflight(request, response)) return;
+        for (const [name, value] of Object.entries(this.guard.checkReceiver(request))) response.setHeader(name, value);
         if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; send traces with POST`, { Allow: 'POST' });
         return OTLP_TRACE_PATHS.has(path) ? await receiveOtlp(request, response, this.receiverContext) : await receiveIngest(request, response, this.receiverContext);
       }
+      if (path === '/api' || path.startsWith('/api/')) this.guard.checkApi(request, this.port);
       if (path === '/api/traces') return await this.tracesCollection(method, url, request, response);
       if (FORWARDING_PATH.test(path)) {
         const answer = await forwardingRoute(this.options.forwarding, method, path, url, request);
@@ -217,7 +238,7 @@ export class InspectorServer {
       if (path === '/api/facets') return this.onlyGet(method, () => sendJson(response, 200, this.store.facetValues()));
       if (path === '/api/status') return this.onlyGet(method, () => sendJson(response, 200, this.status()));
       if (path === '/api/import') return await this.importFile(method, request, response);
-      if (path === '/' || path === '/index.html') return this.onlyGet(method, () => this.servePage(response));
+      if (path === '/' || path === '/index.html') return this.onlyGet(method, () => this.openPage(url, request, response));
       if (path.startsWith('/webview/')) return await this.serveStatic(method, path.slice('/webview/'.length), response);
       throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), query them at /api/traces`);
     } catch (error) {
@@ -309,6 +330,29 @@ export class InspectorServer {
 
   private writeToStreams(text: string): void {
     for (const stream of this.liveStreams) stream.write(text);
+  }
+
+  /**
+   * The UI page. With an access token, `/?token=…` trades the token for an
+   * HttpOnly SameSite=Strict cookie (then redirects, so the token leaves the
+   * address bar); the page's own API calls carry the cookie.
+   */
+  private openPage(url: URL, request: IncomingMessage, response: ServerResponse): void {
+    if (this.guard.requiresToken) {
+      const offered = url.searchParams.get('token');
+      if (offered !== null) {
+        if (!this.guard.matches(offered)) throw new HttpError(401, 'wrong access token: open the UI link printed at startup');
+        response.writeHead(303, {
+          ...BASE_HEADERS,
+          Location: '/',
+          'Set-Cookie': `${this.guard.cookieName(this.port)}=${encodeURIComponent(offered)}; HttpOnly; SameSite=Strict; Path=/`,
+        });
+        response.end();
+        return;
+      }
+      if (!this.guard.hasToken(request, this.port)) throw new HttpError(401, 'this inspector needs its access token: open the UI link printed at startup (it ends in ?token=…)');
+    }
+    this.servePage(response);
   }
 
   private servePage(response: ServerResponse): void {

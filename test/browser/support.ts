@@ -60,11 +60,11 @@ export async function startInspector(extraArgs: string[] = []): Promise<RunningI
   };
 }
 
-/** Headless Debian Chromium (never a downloaded browser). */
-export function launchChromium(): Promise<Browser> {
+/** Headless Debian Chromium (never a downloaded browser), with `extraArgs` (e.g. host resolver rules). */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
   });
 }
 

@@ -1,0 +1,98 @@
+/**
+ * One call to start everything that listens (the HTTP listener and the OTLP/gRPC
+ * receiver) and one to stop it, for the standalone command and the VS Code
+ * extension. Each endpoint starts or fails on its own: a taken gRPC port is
+ * reported and the HTTP listener keeps working.
+ */
+
+import { isLoopbackHost, newApiToken } from './guard';
+import { GrpcReceiver } from './grpc';
+import { InspectorServer, type InspectorServerOptions } from './server';
+
+/** Settings of {@link startInspector}: those of {@link InspectorServer} plus the ports. */
+export interface InspectorOptions extends Omit<InspectorServerOptions, 'port'> {
+  /** HTTP port (OTLP/HTTP, Respan paths, API, UI). Default 4318; 0 picks a free port. */
+  httpPort?: number;
+  /** OTLP/gRPC port. Default 4317; 0 picks a free port; `null` runs no gRPC receiver. */
+  grpcPort?: number | null;
+}
+
+/** What {@link startInspector} started, and what failed to start. */
+export interface RunningInspector {
+  /** The HTTP listener, when it started. */
+  readonly http: InspectorServer | undefined;
+  /** The gRPC receiver, when it started. */
+  readonly grpc: GrpcReceiver | undefined;
+  /** `http://host:port` of the HTTP listener, when it started. */
+  readonly httpUrl: string | undefined;
+  /** `http://host:port` for `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`, when the gRPC receiver started. */
+  readonly grpcEndpoint: string | undefined;
+  /** Why an endpoint did not start ({@link PortInUseError} for a taken port). */
+  readonly errors: { readonly http?: Error; readonly grpc?: Error };
+  /** True when bound beyond loopback (other machines can reach it). */
+  readonly exposed: boolean;
+  /** The token `/api/*` requires: the one given, or one generated because the listener is exposed. */
+  readonly apiToken: string | undefined;
+  /** Link that opens the browser UI (carrying the token when one is required). */
+  readonly uiUrl: string | undefined;
+  /** Stops whatever started. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the HTTP listener and (unless `grpcPort` is null) the OTLP/gRPC
+ * receiver on the same host. Spans from both go through the HTTP listener's
+ * sink (store, then `onSpans`). Never rejects for a port in use: look at `errors`.
+ */
+export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
+  const host = options.host ?? '127.0.0.1';
+  const exposed = !isLoopbackHost(host);
+  // Beyond loopback, anyone on the network could read traces: require a token.
+  const apiToken = options.apiToken ?? (exposed ? newApiToken() : undefined);
+  const { httpPort, grpcPort, ...serverOptions } = options;
+  const server = new InspectorServer({ ...serverOptions, host, port: httpPort ?? 4318, apiToken });
+  const errors: { http?: Error; grpc?: Error } = {};
+
+  let http: InspectorServer | undefined;
+  try {
+    await server.start();
+    http = server;
+  } catch (error) {
+    errors.http = error as Error;
+  }
+
+  let grpc: GrpcReceiver | undefined;
+  if (grpcPort !== null) {
+    const receiver = new GrpcReceiver({
+      host,
+      port: grpcPort ?? 4317,
+      maxMessageBytes: options.maxBodyBytes,
+      limits: options.limits,
+      sink: (spans) => server.acceptSpans(spans),
+    });
+    try {
+      await receiver.start();
+      grpc = receiver;
+    } catch (error) {
+      errors.grpc = error as Error;
+    }
+  }
+
+  let stopped = false;
+  const httpUrl = http?.url;
+  return {
+    http,
+    grpc,
+    httpUrl,
+    grpcEndpoint: grpc?.endpoint,
+    errors,
+    exposed,
+    apiToken,
+    uiUrl: httpUrl && (apiToken ? `${httpUrl}/?token=${encodeURIComponent(apiToken)}` : `${httpUrl}/`),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all([http?.stop(), grpc?.stop()]);
+    },
+  };
+}
