@@ -78,9 +78,6 @@ const LLM_REQUEST_TYPES: Record<string, DisplayKind> = {
   rerank: 'reranker',
 };
 
-/** The Respan parameter prefixes, newest first (`keywordsai.` is the legacy name). */
-const RESPAN_PREFIXES = ['respan.', 'keywordsai.'];
-
 function stringOf(value: AttributeValue | undefined): string | undefined {
   if (typeof value === 'string') return value.length > 0 ? value : undefined;
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
@@ -97,103 +94,36 @@ function numberOf(value: AttributeValue | undefined): number | undefined {
   return undefined;
 }
 
-function firstString(attributes: Attributes, keys: readonly string[]): string | undefined {
-  for (const key of keys) {
-    const value = stringOf(attributes[key]);
-    if (value !== undefined) return value;
-  }
-  return undefined;
-}
-
-function firstNumber(attributes: Attributes, keys: readonly string[]): number | undefined {
-  for (const key of keys) {
-    const value = numberOf(attributes[key]);
-    if (value !== undefined) return value;
-  }
-  return undefined;
-}
-
 function lookup(table: Record<string, DisplayKind>, value: string | undefined): DisplayKind | undefined {
   return value === undefined ? undefined : table[value] ?? table[value.toLowerCase()];
 }
 
-/** The display kind of a span, by the precedence of WIRE.md §4. */
-export function displayKindOf(attributes: Attributes): DisplayKind {
-  return (
-    lookup(TRACELOOP_KINDS, stringOf(attributes['traceloop.span.kind'])) ??
-    lookup(
-      RESPAN_LOG_TYPES,
-      firstString(attributes, ['respan.entity.log_type', 'keywordsai.entity.log_type', 'respan.log_type', 'log_type']),
-    ) ??
-    lookup(OPENINFERENCE_KINDS, stringOf(attributes['openinference.span.kind'])?.toUpperCase()) ??
-    lookup(GENAI_OPERATIONS, stringOf(attributes['gen_ai.operation.name'])) ??
-    lookup(LLM_REQUEST_TYPES, stringOf(attributes['llm.request.type'])) ??
-    fallbackKind(attributes)
-  );
-}
-
-function fallbackKind(attributes: Attributes): DisplayKind {
-  if ('gen_ai.system' in attributes || 'gen_ai.request.model' in attributes || 'gen_ai.provider.name' in attributes) return 'llm';
-  if ('http.method' in attributes || 'http.request.method' in attributes || 'url.full' in attributes) return 'http';
-  if ('db.system' in attributes || 'db.system.name' in attributes) return 'database';
-  if ('messaging.system' in attributes) return 'messaging';
-  return 'span';
-}
-
-const MODEL_KEYS = ['gen_ai.response.model', 'gen_ai.request.model', 'llm.model_name', 'llm.response.model', 'llm.request.model', 'model'];
-const PROVIDER_KEYS = ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'provider_id', 'provider'];
-
-const INPUT_TOKEN_KEYS = ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.usage.prompt_tokens', 'llm.token_count.prompt', 'prompt_tokens'];
-const OUTPUT_TOKEN_KEYS = ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.usage.completion_tokens', 'llm.token_count.completion', 'completion_tokens'];
-const TOTAL_TOKEN_KEYS = ['llm.usage.total_tokens', 'gen_ai.usage.total_tokens', 'llm.token_count.total', 'total_tokens'];
-const CACHE_READ_KEYS = ['gen_ai.usage.cache_read_input_tokens', 'gen_ai.usage.cache_read.input_tokens', 'llm.token_count.prompt_details.cache_read', 'cache_read_input_tokens'];
-const CACHE_WRITE_KEYS = ['gen_ai.usage.cache_creation_input_tokens', 'gen_ai.usage.cache_creation.input_tokens', 'llm.token_count.prompt_details.cache_write', 'cache_creation_input_tokens'];
-const REASONING_KEYS = ['llm.usage.reasoning_tokens', 'gen_ai.usage.reasoning_tokens', 'gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning', 'reasoning_tokens'];
-
-/** Token usage from every alias senders use, or undefined when none is present. */
-export function tokensOf(attributes: Attributes): TokenUsage | undefined {
-  const usage: TokenUsage = {};
-  let found = false;
-  const set = (field: keyof TokenUsage, keys: readonly string[]) => {
-    const value = firstNumber(attributes, keys);
-    if (value !== undefined) {
-      usage[field] = value;
-      found = true;
-    }
-  };
-  set('input', INPUT_TOKEN_KEYS);
-  set('output', OUTPUT_TOKEN_KEYS);
-  set('total', TOTAL_TOKEN_KEYS);
-  set('cacheRead', CACHE_READ_KEYS);
-  set('cacheWrite', CACHE_WRITE_KEYS);
-  set('reasoning', REASONING_KEYS);
-  const nested = attributes.usage;
-  if (nested && typeof nested === 'object' && !Array.isArray(nested)) {
-    usage.input ??= numberOf(nested.prompt_tokens) ?? numberOf(nested.input_tokens);
-    usage.output ??= numberOf(nested.completion_tokens) ?? numberOf(nested.output_tokens);
-    usage.total ??= numberOf(nested.total_tokens);
-    found ||= usage.input !== undefined || usage.output !== undefined || usage.total !== undefined;
-  }
-  if (!found) return undefined;
-  if (usage.total === undefined && (usage.input !== undefined || usage.output !== undefined)) {
-    usage.total = (usage.input ?? 0) + (usage.output ?? 0);
-  }
-  for (const key of Object.keys(usage) as (keyof TokenUsage)[]) if (usage[key] === undefined) delete usage[key];
-  return usage;
-}
-
-/**
- * Cost in USD: the span's own figure, else custom unit prices (USD per 1M tokens)
- * applied to its tokens.
+/*
+ * One pass over the attribute keys. Each alias key of each derived field maps,
+ * through a static table, to a slot and its rank among that slot's aliases
+ * (0 = most preferred). The scan keeps, per slot, the best-ranked value that
+ * qualifies, which is exactly what probing the aliases in order would find.
+ * A span's dozen keys cost a dozen table lookups instead of ~150 probes.
  */
-export function costOf(attributes: Attributes, tokens: TokenUsage | undefined): number | undefined {
-  const explicit = firstNumber(attributes, ['cost', 'gen_ai.usage.cost', 'llm.usage.cost', 'respan.cost', 'llm.cost.total']);
-  if (explicit !== undefined) return explicit;
-  const promptPrice = firstNumber(attributes, ['prompt_unit_price', 'respan.prompt_unit_price', 'keywordsai.prompt_unit_price']);
-  const completionPrice = firstNumber(attributes, ['completion_unit_price', 'respan.completion_unit_price', 'keywordsai.completion_unit_price']);
-  if (!tokens || (promptPrice === undefined && completionPrice === undefined)) return undefined;
-  return ((tokens.input ?? 0) * (promptPrice ?? 0) + (tokens.output ?? 0) * (completionPrice ?? 0)) / 1_000_000;
+
+/** A slot keeps the first alias (by rank) whose value is a non-empty string or a number. */
+const AS_STRING = 0;
+/** A slot keeps the first alias whose value is a finite number or numeric text. */
+const AS_NUMBER = 1;
+/** A slot keeps the value as is, present whatever it holds (for presence tests and nested values). */
+const AS_RAW = 2;
+
+type SlotMode = typeof AS_STRING | typeof AS_NUMBER | typeof AS_RAW;
+
+const SLOTS: Array<{ mode: SlotMode; keys: readonly string[] }> = [];
+
+function slot(mode: SlotMode, keys: readonly string[]): number {
+  SLOTS.push({ mode, keys });
+  return SLOTS.length - 1;
 }
+
+/** The Respan parameter prefixes, newest first (`keywordsai.` is the legacy name). */
+const RESPAN_PREFIXES = ['respan.', 'keywordsai.'];
 
 /** Every spelling of each Respan parameter, without its `respan.`/`keywordsai.` prefix. */
 const RESPAN_PARAM_SUFFIXES: Record<Exclude<keyof RespanParams, 'metadata'>, readonly string[]> = {
@@ -206,17 +136,213 @@ const RESPAN_PARAM_SUFFIXES: Record<Exclude<keyof RespanParams, 'metadata'>, rea
   environment: ['environment', 'env'],
 };
 
-/** Keys to look at for each parameter: prefixed forms first, then the bare ingest and association-property names. */
-const RESPAN_PARAM_KEYS = Object.fromEntries(
-  Object.entries(RESPAN_PARAM_SUFFIXES).map(([field, suffixes]) => [
-    field,
-    [
-      ...RESPAN_PREFIXES.flatMap((prefix) => suffixes.map((suffix) => prefix + suffix)),
-      ...suffixes.map((suffix) => `traceloop.association.properties.${suffix}`),
-      ...suffixes.filter((suffix) => !suffix.includes('.')),
-    ],
-  ]),
-) as Record<Exclude<keyof RespanParams, 'metadata'>, string[]>;
+/** Keys for one Respan parameter: prefixed forms first, then the association-property and bare ingest names. */
+function respanParamKeys(suffixes: readonly string[]): string[] {
+  return [
+    ...RESPAN_PREFIXES.flatMap((prefix) => suffixes.map((suffix) => prefix + suffix)),
+    ...suffixes.map((suffix) => `traceloop.association.properties.${suffix}`),
+    ...suffixes.filter((suffix) => !suffix.includes('.')),
+  ];
+}
+
+const TRACELOOP_KIND = slot(AS_STRING, ['traceloop.span.kind']);
+const LOG_TYPE = slot(AS_STRING, ['respan.entity.log_type', 'keywordsai.entity.log_type', 'respan.log_type', 'log_type']);
+const OPENINFERENCE_KIND = slot(AS_STRING, ['openinference.span.kind']);
+const GENAI_OPERATION = slot(AS_STRING, ['gen_ai.operation.name']);
+const LLM_REQUEST_TYPE = slot(AS_STRING, ['llm.request.type']);
+const HAS_LLM = slot(AS_RAW, ['gen_ai.system', 'gen_ai.request.model', 'gen_ai.provider.name']);
+const HAS_HTTP = slot(AS_RAW, ['http.method', 'http.request.method', 'url.full']);
+const HAS_DB = slot(AS_RAW, ['db.system', 'db.system.name']);
+const HAS_MESSAGING = slot(AS_RAW, ['messaging.system']);
+
+const MODEL = slot(AS_STRING, ['gen_ai.response.model', 'gen_ai.request.model', 'llm.model_name', 'llm.response.model', 'llm.request.model', 'model']);
+const PROVIDER = slot(AS_STRING, ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'provider_id', 'provider']);
+
+const INPUT_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.usage.prompt_tokens', 'llm.token_count.prompt', 'prompt_tokens']);
+const OUTPUT_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.usage.completion_tokens', 'llm.token_count.completion', 'completion_tokens']);
+const TOTAL_TOKENS = slot(AS_NUMBER, ['llm.usage.total_tokens', 'gen_ai.usage.total_tokens', 'llm.token_count.total', 'total_tokens']);
+const CACHE_READ_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.cache_read_input_tokens', 'gen_ai.usage.cache_read.input_tokens', 'llm.token_count.prompt_details.cache_read', 'cache_read_input_tokens']);
+const CACHE_WRITE_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.cache_creation_input_tokens', 'gen_ai.usage.cache_creation.input_tokens', 'llm.token_count.prompt_details.cache_write', 'cache_creation_input_tokens']);
+const REASONING_TOKENS = slot(AS_NUMBER, ['llm.usage.reasoning_tokens', 'gen_ai.usage.reasoning_tokens', 'gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning', 'reasoning_tokens']);
+const USAGE = slot(AS_RAW, ['usage']);
+/** Token fields in the order they are filled in. */
+const TOKEN_SLOTS: ReadonlyArray<readonly [keyof TokenUsage, number]> = [
+  ['input', INPUT_TOKENS],
+  ['output', OUTPUT_TOKENS],
+  ['total', TOTAL_TOKENS],
+  ['cacheRead', CACHE_READ_TOKENS],
+  ['cacheWrite', CACHE_WRITE_TOKENS],
+  ['reasoning', REASONING_TOKENS],
+];
+
+const COST = slot(AS_NUMBER, ['cost', 'gen_ai.usage.cost', 'llm.usage.cost', 'respan.cost', 'llm.cost.total']);
+const PROMPT_PRICE = slot(AS_NUMBER, ['prompt_unit_price', 'respan.prompt_unit_price', 'keywordsai.prompt_unit_price']);
+const COMPLETION_PRICE = slot(AS_NUMBER, ['completion_unit_price', 'respan.completion_unit_price', 'keywordsai.completion_unit_price']);
+
+/** Respan parameter → its slot, in the order the parameters are filled in. */
+const RESPAN_PARAM_SLOTS = Object.entries(RESPAN_PARAM_SUFFIXES).map(
+  ([field, suffixes]) => [field as Exclude<keyof RespanParams, 'metadata'>, slot(AS_STRING, respanParamKeys(suffixes))] as const,
+);
+const CUSTOMER_PARAMS = slot(AS_RAW, ['customer_params']);
+/** Whole metadata objects, most preferred first. */
+const METADATA_SLOTS = [slot(AS_RAW, ['respan.metadata']), slot(AS_RAW, ['keywordsai.metadata']), slot(AS_RAW, ['metadata'])];
+
+const CODE_FILE = slot(AS_STRING, ['code.file.path', 'code.filepath']);
+const CODE_LINE = slot(AS_NUMBER, ['code.line.number', 'code.lineno']);
+const CODE_COLUMN = slot(AS_NUMBER, ['code.column.number', 'code.column']);
+const CODE_FUNCTION = slot(AS_STRING, ['code.function.name', 'code.function']);
+const CODE_NAMESPACE = slot(AS_STRING, ['code.namespace']);
+
+const ERROR_BIT = slot(AS_RAW, ['error_bit']);
+const STATUS_CODE = slot(AS_RAW, ['status_code']);
+const STATUS = slot(AS_RAW, ['status']);
+
+const ENTITY_NAME = slot(AS_STRING, ['traceloop.entity.name', 'respan.entity.name', 'span_name']);
+const ENTITY_PATH = slot(AS_STRING, ['traceloop.entity.path', 'respan.entity.path', 'span_path']);
+const WORKFLOW_NAME = slot(AS_STRING, ['traceloop.workflow.name', 'respan.workflow.name', 'span_workflow_name']);
+
+/** Alias key → its (slot, rank) pairs, packed as `slot * 256 + rank` (a key may feed several slots). */
+const KEY_TABLE = new Map<string, number[]>();
+SLOTS.forEach(({ keys }, index) =>
+  keys.forEach((key, rank) => {
+    const roles = KEY_TABLE.get(key);
+    if (roles) roles.push(index * 256 + rank);
+    else KEY_TABLE.set(key, [index * 256 + rank]);
+  }),
+);
+
+const NO_RANK = 255;
+
+/**
+ * The result of one scan: per slot, the rank found (NO_RANK when none) and its
+ * value (already converted for string and number slots). Reused by every scan,
+ * so it must be read before the next one starts.
+ */
+const found = new Uint8Array(SLOTS.length);
+const values: Array<AttributeValue | undefined> = new Array(SLOTS.length).fill(undefined);
+/** `respan.metadata.*` / `keywordsai.metadata.*` keys, in attribute order. */
+const metadataKeys: string[] = [];
+
+function scan(attributes: Attributes): void {
+  found.fill(NO_RANK);
+  metadataKeys.length = 0;
+  for (const key in attributes) {
+    const roles = KEY_TABLE.get(key);
+    if (roles === undefined) {
+      if (isMetadataKey(key)) metadataKeys.push(key);
+      continue;
+    }
+    for (let i = 0; i < roles.length; i++) {
+      const index = roles[i] >> 8;
+      const rank = roles[i] & 255;
+      if (rank >= found[index]) continue;
+      const raw = attributes[key];
+      const mode = SLOTS[index].mode;
+      const value = mode === AS_STRING ? stringOf(raw) : mode === AS_NUMBER ? numberOf(raw) : raw;
+      if (value === undefined && mode !== AS_RAW) continue;
+      found[index] = rank;
+      values[index] = value;
+    }
+  }
+}
+
+function isMetadataKey(key: string): boolean {
+  for (const prefix of RESPAN_PREFIXES) if (key.startsWith(prefix) && key.startsWith('metadata.', prefix.length)) return true;
+  return false;
+}
+
+/** The scanned value of a string slot, or undefined. */
+function text(index: number): string | undefined {
+  return found[index] === NO_RANK ? undefined : (values[index] as string);
+}
+
+/** The scanned value of a number slot, or undefined. */
+function num(index: number): number | undefined {
+  return found[index] === NO_RANK ? undefined : (values[index] as number);
+}
+
+/** The scanned value of a raw slot (undefined when absent). */
+function raw(index: number): AttributeValue | undefined {
+  return found[index] === NO_RANK ? undefined : values[index];
+}
+
+function present(index: number): boolean {
+  return found[index] !== NO_RANK;
+}
+
+/** The display kind of a span, by the precedence of WIRE.md §4. */
+export function displayKindOf(attributes: Attributes): DisplayKind {
+  scan(attributes);
+  return scannedDisplayKind();
+}
+
+function scannedDisplayKind(): DisplayKind {
+  return (
+    lookup(TRACELOOP_KINDS, text(TRACELOOP_KIND)) ??
+    lookup(RESPAN_LOG_TYPES, text(LOG_TYPE)) ??
+    lookup(OPENINFERENCE_KINDS, text(OPENINFERENCE_KIND)?.toUpperCase()) ??
+    lookup(GENAI_OPERATIONS, text(GENAI_OPERATION)) ??
+    lookup(LLM_REQUEST_TYPES, text(LLM_REQUEST_TYPE)) ??
+    scannedFallbackKind()
+  );
+}
+
+function scannedFallbackKind(): DisplayKind {
+  if (present(HAS_LLM)) return 'llm';
+  if (present(HAS_HTTP)) return 'http';
+  if (present(HAS_DB)) return 'database';
+  if (present(HAS_MESSAGING)) return 'messaging';
+  return 'span';
+}
+
+/** Token usage from every alias senders use, or undefined when none is present. */
+export function tokensOf(attributes: Attributes): TokenUsage | undefined {
+  scan(attributes);
+  return scannedTokens();
+}
+
+function scannedTokens(): TokenUsage | undefined {
+  const usage: TokenUsage = {};
+  let any = false;
+  for (let i = 0; i < TOKEN_SLOTS.length; i++) {
+    const value = num(TOKEN_SLOTS[i][1]);
+    if (value !== undefined) {
+      usage[TOKEN_SLOTS[i][0]] = value;
+      any = true;
+    }
+  }
+  const nested = raw(USAGE);
+  if (nested && typeof nested === 'object' && !Array.isArray(nested)) {
+    usage.input ??= numberOf(nested.prompt_tokens) ?? numberOf(nested.input_tokens);
+    usage.output ??= numberOf(nested.completion_tokens) ?? numberOf(nested.output_tokens);
+    usage.total ??= numberOf(nested.total_tokens);
+    any ||= usage.input !== undefined || usage.output !== undefined || usage.total !== undefined;
+  }
+  if (!any) return undefined;
+  if (usage.total === undefined && (usage.input !== undefined || usage.output !== undefined)) {
+    usage.total = (usage.input ?? 0) + (usage.output ?? 0);
+  }
+  for (const key of Object.keys(usage) as (keyof TokenUsage)[]) if (usage[key] === undefined) delete usage[key];
+  return usage;
+}
+
+/**
+ * Cost in USD: the span's own figure, else custom unit prices (USD per 1M tokens)
+ * applied to its tokens.
+ */
+export function costOf(attributes: Attributes, tokens: TokenUsage | undefined): number | undefined {
+  scan(attributes);
+  return scannedCost(tokens);
+}
+
+function scannedCost(tokens: TokenUsage | undefined): number | undefined {
+  const explicit = num(COST);
+  if (explicit !== undefined) return explicit;
+  const promptPrice = num(PROMPT_PRICE);
+  const completionPrice = num(COMPLETION_PRICE);
+  if (!tokens || (promptPrice === undefined && completionPrice === undefined)) return undefined;
+  return ((tokens.input ?? 0) * (promptPrice ?? 0) + (tokens.output ?? 0) * (completionPrice ?? 0)) / 1_000_000;
+}
 
 function parseJsonObject(value: AttributeValue | undefined): Record<string, AttributeValue> | undefined {
   if (value && typeof value === 'object' && !Array.isArray(value)) return value;
@@ -233,56 +359,61 @@ function parseJsonObject(value: AttributeValue | undefined): Record<string, Attr
 
 /** Respan customer/thread/trace-group/metadata/environment from any of their spellings. */
 export function respanParamsOf(attributes: Attributes): RespanParams | undefined {
+  scan(attributes);
+  return scannedRespanParams(attributes);
+}
+
+function scannedRespanParams(attributes: Attributes): RespanParams | undefined {
   const params: RespanParams = {};
-  let found = false;
-  for (const field of Object.keys(RESPAN_PARAM_KEYS) as (keyof typeof RESPAN_PARAM_KEYS)[]) {
-    const value = firstString(attributes, RESPAN_PARAM_KEYS[field]);
+  let any = false;
+  for (let i = 0; i < RESPAN_PARAM_SLOTS.length; i++) {
+    const value = text(RESPAN_PARAM_SLOTS[i][1]);
     if (value !== undefined) {
-      params[field] = value;
-      found = true;
+      params[RESPAN_PARAM_SLOTS[i][0]] = value;
+      any = true;
     }
   }
-  const customerParams = parseJsonObject(attributes.customer_params);
+  const customerParams = parseJsonObject(raw(CUSTOMER_PARAMS));
   if (customerParams) {
     params.customerIdentifier ??= stringOf(customerParams.customer_identifier);
     params.customerName ??= stringOf(customerParams.name);
     params.customerEmail ??= stringOf(customerParams.email);
-    found ||= params.customerIdentifier !== undefined;
+    any ||= params.customerIdentifier !== undefined;
   }
 
   let metadata: Record<string, AttributeValue> | undefined;
-  for (const prefix of RESPAN_PREFIXES) {
-    const whole = parseJsonObject(attributes[`${prefix}metadata`]);
+  for (const index of METADATA_SLOTS) {
+    // Earlier spellings win: each whole object only fills what is not set yet.
+    const whole = parseJsonObject(raw(index));
     if (whole) metadata = { ...whole, ...metadata };
   }
-  const bare = parseJsonObject(attributes.metadata);
-  if (bare) metadata = { ...bare, ...metadata };
-  for (const key in attributes) {
-    for (const prefix of RESPAN_PREFIXES) {
-      if (key.startsWith(prefix) && key.startsWith('metadata.', prefix.length)) {
-        metadata ??= {};
-        metadata[key.slice(prefix.length + 'metadata.'.length)] = attributes[key];
-      }
-    }
+  for (const key of metadataKeys) {
+    metadata ??= {};
+    metadata[key.slice(key.indexOf('.') + 1 + 'metadata.'.length)] = attributes[key];
   }
   if (metadata) {
     params.metadata = metadata;
-    found = true;
+    any = true;
   }
-  if (!found) return undefined;
+  if (!any) return undefined;
   for (const key of Object.keys(params) as (keyof RespanParams)[]) if (params[key] === undefined) delete params[key];
   return params;
 }
 
 /** Source location from `code.*` attributes (new names win over old ones). */
 export function sourceLocationOf(attributes: Attributes): SourceLocation | undefined {
-  const filePath = firstString(attributes, ['code.file.path', 'code.filepath']);
+  scan(attributes);
+  return scannedSourceLocation();
+}
+
+function scannedSourceLocation(): SourceLocation | undefined {
+  const filePath = text(CODE_FILE);
   if (filePath === undefined) return undefined;
   const location: SourceLocation = { filePath };
-  const line = firstNumber(attributes, ['code.line.number', 'code.lineno']);
-  const column = firstNumber(attributes, ['code.column.number', 'code.column']);
-  const functionName = firstString(attributes, ['code.function.name', 'code.function']);
-  const namespace = stringOf(attributes['code.namespace']);
+  const line = num(CODE_LINE);
+  const column = num(CODE_COLUMN);
+  const functionName = text(CODE_FUNCTION);
+  const namespace = text(CODE_NAMESPACE);
   if (line !== undefined) location.line = line;
   if (column !== undefined) location.column = column;
   if (functionName !== undefined) location.functionName = functionName;
@@ -290,13 +421,18 @@ export function sourceLocationOf(attributes: Attributes): SourceLocation | undef
   return location;
 }
 
-function isErrorFlag(attributes: Attributes): boolean {
-  const errorBit = attributes.error_bit;
+function scannedErrorFlag(): boolean {
+  const errorBit = raw(ERROR_BIT);
   if (errorBit === 1 || errorBit === true || errorBit === '1') return true;
-  const statusCode = numberOf(attributes.status_code);
+  const statusCode = numberOf(raw(STATUS_CODE));
   if (statusCode !== undefined && statusCode >= 400) return true;
-  const status = attributes.status;
+  const status = raw(STATUS);
   return typeof status === 'string' && status.toLowerCase() === 'error';
+}
+
+function hasException(events: readonly SpanEvent[]): boolean {
+  for (let i = 0; i < events.length; i++) if (events[i].name === 'exception') return true;
+  return false;
 }
 
 /** All derived fields of one span. */
@@ -306,29 +442,30 @@ export function deriveFields(
   statusCode: StatusCode,
   events: readonly SpanEvent[],
 ): DerivedFields {
+  scan(attributes);
   const derived: DerivedFields = {
-    displayKind: displayKindOf(attributes),
-    isError: statusCode === 'ERROR' || events.some((event) => event.name === 'exception') || isErrorFlag(attributes),
+    displayKind: scannedDisplayKind(),
+    isError: statusCode === 'ERROR' || hasException(events) || scannedErrorFlag(),
   };
   const service = stringOf(resource['service.name']);
   if (service !== undefined) derived.service = service;
-  const model = firstString(attributes, MODEL_KEYS);
+  const model = text(MODEL);
   if (model !== undefined) derived.model = model;
-  const provider = firstString(attributes, PROVIDER_KEYS);
+  const provider = text(PROVIDER);
   if (provider !== undefined) derived.provider = provider;
-  const tokens = tokensOf(attributes);
+  const tokens = scannedTokens();
   if (tokens) derived.tokens = tokens;
-  const cost = costOf(attributes, tokens);
+  const cost = scannedCost(tokens);
   if (cost !== undefined) derived.cost = cost;
-  const respan = respanParamsOf(attributes);
+  const respan = scannedRespanParams(attributes);
   if (respan) derived.respan = respan;
-  const sourceLocation = sourceLocationOf(attributes);
+  const sourceLocation = scannedSourceLocation();
   if (sourceLocation) derived.sourceLocation = sourceLocation;
-  const entityName = firstString(attributes, ['traceloop.entity.name', 'respan.entity.name', 'span_name']);
+  const entityName = text(ENTITY_NAME);
   if (entityName !== undefined) derived.entityName = entityName;
-  const entityPath = firstString(attributes, ['traceloop.entity.path', 'respan.entity.path', 'span_path']);
+  const entityPath = text(ENTITY_PATH);
   if (entityPath !== undefined) derived.entityPath = entityPath;
-  const workflowName = firstString(attributes, ['traceloop.workflow.name', 'respan.workflow.name', 'span_workflow_name']);
+  const workflowName = text(WORKFLOW_NAME);
   if (workflowName !== undefined) derived.workflowName = workflowName;
   return derived;
 }
