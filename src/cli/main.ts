@@ -349,7 +349,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { filter, redact } = forwarder.settings;
     out.write(`Forwarding every captured span to ${forwarder.endpoint} (filter: ${filter}${redact.length ? `; redacting ${redact.join(', ')}` : ''}).\n\n`);
   } else if (forwarder?.hasApiKey) {
-    out.write(`Forward a trace to Respan with:  curl -X POST ${url}/api/traces/<traceId>/forward\n\n`);
+    const auth = apiToken ? ' -H "Authorization: Bearer <access token>"' : '';
+    out.write(`Forward a trace to Respan with:  curl -X POST${auth} ${url}/api/traces/<traceId>/forward\n\n`);
   }
   if (!isLoopback(options.host)) {
     out.write(`Warning: bound to ${options.host}, so anyone who can reach this machine can send traces here.\n`);
