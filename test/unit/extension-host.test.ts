@@ -7,7 +7,7 @@ import { KIND_ICONS, formatDuration, traceDescription } from '../../src/extensio
 import { CaptureStore, ListenerController, type ListenerState } from '../../src/extension/listener';
 import { answerViewRequest, storeQueryOf, type ViewServices } from '../../src/extension/viewRequests';
 import { clientUrl, endpointsOf, environmentText, listenerEnvironment } from '../../src/extension/environment';
-import type { ViewRequest } from '../../src/protocol/messages';
+import type { ViewRequest, ViewRequestOf, ViewRequestParams } from '../../src/protocol/messages';
 import { kindInfo } from '../../webview/model/kinds';
 import type { DisplayKind } from '../../src/core/model';
 import { makeSpan } from '../support/spans';
@@ -114,7 +114,8 @@ describe('extension: webview requests', () => {
     canForward: () => false,
   });
   let nextId = 1;
-  const request = <R extends ViewRequest>(body: Omit<R, 'kind' | 'id'>): R => ({ kind: 'request', id: nextId++, ...body }) as R;
+  const request = <T extends ViewRequest['type']>(type: T, params: ViewRequestParams<T>): ViewRequestOf<T> =>
+    ({ kind: 'request', type, id: nextId++, ...params }) as ViewRequestOf<T>;
 
   function seeded(): CaptureStore {
     const store = syncStore();
@@ -128,9 +129,9 @@ describe('extension: webview requests', () => {
 
   it('lists traces newest first with the same filters as the query API', async () => {
     const store = seeded();
-    const all = await answerViewRequest(request({ type: 'listTraces', query: {} }), store, services());
+    const all = await answerViewRequest(request('listTraces', { query: {} }), store, services());
     assert.deepEqual(all.traces.map((trace) => trace.name), ['other', 'joke_workflow.workflow']);
-    const errors = await answerViewRequest(request({ type: 'listTraces', query: { errors: true } }), store, services());
+    const errors = await answerViewRequest(request('listTraces', { query: { errors: true } }), store, services());
     assert.deepEqual(errors.traces.map((trace) => trace.name), ['joke_workflow.workflow']);
     assert.deepEqual(storeQueryOf({ q: 'x', pinned: true, limit: 5 }), { ...storeQueryOf({}), text: 'x', pinnedOnly: true, limit: 5 });
   });
@@ -138,45 +139,45 @@ describe('extension: webview requests', () => {
   it('answers getTrace with the detail JSON, null for an unknown trace', async () => {
     const store = seeded();
     const traceId = store.list().traces[1].traceId;
-    const detail = await answerViewRequest(request({ type: 'getTrace', traceId }), store, services());
+    const detail = await answerViewRequest(request('getTrace', { traceId }), store, services());
     assert.equal(detail?.spans.length, 2);
     assert.equal(detail?.spans.find((span) => span.name === 'openai.chat')?.isError, true);
-    assert.equal(await answerViewRequest(request({ type: 'getTrace', traceId: 'f'.repeat(32) }), store, services()), null);
+    assert.equal(await answerViewRequest(request('getTrace', { traceId: 'f'.repeat(32) }), store, services()), null);
   });
 
   it('pins, deletes, clears, and refuses to pin an unknown trace', async () => {
     const store = seeded();
     const [newest, oldest] = store.list().traces.map((trace) => trace.traceId);
-    await answerViewRequest(request({ type: 'pinTrace', traceId: oldest, pinned: true }), store, services());
+    await answerViewRequest(request('pinTrace', { traceId: oldest, pinned: true }), store, services());
     assert.equal(store.get(oldest)?.pinned, true);
-    await answerViewRequest(request({ type: 'deleteTraces', traceIds: [newest] }), store, services());
+    await answerViewRequest(request('deleteTraces', { traceIds: [newest] }), store, services());
     assert.equal(store.get(newest), undefined);
-    await answerViewRequest(request({ type: 'deleteTraces' }), store, services());
+    await answerViewRequest(request('deleteTraces', {}), store, services());
     assert.equal(store.traceCount, 1, 'clearing keeps pinned traces');
-    await assert.rejects(answerViewRequest(request({ type: 'pinTrace', traceId: 'a'.repeat(32), pinned: true }), store, services()), /no longer/);
+    await assert.rejects(answerViewRequest(request('pinTrace', { traceId: 'a'.repeat(32), pinned: true }), store, services()), /no longer/);
   });
 
   it('exports through the save service and imports the export back, even while paused', async () => {
     const store = seeded();
     const calls: string[] = [];
     const traceId = store.list().traces[1].traceId;
-    assert.equal(await answerViewRequest(request({ type: 'exportTrace', traceId }), store, services(calls)), true);
+    assert.equal(await answerViewRequest(request('exportTrace', { traceId }), store, services(calls)), true);
     assert.deepEqual(calls, [`save trace-${traceId}.json 1`]);
 
     const target = syncStore();
     target.setCapturing(false);
     const content = JSON.stringify(encodeOtlpJson(store.tree(traceId)!.spans));
-    const result = await answerViewRequest(request({ type: 'importTraces', fileName: 'x.json', format: 'otlp-json', content }), target, services());
+    const result = await answerViewRequest(request('importTraces', { fileName: 'x.json', format: 'otlp-json', content }), target, services());
     assert.deepEqual(result, { accepted: 2, rejected: 0, traceIds: [traceId] });
     assert.equal(target.spanCount, 2);
-    await assert.rejects(answerViewRequest(request({ type: 'importTraces', fileName: 'bad.json', format: 'respan-ingest', content: '[{"nonsense": true}]' }), target, services()), /bad\.json/);
+    await assert.rejects(answerViewRequest(request('importTraces', { fileName: 'bad.json', format: 'respan-ingest', content: '[{"nonsense": true}]' }), target, services()), /bad\.json/);
   });
 
   it('passes open-source and copy requests to the editor services', async () => {
     const calls: string[] = [];
     const store = seeded();
-    assert.equal(await answerViewRequest(request({ type: 'openSource', target: { filePath: 'app.py', line: 3 } }), store, services(calls)), true);
-    assert.equal(await answerViewRequest(request({ type: 'copy', text: 'abc' }), store, services(calls)), null);
+    assert.equal(await answerViewRequest(request('openSource', { target: { filePath: 'app.py', line: 3 } }), store, services(calls)), true);
+    assert.equal(await answerViewRequest(request('copy', { text: 'abc' }), store, services(calls)), null);
     assert.deepEqual(calls, ['open app.py:3', 'copy abc']);
   });
 });

@@ -51,13 +51,20 @@ export async function run(): Promise<void> {
     failures: [],
     environment: { vscode: vscode.version, node: process.version },
   };
-  const mocha = new Mocha({ ui: 'bdd', timeout: 20_000, color: resultsPath === undefined, reporter: 'spec' });
+  // RESPAN_TEST_GREP runs only the matching tests (when working on one suite).
+  const grep = process.env.RESPAN_TEST_GREP;
+  const mocha = new Mocha({ ui: 'bdd', timeout: 20_000, color: resultsPath === undefined, reporter: 'spec', ...(grep ? { grep } : {}) });
   // Sets up describe/it as globals before the suites' top-level code runs.
   mocha.suite.emit('pre-require', globalThis as unknown as Mocha.MochaGlobals, 'test/vscode/suite', mocha);
   try {
     // One line per suite file: literal specifiers let esbuild bundle them, and importing
     // here (after pre-require) lets their top-level describe() calls find mocha's globals.
     await import('./suite/activation.test');
+    await import('./suite/traces.test');
+    await import('./suite/source.test');
+    await import('./suite/panel.test');
+    // Last: its final test deactivates the extension.
+    await import('./suite/lifecycle.test');
   } catch (error) {
     results.failures.push({
       order: 0,

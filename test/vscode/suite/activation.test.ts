@@ -13,7 +13,7 @@ function extension(): vscode.Extension<unknown> {
   return found;
 }
 
-describe('placeholder extension', () => {
+describe('extension', () => {
   it('is loaded from the development path and activates', async () => {
     const loaded = extension();
     await loaded.activate();

@@ -1,0 +1,109 @@
+// Listener lifecycle in the real extension host: settings changes restart it
+// on the new port (freeing the old one), a taken port is reported without
+// breaking the extension, and deactivation frees the port. Runs last: the
+// final test deactivates the extension.
+import * as assert from 'node:assert/strict';
+import { connect, createServer, type Server } from 'node:net';
+import * as vscode from 'vscode';
+import { extensionApi, inspector, listenerUrl, sendTrace, waitFor } from './support';
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function listen(port = 0): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = await listen();
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const config = () => vscode.workspace.getConfiguration('respanInspector');
+
+describe('Listener lifecycle', () => {
+  it('activation started the listener, which answers on its port', async () => {
+    const ext = await inspector();
+    const url = await listenerUrl();
+    const status = (await (await fetch(`${url}/api/status`)).json()) as { name: string };
+    assert.equal(status.name, 'respan-trace-inspector');
+    assert.match(ext.statusBar.text, new RegExp(`Respan :${portOf(url)}\\b`));
+    const { activationMs } = await extensionApi();
+    assert.ok(activationMs < 2000, `activation took ${activationMs} ms`);
+  });
+
+  it('restarts on the new port when the port setting changes, freeing the old one, and keeps the traces', async () => {
+    const ext = await inspector();
+    const sent = await sendTrace({ name: 'survives_restart' });
+    const oldPort = portOf(await listenerUrl());
+    const newPort = await freePort();
+    await config().update('httpPort', newPort, vscode.ConfigurationTarget.Workspace);
+    await waitFor('the listener on the new port', () => ext.listener.state.status === 'running' && ext.listener.state.httpPort === newPort);
+    assert.equal(await canConnect(oldPort), false, `port ${oldPort} is free again`);
+    assert.equal(await canConnect(newPort), true);
+    assert.ok(ext.store.get(sent.traceId), 'traces survive a restart');
+    // Senders and terminals follow.
+    assert.equal(ext.terminal.current().OTEL_EXPORTER_OTLP_ENDPOINT, `http://127.0.0.1:${newPort}`);
+    await sendTrace({ name: 'after_restart' });
+  });
+
+  it('reports a taken port by number without breaking the extension, and recovers on another port', async () => {
+    const ext = await inspector();
+    const blocker = await listen();
+    const taken = (blocker.address() as { port: number }).port;
+    try {
+      await config().update('httpPort', taken, vscode.ConfigurationTarget.Workspace);
+      const state = await waitFor('the error state', () => (ext.listener.state.status === 'error' ? ext.listener.state : undefined));
+      assert.deepEqual(state.portInUse, { host: '127.0.0.1', port: taken });
+      assert.match(ext.statusBar.text, new RegExp(`port ${taken} in use`));
+      assert.deepEqual(ext.terminal.current(), {}, 'terminals are not pointed at a port someone else holds');
+      // Commands still work.
+      const message = await vscode.commands.executeCommand<string>('respanInspector.showVersion');
+      assert.match(message, /^Respan Trace Inspector/);
+    } finally {
+      blocker.close();
+    }
+    await config().update('httpPort', 0, vscode.ConfigurationTarget.Workspace);
+    await waitFor('the listener to run again', () => ext.listener.state.status === 'running');
+  });
+
+  it('applies retention limits in place, without a restart', async () => {
+    const ext = await inspector();
+    const before = ext.listener.state;
+    await config().update('maxTraces', 2, vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor('retention to apply', () => ext.store.traceCount <= 2);
+      assert.equal(ext.listener.state, before, 'the listener was not restarted');
+    } finally {
+      await config().update('maxTraces', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('stops the listener and frees its port on deactivate', async () => {
+    const ext = await inspector();
+    const port = portOf(await listenerUrl());
+    assert.equal(await canConnect(port), true);
+    await (await extensionApi()).deactivate();
+    assert.equal(await canConnect(port), false, `port ${port} is free after deactivate`);
+    assert.equal(ext.listener.state.status, 'stopped');
+    assert.deepEqual(ext.terminal.current(), {}, 'terminals no longer get the variables');
+  });
+});
