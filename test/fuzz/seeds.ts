@@ -1,0 +1,95 @@
+/**
+ * The fuzz corpus: real payloads to mutate. OTLP JSON and protobuf exactly as
+ * the OpenTelemetry SDK serialises them, generated OTLP requests covering every
+ * AnyValue type, and Respan ingest bodies.
+ */
+
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { encodeExportRequestProto } from '../../src/core/otlp/proto';
+import { randomOtlpRequest, seededRandom, toProtoObject } from '../fixtures/otlp';
+
+/** What a seed is, which decides where it is sent and how it is labelled. */
+export type SeedKind = 'otlp-json' | 'otlp-proto' | 'ingest';
+
+/** One corpus entry. */
+export interface Seed {
+  kind: SeedKind;
+  bytes: Buffer;
+}
+
+/** Spans recorded by the real SDK: an agent workflow with an LLM call, a tool, an error and an event. */
+async function sdkSpans() {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'fuzz-agent', 'deployment.environment': 'dev' }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const tracer = provider.getTracer('fuzz', '1.0.0');
+  const root = tracer.startSpan('joke_workflow.workflow', { attributes: { 'traceloop.span.kind': 'workflow', 'traceloop.entity.input': '{"args":["x"],"kwargs":{}}' } });
+  const parent = trace.setSpan(context.active(), root);
+  const llm = tracer.startSpan(
+    'openai.chat',
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'gen_ai.system': 'openai',
+        'gen_ai.request.model': 'gpt-4o',
+        'gen_ai.prompt.0.role': 'user',
+        'gen_ai.prompt.0.content': 'Tell me a joke',
+        'gen_ai.completion.0.content': 'Why did the span cross the road?',
+        'gen_ai.usage.input_tokens': 12,
+        'llm.is_streaming': false,
+        scores: [0.1, 0.2],
+        tags: ['a', 'b'],
+      },
+    },
+    parent,
+  );
+  llm.addEvent('gen_ai.content.prompt', { 'gen_ai.prompt': 'Tell me a joke' });
+  llm.end();
+  const tool = tracer.startSpan('get_weather.tool', { links: [{ context: llm.spanContext(), attributes: { why: 'caused-by' } }] }, parent);
+  tool.recordException(new Error('rate limited'));
+  tool.setStatus({ code: SpanStatusCode.ERROR, message: 'rate limited' });
+  tool.end();
+  root.end();
+  await provider.forceFlush();
+  const spans = exporter.getFinishedSpans();
+  await provider.shutdown();
+  return spans;
+}
+
+/** Builds the corpus. Deterministic apart from the SDK's own ids and times. */
+export async function buildSeeds(): Promise<Seed[]> {
+  const spans = await sdkSpans();
+  const seeds: Seed[] = [
+    { kind: 'otlp-json', bytes: Buffer.from(JsonTraceSerializer.serializeRequest(spans)!) },
+    { kind: 'otlp-proto', bytes: Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!) },
+  ];
+  const random = seededRandom(0xc0ffee);
+  for (let i = 0; i < 6; i++) {
+    const request = randomOtlpRequest(random, 4);
+    seeds.push({ kind: 'otlp-json', bytes: Buffer.from(JSON.stringify(request)) });
+    seeds.push({ kind: 'otlp-proto', bytes: Buffer.from(encodeExportRequestProto(toProtoObject(request))) });
+  }
+  const ingest = [
+    {
+      trace_unique_id: 'trace-1',
+      span_unique_id: 'span-1',
+      span_parent_id: null,
+      span_name: 'agent.run',
+      start_time: '2025-01-01T00:00:00.000000Z',
+      timestamp: '2025-01-01T00:00:01.5Z',
+      latency: 1.5,
+      model: 'gpt-4o',
+      prompt_messages: [{ role: 'user', content: 'hi' }],
+      completion_message: { role: 'assistant', content: 'hello' },
+      usage: { prompt_tokens: 3, completion_tokens: 2 },
+      metadata: { env: 'dev', nested: { a: [1, 2, { b: null }] } },
+      status_code: 200,
+    },
+    { trace_unique_id: 'trace-1', span_unique_id: 'span-2', span_parent_id: 'span-1', span_name: 'tool', input: '{"q":1}', output: { ok: true }, error_bit: 1, error_message: 'boom' },
+  ];
+  seeds.push({ kind: 'ingest', bytes: Buffer.from(JSON.stringify(ingest)) });
+  seeds.push({ kind: 'ingest', bytes: Buffer.from(JSON.stringify({ data: ingest })) });
+  return seeds;
+}
