@@ -3,7 +3,7 @@
  * query API on its own origin and follows the store through Server-Sent Events.
  */
 
-import type { ApiErrorJson, StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
+import type { ApiErrorJson, ForwardTraceJson, StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
 import type { ForwardResult, ImportResult, ListenerEndpoints, TraceQuery } from '../../src/protocol/messages';
 import { traceQueryToSearch } from '../../src/protocol/messages';
 import { copyWithBrowser, downloadText } from './dom';
@@ -66,8 +66,10 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
         if (target) reveal.emit(target.traceId, target.spanId);
       });
       const endpoints: ListenerEndpoints = { otlpEndpoint: base, respanBaseUrl: `${base}/api` };
+      // The forwarding routes exist only when the listener was started with a forwarder.
+      const forward = await fetch(`${base}/api/forwarding`).then((response) => response.ok, () => false);
       return {
-        capabilities: { openSource: false, copy: false, exportToFile: false, import: true, pin: true, delete: true, forward: false },
+        capabilities: { openSource: false, copy: false, exportToFile: false, import: true, pin: true, delete: true, forward },
         endpoints,
         reveal: revealFromLocation(),
       };
@@ -111,8 +113,17 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
       }
       for (const id of traceIds) await request<unknown>(`/api/traces/${encodeURIComponent(id)}`, { method: 'DELETE' });
     },
-    async forwardTrace(): Promise<ForwardResult> {
-      return { ok: false, message: 'Forwarding to Respan is available in VS Code.' };
+    async forwardTrace(traceId: string): Promise<ForwardResult> {
+      const response = await fetch(`${base}/api/traces/${encodeURIComponent(traceId)}/forward`, { method: 'POST' });
+      const text = await response.text();
+      let body: Partial<ForwardTraceJson & ApiErrorJson> = {};
+      try {
+        body = JSON.parse(text) as Partial<ForwardTraceJson & ApiErrorJson>;
+      } catch {
+        // Not JSON (a proxy's error page): fall back to the status line below.
+      }
+      if (typeof body.ok === 'boolean' && typeof body.message === 'string') return { ok: body.ok, message: body.message };
+      return { ok: false, message: body.error ?? errorMessage(response, text) };
     },
     onStoreChange: (listener) => storeChanged.on(listener),
     onRevealSpan: (listener) => reveal.on(listener),
