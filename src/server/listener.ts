@@ -5,7 +5,7 @@
  * reported and the HTTP listener keeps working.
  */
 
-import { isLoopbackHost, newApiToken } from './guard';
+import { isLoopbackHost } from './guard';
 import { GrpcReceiver } from './grpc';
 import { InspectorServer, type InspectorServerOptions } from './server';
 
@@ -46,11 +46,10 @@ export interface RunningInspector {
  */
 export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
   const host = options.host ?? '127.0.0.1';
-  const exposed = !isLoopbackHost(host);
-  // Beyond loopback, anyone on the network could read traces: require a token.
-  const apiToken = options.apiToken ?? (exposed ? newApiToken() : undefined);
   const { httpPort, grpcPort, ...serverOptions } = options;
-  const server = new InspectorServer({ ...serverOptions, host, port: httpPort ?? 4318, apiToken });
+  // Beyond loopback, anyone on the network could read traces: the server then requires a token (generated if not given).
+  const server = new InspectorServer({ ...serverOptions, host, port: httpPort ?? 4318 });
+  const apiToken = server.apiToken;
   const errors: { http?: Error; grpc?: Error } = {};
 
   let http: InspectorServer | undefined;
@@ -86,7 +85,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     httpUrl,
     grpcEndpoint: grpc?.endpoint,
     errors,
-    exposed,
+    exposed: !isLoopbackHost(host),
     apiToken,
     uiUrl: httpUrl && (apiToken ? `${httpUrl}/?token=${encodeURIComponent(apiToken)}` : `${httpUrl}/`),
     async stop() {

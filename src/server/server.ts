@@ -19,7 +19,7 @@ import type { ApiErrorJson, TraceListJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import { summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
-import { RequestGuard } from './guard';
+import { RequestGuard, isLoopbackHost, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
 import { INGEST_PATHS, OTLP_TRACE_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
 
@@ -41,7 +41,11 @@ export interface InspectorServerOptions {
   allowedOrigins?: readonly string[];
   /** Host names accepted in the `Host` header besides loopback names and `host`. */
   allowedHosts?: readonly string[];
-  /** Access token `/api/*` requires (bearer header or UI cookie). Set one when binding beyond loopback. */
+  /**
+   * Access token `/api/*` requires (bearer header or UI cookie). When the host
+   * is not a loopback address and none is given, one is generated: read it
+   * from {@link InspectorServer.apiToken}.
+   */
   apiToken?: string;
   /** Forwarding to Respan, for the `/api/forwarding` and `/api/traces/{id}/forward` routes; without it they answer 404. */
   forwarding?: Forwarder;
@@ -120,6 +124,8 @@ export class InspectorServer {
   private readonly store: TraceStore;
   private readonly receiverContext: ReceiverContext;
   private readonly guard: RequestGuard;
+  /** The token `/api/*` requires, if any (given, or generated because the host is not loopback). */
+  readonly apiToken: string | undefined;
   private readonly liveStreams = new Set<ServerResponse>();
   private unsubscribe: (() => void) | undefined;
   private unsubscribeForwarding: (() => void) | undefined;
@@ -133,7 +139,8 @@ export class InspectorServer {
       limits: options.limits ?? DEFAULT_DECODE_LIMITS,
       accept: (spans) => this.accept(spans),
     };
-    this.guard = new RequestGuard({ host: this.host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, apiToken: options.apiToken });
+    this.apiToken = options.apiToken ?? (isLoopbackHost(this.host) ? undefined : newApiToken());
+    this.guard = new RequestGuard({ host: this.host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, apiToken: this.apiToken });
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         // A bug must cost one request, never the listener.

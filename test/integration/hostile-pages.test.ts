@@ -246,6 +246,14 @@ describe('hostile pages: the access token', function () {
     } finally {
       await inspector.stop();
     }
+    const direct = new InspectorServer({ store: new TraceStore(), host: '0.0.0.0', port: 0 });
+    await direct.start();
+    try {
+      assert.ok(direct.apiToken, 'an InspectorServer bound beyond loopback makes its own token');
+      assert.equal((await rawRequest(`http://127.0.0.1:${direct.port}/api/traces`)).status, 401);
+    } finally {
+      await direct.stop();
+    }
     const local = await startInspector({ store: new TraceStore(), httpPort: 0, grpcPort: null });
     try {
       assert.equal(local.exposed, false);
