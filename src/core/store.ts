@@ -4,7 +4,7 @@
  * per-trace aggregates for listing and filtering, and coalesced change events.
  */
 
-import type { Span, TokenUsage } from './model';
+import type { AttributeValue, Attributes, Span, TokenUsage } from './model';
 
 /** What changed in the store since the previous change event. */
 export interface StoreChange {
@@ -32,6 +32,12 @@ export interface TraceStoreOptions {
   maxSpans?: number;
   /** Traces kept at most. Default 10,000. */
   maxTraces?: number;
+  /**
+   * Approximate heap bytes of span content kept at most (see {@link approxSpanBytes}).
+   * Span counts alone do not bound memory: one span may carry megabytes of
+   * prompts. Default 1 GiB.
+   */
+  maxBytes?: number;
   /**
    * Defers the delivery of change events, so a burst of spans becomes one event.
    * Default: a 50 ms timer.
@@ -117,6 +123,38 @@ export interface TraceQuery {
   limit?: number;
 }
 
+/** Bytes charged per span besides its strings: the span object, derived fields, maps. */
+const SPAN_OVERHEAD_BYTES = 1_024;
+/** Bytes charged per attribute, array item or object besides its strings. */
+const VALUE_OVERHEAD_BYTES = 48;
+
+function valueBytes(value: AttributeValue): number {
+  if (typeof value === 'string') return VALUE_OVERHEAD_BYTES + value.length;
+  if (value === null || typeof value !== 'object') return VALUE_OVERHEAD_BYTES;
+  let bytes = VALUE_OVERHEAD_BYTES;
+  if (Array.isArray(value)) for (const item of value) bytes += valueBytes(item);
+  else for (const key in value) bytes += key.length + valueBytes(value[key]);
+  return bytes;
+}
+
+function attributesBytes(attributes: Attributes): number {
+  let bytes = 0;
+  for (const key in attributes) bytes += key.length + valueBytes(attributes[key]);
+  return bytes;
+}
+
+/**
+ * Approximate heap bytes a span keeps alive: its strings (one byte per
+ * character, as V8 stores Latin-1 text) plus fixed overheads. Resource and
+ * scope are charged to every span that shares them, so the estimate errs high.
+ */
+export function approxSpanBytes(span: Span): number {
+  let bytes = SPAN_OVERHEAD_BYTES + span.name.length + span.status.message.length + attributesBytes(span.attributes) + attributesBytes(span.resource) + attributesBytes(span.scope.attributes);
+  for (const event of span.events) bytes += VALUE_OVERHEAD_BYTES + event.name.length + attributesBytes(event.attributes);
+  for (const link of span.links) bytes += VALUE_OVERHEAD_BYTES + attributesBytes(link.attributes);
+  return bytes;
+}
+
 /** The host's timer; reached through globalThis because core is compiled without Node or DOM types. */
 const hostTimers = globalThis as unknown as { setTimeout(callback: () => void, delayMs: number): unknown };
 
@@ -197,6 +235,11 @@ export class TraceStore {
   private spanTotal = 0;
   private maxSpans: number;
   private maxTraces: number;
+  private maxBytes: number;
+  private byteTotal = 0;
+  /** Approximate bytes per trace, and per span (so a replaced span is uncharged exactly). */
+  private readonly traceBytes = new Map<string, number>();
+  private readonly spanBytes = new WeakMap<Span, number>();
   private readonly schedule: Scheduler;
   private readonly nowMs: () => number;
   private readonly listeners = new Set<StoreChangeListener>();
@@ -205,6 +248,7 @@ export class TraceStore {
   constructor(options: TraceStoreOptions = {}) {
     this.maxSpans = options.maxSpans ?? 200_000;
     this.maxTraces = options.maxTraces ?? 10_000;
+    this.maxBytes = options.maxBytes ?? 1024 * 1024 * 1024;
     this.schedule = options.schedule ?? defaultSchedule;
     this.nowMs = options.nowMs ?? Date.now;
   }
@@ -219,10 +263,16 @@ export class TraceStore {
     return this.traces.size;
   }
 
+  /** Approximate heap bytes of the spans in the store ({@link approxSpanBytes}). */
+  get approxBytes(): number {
+    return this.byteTotal;
+  }
+
   /** Changes the retention bounds; evicts at once if the store is now over them. */
-  setLimits(limits: { maxSpans?: number; maxTraces?: number }): void {
+  setLimits(limits: { maxSpans?: number; maxTraces?: number; maxBytes?: number }): void {
     this.maxSpans = limits.maxSpans ?? this.maxSpans;
     this.maxTraces = limits.maxTraces ?? this.maxTraces;
+    this.maxBytes = limits.maxBytes ?? this.maxBytes;
     this.enforceRetention();
   }
 
@@ -258,6 +308,9 @@ export class TraceStore {
     entry.updatedAtMs = now;
 
     const previous = entry.spans.get(span.spanId);
+    const bytes = approxSpanBytes(span);
+    this.spanBytes.set(span, bytes);
+    this.charge(entry.traceId, bytes - (previous === undefined ? 0 : (this.spanBytes.get(previous) ?? approxSpanBytes(previous))));
     if (previous !== undefined) {
       this.replace(entry, previous, span);
       return;
@@ -310,10 +363,19 @@ export class TraceStore {
     }
   }
 
+  private charge(traceId: string, bytes: number): void {
+    this.byteTotal += bytes;
+    this.traceBytes.set(traceId, (this.traceBytes.get(traceId) ?? 0) + bytes);
+  }
+
+  private withinBounds(): boolean {
+    return this.spanTotal <= this.maxSpans && this.traces.size <= this.maxTraces && this.byteTotal <= this.maxBytes;
+  }
+
   private enforceRetention(): void {
-    if (this.spanTotal <= this.maxSpans && this.traces.size <= this.maxTraces) return;
+    if (this.withinBounds()) return;
     for (const entry of this.traces.values()) {
-      if (this.spanTotal <= this.maxSpans && this.traces.size <= this.maxTraces) break;
+      if (this.withinBounds()) break;
       if (!entry.pinned) this.remove(entry);
     }
   }
@@ -321,6 +383,8 @@ export class TraceStore {
   private remove(entry: TraceEntry): void {
     this.traces.delete(entry.traceId);
     this.spanTotal -= entry.spans.size;
+    this.byteTotal -= this.traceBytes.get(entry.traceId) ?? 0;
+    this.traceBytes.delete(entry.traceId);
     this.note('evicted', entry.traceId);
   }
 

@@ -8,8 +8,6 @@
  * kept and stays within its retention bound, and how much heap that took.
  */
 
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { SpanKind, context, trace, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
@@ -20,6 +18,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { TraceStore } from '../../src/core/store';
 import { startInspector } from '../../src/server/listener';
+import { fullGc as gc } from './gc';
 
 /** Settings of {@link runSoak}. */
 export interface SoakOptions {
@@ -65,14 +64,6 @@ export interface SoakReport {
   maxHeapMb: number;
   /** Heap after a full GC at the end, with the store full. */
   retainedHeapMb: number;
-}
-
-/** A full garbage collection, obtained without the --expose-gc command-line flag. */
-function collector(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed) return exposed;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
 }
 
 /** Wraps an exporter to count, per result, the spans it was given. */
@@ -147,7 +138,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs the soak and reports. Never throws for a finding: read the report. */
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
-  const gc = collector();
   const appCount = options.apps ?? 6;
   const maxSpans = options.maxSpans ?? 20_000;
   const tracesPerTick = options.tracesPerTick ?? 4;
