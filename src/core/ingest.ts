@@ -38,6 +38,9 @@ export function ingestIdToHex(id: string, byteLength: 16 | 8): string {
   return hex;
 }
 
+/** Milliseconds an int64 of nanoseconds spans either side of the epoch. */
+const MAX_INT64_MILLIS = 9_223_372_036_854;
+
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
@@ -47,7 +50,9 @@ const RFC3339 = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\
 export function parseIngestTime(value: unknown): bigint | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) {
     // Epoch seconds are below 1e11 for the next few thousand years; larger numbers are milliseconds.
-    return millisToNanos(value < 1e11 ? value * 1000 : value);
+    const millis = value < 1e11 ? value * 1000 : value;
+    // Only times an int64 of nanoseconds can hold (years 1678 to 2262), as in OTLP; beyond, ±1e308 s overflows to infinity.
+    return Math.abs(millis) <= MAX_INT64_MILLIS ? millisToNanos(millis) : undefined;
   }
   if (typeof value !== 'string') return undefined;
   const match = RFC3339.exec(value.trim());
@@ -110,6 +115,7 @@ function decodeItem(item: unknown, resource: Attributes, limits: DecodeLimits, n
   const parentKey = idField(fields.span_parent_id);
 
   const latencyMs = typeof fields.latency === 'number' && fields.latency >= 0 ? fields.latency * 1000 : undefined;
+  if (latencyMs !== undefined && !Number.isFinite(latencyMs)) return `latency ${describe(fields.latency)} is not a duration in seconds`;
   let start = parseIngestTime(fields.start_time);
   // `timestamp` is when the span ended.
   let end = parseIngestTime(fields.timestamp);

@@ -122,7 +122,7 @@ export function fuzzInput(seeds: readonly Seed[], seed: number, iteration: numbe
 }
 
 /** Runs the decoders on the payload itself: only MalformedPayloadError may escape. */
-function decodeDirectly(input: FuzzInput): void {
+export function decodeDirectly(input: FuzzInput): void {
   if (input.kind === 'otlp-proto') decodeOtlpProto(input.payload, FUZZ_LIMITS);
   else if (input.kind === 'otlp-json') decodeOtlpJson(parseJsonText(input.payload.toString('utf8')), FUZZ_LIMITS);
   else decodeIngest(parseJsonText(input.payload.toString('utf8')), { limits: FUZZ_LIMITS });

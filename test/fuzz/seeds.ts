@@ -7,7 +7,7 @@
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type IdGenerator } from '@opentelemetry/sdk-trace-base';
 import { encodeExportRequestProto } from '../../src/core/otlp/proto';
 import { randomOtlpRequest, seededRandom, toProtoObject } from '../fixtures/otlp';
 
@@ -20,17 +20,30 @@ export interface Seed {
   bytes: Buffer;
 }
 
-/** Spans recorded by the real SDK: an agent workflow with an LLM call, a tool, an error and an event. */
+/** Counting ids, so the corpus (and so every fuzz input) is the same on every run. */
+function countingIds(): IdGenerator {
+  let next = 0;
+  const hex = (length: number) => (++next).toString(16).padStart(length, '0');
+  return { generateTraceId: () => `f0${hex(30)}`, generateSpanId: () => hex(16) };
+}
+
+/** Spans recorded by the real SDK: an agent workflow with an LLM call, a tool, an error and an event; fixed ids and times. */
 async function sdkSpans() {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'fuzz-agent', 'deployment.environment': 'dev' }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'fuzz-agent', 'deployment.environment': 'dev' }),
+    idGenerator: countingIds(),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
   const tracer = provider.getTracer('fuzz', '1.0.0');
-  const root = tracer.startSpan('joke_workflow.workflow', { attributes: { 'traceloop.span.kind': 'workflow', 'traceloop.entity.input': '{"args":["x"],"kwargs":{}}' } });
+  const at = (ms: number) => new Date(1_700_000_000_000 + ms);
+  const root = tracer.startSpan('joke_workflow.workflow', { startTime: at(0), attributes: { 'traceloop.span.kind': 'workflow', 'traceloop.entity.input': '{"args":["x"],"kwargs":{}}' } });
   const parent = trace.setSpan(context.active(), root);
   const llm = tracer.startSpan(
     'openai.chat',
     {
       kind: SpanKind.CLIENT,
+      startTime: at(1),
       attributes: {
         'gen_ai.system': 'openai',
         'gen_ai.request.model': 'gpt-4o',
@@ -45,20 +58,20 @@ async function sdkSpans() {
     },
     parent,
   );
-  llm.addEvent('gen_ai.content.prompt', { 'gen_ai.prompt': 'Tell me a joke' });
-  llm.end();
-  const tool = tracer.startSpan('get_weather.tool', { links: [{ context: llm.spanContext(), attributes: { why: 'caused-by' } }] }, parent);
-  tool.recordException(new Error('rate limited'));
+  llm.addEvent('gen_ai.content.prompt', { 'gen_ai.prompt': 'Tell me a joke' }, at(2));
+  llm.end(at(900));
+  const tool = tracer.startSpan('get_weather.tool', { startTime: at(901), links: [{ context: llm.spanContext(), attributes: { why: 'caused-by' } }] }, parent);
+  tool.recordException({ name: 'RateLimitError', message: 'rate limited', stack: 'RateLimitError: rate limited\n    at call (/app/agent.js:12:5)' }, at(950));
   tool.setStatus({ code: SpanStatusCode.ERROR, message: 'rate limited' });
-  tool.end();
-  root.end();
+  tool.end(at(960));
+  root.end(at(1_000));
   await provider.forceFlush();
   const spans = exporter.getFinishedSpans();
   await provider.shutdown();
   return spans;
 }
 
-/** Builds the corpus. Deterministic apart from the SDK's own ids and times. */
+/** Builds the corpus; the same bytes on every run. */
 export async function buildSeeds(): Promise<Seed[]> {
   const spans = await sdkSpans();
   const seeds: Seed[] = [

@@ -478,6 +478,7 @@ describe('OTLP/HTTP conformance', function () {
       assert.equal(answer.ingested_count, 1);
       assert.equal(answer.rejected_count, 2);
       assert.match(answer.error_message, /start_time .* is not an RFC3339 time/);
+      assertError(await ingest('[{"trace_unique_id": "t", "span_unique_id": "s", "start_time": -1e308}]'), 400, /start_time number -1e\+308/);
     });
   });
 });

@@ -158,6 +158,22 @@ describe('decoding keys and numbers that would trip naive code', () => {
   });
 });
 
+describe('ingest times and latencies out of range (found by the fuzzer)', () => {
+  it('rejects numeric times that overflow to infinity instead of throwing RangeError', () => {
+    const result = decodeIngest([
+      { trace_unique_id: 't', span_unique_id: 'a', start_time: -1e308 },
+      { trace_unique_id: 't', span_unique_id: 'b', timestamp: 1e308 },
+      { trace_unique_id: 't', span_unique_id: 'c', latency: 1e308 },
+      { trace_unique_id: 't', span_unique_id: 'd', start_time: 1_700_000_000 },
+    ]);
+    assert.deepEqual(result.spans.map((span) => span.name), ['span']);
+    assert.equal(result.spans[0].startTimeMs, 1_700_000_000_000);
+    assert.match(result.rejected[0].reason, /start_time number -1e\+308 is not an RFC3339 time/);
+    assert.match(result.rejected[1].reason, /timestamp number 1e\+308 is not an RFC3339 time/);
+    assert.match(result.rejected[2].reason, /latency number 1e\+308 is not a duration in seconds/);
+  });
+});
+
 describe('JSON and protobuf decoders agree', () => {
   it('decode 300 random requests into the same spans', () => {
     const seed = 0x5eed;
