@@ -354,6 +354,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (!isLoopback(options.host)) {
     out.write(`Warning: bound to ${options.host}, so anyone who can reach this machine can send traces here.\n`);
+    out.write('Requests must name this machine by an IP address it listens on, or by a name given with --allow-host.\n');
     out.write('Reading them needs the access token (the UI link above carries it; scripts send "Authorization: Bearer <token>"):\n\n');
     out.write(`  ${apiToken}\n\n`);
   }
