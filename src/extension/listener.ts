@@ -5,10 +5,12 @@
  * turns its state changes into UI.
  */
 
+import type { Forwarder } from '../core/forward/forwarder';
 import type { Span } from '../core/model';
 import { TraceStore, type TraceStoreOptions } from '../core/store';
 import type { ListenerEndpoints } from '../protocol/messages';
-import { InspectorServer, PortInUseError } from '../server/server';
+import { startInspector } from '../server/listener';
+import { PortInUseError } from '../server/server';
 import { clientUrl, endpointsOf } from './environment';
 
 /** Where and how the listener runs (the `respanInspector.*` settings that need a restart). */
@@ -16,38 +18,85 @@ export interface ListenerSettings {
   host: string;
   /** 0 picks a free port. */
   httpPort: number;
-  /** OTLP/gRPC port; 0 picks a free port. Used once a gRPC receiver is wired in {@link defaultReceiverFactory}. */
+  /** Run the OTLP/gRPC receiver. */
+  grpcEnabled: boolean;
+  /** OTLP/gRPC port; 0 picks a free port. */
   grpcPort: number;
+  /** Host names accepted in `Host` besides loopback (e.g. a forwarded port's public name). */
+  allowedHosts?: readonly string[];
+}
+
+/** A port that could not be bound. */
+export interface PortProblem {
+  message: string;
+  portInUse?: { host: string; port: number };
 }
 
 /** The running receivers, whatever protocols they speak. */
 export interface Receivers {
   /** Bound HTTP port. */
   readonly httpPort: number;
-  /** Bound gRPC port, when a gRPC receiver runs. */
+  /** Bound gRPC port, when the gRPC receiver runs. */
   readonly grpcPort?: number;
+  /** Why the gRPC receiver did not start (the HTTP listener runs without it). */
+  readonly grpcProblem?: PortProblem;
+  /** Link that opens the browser UI (with the access token when one is required). */
+  readonly uiUrl: string;
   stop(): Promise<void>;
 }
 
-/** Starts receivers on a store; rejects with {@link PortInUseError} when a port is taken. */
-export type ReceiverFactory = (settings: ListenerSettings, store: TraceStore, webviewDir: string | undefined) => Promise<Receivers>;
+/** What receivers need besides their settings. */
+export interface ReceiverContext {
+  store: TraceStore;
+  webviewDir: string | undefined;
+  /** Spans accepted by a receiver, after they are stored (auto-forward). */
+  onSpans?: (spans: Span[]) => void;
+  /** Serves the forwarding routes of the browser UI. */
+  forwarding?: Forwarder;
+}
+
+/** Starts receivers; rejects (with {@link PortInUseError} for a taken port) when the HTTP listener cannot start. */
+export type ReceiverFactory = (settings: ListenerSettings, context: ReceiverContext) => Promise<Receivers>;
+
+function problemOf(error: Error): PortProblem {
+  return error instanceof PortInUseError ? { message: error.message, portInUse: { host: error.host, port: error.port } } : { message: error.message };
+}
 
 /**
- * The one place that decides which receivers run: today the HTTP listener
- * (OTLP/HTTP, Respan ingest, query API, browser UI). A gRPC receiver joins here.
+ * The one place that decides which receivers run: the HTTP listener (OTLP/HTTP,
+ * Respan paths, query API, browser UI) and the OTLP/gRPC receiver, started
+ * together by the server's facade.
  */
-export const defaultReceiverFactory: ReceiverFactory = async (settings, store, webviewDir) => {
-  const server = new InspectorServer({ store, host: settings.host, port: settings.httpPort, webviewDir });
-  await server.start();
-  return { httpPort: server.port, stop: () => server.stop() };
+export const defaultReceiverFactory: ReceiverFactory = async (settings, context) => {
+  const running = await startInspector({
+    store: context.store,
+    host: settings.host,
+    httpPort: settings.httpPort,
+    grpcPort: settings.grpcEnabled ? settings.grpcPort : null,
+    webviewDir: context.webviewDir,
+    allowedHosts: settings.allowedHosts,
+    onSpans: context.onSpans,
+    forwarding: context.forwarding,
+  });
+  if (!running.http) {
+    await running.stop();
+    throw running.errors.http ?? new Error('the HTTP listener did not start');
+  }
+  return {
+    httpPort: running.http.port,
+    ...(running.grpc ? { grpcPort: running.grpc.port } : {}),
+    ...(running.errors.grpc ? { grpcProblem: problemOf(running.errors.grpc) } : {}),
+    uiUrl: running.uiUrl ?? `${running.http.url}/`,
+    stop: () => running.stop(),
+  };
 };
 
 /** The listener's state, as the status bar and the views show it. */
 export type ListenerState =
   | { status: 'stopped' }
   | { status: 'starting'; settings: ListenerSettings }
-  | { status: 'running'; settings: ListenerSettings; httpPort: number; grpcPort?: number; url: string }
-  | { status: 'error'; settings: ListenerSettings; message: string; portInUse?: { host: string; port: number } };
+  | { status: 'running'; settings: ListenerSettings; httpPort: number; grpcPort?: number; grpcProblem?: PortProblem; url: string; uiUrl: string }
+  | ({ status: 'error'; settings: ListenerSettings } & PortProblem);
 
 /**
  * A trace store whose capture can be paused: while paused, spans from
@@ -96,6 +145,9 @@ export interface ListenerControllerOptions {
   /** Folder of the built UI, served at `/` for "open in browser". */
   webviewDir?: string;
   receivers?: ReceiverFactory;
+  onSpans?: (spans: Span[]) => void;
+  /** The forwarder to serve the browser UI's forwarding routes with, read at each start. */
+  forwarding?: () => Forwarder | undefined;
 }
 
 type StateListener = (state: ListenerState) => void;
@@ -138,16 +190,20 @@ export class ListenerController {
       await this.stopReceivers();
       this.setState({ status: 'starting', settings });
       try {
-        this.receivers = await this.factory(settings, this.options.store, this.options.webviewDir);
-        const { httpPort, grpcPort } = this.receivers;
-        this.setState({ status: 'running', settings, httpPort, ...(grpcPort !== undefined ? { grpcPort } : {}), url: clientUrl(settings.host, httpPort) });
+        const { store, webviewDir, onSpans, forwarding } = this.options;
+        this.receivers = await this.factory(settings, { store, webviewDir, onSpans, forwarding: forwarding?.() });
+        const { httpPort, grpcPort, grpcProblem, uiUrl } = this.receivers;
+        this.setState({
+          status: 'running',
+          settings,
+          httpPort,
+          ...(grpcPort !== undefined ? { grpcPort } : {}),
+          ...(grpcProblem ? { grpcProblem } : {}),
+          url: clientUrl(settings.host, httpPort),
+          uiUrl,
+        });
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.setState(
-          error instanceof PortInUseError
-            ? { status: 'error', settings, message, portInUse: { host: error.host, port: error.port } }
-            : { status: 'error', settings, message },
-        );
+        this.setState({ status: 'error', settings, ...problemOf(error instanceof Error ? error : new Error(String(error))) });
       }
       return this.current;
     });

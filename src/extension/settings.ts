@@ -32,6 +32,7 @@ export function readSettings(): InspectorSettings {
     listener: {
       host: host === '' ? '127.0.0.1' : host,
       httpPort: port(config.get('httpPort'), 4318),
+      grpcEnabled: config.get<boolean>('grpcEnabled', true),
       grpcPort: port(config.get('grpcPort'), 4317),
     },
     maxSpans: positive(config.get('maxSpans'), 200_000),
@@ -43,7 +44,13 @@ export function readSettings(): InspectorSettings {
 
 /** True when two listener settings bind the same sockets. */
 export function sameListener(a: ListenerSettings, b: ListenerSettings): boolean {
-  return a.host === b.host && a.httpPort === b.httpPort && a.grpcPort === b.grpcPort;
+  return (
+    a.host === b.host &&
+    a.httpPort === b.httpPort &&
+    a.grpcEnabled === b.grpcEnabled &&
+    a.grpcPort === b.grpcPort &&
+    (a.allowedHosts ?? []).join(',') === (b.allowedHosts ?? []).join(',')
+  );
 }
 
 /**

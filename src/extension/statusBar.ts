@@ -1,6 +1,7 @@
 /** The status bar item: listener state, port and span count; click opens the Traces view. */
 
 import * as vscode from 'vscode';
+import type { ForwardingStatus } from '../core/forward/forwarder';
 import type { ListenerState } from './listener';
 import { formatCount } from './presentation';
 
@@ -12,6 +13,7 @@ export class ListenerStatusBar implements vscode.Disposable {
   private traces = 0;
   private paused = false;
   private dropped = 0;
+  private forwarding: ForwardingStatus | undefined;
 
   constructor() {
     this.item.name = 'Respan Trace Inspector';
@@ -36,6 +38,12 @@ export class ListenerStatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** The forwarder's state, summarised in the tooltip (and flagged when it stopped). */
+  setForwarding(status: ForwardingStatus | undefined): void {
+    this.forwarding = status;
+    this.render();
+  }
+
   setPaused(paused: boolean, dropped: number): void {
     this.paused = paused;
     this.dropped = dropped;
@@ -51,10 +59,13 @@ export class ListenerStatusBar implements vscode.Disposable {
     switch (state.status) {
       case 'running': {
         const port = state.grpcPort !== undefined ? `:${state.httpPort} :${state.grpcPort}` : `:${state.httpPort}`;
-        item.text = this.paused ? `$(debug-pause) Respan ${port} · paused` : `$(pulse) Respan ${port} · ${counts}`;
+        const stuck = this.forwarding?.pausedBy === 'auth' || (this.forwarding?.counts.failed ?? 0) > 0;
+        item.text = (this.paused ? `$(debug-pause) Respan ${port} · paused` : `$(pulse) Respan ${port} · ${counts}`) + (stuck ? ' $(cloud-upload)$(warning)' : '');
         const tooltip = new vscode.MarkdownString(
           `**Respan Trace Inspector** is listening on \`${state.url}\`${state.grpcPort !== undefined ? ` (OTLP/gRPC on port ${state.grpcPort})` : ''}.\n\n` +
             `${counts} in ${formatCount(this.traces)} trace${this.traces === 1 ? '' : 's'}.` +
+            (state.grpcProblem ? `\n\nOTLP/gRPC is off: ${state.grpcProblem.message}.` : '') +
+            forwardingText(this.forwarding) +
             (this.paused ? `\n\nCapture is paused: ${formatCount(this.dropped)} span${this.dropped === 1 ? '' : 's'} dropped.` : '') +
             '\n\nClick to show the traces.',
         );
@@ -84,4 +95,16 @@ export class ListenerStatusBar implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
   }
+}
+
+/** One tooltip paragraph about forwarding, empty when there is nothing to say. */
+function forwardingText(status: ForwardingStatus | undefined): string {
+  if (!status || (!status.hasApiKey && status.unsent === 0)) return '';
+  const { sent, failed, pending, sending } = status.counts;
+  const parts = [`${formatCount(sent)} sent`];
+  if (pending + sending > 0) parts.push(`${formatCount(pending + sending)} on the way`);
+  if (failed > 0) parts.push(`${formatCount(failed)} failed`);
+  const auto = status.autoForward ? 'auto-forward on' : 'auto-forward off';
+  const paused = status.pausedReason ? ` Stopped: ${status.pausedReason}.` : '';
+  return `\n\nForwarding to Respan (${auto}): ${parts.join(', ')} spans.${paused}`;
 }

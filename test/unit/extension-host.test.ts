@@ -39,14 +39,17 @@ describe('extension: listener lifecycle', () => {
     const controller = new ListenerController({ store: syncStore() });
     const states: ListenerState['status'][] = [];
     controller.onDidChangeState((state) => states.push(state.status));
-    const state = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
+    const state = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: 0 });
     assert.equal(state.status, 'running');
     if (state.status !== 'running') return;
     assert.equal(state.url, `http://127.0.0.1:${state.httpPort}`);
+    assert.ok(state.grpcPort && state.grpcPort !== state.httpPort, 'the OTLP/gRPC receiver runs too');
+    assert.equal(await canConnect(state.grpcPort), true);
     assert.deepEqual(controller.endpoints, { otlpEndpoint: state.url, respanBaseUrl: `${state.url}/api` });
     assert.equal(await canConnect(state.httpPort), true);
     await controller.stop();
     assert.equal(await canConnect(state.httpPort), false);
+    assert.equal(await canConnect(state.grpcPort), false);
     assert.deepEqual(states, ['starting', 'running', 'stopped']);
     assert.equal(controller.endpoints, null);
   });
@@ -55,13 +58,28 @@ describe('extension: listener lifecycle', () => {
     const { server, port } = await occupy();
     try {
       const controller = new ListenerController({ store: syncStore() });
-      const failed = await controller.start({ host: '127.0.0.1', httpPort: port, grpcPort: 0 });
+      const failed = await controller.start({ host: '127.0.0.1', httpPort: port, grpcEnabled: true, grpcPort: 0 });
       assert.equal(failed.status, 'error');
       if (failed.status !== 'error') return;
       assert.deepEqual(failed.portInUse, { host: '127.0.0.1', port });
       assert.match(failed.message, new RegExp(String(port)));
-      const next = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
+      const next = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: 0 });
       assert.equal(next.status, 'running');
+      await controller.stop();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('runs without gRPC when only the gRPC port is taken, and says why', async () => {
+    const { server, port } = await occupy();
+    try {
+      const controller = new ListenerController({ store: syncStore() });
+      const state = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: port });
+      assert.equal(state.status, 'running');
+      if (state.status !== 'running') return;
+      assert.equal(state.grpcPort, undefined);
+      assert.deepEqual(state.grpcProblem?.portInUse, { host: '127.0.0.1', port });
       await controller.stop();
     } finally {
       server.close();
@@ -70,11 +88,11 @@ describe('extension: listener lifecycle', () => {
 
   it('restarts one operation at a time: the old port is free once the new one listens', async () => {
     const controller = new ListenerController({ store: syncStore() });
-    const first = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
+    const first = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: 0 });
     assert.equal(first.status, 'running');
     const [second, third] = await Promise.all([
-      controller.start({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 }),
-      controller.start({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 }),
+      controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: 0 }),
+      controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: 0 }),
     ]);
     assert.equal(second.status, 'running');
     assert.equal(third.status, 'running');
@@ -209,7 +227,7 @@ describe('extension: tree presentation', () => {
       makeSpan({ trace: 't', id: 'root', durationMs: 1500 }),
       makeSpan({ trace: 't', id: 'kid', parent: 'root', durationMs: 20, error: true }),
     ]);
-    assert.match(traceDescription(store.list().traces[0]), /^1\.5 s · 2 spans · 1 error · \d\d:\d\d:\d\d$/);
+    assert.match(traceDescription(store.list().traces[0]), /^1 error · 1\.5 s · 2 spans · \d\d:\d\d:\d\d$/);
     assert.equal(formatDuration(0.5), '0.5 ms');
     assert.equal(formatDuration(125_000), '2 m 05 s');
   });
