@@ -25,6 +25,9 @@ export const COMMANDS = {
   deleteTrace: 'respanInspector.deleteTrace',
   runDemo: 'respanInspector.runDemo',
   showVersion: 'respanInspector.showVersion',
+  setApiKey: 'respanInspector.setApiKey',
+  clearApiKey: 'respanInspector.clearApiKey',
+  forwardTrace: 'respanInspector.forwardTrace',
 } as const;
 
 /** Context keys the manifest's `when` clauses read. */
@@ -36,4 +39,6 @@ export const CONTEXT_KEYS = {
   hasTraces: 'respanInspector.hasTraces',
   /** The panel has a span or trace selected. */
   hasSelection: 'respanInspector.hasSelection',
+  /** A Respan API key is stored. */
+  hasApiKey: 'respanInspector.hasApiKey',
 } as const;

@@ -19,6 +19,8 @@ export interface InspectorTestApi {
   readonly inspector: InspectorExtension;
   /** Milliseconds `activate` took, listener start included. */
   readonly activationMs: number;
+  /** Runs {@link deactivate}, exactly what VS Code runs, so a test can check that it frees the port. */
+  deactivate(): Promise<void>;
 }
 
 let running: InspectorExtension | undefined;
@@ -31,7 +33,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Inspec
   // Disposed by VS Code too, should deactivate not be called (a crashed host).
   context.subscriptions.push(inspector);
   await inspector.start();
-  return { inspector, activationMs: performance.now() - started };
+  return { inspector, activationMs: performance.now() - started, deactivate };
 }
 
 /** Stops the listener and releases everything; VS Code waits for the returned promise. */

@@ -10,11 +10,13 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { DemoHandle, DemoOptions } from '../cli/demo';
+import type { ForwardingChange } from '../core/forward/forwarder';
 import type { ForwardResult } from '../protocol/messages';
 import { COMMANDS, CONTEXT_KEYS } from './commands';
 import { DisposableStore } from './disposables';
-import { environmentText } from './environment';
-import { CaptureStore, ListenerController, type ListenerState, type ReceiverFactory } from './listener';
+import { FORWARD_STATE_LABELS, ForwardingService } from './forwarding';
+import { clientUrl, environmentText } from './environment';
+import { CaptureStore, ListenerController, type ListenerState, type ListenerSettings, type PortProblem, type ReceiverFactory } from './listener';
 import { InspectorPanel, InspectorPanelSerializer, PANEL_VIEW_TYPE, type SpanRef } from './panel';
 import { readSettings, sameListener, SECTION, updateSetting, type InspectorSettings } from './settings';
 import { SourceNavigator, type JumpResult } from './source';
@@ -57,6 +59,22 @@ function freePort(host: string): Promise<number | undefined> {
   });
 }
 
+/** Loopback names the listener always answers to. */
+function isLoopbackName(name: string): boolean {
+  return name === 'localhost' || name === '::1' || /^127\./.test(name);
+}
+
+/** True when a Respan Trace Inspector answers its status route at host:port (so the port's holder can be named). */
+async function isInspectorAt(host: string, port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`${clientUrl(host, port)}/api/status`, { signal: AbortSignal.timeout(1000) });
+    const body = (await response.json()) as { name?: unknown };
+    return body.name === 'respan-trace-inspector';
+  } catch {
+    return false;
+  }
+}
+
 /** Everything the extension runs, and its teardown. */
 export class InspectorExtension implements vscode.Disposable {
   readonly store: CaptureStore;
@@ -67,9 +85,15 @@ export class InspectorExtension implements vscode.Disposable {
   readonly navigator: SourceNavigator;
   readonly terminal: TerminalEnvironment;
   readonly statusBar: ListenerStatusBar;
+  /** Log of listener and forwarding events ("Respan Trace Inspector" output). */
+  readonly output: vscode.LogOutputChannel;
+  /** Forwarding to Respan; set up by {@link start} (it reads SecretStorage). */
+  forwarding: ForwardingService | undefined;
   private settings: InspectorSettings;
   private readonly disposables = new DisposableStore();
   private demo: DemoHandle | undefined;
+  /** Host names added for "open in browser" through a forwarded port, for this session. */
+  private readonly extraHosts = new Set<string>();
   /** The last port-in-use notice, so a restart that fails the same way does not stack notices. */
   private notifiedPort: string | undefined;
 
@@ -79,11 +103,17 @@ export class InspectorExtension implements vscode.Disposable {
   ) {
     this.settings = readSettings();
     const d = this.disposables;
+    this.output = d.add(vscode.window.createOutputChannel('Respan Trace Inspector', { log: true }));
     this.store = new CaptureStore({ maxSpans: this.settings.maxSpans, maxTraces: this.settings.maxTraces });
     this.listener = new ListenerController({
       store: this.store,
       webviewDir: context.asAbsolutePath(join('dist', 'webview')),
       receivers: options.receivers,
+      // Paused capture forwards nothing either: the spans were dropped.
+      onSpans: (spans) => {
+        if (this.store.isCapturing) this.forwarding?.captured(spans);
+      },
+      forwarding: () => this.forwarding?.forwarder,
     });
     this.navigator = d.add(new SourceNavigator(() => this.sourceColumn()));
     this.panel = d.add(new InspectorPanel({ extensionUri: context.extensionUri, store: this.store, services: this.viewServices(), endpoints: () => this.listener.endpoints }));
@@ -111,30 +141,61 @@ export class InspectorExtension implements vscode.Disposable {
     void this.setContext(CONTEXT_KEYS.hasTraces, false);
   }
 
-  /** Starts the listener when `autoStart` is on. Resolves once it runs or failed; never rejects. */
+  /** Sets up forwarding, then starts the listener when `autoStart` is on. Resolves once it runs or failed; never rejects. */
   async start(): Promise<void> {
-    if (this.settings.autoStart) await this.listener.start(this.settings.listener);
+    try {
+      const forwarding = this.disposables.add(await ForwardingService.create(this.store, this.context.secrets, this.output));
+      this.forwarding = forwarding;
+      this.disposables.add(forwarding.onDidChange((change) => this.onForwardingChange(change)));
+      this.onForwardingChange(undefined);
+    } catch (error) {
+      this.output.error(`forwarding could not be set up: ${(error as Error).message}`);
+    }
+    if (this.settings.autoStart) await this.listener.start(this.listenerSettings());
   }
 
   // -------------------------------------------------------------------------
   // Listener state and settings
 
   private onListenerState(state: ListenerState): void {
+    if (state.status === 'running') this.output.info(`listening on ${state.url}${state.grpcPort !== undefined ? `, OTLP/gRPC on port ${state.grpcPort}` : ''}`);
+    else if (state.status === 'error') this.output.error(`listener did not start: ${state.message}`);
+    else this.output.info(`listener ${state.status}`);
     this.statusBar.setState(state);
     this.terminal.update(this.listener.endpoints, this.settings.terminalEnvironment);
     this.panel.notifyEndpoints(this.listener.endpoints);
     void this.setContext(CONTEXT_KEYS.listenerState, state.status);
     this.updateTitle();
-    if (state.status === 'running') this.notifiedPort = undefined;
-    if (state.status === 'error') this.reportStartFailure(state);
+    if (state.status === 'running') {
+      this.notifiedPort = undefined;
+      if (state.grpcProblem) this.reportGrpcProblem(state.grpcProblem);
+    }
+    if (state.status === 'error') void this.reportStartFailure(state);
   }
 
-  private reportStartFailure(state: Extract<ListenerState, { status: 'error' }>): void {
+  private reportGrpcProblem(problem: PortProblem): void {
+    const key = `grpc:${problem.portInUse?.port ?? problem.message}`;
+    if (this.notifiedPort === key) return;
+    this.notifiedPort = key;
+    const what = problem.portInUse ? `port ${problem.portInUse.port} is already in use` : problem.message;
+    void vscode.window
+      .showWarningMessage(`Respan Trace Inspector: OTLP/gRPC is off because ${what}. OTLP/HTTP and the Respan paths work as usual.`, 'Change gRPC Port', 'Turn Off gRPC')
+      .then((choice) => {
+        if (choice === 'Change gRPC Port') void vscode.commands.executeCommand(COMMANDS.pickPort, 'grpc');
+        else if (choice === 'Turn Off gRPC') void updateSetting('grpcEnabled', false);
+      });
+  }
+
+  private async reportStartFailure(state: Extract<ListenerState, { status: 'error' }>): Promise<void> {
     if (state.portInUse) {
-      const key = `${state.portInUse.host}:${state.portInUse.port}`;
+      const { host, port } = state.portInUse;
+      const key = `${host}:${port}`;
       if (this.notifiedPort === key) return;
       this.notifiedPort = key;
-      const message = `Respan Trace Inspector: port ${state.portInUse.port} on ${state.portInUse.host} is already in use (another inspector or an OpenTelemetry collector?), so the listener did not start.`;
+      const holder = (await isInspectorAt(host, port))
+        ? 'another Respan Trace Inspector (another VS Code window, or the standalone command) already listens there'
+        : 'another program (an OpenTelemetry collector?) holds it';
+      const message = `Respan Trace Inspector: port ${port} on ${host} is already in use: ${holder}. The listener did not start.`;
       // Not awaited: the promise settles only when the notification is dismissed.
       void vscode.window.showErrorMessage(message, 'Pick Another Port', 'Retry').then((choice) => {
         if (choice === 'Pick Another Port') void vscode.commands.executeCommand(COMMANDS.pickPort);
@@ -149,6 +210,14 @@ export class InspectorExtension implements vscode.Disposable {
 
   private onConfigurationChange(event: vscode.ConfigurationChangeEvent): void {
     if (!event.affectsConfiguration(SECTION)) return;
+    if (event.affectsConfiguration(`${SECTION}.forwarding`) && this.forwarding) {
+      const before = this.forwarding.forwarder;
+      this.forwarding.reloadSettings();
+      const problem = this.forwarding.problem;
+      if (problem) void vscode.window.showErrorMessage(`Respan Trace Inspector: forwarding settings not applied: ${problem}`);
+      // A forwarder built only now must reach the browser UI's routes: they are bound at start.
+      if (this.forwarding.forwarder !== before && this.listener.state.status === 'running') void this.listener.start(this.listenerSettings());
+    }
     const previous = this.settings;
     const next = readSettings();
     this.settings = next;
@@ -161,10 +230,15 @@ export class InspectorExtension implements vscode.Disposable {
     const wasWanted = state.status === 'running' || state.status === 'starting' || state.status === 'error';
     if (!sameListener(next.listener, previous.listener) && (wasWanted || next.autoStart)) {
       this.notifiedPort = undefined;
-      void this.listener.start(next.listener);
+      void this.listener.start(this.listenerSettings());
     } else if (next.autoStart && !previous.autoStart && state.status === 'stopped') {
-      void this.listener.start(next.listener);
+      void this.listener.start(this.listenerSettings());
     }
+  }
+
+  /** The listener settings with the host names allowed this session. */
+  private listenerSettings(): ListenerSettings {
+    return this.extraHosts.size === 0 ? this.settings.listener : { ...this.settings.listener, allowedHosts: [...this.extraHosts] };
   }
 
   private updateTitle(): void {
@@ -191,8 +265,9 @@ export class InspectorExtension implements vscode.Disposable {
       openSource: async (target) => (await this.navigator.openTarget(target)) !== undefined,
       copy: async (text) => vscode.env.clipboard.writeText(text),
       saveExport: (name, content) => this.saveExport(name, content),
-      forwardTrace: async (): Promise<ForwardResult> => ({ ok: false, message: 'Forwarding to Respan is not available in this version of the extension yet.' }),
-      canForward: () => false,
+      forwardTrace: (traceId): Promise<ForwardResult> =>
+        this.forwarding ? this.forwarding.forwardTrace(traceId) : Promise.resolve({ ok: false, message: 'Forwarding is not set up.' }),
+      canForward: () => this.forwarding?.forwarder !== undefined,
     };
   }
 
@@ -231,10 +306,10 @@ export class InspectorExtension implements vscode.Disposable {
     register(COMMANDS.exportTrace, (argument: ItemArgument) => this.exportTrace(argument));
     register(COMMANDS.importTraceFile, (file?: vscode.Uri) => this.importTraceFile(file));
     register(COMMANDS.copyEnvironment, (shell?: 'posix' | 'powershell' | 'dotenv') => this.copyEnvironment(shell));
-    register(COMMANDS.restartListener, () => this.listener.start(this.settings.listener));
-    register(COMMANDS.startListener, () => this.listener.start(this.settings.listener));
+    register(COMMANDS.restartListener, () => this.listener.start(this.listenerSettings()));
+    register(COMMANDS.startListener, () => this.listener.start(this.listenerSettings()));
     register(COMMANDS.stopListener, () => this.listener.stop());
-    register(COMMANDS.pickPort, () => this.pickPort());
+    register(COMMANDS.pickPort, (kind?: 'http' | 'grpc') => this.pickPort(kind === 'grpc' ? 'grpc' : 'http'));
     register(COMMANDS.jumpToSource, (argument: ItemArgument) => this.jumpToSource(argument));
     register(COMMANDS.copyTraceId, (argument: ItemArgument) => this.copyId(argument, 'trace'));
     register(COMMANDS.copySpanId, (argument: ItemArgument) => this.copyId(argument, 'span'));
@@ -242,11 +317,20 @@ export class InspectorExtension implements vscode.Disposable {
     register(COMMANDS.unpinTrace, (argument: ItemArgument) => this.pin(argument, false));
     register(COMMANDS.deleteTrace, (argument: ItemArgument) => this.deleteTrace(argument));
     register(COMMANDS.runDemo, () => this.runDemo());
+    register(COMMANDS.setApiKey, (key?: string) => this.setApiKey(key));
+    register(COMMANDS.clearApiKey, () => this.clearApiKey());
+    register(COMMANDS.forwardTrace, (argument: ItemArgument) => this.forwardTrace(argument));
     register(COMMANDS.showVersion, () => this.showVersion());
   }
 
   private openInInspector(argument: ItemArgument): void {
-    const ref = refOf(argument);
+    let ref = refOf(argument);
+    if (ref && ref.spanId === undefined) {
+      // A trace clicked in the tree: show it from the top, whatever was selected in it before.
+      const entry = this.store.get(ref.traceId);
+      const head = entry?.rootSpan ?? entry?.earliestSpan;
+      if (head) ref = { traceId: ref.traceId, spanId: head.spanId };
+    }
     // Focus stays in the tree so the keyboard keeps walking it; the panel follows.
     this.panel.show(ref, { preserveFocus: true });
   }
@@ -258,7 +342,16 @@ export class InspectorExtension implements vscode.Disposable {
       return false;
     }
     // Remote windows (SSH, containers, Codespaces) need the port forwarded: asExternalUri does that.
-    const external = await vscode.env.asExternalUri(vscode.Uri.parse(`${state.url}/`));
+    const external = await vscode.env.asExternalUri(vscode.Uri.parse(state.uiUrl));
+    const name = external.authority.replace(/^[^@]*@/, '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const allowed = state.settings.allowedHosts ?? [];
+    if (!isLoopbackName(name) && !allowed.includes(name)) {
+      // A forwarding proxy's public name reaches the listener in the Host header, which it refuses unless allowed.
+      this.extraHosts.add(name);
+      const next = await this.listener.start(this.listenerSettings());
+      if (next.status !== 'running') return false;
+      return vscode.env.openExternal(await vscode.env.asExternalUri(vscode.Uri.parse(next.uiUrl)));
+    }
     return vscode.env.openExternal(external);
   }
 
@@ -388,19 +481,20 @@ export class InspectorExtension implements vscode.Disposable {
     return text;
   }
 
-  private async pickPort(): Promise<number | undefined> {
-    const host = this.settings.listener.host;
+  private async pickPort(kind: 'http' | 'grpc'): Promise<number | undefined> {
+    const { host, httpPort, grpcPort } = this.settings.listener;
     const suggestion = await freePort(host);
+    const current = kind === 'http' ? httpPort : grpcPort;
     const answer = await vscode.window.showInputBox({
-      title: 'Respan Trace Inspector: HTTP Port',
-      prompt: `Port for OTLP/HTTP, the Respan paths and the browser UI (${this.settings.listener.httpPort} is taken). 0 picks a free port at every start.`,
-      value: suggestion !== undefined ? String(suggestion) : '4319',
+      title: kind === 'http' ? 'Respan Trace Inspector: HTTP Port' : 'Respan Trace Inspector: OTLP/gRPC Port',
+      prompt: `${kind === 'http' ? 'Port for OTLP/HTTP, the Respan paths and the browser UI' : 'Port for OTLP/gRPC'} (now ${current}). 0 picks a free port at every start.`,
+      value: suggestion !== undefined ? String(suggestion) : String(current + 2),
       validateInput: (text) => (/^\d+$/.test(text.trim()) && Number(text) <= 65535 ? undefined : 'A whole number from 0 to 65535'),
     });
     if (answer === undefined) return undefined;
     const port = Number(answer.trim());
     // The settings change restarts the listener.
-    await updateSetting('httpPort', port);
+    await updateSetting(kind === 'http' ? 'httpPort' : 'grpcPort', port);
     return port;
   }
 
@@ -436,6 +530,78 @@ export class InspectorExtension implements vscode.Disposable {
     const ref = refOf(argument);
     return ref ? this.store.delete(ref.traceId) : false;
   }
+
+  // -------------------------------------------------------------------------
+  // Forwarding
+
+  private lastForwardPause: string | null = null;
+
+  private onForwardingChange(change: ForwardingChange | undefined): void {
+    const forwarding = this.forwarding;
+    const forwarder = forwarding?.forwarder;
+    this.tree.forwardingAvailable = forwarder !== undefined;
+    this.tree.forwardLabel = (traceId) => (forwarding ? FORWARD_STATE_LABELS[forwarding.traceState(traceId)] : undefined);
+    void this.setContext(CONTEXT_KEYS.hasApiKey, forwarding?.hasApiKey ?? false);
+    const status = change?.status ?? forwarder?.status();
+    this.statusBar.setForwarding(status);
+    if (change) this.tree.refreshTraces(change.traceIds);
+    else this.tree.refreshRoot();
+    // A refused key stops sending: say so once, with the way out.
+    const pause = status?.pausedBy === 'auth' ? status.pausedReason : null;
+    if (pause && pause !== this.lastForwardPause) {
+      void vscode.window.showErrorMessage(`Respan Trace Inspector: forwarding stopped: ${pause}.`, 'Set Respan API Key').then((choice) => {
+        if (choice) void vscode.commands.executeCommand(COMMANDS.setApiKey);
+      });
+    }
+    this.lastForwardPause = pause;
+  }
+
+  private async setApiKey(key?: string): Promise<boolean> {
+    if (!this.forwarding) return false;
+    const value =
+      key ??
+      (await vscode.window.showInputBox({
+        title: 'Set Respan API Key',
+        prompt: 'Your Respan API key, for forwarding traces to Respan. Kept in VS Code\'s secret storage, never in settings.',
+        password: true,
+        ignoreFocusOut: true,
+        validateInput: (text) => (text.trim() === '' ? 'Paste your Respan API key' : undefined),
+      }));
+    if (value === undefined) return false;
+    try {
+      await this.forwarding.setApiKey(value);
+      void vscode.window.showInformationMessage('Respan Trace Inspector: Respan API key saved. Forward a trace from the Traces view or the inspector panel.');
+      return true;
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Respan Trace Inspector: that API key was not saved: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  private async clearApiKey(): Promise<void> {
+    await this.forwarding?.clearApiKey();
+    void vscode.window.showInformationMessage('Respan Trace Inspector: Respan API key removed.');
+  }
+
+  private async forwardTrace(argument: ItemArgument): Promise<ForwardResult | undefined> {
+    const traceId = await this.chooseTrace(argument, 'Forward which trace to Respan?');
+    if (!traceId || !this.forwarding) return undefined;
+    if (!this.forwarding.hasApiKey) {
+      const choice = await vscode.window.showWarningMessage('Respan Trace Inspector: set your Respan API key to forward traces.', 'Set Respan API Key');
+      if (!choice || !(await this.setApiKey())) return undefined;
+    }
+    const forwarding = this.forwarding;
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Respan Trace Inspector: sending the trace to Respan…' },
+      () => forwarding.forwardTrace(traceId),
+    );
+    if (result.ok) void vscode.window.showInformationMessage(`Respan Trace Inspector: ${result.message}`);
+    else void vscode.window.showErrorMessage(`Respan Trace Inspector: ${result.message}`);
+    return result;
+  }
+
+  // -------------------------------------------------------------------------
+  // Demo and version
 
   private async runDemo(): Promise<void> {
     const state = this.listener.state;

@@ -63,8 +63,9 @@ export function headSpan(entry: TraceEntry): Span | undefined {
 
 /** The one-line description next to a trace's name. */
 export function traceDescription(entry: TraceEntry): string {
-  const parts = [formatDuration(Math.max(0, entry.endTimeMs - entry.startTimeMs)), `${formatCount(entry.spans.size)} span${entry.spans.size === 1 ? '' : 's'}`];
-  if (entry.errorCount > 0) parts.push(`${entry.errorCount} error${entry.errorCount === 1 ? '' : 's'}`);
+  // Errors first: the side bar is narrow and truncates the end.
+  const parts = entry.errorCount > 0 ? [`${entry.errorCount} error${entry.errorCount === 1 ? '' : 's'}`] : [];
+  parts.push(formatDuration(Math.max(0, entry.endTimeMs - entry.startTimeMs)), `${formatCount(entry.spans.size)} span${entry.spans.size === 1 ? '' : 's'}`);
   if (Number.isFinite(entry.startTimeMs)) parts.push(formatTime(entry.startTimeMs));
   return parts.join(' · ');
 }

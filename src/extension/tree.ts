@@ -61,11 +61,6 @@ export function spanUri(traceId: string, spanId: string): vscode.Uri {
   return vscode.Uri.from({ scheme: DECORATION_SCHEME, path: `/span/${traceId}/${spanId}` });
 }
 
-/** A trace's tree item URI, for the decoration provider. */
-export function traceUri(traceId: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: DECORATION_SCHEME, path: `/trace/${traceId}` });
-}
-
 function markdownFacts(title: string, facts: Array<[string, string]>): vscode.MarkdownString {
   const escape = (text: string) => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
   const markdown = new vscode.MarkdownString(`**${escape(title)}**\n\n`);
@@ -98,8 +93,10 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
   private lastRefreshAt = 0;
   /** Counts of refreshes since creation. */
   readonly stats: RefreshStats = { root: 0, traces: 0 };
-  /** Whether span items offer "Forward to Respan". */
+  /** Whether trace items offer "Forward to Respan". */
   forwardingAvailable = false;
+  /** A trace's forwarding state in words, shown after its description (undefined: nothing to say). */
+  forwardLabel: (traceId: string) => string | undefined = () => undefined;
 
   constructor(private readonly store: CaptureStore) {
     this.unsubscribe = store.onChange((change) => this.onStoreChange(change));
@@ -127,6 +124,12 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     this.query = query;
     this.filterLabel = tokens.length > 0 ? tokens.join(' ') : undefined;
     this.refreshRoot();
+  }
+
+  /** Refreshes the given traces' items soon (their forwarding state changed). */
+  refreshTraces(traceIds: readonly string[]): void {
+    for (const id of traceIds) this.pending.traces.add(id);
+    this.schedule();
   }
 
   /** Refreshes the whole list now (filter changes, clearing). */
@@ -186,11 +189,12 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     const head = headSpan(entry);
     const item = new vscode.TreeItem(head?.name || node.traceId, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `t:${node.traceId}`;
-    item.description = traceDescription(entry);
-    item.resourceUri = traceUri(node.traceId);
+    // No error decoration on traces: a red label would say the whole trace failed. The icon turns red and the description counts errors.
+    const forwarded = this.forwardLabel(node.traceId);
+    item.description = forwarded ? `${traceDescription(entry)} · ${forwarded}` : traceDescription(entry);
     const kind = kindIcon(head?.derived.displayKind ?? 'span');
     item.iconPath = entry.pinned ? new vscode.ThemeIcon('pinned') : new vscode.ThemeIcon(kind.icon, entry.errorCount > 0 ? new vscode.ThemeColor('errorForeground') : undefined);
-    item.tooltip = markdownFacts(head?.name || 'Trace', traceFacts(entry));
+    item.tooltip = markdownFacts(head?.name || 'Trace', forwarded ? [...traceFacts(entry), ['Respan', forwarded]] : traceFacts(entry));
     item.contextValue = ['trace', entry.pinned ? 'pinned' : 'unpinned', ...(this.forwardingAvailable ? ['forwardable'] : [])].join(' ');
     item.command = { command: 'respanInspector.openInInspector', title: 'Open in Inspector', arguments: [node] };
     item.accessibilityInformation = { label: `Trace ${head?.name ?? node.traceId}, ${item.description}` };
@@ -240,11 +244,6 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
     if (uri.scheme !== DECORATION_SCHEME) return undefined;
     const [, what, traceId, spanId] = uri.path.split('/');
-    if (what === 'trace') {
-      const entry = this.store.get(traceId);
-      if (!entry || entry.errorCount === 0) return undefined;
-      return new vscode.FileDecoration(entry.errorCount > 9 ? '9+' : String(entry.errorCount), `${entry.errorCount} span${entry.errorCount === 1 ? '' : 's'} failed`, new vscode.ThemeColor('list.errorForeground'));
-    }
     if (what === 'span' && spanId !== undefined && this.store.getSpan(traceId, spanId)?.derived.isError) {
       return new vscode.FileDecoration('!', 'This span failed', new vscode.ThemeColor('list.errorForeground'));
     }
@@ -303,12 +302,14 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     this.pending = { root: false, traces: new Set() };
     this.lastRefreshAt = Date.now();
     const changed: TraceNode[] = [];
+    const spanUris: vscode.Uri[] = [];
     let moved = false;
     for (const id of traces) {
       const node = this.traceNodes.get(id);
       // Traces not listed have nothing on screen to refresh.
       if (node === undefined) continue;
       node.tree = undefined;
+      for (const spanId of node.spans.keys()) spanUris.push(spanUri(id, spanId));
       node.spans.clear();
       changed.push(node);
       const entry: TraceEntry | undefined = this.store.get(id);
@@ -323,7 +324,8 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     } else if (changed.length > 0) {
       this.stats.traces += changed.length;
       this.treeChanged.fire(changed);
-      this.decorationsChanged.fire(changed.map((node) => traceUri(node.traceId)));
+      // A replaced span may have changed its status.
+      if (spanUris.length > 0) this.decorationsChanged.fire(spanUris);
     }
   }
 

@@ -63,6 +63,7 @@ export async function run(): Promise<void> {
     await import('./suite/traces.test');
     await import('./suite/source.test');
     await import('./suite/panel.test');
+    await import('./suite/forwarding.test');
     // Last: its final test deactivates the extension.
     await import('./suite/lifecycle.test');
   } catch (error) {

@@ -42,11 +42,10 @@ describe('Traces view', () => {
 
     const traceItem = ext.tree.getTreeItem(roots[0]);
     assert.equal(traceItem.label, 'joke_workflow.workflow');
-    assert.match(String(traceItem.description), /4 spans · 1 error/);
+    assert.match(String(traceItem.description), /^1 error · .* · 4 spans · /);
     assert.equal((traceItem.iconPath as vscode.ThemeIcon).id, 'type-hierarchy');
     assert.deepEqual((traceItem.iconPath as vscode.ThemeIcon).color, new vscode.ThemeColor('errorForeground'));
     assert.match(String(traceItem.contextValue), /^trace unpinned/);
-    assert.ok(ext.tree.provideFileDecoration(traceItem.resourceUri!)?.badge, 'a trace with an error carries an error badge');
 
     const [workflow] = ext.tree.getChildren(roots[0]) as SpanNode[];
     assert.equal(workflow.spanId, sent.spanIds.get('joke_workflow.workflow'));
@@ -69,8 +68,9 @@ describe('Traces view', () => {
     assert.ok(leaf);
     await waitFor('the view to list the trace', async () => (await rootNodes()).some((node) => node.kind === 'trace' && node.traceId === sent.traceId));
     await ext.treeView.reveal(leaf, { select: true, focus: false, expand: true });
-    const selected = ext.treeView.selection[0];
-    assert.equal(selected?.kind, 'span');
+    // The selection comes back from the workbench as an event, after reveal settles.
+    const selected = await waitFor('the revealed span to be selected', () => ext.treeView.selection[0]);
+    assert.equal(selected.kind, 'span');
     assert.equal((selected as SpanNode).spanId, sent.spanIds.get('reveal_leaf'));
   });
 
