@@ -114,6 +114,12 @@ export interface SpanParts {
   resource: Attributes;
   scope: InstrumentationScope;
   origin: SpanOrigin;
+  /**
+   * The start and duration in milliseconds, when the decoder has them cheaper
+   * than bigint arithmetic; must equal what {@link assembleSpan} computes.
+   */
+  startTimeMs?: number;
+  durationMs?: number;
 }
 
 /** Assembles a normalised span and computes its derived fields. */
@@ -127,8 +133,8 @@ export function assembleSpan(parts: SpanParts): Span {
     kind: parts.kind,
     startTimeUnixNano: parts.startTimeUnixNano,
     endTimeUnixNano: parts.endTimeUnixNano,
-    startTimeMs: nanosToMillis(parts.startTimeUnixNano),
-    durationMs: nanosToMillis(end - parts.startTimeUnixNano),
+    startTimeMs: parts.startTimeMs ?? nanosToMillis(parts.startTimeUnixNano),
+    durationMs: parts.durationMs ?? nanosToMillis(end - parts.startTimeUnixNano),
     status: { code: parts.statusCode, message: parts.statusMessage },
     attributes: parts.attributes,
     events: parts.events,

@@ -4,7 +4,8 @@
  */
 
 import * as protobuf from 'protobufjs/light';
-import { bytesToBase64, int64Value, longToBigInt, parseBytesId, type LongLike } from '../encoding';
+import { bytesToBase64, int64Value, longToBigInt, type LongLike } from '../encoding';
+import { Utf8Interner } from '../intern';
 import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanLink } from '../model';
 import { MalformedPayloadError, rejectedCount, setOwn } from '../model';
 import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, truncated, type DecodeLimits } from './common';
@@ -16,8 +17,102 @@ const FIXED64 = 1;
 const LEN = 2;
 const FIXED32 = 5;
 
+const TWO_POW_32 = 4294967296;
+
 /** A wire-level problem: the bytes are not a protobuf message. */
 class WireError extends Error {}
+
+/** protobufjs's own error for reads past the end, so messages match its readers'. */
+function outOfRange(reader: protobuf.Reader, length: number): RangeError {
+  return new RangeError(`index out of range: ${reader.pos} + ${length} > ${reader.len}`);
+}
+
+/** Char codes of the two lowercase hex digits of each byte value, at `2 * byte`. */
+const HEX_CODES = new Uint16Array(512);
+for (let byte = 0; byte < 256; byte++) {
+  const digits = byte.toString(16).padStart(2, '0');
+  HEX_CODES[2 * byte] = digits.charCodeAt(0);
+  HEX_CODES[2 * byte + 1] = digits.charCodeAt(1);
+}
+
+/*
+ * Ids as one flat string in one call: appending 2-digit pieces would build a
+ * rope of cons strings that every retained span would keep.
+ */
+
+/** Lowercase hex of the 8 bytes at `at`. */
+function hex8(b: Uint8Array, at: number): string {
+  const h = HEX_CODES;
+  const b0 = 2 * b[at], b1 = 2 * b[at + 1], b2 = 2 * b[at + 2], b3 = 2 * b[at + 3];
+  const b4 = 2 * b[at + 4], b5 = 2 * b[at + 5], b6 = 2 * b[at + 6], b7 = 2 * b[at + 7];
+  return String.fromCharCode(
+    h[b0], h[b0 + 1], h[b1], h[b1 + 1], h[b2], h[b2 + 1], h[b3], h[b3 + 1],
+    h[b4], h[b4 + 1], h[b5], h[b5 + 1], h[b6], h[b6 + 1], h[b7], h[b7 + 1],
+  );
+}
+
+/** Lowercase hex of the 16 bytes at `at`. */
+function hex16(b: Uint8Array, at: number): string {
+  const h = HEX_CODES;
+  const b0 = 2 * b[at], b1 = 2 * b[at + 1], b2 = 2 * b[at + 2], b3 = 2 * b[at + 3];
+  const b4 = 2 * b[at + 4], b5 = 2 * b[at + 5], b6 = 2 * b[at + 6], b7 = 2 * b[at + 7];
+  const b8 = 2 * b[at + 8], b9 = 2 * b[at + 9], b10 = 2 * b[at + 10], b11 = 2 * b[at + 11];
+  const b12 = 2 * b[at + 12], b13 = 2 * b[at + 13], b14 = 2 * b[at + 14], b15 = 2 * b[at + 15];
+  return String.fromCharCode(
+    h[b0], h[b0 + 1], h[b1], h[b1 + 1], h[b2], h[b2 + 1], h[b3], h[b3 + 1],
+    h[b4], h[b4 + 1], h[b5], h[b5 + 1], h[b6], h[b6 + 1], h[b7], h[b7 + 1],
+    h[b8], h[b8 + 1], h[b9], h[b9 + 1], h[b10], h[b10 + 1], h[b11], h[b11 + 1],
+    h[b12], h[b12 + 1], h[b13], h[b13 + 1], h[b14], h[b14 + 1], h[b15], h[b15 + 1],
+  );
+}
+
+function isZero(b: Uint8Array, at: number, length: number): boolean {
+  for (let i = at; i < at + length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+function sameBytes(b: Uint8Array, a: number, c: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (b[a + i] !== b[c + i]) return false;
+  return true;
+}
+
+/** Why an id at `at` of `length` bytes (-1: absent) is unusable, or undefined when it is fine. */
+function idProblem(b: Uint8Array, at: number, length: number, byteLength: 8 | 16, label: string): string | undefined {
+  if (at < 0 || length !== byteLength) return `${label} must be ${byteLength} bytes, got ${at < 0 ? 0 : length}`;
+  return isZero(b, at, length) ? `${label} is all zeros` : undefined;
+}
+
+/** An unsigned 64-bit value from its 32-bit halves. */
+function uint64(low: number, high: number): bigint {
+  // Below 2^53 the double is exact and one conversion is far cheaper than bigint shifts.
+  return high < 0x200000 ? BigInt(high * TWO_POW_32 + low) : (BigInt(high) << 32n) | BigInt(low);
+}
+
+/**
+ * Milliseconds of the unsigned 64-bit nanoseconds `high:low`, exactly as
+ * `nanosToMillis` computes them, without bigint arithmetic: with
+ * 2^32 = 4294 * 10^6 + 967296, the whole milliseconds and the remainder are
+ * integers below 2^53, so every step is exact in doubles.
+ */
+function millisOf(low: number, high: number): number {
+  const rest = high * 967296 + low;
+  const remainder = rest % 1e6;
+  const whole = high * 4294 + (rest - remainder) / 1e6;
+  return whole + remainder / 1e6;
+}
+
+/** Milliseconds from start to end (0 when the end is before the start), as `assembleSpan` computes them. */
+function durationMillis(startLow: number, startHigh: number, endLow: number, endHigh: number): number {
+  if (endHigh < startHigh || (endHigh === startHigh && endLow < startLow)) return 0;
+  // Subtract with a borrow from the high half.
+  return endLow >= startLow ? millisOf(endLow - startLow, endHigh - startHigh) : millisOf(endLow - startLow + TWO_POW_32, endHigh - startHigh - 1);
+}
+
+/** Span-id strings are remembered per request so a parent id shares its parent's string. */
+const SPAN_ID_SLOTS = 256;
+
+/** Attribute keys and short values, shared across requests (see {@link Utf8Interner}). */
+const interner = new Utf8Interner();
 
 /**
  * Walks the protobuf wire format of an `ExportTraceServiceRequest` and builds
@@ -26,14 +121,29 @@ class WireError extends Error {}
  * skipped and counted. (Materialising the whole message first, as a generic
  * decoder does, lets 16 MB of empty attributes claim a gigabyte of heap.)
  *
+ * Each message has its own field loop over protobufjs's `Reader` primitives:
+ * no intermediate message objects, no `Long`s, ids read straight from the
+ * buffer (profiling showed the generic decoder, its `Long`s and the garbage
+ * they make costing most of the ingest time).
+ *
  * A known field with an unexpected wire type is skipped as an unknown field, as
  * the reference protobuf parsers do, and counted for the error message.
  */
 class ProtoRequestDecoder {
   private readonly reader: protobuf.Reader;
+  private readonly buf: Uint8Array;
   /** Known fields met with the wrong wire type (a hint that this is not a trace export). */
   wrongWireTypes = 0;
   private spanBudget: number;
+  /** The halves of the last {@link varint64}. */
+  private low = 0;
+  private high = 0;
+  /** The last trace id read: consecutive spans mostly share it. */
+  private lastTraceAt = -1;
+  private lastTraceId = '';
+  /** Span ids read so far, by a hash of their bytes: buffer offset and string. */
+  private readonly spanIdAt = new Int32Array(SPAN_ID_SLOTS).fill(-1);
+  private readonly spanIds: string[] = new Array<string>(SPAN_ID_SLOTS).fill('');
 
   constructor(
     bytes: Uint8Array,
@@ -41,7 +151,20 @@ class ProtoRequestDecoder {
     private readonly result: DecodeResult,
   ) {
     this.reader = protobuf.Reader.create(bytes);
+    this.buf = this.reader.buf;
     this.spanBudget = spanLimitOf(limits);
+  }
+
+  /** Reads a tag; throws on field number 0. */
+  private tag(): number {
+    const tag = this.reader.uint32();
+    if (tag >>> 3 === 0) throw new WireError(`field number 0 at offset ${this.reader.pos}`);
+    return tag;
+  }
+
+  /** Checks that a message's fields ended exactly at its end. */
+  private ended(end: number): void {
+    if (this.reader.pos !== end) throw new WireError(`a field runs past the end of its message at offset ${end}`);
   }
 
   /** Reads a length prefix and returns where that sub-message ends. */
@@ -52,31 +175,81 @@ class ProtoRequestDecoder {
     return end;
   }
 
-  /**
-   * Calls `onField(field, wireType)` for each field up to `end`; `onField`
-   * returns false for fields it did not consume, which are then skipped.
-   */
-  private fields(end: number, onField: (field: number, wireType: number) => boolean): void {
+  /** Reads a length prefix for raw bytes and returns where they start; the reader moves past them. */
+  private bytesAt(): number {
     const reader = this.reader;
-    while (reader.pos < end) {
-      const tag = reader.uint32();
-      const field = tag >>> 3;
-      const wireType = tag & 7;
-      if (field === 0) throw new WireError(`field number 0 at offset ${reader.pos}`);
-      if (!onField(field, wireType)) reader.skipType(wireType);
+    const length = reader.size();
+    const at = reader.pos;
+    if (at + length > reader.len) throw outOfRange(reader, length);
+    reader.pos = at + length;
+    return at;
+  }
+
+  /** A string field, through the intern table when short. */
+  private string(): string {
+    const reader = this.reader;
+    const lengthAt = reader.pos;
+    const length = reader.size();
+    const start = reader.pos;
+    const end = start + length;
+    if (end > reader.len) throw outOfRange(reader, length);
+    let value = interner.find(this.buf, start, end);
+    if (value === undefined) {
+      reader.pos = lengthAt;
+      value = reader.string();
+      interner.add(this.buf, start, end, value);
     }
-    if (reader.pos !== end) throw new WireError(`a field runs past the end of its message at offset ${end}`);
+    reader.pos = end;
+    return value;
   }
 
-  /** True when `wireType` is the one expected; otherwise notes the mismatch (the field is skipped). */
-  private is(wireType: number, expected: number): boolean {
-    if (wireType === expected) return true;
-    this.wrongWireTypes++;
-    return false;
+  /** A varint as the 64-bit halves {@link low} and {@link high}, as protobufjs reads it. */
+  private varint64(): void {
+    const reader = this.reader;
+    const buf = this.buf;
+    const len = reader.len;
+    let pos = reader.pos;
+    let low = 0;
+    let high = 0;
+    let byte = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (pos >= len) throw this.varintOutOfRange(pos);
+      byte = buf[pos++];
+      low |= (byte & 127) << shift;
+      if (byte < 128) return this.setVarint64(pos, low, 0);
+    }
+    if (pos >= len) throw this.varintOutOfRange(pos);
+    byte = buf[pos++];
+    low |= (byte & 127) << 28;
+    high = (byte & 127) >> 4;
+    if (byte < 128) return this.setVarint64(pos, low, high);
+    for (let shift = 3; shift < 32; shift += 7) {
+      if (pos >= len) throw this.varintOutOfRange(pos);
+      byte = buf[pos++];
+      high |= (byte & 127) << shift;
+      if (byte < 128) return this.setVarint64(pos, low, high);
+    }
+    reader.pos = pos;
+    throw new Error('invalid varint encoding');
   }
 
-  private skip(end: number): void {
-    this.reader.pos = end;
+  private setVarint64(pos: number, low: number, high: number): void {
+    this.reader.pos = pos;
+    this.low = low >>> 0;
+    this.high = high >>> 0;
+  }
+
+  private varintOutOfRange(pos: number): RangeError {
+    this.reader.pos = pos;
+    return outOfRange(this.reader, 1);
+  }
+
+  /** A fixed64 field as an unsigned bigint. */
+  private fixed64(): bigint {
+    const reader = this.reader;
+    if (reader.pos + 8 > reader.len) throw outOfRange(reader, 8);
+    const low = reader.fixed32();
+    return uint64(low, reader.fixed32());
   }
 
   private text(value: string): string {
@@ -92,348 +265,600 @@ class ProtoRequestDecoder {
     return `${kept}…[truncated ${fullLength - limit} characters]`;
   }
 
+  /** The trace id at `at` (16 valid bytes), sharing the previous span's string when equal. */
+  private traceIdAt(at: number): string {
+    if (this.lastTraceAt >= 0 && sameBytes(this.buf, this.lastTraceAt, at, 16)) return this.lastTraceId;
+    this.lastTraceAt = at;
+    this.lastTraceId = hex16(this.buf, at);
+    return this.lastTraceId;
+  }
+
+  /** The span id at `at` (8 valid bytes), sharing the string of an equal id read before in this request. */
+  private spanIdString(at: number): string {
+    const buf = this.buf;
+    const slot = (buf[at + 7] ^ (buf[at + 6] << 1) ^ (buf[at + 5] << 2) ^ buf[at + 4] ^ buf[at + 3] ^ buf[at]) & (SPAN_ID_SLOTS - 1);
+    const cachedAt = this.spanIdAt[slot];
+    if (cachedAt >= 0 && sameBytes(buf, cachedAt, at, 8)) return this.spanIds[slot];
+    const id = hex8(buf, at);
+    this.spanIdAt[slot] = at;
+    this.spanIds[slot] = id;
+    return id;
+  }
+
   request(): void {
-    const end = this.reader.len;
+    const reader = this.reader;
+    const end = reader.len;
     let index = 0;
-    this.fields(end, (field, wireType) => {
-      if (field !== 1 || !this.is(wireType, LEN)) return false;
-      this.resourceSpans(this.subEnd(), index++);
-      return true;
-    });
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const wireType = tag & 7;
+      if (tag >>> 3 === 1) {
+        if (wireType === LEN) {
+          this.resourceSpans(this.subEnd(), index++);
+          continue;
+        }
+        this.wrongWireTypes++;
+      }
+      reader.skipType(wireType);
+    }
+    this.ended(end);
   }
 
   private resourceSpans(end: number, r: number): void {
-    const start = this.reader.pos;
+    const reader = this.reader;
+    const start = reader.pos;
     const resource: Attributes = {};
     let hasScopeSpans = false;
     // Fields may come in any order: read the resource first, then the spans that share it.
-    this.fields(end, (field, wireType) => {
-      if (field === 1 && this.is(wireType, LEN)) {
-        this.resource(this.subEnd(), resource);
-        return true;
-      }
-      if (field === 2) hasScopeSpans = true;
-      return false;
-    });
-    this.reader.pos = start;
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (field === 1) {
+        if (wireType === LEN) {
+          this.resource(this.subEnd(), resource);
+          continue;
+        }
+        this.wrongWireTypes++;
+      } else if (field === 2) hasScopeSpans = true;
+      reader.skipType(wireType);
+    }
+    this.ended(end);
+    reader.pos = start;
     // instrumentationLibrarySpans (1000) is the pre-1.0 name, read only when scopeSpans is absent.
     const spansField = hasScopeSpans ? 2 : 1000;
     let s = 0;
-    this.fields(end, (field, wireType) => {
-      if (field !== spansField || !this.is(wireType, LEN)) return false;
-      this.scopeSpans(this.subEnd(), resource, r, s++);
-      return true;
-    });
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const wireType = tag & 7;
+      if (tag >>> 3 === spansField) {
+        if (wireType === LEN) {
+          this.scopeSpans(this.subEnd(), resource, r, s++);
+          continue;
+        }
+        this.wrongWireTypes++;
+      }
+      reader.skipType(wireType);
+    }
+    this.ended(end);
   }
 
   private resource(end: number, target: Attributes): void {
-    const budget = { kept: Object.keys(target).length, dropped: 0 };
-    this.fields(end, (field, wireType) => {
-      if (field !== 1 || !this.is(wireType, LEN)) return false;
-      this.keyValue(this.subEnd(), target, 0, this.limits.maxAttributes, budget);
-      return true;
-    });
+    const reader = this.reader;
+    let kept = Object.keys(target).length;
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const wireType = tag & 7;
+      if (tag >>> 3 === 1) {
+        if (wireType === LEN) {
+          const itemEnd = this.subEnd();
+          if (kept >= this.limits.maxAttributes) reader.pos = itemEnd;
+          else {
+            this.keyValue(itemEnd, target, 0);
+            kept++;
+          }
+          continue;
+        }
+        this.wrongWireTypes++;
+      }
+      reader.skipType(wireType);
+    }
+    this.ended(end);
   }
 
   private scopeSpans(end: number, resource: Attributes, r: number, s: number): void {
-    const start = this.reader.pos;
+    const reader = this.reader;
+    const start = reader.pos;
     const scope: InstrumentationScope = { name: '', attributes: {} };
-    this.fields(end, (field, wireType) => {
-      if (field !== 1 || !this.is(wireType, LEN)) return false;
-      this.scope(this.subEnd(), scope);
-      return true;
-    });
-    this.reader.pos = start;
-    let i = 0;
-    this.fields(end, (field, wireType) => {
-      if (field !== 2 || !this.is(wireType, LEN)) return false;
-      const spanEnd = this.subEnd();
-      const index = i++;
-      const path = () => `resourceSpans[${r}].scopeSpans[${s}].spans[${index}]`;
-      if (this.spanBudget <= 0) {
-        this.skip(spanEnd);
-        rejectSpan(this.result, path, overSpanLimit(this.limits));
-        return true;
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const wireType = tag & 7;
+      if (tag >>> 3 === 1) {
+        if (wireType === LEN) {
+          this.scope(this.subEnd(), scope);
+          continue;
+        }
+        this.wrongWireTypes++;
       }
-      this.spanBudget--;
-      const span = this.span(spanEnd, resource, scope);
-      if (typeof span === 'string') rejectSpan(this.result, path, span);
-      else this.result.spans.push(span);
-      return true;
-    });
+      reader.skipType(wireType);
+    }
+    this.ended(end);
+    reader.pos = start;
+    let i = 0;
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const wireType = tag & 7;
+      if (tag >>> 3 === 2) {
+        if (wireType === LEN) {
+          const spanEnd = this.subEnd();
+          const index = i++;
+          if (this.spanBudget <= 0) {
+            reader.pos = spanEnd;
+            rejectSpan(this.result, () => spanPath(r, s, index), overSpanLimit(this.limits));
+            continue;
+          }
+          this.spanBudget--;
+          const span = this.span(spanEnd, resource, scope);
+          if (typeof span === 'string') rejectSpan(this.result, () => spanPath(r, s, index), span);
+          else this.result.spans.push(span);
+          continue;
+        }
+        this.wrongWireTypes++;
+      }
+      reader.skipType(wireType);
+    }
+    this.ended(end);
   }
 
   private scope(end: number, scope: InstrumentationScope): void {
-    const budget = { kept: 0, dropped: 0 };
-    this.fields(end, (field, wireType) => {
-      if (field === 1 && this.is(wireType, LEN)) scope.name = this.text(this.reader.string());
-      else if (field === 2 && this.is(wireType, LEN)) {
-        const version = this.reader.string();
-        if (version) scope.version = this.text(version);
-      } else if (field === 3 && this.is(wireType, LEN)) this.keyValue(this.subEnd(), scope.attributes, 0, this.limits.maxAttributes, budget);
-      else return false;
-      return true;
-    });
+    const reader = this.reader;
+    let kept = 0;
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (field === 1 || field === 2 || field === 3) {
+        if (wireType === LEN) {
+          if (field === 1) scope.name = this.text(this.string());
+          else if (field === 2) {
+            const version = this.string();
+            if (version) scope.version = this.text(version);
+          } else {
+            const itemEnd = this.subEnd();
+            if (kept >= this.limits.maxAttributes) reader.pos = itemEnd;
+            else {
+              this.keyValue(itemEnd, scope.attributes, 0);
+              kept++;
+            }
+          }
+          continue;
+        }
+        this.wrongWireTypes++;
+      }
+      reader.skipType(wireType);
+    }
+    this.ended(end);
   }
 
-  /** One `KeyValue` into `target`, unless `budget` is spent (then it is skipped and counted). */
-  private keyValue(end: number, target: Attributes, depth: number, limit: number, budget: { kept: number; dropped: number }): void {
-    if (budget.kept >= limit) {
-      budget.dropped++;
-      this.skip(end);
-      return;
-    }
+  /** One `KeyValue` (the reader is past its length prefix) into `target`. */
+  private keyValue(end: number, target: Attributes, depth: number): void {
+    const reader = this.reader;
     let key = '';
     let value: AttributeValue = null;
-    this.fields(end, (field, wireType) => {
-      if (field === 1 && this.is(wireType, LEN)) key = this.reader.string();
-      else if (field === 2 && this.is(wireType, LEN)) value = this.anyValue(this.subEnd(), depth);
-      else return false;
-      return true;
-    });
-    budget.kept++;
-    setOwn<AttributeValue>(target, key, value);
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (field === 1 || field === 2) {
+        if (wireType === LEN) {
+          if (field === 1) key = this.string();
+          else value = this.anyValue(this.subEnd(), depth);
+          continue;
+        }
+        this.wrongWireTypes++;
+      }
+      reader.skipType(wireType);
+    }
+    this.ended(end);
+    // setOwn only for the one key plain assignment would mishandle; a call per attribute adds up.
+    if (key === '__proto__') setOwn<AttributeValue>(target, key, value);
+    else target[key] = value;
   }
 
   private anyValue(end: number, depth: number): AttributeValue {
     const reader = this.reader;
     let value: AttributeValue = null;
     // A oneof: the last member on the wire wins.
-    this.fields(end, (field, wireType) => {
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
       switch (field) {
         case 1:
-          if (!this.is(wireType, LEN)) return false;
-          value = this.text(reader.string());
-          return true;
+          if (wireType !== LEN) break;
+          value = this.text(this.string());
+          continue;
         case 2:
-          if (!this.is(wireType, VARINT)) return false;
+          if (wireType !== VARINT) break;
           value = reader.bool();
-          return true;
+          continue;
         case 3:
-          if (!this.is(wireType, VARINT)) return false;
-          value = int64Value(longToBigInt(reader.int64() as unknown as LongLike, true));
-          return true;
+          if (wireType !== VARINT) break;
+          this.varint64();
+          // Exact as a double below 2^53; beyond, and for negatives, through bigint.
+          value = this.high < 0x200000 ? this.high * TWO_POW_32 + this.low : int64Value(longToBigInt({ low: this.low, high: this.high | 0 }, true));
+          continue;
         case 4:
-          if (!this.is(wireType, FIXED64)) return false;
+          if (wireType !== FIXED64) break;
           value = reader.double();
-          return true;
+          continue;
         case 5:
         case 6: {
-          if (!this.is(wireType, LEN)) return false;
+          if (wireType !== LEN) break;
           const innerEnd = this.subEnd();
           if (depth >= this.limits.maxDepth) {
-            this.skip(innerEnd);
+            reader.pos = innerEnd;
             value = TOO_DEEP;
           } else value = field === 5 ? this.arrayValue(innerEnd, depth + 1) : this.kvlistValue(innerEnd, depth + 1);
-          return true;
+          continue;
         }
         case 7:
-          if (!this.is(wireType, LEN)) return false;
+          if (wireType !== LEN) break;
           value = this.bytesText(reader.bytes());
-          return true;
+          continue;
         default:
-          return false;
+          reader.skipType(wireType);
+          continue;
       }
-    });
+      this.wrongWireTypes++;
+      reader.skipType(wireType);
+    }
+    this.ended(end);
     return value;
   }
 
   private arrayValue(end: number, depth: number): AttributeValue[] {
+    const reader = this.reader;
     const out: AttributeValue[] = [];
-    this.fields(end, (field, wireType) => {
-      if (field !== 1 || !this.is(wireType, LEN)) return false;
-      const itemEnd = this.subEnd();
-      if (out.length >= this.limits.maxArrayLength) this.skip(itemEnd);
-      else out.push(this.anyValue(itemEnd, depth));
-      return true;
-    });
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const wireType = tag & 7;
+      if (tag >>> 3 === 1) {
+        if (wireType === LEN) {
+          const itemEnd = this.subEnd();
+          if (out.length >= this.limits.maxArrayLength) reader.pos = itemEnd;
+          else out.push(this.anyValue(itemEnd, depth));
+          continue;
+        }
+        this.wrongWireTypes++;
+      }
+      reader.skipType(wireType);
+    }
+    this.ended(end);
     return out;
   }
 
   private kvlistValue(end: number, depth: number): Record<string, AttributeValue> {
+    const reader = this.reader;
     const out: Record<string, AttributeValue> = {};
-    const budget = { kept: 0, dropped: 0 };
-    this.fields(end, (field, wireType) => {
-      if (field !== 1 || !this.is(wireType, LEN)) return false;
-      this.keyValue(this.subEnd(), out, depth, this.limits.maxArrayLength, budget);
-      return true;
-    });
+    let kept = 0;
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const wireType = tag & 7;
+      if (tag >>> 3 === 1) {
+        if (wireType === LEN) {
+          const itemEnd = this.subEnd();
+          if (kept >= this.limits.maxArrayLength) reader.pos = itemEnd;
+          else {
+            this.keyValue(itemEnd, out, depth);
+            kept++;
+          }
+          continue;
+        }
+        this.wrongWireTypes++;
+      }
+      reader.skipType(wireType);
+    }
+    this.ended(end);
     return out;
   }
 
   private event(end: number): SpanEvent {
+    const reader = this.reader;
     const event: SpanEvent = { name: '', timeUnixNano: 0n, attributes: {} };
-    const budget = { kept: 0, dropped: 0 };
+    let kept = 0;
+    let dropped = 0;
     let droppedBySender = 0;
-    this.fields(end, (field, wireType) => {
-      if (field === 1 && this.is(wireType, FIXED64)) event.timeUnixNano = longToBigInt(this.reader.fixed64() as unknown as LongLike, false);
-      else if (field === 2 && this.is(wireType, LEN)) event.name = this.text(this.reader.string());
-      else if (field === 3 && this.is(wireType, LEN)) this.keyValue(this.subEnd(), event.attributes, 0, this.limits.maxAttributes, budget);
-      else if (field === 4 && this.is(wireType, VARINT)) droppedBySender = this.reader.uint32();
-      else return false;
-      return true;
-    });
-    const dropped = budget.dropped + droppedBySender;
-    if (dropped) event.droppedAttributesCount = dropped;
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (field === 1) {
+        if (wireType === FIXED64) {
+          event.timeUnixNano = this.fixed64();
+          continue;
+        }
+        this.wrongWireTypes++;
+      } else if (field === 2 || field === 3) {
+        if (wireType === LEN) {
+          if (field === 2) event.name = this.text(this.string());
+          else {
+            const itemEnd = this.subEnd();
+            if (kept >= this.limits.maxAttributes) {
+              dropped++;
+              reader.pos = itemEnd;
+            } else {
+              this.keyValue(itemEnd, event.attributes, 0);
+              kept++;
+            }
+          }
+          continue;
+        }
+        this.wrongWireTypes++;
+      } else if (field === 4) {
+        if (wireType === VARINT) {
+          droppedBySender = reader.uint32();
+          continue;
+        }
+        this.wrongWireTypes++;
+      }
+      reader.skipType(wireType);
+    }
+    this.ended(end);
+    if (dropped + droppedBySender) event.droppedAttributesCount = dropped + droppedBySender;
     return event;
   }
 
   /** A link, or undefined when its ids are unusable. */
   private link(end: number): SpanLink | undefined {
-    let traceId: Uint8Array | undefined;
-    let spanId: Uint8Array | undefined;
+    const reader = this.reader;
+    let traceAt = -1;
+    let traceLength = 0;
+    let spanAt = -1;
+    let spanLength = 0;
     let traceState = '';
     const attributes: Attributes = {};
-    const budget = { kept: 0, dropped: 0 };
-    this.fields(end, (field, wireType) => {
-      if (field === 1 && this.is(wireType, LEN)) traceId = this.reader.bytes();
-      else if (field === 2 && this.is(wireType, LEN)) spanId = this.reader.bytes();
-      else if (field === 3 && this.is(wireType, LEN)) traceState = this.text(this.reader.string());
-      else if (field === 4 && this.is(wireType, LEN)) this.keyValue(this.subEnd(), attributes, 0, this.limits.maxAttributes, budget);
-      else return false;
-      return true;
-    });
-    const linkTrace = parseBytesId(traceId, 16);
-    const linkSpan = parseBytesId(spanId, 8);
-    if (typeof linkTrace !== 'string' || typeof linkSpan !== 'string') return undefined;
-    const link: SpanLink = { traceId: linkTrace, spanId: linkSpan, attributes };
+    let kept = 0;
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (field >= 1 && field <= 4) {
+        if (wireType === LEN) {
+          if (field === 1) {
+            traceAt = this.bytesAt();
+            traceLength = reader.pos - traceAt;
+          } else if (field === 2) {
+            spanAt = this.bytesAt();
+            spanLength = reader.pos - spanAt;
+          } else if (field === 3) traceState = this.text(this.string());
+          else {
+            const itemEnd = this.subEnd();
+            if (kept >= this.limits.maxAttributes) reader.pos = itemEnd;
+            else {
+              this.keyValue(itemEnd, attributes, 0);
+              kept++;
+            }
+          }
+          continue;
+        }
+        this.wrongWireTypes++;
+      }
+      reader.skipType(wireType);
+    }
+    this.ended(end);
+    const buf = this.buf;
+    if (idProblem(buf, traceAt, traceLength, 16, 'trace id') !== undefined || idProblem(buf, spanAt, spanLength, 8, 'span id') !== undefined) return undefined;
+    const link: SpanLink = { traceId: hex16(buf, traceAt), spanId: hex8(buf, spanAt), attributes };
     if (traceState) link.traceState = traceState;
     return link;
   }
 
   private span(end: number, resource: Attributes, scope: InstrumentationScope): Span | string {
     const reader = this.reader;
-    let traceIdBytes: Uint8Array | undefined;
-    let spanIdBytes: Uint8Array | undefined;
-    let parentBytes: Uint8Array | undefined;
+    const limits = this.limits;
+    let traceAt = -1;
+    let traceLength = 0;
+    let spanAt = -1;
+    let spanLength = 0;
+    let parentAt = -1;
+    let parentLength = 0;
     let traceState = '';
     let flags = 0;
     let name = '';
     let kind = 0;
-    let start = 0n;
-    let endTime = 0n;
+    let startLow = 0;
+    let startHigh = 0;
+    let endLow = 0;
+    let endHigh = 0;
     let statusCode = 0;
     let statusMessage = '';
-    let droppedBySender = { attributes: 0, events: 0, links: 0 };
+    let attributesDroppedBySender = 0;
+    let eventsDroppedBySender = 0;
+    let linksDroppedBySender = 0;
     const attributes: Attributes = {};
-    const attributeBudget = { kept: 0, dropped: 0 };
+    let keptAttributes = 0;
+    let droppedAttributes = 0;
     const events: SpanEvent[] = [];
     let droppedEvents = 0;
     const links: SpanLink[] = [];
     let droppedLinks = 0;
-    this.fields(end, (field, wireType) => {
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
       switch (field) {
         case 1:
         case 2:
         case 4: {
-          if (!this.is(wireType, LEN)) return false;
-          const bytes = reader.bytes();
-          if (field === 1) traceIdBytes = bytes;
-          else if (field === 2) spanIdBytes = bytes;
-          else parentBytes = bytes;
-          return true;
+          if (wireType !== LEN) break;
+          const at = this.bytesAt();
+          const length = reader.pos - at;
+          if (field === 1) {
+            traceAt = at;
+            traceLength = length;
+          } else if (field === 2) {
+            spanAt = at;
+            spanLength = length;
+          } else {
+            parentAt = at;
+            parentLength = length;
+          }
+          continue;
         }
         case 3:
-          if (!this.is(wireType, LEN)) return false;
-          traceState = this.text(reader.string());
-          return true;
+          if (wireType !== LEN) break;
+          traceState = this.text(this.string());
+          continue;
         case 5:
-          if (!this.is(wireType, LEN)) return false;
-          name = this.text(reader.string());
-          return true;
+          if (wireType !== LEN) break;
+          name = this.text(this.string());
+          continue;
         case 6:
-          if (!this.is(wireType, VARINT)) return false;
+          if (wireType !== VARINT) break;
           kind = reader.int32();
-          return true;
+          continue;
         case 7:
         case 8: {
-          if (!this.is(wireType, FIXED64)) return false;
-          const time = longToBigInt(reader.fixed64() as unknown as LongLike, false);
-          if (field === 7) start = time;
-          else endTime = time;
-          return true;
+          if (wireType !== FIXED64) break;
+          if (reader.pos + 8 > reader.len) throw outOfRange(reader, 8);
+          const low = reader.fixed32();
+          const high = reader.fixed32();
+          if (field === 7) {
+            startLow = low;
+            startHigh = high;
+          } else {
+            endLow = low;
+            endHigh = high;
+          }
+          continue;
         }
-        case 9:
-          if (!this.is(wireType, LEN)) return false;
-          this.keyValue(this.subEnd(), attributes, 0, this.limits.maxAttributes, attributeBudget);
-          return true;
+        case 9: {
+          if (wireType !== LEN) break;
+          const itemEnd = this.subEnd();
+          if (keptAttributes >= limits.maxAttributes) {
+            droppedAttributes++;
+            reader.pos = itemEnd;
+          } else {
+            this.keyValue(itemEnd, attributes, 0);
+            keptAttributes++;
+          }
+          continue;
+        }
         case 11: {
-          if (!this.is(wireType, LEN)) return false;
+          if (wireType !== LEN) break;
           const eventEnd = this.subEnd();
-          if (events.length >= this.limits.maxEvents) {
-            this.skip(eventEnd);
+          if (events.length >= limits.maxEvents) {
+            reader.pos = eventEnd;
             droppedEvents++;
           } else events.push(this.event(eventEnd));
-          return true;
+          continue;
         }
         case 13: {
-          if (!this.is(wireType, LEN)) return false;
+          if (wireType !== LEN) break;
           const linkEnd = this.subEnd();
-          const link = links.length >= this.limits.maxLinks ? this.skip(linkEnd) : this.link(linkEnd);
+          let link: SpanLink | undefined;
+          if (links.length >= limits.maxLinks) reader.pos = linkEnd;
+          else link = this.link(linkEnd);
           if (link) links.push(link);
           else droppedLinks++;
-          return true;
+          continue;
         }
         case 10:
         case 12:
         case 14: {
-          if (!this.is(wireType, VARINT)) return false;
+          if (wireType !== VARINT) break;
           const count = reader.uint32();
-          droppedBySender = { ...droppedBySender, [field === 10 ? 'attributes' : field === 12 ? 'events' : 'links']: count };
-          return true;
+          if (field === 10) attributesDroppedBySender = count;
+          else if (field === 12) eventsDroppedBySender = count;
+          else linksDroppedBySender = count;
+          continue;
         }
         case 15: {
-          if (!this.is(wireType, LEN)) return false;
-          this.fields(this.subEnd(), (statusField, statusWire) => {
-            if (statusField === 2 && this.is(statusWire, LEN)) statusMessage = this.text(reader.string());
-            else if (statusField === 3 && this.is(statusWire, VARINT)) statusCode = reader.int32();
-            else return false;
-            return true;
-          });
-          return true;
+          if (wireType !== LEN) break;
+          const statusEnd = this.subEnd();
+          while (reader.pos < statusEnd) {
+            const statusTag = this.tag();
+            const statusField = statusTag >>> 3;
+            const statusWire = statusTag & 7;
+            if (statusField === 2) {
+              if (statusWire === LEN) {
+                statusMessage = this.text(this.string());
+                continue;
+              }
+              this.wrongWireTypes++;
+            } else if (statusField === 3) {
+              if (statusWire === VARINT) {
+                statusCode = reader.int32();
+                continue;
+              }
+              this.wrongWireTypes++;
+            }
+            reader.skipType(statusWire);
+          }
+          this.ended(statusEnd);
+          continue;
         }
         case 16:
-          if (!this.is(wireType, FIXED32)) return false;
+          if (wireType !== FIXED32) break;
           flags = reader.fixed32();
-          return true;
+          continue;
         default:
-          return false;
+          reader.skipType(wireType);
+          continue;
       }
-    });
-
-    const traceId = parseBytesId(traceIdBytes, 16);
-    if (typeof traceId !== 'string') return traceId.error;
-    const spanId = parseBytesId(spanIdBytes, 8);
-    if (typeof spanId !== 'string') return spanId.error;
-    let parentSpanId: string | null = null;
-    if (parentBytes && parentBytes.length > 0) {
-      const parsed = parseBytesId(parentBytes, 8);
-      if (typeof parsed !== 'string') return `parent ${parsed.error}`;
-      parentSpanId = parsed;
+      this.wrongWireTypes++;
+      reader.skipType(wireType);
     }
+    this.ended(end);
+
+    const buf = this.buf;
+    const traceProblem = idProblem(buf, traceAt, traceLength, 16, 'trace id');
+    if (traceProblem !== undefined) return traceProblem;
+    const spanProblem = idProblem(buf, spanAt, spanLength, 8, 'span id');
+    if (spanProblem !== undefined) return spanProblem;
+    let parentSpanId: string | null = null;
+    if (parentLength > 0) {
+      const parentProblem = idProblem(buf, parentAt, parentLength, 8, 'span id');
+      if (parentProblem !== undefined) return `parent ${parentProblem}`;
+      parentSpanId = this.spanIdString(parentAt);
+    }
+    // An end of 0 means "not given": the span ends where it starts.
+    if (endLow === 0 && endHigh === 0) {
+      endLow = startLow;
+      endHigh = startHigh;
+    }
+    const start = uint64(startLow, startHigh);
+    const endsAtStart = endLow === startLow && endHigh === startHigh;
     return assembleSpan({
-      traceId,
-      spanId,
+      traceId: this.traceIdAt(traceAt),
+      spanId: this.spanIdString(spanAt),
       parentSpanId,
       traceState,
       flags,
       name,
       kind: spanKindOf(kind),
       startTimeUnixNano: start,
-      endTimeUnixNano: endTime === 0n ? start : endTime,
+      endTimeUnixNano: endsAtStart ? start : uint64(endLow, endHigh),
+      startTimeMs: millisOf(startLow, startHigh),
+      durationMs: endsAtStart ? 0 : durationMillis(startLow, startHigh, endLow, endHigh),
       statusCode: statusCodeOf(statusCode),
       statusMessage,
       attributes,
       events,
       links,
-      droppedAttributesCount: attributeBudget.dropped + droppedBySender.attributes,
-      droppedEventsCount: droppedEvents + droppedBySender.events,
-      droppedLinksCount: droppedLinks + droppedBySender.links,
+      droppedAttributesCount: droppedAttributes + attributesDroppedBySender,
+      droppedEventsCount: droppedEvents + eventsDroppedBySender,
+      droppedLinksCount: droppedLinks + linksDroppedBySender,
       resource,
       scope,
       origin: 'otlp',
     });
   }
+}
+
+function spanPath(r: number, s: number, index: number): string {
+  return `resourceSpans[${r}].scopeSpans[${s}].spans[${index}]`;
 }
 
 /**
