@@ -10,7 +10,7 @@ describe('soak: concurrent real exporters', function () {
   this.timeout(120_000);
 
   it('accepts every delivered span exactly once and stays within the retention bound', async () => {
-    const maxSpans = 5_000;
+    const maxSpans = 2_000;
     const report = await runSoak({ seconds: Number(process.env.SOAK_SECONDS ?? 5), maxSpans, tracesPerTick: 3 });
     console.log(formatSoakReport(report).replace(/^/gm, '      '));
     for (const app of report.apps) {
