@@ -103,6 +103,16 @@ describe('direct OTLP protobuf decoder', () => {
     assert.ok(Object.is(decoded.attributes.negZero, -0));
   });
 
+  it('reads integers exactly on both sides of the int32 and 2^53 boundaries', () => {
+    const values = [0n, 1n, -1n, 2n ** 31n - 1n, 2n ** 31n, -(2n ** 31n), -(2n ** 31n) - 1n, 2n ** 32n - 1n, 2n ** 32n, -(2n ** 32n), 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) + 1n, -(2n ** 53n)];
+    const attributes = values.map((value, i) => ({ key: `v${i}`, value: { intValue: value.toString() } }));
+    const decoded = only(encode([span({ attributes })]));
+    values.forEach((value, i) => {
+      const expected = value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
+      assert.equal(decoded.attributes[`v${i}`], expected, value.toString());
+    });
+  });
+
   it('keeps the last member of an AnyValue oneof that appears twice on the wire', () => {
     const twice = Buffer.concat([lengthField(1, Buffer.from('first')), varint((3 << 3) | 0), varint(5)]);
     const decoded = only(rawRequest(rawSpan([keyValue(9, 'k', twice)])));

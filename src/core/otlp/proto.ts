@@ -244,6 +244,17 @@ class ProtoRequestDecoder {
     return outOfRange(this.reader, 1);
   }
 
+  /** The last {@link varint64} as a signed int64 attribute value (see `int64Value`). */
+  private int64(): number | bigint {
+    const low = this.low;
+    const high = this.high;
+    // Int32 values as int32 arithmetic, so V8 keeps them as small integers, not boxed doubles (16 bytes each).
+    if ((high === 0 && low <= 0x7fffffff) || (high === 0xffffffff && low >= 0x80000000)) return low | 0;
+    // Exact as a double below 2^53; beyond, and other negatives, through bigint.
+    if (high < 0x200000) return high * TWO_POW_32 + low;
+    return int64Value(longToBigInt({ low, high: high | 0 }, true));
+  }
+
   /** A fixed64 field as an unsigned bigint. */
   private fixed64(): bigint {
     const reader = this.reader;
@@ -485,8 +496,7 @@ class ProtoRequestDecoder {
         case 3:
           if (wireType !== VARINT) break;
           this.varint64();
-          // Exact as a double below 2^53; beyond, and for negatives, through bigint.
-          value = this.high < 0x200000 ? this.high * TWO_POW_32 + this.low : int64Value(longToBigInt({ low: this.low, high: this.high | 0 }, true));
+          value = this.int64();
           continue;
         case 4:
           if (wireType !== FIXED64) break;
