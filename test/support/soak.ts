@@ -218,11 +218,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let missingFromStore = 0;
   for (const entry of store.entries()) missingFromStore += (sentPerTrace.get(entry.traceId) ?? 0) - entry.spans.size;
 
+  const appReports = apps.map((app) => ({ name: app.name, delivered: app.exporter.delivered.size, failed: app.exporter.failed }));
+  // Drop the soak's own bookkeeping (a key per span sent), so what remains is the listener and its store.
+  acceptedCounts.clear();
+  sent.clear();
+  sentPerTrace.clear();
+  for (const app of apps) app.exporter.delivered.clear();
   gc();
   const retainedHeap = process.memoryUsage().heapUsed;
   const report: SoakReport = {
     seconds,
-    apps: apps.map((app) => ({ name: app.name, delivered: app.exporter.delivered.size, failed: app.exporter.failed })),
+    apps: appReports,
     delivered,
     accepted,
     duplicates,
