@@ -4,6 +4,7 @@
  * adding fields. The same shapes travel inside webview messages.
  */
 
+import type { StoreChange } from '../core/store';
 import type { DisplayKind, RespanParams, SourceLocation, SpanKind, StatusCode, TokenUsage } from '../core/model';
 
 /** One row of `GET /api/traces`. */
@@ -106,18 +107,10 @@ export interface TraceDetailJson {
 
 /**
  * One event of the live stream (`GET /api/events`, Server-Sent Events, event
- * name `change`): what changed in the store since the previous event.
+ * name `change`): what changed in the store since the previous event. The
+ * store's own change event is already JSON-safe and travels unchanged.
  */
-export interface StoreChangeJson {
-  added: string[];
-  updated: string[];
-  evicted: string[];
-  /** True when the store was cleared before the other changes happened. */
-  cleared: boolean;
-  /** Spans in the store after the change. */
-  spanCount: number;
-  traceCount: number;
-}
+export type StoreChangeJson = StoreChange;
 
 /** Error body of every query API failure. */
 export interface ApiErrorJson {
