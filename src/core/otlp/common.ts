@@ -5,7 +5,7 @@
 
 import { deriveFields } from '../derive';
 import { nanosToMillis } from '../encoding';
-import type { Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, StatusCode } from '../model';
+import type { Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, SpanStatus, StatusCode } from '../model';
 import { SPAN_KINDS, STATUS_CODES } from '../model';
 
 /**
@@ -122,6 +122,19 @@ export interface SpanParts {
   durationMs?: number;
 }
 
+/*
+ * Values shared by every span that has them, so a million retained spans do
+ * not hold a million equal copies. Frozen: spans are never mutated after
+ * decoding, and freezing makes sure sharing cannot leak a change.
+ */
+const NO_EVENTS = Object.freeze([]) as unknown as SpanEvent[];
+const NO_LINKS = Object.freeze([]) as unknown as SpanLink[];
+const BARE_STATUS: Record<StatusCode, SpanStatus> = {
+  UNSET: Object.freeze({ code: 'UNSET', message: '' }),
+  OK: Object.freeze({ code: 'OK', message: '' }),
+  ERROR: Object.freeze({ code: 'ERROR', message: '' }),
+};
+
 /** Assembles a normalised span and computes its derived fields. */
 export function assembleSpan(parts: SpanParts): Span {
   const end = parts.endTimeUnixNano >= parts.startTimeUnixNano ? parts.endTimeUnixNano : parts.startTimeUnixNano;
@@ -135,10 +148,10 @@ export function assembleSpan(parts: SpanParts): Span {
     endTimeUnixNano: parts.endTimeUnixNano,
     startTimeMs: parts.startTimeMs ?? nanosToMillis(parts.startTimeUnixNano),
     durationMs: parts.durationMs ?? nanosToMillis(end - parts.startTimeUnixNano),
-    status: { code: parts.statusCode, message: parts.statusMessage },
+    status: parts.statusMessage === '' ? BARE_STATUS[parts.statusCode] : { code: parts.statusCode, message: parts.statusMessage },
     attributes: parts.attributes,
-    events: parts.events,
-    links: parts.links,
+    events: parts.events.length === 0 ? NO_EVENTS : parts.events,
+    links: parts.links.length === 0 ? NO_LINKS : parts.links,
     resource: parts.resource,
     scope: parts.scope,
     origin: parts.origin,
