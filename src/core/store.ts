@@ -90,6 +90,8 @@ export interface TraceEntry {
   cost: number;
   costedSpans: number;
   facets: TraceFacets;
+  /** Approximate heap bytes of the trace's spans ({@link approxSpanBytes}). */
+  approxBytes: number;
 }
 
 /** A trace tree ready to show: roots (true roots, orphans, cycle breakers) and spans by start time. */
@@ -187,6 +189,7 @@ function emptyEntry(traceId: string): TraceEntry {
       environments: new Map(),
       names: new Map(),
     },
+    approxBytes: 0,
   };
 }
 
@@ -237,9 +240,13 @@ export class TraceStore {
   private maxTraces: number;
   private maxBytes: number;
   private byteTotal = 0;
-  /** Approximate bytes per trace, and per span (so a replaced span is uncharged exactly). */
-  private readonly traceBytes = new Map<string, number>();
-  private readonly spanBytes = new WeakMap<Span, number>();
+  /**
+   * The entry the last span went to, while it is still last in `traces` order
+   * and noted in the `pending` change it was noted in: the next span of the
+   * same trace (the common case) then needs neither re-insertion nor a note.
+   */
+  private lastEntry: TraceEntry | undefined;
+  private lastPending: object | undefined;
   private readonly schedule: Scheduler;
   private readonly nowMs: () => number;
   private readonly listeners = new Set<StoreChangeListener>();
@@ -294,23 +301,29 @@ export class TraceStore {
   }
 
   private addOne(span: Span, now: number): void {
-    let entry = this.traces.get(span.traceId);
-    if (entry === undefined) {
-      entry = emptyEntry(span.traceId);
-      this.traces.set(span.traceId, entry);
-      this.note('added', span.traceId);
-    } else {
-      // Re-inserting keeps the Map in least-recently-updated order for eviction.
-      this.traces.delete(span.traceId);
-      this.traces.set(span.traceId, entry);
-      this.note('updated', span.traceId);
+    let entry = this.lastEntry;
+    if (entry === undefined || entry.traceId !== span.traceId || this.pending === undefined || this.pending !== this.lastPending) {
+      entry = this.traces.get(span.traceId);
+      if (entry === undefined) {
+        entry = emptyEntry(span.traceId);
+        this.traces.set(span.traceId, entry);
+        this.note('added', span.traceId);
+      } else {
+        // Re-inserting keeps the Map in least-recently-updated order for eviction.
+        this.traces.delete(span.traceId);
+        this.traces.set(span.traceId, entry);
+        this.note('updated', span.traceId);
+      }
+      this.lastEntry = entry;
+      this.lastPending = this.pending;
     }
     entry.updatedAtMs = now;
+    // Spans of one trace that came in different requests share one id string.
+    span.traceId = entry.traceId;
 
     const previous = entry.spans.get(span.spanId);
-    const bytes = approxSpanBytes(span);
-    this.spanBytes.set(span, bytes);
-    this.charge(entry.traceId, bytes - (previous === undefined ? 0 : (this.spanBytes.get(previous) ?? approxSpanBytes(previous))));
+    // The estimate depends only on the (immutable) span, so a replaced span is uncharged exactly.
+    this.charge(entry, approxSpanBytes(span) - (previous === undefined ? 0 : approxSpanBytes(previous)));
     if (previous !== undefined) {
       this.replace(entry, previous, span);
       return;
@@ -363,9 +376,9 @@ export class TraceStore {
     }
   }
 
-  private charge(traceId: string, bytes: number): void {
+  private charge(entry: TraceEntry, bytes: number): void {
     this.byteTotal += bytes;
-    this.traceBytes.set(traceId, (this.traceBytes.get(traceId) ?? 0) + bytes);
+    entry.approxBytes += bytes;
   }
 
   private withinBounds(): boolean {
@@ -383,8 +396,8 @@ export class TraceStore {
   private remove(entry: TraceEntry): void {
     this.traces.delete(entry.traceId);
     this.spanTotal -= entry.spans.size;
-    this.byteTotal -= this.traceBytes.get(entry.traceId) ?? 0;
-    this.traceBytes.delete(entry.traceId);
+    this.byteTotal -= entry.approxBytes;
+    if (entry === this.lastEntry) this.lastEntry = undefined;
     this.note('evicted', entry.traceId);
   }
 
