@@ -4,7 +4,7 @@
  * available in the page to its first rows on screen, the cost of a scroll
  * frame, and the cost of collapsing/expanding a large subtree.
  *
- * Run: npx tsx bench/ui-render.ts
+ * Run: npm run bench:ui
  */
 
 import type { Page } from 'playwright-core';
