@@ -81,3 +81,25 @@ function slotOf(bytes: Uint8Array, start: number, length: number): number {
   }
   return (hash ^ (hash >>> 15) ^ (hash >>> 24)) & (SLOTS - 1);
 }
+
+/**
+ * A bounded cache of short strings keyed by themselves, for decoders that get
+ * their strings already decoded (JSON.parse makes a fresh copy of every string
+ * value longer than 10 characters): equal values then share one copy.
+ */
+export class StringInterner {
+  private readonly strings = new Map<string, string>();
+
+  constructor(private readonly capacity = 1 << SLOT_BITS) {}
+
+  /** The cached string equal to `value`, caching `value` itself when it is new. */
+  intern(value: string): string {
+    if (value.length > MAX_INTERNED_BYTES) return value;
+    const cached = this.strings.get(value);
+    if (cached !== undefined) return cached;
+    // Bounded the simple way: start over when full (the common values come right back).
+    if (this.strings.size >= this.capacity) this.strings.clear();
+    this.strings.set(value, value);
+    return value;
+  }
+}

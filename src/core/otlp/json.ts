@@ -7,6 +7,7 @@
 
 import { describe, int64Value, parseJsonId, parseJsonInt64 } from '../encoding';
 import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanLink } from '../model';
+import { StringInterner } from '../intern';
 import { MalformedPayloadError, setOwn } from '../model';
 import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, truncated, type DecodeLimits } from './common';
 
@@ -70,8 +71,23 @@ export function parseJsonText(text: string): unknown {
   }
 }
 
+/** Short string values shared across requests (JSON.parse copies every value longer than 10 characters). */
+const interner = new StringInterner();
+
 class JsonSpanDecoder {
+  /** The last trace id: consecutive spans mostly share it, and then share its string. */
+  private lastTraceId = '';
+  /** Span and parent ids of this request, so a parent id and its parent's id share one string. */
+  private readonly spanIds = new Map<string, string>();
+
   constructor(private readonly limits: DecodeLimits) {}
+
+  private spanIdString(id: string): string {
+    const known = this.spanIds.get(id);
+    if (known !== undefined) return known;
+    this.spanIds.set(id, id);
+    return id;
+  }
 
   anyValue(value: unknown, depth: number): AttributeValue {
     if (!isObject(value)) {
@@ -125,7 +141,7 @@ class JsonSpanDecoder {
   }
 
   text(value: string): string {
-    return value.length > this.limits.maxStringLength ? truncated(value, this.limits.maxStringLength) : value;
+    return value.length > this.limits.maxStringLength ? truncated(value, this.limits.maxStringLength) : interner.intern(value);
   }
 
   /** Decodes `[{key, value}]` into `target`; returns how many were dropped at the limit. */
@@ -141,7 +157,9 @@ class JsonSpanDecoder {
         dropped++;
         continue;
       }
-      setOwn(target, entry.key, this.anyValue(entry.value, depth));
+      // setOwn only for the one key plain assignment would mishandle; a call per attribute adds up.
+      if (entry.key === '__proto__') setOwn(target, entry.key, this.anyValue(entry.value, depth));
+      else target[entry.key] = this.anyValue(entry.value, depth);
       kept++;
     }
     return dropped;
@@ -209,16 +227,19 @@ class JsonSpanDecoder {
 
   span(raw: unknown, resource: Attributes, scope: InstrumentationScope): Span | string {
     if (!isObject(raw)) return `span must be an object, got ${describe(raw)}`;
-    const traceId = parseJsonId(field(raw, 'traceId', 'trace_id'), 16);
+    let traceId = parseJsonId(field(raw, 'traceId', 'trace_id'), 16);
     if (typeof traceId !== 'string') return traceId.error;
-    const spanId = parseJsonId(field(raw, 'spanId', 'span_id'), 8);
-    if (typeof spanId !== 'string') return spanId.error;
+    if (traceId === this.lastTraceId) traceId = this.lastTraceId;
+    else this.lastTraceId = traceId;
+    const parsedSpanId = parseJsonId(field(raw, 'spanId', 'span_id'), 8);
+    if (typeof parsedSpanId !== 'string') return parsedSpanId.error;
+    const spanId = this.spanIdString(parsedSpanId);
     const rawParent = field(raw, 'parentSpanId', 'parent_span_id');
     let parentSpanId: string | null = null;
     if (rawParent !== undefined && rawParent !== null && rawParent !== '') {
       const parsed = parseJsonId(rawParent, 8);
       if (typeof parsed !== 'string') return `parent ${parsed.error}`;
-      parentSpanId = parsed;
+      parentSpanId = this.spanIdString(parsed);
     }
     const start = parseJsonInt64(field(raw, 'startTimeUnixNano', 'start_time_unix_nano'));
     if (start === undefined) return `startTimeUnixNano must be a decimal string or number, got ${describe(field(raw, 'startTimeUnixNano', 'start_time_unix_nano'))}`;
@@ -297,14 +318,13 @@ export function decodeOtlpJson(body: unknown, limits: DecodeLimits = DEFAULT_DEC
       if (spans === undefined || spans === null) return;
       if (!Array.isArray(spans)) return reject(`${scopePath}.spans`, `must be an array, got ${describe(spans)}`);
       for (let i = 0; i < spans.length; i++) {
-        const path = () => `${scopePath}.spans[${i}]`;
         if (spanBudget <= 0) {
-          rejectSpan(result, path, overSpanLimit(limits));
+          rejectSpan(result, () => `${scopePath}.spans[${i}]`, overSpanLimit(limits));
           continue;
         }
         spanBudget--;
         const span = decoder.span(spans[i], resource, scope);
-        if (typeof span === 'string') rejectSpan(result, path, span);
+        if (typeof span === 'string') rejectSpan(result, () => `${scopePath}.spans[${i}]`, span);
         else result.spans.push(span);
       }
     });
