@@ -157,6 +157,7 @@ export function App({ host }: { host: InspectorHost }) {
         if (cancelled) return;
         setInfo(hostInfo);
         setEndpoints(hostInfo.endpoints);
+        if (hostInfo.hostListsTraces && saved.listVisible === undefined) setListVisible(false);
         void loadList();
         const reveal = hostInfo.reveal ?? (saved.traceId ? { traceId: saved.traceId } : undefined);
         if (reveal) openTraceById(reveal.traceId, reveal.spanId);

@@ -205,6 +205,8 @@ export class InspectorPanel implements vscode.Disposable {
       version: PROTOCOL_VERSION,
       capabilities: hostCapabilities(this.options.services),
       endpoints: this.options.endpoints(),
+      // The Traces view in the side bar is the list: the panel's width goes to the waterfall.
+      hostListsTraces: true,
       ...(reveal ? { reveal } : {}),
     });
   }

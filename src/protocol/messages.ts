@@ -240,6 +240,12 @@ export interface InitMessage {
   endpoints: ListenerEndpoints | null;
   /** A span to show at once (the panel was opened from the tree view). */
   reveal?: { traceId: string; spanId?: string };
+  /**
+   * The host lists traces itself (VS Code's Traces view): the view starts with
+   * its own trace list collapsed, leaving the width to the waterfall, unless
+   * the user has shown or hidden the list before.
+   */
+  hostListsTraces?: boolean;
 }
 
 /** Successful reply to the request whose `id` is `requestId`. */

@@ -22,6 +22,8 @@ export interface HostInfo {
   endpoints: ListenerEndpoints | null;
   /** A trace (and span) to show at once. */
   reveal?: { traceId: string; spanId?: string };
+  /** The host shows a trace list of its own: start with the app's list collapsed (unless the user chose). */
+  hostListsTraces?: boolean;
 }
 
 /** Persisted UI state: small, and never span content. */

@@ -104,7 +104,7 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
       return new Promise<HostInfo>((resolve) => {
         initialised = (init) => {
           copyThroughHost = init.capabilities.copy;
-          resolve({ capabilities: init.capabilities, endpoints: init.endpoints, reveal: init.reveal });
+          resolve({ capabilities: init.capabilities, endpoints: init.endpoints, reveal: init.reveal, hostListsTraces: init.hostListsTraces });
         };
         api.postMessage({ kind: 'ready', version: PROTOCOL_VERSION });
       });
