@@ -130,7 +130,7 @@ export class InspectorExtension implements vscode.Disposable {
       void this.setContext(CONTEXT_KEYS.hasTraces, change.traceCount > 0);
     }));
     d.add(this.listener.onDidChangeState((state) => this.onListenerState(state)));
-    d.add(this.panel.onDidChangeSelection((selection) => this.followPanelSelection(selection)));
+    d.add(this.panel.onDidChangeSelection((selection) => void this.followPanelSelection(selection)));
     d.add(vscode.workspace.onDidChangeConfiguration((event) => this.onConfigurationChange(event)));
     this.registerCommands();
     // Terminal variables and the view title follow state from the start.
@@ -279,15 +279,20 @@ export class InspectorExtension implements vscode.Disposable {
     return other?.viewColumn ?? vscode.ViewColumn.Beside;
   }
 
-  private followPanelSelection(selection: SpanRef | undefined): void {
+  private async followPanelSelection(selection: SpanRef | undefined): Promise<void> {
     void this.setContext(CONTEXT_KEYS.hasSelection, selection !== undefined);
     // Revealing in a hidden view would open the side bar: only follow while the tree is on screen.
     if (!selection || !this.treeView.visible) return;
+    // A root refresh landing during reveal would drop the selection: let pending ones land first.
+    await this.tree.whenRefreshed();
+    if (this.panel.selection !== selection) return;
     const node = selection.spanId ? this.tree.spanNode(selection.traceId, selection.spanId) : this.tree.traceNode(selection.traceId);
     if (!node) return;
     const current = this.treeView.selection[0];
     if (current && current.kind !== 'more' && current.traceId === selection.traceId && (current.kind === 'span' ? current.spanId : undefined) === selection.spanId) return;
-    this.treeView.reveal(node, { select: true, focus: false, expand: false }).then(undefined, () => undefined);
+    await this.treeView.reveal(node, { select: true, focus: false, expand: false }).then(undefined, (error: Error) => {
+      this.output.debug(`could not reveal the panel's selection in the tree: ${error.message}`);
+    });
   }
 
   // -------------------------------------------------------------------------

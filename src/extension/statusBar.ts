@@ -58,7 +58,8 @@ export class ListenerStatusBar implements vscode.Disposable {
     item.command = 'respanInspector.traces.focus';
     switch (state.status) {
       case 'running': {
-        const port = state.grpcPort !== undefined ? `:${state.httpPort} :${state.grpcPort}` : `:${state.httpPort}`;
+        // The HTTP port is what SDKs are pointed at; the gRPC port is in the tooltip.
+        const port = `:${state.httpPort}`;
         const stuck = this.forwarding?.pausedBy === 'auth' || (this.forwarding?.counts.failed ?? 0) > 0;
         item.text = (this.paused ? `$(debug-pause) Respan ${port} · paused` : `$(pulse) Respan ${port} · ${counts}`) + (stuck ? ' $(cloud-upload)$(warning)' : '');
         const tooltip = new vscode.MarkdownString(

@@ -91,6 +91,9 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
   private pending: { root: boolean; traces: Set<string> } = { root: false, traces: new Set() };
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastRefreshAt = 0;
+  private readonly flushWaiters: Array<() => void> = [];
+  /** A root refresh was fired and VS Code has not fetched the new root list yet. */
+  private rootFetchPending = false;
   /** Counts of refreshes since creation. */
   readonly stats: RefreshStats = { root: 0, traces: 0 };
   /** Whether trace items offer "Forward to Respan". */
@@ -124,6 +127,30 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     this.query = query;
     this.filterLabel = tokens.length > 0 ? tokens.join(' ') : undefined;
     this.refreshRoot();
+  }
+
+  /**
+   * Resolves once no refresh is pending and VS Code has fetched the root list
+   * of the last one, so a `reveal` finds what was just added (at most 2 s).
+   */
+  whenRefreshed(): Promise<void> {
+    // Spans stored but not yet announced (the store batches its events) are part of what must be shown.
+    this.store.flush();
+    if (this.timer === undefined && !this.rootFetchPending) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.flushWaiters.push(resolve);
+      // A hidden view never fetches: do not wait for it forever.
+      setTimeout(resolve, 2000);
+    });
+  }
+
+  private settle(): void {
+    if (this.timer !== undefined || this.rootFetchPending || this.flushWaiters.length === 0) return;
+    const waiters = this.flushWaiters.splice(0);
+    // Let the answer to VS Code's fetch go out before anyone reveals.
+    setTimeout(() => {
+      for (const resolve of waiters) resolve();
+    }, 50);
   }
 
   /** Refreshes the given traces' items soon (their forwarding state changed). */
@@ -261,6 +288,8 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     const listed = new Set(traces.map((entry) => entry.traceId));
     for (const id of this.traceNodes.keys()) if (!listed.has(id)) this.traceNodes.delete(id);
     if (total > traces.length) nodes.push(new MoreNode(total - traces.length));
+    this.rootFetchPending = false;
+    this.settle();
     return nodes;
   }
 
@@ -318,6 +347,7 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     // A filtered list may gain or lose an updated trace; a trace whose start moved changes place.
     if (root || moved || (traces.size > 0 && this.filterLabel !== undefined)) {
       this.stats.root++;
+      this.rootFetchPending = true;
       for (const node of changed) node.tree = undefined;
       this.treeChanged.fire(undefined);
       this.decorationsChanged.fire(undefined);
@@ -327,10 +357,12 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
       // A replaced span may have changed its status.
       if (spanUris.length > 0) this.decorationsChanged.fire(spanUris);
     }
+    this.settle();
   }
 
   dispose(): void {
     clearTimeout(this.timer);
+    for (const resolve of this.flushWaiters.splice(0)) resolve();
     this.unsubscribe();
     this.treeChanged.dispose();
     this.decorationsChanged.dispose();

@@ -103,7 +103,10 @@ describe('Inspector panel', () => {
     await waitFor('the tree to select the span', () => {
       const selected = ext.treeView.selection[0];
       return selected?.kind === 'span' && (selected as SpanNode).spanId === spanId;
-    }, 20_000);
+    }, 10_000).catch((error: Error) => {
+      const selected = ext.treeView.selection.map((node) => (node.kind === 'span' ? node.spanId : node.kind));
+      throw new Error(`${error.message}; tree visible ${ext.treeView.visible}, panel selection ${JSON.stringify(ext.panel.selection)}, tree selection ${JSON.stringify(selected)}, wanted ${spanId}`);
+    });
   });
 
   it('forwards store changes to the live view, which refetches its list', async () => {

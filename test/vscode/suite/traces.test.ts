@@ -67,6 +67,9 @@ describe('Traces view', () => {
     const leaf = ext.tree.spanNode(sent.traceId, sent.spanIds.get('reveal_leaf')!);
     assert.ok(leaf);
     await waitFor('the view to list the trace', async () => (await rootNodes()).some((node) => node.kind === 'trace' && node.traceId === sent.traceId));
+    await waitFor('the Traces view on screen', () => ext.treeView.visible);
+    // Let the throttled refresh for the new trace reach the workbench first, as the extension does before it reveals.
+    await ext.tree.whenRefreshed();
     await ext.treeView.reveal(leaf, { select: true, focus: false, expand: true });
     // The selection comes back from the workbench as an event, after reveal settles.
     const selected = await waitFor('the revealed span to be selected', () => ext.treeView.selection[0]);

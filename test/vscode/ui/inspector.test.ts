@@ -4,7 +4,7 @@
 // light and the dark theme. Screenshots go to test-results/screenshots.
 import * as assert from 'node:assert/strict';
 import type { FrameLocator, Locator } from 'playwright-core';
-import { closeQuickInput, findCommand, screenshot, workbench } from './workbench';
+import { closeQuickInput, findCommand, runCommand, screenshot, workbench } from './workbench';
 
 /** The Traces view container in the side bar. */
 function tracesView(): Locator {
@@ -98,6 +98,8 @@ describe('Traces view and inspector panel', () => {
   });
 
   it('looks right in the dark theme', async () => {
+    // The panel alone in the editor area again, as after a click in the tree.
+    await runCommand('View: Close All Editor Groups');
     await switchTheme('Dark Modern');
     await treeRow('joke_workflow.workflow').click();
     await inspectorFrame().locator('[data-testid="waterfall"]').waitFor({ state: 'visible', timeout: 30_000 });
