@@ -67,7 +67,8 @@ export class ForwardingService implements vscode.Disposable {
   /** Forwarding state changed (undefined: the forwarder was replaced). */
   readonly onDidChange = this.changeEmitter.event;
 
-  private constructor(
+  /** Builds the forwarder without a key; {@link loadKey} hands it the stored one. */
+  constructor(
     private readonly store: TraceStore,
     private readonly secrets: vscode.SecretStorage,
     private readonly output: vscode.LogOutputChannel,
@@ -79,14 +80,16 @@ export class ForwardingService implements vscode.Disposable {
         if (event.key === API_KEY_SECRET) this.useKey(await secrets.get(API_KEY_SECRET));
       }),
     );
+    this.rebuild();
   }
 
-  /** Creates the service with the stored key. */
-  static async create(store: TraceStore, secrets: vscode.SecretStorage, output: vscode.LogOutputChannel): Promise<ForwardingService> {
-    const service = new ForwardingService(store, secrets, output);
-    service.apiKey = await secrets.get(API_KEY_SECRET);
-    service.rebuild();
-    return service;
+  /**
+   * Reads the key from SecretStorage (a round trip to the UI side in remote
+   * windows, so the listener starts meanwhile instead of waiting for it).
+   */
+  async loadKey(): Promise<void> {
+    const key = await this.secrets.get(API_KEY_SECRET);
+    if (key !== undefined) this.useKey(key);
   }
 
   /** The forwarder, unless its settings are invalid. */

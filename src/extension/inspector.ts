@@ -143,16 +143,25 @@ export class InspectorExtension implements vscode.Disposable {
 
   /** Sets up forwarding, then starts the listener when `autoStart` is on. Resolves once it runs or failed; never rejects. */
   async start(): Promise<void> {
-    try {
-      const forwarding = this.disposables.add(await ForwardingService.create(this.store, this.context.secrets, this.output));
-      this.forwarding = forwarding;
-      this.disposables.add(forwarding.onDidChange((change) => this.onForwardingChange(change)));
-      this.onForwardingChange(undefined);
-    } catch (error) {
-      this.output.error(`forwarding could not be set up: ${(error as Error).message}`);
-    }
+    const started = performance.now();
+    const forwarding = this.disposables.add(new ForwardingService(this.store, this.context.secrets, this.output));
+    this.forwarding = forwarding;
+    this.disposables.add(forwarding.onDidChange((change) => this.onForwardingChange(change)));
+    this.onForwardingChange(undefined);
+    // The key read (a round trip to the UI side in remote windows) does not hold up activation or the listener.
+    this.keyLoaded = forwarding.loadKey().then(
+      () => void (this.startTimings.keyMs = performance.now() - started),
+      (error: Error) => this.output.error(`could not read the Respan API key: ${error.message}`),
+    );
     if (this.settings.autoStart) await this.listener.start(this.listenerSettings());
+    this.startTimings.listenerMs = performance.now() - started;
   }
+
+  /** Settles once the stored Respan API key was read (or found missing). */
+  keyLoaded: Promise<void> = Promise.resolve();
+
+  /** Milliseconds from {@link start} until the stored key was read and until the listener ran. */
+  readonly startTimings = { keyMs: 0, listenerMs: 0 };
 
   // -------------------------------------------------------------------------
   // Listener state and settings

@@ -17,6 +17,7 @@ describe('Forwarding to Respan', () => {
     await fake.start();
     await forwardingConfig().update('baseUrl', fake.baseUrl, vscode.ConfigurationTarget.Workspace);
     const ext = await inspector();
+    await ext.keyLoaded;
     await waitFor('the forwarder to use the fake', () => ext.forwarding?.forwarder?.baseUrl === fake.baseUrl);
   });
 
