@@ -12,8 +12,13 @@ import { decodeOtlpJson, parseJsonText } from '../core/otlp/json';
 import { decodeOtlpProto, encodeExportResponseProto, encodeRpcStatusProto } from '../core/otlp/proto';
 import { HttpError, readBody } from './body';
 
-/** OTLP/HTTP trace export paths: OTel's own, and the Respan SDKs' under their base URLs. */
-export const OTLP_TRACE_PATHS: ReadonlySet<string> = new Set(['/v1/traces', '/api/v1/traces', '/api/v2/traces', '/v2/traces']);
+/**
+ * OTLP/HTTP trace export paths: OTel's own, and the Respan SDKs' under their
+ * base URLs. `/api/api/…` is `@respan/tracing` (JS, which appends `/api/v1/traces`)
+ * given the `…/api` base URL the Python SDK wants, as one shared
+ * `RESPAN_BASE_URL` (the VS Code terminal's) gives both.
+ */
+export const OTLP_TRACE_PATHS: ReadonlySet<string> = new Set(['/v1/traces', '/api/v1/traces', '/api/v2/traces', '/v2/traces', '/api/api/v1/traces', '/api/api/v2/traces']);
 
 /** Respan ingest API paths. */
 export const INGEST_PATHS: ReadonlySet<string> = new Set(['/api/v1/traces/ingest', '/v1/traces/ingest', '/api/openai/v1/traces/ingest']);

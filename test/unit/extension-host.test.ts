@@ -216,6 +216,28 @@ describe('extension: terminal environment', () => {
   });
 });
 
+describe('extension: one RESPAN_BASE_URL for both Respan SDKs', () => {
+  it('takes spans where the Python SDK (base + /v2/traces) and the JS SDK (base + /api/v1/traces) send them', async () => {
+    const store = syncStore();
+    const controller = new ListenerController({ store });
+    const state = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: false, grpcPort: 0 });
+    try {
+      assert.equal(state.status, 'running');
+      const base = listenerEnvironment(controller.endpoints!).RESPAN_BASE_URL;
+      const body = (trace: string) =>
+        JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: trace.repeat(32), spanId: '1'.repeat(16), name: 'x', startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] });
+      for (const [path, trace] of [['/v2/traces', 'a'], ['/v1/traces', 'b'], ['/api/v1/traces', 'c']] as const) {
+        const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body(trace) });
+        assert.equal(response.status, 200, `${base}${path}`);
+      }
+      store.flush();
+      assert.equal(store.traceCount, 3);
+    } finally {
+      await controller.stop();
+    }
+  });
+});
+
 describe('extension: tree presentation', () => {
   it('uses the inspector UI’s icon for every display kind', () => {
     for (const kind of Object.keys(KIND_ICONS) as DisplayKind[]) assert.equal(KIND_ICONS[kind].icon, kindInfo(kind).icon, kind);
