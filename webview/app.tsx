@@ -65,6 +65,8 @@ export function App({ host }: { host: InspectorHost }) {
   const detailsRef = useRef<HTMLDivElement>(null);
   /** Span to select once the trace being loaded arrives. */
   const pendingSpan = useRef<string | undefined>(undefined);
+  /** The trace reopened from saved state: if the store no longer has it (a restarted listener), drop it quietly. */
+  const restoredTrace = useRef<string | undefined>(undefined);
   const listSeq = useRef(0);
   const traceSeq = useRef(0);
   const latest = useRef({ query, traceId, open, selected });
@@ -111,10 +113,16 @@ export function App({ host }: { host: InspectorHost }) {
       performance.mark('rti:data');
       if (!detail) {
         const current = latest.current.open;
+        if (restoredTrace.current === id) {
+          restoredTrace.current = undefined;
+          setTraceId(null);
+          return;
+        }
         if (current && current.traceId === id) setOpen({ ...current, gone: true });
         else setTraceError('This trace is no longer in the inspector (deleted or evicted).');
         return;
       }
+      if (restoredTrace.current === id) restoredTrace.current = undefined;
       const index = buildTraceIndex(detail);
       performance.mark('rti:indexed');
       const previous = latest.current.open;
@@ -160,6 +168,7 @@ export function App({ host }: { host: InspectorHost }) {
         if (hostInfo.hostListsTraces && saved.listVisible === undefined) setListVisible(false);
         void loadList();
         const reveal = hostInfo.reveal ?? (saved.traceId ? { traceId: saved.traceId } : undefined);
+        if (!hostInfo.reveal && saved.traceId) restoredTrace.current = saved.traceId;
         if (reveal) openTraceById(reveal.traceId, reveal.spanId);
       },
       (error: Error) => setListError(error.message),

@@ -168,6 +168,18 @@ describe('Traces view', () => {
     }
   });
 
+  it('stops giving terminals the variables when the setting is off, and gives them again when on', async () => {
+    const ext = await inspector();
+    const config = vscode.workspace.getConfiguration('respanInspector');
+    await config.update('terminal.injectEnvironment', false, vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor('the variables to be removed', () => Object.keys(ext.terminal.current()).length === 0);
+    } finally {
+      await config.update('terminal.injectEnvironment', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor('the variables to be back', () => ext.terminal.current().OTEL_EXPORTER_OTLP_ENDPOINT !== undefined);
+  });
+
   it('copies the environment variables for other shells', async () => {
     const url = await listenerUrl();
     const text = await vscode.commands.executeCommand<string>('respanInspector.copyEnvironment', 'posix');

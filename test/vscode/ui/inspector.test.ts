@@ -105,4 +105,18 @@ describe('Traces view and inspector panel', () => {
     await inspectorFrame().locator('[data-testid="waterfall"]').waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot('ui-trace-panel-dark');
   });
+
+  it('restores the panel after a window reload (its serializer), on a fresh listener', async () => {
+    const page = workbench();
+    // The workbench's own reload saves the open editors first (a bare page reload may not get to).
+    await runCommand('Developer: Reload Window');
+    await page.waitForLoadState('domcontentloaded');
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+    // The panel is back, its view speaks to the new extension host: traces lived in the old one's memory.
+    await workbench().locator('.tabs-container .tab', { hasText: 'Respan Traces' }).waitFor({ state: 'visible', timeout: 30_000 });
+    const frame = inspectorFrame();
+    await frame.locator('[data-testid="empty-state"], [data-testid="trace-header"]').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await workbench().locator('.statusbar-item', { hasText: /Respan :\d+ · 0 spans/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    await screenshot('ui-panel-restored-dark');
+  });
 });
