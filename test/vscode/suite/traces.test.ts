@@ -2,7 +2,7 @@
 // and its span tree, refreshes only what changed, filters, pauses, and a
 // program started in an integrated terminal reaches the listener unaided.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -165,6 +165,7 @@ describe('Traces view', () => {
       assert.equal(entry.spans.size, 2);
     } finally {
       terminal.dispose();
+      rmSync(envFile, { force: true });
     }
   });
 
