@@ -33,7 +33,7 @@ export function IconButton(props: {
       data-testid={props.testId}
     >
       <Icon name={props.icon} />
-      {props.label && <span>{props.label}</span>}
+      {props.label && <span class="icon-button-label">{props.label}</span>}
     </button>
   );
 }
