@@ -4,34 +4,11 @@
  * tooltip lists. Pure, so it is unit-tested outside VS Code.
  */
 
-import type { DisplayKind, Span } from '../core/model';
+import type { Span } from '../core/model';
 import type { TraceEntry } from '../core/store';
 
-/** Codicon (without `codicon-`) and label per display kind; kept equal to the UI's table by a unit test. */
-export const KIND_ICONS: Record<DisplayKind, { icon: string; label: string }> = {
-  workflow: { icon: 'type-hierarchy', label: 'Workflow' },
-  task: { icon: 'checklist', label: 'Task' },
-  agent: { icon: 'robot', label: 'Agent' },
-  tool: { icon: 'tools', label: 'Tool' },
-  llm: { icon: 'sparkle', label: 'LLM' },
-  embedding: { icon: 'symbol-array', label: 'Embedding' },
-  retriever: { icon: 'search', label: 'Retriever' },
-  reranker: { icon: 'list-ordered', label: 'Reranker' },
-  guardrail: { icon: 'shield', label: 'Guardrail' },
-  evaluator: { icon: 'beaker', label: 'Evaluator' },
-  chain: { icon: 'link', label: 'Chain' },
-  handoff: { icon: 'arrow-swap', label: 'Handoff' },
-  session: { icon: 'comment-discussion', label: 'Session' },
-  http: { icon: 'globe', label: 'HTTP' },
-  database: { icon: 'database', label: 'Database' },
-  messaging: { icon: 'mail', label: 'Messaging' },
-  span: { icon: 'symbol-event', label: 'Span' },
-};
-
-/** Icon and label of a kind; unknown kinds read as a plain span. */
-export function kindIcon(kind: string): { icon: string; label: string } {
-  return (KIND_ICONS as Record<string, { icon: string; label: string } | undefined>)[kind] ?? KIND_ICONS.span;
-}
+/** Icon and label of a kind: the inspector UI's table. */
+export { kindInfo as kindIcon } from '../protocol/kinds';
 
 /** A duration in ms, short: `0.42 ms`, `12 ms`, `1.25 s`, `2 m 05 s`. */
 export function formatDuration(ms: number): string {

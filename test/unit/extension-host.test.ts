@@ -3,13 +3,11 @@
 // tree's presentation (kept equal to the inspector UI's).
 import * as assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { KIND_ICONS, formatDuration, traceDescription } from '../../src/extension/presentation';
+import { formatDuration, traceDescription } from '../../src/extension/presentation';
 import { CaptureStore, ListenerController, type ListenerState } from '../../src/extension/listener';
 import { answerViewRequest, storeQueryOf, type ViewServices } from '../../src/extension/viewRequests';
 import { clientUrl, endpointsOf, environmentText, listenerEnvironment } from '../../src/extension/environment';
 import type { ViewRequest, ViewRequestOf, ViewRequestParams } from '../../src/protocol/messages';
-import { kindInfo } from '../../webview/model/kinds';
-import type { DisplayKind } from '../../src/core/model';
 import { makeSpan } from '../support/spans';
 import { encodeOtlpJson } from '../../src/core/otlp/export';
 
@@ -239,10 +237,6 @@ describe('extension: one RESPAN_BASE_URL for both Respan SDKs', () => {
 });
 
 describe('extension: tree presentation', () => {
-  it('uses the inspector UI’s icon for every display kind', () => {
-    for (const kind of Object.keys(KIND_ICONS) as DisplayKind[]) assert.equal(KIND_ICONS[kind].icon, kindInfo(kind).icon, kind);
-  });
-
   it('describes a trace by duration, spans, errors and start time', () => {
     const store = syncStore();
     store.add([
