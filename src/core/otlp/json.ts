@@ -75,18 +75,31 @@ export function parseJsonText(text: string): unknown {
 const interner = new StringInterner();
 
 class JsonSpanDecoder {
-  /** The last trace id: consecutive spans mostly share it, and then share its string. */
+  /** The last trace id, as sent and as parsed: consecutive spans mostly share it (one parse, one string). */
+  private lastTraceText: unknown;
   private lastTraceId = '';
-  /** Span and parent ids of this request, so a parent id and its parent's id share one string. */
+  /** Parsed span and parent ids of this request by their text: each parsed once, a parent id shares its parent's string. */
   private readonly spanIds = new Map<string, string>();
 
   constructor(private readonly limits: DecodeLimits) {}
 
-  private spanIdString(id: string): string {
-    const known = this.spanIds.get(id);
+  private traceIdOf(value: unknown): string | { error: string } {
+    if (typeof value === 'string' && value === this.lastTraceText) return this.lastTraceId;
+    const parsed = parseJsonId(value, 16);
+    if (typeof parsed === 'string') {
+      this.lastTraceText = value;
+      this.lastTraceId = parsed;
+    }
+    return parsed;
+  }
+
+  private spanIdOf(value: unknown): string | { error: string } {
+    if (typeof value !== 'string') return parseJsonId(value, 8);
+    const known = this.spanIds.get(value);
     if (known !== undefined) return known;
-    this.spanIds.set(id, id);
-    return id;
+    const parsed = parseJsonId(value, 8);
+    if (typeof parsed === 'string') this.spanIds.set(value, parsed);
+    return parsed;
   }
 
   anyValue(value: unknown, depth: number): AttributeValue {
@@ -141,7 +154,9 @@ class JsonSpanDecoder {
   }
 
   text(value: string): string {
-    return value.length > this.limits.maxStringLength ? truncated(value, this.limits.maxStringLength) : interner.intern(value);
+    if (value.length > this.limits.maxStringLength) return truncated(value, this.limits.maxStringLength);
+    // JSON.parse (V8) already shares strings of up to 10 characters.
+    return value.length <= 10 ? value : interner.intern(value);
   }
 
   /** Decodes `[{key, value}]` into `target`; returns how many were dropped at the limit. */
@@ -227,19 +242,16 @@ class JsonSpanDecoder {
 
   span(raw: unknown, resource: Attributes, scope: InstrumentationScope): Span | string {
     if (!isObject(raw)) return `span must be an object, got ${describe(raw)}`;
-    let traceId = parseJsonId(field(raw, 'traceId', 'trace_id'), 16);
+    const traceId = this.traceIdOf(field(raw, 'traceId', 'trace_id'));
     if (typeof traceId !== 'string') return traceId.error;
-    if (traceId === this.lastTraceId) traceId = this.lastTraceId;
-    else this.lastTraceId = traceId;
-    const parsedSpanId = parseJsonId(field(raw, 'spanId', 'span_id'), 8);
-    if (typeof parsedSpanId !== 'string') return parsedSpanId.error;
-    const spanId = this.spanIdString(parsedSpanId);
+    const spanId = this.spanIdOf(field(raw, 'spanId', 'span_id'));
+    if (typeof spanId !== 'string') return spanId.error;
     const rawParent = field(raw, 'parentSpanId', 'parent_span_id');
     let parentSpanId: string | null = null;
     if (rawParent !== undefined && rawParent !== null && rawParent !== '') {
-      const parsed = parseJsonId(rawParent, 8);
+      const parsed = this.spanIdOf(rawParent);
       if (typeof parsed !== 'string') return `parent ${parsed.error}`;
-      parentSpanId = this.spanIdString(parsed);
+      parentSpanId = parsed;
     }
     const start = parseJsonInt64(field(raw, 'startTimeUnixNano', 'start_time_unix_nano'));
     if (start === undefined) return `startTimeUnixNano must be a decimal string or number, got ${describe(field(raw, 'startTimeUnixNano', 'start_time_unix_nano'))}`;
