@@ -4,6 +4,7 @@
  * filtering and rendering never re-read the attribute vocabularies.
  */
 
+import { asNumber } from './llm/values';
 import type {
   AttributeValue,
   Attributes,
@@ -84,15 +85,7 @@ function stringOf(value: AttributeValue | undefined): string | undefined {
   return undefined;
 }
 
-function numberOf(value: AttributeValue | undefined): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'string' && value.trim() !== '') {
-    const parsed = Number(value);
-    return Number.isFinite(parsed) ? parsed : undefined;
-  }
-  return undefined;
-}
+const numberOf: (value: AttributeValue | undefined) => number | undefined = asNumber;
 
 function lookup(table: Record<string, DisplayKind>, value: string | undefined): DisplayKind | undefined {
   return value === undefined ? undefined : table[value] ?? table[value.toLowerCase()];

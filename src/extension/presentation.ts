@@ -5,10 +5,11 @@
  */
 
 import type { Span } from '../core/model';
+import { kindInfo } from '../protocol/kinds';
 import type { TraceEntry } from '../core/store';
 
 /** Icon and label of a kind: the inspector UI's table. */
-export { kindInfo as kindIcon } from '../protocol/kinds';
+export const kindIcon = kindInfo;
 
 /** A duration in ms, short: `0.42 ms`, `12 ms`, `1.25 s`, `2 m 05 s`. */
 export function formatDuration(ms: number): string {
