@@ -49,6 +49,12 @@ describe('OTLP/JSON decoding', () => {
     assert.deepEqual(parseJsonText(text), { a: '12345678901234567890', b: '12345678901234567890', c: 1.2345678901234567e30, d: ['-12345678901234567'] });
   });
 
+  it('keeps long fractions and exponents whole while quoting a large integer in the same body', () => {
+    const text = '{"f":0.30000000000000004,"g":1.5e-12345678901234567,"h":-2.0000000000000000001E+5,"big":12345678901234567}';
+    assert.equal(quoteLargeIntegers(text), '{"f":0.30000000000000004,"g":1.5e-12345678901234567,"h":-2.0000000000000000001E+5,"big":"12345678901234567"}');
+    assert.deepEqual(parseJsonText(text), { f: 0.30000000000000004, g: 0, h: -200000, big: '12345678901234567' });
+  });
+
   it('accepts snake_case field names, enum names and upper-case hex ids', () => {
     const body = {
       resource_spans: [

@@ -44,12 +44,20 @@ export function quoteLargeIntegers(text: string): string {
       continue;
     }
     if (code === 45 /* - */ || (code >= 48 && code <= 57)) {
+      const isDigit = (at: number) => at < text.length && text.charCodeAt(at) >= 48 && text.charCodeAt(at) <= 57;
       let end = i + 1;
-      while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
-      const next = text.charCodeAt(end);
-      const isInteger = next !== 46 /* . */ && next !== 101 /* e */ && next !== 69 /* E */;
-      const digits = end - i - (code === 45 ? 1 : 0);
-      if (isInteger && digits >= 16) {
+      while (isDigit(end)) end++;
+      const integerEnd = end;
+      // Consume the whole number token, so fraction and exponent digits are never read as a number of their own.
+      if (text.charCodeAt(end) === 46 /* . */) for (end++; isDigit(end); ) end++;
+      const exponent = text.charCodeAt(end);
+      if (exponent === 101 /* e */ || exponent === 69 /* E */) {
+        end++;
+        if (text.charCodeAt(end) === 43 /* + */ || text.charCodeAt(end) === 45 /* - */) end++;
+        while (isDigit(end)) end++;
+      }
+      const digits = integerEnd - i - (code === 45 ? 1 : 0);
+      if (end === integerEnd && digits >= 16) {
         out += `${text.slice(copiedUpTo, i)}"${text.slice(i, end)}"`;
         copiedUpTo = end;
       }
