@@ -15,8 +15,20 @@ describe('TraceStore byte bound', () => {
   it('charges a span for its strings, nested values included', () => {
     const small = approxSpanBytes(makeSpan({ id: 'a' }));
     const big = approxSpanBytes(makeSpan({ id: 'a', attributes: { prompt: 'x'.repeat(100_000), nested: { list: ['y'.repeat(50_000)] } } }));
-    assert.ok(small > 1_000 && small < 2_000, `a bare span costs ${small}`);
+    assert.ok(small > 300 && small < 600, `a bare span costs ${small}`);
     assert.ok(big - small >= 150_000 && big - small < 151_000, `the strings cost ${big - small}`);
+  });
+
+  it('does not charge every span for the resource and scope its request shares', () => {
+    const resource = { 'service.name': 'svc', 'host.description': 'h'.repeat(10_000) };
+    const withResource = approxSpanBytes(makeSpan({ id: 'a', resource }));
+    assert.equal(withResource, approxSpanBytes(makeSpan({ id: 'a' })));
+  });
+
+  it('charges a typical 12-attribute span near what it measures on the heap (about 880 bytes)', () => {
+    const attributes = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`gen_ai.attribute_${i}`, `value-${i}-abcdef`]));
+    const charged = approxSpanBytes(makeSpan({ id: 'a', name: 'openai.chat', attributes }));
+    assert.ok(charged > 880 && charged < 1_400, `a typical span is charged ${charged}`);
   });
 
   it('evicts the least recently updated traces past maxBytes, even under the span bound', () => {
