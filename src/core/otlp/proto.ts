@@ -354,6 +354,17 @@ class ProtoRequestDecoder {
     this.ended(end);
   }
 
+  /** Reads one attribute into `target` unless `kept` already reached the limit (then skips it); returns the new count. */
+  private limitedAttribute(target: Attributes, kept: number): number {
+    const itemEnd = this.subEnd();
+    if (kept >= this.limits.maxAttributes) {
+      this.reader.pos = itemEnd;
+      return kept;
+    }
+    this.keyValue(itemEnd, target, 0);
+    return kept + 1;
+  }
+
   private resource(end: number, target: Attributes): void {
     const reader = this.reader;
     let kept = Object.keys(target).length;
@@ -362,12 +373,7 @@ class ProtoRequestDecoder {
       const wireType = tag & 7;
       if (tag >>> 3 === 1) {
         if (wireType === LEN) {
-          const itemEnd = this.subEnd();
-          if (kept >= this.limits.maxAttributes) reader.pos = itemEnd;
-          else {
-            this.keyValue(itemEnd, target, 0);
-            kept++;
-          }
+          kept = this.limitedAttribute(target, kept);
           continue;
         }
         this.wrongWireTypes++;
@@ -435,12 +441,7 @@ class ProtoRequestDecoder {
             const version = this.string();
             if (version) scope.version = this.text(version);
           } else {
-            const itemEnd = this.subEnd();
-            if (kept >= this.limits.maxAttributes) reader.pos = itemEnd;
-            else {
-              this.keyValue(itemEnd, scope.attributes, 0);
-              kept++;
-            }
+            kept = this.limitedAttribute(scope.attributes, kept);
           }
           continue;
         }
@@ -642,14 +643,7 @@ class ProtoRequestDecoder {
             spanAt = this.bytesAt();
             spanLength = reader.pos - spanAt;
           } else if (field === 3) traceState = this.text(this.string());
-          else {
-            const itemEnd = this.subEnd();
-            if (kept >= this.limits.maxAttributes) reader.pos = itemEnd;
-            else {
-              this.keyValue(itemEnd, attributes, 0);
-              kept++;
-            }
-          }
+          else kept = this.limitedAttribute(attributes, kept);
           continue;
         }
         this.wrongWireTypes++;
