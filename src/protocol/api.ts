@@ -4,6 +4,7 @@
  * adding fields. The same shapes travel inside webview messages.
  */
 
+import type { ForwardingChange, ForwardingStatus } from '../core/forward/forwarder';
 import type { StoreChange } from '../core/store';
 import type { DisplayKind, RespanParams, SourceLocation, SpanKind, StatusCode, TokenUsage } from '../core/model';
 
@@ -186,30 +187,7 @@ export interface ForwardTraceJson {
 }
 
 /** Body of `GET /api/forwarding`. */
-export interface ForwardingStatusJson {
-  baseUrl: string;
-  /** Where spans are posted, e.g. `https://api.respan.ai/api/v2/traces`. */
-  endpoint: string;
-  settings: { api: 'otlp' | 'ingest'; filter: 'all' | 'sdk'; redact: string[] };
-  hasApiKey: boolean;
-  autoForward: boolean;
-  activity: 'idle' | 'batching' | 'sending' | 'retrying' | 'paused';
-  /** Why sending is paused, e.g. "the Respan API key is wrong (…)". */
-  pausedReason: string | null;
-  /** `auth`: Respan refused the key (offer to set another); `no-key`: none is set. */
-  pausedBy: 'auth' | 'no-key' | null;
-  counts: ForwardCountsJson;
-  /** Spans not accepted by Respan yet: pending + sending + failed. */
-  unsent: number;
-  /** Failed spans that did not fit in the queue; `POST /api/forwarding/retry` sends them. */
-  overflowed: number;
-  nextAttemptAtMs: number | null;
-  lastError: { message: string; atMs: number; status: number | null } | null;
-  /** Notice from the last accepted request (partial success). */
-  warning: string | null;
-  lastSentAtMs: number | null;
-  requests: { accepted: number; failed: number };
-}
+export type ForwardingStatusJson = ForwardingStatus;
 
 /** Body of `GET /api/forwarding/traces`: the state of every trace the forwarder knows (others are `none`). */
 export interface ForwardingTracesJson {
@@ -217,10 +195,7 @@ export interface ForwardingTracesJson {
 }
 
 /** One `forwarding` event of the live stream: traces whose spans changed forwarding state, and the new queue status. */
-export interface ForwardingChangeJson {
-  traceIds: string[];
-  status: ForwardingStatusJson;
-}
+export type ForwardingChangeJson = ForwardingChange;
 
 /** Body of `POST /api/forwarding/retry`. */
 export interface ForwardRetryJson {
