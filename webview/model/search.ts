@@ -60,6 +60,18 @@ export function errorSpans(index: TraceIndex): Int32Array {
   return Int32Array.from(out);
 }
 
+/** Index of the first of `matches` (in tree order) at or after tree position `pos`; `matches.length` if none. */
+function firstMatchAtOrAfter(index: TraceIndex, matches: Int32Array, pos: number): number {
+  let lo = 0;
+  let hi = matches.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (index.preorderPos[matches[mid]] < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The next (or previous) span of `matches` (tree order) after `current`,
  * wrapping around; the first (or last) match when there is no current span.
@@ -68,15 +80,7 @@ export function errorSpans(index: TraceIndex): Int32Array {
 export function stepMatch(index: TraceIndex, matches: Int32Array, current: number, direction: 1 | -1): number {
   if (matches.length === 0) return -1;
   if (current < 0) return direction === 1 ? matches[0] : matches[matches.length - 1];
-  const pos = index.preorderPos[current];
-  // Binary search for the first match at or after the current position.
-  let lo = 0;
-  let hi = matches.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (index.preorderPos[matches[mid]] < pos) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstMatchAtOrAfter(index, matches, index.preorderPos[current]);
   if (direction === 1) {
     const k = lo < matches.length && matches[lo] === current ? lo + 1 : lo;
     return matches[k % matches.length];
@@ -87,13 +91,6 @@ export function stepMatch(index: TraceIndex, matches: Int32Array, current: numbe
 /** Position (0-based) of `span` among `matches`, or -1. */
 export function matchPosition(index: TraceIndex, matches: Int32Array, span: number): number {
   if (span < 0) return -1;
-  const pos = index.preorderPos[span];
-  let lo = 0;
-  let hi = matches.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (index.preorderPos[matches[mid]] < pos) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstMatchAtOrAfter(index, matches, index.preorderPos[span]);
   return lo < matches.length && matches[lo] === span ? lo : -1;
 }
