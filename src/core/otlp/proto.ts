@@ -354,7 +354,7 @@ class ProtoRequestDecoder {
     this.ended(end);
   }
 
-  /** Reads one attribute into `target` unless `kept` already reached the limit (then skips it); returns the new count. */
+  /** Reads one attribute into `target` unless `kept` already reached the limit (then skips it); returns the new count, unchanged when skipped. */
   private limitedAttribute(target: Attributes, kept: number): number {
     const itemEnd = this.subEnd();
     if (kept >= this.limits.maxAttributes) {
@@ -594,14 +594,9 @@ class ProtoRequestDecoder {
         if (wireType === LEN) {
           if (field === 2) event.name = this.text(this.string());
           else {
-            const itemEnd = this.subEnd();
-            if (kept >= this.limits.maxAttributes) {
-              dropped++;
-              reader.pos = itemEnd;
-            } else {
-              this.keyValue(itemEnd, event.attributes, 0);
-              kept++;
-            }
+            const before = kept;
+            kept = this.limitedAttribute(event.attributes, kept);
+            if (kept === before) dropped++;
           }
           continue;
         }
@@ -739,14 +734,9 @@ class ProtoRequestDecoder {
         }
         case 9: {
           if (wireType !== LEN) break;
-          const itemEnd = this.subEnd();
-          if (keptAttributes >= limits.maxAttributes) {
-            droppedAttributes++;
-            reader.pos = itemEnd;
-          } else {
-            this.keyValue(itemEnd, attributes, 0);
-            keptAttributes++;
-          }
+          const before = keptAttributes;
+          keptAttributes = this.limitedAttribute(attributes, keptAttributes);
+          if (keptAttributes === before) droppedAttributes++;
           continue;
         }
         case 11: {
