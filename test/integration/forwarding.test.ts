@@ -368,6 +368,50 @@ describe('forwarding to Respan (integration)', function () {
     await waitFor('the retried trace to be sent', () => inspector!.forwarding.forwarder.traceStatus(first).state === 'sent');
   });
 
+  it('splits batches Respan refuses as too large (413) and keeps later batches under the limit', async () => {
+    inspector = await startInspector(fake);
+    const forwarder = inspector.forwarding.forwarder;
+    const record = async (label: string) => {
+      const traceIds: string[] = [];
+      await exportWithOtel(inspector!.server.url, (tracer) => {
+        for (let i = 0; i < 4; i++) traceIds.push(recordTrace(tracer, `${label}_${i}`));
+      });
+      await waitFor('the traces to be stored', () => traceIds.every((traceId) => inspector!.store.get(traceId)?.spans.size === 4));
+      return traceIds;
+    };
+    const first = await record('first');
+    // A third of the whole body: the 16-span batch and its 8-span halves are refused, quarters fit.
+    fake.refuseBodiesOver(Math.ceil(forwarder.previewTraces(first).bytes / 3));
+    forwarder.forwardTraces(first);
+    await forwarder.whenSettled(first);
+    assert.deepEqual(
+      fake.requests.map((request) => request.answer),
+      ['too-large', 'too-large', 'ok', 'ok', 'ok', 'ok'],
+    );
+    const { body: status } = await inspector.api<ForwardingStatusJson>('/api/forwarding');
+    assert.deepEqual(status.counts, { pending: 0, sending: 0, sent: 16, failed: 0, skipped: 0 });
+    assert.equal(status.pausedBy, null);
+    assert.equal(status.lastError?.status, 413);
+    const accepted = fake.acceptedSpanKeys();
+    assert.equal(accepted.length, new Set(accepted).size, 'no span was accepted twice');
+    assert.deepEqual([...accepted].sort(), storedSpanKeys(inspector.store));
+
+    const seen = fake.requests.length;
+    const second = await record('later');
+    forwarder.forwardTraces(second);
+    await forwarder.whenSettled(second);
+    const later = fake.requests.slice(seen);
+    // Same-length labels: the later spans are as large as the first ones.
+    assert.deepEqual(
+      later.map((request) => request.answer),
+      ['ok', 'ok', 'ok', 'ok'],
+      'later batches start at the size Respan accepted',
+    );
+    assert.equal(forwarder.status().counts.sent, 32);
+    assert.equal(new Set(fake.acceptedSpanKeys()).size, 32);
+    assertKeyNowhere([...inspector.logs, ...inspector.answers]);
+  });
+
   it('gives up on a request that hangs and sends it again', async () => {
     inspector = await startInspector(fake, { limits: { requestTimeoutMs: 300 } });
     let traceId = '';

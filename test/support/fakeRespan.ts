@@ -4,6 +4,8 @@
  * `POST {base}/v1/traces/ingest` under a base path of `/api`. It records every
  * request and answers from a script: 200 with `{"partialSuccess":{}}`, 400
  * with a message, 401, 429 with `Retry-After`, 503, or no answer at all.
+ * It can also refuse every body over a size with 413, as the proxy in front
+ * of a real API does.
  */
 
 import { once } from 'node:events';
@@ -28,8 +30,8 @@ export interface RecordedRequest {
   body: string;
   /** Parsed body, or undefined when it is not JSON. */
   json: unknown;
-  /** What the fake answered (`hang` for none). */
-  answer: FakeAnswer['kind'] | 'not-found';
+  /** What the fake answered (`hang` for none, `too-large` for a 413 over {@link FakeRespan.refuseBodiesOver}). */
+  answer: FakeAnswer['kind'] | 'not-found' | 'too-large';
 }
 
 /** The fake endpoint. `start()`, point a forwarder at `baseUrl`, `stop()`. */
@@ -37,6 +39,7 @@ export class FakeRespan {
   readonly requests: RecordedRequest[] = [];
   private readonly script: FakeAnswer[] = [];
   private fallback: FakeAnswer = { kind: 'ok' };
+  private maxBodyBytes: number | undefined;
   private server: Server | undefined;
   private portValue = 0;
   private readonly sockets = new Set<Socket>();
@@ -63,6 +66,11 @@ export class FakeRespan {
   /** The answer once the script runs out (default 200). */
   answerAlways(answer: FakeAnswer): void {
     this.fallback = answer;
+  }
+
+  /** Answers 413 to any body over `bytes` (before the script and the key check), or to none with undefined. */
+  refuseBodiesOver(bytes: number | undefined): void {
+    this.maxBodyBytes = bytes;
   }
 
   /** Listens on `port` (0: a free one; reuse the old port to come back after {@link goOffline}). */
@@ -113,7 +121,8 @@ export class FakeRespan {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
+    const raw = Buffer.concat(chunks);
+    const body = raw.toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(body);
@@ -130,6 +139,10 @@ export class FakeRespan {
     };
     if (request.method !== 'POST' || (path !== '/api/v2/traces' && path !== '/api/v1/traces/ingest')) {
       return send(404, { detail: 'Not found.' });
+    }
+    if (this.maxBodyBytes !== undefined && raw.length > this.maxBodyBytes) {
+      recorded.answer = 'too-large';
+      return send(413, { detail: `Request body is larger than ${this.maxBodyBytes} bytes.` });
     }
     let answer = this.script.shift() ?? this.fallback;
     const authorization = request.headers.authorization ?? '';

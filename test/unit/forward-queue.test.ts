@@ -17,23 +17,66 @@ const KEY = 'rk_test_SECRET_9f8e7d6c5b4a';
 
 type Answer = Partial<ForwardResponse> | Error | 'hang';
 
-/** A transport that records requests and answers from a script, then 200. */
+/** Request sizes a fake server refuses with 413 (the answer's body is optional). */
+interface SizeLimit {
+  spans?: number;
+  bytes?: number;
+  body?: string;
+}
+
+/**
+ * A transport that records requests and answers from a script, then 200.
+ * With a {@link SizeLimit}, requests over it get 413 before the script is
+ * consulted, the way a proxy in front of the API would answer.
+ */
 class ScriptedTransport {
   readonly requests: ForwardRequest[] = [];
+  /** The status answered to each request (undefined for network errors and hangs). */
+  readonly statuses: Array<number | undefined> = [];
   private readonly script: Answer[] = [];
   private readonly hanging: Array<(error: Error) => void> = [];
+  private limit: SizeLimit | undefined;
 
   answer(...answers: Answer[]): void {
     this.script.push(...answers);
   }
 
+  refuseOver(limit: SizeLimit): void {
+    this.limit = limit;
+  }
+
   send = (request: ForwardRequest): Promise<ForwardResponse> => {
     this.requests.push(request);
+    if (this.tooLarge(request)) {
+      this.statuses.push(413);
+      return Promise.resolve({ status: 413, headers: {}, body: this.limit?.body ?? '' });
+    }
     const next = this.script.shift() ?? {};
-    if (next === 'hang') return new Promise((_, reject) => this.hanging.push(reject));
-    if (next instanceof Error) return Promise.reject(next);
-    return Promise.resolve({ status: 200, headers: {}, body: '{"partialSuccess":{}}', ...next });
+    if (next === 'hang' || next instanceof Error) {
+      this.statuses.push(undefined);
+      return next === 'hang' ? new Promise((_, reject) => this.hanging.push(reject)) : Promise.reject(next);
+    }
+    const response = { status: 200, headers: {}, body: '{"partialSuccess":{}}', ...next };
+    this.statuses.push(response.status);
+    return Promise.resolve(response);
   };
+
+  private tooLarge(request: ForwardRequest): boolean {
+    if (this.limit === undefined) return false;
+    const { spans, bytes } = this.limit;
+    return (spans !== undefined && spanKeysInOtlpBodies([request.body]).length > spans) || (bytes !== undefined && Buffer.byteLength(request.body) > bytes);
+  }
+
+  /** Spans per request, in order. */
+  get batchSizes(): number[] {
+    return this.requests.map((request) => spanKeysInOtlpBodies([request.body]).length);
+  }
+
+  /** `traceId/spanId` of every span in requests answered with 2xx. */
+  get acceptedKeys(): string[] {
+    const accepted = this.requests.filter((_, index) => (this.statuses[index] ?? 0) >= 200 && (this.statuses[index] ?? 0) < 300);
+    return spanKeysInOtlpBodies(accepted.map((request) => request.body));
+  }
 
   /** Ends hanging requests the way a transport timeout would. */
   timeOutHanging(): void {
@@ -505,6 +548,119 @@ describe('Forwarder delivery queue', () => {
     forwarder.captured(fspans(2));
     await time.runAll();
     assert.equal(forwarder.status().warning, 'Respan accepted the request but rejected 1 span: span too old');
+  });
+
+  describe('a batch Respan refuses as too large (413)', () => {
+    // Two-digit span numbers: every span of these tests encodes to the same size.
+    const tenSpans = () => fspans(10, 1, 10);
+
+    it('is split in halves until Respan accepts them, delivering every span exactly once', async () => {
+      const { time, transport, forwarder, logs } = rig();
+      transport.refuseOver({ spans: 3 });
+      const spans = tenSpans();
+      forwarder.captured(spans);
+      await time.runAll();
+      assert.deepEqual(transport.batchSizes, [10, 5, 3, 3, 3, 1], 'halved twice, then sent at the lowered size');
+      assert.deepEqual(transport.statuses, [413, 413, 200, 200, 200, 200]);
+      assert.deepEqual(transport.acceptedKeys, spans.map(keyOf), 'every span accepted once, in order');
+      const status = forwarder.status();
+      assert.deepEqual(status.counts, { pending: 0, sending: 0, sent: 10, failed: 0, skipped: 0 });
+      assert.equal(status.unsent, 0);
+      assert.deepEqual(status.requests, { accepted: 4, failed: 2 });
+      assert.equal(status.lastError?.status, 413);
+      assert.equal(forwarder.traceStatus(traceIdOf(1)).state, 'sent');
+      assert.ok(logs.some((line) => /^warn: Respan answered 413 Payload Too Large; 10 spans of 1 trace go again in halves/.test(line)), logs.join('\n'));
+    });
+
+    it('keeps later batches under the size Respan accepted, so they are not refused first', async () => {
+      const { time, transport, forwarder } = rig();
+      transport.refuseOver({ spans: 5 });
+      forwarder.captured(tenSpans());
+      await time.runAll();
+      assert.deepEqual(transport.batchSizes, [10, 5, 5], 'one split: the halves are accepted');
+      const later = fspans(12, 2, 10);
+      forwarder.captured(later);
+      await time.runAll();
+      assert.deepEqual(transport.batchSizes.slice(3), [5, 5, 2], 'later batches start at the lowered size');
+      assert.deepEqual(transport.statuses.slice(3), [200, 200, 200], 'and are not refused first');
+      assert.equal(forwarder.status().counts.sent, 22);
+      assert.equal(new Set(transport.acceptedKeys).size, 22);
+    });
+
+    it('does not count a 413 as an attempt, waits no backoff and does not pause', async () => {
+      const { time, transport, forwarder } = rig({ limits: { maxAttempts: 2 } });
+      transport.refuseOver({ spans: 2 });
+      transport.answer({ status: 503 });
+      const spans = fspans(4, 1, 10);
+      forwarder.captured(spans);
+      await time.advance(1000);
+      // The 413 and the split happen at once; only the 503 waits (0.75 s with random() = 0.5).
+      assert.deepEqual(transport.statuses, [413, 503]);
+      assert.equal(forwarder.status().activity, 'retrying');
+      await time.runAll();
+      assert.deepEqual(transport.batchSizes, [4, 2, 2, 2]);
+      assert.deepEqual(transport.acceptedKeys, spans.map(keyOf));
+      // Counting the 413 would have made the 503 the second and last attempt of the first half.
+      assert.deepEqual(
+        spans.map((span) => forwarder.spanStatus(span.traceId, span.spanId)?.attempts),
+        [2, 2, 1, 1],
+      );
+      const status = forwarder.status();
+      assert.equal(status.counts.sent, 4);
+      assert.equal(status.pausedBy, null);
+      assert.equal(status.autoForward, true);
+      assert.equal(status.activity, 'idle');
+    });
+
+    it('fails only a span too large on its own, saying so with its size, and delivers the rest of its batch', async () => {
+      const small = fspans(6, 1, 10);
+      const huge = fspan({ span: 50, attributes: { text: 'x'.repeat(5000) } });
+      const spans = [...small.slice(0, 2), huge, ...small.slice(2)];
+      const { time, transport, forwarder, logs, changes } = rig({ source: storeOf(spans) });
+      transport.refuseOver({ bytes: 3000, body: JSON.stringify({ message: `request too large for key ${KEY}` }) });
+      forwarder.captured(spans);
+      await time.runAll();
+      assert.deepEqual(transport.statuses, [413, 413, 200, 413, 413, 200]);
+      assert.deepEqual(transport.batchSizes, [7, 4, 2, 2, 1, 4]);
+      assert.deepEqual([...transport.acceptedKeys].sort(), small.map(keyOf).sort(), 'every other span accepted once');
+      const failed = forwarder.spanStatus(huge.traceId, huge.spanId)!;
+      assert.equal(failed.state, 'failed');
+      assert.equal(failed.failure, 'rejected');
+      assert.match(failed.reason!, /^this span alone is larger than Respan accepts \(about 5\.4 KiB as a request; Respan answered 413 Payload Too Large: request too large for key \[api key hidden\]\)$/);
+      const trace = forwarder.traceStatus(traceIdOf(1));
+      assert.deepEqual(trace.counts, { pending: 0, sending: 0, sent: 6, failed: 1, skipped: 0 });
+      assert.deepEqual(trace.failures, [{ spanId: huge.spanId, reason: failed.reason }]);
+      assert.equal(forwarder.status().pausedBy, null);
+      assert.ok(logs.some((line) => line.startsWith('error: 1 span of 1 trace not forwarded: this span alone is larger than Respan accepts')));
+      const produced = [...logs, ...changes.map((change) => JSON.stringify(change)), JSON.stringify(forwarder.status()), JSON.stringify(trace)];
+      for (const text of produced) assert.ok(!text.includes(KEY), `the key leaked into: ${text.slice(0, 300)}`);
+    });
+
+    it('on a retry by hand sends only the span that was too large, never the accepted ones', async () => {
+      const small = fspans(6, 1, 10);
+      const huge = fspan({ span: 50, attributes: { text: 'x'.repeat(5000) } });
+      const spans = [...small.slice(0, 2), huge, ...small.slice(2)];
+      const { time, transport, forwarder } = rig({ source: storeOf(spans) });
+      transport.refuseOver({ bytes: 3000 });
+      forwarder.captured(spans);
+      await time.runAll();
+      const before = transport.requests.length;
+      assert.equal(forwarder.retryFailed(), 1);
+      await time.runAll();
+      assert.deepEqual(transport.requests.slice(before).map((request) => spanKeysInOtlpBodies([request.body])), [[keyOf(huge)]], 'one request, holding the big span alone');
+      assert.equal(transport.statuses.at(-1), 413);
+      assert.equal(forwarder.spanStatus(huge.traceId, huge.spanId)?.state, 'failed');
+      assert.match(forwarder.spanStatus(huge.traceId, huge.spanId)!.reason!, /this span alone is larger than Respan accepts/);
+      assert.equal(transport.acceptedKeys.length, 6);
+      assert.equal(new Set(transport.acceptedKeys).size, 6);
+      assert.deepEqual(forwarder.traceStatus(traceIdOf(1)).counts, { pending: 0, sending: 0, sent: 6, failed: 1, skipped: 0 });
+
+      // A manual forward of the whole trace leaves the accepted spans alone too.
+      const receipt = forwarder.forwardTraces([traceIdOf(1)]);
+      assert.deepEqual({ queued: receipt.queued, alreadySent: receipt.alreadySent }, { queued: 1, alreadySent: 6 });
+      await time.runAll();
+      assert.equal(transport.acceptedKeys.length, 6);
+    });
   });
 
   it('never lets the key into a message, status, reason, event or error', async () => {

@@ -16,8 +16,14 @@
  *   gives one; after `maxAttempts` the spans are failed (retryable by hand).
  *   401/403: the key is wrong; the spans fail, sending pauses and
  *   auto-forward stops until a new key is set (which retries them). Any other
- *   answer (400, 404, 413, 500, a redirect): failed with the server's message,
+ *   answer (400, 404, 500, a redirect): failed with the server's message,
  *   never retried automatically.
+ * - 413 (too large): the spans go back to the front of the queue and, for
+ *   the rest of the session, no batch may hold more bytes than the larger
+ *   half of the refused one, so they go again in halves, which halve again
+ *   while Respan still refuses. This costs the spans no attempt, waits no
+ *   backoff and never pauses. Only a span refused on its own fails, with a
+ *   reason saying it alone is larger than Respan accepts, and its size.
  * - A span accepted by Respan is never sent again automatically. A span that
  *   arrives again before it was sent replaces the queued copy (the latest
  *   version is sent once). One that arrives again after it was sent is not
@@ -32,7 +38,7 @@
 
 import type { Span } from '../model';
 import { checkApiKey, checkBaseUrl, DEFAULT_RESPAN_BASE_URL, endpointUrl, ForwardConfigError } from './destination';
-import { DEFAULT_FORWARD_SETTINGS, PayloadBuilder, previewForward, requestHeaders, type ForwardPreview, type ForwardSettings, type PreparedSpan } from './payload';
+import { DEFAULT_FORWARD_SETTINGS, PayloadBuilder, previewForward, requestHeaders, utf8Length, type ForwardPreview, type ForwardSettings, type PreparedSpan } from './payload';
 import { backoffDelay, describeStatus, parseRetryAfter, RETRYABLE_STATUSES, serverMessage } from './retry';
 import { SecretScrubber } from './secrets';
 
@@ -81,7 +87,7 @@ export type ForwardLog = (level: ForwardLogLevel, message: string) => void;
 export interface ForwardLimits {
   /** Spans per request. Default 500. */
   maxBatchSpans: number;
-  /** Bytes per request body (a single larger span is sent alone). Default 4 MiB. */
+  /** Bytes per request body (a single larger span is sent alone). Default 4 MiB; lowered for the session by a 413. */
   maxBatchBytes: number;
   /** Spans held in the queue (pending or sending). Default 20,000. */
   maxQueuedSpans: number;
@@ -139,7 +145,7 @@ export type SpanForwardState = 'pending' | 'sending' | 'sent' | 'failed' | 'skip
 
 /** Why a span failed. */
 export type ForwardFailure =
-  /** The server answered with a final error (400, 404, 413, 500, …). */
+  /** The server answered with a final error (400, 404, 500, …), or 413 to a span sent on its own. */
   | 'rejected'
   /** 401/403: the key is wrong. Retried when a new key is set. */
   | 'auth'
@@ -155,10 +161,10 @@ export interface SpanForwardStatus {
   traceId: string;
   spanId: string;
   state: SpanForwardState;
-  /** Why it is failed or skipped, or why it is waiting (after a retryable error). */
+  /** Why it is failed or skipped, or why it is waiting (after a retryable error or a 413). */
   reason?: string;
   failure?: ForwardFailure;
-  /** Requests this span was part of. */
+  /** Requests this span was part of, not counting those Respan refused as too large (413). */
   attempts: number;
   sentAtMs?: number;
   /** The span arrived again with different content after it was sent. */
@@ -271,11 +277,15 @@ type Outcome =
   | { kind: 'accepted'; warning: string | null }
   | { kind: 'retry'; message: string; status: number | null; retryAfterMs: number | undefined }
   | { kind: 'auth'; message: string; status: number }
+  | { kind: 'too-large'; message: string; status: number }
   | { kind: 'rejected'; message: string; status: number };
 
 type Pause = { kind: 'auth' | 'no-key'; reason: string };
 
 const MAX_FAILURES_LISTED = 20;
+
+/** Bytes of a body besides its spans, as counted when cutting batches. */
+const BODY_OVERHEAD_BYTES = 32;
 
 function spanKey(traceId: string, spanId: string): string {
   return `${traceId}/${spanId}`;
@@ -317,6 +327,13 @@ export class Forwarder {
   private inFlight: SpanRecord[] | undefined;
   private readonly counts: ForwardCounts = { pending: 0, sending: 0, sent: 0, failed: 0, skipped: 0 };
   private overflowedCount = 0;
+  /**
+   * Bytes a batch may hold: `maxBatchBytes`, lowered each time Respan refuses
+   * a batch as too large (413). Only bytes are lowered, never the span count:
+   * a 413 is about the body's size, and one oversized span must not shrink
+   * every later batch to a single span.
+   */
+  private batchBytesCeiling: number;
 
   private wakeHandle: unknown;
   private wakeAtMs: number | undefined;
@@ -341,6 +358,7 @@ export class Forwarder {
     this.random = options.random ?? Math.random;
     this.source = options.source;
     this.limits = { ...DEFAULT_FORWARD_LIMITS, ...options.limits };
+    this.batchBytesCeiling = this.limits.maxBatchBytes;
     this.logSink = options.log;
     this.userAgent = options.userAgent;
     this.baseUrlValue = checkBaseUrl(options.baseUrl ?? DEFAULT_RESPAN_BASE_URL);
@@ -876,7 +894,7 @@ export class Forwarder {
   private takeBatch(): { records: SpanRecord[]; prepared: PreparedSpan[] } {
     const records: SpanRecord[] = [];
     const prepared: PreparedSpan[] = [];
-    let bytes = 32;
+    let bytes = BODY_OVERHEAD_BYTES;
     const settled: string[] = [];
     for (const [key, record] of this.queue) {
       const one = this.safePrepare(record.span as Span);
@@ -891,7 +909,7 @@ export class Forwarder {
         }
         continue;
       }
-      if (records.length > 0 && bytes + one.bytes > this.limits.maxBatchBytes) break;
+      if (records.length > 0 && bytes + one.bytes > this.batchBytesCeiling) break;
       records.push(record);
       prepared.push(one);
       bytes += one.bytes;
@@ -935,7 +953,7 @@ export class Forwarder {
       outcome = { kind: 'retry', message: 'the Respan API key changed during the request', status: outcome.status, retryAfterMs: 0 };
       for (const record of records) record.attempts--;
     }
-    this.settle(records, prepared, outcome);
+    this.settle(records, prepared, outcome, request.body);
     this.changed();
   }
 
@@ -947,6 +965,7 @@ export class Forwarder {
     if (status === 401 || status === 403) {
       return { kind: 'auth', status, message: `${WRONG_KEY_MESSAGE} (${detail}); set a valid key to resume forwarding` };
     }
+    if (status === 413) return { kind: 'too-large', status, message: detail };
     if (RETRYABLE_STATUSES.has(status)) {
       const header = response.headers['retry-after'];
       const retryAfterMs = parseRetryAfter(header, this.now());
@@ -959,7 +978,7 @@ export class Forwarder {
     return { kind: 'rejected', status, message: detail };
   }
 
-  private settle(records: SpanRecord[], prepared: PreparedSpan[], outcome: Outcome): void {
+  private settle(records: SpanRecord[], prepared: PreparedSpan[], outcome: Outcome, body: string): void {
     const now = this.now();
     const traces = new Set(records.map((record) => record.traceId)).size;
     const spans = `${records.length} span${records.length === 1 ? '' : 's'} of ${traces} trace${traces === 1 ? '' : 's'}`;
@@ -985,6 +1004,12 @@ export class Forwarder {
     this.requests.failed++;
     const message = this.scrub(outcome.message);
     this.lastError = { message, atMs: now, status: outcome.status };
+    if (outcome.kind === 'too-large' && records.length > 1) {
+      this.consecutiveFailures = 0;
+      this.backoffUntilMs = 0;
+      this.splitTooLarge(records, prepared, message, spans);
+      return;
+    }
     if (outcome.kind === 'retry') {
       this.consecutiveFailures++;
       const computed = outcome.retryAfterMs !== undefined ? Math.min(outcome.retryAfterMs, this.limits.maxRetryAfterMs) : backoffDelay(this.consecutiveFailures, { baseDelayMs: this.limits.baseRetryDelayMs, maxDelayMs: this.limits.maxRetryDelayMs }, this.random);
@@ -1004,19 +1029,18 @@ export class Forwarder {
           front.push(record);
         }
       }
-      const rest = [...this.queue];
-      this.queue.clear();
-      for (const record of front) this.queue.set(spanKey(record.traceId, record.spanId), record);
-      for (const [key, record] of rest) this.queue.set(key, record);
+      this.putFirst(front);
       this.say('warn', `${message}; ${front.length} span${front.length === 1 ? '' : 's'} will be retried in ${Math.round(computed / 100) / 10} s`);
       return;
     }
     this.consecutiveFailures = 0;
     this.backoffUntilMs = 0;
+    // A span refused on its own as too large cannot be split further.
+    const reason = outcome.kind === 'too-large' ? `this span alone is larger than Respan accepts (about ${formatBytes(utf8Length(body))} as a request; ${message})` : message;
     for (const record of records) {
       const span = record.next ?? record.span;
       record.next = undefined;
-      this.fail(record, outcome.kind, message, span);
+      this.fail(record, outcome.kind === 'auth' ? 'auth' : 'rejected', reason, span);
     }
     if (outcome.kind === 'auth') {
       this.pause = { kind: 'auth', reason: message };
@@ -1026,8 +1050,42 @@ export class Forwarder {
       }
       this.say('error', `${message}. Forwarding is paused${this.autoStoppedByAuth ? ' and auto-forward is off' : ''}; ${spans} were not sent`);
     } else {
-      this.say('error', `${spans} not forwarded: ${message}`);
+      this.say('error', `${spans} not forwarded: ${reason}`);
     }
+  }
+
+  /**
+   * Respan refused a batch of several spans as too large (413). For the rest
+   * of the session no batch may exceed the bytes of the batch's larger half,
+   * and the spans go back to the front of the queue, so the next requests
+   * carry them in halves (halving again if Respan still refuses; a half with
+   * room to spare under the new limit takes spans queued behind it). The
+   * refusal is not counted as an attempt: splitting is not retrying the same
+   * request.
+   */
+  private splitTooLarge(records: SpanRecord[], prepared: PreparedSpan[], message: string, spans: string): void {
+    const half = Math.ceil(records.length / 2);
+    const bytesOf = (part: PreparedSpan[]) => part.reduce((sum, one) => sum + one.bytes, BODY_OVERHEAD_BYTES);
+    const largerHalf = Math.max(bytesOf(prepared.slice(0, half)), bytesOf(prepared.slice(half)));
+    this.batchBytesCeiling = Math.min(this.batchBytesCeiling, largerHalf);
+    for (const record of records) {
+      const span = record.next ?? record.span;
+      record.next = undefined;
+      record.attempts--;
+      this.setState(record, 'pending');
+      record.span = span;
+      record.reason = `waiting to be sent in a smaller batch: ${message}`;
+    }
+    this.putFirst(records);
+    this.say('warn', `${message}; ${spans} go again in halves, and no request holds more than about ${formatBytes(this.batchBytesCeiling)} from now on`);
+  }
+
+  /** Puts pending records at the front of the queue, in their order. */
+  private putFirst(records: SpanRecord[]): void {
+    const rest = [...this.queue];
+    this.queue.clear();
+    for (const record of records) this.queue.set(spanKey(record.traceId, record.spanId), record);
+    for (const [key, record] of rest) this.queue.set(key, record);
   }
 
   // ── messages ─────────────────────────────────────────────────────────────
@@ -1044,6 +1102,13 @@ export class Forwarder {
       // A broken log sink must not break delivery.
     }
   }
+}
+
+/** A size for people: `812 bytes`, `5.2 KiB`, `3.4 MiB`. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
 /** The message of a transport error, with its causes (fetch hides the useful part in `cause`). */
