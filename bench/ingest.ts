@@ -12,7 +12,7 @@
 import { fork } from 'node:child_process';
 import { createServer, request, Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeOtlpJsonText } from '../src/core/otlp/json';
+import { decodeOtlpJsonBytes } from '../src/core/otlp/json';
 import { decodeOtlpProto, encodeExportRequestProto } from '../src/core/otlp/proto';
 import { TraceStore } from '../src/core/store';
 import { InspectorServer } from '../src/server/server';
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     const bodies = payloads[encoding];
 
     let started = process.hrtime.bigint();
-    for (const body of bodies) (encoding === 'json' ? decodeOtlpJsonText(body.toString('utf8')) : decodeOtlpProto(body));
+    for (const body of bodies) (encoding === 'json' ? decodeOtlpJsonBytes(body) : decodeOtlpProto(body));
     const decodeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
 
     const sink = await emptySink();

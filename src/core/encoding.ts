@@ -12,6 +12,12 @@ export function bytesToHex(bytes: Uint8Array): string {
   return hex;
 }
 
+/** Whether `bytes[a, a + length)` equals `bytes[c, c + length)`. */
+export function sameBytes(bytes: Uint8Array, a: number, c: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (bytes[a + i] !== bytes[c + i]) return false;
+  return true;
+}
+
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const BASE64_VALUE = new Int16Array(128).fill(-1);
 for (let i = 0; i < BASE64_ALPHABET.length; i++) BASE64_VALUE[BASE64_ALPHABET.charCodeAt(i)] = i;

@@ -8,7 +8,7 @@ import { decodeIngest } from '../core/ingest';
 import type { DecodeResult, Span } from '../core/model';
 import { MalformedPayloadError, rejectedCount } from '../core/model';
 import type { DecodeLimits } from '../core/otlp/common';
-import { decodeOtlpJson, parseJsonText } from '../core/otlp/json';
+import { decodeOtlpJsonBytes, parseJsonText } from '../core/otlp/json';
 import { decodeOtlpProto, encodeExportResponseProto, encodeRpcStatusProto } from '../core/otlp/proto';
 import { HttpError, readBody } from './body';
 
@@ -93,7 +93,7 @@ export async function receiveOtlp(request: IncomingMessage, response: ServerResp
     encoding = declared === 'sniff' ? sniff(body) : declared;
     // An empty protobuf message is a valid empty export; empty text is not JSON.
     if (encoding === 'json' && body.length === 0) throw new MalformedPayloadError('the body is empty: send an OTLP/JSON ExportTraceServiceRequest');
-    const result = encoding === 'json' ? decodeOtlpJson(parseJsonText(body.toString('utf8')), context.limits) : decodeOtlpProto(body, context.limits);
+    const result = encoding === 'json' ? decodeOtlpJsonBytes(body, context.limits) : decodeOtlpProto(body, context.limits);
     answerOtlp(response, encoding, result, context);
   } catch (error) {
     if (error instanceof HttpError) return sendOtlpError(response, encoding, error.status, error.message, error.headers);

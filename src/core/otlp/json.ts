@@ -9,6 +9,8 @@ import { describe, int64Value, parseJsonId, parseJsonInt64 } from '../encoding';
 import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanLink } from '../model';
 import { StringInterner } from '../intern';
 import { MalformedPayloadError, setOwn } from '../model';
+import { decodeUtf8 } from '../utf8';
+import { decodeCanonicalOtlpJson } from './jsonWire';
 import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, truncated, type DecodeLimits } from './common';
 
 type JsonObject = Record<string, unknown>;
@@ -355,4 +357,12 @@ export function decodeOtlpJson(body: unknown, limits: DecodeLimits = DEFAULT_DEC
 /** Decodes OTLP/JSON text. */
 export function decodeOtlpJsonText(text: string, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
   return decodeOtlpJson(parseJsonText(text), limits);
+}
+
+/**
+ * Decodes an OTLP/JSON request body: the canonical form SDKs send straight
+ * from the bytes (see `jsonWire.ts`), anything else through `JSON.parse`.
+ */
+export function decodeOtlpJsonBytes(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
+  return decodeCanonicalOtlpJson(bytes, limits) ?? decodeOtlpJsonText(decodeUtf8(bytes), limits);
 }

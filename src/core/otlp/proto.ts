@@ -4,7 +4,7 @@
  */
 
 import * as protobuf from 'protobufjs/light';
-import { bytesToBase64, int64Value, longToBigInt, type LongLike } from '../encoding';
+import { bytesToBase64, int64Value, longToBigInt, sameBytes, type LongLike } from '../encoding';
 import { Utf8Interner } from '../intern';
 import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanLink } from '../model';
 import { MalformedPayloadError, rejectedCount, setOwn } from '../model';
@@ -68,11 +68,6 @@ function hex16(b: Uint8Array, at: number): string {
 
 function isZero(b: Uint8Array, at: number, length: number): boolean {
   for (let i = at; i < at + length; i++) if (b[i] !== 0) return false;
-  return true;
-}
-
-function sameBytes(b: Uint8Array, a: number, c: number, length: number): boolean {
-  for (let i = 0; i < length; i++) if (b[a + i] !== b[c + i]) return false;
   return true;
 }
 
