@@ -787,24 +787,29 @@ const END = -1;
  * as do escapes in a name.
  */
 class FieldNames {
-  /** Per name length: the names of that length, as bytes, and their indexes. */
-  private readonly byLength: { bytes: Uint8Array; index: number }[][] = [];
+  /** Per name length: the names of that length, as bytes, and (same positions) their indexes. */
+  private readonly names: Uint8Array[][] = [];
+  private readonly indexes: number[][] = [];
 
   constructor(names: readonly string[]) {
     names.forEach((name, index) => {
       const bytes = asciiBytes(name);
-      (this.byLength[bytes.length] ??= []).push({ bytes, index });
+      (this.names[bytes.length] ??= []).push(bytes);
+      (this.indexes[bytes.length] ??= []).push(index);
     });
   }
 
   /** The index of the name in `buf[start, end)`. */
   find(buf: Uint8Array, start: number, end: number): number {
-    const candidates = this.byLength[end - start];
+    const length = end - start;
+    const candidates = this.names[length];
     if (candidates !== undefined) {
-      for (const { bytes, index } of candidates) {
-        let at = 0;
-        while (at < bytes.length && bytes[at] === buf[start + at]) at++;
-        if (at === bytes.length) return index;
+      for (let c = 0; c < candidates.length; c++) {
+        const name = candidates[c];
+        // From the end: names of one message share prefixes (`trace…`, `dropped…`) more than endings.
+        let at = length - 1;
+        while (at >= 0 && name[at] === buf[start + at]) at--;
+        if (at < 0) return this.indexes[length][c];
       }
     }
     throw GIVE_UP;
