@@ -11,7 +11,12 @@ import { MalformedPayloadError, setOwn } from './model';
 import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanLimitOf, truncated, type DecodeLimits } from './otlp/common';
 
 /** Fields consumed into the span's identity and timing rather than kept as attributes. */
-const STRUCTURAL_FIELDS = new Set(['start_time', 'timestamp', 'span_parent_id']);
+/**
+ * Fields read into the span's own times rather than kept as attributes. The
+ * ids stay attributes too (`span_parent_id` only when there is a parent), so
+ * forwarding in ingest form sends them back exactly as they came.
+ */
+const STRUCTURAL_FIELDS = new Set(['start_time', 'timestamp']);
 
 const HEX = /^[0-9a-f]+$/;
 
@@ -131,7 +136,8 @@ function decodeItem(item: unknown, resource: Attributes, limits: DecodeLimits, n
 
   const attributes: Attributes = {};
   for (const key in fields) {
-    if (!STRUCTURAL_FIELDS.has(key) && fields[key] !== undefined) setOwn(attributes, key, toAttribute(fields[key], limits, 0));
+    if (STRUCTURAL_FIELDS.has(key) || fields[key] === undefined || (key === 'span_parent_id' && parentKey === undefined)) continue;
+    setOwn(attributes, key, toAttribute(fields[key], limits, 0));
   }
   const status = statusOf(fields);
   const fullName = idField(fields.span_name) ?? idField(fields.span_workflow_name) ?? idField(fields.trace_name) ?? idField(fields.log_type) ?? 'span';

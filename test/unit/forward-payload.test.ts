@@ -235,8 +235,7 @@ describe('forwarding payloads', () => {
       },
     ];
     const spans = decodeIngest(original).spans;
-    const lookup = (traceId: string, spanId: string) => spans.find((span) => span.traceId === traceId && span.spanId === spanId);
-    const encoded = spans.map((span) => encodeIngestSpan(span, ingestIdsOf(span, lookup)));
+    const encoded = spans.map((span) => encodeIngestSpan(span, ingestIdsOf(span)));
     assert.equal(encoded[0].trace_unique_id, 'trace-abc');
     assert.equal(encoded[0].span_unique_id, 'root-1');
     assert.equal(encoded[0].span_parent_id, null);
@@ -250,6 +249,17 @@ describe('forwarding payloads', () => {
       spans.map((span) => [span.traceId, span.spanId, span.parentSpanId, span.startTimeUnixNano, span.endTimeUnixNano]),
     );
     assert.deepEqual(again[1].attributes, spans[1].attributes);
+  });
+
+  it("sends an ingest child's original parent id even when the parent was never captured", () => {
+    const [child] = decodeIngest([
+      { trace_unique_id: 'conv-7', span_unique_id: 'tool-3', span_parent_id: 'agent-run-1', span_name: 'search', log_type: 'tool', start_time: '2025-01-01T10:00:00.000000Z', timestamp: '2025-01-01T10:00:01.000000Z' },
+    ]).spans;
+    assert.notEqual(child.parentSpanId, null);
+    const out = encodeIngestSpan(child, ingestIdsOf(child));
+    assert.equal(out.span_parent_id, 'agent-run-1');
+    const [root] = decodeIngest([{ trace_unique_id: 'conv-7', span_unique_id: 'agent-run-1', span_parent_id: null, span_name: 'agent' }]).spans;
+    assert.equal(encodeIngestSpan(root, ingestIdsOf(root)).span_parent_id, null);
   });
 
   it('maps OTLP spans onto ingest fields', () => {

@@ -462,7 +462,7 @@ export class Forwarder {
   }
 
   private makeBuilder(settings: ForwardSettings): PayloadBuilder {
-    return new PayloadBuilder({ api: settings.api, filter: settings.filter, redact: [...settings.redact] }, this.source ? (traceId, spanId) => this.source?.span(traceId, spanId) : undefined);
+    return new PayloadBuilder({ api: settings.api, filter: settings.filter, redact: [...settings.redact] });
   }
 
   // ── input ────────────────────────────────────────────────────────────────

@@ -3,9 +3,8 @@
  * forwarding through `{base}/v1/traces/ingest`.
  *
  * - Spans that arrived through the ingest API round-trip: the decoder kept
- *   every original field as an attribute, so those come back as they were,
- *   with `start_time` / `timestamp` rebuilt from the exact times and
- *   `span_parent_id` restored from the parent's original `span_unique_id`.
+ *   every original field as an attribute, ids included, so those come back
+ *   as they were, with `start_time` / `timestamp` rebuilt from the exact times.
  * - OTLP spans are mapped onto the ingest vocabulary: ids as hex, the span
  *   name, times, status, model, provider, usage, cost, Respan parameters,
  *   entity input/output and the LLM conversation. This mapping is lossy by
@@ -46,22 +45,16 @@ function originalId(value: AttributeValue | undefined): string | undefined {
 }
 
 /**
- * The ids to send `span` with. For ingest spans these are the original
- * `trace_unique_id` / `span_unique_id`; the parent's original id is found
- * through `parentOf` (the decoder hashed non-hex ids, so the hex parent id
- * alone cannot be turned back). Without the parent at hand, its hex id is sent.
+ * The ids to send `span` with: for ingest spans the original
+ * `trace_unique_id`, `span_unique_id` and `span_parent_id` (the decoder
+ * hashed non-hex ids into the span's own ids, which cannot be turned back).
  */
-export function ingestIdsOf(span: Span, parentOf?: (traceId: string, spanId: string) => Span | undefined): IngestIds {
+export function ingestIdsOf(span: Span): IngestIds {
   if (span.origin !== 'ingest') return { trace: span.traceId, span: span.spanId, parent: span.parentSpanId };
-  let parent: string | null = null;
-  if (span.parentSpanId !== null) {
-    const parentSpan = parentOf?.(span.traceId, span.parentSpanId);
-    parent = (parentSpan && originalId(parentSpan.attributes.span_unique_id)) ?? span.parentSpanId;
-  }
   return {
     trace: originalId(span.attributes.trace_unique_id) ?? span.traceId,
     span: originalId(span.attributes.span_unique_id) ?? span.spanId,
-    parent,
+    parent: span.parentSpanId === null ? null : (originalId(span.attributes.span_parent_id) ?? span.parentSpanId),
   };
 }
 

@@ -57,9 +57,6 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-/** Finds a captured span (for the original ingest id of a parent). */
-export type SpanLookup = (traceId: string, spanId: string) => Span | undefined;
-
 /**
  * Prepares spans and assembles bodies under one set of settings. Build a new
  * one when the settings change (it caches redacted resources).
@@ -71,10 +68,7 @@ export class PayloadBuilder {
   private readonly redactedShared = new WeakMap<object, unknown>();
 
   /** Throws `ForwardConfigError` for an invalid redaction rule. */
-  constructor(
-    readonly settings: ForwardSettings,
-    private readonly lookup?: SpanLookup,
-  ) {
+  constructor(readonly settings: ForwardSettings) {
     this.redactor = compileRedaction(settings.redact);
   }
 
@@ -84,7 +78,7 @@ export class PayloadBuilder {
     if (filtered === null) return null;
     const redacted = redactSpan(filtered, this.redactor, this.redactedShared);
     if (this.settings.api === 'ingest') {
-      const ids = ingestIdsOf(filtered, this.lookup);
+      const ids = ingestIdsOf(filtered);
       const json = JSON.stringify(encodeIngestSpan(redacted, ids));
       return { traceId: span.traceId, spanId: span.spanId, json, resourceJson: '', scopeJson: '', bytes: utf8Length(json) + 1 };
     }
