@@ -182,9 +182,23 @@ describe('parseStackTrace', () => {
       '/var/www/src/Controller.php:30:- App\\Controller->index',
     ]);
     assert.deepEqual(brief(parseStackTrace(RUST_TRACE)), [
+      'src/main.rs:5:9 -',
       '/rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/std/src/panicking.rs:645:5 rust_begin_unwind [lib]',
       './src/main.rs:5:9 app::run',
     ]);
+  });
+
+  it('reads the Rust panic site, which is all Rust prints without RUST_BACKTRACE, in both message styles', () => {
+    assert.deepEqual(brief(parseStackTrace("thread 'main' panicked at src/main.rs:5:9:\nexplicit panic\nnote: run with `RUST_BACKTRACE=1`")), ['src/main.rs:5:9 -']);
+    const inDependency = "thread 'main' panicked at /root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde_json-1.0.120/src/de.rs:10:5:\n   7: app::load\n             at ./src/config.rs:21:13";
+    assert.equal(relevantFrame(parseStackTrace(inDependency))?.filePath, './src/config.rs', 'a panic inside a crate points at the caller');
+    assert.deepEqual(brief(parseStackTrace("thread 'tokio-runtime-worker' panicked at 'called `Option::unwrap()` on a `None` value', src/agent/tools.rs:88:14")), ['src/agent/tools.rs:88:14 -']);
+  });
+
+  it('reads Firefox and Safari stacks (browser SDKs)', () => {
+    const trace = ['create@https://app.example/static/js/app.js:10:5', 'run/<@file:///home/dev/web/main.js:3:1', '@debugger eval code:1:1', 'Safari@[native code]'].join('\n');
+    assert.deepEqual(brief(parseStackTrace(trace, 'webjs')), ['https://app.example/static/js/app.js:10:5 create', '/home/dev/web/main.js:3:1 run', 'debugger eval code:1:1 -']);
+    assert.ok(parseStackTrace(trace).every((f) => f.language === 'javascript'));
   });
 
   it('handles CRLF line endings, empty and non-trace text without throwing', () => {
@@ -221,7 +235,8 @@ describe('relevantFrame', () => {
     assert.equal(relevantFrame(parseStackTrace(GO_TRACE))?.filePath, '/home/dev/app/server.go');
     assert.equal(relevantFrame(parseStackTrace(DOTNET_TRACE))?.filePath, '/src/Acme/JokeService.cs');
     assert.equal(relevantFrame(parseStackTrace(PHP_TRACE))?.filePath, '/var/www/src/Joke.php');
-    assert.equal(relevantFrame(parseStackTrace(RUST_TRACE))?.filePath, './src/main.rs');
+    // The panic site, printed before the backtrace.
+    assert.equal(relevantFrame(parseStackTrace(RUST_TRACE))?.filePath, 'src/main.rs');
   });
 
   it('falls back to the innermost frame when every frame is library code, and to undefined for none', () => {

@@ -1,5 +1,5 @@
 /**
- * Stack trace parsing for "jump to source": Python, Node/V8, Java (and other
+ * Stack trace parsing for "jump to source": Python, Node/V8, Firefox/Safari, Java (and other
  * JVM languages), Go, .NET, Ruby, PHP and Rust traces become frames with a
  * file, line and column, and the frame worth jumping to is picked out.
  */
@@ -136,7 +136,12 @@ const parseJvm: LineParser = (line) => {
 const RUST_LOCATION = /^\s*at\s+(.+\.rs):(\d+)(?::(\d+))?\s*$/;
 const RUST_FUNCTION = /^\s*\d+:\s+(.+?)\s*$/;
 
+/** The panic site Rust prints first, and alone without `RUST_BACKTRACE`: `thread 'main' panicked at src/main.rs:5:9:` (before 1.73: `panicked at 'boom', src/main.rs:5:9`). */
+const RUST_PANIC = /\bpanicked at (?:'.*', )?(\S+\.rs):(\d+):(\d+):?\s*$/;
+
 const parseRust: LineParser = (line, previous) => {
+  const panic = RUST_PANIC.exec(line);
+  if (panic) return frame('rust', line.trim(), panic[1], positive(panic[2]), positive(panic[3]));
   const match = RUST_LOCATION.exec(line);
   if (!match) return undefined;
   const fn = previous !== undefined ? RUST_FUNCTION.exec(previous) : null;
@@ -171,6 +176,17 @@ const parseV8: LineParser = (line) => {
   if (!bare) return undefined;
   const location = splitLocation(bare[1]);
   return location && frame('javascript', line.trim(), location.path, location.line, location.column);
+};
+
+/** Firefox and Safari: `create@https://app.example/app.js:10:5`, `run/<@file:///x.js:3:1`, `@debugger eval code:1:1`. */
+const GECKO = /^\s*([^@\s]*)@(.+?):(\d+)(?::(\d+))?\s*$/;
+
+const parseGecko: LineParser = (line) => {
+  const match = GECKO.exec(line);
+  if (!match) return undefined;
+  // `outer/<` is an anonymous function inside `outer`.
+  const functionName = match[1].replace(/\/<+$/, '').replace(/\*$/, '');
+  return frame('javascript', line.trim(), fileUrlToPath(match[2]), positive(match[3]), positive(match[4]), functionName);
 };
 
 const GO_LOCATION = /^\s+(\S.*?\.go):(\d+)(?:\s+\+0x[0-9a-fA-F]+)?\s*$/;
@@ -219,6 +235,7 @@ const PARSERS: readonly (readonly [StackLanguage, LineParser])[] = [
   ['java', parseJvm],
   ['rust', parseRust],
   ['javascript', parseV8],
+  ['javascript', parseGecko],
   ['go', parseGo],
   ['ruby', parseRuby],
   ['php', parsePhp],
