@@ -33,6 +33,8 @@ export interface CliOptions {
   demo: boolean;
   maxSpans: number;
   maxTraces: number;
+  /** Approximate memory for captured spans, in MB (the store's byte bound). */
+  maxMemoryMb: number;
   help: boolean;
   /** Auto-forward every captured span to Respan. */
   forward: boolean;
@@ -61,6 +63,9 @@ Options:
   --demo             run a built-in demo agent that sends traces every few seconds
   --max-spans <n>    spans kept in memory before the oldest traces are evicted (default 200000)
   --max-traces <n>   traces kept in memory (default 10000)
+  --max-memory-mb <n>
+                     approximate memory for captured spans, in MB (default 1024);
+                     past it the oldest traces are evicted, as with --max-spans
   -h, --help         show this help
 
 Forwarding to Respan (reads RESPAN_API_KEY and RESPAN_BASE_URL from the environment;
@@ -93,6 +98,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     demo: false,
     maxSpans: 200_000,
     maxTraces: 10_000,
+    maxMemoryMb: 1024,
     help: false,
     forward: false,
     forwardFilter: 'all',
@@ -147,6 +153,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case '--max-traces':
         options.maxTraces = integer('--max-traces', value(), 1, 10_000_000);
+        break;
+      case '--max-memory-mb':
+        options.maxMemoryMb = integer('--max-memory-mb', value(), 16, 1_000_000);
         break;
       case '-h':
       case '--help':
@@ -274,6 +283,11 @@ async function finishForwarding(forwarding: NodeForwarding, out: NodeJS.WriteStr
   forwarding.dispose();
 }
 
+/** The trace store with the retention bounds of the command line. */
+export function createStore(options: Pick<CliOptions, 'maxSpans' | 'maxTraces' | 'maxMemoryMb'>): TraceStore {
+  return new TraceStore({ maxSpans: options.maxSpans, maxTraces: options.maxTraces, maxBytes: options.maxMemoryMb * 1024 * 1024 });
+}
+
 /** Runs the standalone inspector until SIGINT/SIGTERM. */
 export async function main(argv: readonly string[]): Promise<number> {
   process.setSourceMapsEnabled(true);
@@ -290,7 +304,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const store = new TraceStore({ maxSpans: options.maxSpans, maxTraces: options.maxTraces });
+  const store = createStore(options);
   let forwarding: NodeForwarding | undefined;
   try {
     forwarding = standaloneForwarding(options, process.env, store, (level, message) => {

@@ -76,6 +76,11 @@ async function isInspectorAt(host: string, port: number): Promise<boolean> {
 }
 
 /** Everything the extension runs, and its teardown. */
+
+/** The store's retention bounds from the settings. */
+function retentionOf(settings: InspectorSettings): { maxSpans: number; maxTraces: number; maxBytes: number } {
+  return { maxSpans: settings.maxSpans, maxTraces: settings.maxTraces, maxBytes: settings.maxMemoryMb * 1024 * 1024 };
+}
 export class InspectorExtension implements vscode.Disposable {
   readonly store: CaptureStore;
   readonly listener: ListenerController;
@@ -104,7 +109,7 @@ export class InspectorExtension implements vscode.Disposable {
     this.settings = readSettings();
     const d = this.disposables;
     this.output = d.add(vscode.window.createOutputChannel('Respan Trace Inspector', { log: true }));
-    this.store = new CaptureStore({ maxSpans: this.settings.maxSpans, maxTraces: this.settings.maxTraces });
+    this.store = new CaptureStore(retentionOf(this.settings));
     this.listener = new ListenerController({
       store: this.store,
       webviewDir: context.asAbsolutePath(join('dist', 'webview')),
@@ -230,9 +235,9 @@ export class InspectorExtension implements vscode.Disposable {
     const previous = this.settings;
     const next = readSettings();
     this.settings = next;
-    if (next.maxSpans !== previous.maxSpans || next.maxTraces !== previous.maxTraces) {
+    if (next.maxSpans !== previous.maxSpans || next.maxTraces !== previous.maxTraces || next.maxMemoryMb !== previous.maxMemoryMb) {
       // Retention applies in place: restarting would not change it, and traces survive.
-      this.store.setLimits({ maxSpans: next.maxSpans, maxTraces: next.maxTraces });
+      this.store.setLimits(retentionOf(next));
     }
     if (next.terminalEnvironment !== previous.terminalEnvironment) this.terminal.update(this.listener.endpoints, next.terminalEnvironment);
     const state = this.listener.state;

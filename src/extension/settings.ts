@@ -11,6 +11,8 @@ export interface InspectorSettings {
   listener: ListenerSettings;
   maxSpans: number;
   maxTraces: number;
+  /** Approximate memory for captured spans, in MB. */
+  maxMemoryMb: number;
   autoStart: boolean;
   /** Give new integrated terminals the listener's environment variables. */
   terminalEnvironment: boolean;
@@ -37,6 +39,7 @@ export function readSettings(): InspectorSettings {
     },
     maxSpans: positive(config.get('maxSpans'), 200_000),
     maxTraces: positive(config.get('maxTraces'), 10_000),
+    maxMemoryMb: Math.max(16, positive(config.get('maxMemoryMB'), 1024)),
     autoStart: config.get<boolean>('autoStart', true),
     terminalEnvironment: config.get<boolean>('terminal.injectEnvironment', true),
   };

@@ -6,7 +6,8 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
-import { parseArgs, UsageError, environmentLines } from '../../src/cli/main';
+import { createStore, parseArgs, UsageError, environmentLines } from '../../src/cli/main';
+import { makeSpan } from '../support/spans';
 import type { TraceListJson } from '../../src/protocol/api';
 
 function freePort(): Promise<number> {
@@ -49,6 +50,7 @@ describe('respan-inspector command', function () {
         demo: false,
         maxSpans: 200_000,
         maxTraces: 10_000,
+        maxMemoryMb: 1024,
         help: false,
         forward: false,
         forwardFilter: 'all',
@@ -58,7 +60,7 @@ describe('respan-inspector command', function () {
     });
 
     it('reads every flag, in both --flag value and --flag=value forms', () => {
-      const options = parseArgs(['--port', '5000', '--grpc-port=5001', '--host', '0.0.0.0', '--no-open', '--demo', '--max-spans', '10', '--max-traces=3']);
+      const options = parseArgs(['--port', '5000', '--grpc-port=5001', '--host', '0.0.0.0', '--no-open', '--demo', '--max-spans', '10', '--max-traces=3', '--max-memory-mb', '64']);
       assert.deepEqual(options, {
         host: '0.0.0.0',
         port: 5000,
@@ -67,6 +69,7 @@ describe('respan-inspector command', function () {
         demo: true,
         maxSpans: 10,
         maxTraces: 3,
+        maxMemoryMb: 64,
         help: false,
         forward: false,
         forwardFilter: 'all',
@@ -79,6 +82,15 @@ describe('respan-inspector command', function () {
       assert.throws(() => parseArgs(['--port', 'http']), (error) => error instanceof UsageError && /--port needs a whole number from 0 to 65535, got "http"/.test(error.message));
       assert.throws(() => parseArgs(['--port']), /got nothing/);
       assert.throws(() => parseArgs(['--verbose']), /unknown option --verbose/);
+      assert.throws(() => parseArgs(['--max-memory-mb', '1']), /--max-memory-mb needs a whole number from 16/);
+    });
+
+    it('bounds the store by --max-memory-mb, evicting the oldest traces', () => {
+      const store = createStore(parseArgs(['--max-memory-mb', '16']));
+      // 40 traces of one span with a 1 MB prompt: far past 16 MB, far under the span and trace bounds.
+      for (let trace = 0; trace < 40; trace++) store.add([makeSpan({ trace: `t${trace}`, id: 's', attributes: { 'gen_ai.prompt.0.content': 'x'.repeat(1_000_000) } })]);
+      store.flush();
+      assert.ok(store.traceCount >= 8 && store.traceCount <= 16, `${store.traceCount} traces kept`);
     });
 
     it('prints the environment users set', () => {

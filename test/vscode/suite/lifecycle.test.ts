@@ -104,6 +104,30 @@ describe('Listener lifecycle', () => {
     }
   });
 
+  it('bounds the store by respanInspector.maxMemoryMB, in place', async () => {
+    const ext = await inspector();
+    const before = ext.listener.state;
+    await config().update('maxMemoryMB', 16, vscode.ConfigurationTarget.Workspace);
+    try {
+      const port = portOf(await listenerUrl());
+      // 40 one-span traces with a 1 MB prompt each: past 16 MB, far under the span and trace bounds.
+      const spans = Array.from({ length: 40 }, (_, i) => ({
+        traceId: (0xa000 + i).toString(16).padStart(32, '0'),
+        spanId: '00000000000000a1',
+        name: 'chat',
+        startTimeUnixNano: '1700000000000000000',
+        endTimeUnixNano: '1700000001000000000',
+        attributes: [{ key: 'gen_ai.prompt.0.content', value: { stringValue: 'x'.repeat(1_000_000) } }],
+      }));
+      const response = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] }) });
+      assert.equal(response.status, 200);
+      await waitFor('the byte bound to evict', () => ext.store.traceCount > 0 && ext.store.traceCount <= 16);
+      assert.equal(ext.listener.state, before, 'the listener was not restarted');
+    } finally {
+      await config().update('maxMemoryMB', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('stops the listener and frees its port on deactivate', async () => {
     const ext = await inspector();
     const port = portOf(await listenerUrl());
