@@ -12,11 +12,13 @@
  */
 
 import { Agent, request as httpRequest } from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { decodeIngest } from '../../src/core/ingest';
-import { MalformedPayloadError } from '../../src/core/model';
+import { MalformedPayloadError, type DecodeResult } from '../../src/core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../src/core/otlp/common';
 import { decodeOtlpJson, parseJsonText } from '../../src/core/otlp/json';
+import { decodeCanonicalOtlpJson } from '../../src/core/otlp/jsonWire';
 import { decodeOtlpProto } from '../../src/core/otlp/proto';
 import { TraceStore } from '../../src/core/store';
 import { TRACE_EXPORT_PATH } from '../../src/server/grpc';
@@ -121,11 +123,24 @@ export function fuzzInput(seeds: readonly Seed[], seed: number, iteration: numbe
   return { kind: base.kind, payload, path: paths[Math.floor(random() * paths.length)], contentType, body, gzip, viaGrpc: base.kind === 'otlp-proto' && random() < 0.1 };
 }
 
-/** Runs the decoders on the payload itself: only MalformedPayloadError may escape. */
+/**
+ * Runs the decoders on the payload itself: only MalformedPayloadError may
+ * escape. OTLP/JSON goes through both JSON decoders, and the fast path must
+ * either hand the body over or decode it exactly as the general decoder does.
+ */
 export function decodeDirectly(input: FuzzInput): void {
   if (input.kind === 'otlp-proto') decodeOtlpProto(input.payload, FUZZ_LIMITS);
-  else if (input.kind === 'otlp-json') decodeOtlpJson(parseJsonText(input.payload.toString('utf8')), FUZZ_LIMITS);
-  else decodeIngest(parseJsonText(input.payload.toString('utf8')), { limits: FUZZ_LIMITS });
+  else if (input.kind === 'otlp-json') {
+    const fast = decodeCanonicalOtlpJson(input.payload, FUZZ_LIMITS);
+    let general: DecodeResult;
+    try {
+      general = decodeOtlpJson(parseJsonText(input.payload.toString('utf8')), FUZZ_LIMITS);
+    } catch (error) {
+      if (fast !== undefined && error instanceof MalformedPayloadError) throw new Error(`the fast JSON path decoded a body the general decoder refuses (${error.message})`);
+      throw error;
+    }
+    if (fast !== undefined && !isDeepStrictEqual(fast, general)) throw new Error('the fast JSON path and the general decoder disagree');
+  } else decodeIngest(parseJsonText(input.payload.toString('utf8')), { limits: FUZZ_LIMITS });
 }
 
 function send(agent: Agent, url: URL, input: FuzzInput, timeoutMs: number): Promise<number | 'timeout'> {

@@ -15,11 +15,12 @@
  * that on the conformance inputs, real SDK output and fuzzed bodies).
  */
 
-import { int64Value, sameBytes } from '../encoding';
+import { int64Value } from '../encoding';
 import { Utf8Interner } from '../intern';
 import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanLink, StatusCode } from '../model';
 import { setOwn } from '../model';
 import { decodeUtf8 } from '../utf8';
+import { RequestIds } from './requestIds';
 import { assembleSpan, spanKindOf, spanLimitOf, statusCodeOf, truncated, type DecodeLimits } from './common';
 
 /** Thrown (never escapes this module) when the body is not in the canonical form. */
@@ -44,9 +45,6 @@ const EXACT_DIGITS = 15;
 /** The longest decimal int64 the general decoder takes (`parseJsonInt64`). */
 const MAX_INT64_DIGITS = 20;
 
-/** Span-id strings are remembered per request so a parent id shares its parent's string. */
-const SPAN_ID_SLOTS = 256;
-
 /** Attribute keys, field names and short values, shared across requests (see {@link Utf8Interner}). */
 const interner = new Utf8Interner();
 
@@ -68,10 +66,7 @@ class CanonicalJsonDecoder {
   private big = 0n;
   private wholeMillis = 0;
   private restNanos = 0;
-  private lastTraceAt = -1;
-  private lastTraceId = '';
-  private readonly spanIdAt = new Int32Array(SPAN_ID_SLOTS).fill(-1);
-  private readonly spanIds: string[] = new Array<string>(SPAN_ID_SLOTS).fill('');
+  private readonly ids: RequestIds;
   private spanBudget: number;
 
   constructor(
@@ -79,6 +74,7 @@ class CanonicalJsonDecoder {
     private readonly limits: DecodeLimits,
   ) {
     this.end = buf.length;
+    this.ids = new RequestIds(buf);
     this.spanBudget = spanLimitOf(limits);
   }
 
@@ -371,23 +367,13 @@ class CanonicalJsonDecoder {
   /** A trace id, sharing the previous span's string when equal. */
   private traceId(): string {
     const at = this.idDigits(32);
-    if (this.lastTraceAt >= 0 && sameBytes(this.buf, this.lastTraceAt, at, 32)) return this.lastTraceId;
-    this.lastTraceAt = at;
-    this.lastTraceId = this.idText(at, 32);
-    return this.lastTraceId;
+    return this.ids.traceId(at, 32) ?? this.ids.addTraceId(at, this.idText(at, 32));
   }
 
   /** A span id, sharing the string of an equal id read before in this request. */
   private spanId(): string {
     const at = this.idDigits(16);
-    const buf = this.buf;
-    const slot = (buf[at + 15] ^ (buf[at + 14] << 1) ^ (buf[at + 13] << 2) ^ (buf[at + 12] << 3) ^ buf[at + 11] ^ buf[at + 1]) & (SPAN_ID_SLOTS - 1);
-    const cachedAt = this.spanIdAt[slot];
-    if (cachedAt >= 0 && sameBytes(buf, cachedAt, at, 16)) return this.spanIds[slot];
-    const id = this.idText(at, 16);
-    this.spanIdAt[slot] = at;
-    this.spanIds[slot] = id;
-    return id;
+    return this.ids.spanId(at, 16) ?? this.ids.addSpanId(at, this.idText(at, 16));
   }
 
   /* ---- OTLP messages ---- */

@@ -4,11 +4,12 @@
  */
 
 import * as protobuf from 'protobufjs/light';
-import { bytesToBase64, int64Value, longToBigInt, sameBytes, type LongLike } from '../encoding';
+import { bytesToBase64, int64Value, longToBigInt, type LongLike } from '../encoding';
 import { Utf8Interner } from '../intern';
 import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanLink } from '../model';
 import { MalformedPayloadError, rejectedCount, setOwn } from '../model';
 import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, truncated, type DecodeLimits } from './common';
+import { RequestIds } from './requestIds';
 import { OtlpTypes } from './schema';
 
 /** Protobuf wire types. */
@@ -103,9 +104,6 @@ function durationMillis(startLow: number, startHigh: number, endLow: number, end
   return endLow >= startLow ? millisOf(endLow - startLow, endHigh - startHigh) : millisOf(endLow - startLow + TWO_POW_32, endHigh - startHigh - 1);
 }
 
-/** Span-id strings are remembered per request so a parent id shares its parent's string. */
-const SPAN_ID_SLOTS = 256;
-
 /** Attribute keys and short values, shared across requests (see {@link Utf8Interner}). */
 const interner = new Utf8Interner();
 
@@ -133,12 +131,7 @@ class ProtoRequestDecoder {
   /** The halves of the last {@link varint64}. */
   private low = 0;
   private high = 0;
-  /** The last trace id read: consecutive spans mostly share it. */
-  private lastTraceAt = -1;
-  private lastTraceId = '';
-  /** Span ids read so far, by a hash of their bytes: buffer offset and string. */
-  private readonly spanIdAt = new Int32Array(SPAN_ID_SLOTS).fill(-1);
-  private readonly spanIds: string[] = new Array<string>(SPAN_ID_SLOTS).fill('');
+  private readonly ids: RequestIds;
 
   constructor(
     bytes: Uint8Array,
@@ -147,6 +140,7 @@ class ProtoRequestDecoder {
   ) {
     this.reader = protobuf.Reader.create(bytes);
     this.buf = this.reader.buf;
+    this.ids = new RequestIds(this.buf);
     this.spanBudget = spanLimitOf(limits);
   }
 
@@ -269,26 +263,6 @@ class ProtoRequestDecoder {
     // Encode only the part that is kept: base64 of a huge blob is not built just to be cut.
     const kept = bytesToBase64(bytes.subarray(0, Math.ceil(limit / 4) * 3)).slice(0, limit);
     return `${kept}…[truncated ${fullLength - limit} characters]`;
-  }
-
-  /** The trace id at `at` (16 valid bytes), sharing the previous span's string when equal. */
-  private traceIdAt(at: number): string {
-    if (this.lastTraceAt >= 0 && sameBytes(this.buf, this.lastTraceAt, at, 16)) return this.lastTraceId;
-    this.lastTraceAt = at;
-    this.lastTraceId = hex16(this.buf, at);
-    return this.lastTraceId;
-  }
-
-  /** The span id at `at` (8 valid bytes), sharing the string of an equal id read before in this request. */
-  private spanIdString(at: number): string {
-    const buf = this.buf;
-    const slot = (buf[at + 7] ^ (buf[at + 6] << 1) ^ (buf[at + 5] << 2) ^ buf[at + 4] ^ buf[at + 3] ^ buf[at]) & (SPAN_ID_SLOTS - 1);
-    const cachedAt = this.spanIdAt[slot];
-    if (cachedAt >= 0 && sameBytes(buf, cachedAt, at, 8)) return this.spanIds[slot];
-    const id = hex8(buf, at);
-    this.spanIdAt[slot] = at;
-    this.spanIds[slot] = id;
-    return id;
   }
 
   request(): void {
@@ -810,7 +784,7 @@ class ProtoRequestDecoder {
     if (parentLength > 0) {
       const parentProblem = idProblem(buf, parentAt, parentLength, 8, 'span id');
       if (parentProblem !== undefined) return `parent ${parentProblem}`;
-      parentSpanId = this.spanIdString(parentAt);
+      parentSpanId = this.ids.spanId(parentAt, 8) ?? this.ids.addSpanId(parentAt, hex8(this.buf, parentAt));
     }
     // An end of 0 means "not given": the span ends where it starts.
     if (endLow === 0 && endHigh === 0) {
@@ -820,8 +794,8 @@ class ProtoRequestDecoder {
     const start = uint64(startLow, startHigh);
     const endsAtStart = endLow === startLow && endHigh === startHigh;
     return assembleSpan({
-      traceId: this.traceIdAt(traceAt),
-      spanId: this.spanIdString(spanAt),
+      traceId: this.ids.traceId(traceAt, 16) ?? this.ids.addTraceId(traceAt, hex16(this.buf, traceAt)),
+      spanId: this.ids.spanId(spanAt, 8) ?? this.ids.addSpanId(spanAt, hex8(this.buf, spanAt)),
       parentSpanId,
       traceState,
       flags,
