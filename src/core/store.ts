@@ -121,6 +121,12 @@ export interface TraceQuery {
   minDurationMs?: number;
   maxDurationMs?: number;
   pinnedOnly?: boolean;
+  /**
+   * Consider only these traces (ids in any case; unknown ids are skipped).
+   * Lets a view refresh the few traces a change event named without
+   * matching every trace again.
+   */
+  traceIds?: readonly string[];
   /** Return at most this many (newest first). */
   limit?: number;
 }
@@ -446,12 +452,23 @@ export class TraceStore {
   list(query: TraceQuery = {}): { traces: TraceEntry[]; total: number } {
     const matches: TraceEntry[] = [];
     const textPattern = query.text ? new RegExp(escapeRegExp(query.text), 'i') : undefined;
-    for (const entry of this.traces.values()) {
+    const candidates = query.traceIds ? this.entriesOf(query.traceIds) : this.traces.values();
+    for (const entry of candidates) {
       if (this.matches(entry, query, textPattern)) matches.push(entry);
     }
     matches.sort((a, b) => b.startTimeMs - a.startTimeMs || (a.traceId < b.traceId ? -1 : 1));
     const total = matches.length;
     return { traces: query.limit !== undefined ? matches.slice(0, query.limit) : matches, total };
+  }
+
+  /** The entries of the given ids that exist, each once. */
+  private entriesOf(traceIds: readonly string[]): Set<TraceEntry> {
+    const entries = new Set<TraceEntry>();
+    for (const traceId of traceIds) {
+      const entry = this.get(traceId);
+      if (entry) entries.add(entry);
+    }
+    return entries;
   }
 
   private matches(entry: TraceEntry, query: TraceQuery, textPattern: RegExp | undefined): boolean {

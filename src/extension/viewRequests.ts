@@ -87,6 +87,8 @@ async function answer(request: ViewRequest, store: CaptureStore, services: ViewS
       const tree = store.tree(request.traceId);
       return tree ? traceDetailJson(tree) : null;
     }
+    case 'getFacets':
+      return store.facetValues();
     case 'openSource':
       return services.openSource(request.target);
     case 'copy':

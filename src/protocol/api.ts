@@ -44,6 +44,27 @@ export interface TraceListJson {
   total: number;
 }
 
+/** One value of a facet and how many traces have it on at least one span. */
+export interface FacetValueJson {
+  value: string;
+  traces: number;
+}
+
+/**
+ * Body of `GET /api/facets`: every distinct value of each filterable field
+ * over all traces in the store, most common first (ties by value).
+ */
+export interface FacetsJson {
+  services: FacetValueJson[];
+  models: FacetValueJson[];
+  customers: FacetValueJson[];
+  threads: FacetValueJson[];
+  traceGroups: FacetValueJson[];
+  environments: FacetValueJson[];
+  /** Span names (any span, not only roots). */
+  names: FacetValueJson[];
+}
+
 /** A span event, with its exact time as a decimal string. */
 export interface SpanEventJson {
   name: string;

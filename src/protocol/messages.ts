@@ -18,7 +18,7 @@
  * inlined into HTML) and the view renders it as text.
  */
 
-import type { StoreChangeJson, TraceDetailJson, TraceListJson } from './api';
+import type { FacetsJson, StoreChangeJson, TraceDetailJson, TraceListJson } from './api';
 
 // ---------------------------------------------------------------------------
 // Shared value types
@@ -45,6 +45,12 @@ export interface TraceQuery {
   name?: string;
   minDurationMs?: number;
   maxDurationMs?: number;
+  /**
+   * Only these traces (`ids`, comma-separated): the ones of them that match
+   * the other filters come back. A view refreshes the traces a change event
+   * named this way, without fetching the whole list again.
+   */
+  traceIds?: string[];
   /** Most traces to return, newest first. */
   limit?: number;
 }
@@ -131,6 +137,12 @@ export interface GetTraceRequest extends RequestBase<'getTrace'> {
   traceId: string;
 }
 
+/**
+ * Every value of each filterable field over the whole store, for the filter
+ * drop-downs (the same answer as `GET /api/facets`). Reply: {@link FacetsJson}.
+ */
+export type GetFacetsRequest = RequestBase<'getFacets'>;
+
 /** Open a source location in an editor. Reply: `boolean` (whether it was found). */
 export interface OpenSourceRequest extends RequestBase<'openSource'> {
   target: SourceTarget;
@@ -197,6 +209,7 @@ export interface SelectionChangedMessage {
 export type ViewRequest =
   | ListTracesRequest
   | GetTraceRequest
+  | GetFacetsRequest
   | OpenSourceRequest
   | CopyRequest
   | ExportTraceRequest
@@ -209,6 +222,7 @@ export type ViewRequest =
 export interface ViewRequestResults {
   listTraces: TraceListJson;
   getTrace: TraceDetailJson | null;
+  getFacets: FacetsJson;
   openSource: boolean;
   copy: null;
   exportTrace: boolean;
@@ -320,6 +334,8 @@ export function traceQueryToSearch(query: TraceQuery): string {
   add('name', query.name);
   add('minDurationMs', query.minDurationMs);
   add('maxDurationMs', query.maxDurationMs);
+  // Present even when empty: no ids means no traces, not every trace.
+  if (query.traceIds) parts.push(`ids=${query.traceIds.map(encodeURIComponent).join(',')}`);
   add('limit', query.limit);
   return parts.length > 0 ? `?${parts.join('&')}` : '';
 }

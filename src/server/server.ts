@@ -15,7 +15,7 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
 import { encodeOtlpJson } from '../core/otlp/export';
 import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
-import type { ApiErrorJson, TraceListJson } from '../protocol/api';
+import type { ApiErrorJson, FacetsJson, TraceListJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import { summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
@@ -114,8 +114,16 @@ export function traceQueryOf(params: URLSearchParams): TraceQuery {
     environment: text('environment'),
     minDurationMs: numberParam(params, 'minDurationMs'),
     maxDurationMs: numberParam(params, 'maxDurationMs'),
+    traceIds: idsParam(params),
     limit: numberParam(params, 'limit'),
   };
+}
+
+/** `ids=a,b,c`: only these traces; an empty `ids=` selects none. */
+function idsParam(params: URLSearchParams): string[] | undefined {
+  const raw = params.get('ids');
+  if (raw === null) return undefined;
+  return raw.split(',').filter((id) => id !== '');
 }
 
 /** The listener. Create, `start()`, and `stop()` when done. */
@@ -242,7 +250,7 @@ export class InspectorServer {
       if (traceMatch) return this.traceResource(method, traceMatch[1].toLowerCase(), traceMatch[2], response);
       if (path.startsWith('/api/traces/')) throw new HttpError(404, `no trace at ${path}: trace ids are 32 hex digits`);
       if (path === '/api/events') return this.openLiveStream(method, request, response);
-      if (path === '/api/facets') return this.onlyGet(method, () => sendJson(response, 200, this.store.facetValues()));
+      if (path === '/api/facets') return this.onlyGet(method, () => sendJson(response, 200, this.store.facetValues() satisfies FacetsJson));
       if (path === '/api/status') return this.onlyGet(method, () => sendJson(response, 200, this.status()));
       if (path === '/api/import') return await this.importFile(method, request, response);
       if (path === '/' || path === '/index.html') return this.onlyGet(method, () => this.openPage(url, request, response));

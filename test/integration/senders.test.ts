@@ -228,6 +228,9 @@ describe('capture pipeline with real senders', function () {
     assert.deepEqual((await getJson<TraceListJson>('/api/traces?model=gpt-4o-mini')).body.traces.length, 1);
     assert.deepEqual((await getJson<TraceListJson>('/api/traces?q=HELLO')).body.traces.length, 1);
     assert.equal((await getJson<TraceListJson>('/api/traces?limit=1')).body.total, 2);
+    assert.deepEqual((await getJson<TraceListJson>(`/api/traces?ids=${first},${'f'.repeat(32)}`)).body.traces.map((t) => t.traceId), [first]);
+    assert.deepEqual((await getJson<TraceListJson>(`/api/traces?ids=${all.traces.map((t) => t.traceId).join(',')}&errors=1`)).body.traces.map((t) => t.traceId), [first]);
+    assert.deepEqual((await getJson<TraceListJson>('/api/traces?ids=')).body, { traces: [], total: 0 });
     assert.equal((await getJson('/api/traces?minDurationMs=soon')).status, 400);
   });
 

@@ -152,6 +152,26 @@ describe('extension: webview requests', () => {
     assert.deepEqual(storeQueryOf({ q: 'x', pinned: true, limit: 5 }), { ...storeQueryOf({}), text: 'x', pinnedOnly: true, limit: 5 });
   });
 
+  it('refreshes only the traces asked for by id, with the same filters', async () => {
+    const store = seeded();
+    const [newest, oldest] = store.list().traces.map((trace) => trace.traceId);
+    const both = await answerViewRequest(request('listTraces', { query: { traceIds: [oldest, newest] } }), store, services());
+    assert.deepEqual(both.traces.map((trace) => trace.traceId), [newest, oldest]);
+    const failing = await answerViewRequest(request('listTraces', { query: { traceIds: [oldest, newest], errors: true } }), store, services());
+    assert.deepEqual(failing.traces.map((trace) => trace.traceId), [oldest]);
+    assert.deepEqual(await answerViewRequest(request('listTraces', { query: { traceIds: [] } }), store, services()), { traces: [], total: 0 });
+  });
+
+  it('answers getFacets with every value in the store, as GET /api/facets does', async () => {
+    const store = seeded();
+    store.add([makeSpan({ trace: 'three', id: 'root', name: 'chat', startMs: 1_700_000_002_000, attributes: { 'respan.threads.thread_identifier': 'th-1', 'gen_ai.request.model': 'gpt-4o' } })]);
+    const facets = await answerViewRequest(request('getFacets', {}), store, services());
+    assert.deepEqual(facets, store.facetValues());
+    assert.deepEqual(facets.threads, [{ value: 'th-1', traces: 1 }]);
+    assert.deepEqual(facets.models, [{ value: 'gpt-4o', traces: 1 }]);
+    assert.deepEqual(facets.services, [{ value: 'test-service', traces: 3 }]);
+  });
+
   it('answers getTrace with the detail JSON, null for an unknown trace', async () => {
     const store = seeded();
     const traceId = store.list().traces[1].traceId;

@@ -217,6 +217,13 @@ describe('TraceStore queries', () => {
     assert.deepEqual(names(store.list({ text: '.*' })), []);
   });
 
+  it('matches only the traces asked for by id, in any case, skipping unknown ones', () => {
+    const store = populated();
+    assert.deepEqual(names(store.list({ traceIds: [traceOf('plain').toUpperCase(), traceOf('chat'), traceOf('chat'), 'f'.repeat(32)] })), [traceOf('chat'), traceOf('plain')]);
+    assert.deepEqual(names(store.list({ traceIds: [traceOf('plain'), traceOf('fail')], errorsOnly: true })), [traceOf('fail')]);
+    assert.deepEqual(store.list({ traceIds: [] }), { traces: [], total: 0 });
+  });
+
   it('limits the list but reports the total', () => {
     const result = populated().list({ limit: 1 });
     assert.equal(result.traces.length, 1);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { escapeHtmlAttribute, inspectorCsp, renderInspectorHtml } from '../../src/protocol/html';
-import { isHostToViewMessage, isViewToHostMessage } from '../../src/protocol/messages';
+import { isHostToViewMessage, isViewToHostMessage, traceQueryToSearch, type ViewRequestOf } from '../../src/protocol/messages';
+import { traceQueryOf } from '../../src/server/server';
 
 describe('webview HTML shell', () => {
   const options = { scriptUri: '/webview.js', styleUri: '/webview.css', nonce: 'abcDEF123456', cspSource: "'self'" };
@@ -40,5 +41,21 @@ describe('webview message guards', () => {
     assert.equal(isViewToHostMessage({ kind: 'ready', version: 1 }), true);
     assert.equal(isViewToHostMessage({ kind: 'request', type: 'getTrace', id: 3, traceId: 'x' }), true);
     assert.equal(isViewToHostMessage({ kind: 'request', type: 'getTrace' }), false);
+  });
+});
+
+describe('webview list and facet requests', () => {
+  it('sends the trace ids of a partial refresh as ids=, an empty list as no traces', () => {
+    const ids = ['a'.repeat(32), 'b'.repeat(32)];
+    assert.equal(traceQueryToSearch({ errors: true, traceIds: ids }), `?errors=1&ids=${ids.join(',')}`);
+    assert.deepEqual(traceQueryOf(new URLSearchParams(traceQueryToSearch({ traceIds: ids }))).traceIds, ids);
+    assert.equal(traceQueryToSearch({ traceIds: [] }), '?ids=');
+    assert.deepEqual(traceQueryOf(new URLSearchParams(traceQueryToSearch({ traceIds: [] }))).traceIds, []);
+    assert.equal(traceQueryOf(new URLSearchParams('')).traceIds, undefined, 'no ids= means every trace');
+  });
+  it('accepts the facets request as a request the view may post', () => {
+    const request: ViewRequestOf<'getFacets'> = { kind: 'request', type: 'getFacets', id: 7 };
+    assert.equal(isViewToHostMessage(request), true);
+    assert.equal(isViewToHostMessage({ kind: 'request', type: 'getFacets' }), false);
   });
 });

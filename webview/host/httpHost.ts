@@ -3,7 +3,7 @@
  * query API on its own origin and follows the store through Server-Sent Events.
  */
 
-import type { ApiErrorJson, ForwardTraceJson, StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
+import type { ApiErrorJson, FacetsJson, ForwardTraceJson, StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
 import type { ForwardResult, ImportResult, ListenerEndpoints, TraceQuery } from '../../src/protocol/messages';
 import { traceQueryToSearch } from '../../src/protocol/messages';
 import { copyWithBrowser, downloadText } from './dom';
@@ -82,6 +82,7 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
       if (!response.ok) throw new Error(errorMessage(response, text));
       return JSON.parse(text) as TraceDetailJson;
     },
+    getFacets: () => request<FacetsJson>('/api/facets'),
     async openSource() {
       return false;
     },

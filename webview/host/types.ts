@@ -4,7 +4,7 @@
  * browser, `vscodeHost` over `postMessage` inside a VS Code webview.
  */
 
-import type { StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
+import type { FacetsJson, StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
 import type {
   ForwardResult,
   HostCapabilities,
@@ -47,6 +47,8 @@ export interface InspectorHost {
   listTraces(query: TraceQuery): Promise<TraceListJson>;
   /** Null when the trace is not (or no longer) in the store. */
   getTrace(traceId: string): Promise<TraceDetailJson | null>;
+  /** Every value of each filterable field over the whole store, for the filter drop-downs. */
+  getFacets(): Promise<FacetsJson>;
   /** Whether the file was found and opened. */
   openSource(target: SourceTarget): Promise<boolean>;
   copy(text: string): Promise<void>;

@@ -111,6 +111,7 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
     },
     listTraces: (query) => send('listTraces', { query }),
     getTrace: (traceId) => send('getTrace', { traceId }),
+    getFacets: () => send('getFacets', {}),
     openSource: (location) => send('openSource', { target: location }),
     async copy(text) {
       if (copyThroughHost) await send('copy', { text });
