@@ -5,7 +5,7 @@ import { detectImportFormat, summarizeImport } from '../../webview/model/importF
 import { SpanSearch, errorSpans, matchPosition, stepMatch } from '../../webview/model/search';
 import { niceStep, timeTicks } from '../../webview/model/ticks';
 import { buildTraceIndex } from '../../webview/model/traceIndex';
-import { MAX_SCROLL_HEIGHT, scrollTopToReveal, virtualScrollTop, virtualWindow } from '../../webview/model/virtual';
+import { MAX_SCROLL_HEIGHT, scrollTopForVirtualTop, scrollTopToReveal, virtualScrollTop, virtualWindow } from '../../webview/model/virtual';
 import { makeTrace } from '../fixtures/webview-traces';
 
 describe('webview formatting', () => {
@@ -85,6 +85,18 @@ describe('webview virtual window', () => {
     const top = scrollTopToReveal(500_000, 0, 600, rows, 22);
     const w = virtualWindow(top, 600, rows, 22, 0);
     assert.ok(w.first <= 500_000 && 500_000 < w.end);
+  });
+  it('maps a real list position back to a scroll position, clamped, in both modes', () => {
+    assert.equal(scrollTopForVirtualTop(440, 100, 1000, 20), 440);
+    assert.equal(scrollTopForVirtualTop(-5, 100, 1000, 20), 0);
+    assert.equal(scrollTopForVirtualTop(50_000, 100, 1000, 20), 20_000 - 100);
+    assert.equal(scrollTopForVirtualTop(300, 600, 10, 20), 0, 'a list shorter than the viewport does not scroll');
+    const rows = 1_000_000;
+    for (const real of [0, 123_456, 11_000_000, rows * 22 - 600]) {
+      const scroll = scrollTopForVirtualTop(real, 600, rows, 22);
+      assert.ok(scroll <= MAX_SCROLL_HEIGHT - 600);
+      assert.ok(Math.abs(virtualScrollTop(scroll, 600, rows, 22) - real) < 1e-6, `round trip of ${real}`);
+    }
   });
 });
 

@@ -73,11 +73,19 @@ export function scrollTopToReveal(
   if (rowTop < top) target = rowTop;
   else if (rowTop + rowHeight > top + viewportHeight) target = rowTop + rowHeight - viewportHeight;
   else return scrollTop;
+  return scrollTopForVirtualTop(target, viewportHeight, rowCount, rowHeight, maxHeight);
+}
+
+/**
+ * The scroll position at which the real (unscaled) list shows `realTop` at the
+ * top of the viewport, clamped to the list: the inverse of {@link virtualScrollTop}.
+ */
+export function scrollTopForVirtualTop(realTop: number, viewportHeight: number, rowCount: number, rowHeight: number, maxHeight = MAX_SCROLL_HEIGHT): number {
   const real = rowCount * rowHeight;
   const content = Math.min(real, maxHeight);
   const maxContent = Math.max(0, content - viewportHeight);
   const maxReal = Math.max(0, real - viewportHeight);
   if (maxReal <= 0) return 0;
-  const clamped = Math.min(Math.max(target, 0), maxReal);
+  const clamped = Math.min(Math.max(realTop, 0), maxReal);
   return real === content ? clamped : (clamped / maxReal) * maxContent;
 }
