@@ -27,6 +27,14 @@ describe('webview trace list filters', () => {
     assert.deepEqual(ids(filterTraces(traces, { q: 'only-in-span-content' })), []);
     assert.deepEqual(ids(filterTraces(traces, { q: 'only-in-span-content' }, { q: 'only-in-span-content' })).length, 4);
   });
+  it('leaves every filter the server already applied to the server, and checks only changed ones', () => {
+    // The server matched th-9 on a child span; the summary names the root's thread.
+    assert.deepEqual(ids(filterTraces(traces, { thread: 'th-9' }, { thread: 'th-9' })).length, 4);
+    assert.deepEqual(ids(filterTraces(traces, { customer: 'bob', errors: true }, { customer: 'bob' })), ['t2']);
+    assert.deepEqual(ids(filterTraces(traces, { thread: 'th-1' }, { thread: 'th-2' })), ['t1', 't2']);
+    assert.deepEqual(ids(filterTraces(traces, { q: ' joke ', errors: false }, { q: 'joke' })).length, 4);
+    assert.equal(filterTraces(traces, {}, {}), traces, 'nothing to check: the same array');
+  });
   it('groups by thread: newest activity first, conversation order inside, ungrouped last', () => {
     const groups = groupTraces(traces, 'thread');
     assert.deepEqual(

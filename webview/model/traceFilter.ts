@@ -41,20 +41,39 @@ export function matchesTraceQuery(trace: TraceSummaryJson, query: TraceQuery): b
   return true;
 }
 
+/** The filters of {@link TraceQuery}, each checked on its own by {@link filterTraces}. */
+const FILTER_FIELDS = ['q', 'errors', 'pinned', 'environment', 'model', 'customer', 'thread', 'traceGroup', 'service', 'name', 'minDurationMs', 'maxDurationMs'] as const;
+
+function sameFilter(a: TraceQuery[(typeof FILTER_FIELDS)[number]], b: TraceQuery[(typeof FILTER_FIELDS)[number]]): boolean {
+  if (typeof a === 'boolean' || typeof b === 'boolean') return Boolean(a) === Boolean(b);
+  if (typeof a === 'string' || typeof b === 'string') return String(a ?? '').trim() === String(b ?? '').trim();
+  return a === b;
+}
+
 /**
- * Filters a list the server returned for `fetchedWith` by `query`. When the
- * text filter is the one the server already applied, the text check is left
- * to the server (it searches span content the summary does not have).
+ * Filters a list the server returned for `fetchedWith` by `query`, so a
+ * changed filter shows at once while the list is fetched again. A filter the
+ * server already applied with the same value is left to the server: it is
+ * exact (text in span content, a customer or thread on any span), where the
+ * summary only approximates it.
  */
 export function filterTraces(traces: TraceSummaryJson[], query: TraceQuery, fetchedWith?: TraceQuery): TraceSummaryJson[] {
-  const serverDidText = fetchedWith !== undefined && (fetchedWith.q ?? '').trim() === (query.q ?? '').trim();
-  const effective = serverDidText ? { ...query, q: undefined } : query;
+  const effective: TraceQuery = { ...query };
+  if (fetchedWith !== undefined) {
+    for (const field of FILTER_FIELDS) if (sameFilter(query[field], fetchedWith[field])) delete effective[field];
+  }
+  if (activeFilterCount(effective) === 0 && !effective.q?.trim()) return traces;
   return traces.filter((trace) => matchesTraceQuery(trace, effective));
 }
 
-/** Newest first by start time, then by last update: the list's order. */
+/** The list's order: newest first by start time, then by last update, then by id. */
+export function compareNewestFirst(a: TraceSummaryJson, b: TraceSummaryJson): number {
+  return b.startTimeMs - a.startTimeMs || b.updatedAtMs - a.updatedAtMs || (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0);
+}
+
+/** A copy of `traces` in the list's order ({@link compareNewestFirst}). */
 export function sortNewestFirst(traces: TraceSummaryJson[]): TraceSummaryJson[] {
-  return [...traces].sort((a, b) => b.startTimeMs - a.startTimeMs || b.updatedAtMs - a.updatedAtMs || (a.traceId < b.traceId ? -1 : 1));
+  return [...traces].sort(compareNewestFirst);
 }
 
 /** How the list is grouped. */
