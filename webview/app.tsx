@@ -5,7 +5,7 @@
 
 import type { TargetedDragEvent, TargetedPointerEvent } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { TraceListJson, TraceSummaryJson } from '../src/protocol/api';
+import type { TraceSummaryJson } from '../src/protocol/api';
 import type { ListenerEndpoints, TraceQuery } from '../src/protocol/messages';
 import { CopyButton, Icon, IconButton } from './components/common';
 import { EmptyState } from './components/EmptyState';
@@ -17,13 +17,14 @@ import type { HostInfo, InspectorHost } from './host/types';
 import { formatClock, formatCost, formatCount, formatDuration } from './model/format';
 import { detectImportFormat } from './model/importFormat';
 import { kindInfo } from './model/kinds';
-import { activeFilterCount, filterChoices, filterTraces, groupTraces, type TraceGrouping } from './model/traceFilter';
+import { activeFilterCount, facetChoices, filterChoices, filterTraces, groupTraces, type FilterChoices, type TraceGrouping } from './model/traceFilter';
 import { buildTraceIndex, type TraceIndex } from './model/traceIndex';
+import { TraceListSync, type TraceListState } from './model/traceListSync';
 
-/** Most traces the list asks for. */
-const LIST_LIMIT = 500;
-/** Minimum spacing of list refreshes caused by live changes, ms. */
-const LIST_REFRESH_MS = 300;
+/** Minimum spacing of refetches of the filter drop-downs' values while traces keep changing, ms. */
+const FACETS_REFRESH_MS = 1000;
+/** What the drop-downs offer while the filters are closed (nothing is computed for them). */
+const NO_CHOICES: FilterChoices = { models: [], customers: [], threads: [], traceGroups: [], services: [] };
 /** Minimum spacing of refetches of the open trace while spans keep arriving, ms. */
 const DETAIL_REFRESH_MS = 800;
 
@@ -48,8 +49,11 @@ export function App({ host }: { host: InspectorHost }) {
   const [query, setQuery] = useState<TraceQuery>(saved.query ?? {});
   const [grouping, setGrouping] = useState<TraceGrouping>(saved.grouping ?? 'none');
   const [listVisible, setListVisible] = useState(saved.listVisible ?? true);
-  const [list, setList] = useState<{ result: TraceListJson; fetchedWith: TraceQuery } | null>(null);
+  const [list, setList] = useState<TraceListState | null>(null);
   const [listError, setListError] = useState<string | null>(null);
+  const [filtersOpen, setFiltersOpen] = useState(activeFilterCount(saved.query ?? {}) > 0);
+  /** Every value the store knows, for the drop-downs; null until fetched (the list's own values stand in). */
+  const [facets, setFacets] = useState<FilterChoices | null>(null);
   const [traceId, setTraceId] = useState<string | null>(saved.traceId ?? null);
   const [open, setOpen] = useState<OpenTrace | null>(null);
   const [traceError, setTraceError] = useState<string | null>(null);
@@ -67,10 +71,12 @@ export function App({ host }: { host: InspectorHost }) {
   const pendingSpan = useRef<string | undefined>(undefined);
   /** The trace reopened from saved state: if the store no longer has it (a restarted listener), drop it quietly. */
   const restoredTrace = useRef<string | undefined>(undefined);
-  const listSeq = useRef(0);
   const traceSeq = useRef(0);
-  const latest = useRef({ query, traceId, open, selected });
-  latest.current = { query, traceId, open, selected };
+  const facetsSeq = useRef(0);
+  const latest = useRef({ query, traceId, open, selected, filtersOpen });
+  latest.current = { query, traceId, open, selected, filtersOpen };
+  const listSync = useMemo(() => new TraceListSync({ fetch: (listQuery) => host.listTraces(listQuery), onState: setList, onError: setListError }), [host]);
+  useEffect(() => () => listSync.dispose(), [listSync]);
 
   const notify = (message: string, kind: 'info' | 'error' = 'info') => {
     const id = Date.now() + Math.random();
@@ -90,16 +96,14 @@ export function App({ host }: { host: InspectorHost }) {
     [info, host],
   );
 
-  async function loadList(): Promise<void> {
-    const seq = ++listSeq.current;
-    const fetchedWith = { ...latest.current.query, limit: LIST_LIMIT };
+  async function loadFacets(): Promise<void> {
+    const seq = ++facetsSeq.current;
     try {
-      const result = await host.listTraces(fetchedWith);
-      if (seq !== listSeq.current) return;
-      setList({ result, fetchedWith });
-      setListError(null);
-    } catch (error) {
-      if (seq === listSeq.current) setListError((error as Error).message);
+      const result = await host.getFacets();
+      if (seq === facetsSeq.current) setFacets(facetChoices(result));
+    } catch {
+      // The drop-downs fall back to the values of the listed traces.
+      if (seq === facetsSeq.current) setFacets(null);
     }
   }
 
@@ -166,7 +170,7 @@ export function App({ host }: { host: InspectorHost }) {
         setInfo(hostInfo);
         setEndpoints(hostInfo.endpoints);
         if (hostInfo.hostListsTraces && saved.listVisible === undefined) setListVisible(false);
-        void loadList();
+        listSync.setQuery(latest.current.query);
         const reveal = hostInfo.reveal ?? (saved.traceId ? { traceId: saved.traceId } : undefined);
         if (!hostInfo.reveal && saved.traceId) restoredTrace.current = saved.traceId;
         if (reveal) openTraceById(reveal.traceId, reveal.spanId);
@@ -178,15 +182,15 @@ export function App({ host }: { host: InspectorHost }) {
     };
   }, [host]);
 
-  // Live updates: refresh the list (throttled) and the open trace when it changed.
+  // Live updates: refresh the list's changed traces, the drop-downs' values while they are open, and the open trace when it changed.
   useEffect(() => {
-    let listTimer: ReturnType<typeof setTimeout> | undefined;
+    let facetsTimer: ReturnType<typeof setTimeout> | undefined;
     let traceTimer: ReturnType<typeof setTimeout> | undefined;
-    const scheduleList = () => {
-      listTimer ??= setTimeout(() => {
-        listTimer = undefined;
-        void loadList();
-      }, LIST_REFRESH_MS);
+    const scheduleFacets = () => {
+      facetsTimer ??= setTimeout(() => {
+        facetsTimer = undefined;
+        if (latest.current.filtersOpen) void loadFacets();
+      }, FACETS_REFRESH_MS);
     };
     const scheduleTrace = (id: string) => {
       traceTimer ??= setTimeout(() => {
@@ -195,7 +199,8 @@ export function App({ host }: { host: InspectorHost }) {
       }, DETAIL_REFRESH_MS);
     };
     const offChange = host.onStoreChange((change) => {
-      scheduleList();
+      listSync.noteChange(change);
+      if (latest.current.filtersOpen) scheduleFacets();
       const id = latest.current.traceId;
       if (!id) return;
       if (change.evicted.includes(id) || change.cleared) {
@@ -210,7 +215,8 @@ export function App({ host }: { host: InspectorHost }) {
     const offConnection = host.onConnectionChange((isConnected) => {
       setConnected(isConnected);
       if (isConnected) {
-        void loadList();
+        listSync.reload();
+        if (latest.current.filtersOpen) void loadFacets();
         const id = latest.current.traceId;
         if (id) void loadTrace(id, true);
       }
@@ -222,21 +228,28 @@ export function App({ host }: { host: InspectorHost }) {
       offEndpoints();
       offConnection();
       clearInterval(clock);
-      clearTimeout(listTimer);
+      clearTimeout(facetsTimer);
       clearTimeout(traceTimer);
     };
-  }, [host]);
+  }, [host, listSync]);
 
-  // Filters: refetch when they change (text debounced).
+  // Filters: refetch when they change (text debounced); the start fetches with the first ones.
   const firstQuery = useRef(true);
   useEffect(() => {
     if (firstQuery.current) {
       firstQuery.current = false;
       return;
     }
-    const timer = setTimeout(() => void loadList(), 200);
+    const timer = setTimeout(() => {
+      if (info) listSync.setQuery(query);
+    }, 200);
     return () => clearTimeout(timer);
   }, [query]);
+
+  // The drop-downs' values come from the whole store, fetched when the filters open.
+  useEffect(() => {
+    if (info && filtersOpen) void loadFacets();
+  }, [info, filtersOpen]);
 
   useEffect(() => {
     host.saveState({ traceId: traceId ?? undefined, listVisible, grouping, query, detailsWidth });
@@ -249,11 +262,11 @@ export function App({ host }: { host: InspectorHost }) {
     else if (open && open.traceId === traceId) host.selectionChanged(traceId, selectedSpanId);
   }, [traceId, open?.traceId, selectedSpanId]);
 
-  const traces = useMemo(() => (list ? filterTraces(list.result.traces, query, list.fetchedWith) : []), [list, query]);
+  const traces = useMemo(() => (list ? filterTraces(list.traces, query, list.fetchedWith) : []), [list, query]);
   const groups = useMemo(() => groupTraces(traces, grouping), [traces, grouping]);
-  const choices = useMemo(() => filterChoices(list?.result.traces ?? []), [list]);
-  const knownTraces = useMemo(() => new Set((list?.result.traces ?? []).map((t) => t.traceId)), [list]);
-  const storeEmpty = list !== null && list.result.total === 0 && activeFilterCount(query) === 0 && !query.q;
+  const choices = useMemo(() => (filtersOpen ? (facets ?? filterChoices(list?.traces ?? [])) : NO_CHOICES), [filtersOpen, facets, list]);
+  const knownTraces = useMemo(() => new Set((list?.traces ?? []).map((t) => t.traceId)), [list]);
+  const storeEmpty = list !== null && list.total === 0 && activeFilterCount(query) === 0 && !query.q;
 
   async function importFiles(files: FileList | File[]): Promise<void> {
     for (const file of Array.from(files)) {
@@ -266,7 +279,7 @@ export function App({ host }: { host: InspectorHost }) {
         }
         const result = await host.importFile(file.name, text, detected.format);
         notify(`Imported ${result.accepted} spans from ${file.name}${result.rejected ? `; ${result.rejected} rejected${result.message ? `: ${result.message}` : ''}` : ''}`, result.rejected ? 'error' : 'info');
-        await loadList();
+        listSync.reload();
         if (result.traceIds.length > 0) openTraceById(result.traceIds[0]);
       } catch (error) {
         notify(`${file.name}: ${(error as Error).message}`, 'error');
@@ -292,7 +305,7 @@ export function App({ host }: { host: InspectorHost }) {
       () => {
         setOpen(null);
         setTraceId(null);
-        void loadList();
+        listSync.reload();
       },
       (error: Error) => notify(error.message, 'error'),
     );
@@ -373,11 +386,15 @@ export function App({ host }: { host: InspectorHost }) {
                 onGrouping={setGrouping}
                 query={query}
                 onQuery={setQuery}
+                filtersOpen={filtersOpen}
+                onFiltersOpen={setFiltersOpen}
                 choices={choices}
                 selectedTraceId={traceId}
                 onSelect={(id) => openTraceById(id)}
                 shownCount={traces.length}
-                total={list?.result.total ?? 0}
+                listedCount={list?.traces.length ?? 0}
+                total={list?.total ?? 0}
+                loading={list === null}
                 nowMs={now}
               />
             </aside>
@@ -470,10 +487,7 @@ export function App({ host }: { host: InspectorHost }) {
             active={summary.pinned}
             onClick={() =>
               host.pinTrace(trace.traceId, !summary.pinned).then(
-                () => {
-                  setOpen({ ...trace, summary: { ...summary, pinned: !summary.pinned } });
-                  void loadList();
-                },
+                () => setOpen({ ...trace, summary: { ...summary, pinned: !summary.pinned } }),
                 (error: Error) => notify(error.message, 'error'),
               )
             }
@@ -496,7 +510,6 @@ export function App({ host }: { host: InspectorHost }) {
                 () => {
                   setOpen(null);
                   setTraceId(null);
-                  void loadList();
                 },
                 (error: Error) => notify(error.message, 'error'),
               )

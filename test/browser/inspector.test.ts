@@ -2,7 +2,9 @@
  * The inspector UI in real Chromium against the real standalone command:
  * traces sent by the OpenTelemetry SDK show up live, open, expand, show their
  * LLM conversation; hostile span content stays text; a 100,000-span trace
- * opens with a bounded DOM. Screenshots land in test-results/screenshots/.
+ * opens with a bounded DOM; a list of 3,000 traces scrolls to its oldest one
+ * with a bounded DOM, stays put while traces arrive, and offers filter values
+ * of traces far down the list. Screenshots land in test-results/screenshots/.
  *
  * Run: npx mocha --no-config -r tsx/cjs --extension ts test/browser/inspector.test.ts
  */
@@ -14,7 +16,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { buildBundles, ensureScreenshotDir, largeTraceRequests, launchChromium, postOtlp, startInspector, type RunningInspector } from './support';
+import { buildBundles, ensureScreenshotDir, hexId, largeTraceRequests, launchChromium, manyTracesRequests, postOtlp, startInspector, type RunningInspector } from './support';
 
 const XSS_NAME = '<img src=x onerror="window.__pwned=1">evil span';
 const XSS_SCRIPT = '<script>window.__pwned=2</script>';
@@ -278,6 +280,150 @@ describe('inspector UI in Chromium (standalone command)', function () {
       await page.emulateMedia({ colorScheme: scheme });
       await page.screenshot({ path: join(shots, `list-waterfall-${scheme}.png`) });
     }
+    await page.close();
+  });
+});
+
+describe('trace list at scale in Chromium (standalone command)', function () {
+  this.timeout(180_000);
+  const COUNT = 3000;
+  const OLDEST = hexId(1, 32);
+  const ONLY_THREAD = 'thread-only-in-the-oldest';
+  /** Row elements the list may keep in the page: a screenful plus overscan, whatever the count. */
+  const MAX_ROW_ELEMENTS = 60;
+  let inspector: RunningInspector;
+  let browser: Browser;
+  const shots = ensureScreenshotDir();
+
+  const rowElements = (page: Page) => page.evaluate(() => document.querySelectorAll('.trace-item, .group-row').length);
+  const listStatus = (page: Page) => page.getByTestId('list-status').innerText();
+  const rowTop = async (page: Page, traceId: string) => (await page.locator(`.trace-item[data-trace-id="${traceId}"]`).boundingBox())!.y;
+
+  before(async () => {
+    buildBundles();
+    // Room for more traces than the list holds (the last test).
+    inspector = await startInspector(['--max-traces', '30000']);
+    browser = await launchChromium();
+    // The oldest trace alone carries a thread no other trace has.
+    await postOtlp(inspector.url, manyTracesRequests(COUNT, { thread: (i) => (i === 0 ? ONLY_THREAD : `thread-${i % 40}`) }));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await inspector?.stop();
+  });
+
+  it('lists all 3,000 traces with a bounded DOM; the oldest is reachable by scrolling and by keys', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${inspector.url}/`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="list-status"]')?.textContent === '3,000 traces');
+    assert.ok((await rowElements(page)) <= MAX_ROW_ELEMENTS, `${await rowElements(page)} row elements`);
+    assert.equal(await page.locator(`.trace-item[data-trace-id="${OLDEST}"]`).count(), 0, 'the oldest trace starts far below the first screenful');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: join(shots, `list-many-${scheme}.png`) });
+    }
+
+    // Scroll to the end and click the oldest trace.
+    const list = page.getByTestId('trace-list-rows');
+    await list.evaluate((element) => (element.scrollTop = element.scrollHeight));
+    await page.locator(`.trace-item[data-trace-id="${OLDEST}"]`).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="trace-header"] .trace-title')?.textContent === 'agent_run 0');
+    assert.ok((await rowElements(page)) <= MAX_ROW_ELEMENTS);
+    assert.equal(await page.locator('.trace-item.selected').getAttribute('data-trace-id'), OLDEST);
+
+    // Keys: Home goes to the newest, Enter opens it; End comes back to the oldest.
+    await list.focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-testid="trace-header"] .trace-title')?.textContent === 'agent_run 2998');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-testid="trace-header"] .trace-title')?.textContent === 'agent_run 0');
+    assert.ok((await rowElements(page)) <= MAX_ROW_ELEMENTS);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('keeps the selected trace in place while new traces arrive above it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(`${inspector.url}/`);
+    await page.locator('.trace-item').first().waitFor();
+    const before = Number((await listStatus(page)).replace(/\D/g, ''));
+    // Select the third trace from the top, still in view.
+    const third = (await page.locator('.trace-item').nth(2).getAttribute('data-trace-id'))!;
+    await page.locator(`.trace-item[data-trace-id="${third}"]`).click();
+    await page.locator('.wf-row').first().waitFor();
+    const topBefore = await rowTop(page, third);
+
+    // 25 new traces, all newer than every listed one.
+    const now = Date.now();
+    await postOtlp(inspector.url, manyTracesRequests(25, { traceId: (i) => hexId(0xa0000 + i, 32), startMs: (i) => now + 60_000 + i * 10, thread: () => 'thread-new' }));
+    await page.waitForFunction((expected) => document.querySelector('[data-testid="list-status"]')?.textContent === expected, `${(before + 25).toLocaleString('en-US')} traces`);
+    await page.waitForTimeout(100);
+    assert.equal(await rowTop(page, third), topBefore, 'the selected row did not move');
+    assert.equal(await page.locator('.trace-item.selected').getAttribute('data-trace-id'), third);
+    assert.ok((await page.getByTestId('trace-list-rows').evaluate((element) => element.scrollTop)) > 0, 'the new traces are above, scrolled out of view');
+    assert.ok((await rowElements(page)) <= MAX_ROW_ELEMENTS);
+
+    // Grouped by thread, the list is still a bounded window of rows.
+    await page.getByTestId('grouping').selectOption('thread');
+    await page.locator('.group-row').first().waitFor();
+    assert.ok((await rowElements(page)) <= MAX_ROW_ELEMENTS);
+    assert.equal(await page.locator(`.trace-item.selected[data-trace-id="${third}"]`).count(), 1, 'the selected trace is brought into view in its group');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: join(shots, `list-many-grouped-${scheme}.png`) });
+    }
+    await page.getByTestId('grouping').selectOption('none');
+    await page.close();
+  });
+
+  it('offers filter values of traces far down the list and filters by them', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(`${inspector.url}/`);
+    await page.locator('.trace-item').first().waitFor();
+    assert.equal(await page.locator('.trace-item', { hasText: ONLY_THREAD }).count(), 0, 'no trace with the thread is on screen');
+    await page.getByTestId('toggle-filters').click();
+    const thread = page.getByTestId('filter-thread');
+    await page.waitForFunction((value) => [...document.querySelectorAll<HTMLOptionElement>('[data-testid="filter-thread"] option')].some((option) => option.value === value), ONLY_THREAD);
+    assert.equal(await thread.locator(`option[value="${ONLY_THREAD}"]`).innerText(), `${ONLY_THREAD} (1)`);
+    await thread.selectOption(ONLY_THREAD);
+    await page.waitForFunction(() => document.querySelector('[data-testid="list-status"]')?.textContent === '1 trace');
+    assert.deepEqual(await page.locator('.trace-item').evaluateAll((items) => items.map((item) => item.getAttribute('data-trace-id'))), [OLDEST]);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.screenshot({ path: join(shots, 'list-filtered-by-facet-light.png') });
+    await page.close();
+  });
+
+  it('beyond the 20,000 traces it lists, says how many older ones are not listed and reaches them by filtering', async function () {
+    this.timeout(240_000);
+    const now = Date.now();
+    await postOtlp(inspector.url, manyTracesRequests(18_000, { traceId: (i) => hexId(0xb00000 + i, 32), startMs: (i) => now + 120_000 + i }));
+    const { traceCount } = (await (await fetch(`${inspector.url}/api/status`)).json()) as { traceCount: number };
+    assert.ok(traceCount >= 21_000, `${traceCount} traces`);
+    const notListed = traceCount - 20_000;
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(`${inspector.url}/`);
+    await page.waitForFunction((expected) => document.querySelector('[data-testid="list-status"]')?.textContent === expected, `Newest 20,000 of ${traceCount.toLocaleString('en-US')} traces`, { timeout: 60_000 });
+    assert.ok((await rowElements(page)) <= MAX_ROW_ELEMENTS);
+    assert.equal((await page.getByTestId('list-not-listed').innerText()).trim(), `${notListed.toLocaleString('en-US')} older traces are not listed. Search or filter to reach them.`);
+    // The last listed trace is the newest of those not listed plus one: agent_run {notListed} of the first batch.
+    const list = page.getByTestId('trace-list-rows');
+    await list.evaluate((element) => (element.scrollTop = element.scrollHeight));
+    await page.locator('.trace-name', { hasText: new RegExp(`^agent_run ${notListed}$`) }).waitFor();
+    assert.ok((await rowElements(page)) <= MAX_ROW_ELEMENTS);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(shots, 'list-not-listed-dark.png') });
+
+    await page.getByTestId('toggle-filters').click();
+    await page.getByTestId('filter-thread').selectOption(ONLY_THREAD);
+    await page.waitForFunction(() => document.querySelector('[data-testid="list-status"]')?.textContent === '1 trace');
+    assert.equal(await page.locator('.trace-item').getAttribute('data-trace-id'), OLDEST);
+    assert.equal(await page.getByTestId('list-not-listed').count(), 0);
     await page.close();
   });
 });

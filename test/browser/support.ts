@@ -134,3 +134,61 @@ export async function postOtlp(url: string, requests: unknown[]): Promise<void> 
     if (!response.ok) throw new Error(`POST /v1/traces: ${response.status} ${await response.text()}`);
   }
 }
+
+/** What {@link manyTracesRequests} puts in trace `i` (0 is the oldest). */
+export interface ManyTracesOptions {
+  /** Trace id of trace `i`. Default: `i + 1` as 32 hex digits. */
+  traceId?(i: number): string;
+  /** Start of trace `i`, ms since the epoch. Default: one second apart, ending about now. */
+  startMs?(i: number): number;
+  /** Respan thread of trace `i`. Default `thread-{i % 40}`. */
+  thread?(i: number): string;
+}
+
+/**
+ * OTLP/JSON requests carrying `count` small LLM traces: a workflow root with
+ * one chat span (model, tokens), a thread and a customer, every 17th failing.
+ */
+export function manyTracesRequests(count: number, options: ManyTracesOptions = {}): unknown[] {
+  const now = Date.now();
+  const traceIdOf = options.traceId ?? ((i: number) => hexId(i + 1, 32));
+  const startOf = options.startMs ?? ((i: number) => now - (count - i) * 1000);
+  const threadOf = options.thread ?? ((i: number) => `thread-${i % 40}`);
+  const nanos = (ms: number) => String(BigInt(Math.round(ms)) * 1_000_000n);
+  const text = (key: string, value: string) => ({ key, value: { stringValue: value } });
+  const int = (key: string, value: number) => ({ key, value: { intValue: String(value) } });
+  const spans: Record<string, unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const traceId = traceIdOf(i);
+    const start = startOf(i);
+    const failed = i % 17 === 5;
+    spans.push({
+      traceId,
+      spanId: hexId(2 * i + 1),
+      name: `agent_run ${i}`,
+      kind: 1,
+      startTimeUnixNano: nanos(start),
+      endTimeUnixNano: nanos(start + 120 + (i % 9) * 35),
+      attributes: [text('traceloop.span.kind', 'workflow'), text('respan.threads.thread_identifier', threadOf(i)), text('respan.customer_params.customer_identifier', `cus_${i % 7}`)],
+      status: failed ? { code: 2, message: 'tool failed' } : {},
+    });
+    spans.push({
+      traceId,
+      spanId: hexId(2 * i + 2),
+      parentSpanId: hexId(2 * i + 1),
+      name: 'openai.chat',
+      kind: 3,
+      startTimeUnixNano: nanos(start + 10),
+      endTimeUnixNano: nanos(start + 100 + (i % 9) * 30),
+      attributes: [text('gen_ai.system', 'openai'), text('gen_ai.request.model', i % 3 === 0 ? 'gpt-4o' : 'gpt-4o-mini'), int('gen_ai.usage.input_tokens', 40 + (i % 50)), int('gen_ai.usage.output_tokens', 12 + (i % 20))],
+      status: {},
+    });
+  }
+  const requests: unknown[] = [];
+  for (let i = 0; i < spans.length; i += 2000) {
+    requests.push({
+      resourceSpans: [{ resource: { attributes: [text('service.name', 'many-traces-agent')] }, scopeSpans: [{ scope: { name: 'browser-test' }, spans: spans.slice(i, i + 2000) }] }],
+    });
+  }
+  return requests;
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { traceQueryToSearch } from '../../src/protocol/messages';
-import { activeFilterCount, filterChoices, filterTraces, groupTraces, parseDurationInput } from '../../webview/model/traceFilter';
+import { activeFilterCount, facetChoices, filterChoices, filterTraces, groupTraces, parseDurationInput } from '../../webview/model/traceFilter';
 import { BASE_MS, makeSummary } from '../fixtures/webview-traces';
 
 const traces = [
@@ -49,12 +49,40 @@ describe('webview trace list filters', () => {
     assert.deepEqual(ids(groupTraces(traces, 'none')[0].traces), ['t4', 't2', 't3', 't1']);
     assert.deepEqual(groupTraces(traces, 'traceGroup').map((g) => g.key), ['g', null]);
   });
-  it('collects filter choices and counts active filters', () => {
+  it('collects filter choices with trace counts and counts active filters', () => {
     const choices = filterChoices(traces);
-    assert.deepEqual(choices.models, ['claude-3', 'gpt-4o']);
-    assert.deepEqual(choices.threads, ['th-1', 'th-2']);
-    assert.deepEqual(choices.services, ['api', 'test-service']);
+    assert.deepEqual(choices.models, [
+      { value: 'claude-3', traces: 1 },
+      { value: 'gpt-4o', traces: 1 },
+    ]);
+    assert.deepEqual(choices.threads, [
+      { value: 'th-1', traces: 2 },
+      { value: 'th-2', traces: 1 },
+    ]);
+    assert.deepEqual(
+      choices.services.map((option) => option.value),
+      ['api', 'test-service'],
+    );
     assert.equal(activeFilterCount({ q: 'x', errors: true, model: 'm', minDurationMs: 0 }), 3);
+  });
+  it('offers every value of the store facets, sorted by value with numbers in order', () => {
+    const facet = (value: string, count: number) => ({ value, traces: count });
+    const choices = facetChoices({
+      services: [facet('api', 3)],
+      models: [facet('gpt-4o', 9), facet('claude-3', 2)],
+      customers: [],
+      threads: [facet('thread-10', 5), facet('thread-9', 1), facet('thread-only-in-an-old-trace', 1)],
+      traceGroups: [facet('g', 1)],
+      environments: [facet('prod', 4)],
+      names: [facet('chat', 9)],
+    });
+    assert.deepEqual(
+      choices.threads.map((option) => option.value),
+      ['thread-9', 'thread-10', 'thread-only-in-an-old-trace'],
+    );
+    assert.deepEqual(choices.models, [facet('claude-3', 2), facet('gpt-4o', 9)]);
+    assert.deepEqual(choices.customers, []);
+    assert.deepEqual(choices.services, [facet('api', 3)]);
   });
   it('parses typed durations', () => {
     assert.equal(parseDurationInput('250'), 250);

@@ -1,12 +1,27 @@
-/** The trace list: newest first and live, with filters and grouping by thread or trace group. */
+/**
+ * The trace list: newest first and live, with filters and grouping by thread
+ * or trace group. Virtualised like the waterfall: group headers and traces
+ * are fixed-height rows and only those in view (plus overscan) are in the
+ * DOM, so thousands of traces cost what a screenful does.
+ */
 
-import { useState } from 'preact/hooks';
+import type { TargetedKeyboardEvent } from 'preact';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TraceSummaryJson } from '../../src/protocol/api';
 import type { TraceQuery } from '../../src/protocol/messages';
-import { formatAge, formatCost, formatCount, formatDuration } from '../model/format';
+import { formatAge, formatCost, formatCount, formatDuration, formatInteger } from '../model/format';
 import { kindInfo } from '../model/kinds';
-import { activeFilterCount, parseDurationInput, type FilterChoices, type TraceGroup, type TraceGrouping } from '../model/traceFilter';
+import { activeFilterCount, parseDurationInput, type FilterChoices, type FilterOption, type TraceGroup, type TraceGrouping } from '../model/traceFilter';
+import { anchoredTop, chooseAnchors, rowIndexOf, traceListRows, type TraceListRow } from '../model/traceList';
+import { scrollTopForVirtualTop, scrollTopToReveal, virtualScrollTop, virtualWindow } from '../model/virtual';
 import { Icon, IconButton } from './common';
+
+/** Row height in px; must match `--list-row-height` in styles.css. */
+export const LIST_ROW_HEIGHT = 44;
+/** Rows rendered above and below the viewport. */
+const OVERSCAN = 6;
+/** Prefix of row element ids, for `aria-activedescendant`. */
+const ROW_ID = 'trace-list-row-';
 
 export interface TraceListProps {
   groups: TraceGroup[];
@@ -14,20 +29,35 @@ export interface TraceListProps {
   onGrouping(grouping: TraceGrouping): void;
   query: TraceQuery;
   onQuery(query: TraceQuery): void;
+  filtersOpen: boolean;
+  onFiltersOpen(open: boolean): void;
   choices: FilterChoices;
   selectedTraceId: string | null;
   onSelect(traceId: string): void;
-  /** Traces in the store before filtering (the list's `total` without filters is not known). */
+  /** Traces shown, after the view's own filtering. */
   shownCount: number;
+  /** Traces the list holds: the newest `listedCount` of `total`. */
+  listedCount: number;
+  /** Traces in the store that match the filters. */
   total: number;
+  /** The first answer has not arrived yet. */
+  loading: boolean;
   nowMs: number;
 }
 
 export function TraceList(props: TraceListProps) {
-  const { query, onQuery } = props;
-  const [filtersOpen, setFiltersOpen] = useState(activeFilterCount(query) > 0);
+  const { query, onQuery, grouping, groups } = props;
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  const rows = useMemo(() => traceListRows(groups, grouping, collapsed), [groups, grouping, collapsed]);
   const filterCount = activeFilterCount(query);
   const set = (patch: Partial<TraceQuery>) => onQuery({ ...query, ...patch });
+  const notListed = props.total - props.listedCount;
+
+  function toggleGroup(key: string): void {
+    const next = new Set(collapsed);
+    if (!next.delete(key)) next.add(key);
+    setCollapsed(next);
+  }
 
   return (
     <div class="trace-list" data-testid="trace-list">
@@ -47,71 +77,284 @@ export function TraceList(props: TraceListProps) {
           icon="filter"
           title={filterCount > 0 ? `Filters (${filterCount} active)` : 'Filters'}
           label={filterCount > 0 ? String(filterCount) : undefined}
-          active={filtersOpen}
-          onClick={() => setFiltersOpen(!filtersOpen)}
+          active={props.filtersOpen}
+          onClick={() => props.onFiltersOpen(!props.filtersOpen)}
           testId="toggle-filters"
         />
-        <select class="select" aria-label="Group traces" title="Group traces" value={props.grouping} onChange={(event) => props.onGrouping(event.currentTarget.value as TraceGrouping)} data-testid="grouping">
+        <select class="select" aria-label="Group traces" title="Group traces" value={grouping} onChange={(event) => props.onGrouping(event.currentTarget.value as TraceGrouping)} data-testid="grouping">
           <option value="none">No grouping</option>
           <option value="thread">By thread</option>
           <option value="traceGroup">By trace group</option>
         </select>
       </div>
-      {filtersOpen && <Filters query={query} set={set} choices={props.choices} clear={() => onQuery(query.q ? { q: query.q } : {})} />}
-      <div class="list-status muted">
-        {props.shownCount === props.total ? `${props.total} ${props.total === 1 ? 'trace' : 'traces'}` : `${props.shownCount} of ${props.total} traces`}
+      {props.filtersOpen && <Filters query={query} set={set} choices={props.choices} clear={() => onQuery(query.q ? { q: query.q } : {})} />}
+      <div class="list-status muted" data-testid="list-status">
+        {statusText(props)}
       </div>
-      <div class="list-scroll" role="listbox" aria-label="Traces">
-        {props.groups.map((group) => (
-          <GroupView key={group.key ?? '\u0000'} group={group} {...props} />
-        ))}
+      <TraceRows
+        rows={rows}
+        grouping={grouping}
+        selectedTraceId={props.selectedTraceId}
+        onSelect={props.onSelect}
+        onToggleGroup={toggleGroup}
+        nowMs={props.nowMs}
+      />
+      {notListed > 0 && (
+        <div class="list-footer muted" role="status" data-testid="list-not-listed">
+          <Icon name="info" /> {formatInteger(notListed)} older {notListed === 1 ? 'trace is' : 'traces are'} not listed. Search or filter to reach {notListed === 1 ? 'it' : 'them'}.
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The count line above the rows. */
+function statusText({ loading, shownCount, listedCount, total }: TraceListProps): string {
+  if (loading) return 'Loading traces…';
+  if (listedCount < total && shownCount === listedCount) return `Newest ${formatInteger(listedCount)} of ${formatInteger(total)} traces`;
+  if (shownCount === total) return `${formatInteger(total)} ${total === 1 ? 'trace' : 'traces'}`;
+  return `${formatInteger(shownCount)} of ${formatInteger(total)} traces`;
+}
+
+interface TraceRowsProps {
+  rows: TraceListRow[];
+  grouping: TraceGrouping;
+  selectedTraceId: string | null;
+  onSelect(traceId: string): void;
+  onToggleGroup(key: string): void;
+  nowMs: number;
+}
+
+/** The virtual scroller: a listbox (a tree when grouped) whose active row moves with the keys. */
+function TraceRows({ rows, grouping, selectedTraceId, onSelect, onToggleGroup, nowMs }: TraceRowsProps) {
+  const grouped = grouping !== 'none';
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewportHeight, setViewportHeight] = useState(600);
+  /** The keyboard's row (a trace id or a group key), moved since `selection` was selected; a new selection takes over. */
+  const [moved, setMoved] = useState<{ key: string; selection: string | null } | null>(null);
+  const activeKey = moved && moved.selection === selectedTraceId ? moved.key : selectedTraceId;
+  const setActiveKey = (key: string) => setMoved({ key, selection: selectedTraceId });
+  /** The rows and scroll position on screen, from which the anchor is chosen when the rows change. */
+  const drawn = useRef<{ rows: TraceListRow[]; scrollTop: number } | null>(null);
+  /** A selection to bring into view once its row is listed. */
+  const revealKey = useRef<string | null>(selectedTraceId);
+  const selectionSeen = useRef(selectedTraceId);
+  if (selectionSeen.current !== selectedTraceId) {
+    selectionSeen.current = selectedTraceId;
+    revealKey.current = selectedTraceId;
+  }
+
+  useLayoutEffect(() => {
+    const element = scrollRef.current;
+    if (!element) return;
+    const measure = () => setViewportHeight(element.clientHeight);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+
+  // New rows (traces arrived or left, a group folded): keep the selected trace, or else the
+  // first row in view, where it was on screen; then bring a new selection into view.
+  useLayoutEffect(() => {
+    const element = scrollRef.current;
+    if (!element) return;
+    const height = element.clientHeight;
+    const previous = drawn.current;
+    let target = previous?.scrollTop ?? element.scrollTop;
+    if (previous && previous.rows !== rows) {
+      const top = virtualScrollTop(previous.scrollTop, height, previous.rows.length, LIST_ROW_HEIGHT);
+      const anchors = chooseAnchors(previous.rows, top, height, LIST_ROW_HEIGHT, selectedTraceId);
+      const anchored = anchoredTop(rows, anchors, LIST_ROW_HEIGHT);
+      if (anchored !== null) target = scrollTopForVirtualTop(anchored, height, rows.length, LIST_ROW_HEIGHT);
+    }
+    const reveal = rowIndexOf(rows, revealKey.current);
+    if (reveal >= 0) {
+      target = scrollTopToReveal(reveal, target, height, rows.length, LIST_ROW_HEIGHT);
+      revealKey.current = null;
+    }
+    scrollTo(target);
+    drawn.current = { rows, scrollTop: element.scrollTop };
+  }, [rows, selectedTraceId]);
+
+  function scrollTo(target: number): void {
+    const element = scrollRef.current;
+    if (!element) return;
+    if (Math.abs(element.scrollTop - target) >= 1) element.scrollTop = target;
+    setScrollTop(element.scrollTop);
+  }
+
+  const activeIndex = (() => {
+    const active = rowIndexOf(rows, activeKey);
+    if (active >= 0) return active;
+    return Math.max(0, rowIndexOf(rows, selectedTraceId));
+  })();
+
+  function activate(index: number): void {
+    if (rows.length === 0) return;
+    const row = Math.max(0, Math.min(rows.length - 1, index));
+    setActiveKey(rows[row].key);
+    const element = scrollRef.current;
+    if (element) scrollTo(scrollTopToReveal(row, element.scrollTop, element.clientHeight, rows.length, LIST_ROW_HEIGHT));
+  }
+
+  function onKey(event: TargetedKeyboardEvent<HTMLDivElement>): void {
+    if (rows.length === 0) return;
+    const row = rows[activeIndex];
+    const page = Math.max(1, Math.floor(viewportHeight / LIST_ROW_HEIGHT) - 1);
+    let handled = true;
+    switch (event.key) {
+      case 'ArrowDown':
+        activate(activeIndex + 1);
+        break;
+      case 'ArrowUp':
+        activate(activeIndex - 1);
+        break;
+      case 'PageDown':
+        activate(activeIndex + page);
+        break;
+      case 'PageUp':
+        activate(activeIndex - page);
+        break;
+      case 'Home':
+        activate(0);
+        break;
+      case 'End':
+        activate(rows.length - 1);
+        break;
+      case 'ArrowRight':
+        if (row.kind === 'group' && row.collapsed) onToggleGroup(row.key);
+        else handled = false;
+        break;
+      case 'ArrowLeft':
+        if (row.kind === 'group' && !row.collapsed) onToggleGroup(row.key);
+        else if (row.kind === 'trace' && row.grouped) activate(activeIndex - row.position);
+        else handled = false;
+        break;
+      case 'Enter':
+      case ' ':
+        if (row.kind === 'group') onToggleGroup(row.key);
+        else onSelect(row.trace.traceId);
+        break;
+      default:
+        handled = false;
+    }
+    if (handled) event.preventDefault();
+  }
+
+  const view = virtualWindow(scrollTop, viewportHeight, rows.length, LIST_ROW_HEIGHT, OVERSCAN);
+  const rendered = [];
+  for (let index = view.first; index < view.end; index++) {
+    const row = rows[index];
+    const common = { id: `${ROW_ID}${index}`, active: index === activeIndex, grouping, row };
+    rendered.push(
+      row.kind === 'group' ? (
+        <GroupRow
+          key={row.key}
+          {...common}
+          group={row.group}
+          collapsed={row.collapsed}
+          onToggle={() => {
+            setActiveKey(row.key);
+            onToggleGroup(row.key);
+          }}
+        />
+      ) : (
+        <TraceItem
+          key={row.key}
+          {...common}
+          trace={row.trace}
+          selected={row.trace.traceId === selectedTraceId}
+          onSelect={() => {
+            setActiveKey(row.key);
+            onSelect(row.trace.traceId);
+          }}
+          nowMs={nowMs}
+        />
+      ),
+    );
+  }
+
+  return (
+    <div
+      class="list-scroll"
+      ref={scrollRef}
+      tabIndex={0}
+      role={grouped ? 'tree' : 'listbox'}
+      aria-label="Traces"
+      aria-activedescendant={activeIndex >= view.first && activeIndex < view.end ? `${ROW_ID}${activeIndex}` : undefined}
+      onScroll={(event) => {
+        const top = event.currentTarget.scrollTop;
+        if (drawn.current) drawn.current = { ...drawn.current, scrollTop: top };
+        setScrollTop(top);
+      }}
+      onKeyDown={onKey}
+      data-testid="trace-list-rows"
+    >
+      <div class="list-spacer" style={{ height: `${view.contentHeight}px` }}>
+        <div class="list-rows" style={{ transform: `translateY(${view.offsetTop}px)` }}>
+          {rendered}
+        </div>
       </div>
     </div>
   );
 }
 
-function GroupView(props: TraceListProps & { group: TraceGroup }) {
-  const { group, grouping } = props;
-  const [open, setOpen] = useState(true);
-  const items = group.traces.map((trace) => <TraceItem key={trace.traceId} trace={trace} selected={trace.traceId === props.selectedTraceId} onSelect={props.onSelect} nowMs={props.nowMs} />);
-  if (grouping === 'none') return <>{items}</>;
+/** Props every row gets from the scroller. */
+interface RowProps {
+  id: string;
+  active: boolean;
+  grouping: TraceGrouping;
+  row: TraceListRow;
+}
+
+function GroupRow({ id, active, grouping, row, group, collapsed, onToggle }: RowProps & { group: TraceGroup; collapsed: boolean; onToggle(): void }) {
   const label = group.key ?? (grouping === 'thread' ? 'No thread' : 'No trace group');
   return (
-    <div class="trace-group" data-testid="trace-group">
-      <button type="button" class="group-header" onClick={() => setOpen(!open)} aria-expanded={open}>
-        <Icon name={open ? 'chevron-down' : 'chevron-right'} />
+    <div
+      id={id}
+      class={`group-row${active ? ' active' : ''}`}
+      role="treeitem"
+      aria-level={1}
+      aria-expanded={!collapsed}
+      aria-posinset={row.position}
+      aria-setsize={row.setSize}
+      aria-selected={false}
+      onClick={onToggle}
+      data-testid="trace-group"
+    >
+      <div class="trace-line">
+        <Icon name={collapsed ? 'chevron-right' : 'chevron-down'} />
         <Icon name={grouping === 'thread' ? 'comment-discussion' : 'folder'} />
         <span class="group-name" title={label}>
           {label}
         </span>
-        <span class="muted">
-          {group.traces.length} {group.traces.length === 1 ? 'trace' : 'traces'}
-          {group.errorCount > 0 ? ` · ${group.errorCount} errors` : ''}
-          {group.cost !== null ? ` · ${formatCost(group.cost)}` : ''}
-        </span>
-      </button>
-      {open && <div class="group-items">{items}</div>}
+      </div>
+      <div class="group-facts muted">
+        {formatInteger(group.traces.length)} {group.traces.length === 1 ? 'trace' : 'traces'}
+        {group.errorCount > 0 ? ` · ${formatInteger(group.errorCount)} ${group.errorCount === 1 ? 'error' : 'errors'}` : ''}
+        {group.cost !== null ? ` · ${formatCost(group.cost)}` : ''}
+      </div>
     </div>
   );
 }
 
-function TraceItem({ trace, selected, onSelect, nowMs }: { trace: TraceSummaryJson; selected: boolean; onSelect(id: string): void; nowMs: number }) {
+function TraceItem({ id, active, grouping, row, trace, selected, onSelect, nowMs }: RowProps & { trace: TraceSummaryJson; selected: boolean; onSelect(): void; nowMs: number }) {
+  const grouped = grouping !== 'none';
   const info = kindInfo(trace.kind);
   const tokens = trace.tokens.total ?? (trace.tokens.input ?? 0) + (trace.tokens.output ?? 0);
   return (
     <div
-      class={`trace-item${selected ? ' selected' : ''}${trace.errorCount > 0 ? ' has-error' : ''}`}
-      role="option"
+      id={id}
+      class={`trace-item${selected ? ' selected' : ''}${active ? ' active' : ''}${grouped ? ' grouped' : ''}${trace.errorCount > 0 ? ' has-error' : ''}`}
+      role={grouped ? 'treeitem' : 'option'}
+      aria-level={grouped ? 2 : undefined}
       aria-selected={selected}
-      tabIndex={0}
+      aria-posinset={row.position}
+      aria-setsize={row.setSize}
       data-trace-id={trace.traceId}
-      onClick={() => onSelect(trace.traceId)}
-      onKeyDown={(event) => {
-        if (event.key === 'Enter' || event.key === ' ') {
-          event.preventDefault();
-          onSelect(trace.traceId);
-        }
-      }}
+      onClick={onSelect}
     >
       <div class="trace-line">
         <Icon name={info.icon} class={`kind-${trace.kind}`} title={info.label} />
@@ -127,34 +370,50 @@ function TraceItem({ trace, selected, onSelect, nowMs }: { trace: TraceSummaryJs
         <span class="trace-duration">{formatDuration(trace.durationMs)}</span>
       </div>
       <div class="trace-meta muted">
-        {trace.service && <span>{trace.service}</span>}
-        <span>
-          {trace.spanCount} {trace.spanCount === 1 ? 'span' : 'spans'}
+        {/* One line, most telling first: facts that do not fit wrap onto a hidden line instead of being cut; the tooltip has them all. */}
+        <span class="trace-facts" title={factsTitle(trace, tokens)}>
+          {trace.models.length > 0 && (
+            <span>
+              <Icon name="sparkle" /> {trace.models[0]}
+              {trace.models.length > 1 ? ` +${trace.models.length - 1}` : ''}
+            </span>
+          )}
+          {tokens > 0 && <span>{formatCount(tokens)} tok</span>}
+          {trace.cost !== null && <span>{formatCost(trace.cost)}</span>}
+          <span>
+            {trace.spanCount} {trace.spanCount === 1 ? 'span' : 'spans'}
+          </span>
+          {trace.customerIdentifier && (
+            <span>
+              <Icon name="account" /> {trace.customerIdentifier}
+            </span>
+          )}
+          {trace.threadIdentifier && (
+            <span>
+              <Icon name="comment-discussion" /> {trace.threadIdentifier}
+            </span>
+          )}
+          {trace.service && <span>{trace.service}</span>}
         </span>
-        {trace.models.length > 0 && (
-          <span title={trace.models.join(', ')}>
-            <Icon name="sparkle" /> {trace.models[0]}
-            {trace.models.length > 1 ? ` +${trace.models.length - 1}` : ''}
-          </span>
-        )}
-        {tokens > 0 && <span title="Tokens">{formatCount(tokens)} tok</span>}
-        {trace.cost !== null && <span title="Cost">{formatCost(trace.cost)}</span>}
-        {trace.customerIdentifier && (
-          <span title="Customer">
-            <Icon name="account" /> {trace.customerIdentifier}
-          </span>
-        )}
-        {trace.threadIdentifier && (
-          <span title="Thread">
-            <Icon name="comment-discussion" /> {trace.threadIdentifier}
-          </span>
-        )}
         <span class="trace-age" title={new Date(trace.startTimeMs).toLocaleString()}>
           {formatAge(trace.startTimeMs, nowMs)}
         </span>
       </div>
     </div>
   );
+}
+
+/** Every fact of a trace's second line, for its tooltip (the line shows those that fit). */
+function factsTitle(trace: TraceSummaryJson, tokens: number): string {
+  const facts: string[] = [];
+  if (trace.models.length > 0) facts.push(`Models: ${trace.models.join(', ')}`);
+  if (tokens > 0) facts.push(`Tokens: ${formatInteger(tokens)}`);
+  if (trace.cost !== null) facts.push(`Cost: ${formatCost(trace.cost)}`);
+  facts.push(`Spans: ${formatInteger(trace.spanCount)}`);
+  if (trace.customerIdentifier) facts.push(`Customer: ${trace.customerIdentifier}`);
+  if (trace.threadIdentifier) facts.push(`Thread: ${trace.threadIdentifier}`);
+  if (trace.services.length > 0 || trace.service) facts.push(`Services: ${(trace.services.length > 0 ? trace.services : [trace.service]).join(', ')}`);
+  return facts.join('\n');
 }
 
 function Filters({ query, set, choices, clear }: { query: TraceQuery; set(patch: Partial<TraceQuery>): void; choices: FilterChoices; clear(): void }) {
@@ -168,11 +427,11 @@ function Filters({ query, set, choices, clear }: { query: TraceQuery; set(patch:
         <input type="checkbox" checked={query.pinned ?? false} onChange={(event) => set({ pinned: event.currentTarget.checked || undefined })} />
         Pinned only
       </label>
-      <Choice label="Model" value={query.model} values={choices.models} onChange={(model) => set({ model })} />
-      <Choice label="Customer" value={query.customer} values={choices.customers} onChange={(customer) => set({ customer })} />
-      <Choice label="Thread" value={query.thread} values={choices.threads} onChange={(thread) => set({ thread })} />
-      <Choice label="Trace group" value={query.traceGroup} values={choices.traceGroups} onChange={(traceGroup) => set({ traceGroup })} />
-      <Choice label="Service" value={query.service} values={choices.services} onChange={(service) => set({ service })} />
+      <Choice label="Model" value={query.model} options={choices.models} onChange={(model) => set({ model })} testId="filter-model" />
+      <Choice label="Customer" value={query.customer} options={choices.customers} onChange={(customer) => set({ customer })} testId="filter-customer" />
+      <Choice label="Thread" value={query.thread} options={choices.threads} onChange={(thread) => set({ thread })} testId="filter-thread" />
+      <Choice label="Trace group" value={query.traceGroup} options={choices.traceGroups} onChange={(traceGroup) => set({ traceGroup })} testId="filter-trace-group" />
+      <Choice label="Service" value={query.service} options={choices.services} onChange={(service) => set({ service })} testId="filter-service" />
       <div class="filter-row">
         <span class="filter-label">Duration</span>
         <DurationInput placeholder="min" value={query.minDurationMs} onChange={(minDurationMs) => set({ minDurationMs })} />
@@ -186,17 +445,17 @@ function Filters({ query, set, choices, clear }: { query: TraceQuery; set(patch:
   );
 }
 
-function Choice({ label, value, values, onChange }: { label: string; value: string | undefined; values: string[]; onChange(value: string | undefined): void }) {
-  // Keep a chosen value selectable even when no listed trace carries it any more.
-  const options = value && !values.includes(value) ? [value, ...values] : values;
+function Choice({ label, value, options, onChange, testId }: { label: string; value: string | undefined; options: FilterOption[]; onChange(value: string | undefined): void; testId: string }) {
+  // Keep a chosen value selectable even when no trace carries it any more.
+  const all = value && !options.some((option) => option.value === value) ? [{ value, traces: 0 }, ...options] : options;
   return (
     <label class="filter-row">
       <span class="filter-label">{label}</span>
-      <select class="select" value={value ?? ''} onChange={(event) => onChange(event.currentTarget.value || undefined)} disabled={options.length === 0}>
+      <select class="select" value={value ?? ''} onChange={(event) => onChange(event.currentTarget.value || undefined)} disabled={all.length === 0} data-testid={testId}>
         <option value="">Any</option>
-        {options.map((option) => (
-          <option key={option} value={option}>
-            {option}
+        {all.map((option) => (
+          <option key={option.value} value={option.value}>
+            {`${option.value} (${formatInteger(option.traces)})`}
           </option>
         ))}
       </select>

@@ -60,6 +60,13 @@ export function formatCount(n: number): string {
   return `${trim((n / 1_000_000).toFixed(abs < 10_000_000 ? 2 : 1))}M`;
 }
 
+const integerFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** An exact count with thousands separators: `23,456`. */
+export function formatInteger(n: number): string {
+  return integerFormat.format(n);
+}
+
 /** USD with enough digits for fractions of a cent: `$0.00042`, `$1.23`. */
 export function formatCost(usd: number): string {
   if (!Number.isFinite(usd)) return '–';

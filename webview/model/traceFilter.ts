@@ -4,7 +4,7 @@
  * still shows a consistent list. Pure, DOM-free.
  */
 
-import type { TraceSummaryJson } from '../../src/protocol/api';
+import type { FacetValueJson, FacetsJson, TraceSummaryJson } from '../../src/protocol/api';
 import type { TraceQuery } from '../../src/protocol/messages';
 
 /** True when a trace summary passes every filter set in `query` (`limit` is ignored). */
@@ -122,32 +122,62 @@ export function groupTraces(traces: TraceSummaryJson[], by: TraceGrouping): Trac
   return result.sort((a, b) => (a.key === null ? 1 : 0) - (b.key === null ? 1 : 0) || b.lastActivityMs - a.lastActivityMs);
 }
 
-/** Values present in the list, for the filter drop-downs. */
-export interface FilterChoices {
-  models: string[];
-  customers: string[];
-  threads: string[];
-  traceGroups: string[];
-  services: string[];
+/** One value offered by a filter drop-down. */
+export interface FilterOption {
+  value: string;
+  /** Traces that have the value. */
+  traces: number;
 }
 
-/** Distinct values of the filterable fields, sorted. */
+/** The values each filter drop-down offers, sorted by value. */
+export interface FilterChoices {
+  models: FilterOption[];
+  customers: FilterOption[];
+  threads: FilterOption[];
+  traceGroups: FilterOption[];
+  services: FilterOption[];
+}
+
+/** Orders drop-down values; numeric, so `thread-9` comes before `thread-10`. One collator: `localeCompare` builds one per call. */
+const valueOrder = new Intl.Collator(undefined, { numeric: true });
+
+function sortedOptions(counts: Map<string, number>): FilterOption[] {
+  return [...counts].map(([value, traces]) => ({ value, traces })).sort((a, b) => valueOrder.compare(a.value, b.value));
+}
+
+/**
+ * Values present in a list of summaries: what the drop-downs offer until the
+ * store's facets ({@link facetChoices}) have arrived.
+ */
 export function filterChoices(traces: TraceSummaryJson[]): FilterChoices {
-  const models = new Set<string>();
-  const customers = new Set<string>();
-  const threads = new Set<string>();
-  const traceGroups = new Set<string>();
-  const services = new Set<string>();
+  const models = new Map<string, number>();
+  const customers = new Map<string, number>();
+  const threads = new Map<string, number>();
+  const traceGroups = new Map<string, number>();
+  const services = new Map<string, number>();
+  const count = (counts: Map<string, number>, value: string | null) => {
+    if (value) counts.set(value, (counts.get(value) ?? 0) + 1);
+  };
   for (const trace of traces) {
-    for (const model of trace.models) models.add(model);
-    for (const service of trace.services) services.add(service);
-    if (trace.service) services.add(trace.service);
-    if (trace.customerIdentifier) customers.add(trace.customerIdentifier);
-    if (trace.threadIdentifier) threads.add(trace.threadIdentifier);
-    if (trace.traceGroupIdentifier) traceGroups.add(trace.traceGroupIdentifier);
+    for (const model of new Set(trace.models)) count(models, model);
+    for (const service of new Set(trace.service ? [trace.service, ...trace.services] : trace.services)) count(services, service);
+    count(customers, trace.customerIdentifier);
+    count(threads, trace.threadIdentifier);
+    count(traceGroups, trace.traceGroupIdentifier);
   }
-  const sorted = (set: Set<string>) => [...set].sort((a, b) => a.localeCompare(b));
-  return { models: sorted(models), customers: sorted(customers), threads: sorted(threads), traceGroups: sorted(traceGroups), services: sorted(services) };
+  return { models: sortedOptions(models), customers: sortedOptions(customers), threads: sortedOptions(threads), traceGroups: sortedOptions(traceGroups), services: sortedOptions(services) };
+}
+
+/** Every value the store knows (`GET /api/facets`), for the drop-downs. */
+export function facetChoices(facets: FacetsJson): FilterChoices {
+  const options = (values: FacetValueJson[] | undefined) => sortedOptions(new Map((values ?? []).map((facet) => [facet.value, facet.traces])));
+  return {
+    models: options(facets.models),
+    customers: options(facets.customers),
+    threads: options(facets.threads),
+    traceGroups: options(facets.traceGroups),
+    services: options(facets.services),
+  };
 }
 
 /** Number of filters set (text excluded), for the filter button's badge. */
