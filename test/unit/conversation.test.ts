@@ -65,6 +65,21 @@ describe('conversationOf', () => {
       assert.deepEqual(conversation.tools[0].parameters, { type: 'object', properties: { city: { type: 'string' } } });
     });
 
+    it("reads the first OpenLLMetry releases' llm.prompts / llm.completions keys, and LangChain message class roles", () => {
+      const attributes: Attributes = {
+        'llm.prompts.0.role': 'SystemMessage',
+        'llm.prompts.0.content': 'Be brief.',
+        'llm.prompts.1.role': 'HumanMessage',
+        'llm.prompts.1.content': 'Tell me a joke',
+        'llm.completions.0.role': 'AIMessage',
+        'llm.completions.0.content': 'Knock knock',
+      };
+      const conversation = conversationOf({ attributes });
+      assert.ok(conversation);
+      assert.equal(conversation.source, 'traceloop');
+      assert.deepEqual(summary(conversation.messages), ['input:system:Be brief.', 'input:user:Tell me a joke', 'output:assistant:Knock knock']);
+    });
+
     it('orders sparse and out-of-order indices numerically, not lexically', () => {
       const attributes: Attributes = {
         'gen_ai.prompt.10.role': 'user',

@@ -35,9 +35,12 @@ function traceloopLegacy(attributes: AttributeMap): Extracted {
     }
     return out;
   };
+  // The first OpenLLMetry releases wrote `llm.prompts.{i}.*` / `llm.completions.{i}.*`.
+  const input = read('gen_ai.prompt', 'input');
+  const output = read('gen_ai.completion', 'output');
   return {
-    input: read('gen_ai.prompt', 'input'),
-    output: read('gen_ai.completion', 'output'),
+    input: input.length > 0 ? input : read('llm.prompts', 'input'),
+    output: output.length > 0 ? output : read('llm.completions', 'output'),
     tools: toolDefinitionsFrom(unflattenIndexed(attributes, 'llm.request.functions')),
   };
 }

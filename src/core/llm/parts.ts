@@ -360,9 +360,16 @@ const ROLE_ALIASES: Record<string, string> = {
   bot: 'assistant',
   chatbot: 'assistant',
   function: 'tool',
+  // LangChain message classes, as some instrumentations record the role.
+  humanmessage: 'user',
+  aimessage: 'assistant',
+  aimessagechunk: 'assistant',
+  systemmessage: 'system',
+  toolmessage: 'tool',
+  functionmessage: 'tool',
 };
 
-/** Lowercased role with common aliases folded (`human` → `user`, `model` → `assistant`, `function` → `tool`). */
+/** Lowercased role with common aliases folded (`human` → `user`, `model` → `assistant`, `function` → `tool`, `HumanMessage` → `user`). */
 export function normaliseRole(role: string): string {
   const lower = role.trim().toLowerCase();
   return ROLE_ALIASES[lower] ?? lower;
