@@ -13,7 +13,7 @@ import type { ForwardFilter } from '../core/forward/filter';
 import { TraceStore } from '../core/store';
 import { createNodeForwarder, forwardingEnvironment, type NodeForwarding } from '../server/forwarding';
 import { GrpcReceiver, silenceGrpcLibraryLogs } from '../server/grpc';
-import { isLoopbackHost, newApiToken } from '../server/guard';
+import { isLoopbackHost, newApiToken, parseAllowedOrigin } from '../server/guard';
 import { InspectorServer, PortInUseError } from '../server/server';
 import { startDemo, type DemoHandle } from './demo';
 
@@ -53,8 +53,9 @@ Options:
   --port <n>         HTTP port for OTLP/HTTP, Respan paths, the API and the UI (default 4318)
   --grpc-port <n>    OTLP/gRPC port (default 4317)
   --no-grpc          run no OTLP/gRPC receiver
-  --allow-origin <o> let web pages from origin <o> (e.g. http://localhost:3000) send spans,
-                     for browser-side SDKs; repeatable (default: no page may)
+  --allow-origin <o> let web pages from origin <o> (e.g. http://localhost:3000, or
+                     http://localhost:* for every port) send spans, for browser-side
+                     SDKs; repeatable (default: no page may)
   --allow-host <h>   also answer requests addressed to host name <h>; repeatable
   --api-token <t>    require token <t> to read traces (API and UI); one is generated
                      when --host is not a loopback address
@@ -209,18 +210,15 @@ export function standaloneForwarding(options: CliOptions, env: Record<string, st
   });
 }
 
-/** An `--allow-origin` value checked and normalised to `scheme://host[:port]`. */
+/** An `--allow-origin` value checked and normalised (see {@link parseAllowedOrigin}). */
 function originArg(value: string | undefined): string {
-  let url: URL | undefined;
-  try {
-    url = value ? new URL(value) : undefined;
-  } catch {
-    url = undefined;
+  const origin = value === undefined ? undefined : parseAllowedOrigin(value);
+  if (origin === undefined) {
+    throw new UsageError(
+      `--allow-origin needs an origin such as http://localhost:3000 (scheme, host and port only) or http://localhost:* (every port), got ${value === undefined ? 'nothing' : `"${value}"`}`,
+    );
   }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || value!.replace(/\/+$/, '').toLowerCase() !== url.origin) {
-    throw new UsageError(`--allow-origin needs an origin such as http://localhost:3000 (scheme, host and port only), got ${value === undefined ? 'nothing' : `"${value}"`}`);
-  }
-  return url.origin;
+  return origin;
 }
 
 /** The environment lines users set to send traces over OTLP/gRPC to `endpoint`. */

@@ -94,7 +94,12 @@ export class InspectorExtension implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   /** Forwarding to Respan; set up by {@link start} (it reads SecretStorage). */
   forwarding: ForwardingService | undefined;
-  private settings: InspectorSettings;
+  private current: InspectorSettings;
+
+  /** The settings in effect (read when they change). */
+  get settings(): InspectorSettings {
+    return this.current;
+  }
   private readonly disposables = new DisposableStore();
   private demo: DemoHandle | undefined;
   /** Host names added for "open in browser" through a forwarded port, for this session. */
@@ -106,7 +111,7 @@ export class InspectorExtension implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     options: InspectorOptions = {},
   ) {
-    this.settings = readSettings();
+    this.current = readSettings();
     const d = this.disposables;
     this.output = d.add(vscode.window.createOutputChannel('Respan Trace Inspector', { log: true }));
     this.store = new CaptureStore(retentionOf(this.settings));
@@ -158,8 +163,18 @@ export class InspectorExtension implements vscode.Disposable {
       () => void (this.startTimings.keyMs = performance.now() - started),
       (error: Error) => this.output.error(`could not read the Respan API key: ${error.message}`),
     );
+    if (this.settings.invalidOrigins.length > 0) this.reportInvalidOrigins();
     if (this.settings.autoStart) await this.listener.start(this.listenerSettings());
     this.startTimings.listenerMs = performance.now() - started;
+  }
+
+  /** Says which `allowedOrigins` entries were left out, and what an origin looks like. */
+  private reportInvalidOrigins(): void {
+    const invalid = this.settings.invalidOrigins;
+    if (invalid.length === 0) return;
+    const message = `respanInspector.allowedOrigins: ${invalid.map((entry) => `"${entry.slice(0, 100)}"`).join(', ')} ${invalid.length === 1 ? 'is not an origin and was' : 'are not origins and were'} left out; write scheme, host and port, like http://localhost:3000, or http://localhost:* for every port.`;
+    this.output.warn(message);
+    void vscode.window.showWarningMessage(`Respan Trace Inspector: ${message}`);
   }
 
   /** Settles once the stored Respan API key was read (or found missing). */
@@ -234,7 +249,8 @@ export class InspectorExtension implements vscode.Disposable {
     }
     const previous = this.settings;
     const next = readSettings();
-    this.settings = next;
+    this.current = next;
+    if (next.invalidOrigins.join('\n') !== previous.invalidOrigins.join('\n')) this.reportInvalidOrigins();
     if (next.maxSpans !== previous.maxSpans || next.maxTraces !== previous.maxTraces || next.maxMemoryMb !== previous.maxMemoryMb) {
       // Retention applies in place: restarting would not change it, and traces survive.
       this.store.setLimits(retentionOf(next));

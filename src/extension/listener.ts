@@ -24,6 +24,8 @@ export interface ListenerSettings {
   grpcPort: number;
   /** Host names accepted in `Host` besides loopback (e.g. a forwarded port's public name). */
   allowedHosts?: readonly string[];
+  /** Origins whose web pages may send spans (browser-side SDKs); see `parseAllowedOrigin`. */
+  allowedOrigins?: readonly string[];
 }
 
 /** A port that could not be bound. */
@@ -75,6 +77,7 @@ export const defaultReceiverFactory: ReceiverFactory = async (settings, context)
     grpcPort: settings.grpcEnabled ? settings.grpcPort : null,
     webviewDir: context.webviewDir,
     allowedHosts: settings.allowedHosts,
+    allowedOrigins: settings.allowedOrigins,
     onSpans: context.onSpans,
     forwarding: context.forwarding,
   });

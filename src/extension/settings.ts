@@ -1,6 +1,7 @@
 /** The `respanInspector.*` settings, read in one place. Every key is documented in package.json. */
 
 import * as vscode from 'vscode';
+import { parseAllowedOrigin } from '../server/guard';
 import type { ListenerSettings } from './listener';
 
 /** Settings namespace. */
@@ -16,6 +17,8 @@ export interface InspectorSettings {
   autoStart: boolean;
   /** Give new integrated terminals the listener's environment variables. */
   terminalEnvironment: boolean;
+  /** `respanInspector.allowedOrigins` entries that are not origins (left out of {@link ListenerSettings.allowedOrigins}). */
+  invalidOrigins: string[];
 }
 
 function port(value: unknown, fallback: number): number {
@@ -30,18 +33,27 @@ function positive(value: unknown, fallback: number): number {
 export function readSettings(): InspectorSettings {
   const config = vscode.workspace.getConfiguration(SECTION);
   const host = config.get<string>('host', '127.0.0.1').trim();
+  const allowedOrigins: string[] = [];
+  const invalidOrigins: string[] = [];
+  for (const entry of config.get<unknown[]>('allowedOrigins', [])) {
+    const origin = typeof entry === 'string' ? parseAllowedOrigin(entry) : undefined;
+    if (origin === undefined) invalidOrigins.push(String(entry));
+    else allowedOrigins.push(origin);
+  }
   return {
     listener: {
       host: host === '' ? '127.0.0.1' : host,
       httpPort: port(config.get('httpPort'), 4318),
       grpcEnabled: config.get<boolean>('grpcEnabled', true),
       grpcPort: port(config.get('grpcPort'), 4317),
+      allowedOrigins,
     },
     maxSpans: positive(config.get('maxSpans'), 200_000),
     maxTraces: positive(config.get('maxTraces'), 10_000),
     maxMemoryMb: Math.max(16, positive(config.get('maxMemoryMB'), 1024)),
     autoStart: config.get<boolean>('autoStart', true),
     terminalEnvironment: config.get<boolean>('terminal.injectEnvironment', true),
+    invalidOrigins,
   };
 }
 
@@ -52,7 +64,8 @@ export function sameListener(a: ListenerSettings, b: ListenerSettings): boolean 
     a.httpPort === b.httpPort &&
     a.grpcEnabled === b.grpcEnabled &&
     a.grpcPort === b.grpcPort &&
-    (a.allowedHosts ?? []).join(',') === (b.allowedHosts ?? []).join(',')
+    (a.allowedHosts ?? []).join(',') === (b.allowedHosts ?? []).join(',') &&
+    (a.allowedOrigins ?? []).join(',') === (b.allowedOrigins ?? []).join(',')
   );
 }
 

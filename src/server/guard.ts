@@ -28,7 +28,11 @@ export interface GuardOptions {
   host: string;
   /** Host names (without port) accepted in `Host` besides loopback names and the bound address. */
   allowedHosts?: readonly string[];
-  /** Origins (`scheme://host[:port]`) whose pages may send spans to the receivers. Default none. */
+  /**
+   * Origins whose pages may send spans to the receivers, as
+   * {@link parseAllowedOrigin} gives them: `scheme://host[:port]`, or
+   * `scheme://host:*` for every port of a host. Default none.
+   */
   allowedOrigins?: readonly string[];
   /** Token `/api/*` requires, when set. */
   apiToken?: string;
@@ -78,6 +82,30 @@ function normaliseOrigin(origin: string): string {
   return origin.trim().toLowerCase().replace(/\/+$/, '');
 }
 
+/** The port that ends an origin, if any (`[::1]` has none; `[::1]:3000` does). */
+const ORIGIN_PORT = /:\d+$/;
+
+/**
+ * An allowed-origin value checked and normalised: `http://localhost:3000`
+ * (scheme, host and port only), or `http://localhost:*` for every port of that
+ * host (a dev server that moves between ports). Undefined when it is neither;
+ * a bare `*` is refused: every web page could then write spans here.
+ */
+export function parseAllowedOrigin(value: string): string | undefined {
+  const trimmed = value.trim().replace(/\/+$/, '');
+  const anyPort = trimmed.endsWith(':*');
+  const text = anyPort ? trimmed.slice(0, -2) : trimmed;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || text.toLowerCase() !== url.origin || url.hostname.includes('*')) return undefined;
+  if (anyPort && ORIGIN_PORT.test(url.origin)) return undefined;
+  return anyPort ? `${url.origin}:*` : url.origin;
+}
+
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -102,6 +130,8 @@ const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|
 export class RequestGuard {
   private readonly hosts: Set<string>;
   private readonly origins: Set<string>;
+  /** `scheme://host` of origins allowed on every port. */
+  private readonly anyPortOrigins: Set<string>;
   private readonly tokenDigest: Buffer | undefined;
 
   constructor(private readonly options: GuardOptions) {
@@ -110,7 +140,9 @@ export class RequestGuard {
       // Bound to every interface: the machine's own addresses are names for it too.
       for (const addresses of Object.values(networkInterfaces())) for (const address of addresses ?? []) this.hosts.add(normaliseHostName(address.address));
     }
-    this.origins = new Set((options.allowedOrigins ?? []).map(normaliseOrigin));
+    const allowed = (options.allowedOrigins ?? []).map(normaliseOrigin);
+    this.origins = new Set(allowed.filter((origin) => !origin.endsWith(':*')));
+    this.anyPortOrigins = new Set(allowed.filter((origin) => origin.endsWith(':*')).map((origin) => origin.slice(0, -2)));
     this.tokenDigest = options.apiToken ? digest(options.apiToken) : undefined;
   }
 
@@ -166,8 +198,8 @@ export class RequestGuard {
     }
     const normalised = normaliseOrigin(origin);
     if (normalised === this.ownOrigin(request)) return {};
-    if (!this.origins.has(normalised)) {
-      throw new HttpError(403, `span uploads from the page ${origin.slice(0, 100)} are refused; allow that origin with --allow-origin ${origin.slice(0, 100)} (or the allowedOrigins setting)`);
+    if (!this.origins.has(normalised) && !this.anyPortOrigins.has(normalised.replace(ORIGIN_PORT, ''))) {
+      throw new HttpError(403, `span uploads from the page ${origin.slice(0, 100)} are refused; allow that origin with --allow-origin ${origin.slice(0, 100)} (or the respanInspector.allowedOrigins setting)`);
     }
     return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
   }

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { TraceStore } from '../../src/core/store';
 import { parseArgs, UsageError } from '../../src/cli/main';
-import { hostNameOf, isLoopbackHost } from '../../src/server/guard';
+import { hostNameOf, isLoopbackHost, parseAllowedOrigin } from '../../src/server/guard';
 import { startInspector } from '../../src/server/listener';
 import { InspectorServer } from '../../src/server/server';
 import { messageOf, rawRequest, type RawResponse } from '../support/rawHttp';
@@ -188,6 +188,31 @@ describe('hostile pages: the HTTP guard', function () {
   });
 });
 
+describe('hostile pages: an origin allowed on every port', function () {
+  this.timeout(30_000);
+  let store: TraceStore;
+  let server: InspectorServer;
+
+  before(async () => {
+    store = new TraceStore();
+    server = new InspectorServer({ store, port: 0, allowedOrigins: [parseAllowedOrigin('http://localhost:*')!] });
+    await server.start();
+  });
+  after(() => server.stop());
+
+  it('takes uploads from that host on any port, and from no other host or scheme', async () => {
+    const post = (origin: string) => rawRequest(`${server.url}/v1/traces`, { method: 'POST', body: SPANS, headers: { 'Content-Type': 'application/json', Origin: origin } });
+    for (const origin of ['http://localhost:5173', 'http://localhost:3000', 'http://localhost']) {
+      const response = await post(origin);
+      assert.equal(response.status, 200, origin);
+      assert.equal(response.headers['access-control-allow-origin'], origin);
+    }
+    for (const origin of ['http://127.0.0.1:5173', 'https://localhost:5173', 'http://localhost.evil.example:5173', 'http://evil-localhost:5173']) {
+      assert.equal((await post(origin)).status, 403, origin);
+    }
+  });
+});
+
 describe('hostile pages: the access token', function () {
   this.timeout(30_000);
   const token = 'tok-3f9a1c8e-test';
@@ -266,15 +291,15 @@ describe('hostile pages: the access token', function () {
 
 describe('hostile pages: command-line flags', () => {
   it('reads --allow-origin (repeatable), --allow-host, --api-token and --no-grpc', () => {
-    const options = parseArgs(['--allow-origin', 'http://localhost:3000', '--allow-origin=https://app.example/', '--allow-host', 'devbox.local', '--api-token', 's3cret', '--no-grpc']);
-    assert.deepEqual(options.allowOrigins, ['http://localhost:3000', 'https://app.example']);
+    const options = parseArgs(['--allow-origin', 'http://localhost:3000', '--allow-origin=https://app.example/', '--allow-origin', 'HTTP://LocalHost:*', '--allow-host', 'devbox.local', '--api-token', 's3cret', '--no-grpc']);
+    assert.deepEqual(options.allowOrigins, ['http://localhost:3000', 'https://app.example', 'http://localhost:*']);
     assert.deepEqual(options.allowHosts, ['devbox.local']);
     assert.equal(options.apiToken, 's3cret');
     assert.equal(options.grpcPort, null);
   });
 
   it('refuses origins with a path, other schemes, and tokens with spaces', () => {
-    for (const bad of ['localhost:3000', 'http://localhost:3000/app', 'file:///tmp/x.html', '*']) {
+    for (const bad of ['localhost:3000', 'http://localhost:3000/app', 'file:///tmp/x.html', '*', 'http://*', 'http://*:3000', 'http://localhost:3000:*', 'http://localhost:*/app']) {
       assert.throws(() => parseArgs(['--allow-origin', bad]), (error: Error) => error instanceof UsageError && /--allow-origin needs an origin/.test(error.message), bad);
     }
     assert.throws(() => parseArgs(['--api-token', 'a b']), UsageError);

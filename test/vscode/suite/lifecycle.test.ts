@@ -128,6 +128,28 @@ describe('Listener lifecycle', () => {
     }
   });
 
+  it('lets the pages of respanInspector.allowedOrigins send spans, restarting the listener, and leaves out entries that are not origins', async () => {
+    const ext = await inspector();
+    const origin = 'http://localhost:5173';
+    const preflight = async (from: string) => {
+      const port = portOf(await listenerUrl());
+      return fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'OPTIONS', headers: { Origin: from, 'Access-Control-Request-Method': 'POST' } });
+    };
+    assert.equal((await preflight(origin)).status, 403, 'no page may send spans by default');
+    const before = ext.listener.state;
+    await config().update('allowedOrigins', ['http://localhost:*', 'localhost:3000'], vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor('the listener to restart', () => ext.listener.state !== before && ext.listener.state.status === 'running');
+      assert.deepEqual(ext.settings.invalidOrigins, ['localhost:3000']);
+      const allowed = await preflight(origin);
+      assert.equal(allowed.status, 204);
+      assert.equal(allowed.headers.get('access-control-allow-origin'), origin);
+      assert.equal((await preflight('http://evil.example')).status, 403);
+    } finally {
+      await config().update('allowedOrigins', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('stops the listener and frees its port on deactivate', async () => {
     const ext = await inspector();
     const port = portOf(await listenerUrl());
