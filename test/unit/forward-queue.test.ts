@@ -587,6 +587,18 @@ describe('Forwarder delivery queue', () => {
       assert.equal(new Set(transport.acceptedKeys).size, 22);
     });
 
+    it('forgets the lowered batch size when the base URL changes (another server, other limits)', async () => {
+      const { time, transport, forwarder } = rig();
+      transport.refuseOver({ spans: 5 });
+      forwarder.captured(tenSpans());
+      await time.runAll();
+      transport.refuseOver({ spans: 100 });
+      forwarder.setBaseUrl('https://api.eu.respan.example/api');
+      forwarder.captured(fspans(12, 2, 10));
+      await time.runAll();
+      assert.deepEqual(transport.batchSizes.slice(3), [12], 'one batch again at the new server');
+    });
+
     it('does not count a 413 as an attempt, waits no backoff and does not pause', async () => {
       const { time, transport, forwarder } = rig({ limits: { maxAttempts: 2 } });
       transport.refuseOver({ spans: 2 });

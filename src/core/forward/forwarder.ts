@@ -396,14 +396,21 @@ export class Forwarder {
     return this.autoForwardOn;
   }
 
-  /** Sets the base URL. Throws {@link ForwardConfigError} for plain http to a non-loopback host. */
+  /**
+   * Sets the base URL. Throws {@link ForwardConfigError} for plain http to a
+   * non-loopback host. A batch size learned from 413s belongs to the old
+   * server and is forgotten.
+   */
   setBaseUrl(baseUrl: string): void {
+    let checked: string;
     try {
-      this.baseUrlValue = checkBaseUrl(baseUrl);
+      checked = checkBaseUrl(baseUrl);
     } catch (error) {
       // The message quotes the URL, and someone may have pasted a key into it.
       throw error instanceof ForwardConfigError ? new ForwardConfigError(this.scrub(error.message)) : error;
     }
+    if (checked !== this.baseUrlValue) this.batchBytesCeiling = this.limits.maxBatchBytes;
+    this.baseUrlValue = checked;
     this.say('info', `forwarding to ${this.endpoint}`);
     this.changed();
   }
