@@ -60,6 +60,12 @@ const SAMPLE_TEXTS = [
   '\ud83d\ude00 surrogate pair',
 ];
 
+/** A JSON value of a field the decoders do not read (a newer OTLP field, a vendor's extra). */
+function unknownValue(next: () => number): unknown {
+  const values = [null, true, false, 0, -1.5e-7, 12345678901234567890, 'text with \\ "quotes" \u2028 and 🤖', [], {}, [1, [2, { deep: [null, { a: 'b' }] }]], { type: 'service', id_keys: ['service.name'], description: { nested: true } }];
+  return values[Math.floor(next() * values.length)];
+}
+
 /** A random canonical span, as an SDK would write it (with every AnyValue kind). */
 function canonicalSpan(next: () => number, index: number): Record<string, unknown> {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
@@ -108,6 +114,7 @@ function canonicalSpan(next: () => number, index: number): Record<string, unknow
   if (index % 4 === 0) span.flags = 257;
   if (index % 5 === 0) span.traceState = 'vendor=1';
   if (index % 6 === 0) delete span.endTimeUnixNano;
+  if (next() < 0.3) span.entityRefs = unknownValue(next);
   return span;
 }
 
@@ -115,7 +122,7 @@ function canonicalRequest(next: () => number, spans: number): Record<string, unk
   return {
     resourceSpans: [
       {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }], droppedAttributesCount: 0 },
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }], droppedAttributesCount: 0, entityRefs: unknownValue(next) },
         scopeSpans: [
           { scope: { name: 'lib', version: next() < 0.5 ? '1.0' : '', attributes: [] }, spans: Array.from({ length: spans }, (_, i) => canonicalSpan(next, i)), schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' },
         ],
@@ -181,6 +188,22 @@ describe('OTLP/JSON fast path', () => {
     }
   });
 
+  it('skips fields it does not read, anywhere the general decoder ignores them', () => {
+    const body = json(canonicalRequest(random(13), 2)).toString();
+    const extra = '"vendorExtra":{"list":[1,-2.5e3,true,false,null,"a\\"b\\u00e9"],"nested":{"x":[]}}';
+    const variants = [
+      body.replace('{"resourceSpans":', `{${extra},"resourceSpans":`),
+      body.replace('"scope":{', `${extra},"scope":{`),
+      body.replace('"status":{', `"status":{${extra},`),
+      body.replace('{"key":', `{${extra},"key":`),
+      body.replace('"events":[', `${extra},"events":[`),
+    ];
+    for (const variant of variants) {
+      assert.notEqual(variant, body);
+      assert.ok(agree(Buffer.from(variant)), `handed over: ${variant.slice(0, 200)}`);
+    }
+  });
+
   it('takes indented JSON too', () => {
     assert.ok(agree(json(canonicalRequest(random(3), 3), 2)));
   });
@@ -220,11 +243,23 @@ describe('OTLP/JSON fast path', () => {
         body.resourceSpans[0].scopeSpans[0].spans[0].kind = 'SPAN_KIND_SERVER';
         return json(body);
       },
-      'an unknown field': () => {
+      'an unknown field inside an AnyValue': () => {
         const body = base();
-        body.resourceSpans[0].scopeSpans[0].spans[0].extra = 1;
+        body.resourceSpans[0].scopeSpans[0].spans[0].attributes = [{ key: 'k', value: { note: 1, stringValue: 'v' } }];
         return json(body);
       },
+      'an unknown snake_case field': () => {
+        const body = base();
+        body.resourceSpans[0].scopeSpans[0].spans[0].future_field = 1;
+        return json(body);
+      },
+      'the old instrumentationLibrarySpans': () => {
+        const [group] = base().resourceSpans;
+        return json({ resourceSpans: [{ resource: group.resource, instrumentationLibrarySpans: group.scopeSpans }] });
+      },
+      'malformed JSON inside an unknown field': () => Buffer.from(json(base()).toString().replace('"status":{', '"extra":[1,],"status":{')),
+      'a bad escape inside an unknown field': () => Buffer.from(json(base()).toString().replace('"status":{', '"extra":"\\q","status":{')),
+      'an unknown field nested past 64 levels': () => Buffer.from(json(base()).toString().replace('"status":{', `"extra":${'['.repeat(70)}${']'.repeat(70)},"status":{`)),
       'a field sent twice': () => Buffer.from(json(base()).toString().replace('"name":', '"name":"first","name":')),
       'the resource after its spans': () => {
         const [group] = base().resourceSpans;

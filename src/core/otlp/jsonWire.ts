@@ -40,6 +40,12 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 
+/** Nesting of a skipped field followed before handing the body over (JSON.parse takes deeper, but nobody sends it). */
+const MAX_SKIPPED_DEPTH = 64;
+
+/** The characters after a backslash that JSON allows, besides `u`. */
+const SIMPLE_ESCAPES: ReadonlySet<number> = new Set(Array.from('"\\/bfnrt', (char) => char.charCodeAt(0)));
+
 /** Integers of up to 15 digits are exact in a double. */
 const EXACT_DIGITS = 15;
 /** The longest decimal int64 the general decoder takes (`parseJsonInt64`). */
@@ -334,6 +340,80 @@ class CanonicalJsonDecoder {
     throw GIVE_UP;
   }
 
+  /**
+   * Skips a field this decoder does not read (a newer OTLP field, a vendor's
+   * extra), checking it is valid JSON as `JSON.parse` would: the general
+   * decoder ignores such fields, but refuses the whole body if they are malformed.
+   */
+  private skipValue(depth: number): void {
+    if (depth > MAX_SKIPPED_DEPTH) throw GIVE_UP;
+    const byte = this.peek();
+    if (byte === QUOTE) return this.skipString();
+    if (byte === OPEN_BRACE) {
+      this.pos++;
+      if (this.peek() === CLOSE_BRACE) {
+        this.pos++;
+        return;
+      }
+      do {
+        if (this.peek() !== QUOTE) throw GIVE_UP;
+        this.skipString();
+        this.expect(COLON);
+        this.skipValue(depth + 1);
+      } while (this.more(CLOSE_BRACE));
+      return;
+    }
+    if (byte === OPEN_BRACKET) {
+      this.pos++;
+      if (this.peek() === CLOSE_BRACKET) {
+        this.pos++;
+        return;
+      }
+      do this.skipValue(depth + 1);
+      while (this.more(CLOSE_BRACKET));
+      return;
+    }
+    if (byte === 0x6e /* n */) {
+      const buf = this.buf;
+      const at = this.pos;
+      if (buf[at + 1] !== 0x75 || buf[at + 2] !== 0x6c || buf[at + 3] !== 0x6c) throw GIVE_UP;
+      this.pos = at + 4;
+      return;
+    }
+    if (byte === 0x74 /* t */ || byte === 0x66 /* f */) {
+      this.boolean();
+      return;
+    }
+    this.number();
+  }
+
+  /** After a member or an item: true past a `,`, false past `close`. */
+  private more(close: number): boolean {
+    const byte = this.peek();
+    this.pos++;
+    if (byte === COMMA) return true;
+    if (byte === close) return false;
+    throw GIVE_UP;
+  }
+
+  /** Skips a string token, checking its escapes and that it has no raw control characters. */
+  private skipString(): void {
+    const buf = this.buf;
+    let at = this.pos + 1;
+    for (;;) {
+      if (at >= this.end) throw GIVE_UP;
+      const byte = buf[at++];
+      if (byte === QUOTE) break;
+      if (byte < 0x20) throw GIVE_UP;
+      if (byte !== BACKSLASH) continue;
+      const escaped = buf[at++];
+      if (escaped === 0x75 /* u */) {
+        for (let i = 0; i < 4; i++) if (hexDigit(buf[at++]) < 0) throw GIVE_UP;
+      } else if (!SIMPLE_ESCAPES.has(escaped)) throw GIVE_UP;
+    }
+    this.pos = at;
+  }
+
   /* ---- ids ---- */
 
   /** Checks a quoted id of `hexLength` hex digits at {@link pos}, not all zeros; returns where its digits start. */
@@ -418,6 +498,10 @@ class CanonicalJsonDecoder {
     let value: AttributeValue = null;
     let seen = 0;
     for (let field = this.firstField(KEY_VALUE); field !== END; field = this.nextField(KEY_VALUE)) {
+      if (field === UNKNOWN) {
+        this.skipValue(0);
+        continue;
+      }
       seen = this.once(seen, field);
       if (field === KeyValueField.Key) key = this.string();
       else value = this.anyValue(depth);
@@ -467,23 +551,35 @@ class CanonicalJsonDecoder {
   private arrayValue(depth: number): AttributeValue[] {
     if (depth >= this.limits.maxDepth) throw GIVE_UP;
     const values: AttributeValue[] = [];
-    if (this.firstField(VALUES) === END) return values;
-    if (this.firstItem()) {
-      do {
-        if (values.length >= this.limits.maxArrayLength) throw GIVE_UP;
-        values.push(this.anyValue(depth + 1));
-      } while (this.nextItem());
+    let seen = 0;
+    for (let field = this.firstField(VALUES); field !== END; field = this.nextField(VALUES)) {
+      if (field === UNKNOWN) {
+        this.skipValue(0);
+        continue;
+      }
+      seen = this.once(seen, field);
+      if (this.firstItem()) {
+        do {
+          if (values.length >= this.limits.maxArrayLength) throw GIVE_UP;
+          values.push(this.anyValue(depth + 1));
+        } while (this.nextItem());
+      }
     }
-    if (this.nextField(VALUES) !== END) throw GIVE_UP;
     return values;
   }
 
   private kvlistValue(depth: number): Record<string, AttributeValue> {
     if (depth >= this.limits.maxDepth) throw GIVE_UP;
     const values: Record<string, AttributeValue> = {};
-    if (this.firstField(VALUES) === END) return values;
-    this.keyValues(values, depth + 1, this.limits.maxArrayLength);
-    if (this.nextField(VALUES) !== END) throw GIVE_UP;
+    let seen = 0;
+    for (let field = this.firstField(VALUES); field !== END; field = this.nextField(VALUES)) {
+      if (field === UNKNOWN) {
+        this.skipValue(0);
+        continue;
+      }
+      seen = this.once(seen, field);
+      this.keyValues(values, depth + 1, this.limits.maxArrayLength);
+    }
     return values;
   }
 
@@ -494,6 +590,10 @@ class CanonicalJsonDecoder {
   request(result: DecodeResult): void {
     let seen = 0;
     for (let field = this.firstField(REQUEST); field !== END; field = this.nextField(REQUEST)) {
+      if (field === UNKNOWN) {
+        this.skipValue(0);
+        continue;
+      }
       seen = this.once(seen, field);
       if (this.firstItem()) {
         do this.resourceSpans(result);
@@ -507,6 +607,10 @@ class CanonicalJsonDecoder {
     const resource: Attributes = {};
     let seen = 0;
     for (let field = this.firstField(RESOURCE_SPANS); field !== END; field = this.nextField(RESOURCE_SPANS)) {
+      if (field === UNKNOWN) {
+        this.skipValue(0);
+        continue;
+      }
       seen = this.once(seen, field);
       if (field === ResourceSpansField.Resource) {
         // Spans derive fields from their resource: it must come before them, as SDKs send it.
@@ -525,6 +629,10 @@ class CanonicalJsonDecoder {
   private resource(target: Attributes): void {
     let seen = 0;
     for (let field = this.firstField(RESOURCE); field !== END; field = this.nextField(RESOURCE)) {
+      if (field === UNKNOWN) {
+        this.skipValue(0);
+        continue;
+      }
       seen = this.once(seen, field);
       if (field === ResourceField.Attributes) this.attributes(target);
       else this.smallInteger();
@@ -535,6 +643,10 @@ class CanonicalJsonDecoder {
     let scope: InstrumentationScope = { name: '', attributes: {} };
     let seen = 0;
     for (let field = this.firstField(SCOPE_SPANS); field !== END; field = this.nextField(SCOPE_SPANS)) {
+      if (field === UNKNOWN) {
+        this.skipValue(0);
+        continue;
+      }
       seen = this.once(seen, field);
       if (field === ScopeSpansField.Scope) {
         if (seen & (1 << ScopeSpansField.Spans)) throw GIVE_UP;
@@ -554,6 +666,10 @@ class CanonicalJsonDecoder {
     const scope: InstrumentationScope = { name: '', attributes: {} };
     let seen = 0;
     for (let field = this.firstField(SCOPE); field !== END; field = this.nextField(SCOPE)) {
+      if (field === UNKNOWN) {
+        this.skipValue(0);
+        continue;
+      }
       seen = this.once(seen, field);
       if (field === ScopeField.Name) scope.name = this.text();
       else if (field === ScopeField.Version) {
@@ -576,6 +692,10 @@ class CanonicalJsonDecoder {
       let dropped = 0;
       let seen = 0;
       for (let field = this.firstField(EVENT); field !== END; field = this.nextField(EVENT)) {
+        if (field === UNKNOWN) {
+          this.skipValue(0);
+          continue;
+        }
         seen = this.once(seen, field);
         if (field === EventField.Name) name = this.text();
         else if (field === EventField.Time) {
@@ -602,6 +722,10 @@ class CanonicalJsonDecoder {
       const attributes: Attributes = {};
       let seen = 0;
       for (let field = this.firstField(LINK); field !== END; field = this.nextField(LINK)) {
+        if (field === UNKNOWN) {
+          this.skipValue(0);
+          continue;
+        }
         seen = this.once(seen, field);
         if (field === LinkField.TraceId) traceId = this.idText(this.idDigits(32), 32);
         else if (field === LinkField.SpanId) spanId = this.idText(this.idDigits(16), 16);
@@ -642,6 +766,10 @@ class CanonicalJsonDecoder {
     let droppedLinks = 0;
     let seen = 0;
     for (let field = this.firstField(SPAN); field !== END; field = this.nextField(SPAN)) {
+      if (field === UNKNOWN) {
+        this.skipValue(0);
+        continue;
+      }
       seen = this.once(seen, field);
       switch (field) {
         case SpanField.TraceId:
@@ -690,6 +818,10 @@ class CanonicalJsonDecoder {
         case SpanField.Status: {
           let statusSeen = 0;
           for (let part = this.firstField(STATUS); part !== END; part = this.nextField(STATUS)) {
+            if (part === UNKNOWN) {
+              this.skipValue(0);
+              continue;
+            }
             statusSeen = this.once(statusSeen, part);
             if (part === StatusField.Code) statusCode = statusCodeOf(this.smallInteger());
             else statusMessage = this.text();
@@ -766,26 +898,46 @@ function setAttribute(target: Attributes, key: string, value: AttributeValue): v
 
 /** What `firstField` and `nextField` return at the end of an object. */
 const END = -1;
+/** What they return for a field the message does not have: skip its value. */
+const UNKNOWN = -2;
+
+/** Options of a {@link FieldNames}. */
+interface FieldNamesOptions {
+  /** Give up on any other field instead of skipping it (where the general decoder does not just ignore them). */
+  onlyThese?: boolean;
+  /** Other names the general decoder reads here (older OTLP names): give up on them. */
+  handedOver?: readonly string[];
+}
 
 /**
  * The field names of one OTLP message, found by their bytes (so reading a
- * field name makes no string). A name not listed makes the decoder give up,
- * as do escapes in a name.
+ * field name makes no string). Another name is {@link UNKNOWN}, to skip, as
+ * the general decoder ignores it; but a snake_case name (the general decoder
+ * reads every field under its proto name too), a name listed as handed over,
+ * or escapes in a name make the decoder give up.
  */
 class FieldNames {
   /** Per name length: the names of that length, as bytes, and (same positions) their indexes. */
   private readonly names: Uint8Array[][] = [];
   private readonly indexes: number[][] = [];
+  private readonly onlyThese: boolean;
 
-  constructor(names: readonly string[]) {
+  constructor(names: readonly string[], options: FieldNamesOptions = {}) {
     names.forEach((name, index) => {
       const bytes = asciiBytes(name);
       (this.names[bytes.length] ??= []).push(bytes);
       (this.indexes[bytes.length] ??= []).push(index);
     });
+    // Handed-over names are found like the others, at indexes past them, and refused.
+    (options.handedOver ?? []).forEach((name) => {
+      const bytes = asciiBytes(name);
+      (this.names[bytes.length] ??= []).push(bytes);
+      (this.indexes[bytes.length] ??= []).push(HANDED_OVER);
+    });
+    this.onlyThese = options.onlyThese ?? false;
   }
 
-  /** The index of the name in `buf[start, end)`. */
+  /** The index of the name in `buf[start, end)`, or {@link UNKNOWN}. */
   find(buf: Uint8Array, start: number, end: number): number {
     const length = end - start;
     const candidates = this.names[length];
@@ -795,12 +947,23 @@ class FieldNames {
         // From the end: names of one message share prefixes (`trace…`, `dropped…`) more than endings.
         let at = length - 1;
         while (at >= 0 && name[at] === buf[start + at]) at--;
-        if (at < 0) return this.indexes[length][c];
+        if (at < 0) {
+          const index = this.indexes[length][c];
+          if (index === HANDED_OVER) throw GIVE_UP;
+          return index;
+        }
       }
     }
-    throw GIVE_UP;
+    if (this.onlyThese) throw GIVE_UP;
+    // Control characters: JSON.parse refuses the body.
+    for (let at = start; at < end; at++) if (buf[at] === UNDERSCORE || buf[at] === BACKSLASH || buf[at] < 0x20) throw GIVE_UP;
+    return UNKNOWN;
   }
 }
+
+/** The index of a handed-over name in {@link FieldNames}. */
+const HANDED_OVER = -3;
+const UNDERSCORE = 0x5f;
 
 /*
  * Each message's fields: an enum for the code, and the names in the same order.
@@ -810,7 +973,8 @@ const enum KeyValueField { Key, Value }
 const KEY_VALUE = new FieldNames(['key', 'value']);
 
 const enum AnyValueField { String, Bytes, Int, Bool, Double, Array, Kvlist }
-const ANY_VALUE = new FieldNames(['stringValue', 'bytesValue', 'intValue', 'boolValue', 'doubleValue', 'arrayValue', 'kvlistValue']);
+// The general decoder takes the first AnyValue field it knows, whatever comes before it.
+const ANY_VALUE = new FieldNames(['stringValue', 'bytesValue', 'intValue', 'boolValue', 'doubleValue', 'arrayValue', 'kvlistValue'], { onlyThese: true });
 
 /** The one field of `ArrayValue` and `KeyValueList`. */
 const VALUES = new FieldNames(['values']);
@@ -819,13 +983,13 @@ const VALUES = new FieldNames(['values']);
 const REQUEST = new FieldNames(['resourceSpans']);
 
 const enum ResourceSpansField { Resource, ScopeSpans, SchemaUrl }
-const RESOURCE_SPANS = new FieldNames(['resource', 'scopeSpans', 'schemaUrl']);
+const RESOURCE_SPANS = new FieldNames(['resource', 'scopeSpans', 'schemaUrl'], { handedOver: ['instrumentationLibrarySpans'] });
 
 const enum ResourceField { Attributes, DroppedAttributes }
 const RESOURCE = new FieldNames(['attributes', 'droppedAttributesCount']);
 
 const enum ScopeSpansField { Scope, Spans, SchemaUrl }
-const SCOPE_SPANS = new FieldNames(['scope', 'spans', 'schemaUrl']);
+const SCOPE_SPANS = new FieldNames(['scope', 'spans', 'schemaUrl'], { handedOver: ['instrumentationLibrary'] });
 
 const enum ScopeField { Name, Version, Attributes, DroppedAttributes }
 const SCOPE = new FieldNames(['name', 'version', 'attributes', 'droppedAttributesCount']);
