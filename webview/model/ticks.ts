@@ -25,6 +25,22 @@ export function timeTicks(durationMs: number, widthPx: number, minSpacingPx = 80
   return { stepMs, ticks };
 }
 
+/**
+ * Ticks of a zoomed axis showing `startMs` to `endMs`: the same nice steps as
+ * {@link timeTicks}, at the multiples of the step inside the window (so they
+ * line up with the whole trace's ticks).
+ */
+export function windowTicks(startMs: number, endMs: number, widthPx: number, minSpacingPx = 80): TimeTicks {
+  const durationMs = endMs - startMs;
+  if (!(durationMs > 0) || !(widthPx > 0)) return { stepMs: 1, ticks: [Math.max(0, startMs)] };
+  const maxTicks = Math.max(1, Math.floor(widthPx / minSpacingPx));
+  const stepMs = niceStep(durationMs / maxTicks);
+  const ticks: number[] = [];
+  const first = Math.max(0, Math.ceil(startMs / stepMs - 1e-9));
+  for (let i = first; i * stepMs <= endMs + durationMs * 1e-9 && ticks.length <= maxTicks + 1; i++) ticks.push(i * stepMs);
+  return { stepMs, ticks };
+}
+
 /** Smallest nice step ≥ `rough`. */
 export function niceStep(rough: number): number {
   if (rough >= 60_000) {
