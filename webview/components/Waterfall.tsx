@@ -2,7 +2,9 @@
  * The trace waterfall: a tree of spans with duration bars on a shared time
  * axis. Virtualised: only the rows in view (plus overscan) exist in the DOM,
  * drawn from the flattened visible-row array of the trace index, so a
- * 100,000-span trace costs the same per frame as a 100-span one.
+ * 100,000-span trace costs the same per frame as a 100-span one. The time
+ * axis zooms (drag a range, Ctrl/Cmd + wheel, `z` on a span); a zoom only
+ * re-renders the rows in view, as a scroll does.
  */
 
 import type { JSX, TargetedKeyboardEvent, TargetedPointerEvent } from 'preact';
@@ -10,7 +12,19 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { formatDuration, formatTick } from '../model/format';
 import { kindInfo } from '../model/kinds';
 import { SpanSearch, errorSpans, matchPosition, stepMatch } from '../model/search';
-import { timeTicks } from '../model/ticks';
+import { windowTicks, type TimeTicks } from '../model/ticks';
+import {
+  barGeometry,
+  clampWindow,
+  fullWindow,
+  isFullWindow,
+  rangeWindow,
+  spanWindow,
+  timeAt,
+  wheelZoomFactor,
+  zoomAround,
+  type TimeWindow,
+} from '../model/timeWindow';
 import {
   allExpanded,
   carryExpansion,
@@ -39,6 +53,19 @@ const INDENT = 12;
 const MAX_INDENT_LEVELS = 32;
 /** Room right of the bars for the last duration label, px; must match `.wf-timeline` margin. */
 const LABEL_ROOM = 64;
+/** Pointer travel before a press on the time axis becomes a range drag, px. */
+const DRAG_THRESHOLD_PX = 4;
+/** Zoom factor of the `+` and `-` keys. */
+const KEY_ZOOM_FACTOR = 0.5;
+/** Tick spacings tried, px, until the widest label fits between two ticks. */
+const TICK_SPACINGS = [64, 96, 128, 192];
+/** Rough width of a tick label character at the axis font size, px. */
+const TICK_CHAR_PX = 7;
+
+/** A zoom of one trace; a different trace starts unzoomed. */
+interface Zoom extends TimeWindow {
+  traceId: string;
+}
 
 export interface WaterfallProps {
   index: TraceIndex;
@@ -60,6 +87,14 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
   const [nameWidth, setNameWidth] = useState(320);
   const [showCritical, setShowCritical] = useState(true);
   const [findText, setFindText] = useState('');
+  const [zoom, setZoom] = useState<Zoom | null>(null);
+  /** The range being dragged on the time axis, ms, shown as an overlay until released. */
+  const [dragRange, setDragRange] = useState<{ fromMs: number; toMs: number } | null>(null);
+  const rootRef = useRef<HTMLDivElement>(null);
+  const axisRef = useRef<HTMLDivElement>(null);
+  /** A range drag just ended: the click its release makes is not a row click. */
+  const swallowClick = useRef(false);
+  const stopDrag = useRef<(() => void) | null>(null);
   const search = useMemo(() => new SpanSearch(index), [index]);
   const errors = useMemo(() => errorSpans(index), [index]);
   const matches = useMemo(() => search.find(findText), [search, findText]);
@@ -71,6 +106,103 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
 
   const current = model.current.rows;
   const expanded = model.current.expanded;
+  // A live refresh may have changed the trace's duration: the zoom is re-clamped to it.
+  const zoomed = zoom !== null && zoom.traceId === index.traceId;
+  const timeWindow = zoomed ? clampWindow(zoom, index.totalMs) : fullWindow(index.totalMs);
+  const latest = useRef({ index, timeWindow });
+  latest.current = { index, timeWindow };
+
+  /** Shows `next` of the current trace; the whole trace clears the zoom. */
+  function applyZoom(next: TimeWindow): void {
+    const { index: current } = latest.current;
+    setZoom(isFullWindow(next, current.totalMs) ? null : { traceId: current.traceId, ...next });
+  }
+
+  function resetZoom(): void {
+    setZoom(null);
+    scrollRef.current?.focus();
+  }
+
+  function zoomToSpan(span: number): void {
+    if (span < 0 || span >= index.count) return;
+    applyZoom(spanWindow(index.startMs[span], index.endMs[span], index.totalMs));
+  }
+
+  /** The time under a pointer's x, or null when it is left or right of the time axis. */
+  function timeAtClientX(clientX: number, shown: TimeWindow): number | null {
+    const axis = axisRef.current;
+    if (!axis) return null;
+    const rect = axis.getBoundingClientRect();
+    if (rect.width <= 0 || clientX < rect.left || clientX > rect.right) return null;
+    return timeAt(shown, (clientX - rect.left) / rect.width);
+  }
+
+  // Ctrl/Cmd + wheel over the time axis or the bars zooms around the pointer. Not passive: it replaces the page zoom.
+  useEffect(() => {
+    const root = rootRef.current;
+    if (!root) return;
+    const onWheel = (event: WheelEvent) => {
+      if (!event.ctrlKey && !event.metaKey) return;
+      const axis = axisRef.current;
+      if (!axis || event.clientY < axis.getBoundingClientRect().top) return;
+      const { index: shownIndex, timeWindow: shown } = latest.current;
+      const anchor = timeAtClientX(event.clientX, shown);
+      if (anchor === null) return;
+      event.preventDefault();
+      // Line-mode deltas (Firefox) count lines, not pixels.
+      const delta = event.deltaMode === 1 ? event.deltaY * 20 : event.deltaY;
+      applyZoom(zoomAround(shown, shownIndex.totalMs, anchor, wheelZoomFactor(delta)));
+    };
+    root.addEventListener('wheel', onWheel, { passive: false });
+    return () => root.removeEventListener('wheel', onWheel);
+  }, []);
+
+  // A drag still in progress when the waterfall goes away leaves no document listeners behind.
+  useEffect(() => () => stopDrag.current?.(), []);
+
+  /** A press on the time axis or the bars: past a few px of travel it drags a range to zoom to. */
+  function startRangeDrag(event: TargetedPointerEvent<HTMLDivElement>): void {
+    swallowClick.current = false;
+    if (event.button !== 0 || stopDrag.current) return;
+    const shown = timeWindow;
+    const from = timeAtClientX(event.clientX, shown);
+    if (from === null) return;
+    const startX = event.clientX;
+    let dragging = false;
+    const timeOf = (clientX: number) => timeAtClientX(clientX, shown) ?? (clientX < startX ? shown.startMs : shown.endMs);
+    const move = (e: PointerEvent) => {
+      if (!dragging && Math.abs(e.clientX - startX) < DRAG_THRESHOLD_PX) return;
+      dragging = true;
+      setDragRange({ fromMs: from, toMs: timeOf(e.clientX) });
+    };
+    const up = (e: PointerEvent) => {
+      stop();
+      if (!dragging) return;
+      swallowClick.current = true;
+      setDragRange(null);
+      applyZoom(rangeWindow(from, timeOf(e.clientX), latest.current.index.totalMs));
+      scrollRef.current?.focus();
+    };
+    const cancel = () => {
+      stop();
+      setDragRange(null);
+    };
+    const stop = () => {
+      document.removeEventListener('pointermove', move);
+      document.removeEventListener('pointerup', up);
+      document.removeEventListener('pointercancel', cancel);
+      stopDrag.current = null;
+    };
+    document.addEventListener('pointermove', move);
+    document.addEventListener('pointerup', up);
+    document.addEventListener('pointercancel', cancel);
+    stopDrag.current = stop;
+  }
+
+  function onRowClick(span: number): void {
+    if (swallowClick.current) swallowClick.current = false;
+    else onSelect(span);
+  }
 
   useLayoutEffect(() => {
     const element = scrollRef.current;
@@ -192,6 +324,24 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
       case 'E':
         step(errors, -1);
         break;
+      case 'z':
+        if (event.ctrlKey || event.metaKey || event.altKey) handled = false;
+        else zoomToSpan(selected);
+        break;
+      case '+':
+      case '=':
+        applyZoom(zoomAround(timeWindow, index.totalMs, (timeWindow.startMs + timeWindow.endMs) / 2, KEY_ZOOM_FACTOR));
+        break;
+      case '-':
+        applyZoom(zoomAround(timeWindow, index.totalMs, (timeWindow.startMs + timeWindow.endMs) / 2, 1 / KEY_ZOOM_FACTOR));
+        break;
+      case '0':
+        resetZoom();
+        break;
+      case 'Escape':
+        if (zoomed) resetZoom();
+        else handled = false;
+        break;
       default:
         handled = false;
     }
@@ -239,7 +389,10 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
 
   // Bars use the timeline minus a right margin that keeps room for duration labels.
   const barsWidth = Math.max(40, viewport.width - nameWidth - LABEL_ROOM);
-  const ticks = timeTicks(index.totalMs, barsWidth, 64);
+  const ticks = axisTicks(timeWindow, barsWidth);
+  const windowMs = timeWindow.endMs - timeWindow.startMs;
+  /** Position of a time on the axis, % of its width. */
+  const percentOf = (ms: number) => (windowMs > 0 ? ((ms - timeWindow.startMs) / windowMs) * 100 : 0);
   const view = virtualWindow(scrollTop, viewport.height, current.length, ROW_HEIGHT, OVERSCAN);
   const matchAt = matchPosition(index, matches, selected);
 
@@ -255,8 +408,8 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
     const open = expanded[span] === 1;
     const info = kindInfo(data.displayKind);
     const error = index.isError[span] === 1;
-    const left = (index.startMs[span] / index.totalMs) * 100;
-    const width = ((index.endMs[span] - index.startMs[span]) / index.totalMs) * 100;
+    const bar = barGeometry(index.startMs[span], index.endMs[span], timeWindow);
+    const { left, width } = bar;
     const critical = showCritical && index.critical[span] === 1;
     // Labels go right of the bar; near the right edge they go left of it, or inside when there is no room.
     const labelOnLeft = left + width > 75;
@@ -275,7 +428,7 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
         aria-expanded={kids > 0 ? open : undefined}
         aria-selected={span === selected}
         data-span-id={data.spanId}
-        onClick={() => onSelect(span)}
+        onClick={() => onRowClick(span)}
         onDblClick={() => kids > 0 && toggle(span, false)}
       >
         <div class="wf-name" style={{ width: `${nameWidth}px` }}>
@@ -301,22 +454,40 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
           {error && <Icon name="error" class="wf-error-icon" title={data.status.message || 'Error'} />}
         </div>
         <div class="wf-timeline">
-          <div class={`wf-bar kind-${data.displayKind}${error ? ' error' : ''}${critical ? ' critical' : ''}`} style={{ left: `${left}%`, width: `${width}%` }}>
-            {critical && renderSegments(index, span, spanMs)}
-          </div>
-          <span
-            class={`wf-duration${labelInside ? ' inside' : ''}`}
-            style={labelInside ? { right: `${100 - left - width}%` } : labelOnLeft ? { right: `${100 - left}%` } : { left: `${left + width}%` }}
-          >
-            {formatDuration(spanMs)}
-          </span>
+          {bar.outside ? (
+            // Out of the zoomed window: an arrow at the edge it lies beyond, with its duration.
+            <span class={`wf-offscreen ${bar.outside}${error ? ' error' : ''}`} title={bar.outside === 'before' ? 'Before the zoomed range' : 'After the zoomed range'}>
+              {bar.outside === 'before' ? `◂ ${formatDuration(spanMs)}` : `${formatDuration(spanMs)} ▸`}
+            </span>
+          ) : (
+            <>
+              <div
+                class={`wf-bar kind-${data.displayKind}${error ? ' error' : ''}${critical ? ' critical' : ''}${bar.clipStart ? ' clip-start' : ''}${bar.clipEnd ? ' clip-end' : ''}`}
+                style={{ left: `${left}%`, width: `${width}%` }}
+              >
+                {critical && renderSegments(index, span, timeWindow)}
+              </div>
+              <span
+                class={`wf-duration${labelInside ? ' inside' : ''}`}
+                style={labelInside ? { right: `${100 - left - width}%` } : labelOnLeft ? { right: `${100 - left}%` } : { left: `${left + width}%` }}
+              >
+                {formatDuration(spanMs)}
+              </span>
+            </>
+          )}
         </div>
       </div>
     );
   }
 
+  function renderRange(range: { fromMs: number; toMs: number }): JSX.Element {
+    const from = Math.max(0, percentOf(Math.min(range.fromMs, range.toMs)));
+    const to = Math.min(100, percentOf(Math.max(range.fromMs, range.toMs)));
+    return <span class="wf-zoom-range" style={{ left: `${from}%`, width: `${Math.max(0, to - from)}%` }} />;
+  }
+
   return (
-    <div class="waterfall">
+    <div class={`waterfall${dragRange ? ' dragging' : ''}`} ref={rootRef}>
       <div class="wf-toolbar">
         <div class="find-box">
           <Icon name="search" />
@@ -351,26 +522,49 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
         <IconButton icon="pulse" title="Show the critical path" active={showCritical} onClick={() => setShowCritical(!showCritical)} />
         <IconButton icon="expand-all" title="Expand all" onClick={() => setAll(true)} />
         <IconButton icon="collapse-all" title="Collapse all" onClick={() => setAll(false)} />
+        <span class="toolbar-separator" />
+        <IconButton icon="zoom-in" title="Zoom to the selected span (z); zoom in and out: + and -, Ctrl/Cmd+wheel, or drag across the time axis" disabled={selected < 0} onClick={() => zoomToSpan(selected)} testId="zoom-to-span" />
+        {zoomed && (
+          <>
+            <IconButton icon="zoom-out" label="Reset zoom" title="Show the whole trace (Esc, 0)" onClick={resetZoom} testId="reset-zoom" />
+            <span class="wf-zoom-window muted" data-testid="zoom-window" title="The part of the trace shown">
+              {formatDuration(timeWindow.startMs)} – {formatDuration(timeWindow.endMs)} of {formatDuration(index.totalMs)}
+            </span>
+          </>
+        )}
       </div>
       <div class="wf-header">
         <div class="wf-name wf-header-name" style={{ width: `${nameWidth}px` }}>
           <span>Span</span>
           <span class="wf-row-count">{index.count === current.length ? index.count === 1 ? '1 span' : `${index.count} spans` : `${current.length} of ${index.count} spans shown`}</span>
         </div>
-        <div class="wf-axis" style={{ width: `${barsWidth}px` }}>
+        <div
+          class={`wf-axis${zoomed ? ' zoomed' : ''}`}
+          ref={axisRef}
+          style={{ width: `${barsWidth}px` }}
+          onPointerDown={(event) => {
+            // No text selection while dragging a range.
+            event.preventDefault();
+            startRangeDrag(event);
+          }}
+          title="Drag to zoom to a range; Ctrl/Cmd+wheel zooms; Esc shows the whole trace"
+          data-testid="time-axis"
+        >
           {ticks.ticks.map((tick) => (
-            <span key={tick} class="wf-tick-label" style={{ left: `${(tick / index.totalMs) * 100}%` }}>
+            <span key={tick} class="wf-tick-label" style={{ left: `${percentOf(tick)}%` }}>
               {formatTick(tick, ticks.stepMs)}
             </span>
           ))}
+          {dragRange && renderRange(dragRange)}
         </div>
         <div class="wf-splitter" style={{ left: `${nameWidth - 3}px` }} onPointerDown={startResize} title="Drag to resize" />
       </div>
       <div class="wf-body">
         <div class="wf-grid" style={{ left: `${nameWidth}px`, width: `${barsWidth}px` }} aria-hidden="true">
           {ticks.ticks.map((tick) => (
-            <span key={tick} class="wf-gridline" style={{ left: `${(tick / index.totalMs) * 100}%` }} />
+            <span key={tick} class="wf-gridline" style={{ left: `${percentOf(tick)}%` }} />
           ))}
+          {dragRange && renderRange(dragRange)}
         </div>
         <div
           class="wf-scroll"
@@ -380,6 +574,7 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
           aria-label="Spans"
           onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
           onKeyDown={onTreeKey}
+          onPointerDown={startRangeDrag}
           data-testid="waterfall"
         >
           <div class="wf-spacer" style={{ height: `${view.contentHeight}px` }}>
@@ -406,16 +601,33 @@ function rowModel(index: TraceIndex, previous: RowModel | null): RowModel {
   return { index, expanded, rows: flattenRows(index, expanded) };
 }
 
-/** Critical segments as stripes inside a bar, positioned relative to the bar. */
-function renderSegments(index: TraceIndex, span: number, spanMs: number): JSX.Element[] {
+/** Critical segments as stripes inside a bar, positioned relative to the bar's part in the window and cut to it. */
+function renderSegments(index: TraceIndex, span: number, shown: TimeWindow): JSX.Element[] {
   const out: JSX.Element[] = [];
-  const total = spanMs > 0 ? spanMs : 1;
-  const spanStart = index.startMs[span];
+  const barStart = Math.max(index.startMs[span], shown.startMs);
+  const barEnd = Math.min(index.endMs[span], shown.endMs);
+  const total = barEnd > barStart ? barEnd - barStart : 1;
   const values = index.criticalValues;
   for (let k = index.criticalOffset[span], end = k + index.criticalLength[span]; k < end; k += 2) {
-    const left = ((values[k] - spanStart) / total) * 100;
-    const width = ((values[k + 1] - values[k]) / total) * 100;
-    out.push(<span key={k} class="wf-critical" style={{ left: `${left}%`, width: `${width}%` }} />);
+    const from = Math.max(values[k], barStart);
+    const to = Math.min(values[k + 1], barEnd);
+    if (to < from) continue;
+    out.push(<span key={k} class="wf-critical" style={{ left: `${((from - barStart) / total) * 100}%`, width: `${((to - from) / total) * 100}%` }} />);
   }
   return out;
+}
+
+/** Ticks of the shown window, as dense as the labels allow without overlapping. */
+function axisTicks(shown: TimeWindow, widthPx: number): TimeTicks {
+  let ticks = windowTicks(shown.startMs, shown.endMs, widthPx, TICK_SPACINGS[0]);
+  for (const spacing of TICK_SPACINGS) {
+    ticks = windowTicks(shown.startMs, shown.endMs, widthPx, spacing);
+    const windowMs = shown.endMs - shown.startMs;
+    const stepPx = windowMs > 0 ? (ticks.stepMs / windowMs) * widthPx : widthPx;
+    let widest = 0;
+    for (const tick of ticks.ticks) widest = Math.max(widest, formatTick(tick, ticks.stepMs).length);
+    // Labels carry a 3 px padding and need a gap before the next tick.
+    if (widest * TICK_CHAR_PX + 12 <= stepPx) break;
+  }
+  return ticks;
 }
