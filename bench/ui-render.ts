@@ -2,7 +2,8 @@
  * UI rendering benchmark in headless Chromium against the standalone command:
  * for 10,000- and 100,000-span traces, the time from the trace's data being
  * available in the page to its first rows on screen, the cost of a scroll
- * frame, and the cost of collapsing/expanding a large subtree.
+ * frame, the cost of collapsing/expanding a large subtree, and the cost of a
+ * Ctrl + wheel zoom step of the time axis.
  *
  * Run: npm run bench:ui
  */
@@ -24,6 +25,9 @@ interface Figures {
   expandMs: number;
   subtreeSpans: number;
   rowElements: number;
+  zoomMedianMs: number;
+  zoomP95Ms: number;
+  zoomRowElements: number;
 }
 
 /** Median of a list of numbers. */
@@ -116,6 +120,31 @@ async function measure(page: Page, url: string, traceId: string, spans: number):
     return { label, collapse, expand, count, rows: document.querySelectorAll('.wf-row').length };
   }, spans);
 
+  // Synchronous work of one Ctrl + wheel zoom step over the middle of the time axis, in and out.
+  const zoom = await page.evaluate(async () => {
+    const el = document.querySelector<HTMLElement>('[data-testid="waterfall"]')!;
+    const axis = document.querySelector<HTMLElement>('[data-testid="time-axis"]')!.getBoundingClientRect();
+    const body = el.getBoundingClientRect();
+    const macrotask = () => new Promise<void>((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => resolve();
+      channel.port2.postMessage(null);
+    });
+    const times: number[] = [];
+    let rows = 0;
+    for (let i = -40; i < 200; i++) {
+      // Ten steps in, ten steps out: the window keeps changing and stays zoomed.
+      const deltaY = Math.floor(i / 10) % 2 === 0 ? -120 : 120;
+      const t0 = performance.now();
+      el.dispatchEvent(new WheelEvent('wheel', { deltaY, ctrlKey: true, clientX: axis.left + axis.width * 0.6, clientY: body.top + 100, bubbles: true, cancelable: true }));
+      await macrotask();
+      void el.querySelector<HTMLElement>('.wf-row:last-child')?.offsetTop;
+      if (i >= 0) times.push(performance.now() - t0);
+      rows = Math.max(rows, document.querySelectorAll('.wf-row').length);
+    }
+    return { times, rows };
+  });
+
   return {
     spans,
     fetchAndParseMs: marks.data - marks.request,
@@ -130,6 +159,9 @@ async function measure(page: Page, url: string, traceId: string, spans: number):
     expandMs: percentile(toggle.expand, 50),
     subtreeSpans: toggle.label.startsWith('branch') ? Math.floor((spans - 1) / 10) + 1 : spans,
     rowElements: toggle.rows,
+    zoomMedianMs: percentile(zoom.times, 50),
+    zoomP95Ms: percentile(zoom.times, 95),
+    zoomRowElements: zoom.rows,
   };
 }
 
@@ -151,13 +183,14 @@ async function main(): Promise<void> {
     }
     const f = (n: number) => n.toFixed(1).padStart(8);
     console.log('\nInspector UI rendering (headless Chromium, ms)\n');
-    console.log('spans     fetch+parse  index  data→rows  step p50  step p95  jump p50  jump p95  frame p95  collapse  expand  subtree  row elements');
+    console.log('spans     fetch+parse  index  data→rows  step p50  step p95  jump p50  jump p95  frame p95  collapse  expand  subtree  row elements  zoom p50  zoom p95  rows zoomed');
     for (const r of results) {
       console.log(
-        `${String(r.spans).padEnd(9)}${f(r.fetchAndParseMs)}   ${f(r.indexMs)} ${f(r.dataToRowsMs)}   ${f(r.stepMedianMs)}  ${f(r.stepP95Ms)}  ${f(r.jumpMedianMs)}  ${f(r.jumpP95Ms)}   ${f(r.frameIntervalP95Ms)}  ${f(r.collapseMs)} ${f(r.expandMs)}  ${String(r.subtreeSpans).padStart(7)}  ${r.rowElements}`,
+        `${String(r.spans).padEnd(9)}${f(r.fetchAndParseMs)}   ${f(r.indexMs)} ${f(r.dataToRowsMs)}   ${f(r.stepMedianMs)}  ${f(r.stepP95Ms)}  ${f(r.jumpMedianMs)}  ${f(r.jumpP95Ms)}   ${f(r.frameIntervalP95Ms)}  ${f(r.collapseMs)} ${f(r.expandMs)}  ${String(r.subtreeSpans).padStart(7)}  ${String(r.rowElements).padStart(12)}  ${f(r.zoomMedianMs)}  ${f(r.zoomP95Ms)}  ${r.zoomRowElements}`,
       );
     }
     console.log('\nstep: scroll by 3 rows; jump: scroll anywhere (scrollbar drag); both = event → render → style + layout.');
+    console.log('zoom: one Ctrl + wheel step of the time axis = event → render → style + layout.');
     console.log('frame p95: interval between animation frames while scrolling one step per frame (16.7 = no dropped frame).');
     console.log('Targets: data→rows ≤ 500 ms at 100k spans; a scroll frame ≤ 16 ms; collapse/expand of a 10k subtree ≤ 100 ms.');
   } finally {
