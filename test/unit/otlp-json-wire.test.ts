@@ -92,10 +92,10 @@ function canonicalSpan(next: () => number, index: number): Record<string, unknow
   const end = start + BigInt(Math.floor(next() * 5e9)) - (next() < 0.1 ? 10n : 0n);
   const span: Record<string, unknown> = {
     traceId: next() < 0.7 ? TRACE : hex(32),
-    spanId: hex(16),
+    spanId: next() < 0.1 ? Buffer.from(hex(16), 'hex').toString('base64') : hex(16),
     parentSpanId: next() < 0.3 ? '' : hex(16),
     name: pick(SAMPLE_TEXTS),
-    kind: Math.floor(next() * 7),
+    kind: next() < 0.8 ? Math.floor(next() * 7) : pick(['SPAN_KIND_CLIENT', 'server', '2', 'SPAN_KIND_NOPE']),
     startTimeUnixNano: next() < 0.5 ? start.toString() : Number(start),
     endTimeUnixNano: end.toString(),
     attributes: Array.from({ length: Math.floor(next() * 8) }, (_, i) => ({ key: `attr.${i % 3}.${pick(['a', 'gen_ai.system', 'é'])}`, value: value(0) })),
@@ -204,6 +204,24 @@ describe('OTLP/JSON fast path', () => {
     }
   });
 
+  it("reads base64 ids and enum names, as protobuf's own JSON mapping writes them", () => {
+    const body = canonicalRequest(random(17), 1) as { resourceSpans: { scopeSpans: { spans: Record<string, unknown>[] }[] }[] };
+    const [span] = body.resourceSpans[0].scopeSpans[0].spans;
+    Object.assign(span, {
+      traceId: Buffer.from(TRACE, 'hex').toString('base64'),
+      spanId: Buffer.from('0102030405060708', 'hex').toString('base64'),
+      parentSpanId: Buffer.from('0a0b0c0d0e0f1011', 'hex').toString('base64url'),
+      kind: 'SPAN_KIND_SERVER',
+      status: { code: 'STATUS_CODE_ERROR', message: 'boom' },
+      links: [{ traceId: Buffer.from(TRACE, 'hex').toString('base64'), spanId: 'AQIDBAUGBwg=' }],
+    });
+    const bytes = json(body);
+    assert.ok(agree(bytes));
+    const [decoded] = decodeCanonicalOtlpJson(bytes, DEFAULT_DECODE_LIMITS)!.spans;
+    assert.deepEqual([decoded.traceId, decoded.spanId, decoded.parentSpanId, decoded.kind, decoded.status.code], [TRACE, '0102030405060708', '0a0b0c0d0e0f1011', 'SERVER', 'ERROR']);
+    assert.deepEqual([decoded.links[0].traceId, decoded.links[0].spanId], [TRACE, '0102030405060708']);
+  });
+
   it('takes indented JSON too', () => {
     assert.ok(agree(json(canonicalRequest(random(3), 3), 2)));
   });
@@ -233,14 +251,9 @@ describe('OTLP/JSON fast path', () => {
     const base = () => canonicalRequest(random(5), 2) as { resourceSpans: { resource?: unknown; scopeSpans: { spans: Record<string, unknown>[] }[] }[] };
     const handedOver: Record<string, () => Buffer> = {
       'snake_case fields': () => Buffer.from(json(base()).toString().replace(/"startTimeUnixNano"/g, '"start_time_unix_nano"')),
-      'base64 ids': () => {
+      'an id that is neither hex nor base64': () => {
         const body = base();
-        body.resourceSpans[0].scopeSpans[0].spans[0].spanId = Buffer.from('0102030405060708', 'hex').toString('base64');
-        return json(body);
-      },
-      'enum names': () => {
-        const body = base();
-        body.resourceSpans[0].scopeSpans[0].spans[0].kind = 'SPAN_KIND_SERVER';
+        body.resourceSpans[0].scopeSpans[0].spans[0].spanId = 'not-an-id';
         return json(body);
       },
       'an unknown field inside an AnyValue': () => {

@@ -6,16 +6,18 @@
  * Profiling put `JSON.parse`, that pre-scan, the text decoding and the garbage
  * of the tree at two thirds of JSON ingest time.
  *
- * Anything outside that form (snake_case, base64 ids, enum names, unknown
- * fields, a span that would be rejected, a limit reached, malformed JSON)
- * makes it give up, and the caller decodes the request with the general
- * decoder in `json.ts`, which owns every error message and rejection. So this
- * path only has to be exact on what it accepts: its spans equal the general
- * decoder's for the same bytes (`test/unit/otlp-json-wire.test.ts` checks
- * that on the conformance inputs, real SDK output and fuzzed bodies).
+ * Ids in base64 and enums by name (protobuf's own JSON mapping) are read as
+ * the general decoder reads them, and fields it does not read are skipped.
+ * Anything else (snake_case, a span that would be rejected, a limit reached,
+ * malformed JSON) makes it give up, and the caller decodes the request with
+ * the general decoder in `json.ts`, which owns every error message and
+ * rejection. So this path only has to be exact on what it accepts: its spans
+ * equal the general decoder's for the same bytes (`otlp-json-wire.test.ts`
+ * checks that on real SDK output, generated bodies and seeded mutations; the
+ * fuzzer on every mutated body it tries).
  */
 
-import { int64Value } from '../encoding';
+import { int64Value, parseJsonId } from '../encoding';
 import { Utf8Interner } from '../intern';
 import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanLink, StatusCode } from '../model';
 import { setOwn } from '../model';
@@ -416,22 +418,33 @@ class CanonicalJsonDecoder {
 
   /* ---- ids ---- */
 
-  /** Checks a quoted id of `hexLength` hex digits at {@link pos}, not all zeros; returns where its digits start. */
+  /**
+   * Where the digits of a quoted id of `hexLength` hex digits at {@link pos}
+   * start (consuming it), or -1 (consuming nothing) when the id is written
+   * some other way. All zeros is not an id.
+   */
   private idDigits(hexLength: number): number {
     if (this.peek() !== QUOTE) throw GIVE_UP;
     const buf = this.buf;
     const start = this.pos + 1;
     const end = start + hexLength;
-    if (end >= this.end || buf[end] !== QUOTE) throw GIVE_UP;
+    if (end >= this.end || buf[end] !== QUOTE) return -1;
     let nonZero = false;
     for (let at = start; at < end; at++) {
       const value = hexDigit(buf[at]);
-      if (value < 0) throw GIVE_UP;
+      if (value < 0) return -1;
       if (value !== 0) nonZero = true;
     }
     if (!nonZero) throw GIVE_UP;
     this.pos = end + 1;
     return start;
+  }
+
+  /** An id written other than as hex (base64, as protobuf's own JSON mapping writes bytes), read as the general decoder reads it. */
+  private otherId(byteLength: 16 | 8): string {
+    const id = parseJsonId(this.string(), byteLength);
+    if (typeof id !== 'string') throw GIVE_UP;
+    return id;
   }
 
   /** Lowercase hex text of the checked id digits at `at`, one flat string (a rope would be kept by every retained span). */
@@ -447,13 +460,26 @@ class CanonicalJsonDecoder {
   /** A trace id, sharing the previous span's string when equal. */
   private traceId(): string {
     const at = this.idDigits(32);
+    if (at < 0) return this.otherId(16);
     return this.ids.traceId(at, 32) ?? this.ids.addTraceId(at, this.idText(at, 32));
   }
 
   /** A span id, sharing the string of an equal id read before in this request. */
   private spanId(): string {
     const at = this.idDigits(16);
+    if (at < 0) return this.otherId(8);
     return this.ids.spanId(at, 16) ?? this.ids.addSpanId(at, this.idText(at, 16));
+  }
+
+  /** A link's trace or span id (links are few: no sharing). */
+  private linkId(hexLength: 32 | 16): string {
+    const at = this.idDigits(hexLength);
+    return at < 0 ? this.otherId(hexLength === 32 ? 16 : 8) : this.idText(at, hexLength);
+  }
+
+  /** An enum, by number or by name (`SPAN_KIND_SERVER`), for `spanKindOf` / `statusCodeOf` to read as the general decoder does. */
+  private enumValue(): number | string {
+    return this.peek() === QUOTE ? this.string() : this.smallInteger();
   }
 
   /* ---- OTLP messages ---- */
@@ -727,8 +753,8 @@ class CanonicalJsonDecoder {
           continue;
         }
         seen = this.once(seen, field);
-        if (field === LinkField.TraceId) traceId = this.idText(this.idDigits(32), 32);
-        else if (field === LinkField.SpanId) spanId = this.idText(this.idDigits(16), 16);
+        if (field === LinkField.TraceId) traceId = this.linkId(32);
+        else if (field === LinkField.SpanId) spanId = this.linkId(16);
         else if (field === LinkField.TraceState) traceState = this.text();
         else if (field === LinkField.Attributes) this.attributes(attributes);
         // The general decoder does not keep a link's flags or dropped count.
@@ -749,7 +775,7 @@ class CanonicalJsonDecoder {
     let traceState: string | undefined;
     let flags: number | undefined;
     let name = '';
-    let kind = 0;
+    let kind: number | string = 0;
     let start: bigint | undefined;
     let startWhole = 0;
     let startRest = 0;
@@ -792,7 +818,7 @@ class CanonicalJsonDecoder {
           name = this.text();
           break;
         case SpanField.Kind:
-          kind = this.smallInteger();
+          kind = this.enumValue();
           break;
         case SpanField.StartTime:
           this.unsigned64();
@@ -823,7 +849,7 @@ class CanonicalJsonDecoder {
               continue;
             }
             statusSeen = this.once(statusSeen, part);
-            if (part === StatusField.Code) statusCode = statusCodeOf(this.smallInteger());
+            if (part === StatusField.Code) statusCode = statusCodeOf(this.enumValue());
             else statusMessage = this.text();
           }
           break;
