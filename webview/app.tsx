@@ -24,7 +24,7 @@ import { TraceListSync, type TraceListState } from './model/traceListSync';
 /** Minimum spacing of refetches of the filter drop-downs' values while traces keep changing, ms. */
 const FACETS_REFRESH_MS = 1000;
 /** What the drop-downs offer while the filters are closed (nothing is computed for them). */
-const NO_CHOICES: FilterChoices = { models: [], customers: [], threads: [], traceGroups: [], services: [] };
+const NO_CHOICES: FilterChoices = { models: [], customers: [], threads: [], traceGroups: [], services: [], environments: [], names: [] };
 /** Minimum spacing of refetches of the open trace while spans keep arriving, ms. */
 const DETAIL_REFRESH_MS = 800;
 

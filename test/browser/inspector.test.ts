@@ -282,6 +282,40 @@ describe('inspector UI in Chromium (standalone command)', function () {
     }
     await page.close();
   });
+
+  it('filters the list by environment and by the name of any span, with counts in the drop-downs', async () => {
+    const text = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    const nanos = (ms: number) => String(BigInt(Date.now() + ms) * 1_000_000n);
+    const spans = [
+      { traceId: 'e1'.repeat(16), spanId: hexId(0xe11), name: 'staging_workflow', kind: 1, startTimeUnixNano: nanos(0), endTimeUnixNano: nanos(50), attributes: [text('respan.environment', 'staging')], status: {} },
+      { traceId: 'e1'.repeat(16), spanId: hexId(0xe12), parentSpanId: hexId(0xe11), name: 'rerank.tool', kind: 1, startTimeUnixNano: nanos(10), endTimeUnixNano: nanos(20), attributes: [], status: {} },
+      { traceId: 'e2'.repeat(16), spanId: hexId(0xe21), name: 'production_workflow', kind: 1, startTimeUnixNano: nanos(0), endTimeUnixNano: nanos(40), attributes: [text('respan.environment', 'production')], status: {} },
+    ];
+    await postOtlp(inspector.url, [{ resourceSpans: [{ resource: { attributes: [text('service.name', 'env-agent')] }, scopeSpans: [{ scope: { name: 'browser-test' }, spans }] }] }]);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(`${inspector.url}/`);
+    await page.locator(`.trace-item[data-trace-id="${'e2'.repeat(16)}"]`).waitFor();
+    const listed = () => page.locator('.trace-item').evaluateAll((items) => items.map((item) => item.getAttribute('data-trace-id')));
+    await page.getByTestId('toggle-filters').click();
+    const environment = page.getByTestId('filter-environment');
+    await environment.locator('option[value="staging"]').waitFor({ state: 'attached' });
+    assert.equal(await environment.locator('option[value="staging"]').innerText(), 'staging (1)');
+    await environment.selectOption('staging');
+    await page.waitForFunction(() => document.querySelectorAll('.trace-item').length === 1);
+    assert.deepEqual(await listed(), ['e1'.repeat(16)]);
+    await environment.selectOption('');
+    await page.waitForFunction(() => document.querySelectorAll('.trace-item').length > 1);
+
+    // A child span's name finds its trace.
+    const name = page.getByTestId('filter-name');
+    assert.equal(await name.locator('option[value="rerank.tool"]').innerText(), 'rerank.tool (1)');
+    await name.selectOption('rerank.tool');
+    await page.waitForFunction(() => document.querySelectorAll('.trace-item').length === 1);
+    assert.deepEqual(await listed(), ['e1'.repeat(16)]);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.screenshot({ path: join(shots, 'list-filtered-by-name-light.png') });
+    await page.close();
+  });
 });
 
 describe('trace list at scale in Chromium (standalone command)', function () {

@@ -51,6 +51,11 @@ describe('webview trace list filters', () => {
   });
   it('collects filter choices with trace counts and counts active filters', () => {
     const choices = filterChoices(traces);
+    assert.deepEqual(choices.names, [
+      { value: 'chat', traces: 2 },
+      { value: 'GET /health', traces: 1 },
+      { value: 'joke_workflow', traces: 1 },
+    ]);
     assert.deepEqual(choices.models, [
       { value: 'claude-3', traces: 1 },
       { value: 'gpt-4o', traces: 1 },
@@ -83,6 +88,8 @@ describe('webview trace list filters', () => {
     assert.deepEqual(choices.models, [facet('claude-3', 2), facet('gpt-4o', 9)]);
     assert.deepEqual(choices.customers, []);
     assert.deepEqual(choices.services, [facet('api', 3)]);
+    assert.deepEqual(choices.environments, [facet('prod', 4)]);
+    assert.deepEqual(choices.names, [facet('chat', 9)]);
   });
   it('parses typed durations', () => {
     assert.equal(parseDurationInput('250'), 250);

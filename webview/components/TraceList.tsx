@@ -432,6 +432,8 @@ function Filters({ query, set, choices, clear }: { query: TraceQuery; set(patch:
       <Choice label="Thread" value={query.thread} options={choices.threads} onChange={(thread) => set({ thread })} testId="filter-thread" />
       <Choice label="Trace group" value={query.traceGroup} options={choices.traceGroups} onChange={(traceGroup) => set({ traceGroup })} testId="filter-trace-group" />
       <Choice label="Service" value={query.service} options={choices.services} onChange={(service) => set({ service })} testId="filter-service" />
+      <Choice label="Environment" value={query.environment} options={choices.environments} onChange={(environment) => set({ environment })} testId="filter-environment" />
+      <Choice label="Span name" value={query.name} options={choices.names} onChange={(name) => set({ name })} testId="filter-name" />
       <div class="filter-row">
         <span class="filter-label">Duration</span>
         <DurationInput placeholder="min" value={query.minDurationMs} onChange={(minDurationMs) => set({ minDurationMs })} />

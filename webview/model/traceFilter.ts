@@ -136,6 +136,9 @@ export interface FilterChoices {
   threads: FilterOption[];
   traceGroups: FilterOption[];
   services: FilterOption[];
+  environments: FilterOption[];
+  /** Span names; the store's facets count any span, the fallback from listed traces only their roots. */
+  names: FilterOption[];
 }
 
 /** Orders drop-down values; numeric, so `thread-9` comes before `thread-10`. One collator: `localeCompare` builds one per call. */
@@ -155,6 +158,8 @@ export function filterChoices(traces: TraceSummaryJson[]): FilterChoices {
   const threads = new Map<string, number>();
   const traceGroups = new Map<string, number>();
   const services = new Map<string, number>();
+  const environments = new Map<string, number>();
+  const names = new Map<string, number>();
   const count = (counts: Map<string, number>, value: string | null) => {
     if (value) counts.set(value, (counts.get(value) ?? 0) + 1);
   };
@@ -164,8 +169,18 @@ export function filterChoices(traces: TraceSummaryJson[]): FilterChoices {
     count(customers, trace.customerIdentifier);
     count(threads, trace.threadIdentifier);
     count(traceGroups, trace.traceGroupIdentifier);
+    count(environments, trace.environment);
+    count(names, trace.name);
   }
-  return { models: sortedOptions(models), customers: sortedOptions(customers), threads: sortedOptions(threads), traceGroups: sortedOptions(traceGroups), services: sortedOptions(services) };
+  return {
+    models: sortedOptions(models),
+    customers: sortedOptions(customers),
+    threads: sortedOptions(threads),
+    traceGroups: sortedOptions(traceGroups),
+    services: sortedOptions(services),
+    environments: sortedOptions(environments),
+    names: sortedOptions(names),
+  };
 }
 
 /** Every value the store knows (`GET /api/facets`), for the drop-downs. */
@@ -177,6 +192,8 @@ export function facetChoices(facets: FacetsJson): FilterChoices {
     threads: options(facets.threads),
     traceGroups: options(facets.traceGroups),
     services: options(facets.services),
+    environments: options(facets.environments),
+    names: options(facets.names),
   };
 }
 
