@@ -23,6 +23,9 @@ describe('webview trace list filters', () => {
     assert.deepEqual(ids(filterTraces(traces, { q: 'JOKE' })), ['t1']);
     assert.deepEqual(ids(filterTraces(traces, { q: 'claude' })), ['t2']);
   });
+  it('does not rule traces out by span name: a child span may carry it, and only the server knows', () => {
+    assert.equal(filterTraces(traces, { name: 'tool_call' }).length, 4);
+  });
   it('leaves the text match to the server when it already applied the same text', () => {
     assert.deepEqual(ids(filterTraces(traces, { q: 'only-in-span-content' })), []);
     assert.deepEqual(ids(filterTraces(traces, { q: 'only-in-span-content' }, { q: 'only-in-span-content' })).length, 4);

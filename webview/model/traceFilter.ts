@@ -17,7 +17,7 @@ export function matchesTraceQuery(trace: TraceSummaryJson, query: TraceQuery): b
   if (query.thread && trace.threadIdentifier !== query.thread) return false;
   if (query.traceGroup && trace.traceGroupIdentifier !== query.traceGroup) return false;
   if (query.service && trace.service !== query.service && !trace.services.includes(query.service)) return false;
-  if (query.name && trace.name !== query.name) return false;
+  // `name` matches a span of any name in the trace; the summary knows only the root's, so it cannot rule a trace out: the server decides.
   if (query.minDurationMs !== undefined && trace.durationMs < query.minDurationMs) return false;
   if (query.maxDurationMs !== undefined && trace.durationMs > query.maxDurationMs) return false;
   const text = query.q?.trim().toLowerCase();
