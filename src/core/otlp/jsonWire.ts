@@ -120,11 +120,7 @@ class CanonicalJsonDecoder {
 
   /** The index in `fields` of the next field, or {@link END} at `}`. */
   private nextField(fields: FieldNames): number {
-    const byte = this.peek();
-    this.pos++;
-    if (byte === CLOSE_BRACE) return END;
-    if (byte !== COMMA) throw GIVE_UP;
-    return this.field(fields);
+    return this.more(CLOSE_BRACE) ? this.field(fields) : END;
   }
 
   /** Reads `"name":` and finds the name among `fields` by its bytes, without making a string. */
@@ -155,11 +151,7 @@ class CanonicalJsonDecoder {
 
   /** Whether another item follows (consumes `,` or `]`). */
   private nextItem(): boolean {
-    const byte = this.peek();
-    this.pos++;
-    if (byte === COMMA) return true;
-    if (byte === CLOSE_BRACKET) return false;
-    throw GIVE_UP;
+    return this.more(CLOSE_BRACKET);
   }
 
   /** A string token: short ones through the intern table, escapes as JSON.parse reads them. */
