@@ -321,8 +321,9 @@ class CanonicalJsonDecoder {
   }
 
   private boolean(): boolean {
+    this.peek();
     const buf = this.buf;
-    const at = this.peek() === -1 ? this.end : this.pos;
+    const at = this.pos;
     if (buf[at] === 0x74 && buf[at + 1] === 0x72 && buf[at + 2] === 0x75 && buf[at + 3] === 0x65) {
       this.pos = at + 4;
       return true;
