@@ -123,20 +123,28 @@ class CanonicalJsonDecoder {
     return this.more(CLOSE_BRACE) ? this.field(fields) : END;
   }
 
-  /** Reads `"name":` and finds the name among `fields` by its bytes, without making a string. */
+  /**
+   * Reads `"name":` and finds the name among `fields` by its bytes, without
+   * making a string. Fields the message does not have are skipped here (see
+   * {@link skipValue}), so the result is a field of `fields` or {@link END}.
+   */
   private field(fields: FieldNames): number {
-    if (this.peek() !== QUOTE) throw GIVE_UP;
     const buf = this.buf;
-    const start = this.pos + 1;
-    let at = start;
-    while (at < this.end && buf[at] !== QUOTE) at++;
-    const index = fields.find(buf, start, at);
-    if (buf[at + 1] === COLON) this.pos = at + 2;
-    else {
-      this.pos = at + 1;
-      this.expect(COLON);
+    for (;;) {
+      if (this.peek() !== QUOTE) throw GIVE_UP;
+      const start = this.pos + 1;
+      let at = start;
+      while (at < this.end && buf[at] !== QUOTE) at++;
+      const index = fields.find(buf, start, at);
+      if (buf[at + 1] === COLON) this.pos = at + 2;
+      else {
+        this.pos = at + 1;
+        this.expect(COLON);
+      }
+      if (index !== UNKNOWN) return index;
+      this.skipValue(0);
+      if (!this.more(CLOSE_BRACE)) return END;
     }
-    return index;
   }
 
   /** After `[`: whether there is a first item. */
@@ -517,10 +525,6 @@ class CanonicalJsonDecoder {
     let value: AttributeValue = null;
     let seen = 0;
     for (let field = this.firstField(KEY_VALUE); field !== END; field = this.nextField(KEY_VALUE)) {
-      if (field === UNKNOWN) {
-        this.skipValue(0);
-        continue;
-      }
       seen = this.once(seen, field);
       if (field === KeyValueField.Key) key = this.string();
       else value = this.anyValue(depth);
@@ -572,10 +576,6 @@ class CanonicalJsonDecoder {
     const values: AttributeValue[] = [];
     let seen = 0;
     for (let field = this.firstField(VALUES); field !== END; field = this.nextField(VALUES)) {
-      if (field === UNKNOWN) {
-        this.skipValue(0);
-        continue;
-      }
       seen = this.once(seen, field);
       if (this.firstItem()) {
         do {
@@ -592,10 +592,6 @@ class CanonicalJsonDecoder {
     const values: Record<string, AttributeValue> = {};
     let seen = 0;
     for (let field = this.firstField(VALUES); field !== END; field = this.nextField(VALUES)) {
-      if (field === UNKNOWN) {
-        this.skipValue(0);
-        continue;
-      }
       seen = this.once(seen, field);
       this.keyValues(values, depth + 1, this.limits.maxArrayLength);
     }
@@ -609,10 +605,6 @@ class CanonicalJsonDecoder {
   request(result: DecodeResult): void {
     let seen = 0;
     for (let field = this.firstField(REQUEST); field !== END; field = this.nextField(REQUEST)) {
-      if (field === UNKNOWN) {
-        this.skipValue(0);
-        continue;
-      }
       seen = this.once(seen, field);
       if (this.firstItem()) {
         do this.resourceSpans(result);
@@ -626,10 +618,6 @@ class CanonicalJsonDecoder {
     const resource: Attributes = {};
     let seen = 0;
     for (let field = this.firstField(RESOURCE_SPANS); field !== END; field = this.nextField(RESOURCE_SPANS)) {
-      if (field === UNKNOWN) {
-        this.skipValue(0);
-        continue;
-      }
       seen = this.once(seen, field);
       if (field === ResourceSpansField.Resource) {
         // Spans derive fields from their resource: it must come before them, as SDKs send it.
@@ -648,10 +636,6 @@ class CanonicalJsonDecoder {
   private resource(target: Attributes): void {
     let seen = 0;
     for (let field = this.firstField(RESOURCE); field !== END; field = this.nextField(RESOURCE)) {
-      if (field === UNKNOWN) {
-        this.skipValue(0);
-        continue;
-      }
       seen = this.once(seen, field);
       if (field === ResourceField.Attributes) this.attributes(target);
       else this.smallInteger();
@@ -662,10 +646,6 @@ class CanonicalJsonDecoder {
     let scope: InstrumentationScope = { name: '', attributes: {} };
     let seen = 0;
     for (let field = this.firstField(SCOPE_SPANS); field !== END; field = this.nextField(SCOPE_SPANS)) {
-      if (field === UNKNOWN) {
-        this.skipValue(0);
-        continue;
-      }
       seen = this.once(seen, field);
       if (field === ScopeSpansField.Scope) {
         if (seen & (1 << ScopeSpansField.Spans)) throw GIVE_UP;
@@ -685,10 +665,6 @@ class CanonicalJsonDecoder {
     const scope: InstrumentationScope = { name: '', attributes: {} };
     let seen = 0;
     for (let field = this.firstField(SCOPE); field !== END; field = this.nextField(SCOPE)) {
-      if (field === UNKNOWN) {
-        this.skipValue(0);
-        continue;
-      }
       seen = this.once(seen, field);
       if (field === ScopeField.Name) scope.name = this.text();
       else if (field === ScopeField.Version) {
@@ -711,10 +687,6 @@ class CanonicalJsonDecoder {
       let dropped = 0;
       let seen = 0;
       for (let field = this.firstField(EVENT); field !== END; field = this.nextField(EVENT)) {
-        if (field === UNKNOWN) {
-          this.skipValue(0);
-          continue;
-        }
         seen = this.once(seen, field);
         if (field === EventField.Name) name = this.text();
         else if (field === EventField.Time) {
@@ -741,10 +713,6 @@ class CanonicalJsonDecoder {
       const attributes: Attributes = {};
       let seen = 0;
       for (let field = this.firstField(LINK); field !== END; field = this.nextField(LINK)) {
-        if (field === UNKNOWN) {
-          this.skipValue(0);
-          continue;
-        }
         seen = this.once(seen, field);
         if (field === LinkField.TraceId) traceId = this.linkId(32);
         else if (field === LinkField.SpanId) spanId = this.linkId(16);
@@ -785,10 +753,6 @@ class CanonicalJsonDecoder {
     let droppedLinks = 0;
     let seen = 0;
     for (let field = this.firstField(SPAN); field !== END; field = this.nextField(SPAN)) {
-      if (field === UNKNOWN) {
-        this.skipValue(0);
-        continue;
-      }
       seen = this.once(seen, field);
       switch (field) {
         case SpanField.TraceId:
@@ -837,10 +801,6 @@ class CanonicalJsonDecoder {
         case SpanField.Status: {
           let statusSeen = 0;
           for (let part = this.firstField(STATUS); part !== END; part = this.nextField(STATUS)) {
-            if (part === UNKNOWN) {
-              this.skipValue(0);
-              continue;
-            }
             statusSeen = this.once(statusSeen, part);
             if (part === StatusField.Code) statusCode = statusCodeOf(this.enumValue());
             else statusMessage = this.text();
