@@ -25,12 +25,16 @@ export function contentHeight(rowCount: number, rowHeight: number, maxHeight = M
   return Math.min(rowCount * rowHeight, maxHeight);
 }
 
-/** Maps a scroll position onto the real (unscaled) list's scroll position. */
-export function virtualScrollTop(scrollTop: number, viewportHeight: number, rowCount: number, rowHeight: number, maxHeight = MAX_SCROLL_HEIGHT): number {
+/** The real list's height, the (capped) scroll content's, and how far each scrolls. */
+function scrollExtents(viewportHeight: number, rowCount: number, rowHeight: number, maxHeight: number) {
   const real = rowCount * rowHeight;
   const content = Math.min(real, maxHeight);
-  const maxContent = Math.max(0, content - viewportHeight);
-  const maxReal = Math.max(0, real - viewportHeight);
+  return { real, content, maxContent: Math.max(0, content - viewportHeight), maxReal: Math.max(0, real - viewportHeight) };
+}
+
+/** Maps a scroll position onto the real (unscaled) list's scroll position. */
+export function virtualScrollTop(scrollTop: number, viewportHeight: number, rowCount: number, rowHeight: number, maxHeight = MAX_SCROLL_HEIGHT): number {
+  const { real, content, maxContent, maxReal } = scrollExtents(viewportHeight, rowCount, rowHeight, maxHeight);
   if (maxContent <= 0) return 0;
   const clamped = Math.min(Math.max(scrollTop, 0), maxContent);
   return real === content ? clamped : (clamped / maxContent) * maxReal;
@@ -81,10 +85,7 @@ export function scrollTopToReveal(
  * top of the viewport, clamped to the list: the inverse of {@link virtualScrollTop}.
  */
 export function scrollTopForVirtualTop(realTop: number, viewportHeight: number, rowCount: number, rowHeight: number, maxHeight = MAX_SCROLL_HEIGHT): number {
-  const real = rowCount * rowHeight;
-  const content = Math.min(real, maxHeight);
-  const maxContent = Math.max(0, content - viewportHeight);
-  const maxReal = Math.max(0, real - viewportHeight);
+  const { real, content, maxContent, maxReal } = scrollExtents(viewportHeight, rowCount, rowHeight, maxHeight);
   if (maxReal <= 0) return 0;
   const clamped = Math.min(Math.max(realTop, 0), maxReal);
   return real === content ? clamped : (clamped / maxReal) * maxContent;
