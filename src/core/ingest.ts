@@ -84,6 +84,14 @@ function toAttribute(value: unknown, limits: DecodeLimits, depth: number): Attri
   return null;
 }
 
+/**
+ * False for a field that is absent or null. Respan's Python exporters dump
+ * every field of their model, the unset ones as null: null says nothing.
+ */
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
 function idField(value: unknown): string | undefined {
   if (typeof value === 'string' && value.trim() !== '') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -92,7 +100,7 @@ function idField(value: unknown): string | undefined {
 
 function statusOf(item: Record<string, unknown>): { code: StatusCode; message: string } {
   const message = typeof item.error_message === 'string' ? item.error_message : '';
-  const statusCode = typeof item.status_code === 'number' ? item.status_code : Number(item.status_code);
+  const statusCode = typeof item.status_code === 'number' ? item.status_code : typeof item.status_code === 'string' ? Number(item.status_code) : NaN;
   const status = typeof item.status === 'string' ? item.status.toLowerCase() : '';
   const failed = item.error_bit === 1 || item.error_bit === true || statusCode >= 400 || status === 'error' || status === 'failed';
   // Respan's Haystack exporter puts a failed component's error in `warnings`.
@@ -124,8 +132,8 @@ function decodeItem(item: unknown, resource: Attributes, limits: DecodeLimits, n
   let start = parseIngestTime(fields.start_time);
   // `timestamp` is when the span ended.
   let end = parseIngestTime(fields.timestamp);
-  if (fields.start_time !== undefined && start === undefined) return `start_time ${describe(fields.start_time)} is not an RFC3339 time`;
-  if (fields.timestamp !== undefined && end === undefined) return `timestamp ${describe(fields.timestamp)} is not an RFC3339 time`;
+  if (isSet(fields.start_time) && start === undefined) return `start_time ${describe(fields.start_time)} is not an RFC3339 time`;
+  if (isSet(fields.timestamp) && end === undefined) return `timestamp ${describe(fields.timestamp)} is not an RFC3339 time`;
   const latencyNs = latencyMs === undefined ? undefined : millisToNanos(latencyMs);
   if (start === undefined && end !== undefined) start = latencyNs === undefined ? end : end - latencyNs;
   if (end === undefined && start !== undefined) end = latencyNs === undefined ? start : start + latencyNs;
@@ -136,7 +144,7 @@ function decodeItem(item: unknown, resource: Attributes, limits: DecodeLimits, n
 
   const attributes: Attributes = {};
   for (const key in fields) {
-    if (STRUCTURAL_FIELDS.has(key) || fields[key] === undefined || (key === 'span_parent_id' && parentKey === undefined)) continue;
+    if (STRUCTURAL_FIELDS.has(key) || !isSet(fields[key]) || (key === 'span_parent_id' && parentKey === undefined)) continue;
     setOwn(attributes, key, toAttribute(fields[key], limits, 0));
   }
   const status = statusOf(fields);

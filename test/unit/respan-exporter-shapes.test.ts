@@ -140,6 +140,44 @@ describe('Respan exporter span objects', () => {
     assert.equal(span.derived.isError, true);
   });
 
+  it('reads span objects whose unset fields are null, as the Python exporters dump them', () => {
+    // respan-exporter-openai-agents `convert_to_respan_log`: `model_dump(mode="json")` writes every unset field as null;
+    // the trace's own item has no times, and the top-level spans name the trace id as their parent.
+    const unset = { span_parent_id: null, start_time: null, timestamp: null, latency: null, status_code: null, error_message: null, model: null, input: null, output: null, metadata: null };
+    const result = decodeIngest(
+      {
+        data: [
+          { ...unset, trace_unique_id: 'trace_abc', span_unique_id: 'trace_abc', span_name: 'Agent workflow', log_type: 'agent' },
+          {
+            ...unset,
+            trace_unique_id: 'trace_abc',
+            span_unique_id: 'span_fn',
+            span_parent_id: 'trace_abc',
+            start_time: '2025-05-01T10:00:00.000000+00:00',
+            timestamp: '2025-05-01T10:00:00.500000+00:00',
+            latency: 0.5,
+            error_bit: 0,
+            status_code: 200,
+            span_name: 'get_weather',
+            log_type: 'tool',
+            input: '{"city":"Paris"}',
+            output: 'sunny',
+            span_tools: ['get_weather'],
+          },
+        ],
+      },
+      { nowMs: () => Date.parse('2025-05-01T10:00:05Z') },
+    );
+    assert.deepEqual(result.rejected, []);
+    const [root, tool] = result.spans;
+    assert.equal(tool.parentSpanId, root.spanId);
+    assert.equal(root.status.code, 'UNSET');
+    assert.equal(root.derived.displayKind, 'agent');
+    assert.deepEqual(Object.keys(root.attributes).sort(), ['log_type', 'span_name', 'span_unique_id', 'trace_unique_id']);
+    assert.equal(tool.derived.displayKind, 'tool');
+    assert.equal(tool.durationMs, 500);
+  });
+
   it('reads an OpenAI Agents response span: Responses items as the conversation, usage as tokens', () => {
     // respan-exporter-openai-agents `_response_data_to_respan_log`: `input` and `output` are the Responses API items.
     const span = decodeOne({
