@@ -121,8 +121,8 @@ const RESPAN_PREFIXES = ['respan.', 'keywordsai.'];
 /** Every spelling of each Respan parameter, without its `respan.`/`keywordsai.` prefix. */
 const RESPAN_PARAM_SUFFIXES: Record<Exclude<keyof RespanParams, 'metadata'>, readonly string[]> = {
   customerIdentifier: ['customer_params.customer_identifier', 'customer_identifier', 'customer.identifier', 'customer_params.id'],
-  customerName: ['customer_params.name', 'customer.name'],
-  customerEmail: ['customer_params.email', 'customer.email'],
+  customerName: ['customer_params.name', 'customer_name', 'customer.name'],
+  customerEmail: ['customer_params.email', 'customer_email', 'customer.email'],
   threadIdentifier: ['threads.thread_identifier', 'thread_identifier', 'thread.id', 'thread.identifier'],
   traceGroupIdentifier: ['trace.trace_group_identifier', 'trace_group_identifier', 'trace_group.id', 'trace_group.identifier', 'group_identifier'],
   customIdentifier: ['span_params.custom_identifier', 'custom_identifier'],
@@ -216,6 +216,18 @@ const values: Array<AttributeValue | undefined> = new Array(SLOTS.length).fill(u
 /** `respan.metadata.*` / `keywordsai.metadata.*` keys, in attribute order. */
 const metadataKeys: string[] = [];
 
+/**
+ * What senders write in a model field when they know no model: Respan's
+ * exporter for the Vercel AI SDK writes `unknown` on tool spans, and a
+ * stringified Python `None` or JavaScript `undefined`/`null` is no name either.
+ */
+const NO_MODEL_VALUES: ReadonlySet<string> = new Set(['', 'unknown', 'none', 'null', 'undefined', 'n/a']);
+
+/** True when a model field's text names no model (see {@link NO_MODEL_VALUES}). */
+export function isNoModel(value: string): boolean {
+  return NO_MODEL_VALUES.has(value.trim().toLowerCase());
+}
+
 function scan(attributes: Attributes): void {
   found.fill(NO_RANK);
   metadataKeys.length = 0;
@@ -233,6 +245,8 @@ function scan(attributes: Attributes): void {
       const mode = SLOTS[index].mode;
       const value = mode === AS_STRING ? stringOf(raw) : mode === AS_NUMBER ? numberOf(raw) : raw;
       if (value === undefined && mode !== AS_RAW) continue;
+      // A placeholder model leaves the slot to the next alias.
+      if (index === MODEL && isNoModel(value as string)) continue;
       found[index] = rank;
       values[index] = value;
     }

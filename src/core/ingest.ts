@@ -10,7 +10,6 @@ import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Sp
 import { MalformedPayloadError, setOwn } from './model';
 import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanLimitOf, truncated, type DecodeLimits } from './otlp/common';
 
-/** Fields consumed into the span's identity and timing rather than kept as attributes. */
 /**
  * Fields read into the span's own times rather than kept as attributes. The
  * ids stay attributes too (`span_parent_id` only when there is a parent), so
@@ -85,6 +84,14 @@ function toAttribute(value: unknown, limits: DecodeLimits, depth: number): Attri
   return null;
 }
 
+/**
+ * False for a field that is absent or null. Respan's Python exporters dump
+ * every field of their model, the unset ones as null: null says nothing.
+ */
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
 function idField(value: unknown): string | undefined {
   if (typeof value === 'string' && value.trim() !== '') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -93,10 +100,11 @@ function idField(value: unknown): string | undefined {
 
 function statusOf(item: Record<string, unknown>): { code: StatusCode; message: string } {
   const message = typeof item.error_message === 'string' ? item.error_message : '';
-  const statusCode = typeof item.status_code === 'number' ? item.status_code : Number(item.status_code);
+  const statusCode = typeof item.status_code === 'number' ? item.status_code : typeof item.status_code === 'string' ? Number(item.status_code) : NaN;
   const status = typeof item.status === 'string' ? item.status.toLowerCase() : '';
   const failed = item.error_bit === 1 || item.error_bit === true || statusCode >= 400 || status === 'error' || status === 'failed';
-  if (failed) return { code: 'ERROR', message };
+  // Respan's Haystack exporter puts a failed component's error in `warnings`.
+  if (failed) return { code: 'ERROR', message: message || (typeof item.warnings === 'string' ? item.warnings : '') };
   if (Number.isFinite(statusCode) || status === 'success') return { code: 'OK', message };
   return { code: message ? 'ERROR' : 'UNSET', message };
 }
@@ -113,10 +121,10 @@ export interface IngestDecodeOptions {
 function decodeItem(item: unknown, resource: Attributes, limits: DecodeLimits, nowMs: () => number): Span | string {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return `span must be an object, got ${describe(item)}`;
   const fields = item as Record<string, unknown>;
-  const traceKey = idField(fields.trace_unique_id);
-  if (traceKey === undefined) return 'trace_unique_id is required';
   const spanKey = idField(fields.span_unique_id);
   if (spanKey === undefined) return 'span_unique_id is required';
+  // Respan's LiteLLM exporter sends no trace id for a call made outside a trace: it is a trace of its own.
+  const traceKey = idField(fields.trace_unique_id) ?? spanKey;
   const parentKey = idField(fields.span_parent_id);
 
   const latencyMs = typeof fields.latency === 'number' && fields.latency >= 0 ? fields.latency * 1000 : undefined;
@@ -124,8 +132,8 @@ function decodeItem(item: unknown, resource: Attributes, limits: DecodeLimits, n
   let start = parseIngestTime(fields.start_time);
   // `timestamp` is when the span ended.
   let end = parseIngestTime(fields.timestamp);
-  if (fields.start_time !== undefined && start === undefined) return `start_time ${describe(fields.start_time)} is not an RFC3339 time`;
-  if (fields.timestamp !== undefined && end === undefined) return `timestamp ${describe(fields.timestamp)} is not an RFC3339 time`;
+  if (isSet(fields.start_time) && start === undefined) return `start_time ${describe(fields.start_time)} is not an RFC3339 time`;
+  if (isSet(fields.timestamp) && end === undefined) return `timestamp ${describe(fields.timestamp)} is not an RFC3339 time`;
   const latencyNs = latencyMs === undefined ? undefined : millisToNanos(latencyMs);
   if (start === undefined && end !== undefined) start = latencyNs === undefined ? end : end - latencyNs;
   if (end === undefined && start !== undefined) end = latencyNs === undefined ? start : start + latencyNs;
@@ -136,7 +144,7 @@ function decodeItem(item: unknown, resource: Attributes, limits: DecodeLimits, n
 
   const attributes: Attributes = {};
   for (const key in fields) {
-    if (STRUCTURAL_FIELDS.has(key) || fields[key] === undefined || (key === 'span_parent_id' && parentKey === undefined)) continue;
+    if (STRUCTURAL_FIELDS.has(key) || !isSet(fields[key]) || (key === 'span_parent_id' && parentKey === undefined)) continue;
     setOwn(attributes, key, toAttribute(fields[key], limits, 0));
   }
   const status = statusOf(fields);
@@ -174,7 +182,7 @@ export function decodeIngest(body: unknown, options: IngestDecodeOptions = {}): 
   let items: unknown[];
   if (Array.isArray(body)) items = body;
   else if (typeof body === 'object' && body !== null && Array.isArray((body as { data?: unknown }).data)) items = (body as { data: unknown[] }).data;
-  else if (typeof body === 'object' && body !== null && 'trace_unique_id' in body) items = [body];
+  else if (typeof body === 'object' && body !== null && ('trace_unique_id' in body || 'span_unique_id' in body)) items = [body];
   else throw new MalformedPayloadError(`a Respan ingest body must be an array of spans or {"data": [...]}, got ${describe(body)}`);
 
   const result: DecodeResult = { spans: [], rejected: [] };

@@ -20,8 +20,18 @@ import { HttpError, readBody } from './body';
  */
 export const OTLP_TRACE_PATHS: ReadonlySet<string> = new Set(['/v1/traces', '/api/v1/traces', '/api/v2/traces', '/v2/traces', '/api/api/v1/traces', '/api/api/v2/traces']);
 
-/** Respan ingest API paths. */
-export const INGEST_PATHS: ReadonlySet<string> = new Set(['/api/v1/traces/ingest', '/v1/traces/ingest', '/api/openai/v1/traces/ingest']);
+/**
+ * Respan ingest API paths: `{base}/v1/traces/ingest` of the Respan exporters
+ * (OpenAI Agents, LiteLLM, Haystack; with or without `/api` in the base), the
+ * OpenAI Agents processor's `/api/openai/…`, and `@keywordsai/exporter-vercel`'s
+ * `/api/integrations/…` (its one path for a base with or without `/api`).
+ */
+export const INGEST_PATHS: ReadonlySet<string> = new Set([
+  '/api/v1/traces/ingest',
+  '/v1/traces/ingest',
+  '/api/openai/v1/traces/ingest',
+  '/api/integrations/v1/traces/ingest',
+]);
 
 /** `google.rpc.Code.INVALID_ARGUMENT`, the code of OTLP's 400 answers. */
 const RPC_INVALID_ARGUMENT = 3;

@@ -26,6 +26,8 @@ const GROUP_TITLES: Record<AttributeGroupId, string> = {
 const RESPAN_INGEST_KEYS = new Set([
   'customer_identifier',
   'customer_params',
+  'customer_email',
+  'customer_name',
   'thread_identifier',
   'trace_group_identifier',
   'group_identifier',

@@ -6,7 +6,7 @@
  */
 
 import { unflattenIndexed } from './flatten';
-import { chatMessagesIn, contentToParts, messageFrom, messagesFrom, toolCallFrom, toolDefinitionsFrom } from './parts';
+import { chatMessagesIn, contentToParts, messageFrom, messagesFrom, toolCallFrom, toolDefinitionsFrom, toolResultMessageFrom } from './parts';
 import type { ChatMessage, Conversation, ConversationSource, MessageDirection, ToolCall, ToolDefinition } from './types';
 import { asNumber, asString, isRecord, parseStructured, tryParseJson, type AttributeMap, type EventLike } from './values';
 
@@ -148,7 +148,37 @@ function respanIngest(attributes: AttributeMap): Extracted {
     if (last && last.toolCalls.length === 0) last.toolCalls.push(...calls);
     else if (!last && calls.length > 0) output.push({ role: 'assistant', direction: 'output', parts: [], toolCalls: calls });
   }
+  output.push(...toolResultsCarriedByCalls(attributes, output));
   return { input, output, tools: toolDefinitionsFrom(attributes.tools) };
+}
+
+/**
+ * Tool messages for the results that ingest tool calls carry with them (a tool
+ * span's `tool_calls[].result`), in call order, unless `output` already holds
+ * the message answering that call. The top-level `tool_calls` repeat the
+ * completion's, so the completion's are read only when there are none.
+ */
+function toolResultsCarriedByCalls(attributes: AttributeMap, output: readonly ChatMessage[]): ChatMessage[] {
+  const answered = new Set(output.map((message) => message.toolCallId).filter((id) => id !== undefined));
+  const results: ChatMessage[] = [];
+  let calls = listOf(attributes.tool_calls);
+  if (calls.length === 0) {
+    const completions = [parseStructured(attributes.completion_message), ...listOf(attributes.completion_messages)];
+    calls = completions.flatMap((message) => (isRecord(message) ? listOf(message.tool_calls) : []));
+  }
+  for (const call of calls) {
+    const result = toolResultMessageFrom(call, 'output');
+    if (result === undefined || (result.toolCallId !== undefined && answered.has(result.toolCallId))) continue;
+    if (result.toolCallId !== undefined) answered.add(result.toolCallId);
+    results.push(result);
+  }
+  return results;
+}
+
+/** The items of a list, or of JSON text of one; nothing for anything else. */
+function listOf(value: unknown): unknown[] {
+  const structured = parseStructured(value);
+  return Array.isArray(structured) ? structured : [];
 }
 
 /** A fallback message from a non-chat input or output value. */

@@ -5,8 +5,8 @@
  * value and never throws; what it does not recognise is kept as a JSON part.
  */
 
-import type { ChatMessage, ImagePart, MediaPart, MessageDirection, MessagePart, ToolCall, ToolDefinition } from './types';
-import { asBoolean, asString, isRecord, parseStructured, tryParseJson } from './values';
+import type { ChatMessage, ImagePart, MediaPart, MessageDirection, MessagePart, ToolCall, ToolDefinition, ToolResultPart } from './types';
+import { asBoolean, asString, firstPresent, isRecord, parseStructured, tryParseJson } from './values';
 
 /** Parts and the tool calls found among them (Anthropic `tool_use`, OTel `tool_call`). */
 export interface ContentResult {
@@ -332,25 +332,73 @@ export function contentToParts(content: unknown): ContentResult {
 }
 
 /**
+ * Every spelling of a tool call object's fields, preferred first: OpenAI and
+ * OTel (`id`, `name`, `arguments`), OpenAI Responses (`call_id`), Anthropic
+ * (`input`), Gemini (`args`), the Vercel AI SDK and Respan's exporter for it
+ * (`toolCallId`, `toolName`, `input` or `args`), LangChain (`tool_call_id`).
+ * `result` is the tool's output, where a sender records it with the call
+ * (Respan ingest `tool_calls[].result`).
+ */
+const TOOL_CALL_FIELDS = {
+  id: ['id', 'call_id', 'toolCallId', 'tool_call_id'],
+  name: ['name', 'toolName', 'tool_name'],
+  arguments: ['arguments', 'input', 'args'],
+  result: ['result'],
+} as const satisfies Record<string, readonly string[]>;
+
+function firstString(item: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  for (const key of keys) {
+    const text = asString(item[key]);
+    if (text !== undefined) return text;
+  }
+  return undefined;
+}
+
+/** The tool call object behind `value`: JSON text is parsed, OpenInference's `{tool_call: {...}}` unwrapped. */
+function toolCallObject(value: unknown): Record<string, unknown> | undefined {
+  const item = parseStructured(value);
+  if (!isRecord(item)) return undefined;
+  return isRecord(item.tool_call) ? item.tool_call : item;
+}
+
+/**
  * A tool call from any of: OpenAI `{id, type, function: {name, arguments}}`,
  * Traceloop/OTel `{id, name, arguments}`, OpenInference
  * `{tool_call: {id, function: {name, arguments}}}`, Anthropic-like
- * `{id, name, input}`, Gemini `{name, args}`. Undefined when it has neither
- * name nor arguments.
+ * `{id, name, input}`, Gemini `{name, args}`, the Vercel AI SDK
+ * `{toolCallId, toolName, input}`: every spelling of {@link TOOL_CALL_FIELDS}.
+ * Undefined when it has neither name nor arguments.
  */
 export function toolCallFrom(value: unknown): ToolCall | undefined {
-  let item = parseStructured(value);
-  if (!isRecord(item)) return undefined;
-  if (isRecord(item.tool_call)) item = item.tool_call;
-  if (!isRecord(item)) return undefined;
+  const item = toolCallObject(value);
+  if (item === undefined) return undefined;
   const fn = isRecord(item.function) ? item.function : item;
-  const name = asString(fn.name);
-  const rawArgs = fn.arguments ?? fn.input ?? fn.args;
+  const name = firstString(fn, TOOL_CALL_FIELDS.name);
+  const rawArgs = firstPresent(fn, TOOL_CALL_FIELDS.arguments);
   if (name === undefined && rawArgs === undefined) return undefined;
   const call: ToolCall = { name: name ?? '', arguments: parseArguments(rawArgs) };
-  const id = asString(item.id) ?? asString(item.call_id);
+  const id = firstString(item, TOOL_CALL_FIELDS.id);
   if (id !== undefined) call.id = id;
   return call;
+}
+
+/**
+ * The tool message answering a tool call object that carries the tool's
+ * output with it (a `result` of {@link TOOL_CALL_FIELDS}), or undefined when
+ * it carries none.
+ */
+export function toolResultMessageFrom(value: unknown, direction: MessageDirection): ChatMessage | undefined {
+  const item = toolCallObject(value);
+  const result = item && firstPresent(item, TOOL_CALL_FIELDS.result);
+  if (item === undefined || result === undefined) return undefined;
+  const part: ToolResultPart = { type: 'tool_result', content: result };
+  const message: ChatMessage = { role: 'tool', direction, parts: [part], toolCalls: [] };
+  const id = firstString(item, TOOL_CALL_FIELDS.id);
+  if (id !== undefined) {
+    part.toolCallId = id;
+    message.toolCallId = id;
+  }
+  return message;
 }
 
 const ROLE_ALIASES: Record<string, string> = {
@@ -509,6 +557,9 @@ export function chatMessagesIn(value: unknown, direction: MessageDirection): Cha
   if (Array.isArray(structured) && structured.length > 0 && structured.every(isMessageLike)) {
     return messagesFrom(structured, direction);
   }
+  if (Array.isArray(structured) && structured.length > 0 && structured.every(isResponsesItem)) {
+    return messagesFromResponsesItems(structured, direction);
+  }
   if (!isRecord(structured)) return undefined;
   if (isMessageLike(structured)) return messagesFrom([structured], direction);
   if (Array.isArray(structured.messages) && structured.messages.length > 0 && structured.messages.every(isMessageLike)) {
@@ -524,6 +575,48 @@ export function chatMessagesIn(value: unknown, direction: MessageDirection): Cha
     return messagesFrom(structured.choices, direction);
   }
   return undefined;
+}
+
+/** OpenAI Responses item types that are not messages but belong in a conversation. */
+const RESPONSES_ITEM_TYPES: ReadonlySet<string> = new Set(['function_call', 'function_call_output', 'reasoning']);
+
+/** True for an item of an OpenAI Responses `input`/`output` list: a message, a function call or its output, reasoning. */
+function isResponsesItem(value: unknown): boolean {
+  return isMessageLike(value) || (isRecord(value) && typeof value.type === 'string' && RESPONSES_ITEM_TYPES.has(value.type));
+}
+
+/**
+ * Messages from an OpenAI Responses item list (what the OpenAI Agents SDK's
+ * spans hold, and Respan's exporters for it send as `input`/`output`): each
+ * function call joins the assistant turn before it, each function output is a
+ * tool message answering its call.
+ */
+function messagesFromResponsesItems(items: readonly unknown[], direction: MessageDirection): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (const item of items) {
+    if (isMessageLike(item)) {
+      const message = messageFrom(item, direction);
+      if (message) out.push(message);
+      continue;
+    }
+    const { parts, toolCalls } = contentToParts([item]);
+    for (const part of parts) {
+      if (part.type !== 'tool_result') continue;
+      const answer: ChatMessage = { role: 'tool', direction, parts: [part], toolCalls: [] };
+      if (part.toolCallId !== undefined) answer.toolCallId = part.toolCallId;
+      out.push(answer);
+    }
+    const turnParts = parts.filter((part) => part.type !== 'tool_result');
+    if (toolCalls.length === 0 && turnParts.length === 0) continue;
+    const last = out[out.length - 1];
+    if (last !== undefined && last.role === 'assistant') {
+      last.parts.push(...turnParts);
+      mergeToolCalls(last.toolCalls, toolCalls);
+    } else {
+      out.push({ role: 'assistant', direction, parts: turnParts, toolCalls: [...toolCalls] });
+    }
+  }
+  return out;
 }
 
 /** Tool definitions from a list (or JSON text of one). Gemini `function_declarations` groups are expanded. */
