@@ -202,7 +202,7 @@ async function ensureInstalled() {
     if (isInstalled()) return;
     const started = Date.now();
     log(`installing code-server ${CODE_SERVER_VERSION} and Node ${NODE_VERSION} into ${cacheDir}`);
-    log('first run only: this downloads about 620 MB and takes a few minutes');
+    log('first run only: this downloads about 620 MB and builds native modules, which takes several minutes');
     // Whatever is there is a half install (no marker): start clean rather than patch it.
     rmSync(cacheDir, { recursive: true, force: true });
     mkdirSync(cacheDir, { recursive: true });
