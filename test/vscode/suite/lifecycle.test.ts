@@ -50,8 +50,7 @@ describe('Listener lifecycle', () => {
     assert.match(ext.statusBar.text, new RegExp(`Respan :${portOf(url)}\\b`));
     const { activationMs, setupMs } = await extensionApi();
     await ext.keyLoaded;
-    assert.ok(activationMs < 2000, `activation took ${activationMs} ms`);
-    // Recorded for the README's activation figures.
+    // Recorded for bench/vscode-activation.mjs, which prints them.
     const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
     mkdirSync(join(root, 'test-results'), { recursive: true });
     writeFileSync(join(root, 'test-results', 'extension-activation.json'), JSON.stringify({ activationMs, setupMs, ...ext.startTimings }, null, 2));

@@ -1,0 +1,89 @@
+/**
+ * Activation time of the extension in a real VS Code (code-server and Node 24,
+ * started by scripts/vscode-test.mjs as for the tests). Each run starts a fresh
+ * code-server, where the extension activates on start-up; the extension times
+ * its own `activate()`, and the extension-host test that checks activation
+ * records those figures in test-results/extension-activation.json. Prints each
+ * run's figures and their medians.
+ *
+ *   npm run bench:activation [-- --runs 5]
+ *
+ * The extension listens on its default port 4318 during a run, like the VS Code
+ * test suite: do not run both at once.
+ */
+
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const figuresFile = join(root, 'test-results', 'extension-activation.json');
+/** The extension-host test (test/vscode/suite/lifecycle.test.ts) that records the figures. */
+const RECORDING_TEST = 'activation started the listener';
+
+/** What the extension measured, in milliseconds. */
+interface ActivationFigures {
+  /** `activate()` from its first line until the listener runs. */
+  activationMs: number;
+  /** Of that, building the views and registering, before the asynchronous start. */
+  setupMs: number;
+  /** From the end of setup until the listener runs. */
+  listenerMs: number;
+  /** From the end of setup until the stored Respan key was read (activation does not wait for it). */
+  keyMs: number;
+}
+
+const COLUMNS: ReadonlyArray<keyof ActivationFigures> = ['activationMs', 'setupMs', 'listenerMs', 'keyMs'];
+
+function runs(): number {
+  const index = process.argv.indexOf('--runs');
+  const value = index >= 0 ? Number(process.argv[index + 1]) : 3;
+  if (!Number.isInteger(value) || value <= 0) throw new Error('--runs needs a positive integer');
+  return value;
+}
+
+/** Runs the recording test once in a fresh code-server; rejects with the harness's output when it fails. */
+function runOnce(): Promise<ActivationFigures> {
+  rmSync(figuresFile, { force: true });
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['scripts/vscode-test.mjs', '--no-build', '--no-ui'], {
+      cwd: root,
+      env: { ...process.env, RESPAN_TEST_GREP: RECORDING_TEST },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0 || !existsSync(figuresFile)) reject(new Error(`scripts/vscode-test.mjs exited with ${code} without figures:\n${output}`));
+      else resolvePromise(JSON.parse(readFileSync(figuresFile, 'utf8')) as ActivationFigures);
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+async function main(): Promise<void> {
+  const count = runs();
+  console.log(`Extension activation in VS Code (code-server), ${count} run(s), ms\n`);
+  console.log(`run   ${COLUMNS.map((column) => column.padStart(12)).join('')}`);
+  const results: ActivationFigures[] = [];
+  for (let run = 1; run <= count; run++) {
+    const figures = await runOnce();
+    results.push(figures);
+    console.log(`${String(run).padEnd(6)}${COLUMNS.map((column) => figures[column].toFixed(1).padStart(12)).join('')}`);
+  }
+  console.log(`${'median'.padEnd(6)}${COLUMNS.map((column) => median(results.map((figures) => figures[column])).toFixed(1).padStart(12)).join('')}`);
+  console.log('\nactivationMs: activate() until the listener runs; setupMs: views and registration; keyMs: reading the stored key, alongside.');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
