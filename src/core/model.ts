@@ -194,6 +194,14 @@ export function rejectedCount(result: DecodeResult): number {
   return result.rejected.length + (result.moreRejected ?? 0);
 }
 
+/** One line naming what was rejected and why (the first few, then a count). */
+export function describeRejections(result: DecodeResult): string {
+  const total = rejectedCount(result);
+  const shown = result.rejected.slice(0, 5).map((item) => `${item.path}: ${item.reason}`);
+  const more = total > shown.length ? `; and ${total - shown.length} more` : '';
+  return `${total} span${total === 1 ? '' : 's'} rejected: ${shown.join('; ')}${more}`;
+}
+
 /**
  * Sets `target[key]` as an own property, also for the key `__proto__` (which
  * plain assignment would turn into a prototype change, losing the value).

@@ -6,7 +6,7 @@
  * SecretStorage instead of the environment.
  */
 
-import { DEFAULT_RESPAN_BASE_URL } from '../core/forward/destination';
+import { DEFAULT_RESPAN_BASE_URL } from '../core/defaults';
 import { Forwarder, type ForwardLog, type ForwardLimits, type ForwardTimers, type ForwardTransport, type SpanSource } from '../core/forward/forwarder';
 import type { ForwardSettings } from '../core/forward/payload';
 import type { TraceStore } from '../core/store';

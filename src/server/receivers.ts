@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeIngest } from '../core/ingest';
 import type { DecodeResult, Span } from '../core/model';
-import { MalformedPayloadError, rejectedCount } from '../core/model';
+import { describeRejections, MalformedPayloadError, rejectedCount } from '../core/model';
 import type { DecodeLimits } from '../core/otlp/common';
 import { decodeOtlpJsonBytes, parseJsonText } from '../core/otlp/json';
 import { decodeOtlpProto, encodeExportResponseProto, encodeRpcStatusProto } from '../core/otlp/proto';
@@ -60,14 +60,6 @@ function sniff(body: Buffer): Encoding {
     return byte === 0x7b ? 'json' : 'protobuf';
   }
   return 'json';
-}
-
-/** One line naming what was rejected and why (the first few, then a count). */
-export function describeRejections(result: DecodeResult): string {
-  const total = rejectedCount(result);
-  const shown = result.rejected.slice(0, 5).map((item) => `${item.path}: ${item.reason}`);
-  const more = total > shown.length ? `; and ${total - shown.length} more` : '';
-  return `${total} span${total === 1 ? '' : 's'} rejected: ${shown.join('; ')}${more}`;
 }
 
 /** What the receivers need from their host. */

@@ -5,9 +5,6 @@
  * few URL facts needed here are parsed by hand.
  */
 
-/** The base URL users get unless they set `RESPAN_BASE_URL` (WIRE.md §5). */
-export const DEFAULT_RESPAN_BASE_URL = 'https://api.respan.ai/api';
-
 /** Which Respan API receives the spans. */
 export type ForwardApi = 'otlp' | 'ingest';
 

@@ -37,7 +37,8 @@
  */
 
 import type { Span } from '../model';
-import { checkApiKey, checkBaseUrl, DEFAULT_RESPAN_BASE_URL, endpointUrl, ForwardConfigError } from './destination';
+import { DEFAULT_RESPAN_BASE_URL } from '../defaults';
+import { checkApiKey, checkBaseUrl, endpointUrl, ForwardConfigError } from './destination';
 import { DEFAULT_FORWARD_SETTINGS, PayloadBuilder, previewForward, requestHeaders, utf8Length, type ForwardPreview, type ForwardSettings, type PreparedSpan } from './payload';
 import { backoffDelay, describeStatus, parseRetryAfter, RETRYABLE_STATUSES, serverMessage } from './retry';
 import { SecretScrubber } from './secrets';

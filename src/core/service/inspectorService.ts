@@ -1,0 +1,281 @@
+/**
+ * The inspector's service: every request of `src/protocol/service.ts`
+ * answered in one place, from the trace store, the forwarder and the capture
+ * gate. No sockets and no editor here: the REST routes, `POST
+ * /api/service/{type}` and the VS Code panel's relay only carry requests to
+ * {@link InspectorService.dispatch} and its answers back.
+ */
+
+import { ForwardConfigError } from '../forward/destination';
+import type { Forwarder, ForwardReceipt, ForwardTimers } from '../forward/forwarder';
+import { decodeTraceFile } from '../importFile';
+import { DEFAULT_MAX_BODY_BYTES } from '../defaults';
+import { describeRejections, MalformedPayloadError, rejectedCount, type Span } from '../model';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../otlp/common';
+import { encodeOtlpJson } from '../otlp/export';
+import type { TraceStore, TraceTree } from '../store';
+import type { TraceForwardingJson } from '../../protocol/api';
+import { spanJson, summaryJson, traceDetailJson } from '../../protocol/serialize';
+import type { ServiceEndpoint, ServiceEventListener, ServiceHandlers, ServiceParams, ServiceRequestType, ServiceResult } from '../../protocol/service';
+import { CaptureGate } from './capture';
+import { ServiceError } from './errors';
+import { describeForward } from './forwardOutcome';
+import type { ForwardingAccess } from './forwarding';
+import {
+  booleanParam,
+  flagParam,
+  numberParam,
+  optionalStringParam,
+  paramsObject,
+  spanIdParam,
+  storeQueryOf,
+  stringParam,
+  traceIdParam,
+  traceIdsParam,
+  traceQueryParam,
+} from './params';
+
+/** Longest a forward waits for Respan's answer (`waitMs`); past it the current state is told. */
+export const MAX_FORWARD_WAIT_MS = 120_000;
+
+/** What an {@link InspectorService} is built from. */
+export interface InspectorServiceOptions {
+  store: TraceStore;
+  /** Forwarding to Respan; without it the forwarding requests answer `not-found`. */
+  forwarding?: ForwardingAccess;
+  /** Capture pause; a gate of its own (capturing) by default. */
+  capture?: CaptureGate;
+  /** Bounds of what an imported file may hold. Default {@link DEFAULT_DECODE_LIMITS}. */
+  limits?: DecodeLimits;
+  /** Characters an imported file may have. Default {@link DEFAULT_MAX_BODY_BYTES}, as a request body. */
+  maxImportChars?: number;
+  /** Timers, for a forward that waits for Respan's answer. */
+  timers: ForwardTimers;
+  /** `http://host:port` of the HTTP listener, for `status`; undefined while it is not listening. */
+  listenerUrl?: () => string | undefined;
+}
+
+function notFoundTrace(traceId: string): ServiceError {
+  return new ServiceError('not-found', `no trace with id ${traceId} (never received, deleted, or evicted by retention)`);
+}
+
+/** The service. One per store. */
+export class InspectorService implements ServiceEndpoint {
+  /** Capture pause, shared by the receivers ({@link ingest}) and `setCapture`. */
+  readonly capture: CaptureGate;
+  private readonly store: TraceStore;
+  private readonly limits: DecodeLimits;
+  private readonly maxImportChars: number;
+
+  constructor(private readonly options: InspectorServiceOptions) {
+    this.store = options.store;
+    this.capture = options.capture ?? new CaptureGate();
+    this.limits = options.limits ?? DEFAULT_DECODE_LIMITS;
+    this.maxImportChars = options.maxImportChars ?? DEFAULT_MAX_BODY_BYTES;
+  }
+
+  /** Answers a request, typed by the table. */
+  handle<K extends ServiceRequestType>(type: K, params: ServiceParams<K>): Promise<ServiceResult<K>> {
+    return this.handlers[type](params);
+  }
+
+  /**
+   * Answers a request that arrived by name with parameters from outside (a
+   * script, a webview); each handler checks its parameters.
+   */
+  async dispatch(type: string, params: unknown): Promise<unknown> {
+    if (!Object.hasOwn(this.handlers, type)) throw new ServiceError('invalid', `there is no service request "${type.slice(0, 60)}"`);
+    const handler = this.handlers[type as ServiceRequestType] as (params: unknown) => Promise<unknown>;
+    return handler(params);
+  }
+
+  /** Live events: store changes, and forwarding changes when the inspector forwards. */
+  subscribe(listener: ServiceEventListener): () => void {
+    const offStore = this.store.onChange((change) => listener({ type: 'change', data: change }));
+    const offForwarding = this.options.forwarding?.onChange((change) => listener({ type: 'forwarding', data: change }));
+    return () => {
+      offStore();
+      offForwarding?.();
+    };
+  }
+
+  /**
+   * The receivers' way in: stores the spans unless capture is paused (then
+   * they are counted as dropped). Returns whether they were stored.
+   */
+  ingest(spans: Span[]): boolean {
+    if (!this.capture.admit(spans.length)) return false;
+    this.store.add(spans);
+    return true;
+  }
+
+  private readonly handlers: ServiceHandlers = {
+    listTraces: async (params) => {
+      const query = traceQueryParam(paramsObject(params));
+      const { traces, total } = this.store.list(storeQueryOf(query));
+      return { traces: traces.map(summaryJson), total };
+    },
+
+    getFacets: async () => this.store.facetValues(),
+
+    getTrace: async (params) => traceDetailJson(this.tree(traceIdParam(paramsObject(params)))),
+
+    getSpan: async (params) => {
+      const read = paramsObject(params);
+      const tree = this.tree(traceIdParam(read));
+      const spanId = spanIdParam(read);
+      const span = tree.entry.spans.get(spanId);
+      if (!span) throw new ServiceError('not-found', `trace ${tree.entry.traceId} has no span ${spanId}`);
+      return spanJson(span, tree.orphans.has(spanId));
+    },
+
+    pinTrace: async (params) => {
+      const read = paramsObject(params);
+      const traceId = traceIdParam(read);
+      const pinned = booleanParam(read, 'pinned');
+      if (!this.store.setPinned(traceId, pinned)) throw notFoundTrace(traceId);
+      return { traceId, pinned };
+    },
+
+    deleteTraces: async (params) => {
+      const traceIds = traceIdsParam(paramsObject(params));
+      if (traceIds === undefined) {
+        this.store.clear();
+        this.store.flush();
+        return { deleted: [], cleared: true, traceCount: this.store.traceCount };
+      }
+      const deleted = traceIds.filter((traceId) => this.store.delete(traceId));
+      if (traceIds.length > 0 && deleted.length === 0) {
+        throw traceIds.length === 1 ? notFoundTrace(traceIds[0]) : new ServiceError('not-found', `none of these ${traceIds.length} traces is in the inspector`);
+      }
+      this.store.flush();
+      return { deleted, cleared: false, traceCount: this.store.traceCount };
+    },
+
+    importTraces: async (params) => {
+      const read = paramsObject(params);
+      const content = stringParam(read, 'content');
+      const fileName = optionalStringParam(read, 'fileName');
+      const from = fileName === undefined ? '' : ` from ${fileName.slice(0, 200)}`;
+      if (content.length > this.maxImportChars) {
+        throw new ServiceError('too-large', `nothing was imported${from}: the file is larger than the ${Math.floor(this.maxImportChars / (1024 * 1024))} MiB the inspector accepts`);
+      }
+      let result;
+      try {
+        result = decodeTraceFile(content, this.limits);
+      } catch (error) {
+        if (error instanceof MalformedPayloadError) throw new ServiceError('invalid', `nothing could be imported${from}: ${error.message}`);
+        throw error;
+      }
+      const rejected = rejectedCount(result);
+      if (result.spans.length === 0 && rejected > 0) throw new ServiceError('invalid', `nothing could be imported${from}: ${describeRejections(result)}`);
+      // An import is the user's own choice: it goes in while capture is paused, and is not auto-forwarded.
+      this.store.add(result.spans);
+      this.store.flush();
+      return {
+        imported: result.spans.length,
+        rejected,
+        traceIds: [...new Set(result.spans.map((span) => span.traceId))],
+        ...(rejected > 0 ? { message: describeRejections(result) } : {}),
+      };
+    },
+
+    exportTrace: async (params) => {
+      const tree = this.tree(traceIdParam(paramsObject(params)));
+      return { fileName: `trace-${tree.entry.traceId}.json`, content: JSON.stringify(encodeOtlpJson(tree.spans)) };
+    },
+
+    forwardTrace: async (params) => {
+      const read = paramsObject(params);
+      const traceId = traceIdParam(read);
+      const resend = flagParam(read, 'resend');
+      const waitMs = Math.min(Math.max(numberParam(read, 'waitMs') ?? 0, 0), MAX_FORWARD_WAIT_MS);
+      const forwarder = this.forwarder();
+      const receipt = this.withForwardingConfig(() => forwarder.forwardTraces([traceId], { resend }));
+      if (receipt.notFound.length > 0) throw notFoundTrace(traceId);
+      const waited = waitMs > 0 && receipt.queued > 0;
+      if (waited) await this.settled(forwarder, traceId, waitMs);
+      const trace = traceForwardingJson(forwarder, traceId);
+      return { ...describeForward({ receipt, trace, forwarding: forwarder.status(), waited }), ...receiptCounts(receipt), trace };
+    },
+
+    forwardPreview: async (params) => {
+      const traceId = traceIdParam(paramsObject(params));
+      const preview = this.forwarder().previewTraces([traceId]);
+      if (preview.spanCount + preview.skippedCount === 0) throw notFoundTrace(traceId);
+      return preview;
+    },
+
+    forwardingStatus: async () => this.forwarder().status(),
+
+    forwardingTraces: async () => ({ traces: this.forwarder().traceStates() }),
+
+    traceForwarding: async (params) => traceForwardingJson(this.forwarder(), traceIdParam(paramsObject(params))),
+
+    retryForwarding: async (params) => {
+      const traceIds = traceIdsParam(paramsObject(params));
+      const forwarder = this.forwarder();
+      const queued = this.withForwardingConfig(() => forwarder.retryFailed(traceIds));
+      return { queued, status: forwarder.status() };
+    },
+
+    setCapture: async (params) => {
+      this.capture.setCapturing(booleanParam(paramsObject(params), 'capturing'));
+      return { capturing: this.capture.capturing, droppedSpans: this.capture.dropped };
+    },
+
+    status: async () => ({
+      name: 'respan-trace-inspector',
+      url: this.options.listenerUrl?.() ?? null,
+      spanCount: this.store.spanCount,
+      traceCount: this.store.traceCount,
+      capturing: this.capture.capturing,
+      droppedSpans: this.capture.dropped,
+    }),
+  };
+
+  private tree(traceId: string): TraceTree {
+    const tree = this.store.tree(traceId);
+    if (!tree) throw notFoundTrace(traceId);
+    return tree;
+  }
+
+  private forwarder(): Forwarder {
+    const access = this.options.forwarding;
+    if (!access) throw new ServiceError('not-found', 'forwarding to Respan is not available in this inspector');
+    const forwarder = access.current();
+    if (!forwarder) throw new ServiceError('unavailable', `forwarding to Respan is unavailable: ${access.unavailableReason()}`);
+    return forwarder;
+  }
+
+  /** Runs a forwarder call that refuses to run without a key or with invalid settings, as an `unavailable` error. */
+  private withForwardingConfig<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      if (!(error instanceof ForwardConfigError)) throw error;
+      const hint = error.message === 'no Respan API key is set' ? `; ${this.options.forwarding?.missingKeyHint}` : '';
+      throw new ServiceError('unavailable', `${error.message}${hint}`);
+    }
+  }
+
+  /** Resolves when the trace is delivered or failed, or after `ms`. */
+  private settled(forwarder: Forwarder, traceId: string, ms: number): Promise<void> {
+    const { timers } = this.options;
+    return new Promise((resolve) => {
+      const timer = timers.setTimeout(resolve, ms);
+      void forwarder.whenSettled([traceId]).then(() => {
+        timers.clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+function receiptCounts(receipt: ForwardReceipt): { queued: number; alreadySent: number; overflowed: number } {
+  return { queued: receipt.queued, alreadySent: receipt.alreadySent, overflowed: receipt.overflowed };
+}
+
+function traceForwardingJson(forwarder: Forwarder, traceId: string): TraceForwardingJson {
+  return { ...forwarder.traceStatus(traceId), spans: forwarder.spanStatuses(traceId).map(({ traceId: _trace, ...span }) => span) };
+}
