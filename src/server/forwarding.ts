@@ -85,7 +85,7 @@ export interface ForwardingEnvironment {
   baseUrl: string;
 }
 
-/** Reads `RESPAN_API_KEY` and `RESPAN_BASE_URL` (default `https://api.respan.ai/api`). */
+/** Reads `RESPAN_API_KEY` and `RESPAN_BASE_URL` (default {@link DEFAULT_RESPAN_BASE_URL}). */
 export function forwardingEnvironment(env: Record<string, string | undefined>): ForwardingEnvironment {
   const apiKey = env.RESPAN_API_KEY?.trim();
   const baseUrl = env.RESPAN_BASE_URL?.trim();

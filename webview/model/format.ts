@@ -77,11 +77,6 @@ export function formatCost(usd: number): string {
   return `$${trim(usd.toPrecision(2))}`;
 }
 
-/** First characters of an id, for compact display. */
-export function shortId(id: string, length = 8): string {
-  return id.length > length ? id.slice(0, length) : id;
-}
-
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }

@@ -9,7 +9,7 @@
 import { ForwardConfigError } from '../forward/destination';
 import type { Forwarder, ForwardReceipt, ForwardTimers } from '../forward/forwarder';
 import { decodeTraceFile } from '../importFile';
-import { DEFAULT_MAX_BODY_BYTES } from '../defaults';
+import { BYTES_PER_MB, DEFAULT_MAX_BODY_BYTES } from '../defaults';
 import { describeRejections, MalformedPayloadError, rejectedCount, type Span } from '../model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../otlp/common';
 import { encodeOtlpJson } from '../otlp/export';
@@ -158,7 +158,7 @@ export class InspectorService implements ServiceEndpoint {
       const fileName = optionalStringParam(read, 'fileName');
       const from = fileName === undefined ? '' : ` from ${fileName.slice(0, 200)}`;
       if (content.length > this.maxImportChars) {
-        throw new ServiceError('too-large', `nothing was imported${from}: the file is larger than the ${Math.floor(this.maxImportChars / (1024 * 1024))} MiB the inspector accepts`);
+        throw new ServiceError('too-large', `nothing was imported${from}: the file is larger than the ${Number((this.maxImportChars / BYTES_PER_MB).toFixed(1))} MB the inspector accepts`);
       }
       let result;
       try {
