@@ -119,7 +119,8 @@ export function App({ host }: { host: InspectorHost }) {
         if (isServiceError(error, 'not-found')) return null;
         throw error;
       });
-      if (seq !== traceSeq.current) return;
+      // A newer load, or the trace was closed meanwhile (deleted, cleared): this answer is stale.
+      if (seq !== traceSeq.current || latest.current.traceId !== id) return;
       performance.mark('rti:data');
       if (!detail) {
         const current = latest.current.open;
