@@ -298,9 +298,10 @@ export interface SpanLike {
 const NO_CONVERSATION_KINDS: ReadonlySet<DisplayKind> = new Set(['embedding', 'retriever', 'reranker']);
 
 /** A model call: it names a model, counts tokens, and is of a kind that converses. */
-function isModelCall(span: SpanLike): boolean {
-  const attributes = span.attributes as Attributes;
-  return modelOf(attributes) !== undefined && tokensOf(attributes) !== undefined && !NO_CONVERSATION_KINDS.has(displayKindOf(attributes, span.name));
+function isModelCall(attributes: AttributeMap, name: string | undefined): boolean {
+  // The derive readers take any attribute value; the webview's JSON-safe ones included.
+  const read = attributes as Attributes;
+  return modelOf(read) !== undefined && tokensOf(read) !== undefined && !NO_CONVERSATION_KINDS.has(displayKindOf(read, name));
 }
 
 /** True when some message holds content: a part other than empty or placeholder text, or a tool call's arguments. */
@@ -357,7 +358,7 @@ export function conversationOf(span: SpanLike): Conversation | undefined {
   const source = inputSource ?? outputSource ?? sources[0];
   if (source !== undefined) conversation.source = source;
   const capture = senderCaptureOf(span.scope, attributes);
-  if (!hasContent(messages, capture.placeholder) && isModelCall(span)) conversation.notRecorded = capture.notRecorded;
+  if (!hasContent(messages, capture.placeholder) && isModelCall(attributes, span.name)) conversation.notRecorded = capture.notRecorded;
   else if (source === undefined) return undefined;
   return conversation;
 }
