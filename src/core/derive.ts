@@ -79,6 +79,34 @@ const LLM_REQUEST_TYPES: Record<string, DisplayKind> = {
   rerank: 'reranker',
 };
 
+/**
+ * Vercel AI SDK operations (`ai.operationId`). A call (`ai.generateText`, …)
+ * wraps its steps: one model call each (`.doGenerate` / `.doStream`) and the
+ * tool calls between them, so the call is a workflow and the steps are the
+ * LLM spans. Both carry usage (the call its steps' sum); the roll-up counts the
+ * innermost span that carries usage, so each step is counted once.
+ */
+const AI_SDK_OPERATIONS: Record<string, DisplayKind> = {
+  'ai.generateText': 'workflow',
+  'ai.streamText': 'workflow',
+  'ai.generateObject': 'workflow',
+  'ai.streamObject': 'workflow',
+  'ai.generateText.doGenerate': 'llm',
+  'ai.streamText.doStream': 'llm',
+  'ai.generateObject.doGenerate': 'llm',
+  'ai.streamObject.doStream': 'llm',
+  'ai.toolCall': 'tool',
+  'ai.embed': 'embedding',
+  'ai.embed.doEmbed': 'embedding',
+  'ai.embedMany': 'embedding',
+  'ai.embedMany.doEmbed': 'embedding',
+  'ai.rerank': 'reranker',
+  'ai.rerank.doRerank': 'reranker',
+};
+
+/** The OTel GenAI operation of running a tool, also the first word of such spans' names (`execute_tool get_weather`). */
+const EXECUTE_TOOL = 'execute_tool';
+
 function stringOf(value: AttributeValue | undefined): string | undefined {
   if (typeof value === 'string') return value.length > 0 ? value : undefined;
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
@@ -88,7 +116,11 @@ function stringOf(value: AttributeValue | undefined): string | undefined {
 const numberOf: (value: AttributeValue | undefined) => number | undefined = asNumber;
 
 function lookup(table: Record<string, DisplayKind>, value: string | undefined): DisplayKind | undefined {
-  return value === undefined ? undefined : table[value] ?? table[value.toLowerCase()];
+  if (value === undefined) return undefined;
+  // Own keys only: a sender's `constructor` or `toString` is not a kind.
+  if (Object.hasOwn(table, value)) return table[value];
+  const lower = value.toLowerCase();
+  return Object.hasOwn(table, lower) ? table[lower] : undefined;
 }
 
 /*
@@ -143,20 +175,70 @@ const LOG_TYPE = slot(AS_STRING, ['respan.entity.log_type', 'keywordsai.entity.l
 const OPENINFERENCE_KIND = slot(AS_STRING, ['openinference.span.kind']);
 const GENAI_OPERATION = slot(AS_STRING, ['gen_ai.operation.name']);
 const LLM_REQUEST_TYPE = slot(AS_STRING, ['llm.request.type']);
+const AI_SDK_OPERATION = slot(AS_STRING, ['ai.operationId']);
 const HAS_LLM = slot(AS_RAW, ['gen_ai.system', 'gen_ai.request.model', 'gen_ai.provider.name']);
 const HAS_HTTP = slot(AS_RAW, ['http.method', 'http.request.method', 'url.full']);
 const HAS_DB = slot(AS_RAW, ['db.system', 'db.system.name']);
 const HAS_MESSAGING = slot(AS_RAW, ['messaging.system']);
 
-const MODEL = slot(AS_STRING, ['gen_ai.response.model', 'gen_ai.request.model', 'llm.model_name', 'llm.response.model', 'llm.request.model', 'model']);
-const PROVIDER = slot(AS_STRING, ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'provider_id', 'provider']);
+const MODEL = slot(AS_STRING, [
+  'gen_ai.response.model',
+  'gen_ai.request.model',
+  'llm.model_name',
+  'embedding.model_name',
+  'llm.response.model',
+  'llm.request.model',
+  'ai.response.model',
+  'ai.model.id',
+  'model',
+]);
+const PROVIDER = slot(AS_STRING, ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'ai.model.provider', 'provider_id', 'provider']);
 
-const INPUT_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.usage.prompt_tokens', 'llm.token_count.prompt', 'prompt_tokens']);
-const OUTPUT_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.usage.completion_tokens', 'llm.token_count.completion', 'completion_tokens']);
-const TOTAL_TOKENS = slot(AS_NUMBER, ['llm.usage.total_tokens', 'gen_ai.usage.total_tokens', 'llm.token_count.total', 'total_tokens']);
-const CACHE_READ_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.cache_read_input_tokens', 'gen_ai.usage.cache_read.input_tokens', 'llm.token_count.prompt_details.cache_read', 'cache_read_input_tokens']);
-const CACHE_WRITE_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.cache_creation_input_tokens', 'gen_ai.usage.cache_creation.input_tokens', 'llm.token_count.prompt_details.cache_write', 'cache_creation_input_tokens']);
-const REASONING_TOKENS = slot(AS_NUMBER, ['llm.usage.reasoning_tokens', 'gen_ai.usage.reasoning_tokens', 'gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning', 'reasoning_tokens']);
+const INPUT_TOKENS = slot(AS_NUMBER, [
+  'gen_ai.usage.input_tokens',
+  'gen_ai.usage.prompt_tokens',
+  'llm.usage.prompt_tokens',
+  'llm.token_count.prompt',
+  'ai.usage.inputTokens',
+  'ai.usage.promptTokens',
+  // The AI SDK's embedding calls count only input tokens, under this name.
+  'ai.usage.tokens',
+  'prompt_tokens',
+]);
+const OUTPUT_TOKENS = slot(AS_NUMBER, [
+  'gen_ai.usage.output_tokens',
+  'gen_ai.usage.completion_tokens',
+  'llm.usage.completion_tokens',
+  'llm.token_count.completion',
+  'ai.usage.outputTokens',
+  'ai.usage.completionTokens',
+  'completion_tokens',
+]);
+const TOTAL_TOKENS = slot(AS_NUMBER, ['llm.usage.total_tokens', 'gen_ai.usage.total_tokens', 'llm.token_count.total', 'ai.usage.totalTokens', 'total_tokens']);
+const CACHE_READ_TOKENS = slot(AS_NUMBER, [
+  'gen_ai.usage.cache_read_input_tokens',
+  'gen_ai.usage.cache_read.input_tokens',
+  'llm.token_count.prompt_details.cache_read',
+  'ai.usage.inputTokenDetails.cacheReadTokens',
+  'ai.usage.cachedInputTokens',
+  'cache_read_input_tokens',
+]);
+const CACHE_WRITE_TOKENS = slot(AS_NUMBER, [
+  'gen_ai.usage.cache_creation_input_tokens',
+  'gen_ai.usage.cache_creation.input_tokens',
+  'llm.token_count.prompt_details.cache_write',
+  'ai.usage.inputTokenDetails.cacheWriteTokens',
+  'cache_creation_input_tokens',
+]);
+const REASONING_TOKENS = slot(AS_NUMBER, [
+  'llm.usage.reasoning_tokens',
+  'gen_ai.usage.reasoning_tokens',
+  'gen_ai.usage.reasoning.output_tokens',
+  'llm.token_count.completion_details.reasoning',
+  'ai.usage.outputTokenDetails.reasoningTokens',
+  'ai.usage.reasoningTokens',
+  'reasoning_tokens',
+]);
 const USAGE = slot(AS_RAW, ['usage']);
 /** Token fields in the order they are filled in. */
 const TOKEN_SLOTS: ReadonlyArray<readonly [keyof TokenUsage, number]> = [
@@ -190,9 +272,10 @@ const ERROR_BIT = slot(AS_RAW, ['error_bit']);
 const STATUS_CODE = slot(AS_RAW, ['status_code']);
 const STATUS = slot(AS_RAW, ['status']);
 
-const ENTITY_NAME = slot(AS_STRING, ['traceloop.entity.name', 'respan.entity.name', 'span_name']);
+const ENTITY_NAME = slot(AS_STRING, ['traceloop.entity.name', 'respan.entity.name', 'span_name', 'ai.toolCall.name']);
 const ENTITY_PATH = slot(AS_STRING, ['traceloop.entity.path', 'respan.entity.path', 'span_path']);
-const WORKFLOW_NAME = slot(AS_STRING, ['traceloop.workflow.name', 'respan.workflow.name', 'span_workflow_name']);
+// The AI SDK's function id names every span of one call, as a workflow name does.
+const WORKFLOW_NAME = slot(AS_STRING, ['traceloop.workflow.name', 'respan.workflow.name', 'span_workflow_name', 'ai.telemetry.functionId']);
 
 /** Alias key → its (slot, rank) pairs, packed as `slot * 256 + rank` (a key may feed several slots). */
 const KEY_TABLE = new Map<string, number[]>();
@@ -277,21 +360,28 @@ function present(index: number): boolean {
   return found[index] !== NO_RANK;
 }
 
-/** The display kind of a span, by the precedence of WIRE.md §4. */
-export function displayKindOf(attributes: Attributes): DisplayKind {
+/** The display kind of a span, by the precedence of WIRE.md §4; `name` is the span's name. */
+export function displayKindOf(attributes: Attributes, name = ''): DisplayKind {
   scan(attributes);
-  return scannedDisplayKind();
+  return scannedDisplayKind(name);
 }
 
-function scannedDisplayKind(): DisplayKind {
-  return (
+function scannedDisplayKind(name: string): DisplayKind {
+  const kind =
     lookup(TRACELOOP_KINDS, text(TRACELOOP_KIND)) ??
     lookup(RESPAN_LOG_TYPES, text(LOG_TYPE)) ??
     lookup(OPENINFERENCE_KINDS, text(OPENINFERENCE_KIND)?.toUpperCase()) ??
+    lookup(AI_SDK_OPERATIONS, text(AI_SDK_OPERATION)) ??
     lookup(GENAI_OPERATIONS, text(GENAI_OPERATION)) ??
     lookup(LLM_REQUEST_TYPES, text(LLM_REQUEST_TYPE)) ??
-    scannedFallbackKind()
-  );
+    scannedFallbackKind();
+  // `task` is the generic label instrumentations put on any unit of work (Traceloop's
+  // LangChain tools say `task` for compatibility); a span that says it runs a tool is one.
+  return kind === 'task' && scannedExecutesTool(name) ? 'tool' : kind;
+}
+
+function scannedExecutesTool(name: string): boolean {
+  return text(GENAI_OPERATION) === EXECUTE_TOOL || name === EXECUTE_TOOL || name.startsWith(`${EXECUTE_TOOL} `);
 }
 
 function scannedFallbackKind(): DisplayKind {
@@ -442,16 +532,23 @@ function hasException(events: readonly SpanEvent[]): boolean {
   return false;
 }
 
-/** All derived fields of one span. */
+/** The model a span names, from every alias senders use. */
+export function modelOf(attributes: Attributes): string | undefined {
+  scan(attributes);
+  return text(MODEL);
+}
+
+/** All derived fields of one span; `name` is the span's name. */
 export function deriveFields(
   attributes: Attributes,
   resource: Attributes,
   statusCode: StatusCode,
   events: readonly SpanEvent[],
+  name = '',
 ): DerivedFields {
   scan(attributes);
   const derived: DerivedFields = {
-    displayKind: scannedDisplayKind(),
+    displayKind: scannedDisplayKind(name),
     isError: statusCode === 'ERROR' || hasException(events) || scannedErrorFlag(),
   };
   const service = stringOf(resource['service.name']);

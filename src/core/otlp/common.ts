@@ -155,7 +155,7 @@ export function assembleSpan(parts: SpanParts): Span {
     resource: parts.resource,
     scope: parts.scope,
     origin: parts.origin,
-    derived: deriveFields(parts.attributes, parts.resource, parts.statusCode, parts.events),
+    derived: deriveFields(parts.attributes, parts.resource, parts.statusCode, parts.events, parts.name),
   };
   if (parts.traceState) span.traceState = parts.traceState;
   if (parts.flags) span.flags = parts.flags;
