@@ -276,7 +276,11 @@ function RespanParamsView({ params }: { params: RespanParamsJson }) {
                   {source && (
                     <span class="muted">
                       {' '}
-                      (from <span class="code">{source}</span>)
+                      (from{' '}
+                      <span class="code">
+                        <DottedKey text={source} />
+                      </span>
+                      )
                     </span>
                   )}
                 </div>
