@@ -88,6 +88,10 @@ const MEASURES = [TOKENS, COST];
  * bookkeeping holds.
  */
 export function rollUp(trace: RollupTrace, span: Span, sign: 1 | -1): number {
+  // A span no arrived span names as parent has nothing below it and is on no loop: only its own usage matters.
+  // (Its own link to itself is not in `childCounts` yet while a replacement is accounted.)
+  const hasChildren = span.parentSpanId === span.spanId || (trace.childCounts.get(span.spanId) ?? 0) > 0;
+  if (!hasChildren && !TOKENS.carries(span) && !COST.carries(span)) return 0;
   const cuts = trace.rollup.loopCuts;
   let bytes = 0;
   if (sign === 1) {
@@ -102,7 +106,7 @@ export function rollUp(trace: RollupTrace, span: Span, sign: 1 | -1): number {
     countOwn(trace, span, 1);
     bytes += propagate(trace, span, 1, span.spanId);
   } else {
-    const top = cuts.size > 0 ? loopCutAbove(trace, span) : undefined;
+    const top = hasChildren && cuts.size > 0 ? loopCutAbove(trace, span) : undefined;
     countOwn(trace, span, -1);
     bytes += propagate(trace, span, -1, span.spanId);
     cuts.delete(span.spanId);

@@ -25,7 +25,8 @@ function storeOf(spans: readonly Span[], batches: 'one' | 'each' = 'each'): { st
 }
 
 function totals(entry: TraceEntry) {
-  return { input: entry.tokens.input, output: entry.tokens.output, total: entry.tokens.total, cost: Math.round(entry.cost * 1e9) / 1e9 };
+  // `+ 0` turns the -0 of a rounded float residue into 0.
+  return { input: entry.tokens.input, output: entry.tokens.output, total: entry.tokens.total, cost: Math.round(entry.cost * 1e9) / 1e9 + 0 };
 }
 
 /** Which spans the trace does not count because a descendant's usage is counted instead. */
@@ -148,6 +149,66 @@ describe('TraceStore: each LLM call counted once', () => {
       // Closing the loop again by replacement cuts it at x again.
       store.add([loop[1]]);
       assert.deepEqual(totals(entry), { input: 1010, output: 0, total: 1010, cost: 0 }, label);
+    }
+  });
+
+  it('agrees with a from-scratch count after every step of random arrivals and replacements, loops included', () => {
+    // Deterministic pseudo-random numbers (a linear congruential generator), so a failure can be replayed.
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+    const labels = Array.from({ length: 9 }, (_, i) => `r${i}`);
+    const nameOf = new Map([...labels, 'missing1', 'missing2'].map((label) => [id(label), label]));
+    const randomSpan = (label: string) =>
+      makeSpan({
+        id: label,
+        name: label,
+        parent: random() < 0.2 ? null : pick([...labels, 'missing1', 'missing2']),
+        startMs: pick([1, 2, 3]),
+        attributes: random() < 0.5 ? usage(Math.ceil(random() * 50), 1, random() < 0.5 ? 0.01 : undefined) : {},
+      });
+
+    /** The roll-up's rule computed over the whole trace at once: loops cut at their earliest span, then every span with a carrier below it hidden. */
+    const reference = (spans: readonly Span[]) => {
+      const byId = new Map(spans.map((span) => [span.spanId, span]));
+      const earliest = (a: Span, b: Span) => (a.startTimeUnixNano < b.startTimeUnixNano || (a.startTimeUnixNano === b.startTimeUnixNano && a.spanId < b.spanId) ? a : b);
+      const cuts = new Set<string>();
+      for (const span of spans) {
+        const path: Span[] = [];
+        for (let at: Span | undefined = span; at !== undefined && !path.includes(at); at = at.parentSpanId === null ? undefined : byId.get(at.parentSpanId)) path.push(at);
+        const last = path[path.length - 1];
+        const next = last.parentSpanId === null ? undefined : byId.get(last.parentSpanId);
+        if (next !== undefined && path.includes(next)) cuts.add(path.slice(path.indexOf(next)).reduce(earliest).spanId);
+      }
+      const hiddenTokens = new Set<string>();
+      const hiddenCost = new Set<string>();
+      for (const span of spans) {
+        for (let id = cuts.has(span.spanId) ? null : span.parentSpanId; id !== null && byId.has(id); id = cuts.has(id) ? null : byId.get(id)!.parentSpanId) {
+          if (span.derived.tokens) hiddenTokens.add(id);
+          if (span.derived.cost) hiddenCost.add(id);
+        }
+      }
+      const counted = spans.filter((span) => span.derived.tokens && !hiddenTokens.has(span.spanId));
+      return {
+        input: counted.reduce((sum, span) => sum + span.derived.tokens!.input!, 0),
+        cost: Math.round(spans.filter((span) => span.derived.cost && !hiddenCost.has(span.spanId)).reduce((sum, span) => sum + span.derived.cost!, 0) * 1e9) / 1e9,
+        hidden: spans.filter((span) => span.derived.tokens && hiddenTokens.has(span.spanId)).map((span) => span.name).sort(),
+      };
+    };
+
+    for (let round = 0; round < 400; round++) {
+      const store = new TraceStore({ schedule: () => undefined });
+      const present = new Map<string, Span>();
+      for (let step = 0; step < 16; step++) {
+        // One to three spans per request; a later one may replace an earlier one of the same request.
+        const batch = Array.from({ length: 1 + Math.floor(random() * 3) }, () => randomSpan(pick(labels)));
+        store.add(batch);
+        for (const span of batch) present.set(span.name, span);
+        const entry = store.get(TRACE)!;
+        const expected = reference([...present.values()]);
+        const label = `round ${round}, step ${step}: ${[...present.values()].map((span) => `${span.name}→${span.parentSpanId === null ? '-' : nameOf.get(span.parentSpanId)}`).join(' ')}`;
+        assert.deepEqual({ input: entry.tokens.input, cost: totals(entry).cost, hidden: hidden(entry) }, expected, label);
+      }
     }
   });
 
