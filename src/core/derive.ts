@@ -302,11 +302,14 @@ function scan(attributes: Attributes): void {
   }
 }
 
+/** The per-key metadata prefixes, each with its index in METADATA_SPELLINGS. */
+const METADATA_PREFIXES = METADATA_SPELLINGS.flatMap((spelling, index) => ('prefix' in spelling ? [[spelling.prefix, index] as const] : []));
+
 /** The index in METADATA_SPELLINGS of the per-key prefix `key` starts with (and extends), or -1. */
 function metadataSpellingOf(key: string): number {
-  for (let i = 0; i < METADATA_SPELLINGS.length; i++) {
-    const spelling = METADATA_SPELLINGS[i];
-    if ('prefix' in spelling && key.length > spelling.prefix.length && key.startsWith(spelling.prefix)) return i;
+  for (let i = 0; i < METADATA_PREFIXES.length; i++) {
+    const [prefix, index] = METADATA_PREFIXES[i];
+    if (key.length > prefix.length && key.startsWith(prefix)) return index;
   }
   return -1;
 }
