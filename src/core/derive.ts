@@ -4,18 +4,20 @@
  * filtering and rendering never re-read the attribute vocabularies.
  */
 
-import { asNumber } from './llm/values';
+import { asNumber, tryParseJson } from './llm/values';
 import type {
   AttributeValue,
   Attributes,
   DerivedFields,
   DisplayKind,
+  RespanField,
   RespanParams,
   SourceLocation,
   SpanEvent,
   StatusCode,
   TokenUsage,
 } from './model';
+import { setOwn } from './model';
 
 const TRACELOOP_KINDS: Record<string, DisplayKind> = {
   workflow: 'workflow',
@@ -147,28 +149,77 @@ function slot(mode: SlotMode, keys: readonly string[]): number {
   return SLOTS.length - 1;
 }
 
-/** The Respan parameter prefixes, newest first (`keywordsai.` is the legacy name). */
-const RESPAN_PREFIXES = ['respan.', 'keywordsai.'];
+/*
+ * Respan parameters. Senders spell each one many ways; all of them are read
+ * through one ranked list of attribute keys per parameter (respanParamKeys),
+ * built from two tables in one rank order:
+ *   1. Respan's own names (RESPAN_PARAM_NAMES) under each namespace that
+ *      carries them (RESPAN_NAMESPACES), namespace by namespace;
+ *   2. other conventions' names for the same thing (OTHER_CONVENTION_KEYS).
+ * So where two spellings disagree, a Respan-specific one wins.
+ */
 
-/** Every spelling of each Respan parameter, without its `respan.`/`keywordsai.` prefix. */
-const RESPAN_PARAM_SUFFIXES: Record<Exclude<keyof RespanParams, 'metadata'>, readonly string[]> = {
+/** Respan's own names of each parameter, without a namespace, preferred first. */
+const RESPAN_PARAM_NAMES: Record<RespanField, readonly string[]> = {
   customerIdentifier: ['customer_params.customer_identifier', 'customer_identifier', 'customer.identifier', 'customer_params.id'],
   customerName: ['customer_params.name', 'customer_name', 'customer.name'],
   customerEmail: ['customer_params.email', 'customer_email', 'customer.email'],
-  threadIdentifier: ['threads.thread_identifier', 'thread_identifier', 'thread.id', 'thread.identifier'],
+  threadIdentifier: ['threads.thread_identifier', 'thread_identifier', 'thread.id', 'thread.identifier', 'sessions.session_identifier'],
   traceGroupIdentifier: ['trace.trace_group_identifier', 'trace_group_identifier', 'trace_group.id', 'trace_group.identifier', 'group_identifier'],
   customIdentifier: ['span_params.custom_identifier', 'custom_identifier'],
   environment: ['environment', 'env'],
 };
 
-/** Keys for one Respan parameter: prefixed forms first, then the association-property and bare ingest names. */
-function respanParamKeys(suffixes: readonly string[]): string[] {
+/**
+ * Where senders put Respan's names, most authoritative first: Respan's
+ * prefixes (`keywordsai.` is the legacy one); Traceloop association
+ * properties (how Traceloop-based SDKs propagate them to every span); the
+ * Vercel AI SDK's telemetry metadata (where Respan's docs tell Vercel users to
+ * pass them); bare (Respan ingest JSON, whose names have no dots).
+ */
+const RESPAN_NAMESPACES = ['respan.', 'keywordsai.', 'traceloop.association.properties.', 'ai.telemetry.metadata.', ''];
+
+/** Other conventions' keys for the same parameters, ranked below every Respan spelling. */
+const OTHER_CONVENTION_KEYS: Partial<Record<RespanField, readonly string[]>> = {
+  customerIdentifier: [
+    'traceloop.association.properties.customer_id',
+    'traceloop.association.properties.user_id',
+    // OpenInference (and the OTel `user.id` attribute).
+    'user.id',
+  ],
+  threadIdentifier: [
+    'traceloop.association.properties.thread_id',
+    'traceloop.association.properties.session_id',
+    'gen_ai.conversation.id',
+    // OpenInference.
+    'session.id',
+  ],
+};
+
+/** Every key of one Respan parameter, in rank order. */
+function respanParamKeys(field: RespanField): string[] {
+  const names = RESPAN_PARAM_NAMES[field];
   return [
-    ...RESPAN_PREFIXES.flatMap((prefix) => suffixes.map((suffix) => prefix + suffix)),
-    ...suffixes.map((suffix) => `traceloop.association.properties.${suffix}`),
-    ...suffixes.filter((suffix) => !suffix.includes('.')),
+    ...RESPAN_NAMESPACES.flatMap((namespace) => names.filter((name) => namespace !== '' || !name.includes('.')).map((name) => namespace + name)),
+    ...(OTHER_CONVENTION_KEYS[field] ?? []),
   ];
 }
+
+/**
+ * Metadata, most preferred first: one key per entry under a prefix, or a whole
+ * object (or its JSON text) under one key. `decode` marks the spellings whose
+ * SDKs write each value as JSON text.
+ */
+const METADATA_SPELLINGS: ReadonlyArray<{ prefix: string; decode: boolean } | { whole: string }> = [
+  { prefix: 'respan.metadata.', decode: true },
+  { prefix: 'keywordsai.metadata.', decode: true },
+  { whole: 'respan.metadata' },
+  { whole: 'keywordsai.metadata' },
+  // Respan ingest JSON and OpenInference (JSON text).
+  { whole: 'metadata' },
+  // The Vercel AI SDK; its identity keys are read above as parameters.
+  { prefix: 'ai.telemetry.metadata.', decode: false },
+];
 
 const TRACELOOP_KIND = slot(AS_STRING, ['traceloop.span.kind']);
 const LOG_TYPE = slot(AS_STRING, ['respan.entity.log_type', 'keywordsai.entity.log_type', 'respan.log_type', 'log_type']);
@@ -255,12 +306,15 @@ const PROMPT_PRICE = slot(AS_NUMBER, ['prompt_unit_price', 'respan.prompt_unit_p
 const COMPLETION_PRICE = slot(AS_NUMBER, ['completion_unit_price', 'respan.completion_unit_price', 'keywordsai.completion_unit_price']);
 
 /** Respan parameter → its slot, in the order the parameters are filled in. */
-const RESPAN_PARAM_SLOTS = Object.entries(RESPAN_PARAM_SUFFIXES).map(
-  ([field, suffixes]) => [field as Exclude<keyof RespanParams, 'metadata'>, slot(AS_STRING, respanParamKeys(suffixes))] as const,
-);
+const RESPAN_PARAM_SLOTS = (Object.keys(RESPAN_PARAM_NAMES) as RespanField[]).map((field) => [field, slot(AS_STRING, respanParamKeys(field))] as const);
+const RESPAN_PARAM_SLOT_OF = Object.fromEntries(RESPAN_PARAM_SLOTS) as Record<RespanField, number>;
+/** Per parameter, the rank of its first other-convention key: ranks below it are Respan spellings. */
+const OTHER_CONVENTIONS_RANK = Object.fromEntries(
+  RESPAN_PARAM_SLOTS.map(([field, index]) => [field, SLOTS[index].keys.length - (OTHER_CONVENTION_KEYS[field]?.length ?? 0)]),
+) as Record<RespanField, number>;
 const CUSTOMER_PARAMS = slot(AS_RAW, ['customer_params']);
-/** Whole metadata objects, most preferred first. */
-const METADATA_SLOTS = [slot(AS_RAW, ['respan.metadata']), slot(AS_RAW, ['keywordsai.metadata']), slot(AS_RAW, ['metadata'])];
+/** Per {@link METADATA_SPELLINGS} entry: the slot of a whole object, or -1 for a per-key prefix. */
+const METADATA_WHOLE_SLOTS = METADATA_SPELLINGS.map((spelling) => ('whole' in spelling ? slot(AS_RAW, [spelling.whole]) : -1));
 
 const CODE_FILE = slot(AS_STRING, ['code.file.path', 'code.filepath']);
 const CODE_LINE = slot(AS_NUMBER, ['code.line.number', 'code.lineno']);
@@ -296,8 +350,11 @@ const NO_RANK = 255;
  */
 const found = new Uint8Array(SLOTS.length);
 const values: Array<AttributeValue | undefined> = new Array(SLOTS.length).fill(undefined);
-/** `respan.metadata.*` / `keywordsai.metadata.*` keys, in attribute order. */
+/** Per slot, the attribute key its value came from. */
+const foundKeys: string[] = new Array(SLOTS.length).fill('');
+/** Per-key metadata attributes (`respan.metadata.plan`, …), in attribute order, and their spelling's index in METADATA_SPELLINGS. */
 const metadataKeys: string[] = [];
+const metadataSpellings: number[] = [];
 
 /**
  * What senders write in a model field when they know no model: Respan's
@@ -314,10 +371,15 @@ export function isNoModel(value: string): boolean {
 function scan(attributes: Attributes): void {
   found.fill(NO_RANK);
   metadataKeys.length = 0;
+  metadataSpellings.length = 0;
   for (const key in attributes) {
     const roles = KEY_TABLE.get(key);
     if (roles === undefined) {
-      if (isMetadataKey(key)) metadataKeys.push(key);
+      const spelling = metadataSpellingOf(key);
+      if (spelling >= 0) {
+        metadataKeys.push(key);
+        metadataSpellings.push(spelling);
+      }
       continue;
     }
     for (let i = 0; i < roles.length; i++) {
@@ -332,13 +394,21 @@ function scan(attributes: Attributes): void {
       if (index === MODEL && isNoModel(value as string)) continue;
       found[index] = rank;
       values[index] = value;
+      foundKeys[index] = key;
     }
   }
 }
 
-function isMetadataKey(key: string): boolean {
-  for (const prefix of RESPAN_PREFIXES) if (key.startsWith(prefix) && key.startsWith('metadata.', prefix.length)) return true;
-  return false;
+/** The per-key metadata prefixes, each with its index in METADATA_SPELLINGS. */
+const METADATA_PREFIXES = METADATA_SPELLINGS.flatMap((spelling, index) => ('prefix' in spelling ? [[spelling.prefix, index] as const] : []));
+
+/** The index in METADATA_SPELLINGS of the per-key prefix `key` starts with (and extends), or -1. */
+function metadataSpellingOf(key: string): number {
+  for (let i = 0; i < METADATA_PREFIXES.length; i++) {
+    const [prefix, index] = METADATA_PREFIXES[i];
+    if (key.length > prefix.length && key.startsWith(prefix)) return index;
+  }
+  return -1;
 }
 
 /** The scanned value of a string slot, or undefined. */
@@ -441,17 +511,53 @@ function scannedCost(tokens: TokenUsage | undefined): number | undefined {
   return ((tokens.input ?? 0) * (promptPrice ?? 0) + (tokens.output ?? 0) * (completionPrice ?? 0)) / 1_000_000;
 }
 
+/**
+ * Nesting bound of JSON text decoded here (as DEFAULT_DECODE_LIMITS bounds
+ * attribute values), so no later walk over a decoded value recurses deeply.
+ */
+const MAX_JSON_DEPTH = 32;
+
+/** True when the brackets of `text` nest at most MAX_JSON_DEPTH deep (string contents skipped); one pass, no recursion. */
+function shallowJson(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_JSON_DEPTH) return false;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return true;
+}
+
 function parseJsonObject(value: AttributeValue | undefined): Record<string, AttributeValue> | undefined {
   if (value && typeof value === 'object' && !Array.isArray(value)) return value;
-  if (typeof value === 'string' && value.startsWith('{')) {
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, AttributeValue>;
-    } catch {
-      // Not JSON: treated as absent, the raw attribute still shows.
-    }
+  if (typeof value === 'string' && value.startsWith('{') && shallowJson(value)) {
+    const parsed = tryParseJson(value);
+    // Not JSON: treated as absent, the raw attribute still shows.
+    if (parsed.ok && parsed.value && typeof parsed.value === 'object' && !Array.isArray(parsed.value)) return parsed.value as Record<string, AttributeValue>;
   }
   return undefined;
+}
+
+/** First characters of JSON text (a string, object, array, number, true, false, null). */
+const JSON_TEXT_START = /^["{[\-0-9tfn]/;
+
+/**
+ * A metadata value as its SDK meant it. `@keywordsai/tracing` writes each value
+ * as `JSON.stringify(value)` (`"\"pro\""`, `"3"`), Respan's Python SDK numbers
+ * as their text (`"0"`). Decoded only when the text is exactly what
+ * `JSON.stringify` writes for the decoded value, so text that merely parses
+ * (`"3.0"`, `"{ }"`, a 20-digit id) stays as sent.
+ */
+function decodedJsonText(value: AttributeValue): AttributeValue {
+  if (typeof value !== 'string' || !JSON_TEXT_START.test(value) || !shallowJson(value)) return value;
+  const parsed = tryParseJson(value);
+  return parsed.ok && JSON.stringify(parsed.value) === value ? (parsed.value as AttributeValue) : value;
 }
 
 /** Respan customer/thread/trace-group/metadata/environment from any of their spellings. */
@@ -460,41 +566,69 @@ export function respanParamsOf(attributes: Attributes): RespanParams | undefined
   return scannedRespanParams(attributes);
 }
 
+/** Fields a Respan ingest `customer_params` object fills, by its key. */
+const CUSTOMER_PARAMS_FIELDS: ReadonlyArray<readonly [RespanField, string]> = [
+  ['customerIdentifier', 'customer_identifier'],
+  ['customerName', 'name'],
+  ['customerEmail', 'email'],
+];
+
 function scannedRespanParams(attributes: Attributes): RespanParams | undefined {
   const params: RespanParams = {};
+  const sources: Partial<Record<RespanField, string>> = {};
   let any = false;
   for (let i = 0; i < RESPAN_PARAM_SLOTS.length; i++) {
-    const value = text(RESPAN_PARAM_SLOTS[i][1]);
+    const [field, index] = RESPAN_PARAM_SLOTS[i];
+    const value = text(index);
     if (value !== undefined) {
-      params[RESPAN_PARAM_SLOTS[i][0]] = value;
+      params[field] = value;
+      sources[field] = foundKeys[index];
       any = true;
     }
   }
   const customerParams = parseJsonObject(raw(CUSTOMER_PARAMS));
   if (customerParams) {
-    params.customerIdentifier ??= stringOf(customerParams.customer_identifier);
-    params.customerName ??= stringOf(customerParams.name);
-    params.customerEmail ??= stringOf(customerParams.email);
+    // A Respan spelling: it outranks other conventions' keys, not Respan's own flat ones.
+    for (const [field, key] of CUSTOMER_PARAMS_FIELDS) {
+      const value = stringOf(customerParams[key]);
+      if (value !== undefined && found[RESPAN_PARAM_SLOT_OF[field]] >= OTHER_CONVENTIONS_RANK[field]) {
+        params[field] = value;
+        sources[field] = 'customer_params';
+      }
+    }
     any ||= params.customerIdentifier !== undefined;
   }
-
-  let metadata: Record<string, AttributeValue> | undefined;
-  for (const index of METADATA_SLOTS) {
-    // Earlier spellings win: each whole object only fills what is not set yet.
-    const whole = parseJsonObject(raw(index));
-    if (whole) metadata = { ...whole, ...metadata };
-  }
-  for (const key of metadataKeys) {
-    metadata ??= {};
-    metadata[key.slice(key.indexOf('.') + 1 + 'metadata.'.length)] = attributes[key];
-  }
+  const metadata = scannedMetadata(attributes);
   if (metadata) {
     params.metadata = metadata;
     any = true;
   }
   if (!any) return undefined;
-  for (const key of Object.keys(params) as (keyof RespanParams)[]) if (params[key] === undefined) delete params[key];
+  if (Object.keys(sources).length > 0) params.sources = sources;
   return params;
+}
+
+/** Metadata merged over every spelling, a more preferred one winning per key. */
+function scannedMetadata(attributes: Attributes): Record<string, AttributeValue> | undefined {
+  let metadata: Record<string, AttributeValue> | undefined;
+  const fill = (key: string, value: AttributeValue) => {
+    metadata ??= {};
+    if (!Object.prototype.hasOwnProperty.call(metadata, key)) setOwn(metadata, key, value);
+  };
+  for (let spelling = 0; spelling < METADATA_SPELLINGS.length; spelling++) {
+    const entry = METADATA_SPELLINGS[spelling];
+    if ('whole' in entry) {
+      const whole = parseJsonObject(raw(METADATA_WHOLE_SLOTS[spelling]));
+      if (whole) for (const key of Object.keys(whole)) fill(key, whole[key]);
+      continue;
+    }
+    for (let i = 0; i < metadataKeys.length; i++) {
+      if (metadataSpellings[i] !== spelling) continue;
+      const value = attributes[metadataKeys[i]];
+      fill(metadataKeys[i].slice(entry.prefix.length), entry.decode ? decodedJsonText(value) : value);
+    }
+  }
+  return metadata;
 }
 
 /** Source location from `code.*` attributes (new names win over old ones). */

@@ -93,17 +93,28 @@ export interface TokenUsage {
   reasoning?: number;
 }
 
-/** Respan parameters (customer, thread, trace group, …) from any of their spellings. */
+/**
+ * Respan parameters (customer, thread, trace group, …) from any of their
+ * spellings: Respan's own, Traceloop association properties, OpenInference,
+ * OTel GenAI and the Vercel AI SDK's telemetry metadata.
+ */
 export interface RespanParams {
   customerIdentifier?: string;
   customerName?: string;
   customerEmail?: string;
+  /** The thread (session, conversation) the span belongs to. */
   threadIdentifier?: string;
   traceGroupIdentifier?: string;
   customIdentifier?: string;
   environment?: string;
+  /** Metadata with values the SDK wrote as JSON text decoded (`"\"pro\""` → `pro`). */
   metadata?: Record<string, AttributeValue>;
+  /** The attribute key each field was read from, so the details can say where a value came from. */
+  sources?: Partial<Record<RespanField, string>>;
 }
+
+/** The single-valued Respan parameters (everything but metadata). */
+export type RespanField = Exclude<keyof RespanParams, 'metadata' | 'sources'>;
 
 /** Where the code that produced a span lives, from `code.*` attributes. */
 export interface SourceLocation {

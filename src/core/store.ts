@@ -5,6 +5,7 @@
  */
 
 import type { AttributeValue, Attributes, Span, TokenUsage } from './model';
+import { emptyRollup, rollUp, type UsageRollup } from './rollup';
 
 /** What changed in the store since the previous change event. */
 export interface StoreChange {
@@ -86,9 +87,14 @@ export interface TraceEntry {
   rootSpan: Span | undefined;
   /** The earliest span of all, named when no root has arrived. */
   earliestSpan: Span | undefined;
+  /** Token totals, each LLM call counted once ({@link rollUp}). */
   tokens: Required<TokenUsage>;
+  /** USD, each LLM call counted once. */
   cost: number;
+  /** Spans that carry a cost, counted or not. */
   costedSpans: number;
+  /** What keeps `tokens` and `cost` counting each call once. */
+  readonly rollup: UsageRollup;
   facets: TraceFacets;
   /** Approximate heap bytes of the trace's spans ({@link approxSpanBytes}). */
   approxBytes: number;
@@ -191,6 +197,7 @@ function emptyEntry(traceId: string): TraceEntry {
     tokens: { input: 0, output: 0, total: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
     cost: 0,
     costedSpans: 0,
+    rollup: emptyRollup(),
     facets: {
       services: new Map(),
       models: new Map(),
@@ -204,23 +211,14 @@ function emptyEntry(traceId: string): TraceEntry {
   };
 }
 
-/** Adds (`sign` 1) or removes (`sign` -1) one span's share of its trace's aggregates. */
-function account(entry: TraceEntry, span: Span, sign: 1 | -1): void {
+/**
+ * Adds (`sign` 1) or removes (`sign` -1) one span's share of its trace's
+ * aggregates. Returns the change in bytes of the bookkeeping this needs.
+ */
+function account(entry: TraceEntry, span: Span, sign: 1 | -1): number {
   const derived = span.derived;
   if (derived.isError) entry.errorCount += sign;
-  const tokens = derived.tokens;
-  if (tokens) {
-    entry.tokens.input += sign * (tokens.input ?? 0);
-    entry.tokens.output += sign * (tokens.output ?? 0);
-    entry.tokens.total += sign * (tokens.total ?? 0);
-    entry.tokens.cacheRead += sign * (tokens.cacheRead ?? 0);
-    entry.tokens.cacheWrite += sign * (tokens.cacheWrite ?? 0);
-    entry.tokens.reasoning += sign * (tokens.reasoning ?? 0);
-  }
-  if (derived.cost !== undefined) {
-    entry.cost += sign * derived.cost;
-    entry.costedSpans += sign;
-  }
+  if (derived.cost !== undefined) entry.costedSpans += sign;
   const facets = entry.facets;
   bump(facets.services, derived.service, sign);
   bump(facets.models, derived.model, sign);
@@ -229,6 +227,7 @@ function account(entry: TraceEntry, span: Span, sign: 1 | -1): void {
   bump(facets.traceGroups, derived.respan?.traceGroupIdentifier, sign);
   bump(facets.environments, derived.respan?.environment, sign);
   bump(facets.names, span.name, sign);
+  return rollUp(entry, span, sign);
 }
 
 function earlier(a: Span | undefined, b: Span): boolean {
@@ -347,7 +346,7 @@ export class TraceStore {
     entry.orphanCount -= entry.childCounts.get(span.spanId) ?? 0;
     if (parent !== null) entry.childCounts.set(parent, (entry.childCounts.get(parent) ?? 0) + 1);
 
-    account(entry, span, 1);
+    this.charge(entry, account(entry, span, 1));
     if (span.startTimeMs < entry.startTimeMs) entry.startTimeMs = span.startTimeMs;
     const end = spanEndMs(span);
     if (end > entry.endTimeMs) entry.endTimeMs = end;
@@ -356,8 +355,7 @@ export class TraceStore {
   }
 
   private replace(entry: TraceEntry, previous: Span, span: Span): void {
-    account(entry, previous, -1);
-    account(entry, span, 1);
+    this.charge(entry, account(entry, previous, -1) + account(entry, span, 1));
     entry.spans.set(span.spanId, span);
     if (previous.parentSpanId !== span.parentSpanId) {
       if (previous.parentSpanId !== null) {

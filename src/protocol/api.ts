@@ -28,7 +28,7 @@ export interface TraceSummaryJson {
   services: string[];
   models: string[];
   tokens: TokenUsage;
-  /** USD, summed over spans that carry a cost. */
+  /** USD, summed over spans that carry a cost, each LLM call counted once (see `SpanJson.costCountedInDescendant`). */
   cost: number | null;
   customerIdentifier: string | null;
   threadIdentifier: string | null;
@@ -108,6 +108,15 @@ export interface SpanJson {
   provider: string | null;
   tokens: TokenUsage | null;
   cost: number | null;
+  /**
+   * True when the span carries tokens but the trace total counts a
+   * descendant's instead: one call traced twice (an SDK's own span under an
+   * instrumentation's, a framework's span over its client's), counted once
+   * at the innermost span that carries usage.
+   */
+  tokensCountedInDescendant: boolean;
+  /** The same for the span's cost. */
+  costCountedInDescendant: boolean;
   respan: RespanParams | null;
   sourceLocation: SourceLocation | null;
   entityName: string | null;

@@ -5,6 +5,7 @@
 
 import type { Attributes, Span } from '../core/model';
 import { toJsonAttributes, toJsonValue } from '../core/model';
+import { costCountedBelow, tokensCountedBelow } from '../core/rollup';
 import type { TraceEntry, TraceTree } from '../core/store';
 import type { SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
 
@@ -49,8 +50,8 @@ function sharedAttributesJson(attributes: Attributes): Record<string, unknown> {
   return json;
 }
 
-/** One span in the query API's shape. */
-export function spanJson(span: Span, orphan: boolean): SpanJson {
+/** One span of `entry` in the query API's shape. */
+export function spanJson(span: Span, orphan: boolean, entry: TraceEntry): SpanJson {
   const derived = span.derived;
   return {
     traceId: span.traceId,
@@ -89,6 +90,8 @@ export function spanJson(span: Span, orphan: boolean): SpanJson {
     provider: derived.provider ?? null,
     tokens: derived.tokens ?? null,
     cost: derived.cost ?? null,
+    tokensCountedInDescendant: tokensCountedBelow(entry, span),
+    costCountedInDescendant: costCountedBelow(entry, span),
     respan: derived.respan ? { ...derived.respan, ...(derived.respan.metadata ? { metadata: toJsonValue(derived.respan.metadata) as Record<string, never> } : {}) } : null,
     sourceLocation: derived.sourceLocation ?? null,
     entityName: derived.entityName ?? null,
@@ -104,7 +107,7 @@ export function traceDetailJson(tree: TraceTree): TraceDetailJson {
   return {
     traceId: tree.entry.traceId,
     roots: tree.roots,
-    spans: tree.spans.map((span) => spanJson(span, tree.orphans.has(span.spanId))),
+    spans: tree.spans.map((span) => spanJson(span, tree.orphans.has(span.spanId), tree.entry)),
     summary: summaryJson(tree.entry),
   };
 }

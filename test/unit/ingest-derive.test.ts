@@ -80,6 +80,14 @@ describe('Respan ingest decoding', () => {
       traceGroupIdentifier: 'grp_1',
       environment: 'staging',
       metadata: { plan: 'pro' },
+      sources: {
+        customerIdentifier: 'customer_params',
+        customerName: 'customer_params',
+        customerEmail: 'customer_params',
+        threadIdentifier: 'thread_identifier',
+        traceGroupIdentifier: 'trace_group_identifier',
+        environment: 'environment',
+      },
     });
     assert.equal(span.derived.entityName, 'chat_step');
   });
@@ -142,9 +150,24 @@ describe('derived fields', () => {
       traceGroupIdentifier: 'g1',
       customIdentifier: 'x',
       environment: 'prod',
+      sources: {
+        customerIdentifier: 'keywordsai.customer_params.customer_identifier',
+        threadIdentifier: 'respan.threads.thread_identifier',
+        traceGroupIdentifier: 'respan.trace_group_identifier',
+        customIdentifier: 'respan.span_params.custom_identifier',
+        environment: 'respan.environment',
+      },
     });
-    assert.deepEqual(respanParamsOf({ 'respan.customer.identifier': 'c2', 'respan.thread.id': 't2', 'respan.trace_group.id': 'g2' }), { customerIdentifier: 'c2', threadIdentifier: 't2', traceGroupIdentifier: 'g2' });
-    assert.deepEqual(respanParamsOf({ 'traceloop.association.properties.customer_identifier': 'c3' }), { customerIdentifier: 'c3' });
+    assert.deepEqual(respanParamsOf({ 'respan.customer.identifier': 'c2', 'respan.thread.id': 't2', 'respan.trace_group.id': 'g2' }), {
+      customerIdentifier: 'c2',
+      threadIdentifier: 't2',
+      traceGroupIdentifier: 'g2',
+      sources: { customerIdentifier: 'respan.customer.identifier', threadIdentifier: 'respan.thread.id', traceGroupIdentifier: 'respan.trace_group.id' },
+    });
+    assert.deepEqual(respanParamsOf({ 'traceloop.association.properties.customer_identifier': 'c3' }), {
+      customerIdentifier: 'c3',
+      sources: { customerIdentifier: 'traceloop.association.properties.customer_identifier' },
+    });
     assert.deepEqual(respanParamsOf({ 'respan.metadata': '{"a":1}', 'respan.metadata.b': 'two' }), { metadata: { a: 1, b: 'two' } });
     assert.equal(respanParamsOf({ other: 'x' }), undefined);
   });

@@ -9,6 +9,7 @@ import { conversationOf, entityIO, requestSettings } from '../../src/core/llm/co
 import type { RequestSettings } from '../../src/core/llm/conversation';
 import { exceptionsOf, type ExceptionInfo } from '../../src/core/source/exception';
 import type { StackFrame } from '../../src/core/source/stack';
+import type { RespanField } from '../../src/core/model';
 import type { SpanJson } from '../../src/protocol/api';
 import type { SourceTarget } from '../../src/protocol/messages';
 import { useServices } from '../context';
@@ -82,8 +83,18 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
         {span.service && <Fact label="Service">{span.service}</Fact>}
         {span.model && <Fact label="Model">{span.model}</Fact>}
         {span.provider && <Fact label="Provider">{span.provider}</Fact>}
-        {span.tokens && <Fact label="Tokens">{tokenText(span.tokens)}</Fact>}
-        {span.cost !== null && <Fact label="Cost">{formatCost(span.cost)}</Fact>}
+        {span.tokens && (
+          <Fact label="Tokens">
+            {tokenText(span.tokens)}
+            {span.tokensCountedInDescendant && <NotInTotal testId="tokens-not-in-total" />}
+          </Fact>
+        )}
+        {span.cost !== null && (
+          <Fact label="Cost">
+            {formatCost(span.cost)}
+            {span.costCountedInDescendant && <NotInTotal testId="cost-not-in-total" />}
+          </Fact>
+        )}
         {isLlm && ttft !== undefined && <Fact label="Time to first token">{formatDuration(ttft)}</Fact>}
         {span.entityPath && <Fact label="Entity path">{span.entityPath}</Fact>}
         {span.workflowName && <Fact label="Workflow">{span.workflowName}</Fact>}
@@ -160,9 +171,9 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
         </Section>
       )}
 
-      {span.respan && Object.keys(span.respan).length > 0 && (
-        <Section title="Respan parameters">
-          <KeyValues entries={Object.entries(span.respan)} />
+      {span.respan && (
+        <Section title="Respan parameters" testId="respan-params">
+          <RespanParamsView params={span.respan} />
         </Section>
       )}
 
@@ -221,6 +232,71 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
         <JsonView value={span} openDepth={1} />
       </Section>
     </div>
+  );
+}
+
+/** Why a span's own usage is left out of the trace total. */
+function NotInTotal({ testId }: { testId: string }) {
+  return (
+    <span class="muted" data-testid={testId} title="One call traced twice (an SDK's own span under an instrumentation's, a framework's span over its client's) is counted once, at the innermost span that carries usage.">
+      {' '}
+      · not in the trace total: a span below reports the same call
+    </span>
+  );
+}
+
+type RespanParamsJson = NonNullable<SpanJson['respan']>;
+
+/** The single-valued Respan parameters as the details name them, in display order. */
+const RESPAN_FIELD_LABELS: ReadonlyArray<readonly [RespanField, string]> = [
+  ['customerIdentifier', 'customer'],
+  ['customerName', 'customer name'],
+  ['customerEmail', 'customer email'],
+  ['threadIdentifier', 'thread'],
+  ['traceGroupIdentifier', 'trace group'],
+  ['customIdentifier', 'custom id'],
+  ['environment', 'environment'],
+];
+
+/** Customer, thread, … each with the attribute it was read from; then the metadata. */
+function RespanParamsView({ params }: { params: RespanParamsJson }) {
+  const metadata = Object.entries(params.metadata ?? {});
+  return (
+    <>
+      <div class="kv-list" data-testid="respan-fields">
+        {RESPAN_FIELD_LABELS.map(([field, label]) => {
+          const value = params[field];
+          const source = params.sources?.[field];
+          return (
+            value !== undefined && (
+              <div class="kv" key={field} data-testid={`respan-${field}`}>
+                <span class="kv-key">{label}</span>
+                <div class="kv-value">
+                  {value}
+                  {source && (
+                    <span class="muted">
+                      {' '}
+                      (from{' '}
+                      <span class="code">
+                        <DottedKey text={source} />
+                      </span>
+                      )
+                    </span>
+                  )}
+                </div>
+                <CopyButton text={value} what={label} />
+              </div>
+            )
+          );
+        })}
+      </div>
+      {metadata.length > 0 && (
+        <div class="attribute-group" data-testid="respan-metadata">
+          <div class="group-title">Metadata</div>
+          <KeyValues entries={metadata} />
+        </div>
+      )}
+    </>
   );
 }
 
