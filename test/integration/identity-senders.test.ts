@@ -154,7 +154,7 @@ describe('real SDKs as senders: identity, tokens once, conversations, errors', f
     // The rejected chat's span is never ended, so the failing chain has no child.
     assert.deepEqual(
       childrenOf(detail, agent).map((span) => `${span.name} (${span.displayKind}, ${span.model})`).sort(),
-      ['OpenAI Chat Completions (llm, gpt-4o)', 'OpenAI Chat Completions (llm, gpt-4o)', 'OpenAI Chat Completions (llm, gpt-4o-mini)', 'OpenAI Embeddings (embedding, null)', 'doomed (chain, null)', 'get_weather (tool, null)'],
+      ['OpenAI Chat Completions (llm, gpt-4o)', 'OpenAI Chat Completions (llm, gpt-4o)', 'OpenAI Chat Completions (llm, gpt-4o-mini)', 'OpenAI Embeddings (embedding, text-embedding-3-small)', 'doomed (chain, null)', 'get_weather (tool, null)'],
     );
     const [firstChat, secondChat] = byName(detail, 'OpenAI Chat Completions').filter((span) => span.model === 'gpt-4o').sort((a, b) => conversationLines(a).length - conversationLines(b).length);
     const stream = byName(detail, 'OpenAI Chat Completions').find((span) => span.model === 'gpt-4o-mini')!;
