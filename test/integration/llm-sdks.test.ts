@@ -114,6 +114,10 @@ describe('LLM SDKs as senders: what the user sees', function () {
       for (const step of steps) assert.deepEqual(step.tokens, perCall);
       assert.deepEqual(root.tokens, { input: 2 * perCall.input, output: 2 * perCall.output, total: 2 * perCall.total, cacheRead: 0, reasoning: 0 });
       assert.equal(detail.spans.find((span) => span.name === 'ai.toolCall')!.tokens, null);
+      // The workflow repeats its steps' sum: the trace counts each model call once.
+      assert.equal(root.tokensCountedInDescendant, true);
+      assert.equal(detail.summary.tokens.total, 2 * perCall.total);
+      assert.equal(detail.summary.tokens.input, 2 * perCall.input);
     });
 
     it('shows each model call its exact prompt, the tool call and its result, and the answer', () => {
