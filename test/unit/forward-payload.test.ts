@@ -359,4 +359,28 @@ describe('forwarding retry policy', () => {
     assert.equal(scrubber.scrub('key rk_live_123 and rk_live_123'), 'key [api key hidden] and [api key hidden]');
     assert.equal(scrubber.scrub('Authorization: Bearer abc.def'), 'Authorization: Bearer [api key hidden]');
   });
+
+  it('scrubs any run of 8 or more characters of a key: prefixes, suffixes and middles left by a cut anywhere', () => {
+    const key = 'sk-test-SECRET0123456789';
+    const scrubber = new SecretScrubber();
+    scrubber.add(key);
+    const cases: Array<[string, string]> = [
+      [`cut here: ${key.slice(0, 9)}…`, 'cut here: [api key hidden]…'],
+      [`${key.slice(0, 8)}`, '[api key hidden]'],
+      [`…${key.slice(-8)} was refused`, '…[api key hidden] was refused'],
+      [`middle ${key.slice(5, 17)} end`, 'middle [api key hidden] end'],
+      [`two ${key} and ${key}${key}`, 'two [api key hidden] and [api key hidden]'],
+      [`${key.slice(0, 7)} is only the public prefix`, 'sk-test is only the public prefix'],
+      ['nothing to hide here', 'nothing to hide here'],
+    ];
+    for (const [text, expected] of cases) assert.equal(scrubber.scrub(text), expected, text);
+  });
+
+  it('keeps hiding a replaced key, and hides a key shorter than 8 characters whole', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.add('rk_old_key_1234');
+    scrubber.add('rk_new_key_5678');
+    scrubber.add('short');
+    assert.equal(scrubber.scrub('rk_old_key_12… rk_new_key_5… short'), '[api key hidden]… [api key hidden]… [api key hidden]');
+  });
 });
