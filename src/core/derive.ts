@@ -4,7 +4,7 @@
  * filtering and rendering never re-read the attribute vocabularies.
  */
 
-import { asNumber } from './llm/values';
+import { asNumber, isRecord, tryParseJson } from './llm/values';
 import type {
   AttributeValue,
   Attributes,
@@ -340,12 +340,9 @@ function scannedCost(tokens: TokenUsage | undefined): number | undefined {
 function parseJsonObject(value: AttributeValue | undefined): Record<string, AttributeValue> | undefined {
   if (value && typeof value === 'object' && !Array.isArray(value)) return value;
   if (typeof value === 'string' && value.startsWith('{')) {
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, AttributeValue>;
-    } catch {
-      // Not JSON: treated as absent, the raw attribute still shows.
-    }
+    // Not JSON: treated as absent, the raw attribute still shows.
+    const parsed = tryParseJson(value);
+    if (parsed.ok && isRecord(parsed.value)) return parsed.value as Record<string, AttributeValue>;
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import { deriveFields } from '../derive';
 import { nanosToMillis } from '../encoding';
 import type { Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, SpanStatus, StatusCode } from '../model';
 import { SPAN_KINDS, STATUS_CODES } from '../model';
+import { MAX_NESTING_DEPTH } from '../nesting';
 
 /**
  * Bounds that keep one hostile or buggy span from exhausting memory. Values
@@ -36,7 +37,7 @@ export interface DecodeLimits {
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxStringLength: 1_000_000,
   maxAttributes: 2_000,
-  maxDepth: 32,
+  maxDepth: MAX_NESTING_DEPTH,
   maxArrayLength: 10_000,
   maxEvents: 1_000,
   maxLinks: 1_000,
@@ -67,8 +68,7 @@ export function truncated(text: string, limit: number): string {
   return `${text.slice(0, limit)}…[truncated ${text.length - limit} characters]`;
 }
 
-/** Marker standing for a value nested deeper than the limit. */
-export const TOO_DEEP = '[nested too deep]';
+export { TOO_DEEP } from '../nesting';
 
 /** Span kind from an OTLP enum number or name (`SPAN_KIND_CLIENT`, `CLIENT`, any case). */
 export function spanKindOf(value: unknown): SpanKind {
