@@ -340,7 +340,7 @@ function scannedCost(tokens: TokenUsage | undefined): number | undefined {
 function parseJsonObject(value: AttributeValue | undefined): Record<string, AttributeValue> | undefined {
   if (value && typeof value === 'object' && !Array.isArray(value)) return value;
   if (typeof value === 'string' && value.startsWith('{')) {
-    // Not JSON: treated as absent, the raw attribute still shows.
+    // Text that is not a JSON object counts as absent; the raw attribute still shows.
     const parsed = tryParseJson(value);
     if (parsed.ok && isRecord(parsed.value)) return parsed.value as Record<string, AttributeValue>;
   }
