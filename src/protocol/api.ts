@@ -65,6 +65,22 @@ export interface FacetsJson {
   names: FacetValueJson[];
 }
 
+/** Body of `GET /api/status`. */
+export interface StatusJson {
+  name: 'respan-trace-inspector';
+  url: string;
+  spanCount: number;
+  traceCount: number;
+  memory: {
+    /** What the store charges against its bound: every span's content, and each resource and scope once. */
+    storeBytes: number;
+    /** The bound (`--max-memory-mb`): past it, the least recently updated unpinned traces are evicted. */
+    maxStoreBytes: number;
+    /** The process's V8 heap in use (all of it: the store, requests in flight, garbage not yet collected). */
+    heapUsedBytes: number;
+  };
+}
+
 /** A span event, with its exact time as a decimal string. */
 export interface SpanEventJson {
   name: string;

@@ -13,13 +13,14 @@ import type { Span } from '../core/model';
 import { MalformedPayloadError, rejectedCount } from '../core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
+import { isLoopbackHost } from '../core/net/loopback';
 import { encodeOtlpJson } from '../core/otlp/export';
 import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
-import type { ApiErrorJson, FacetsJson, TraceListJson } from '../protocol/api';
+import type { ApiErrorJson, FacetsJson, StatusJson, TraceListJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import { summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
-import { RequestGuard, isLoopbackHost, newApiToken } from './guard';
+import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
 import { INGEST_PATHS, OTLP_TRACE_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
 
@@ -268,12 +269,13 @@ export class InspectorServer {
     answer();
   }
 
-  private status() {
+  private status(): StatusJson {
     return {
       name: 'respan-trace-inspector',
       url: this.url,
       spanCount: this.store.spanCount,
       traceCount: this.store.traceCount,
+      memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes: process.memoryUsage().heapUsed },
     };
   }
 
