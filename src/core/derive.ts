@@ -15,6 +15,7 @@ import type {
   SpanEvent,
   StatusCode,
   TokenUsage,
+  UnitPrices,
 } from './model';
 
 const TRACELOOP_KINDS: Record<string, DisplayKind> = {
@@ -154,8 +155,8 @@ const PROVIDER = slot(AS_STRING, ['gen_ai.provider.name', 'gen_ai.system', 'llm.
 const INPUT_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.usage.prompt_tokens', 'llm.token_count.prompt', 'prompt_tokens']);
 const OUTPUT_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.usage.completion_tokens', 'llm.token_count.completion', 'completion_tokens']);
 const TOTAL_TOKENS = slot(AS_NUMBER, ['llm.usage.total_tokens', 'gen_ai.usage.total_tokens', 'llm.token_count.total', 'total_tokens']);
-const CACHE_READ_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.cache_read_input_tokens', 'gen_ai.usage.cache_read.input_tokens', 'llm.token_count.prompt_details.cache_read', 'cache_read_input_tokens']);
-const CACHE_WRITE_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.cache_creation_input_tokens', 'gen_ai.usage.cache_creation.input_tokens', 'llm.token_count.prompt_details.cache_write', 'cache_creation_input_tokens']);
+const CACHE_READ_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.cache_read_input_tokens', 'gen_ai.usage.cache_read.input_tokens', 'llm.token_count.prompt_details.cache_read', 'cache_read_input_tokens', 'prompt_cache_hit_tokens']);
+const CACHE_WRITE_TOKENS = slot(AS_NUMBER, ['gen_ai.usage.cache_creation_input_tokens', 'gen_ai.usage.cache_creation.input_tokens', 'llm.token_count.prompt_details.cache_write', 'cache_creation_input_tokens', 'prompt_cache_creation_tokens', 'cache_creation_prompt_tokens']);
 const REASONING_TOKENS = slot(AS_NUMBER, ['llm.usage.reasoning_tokens', 'gen_ai.usage.reasoning_tokens', 'gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning', 'reasoning_tokens']);
 const USAGE = slot(AS_RAW, ['usage']);
 /** Token fields in the order they are filled in. */
@@ -310,6 +311,10 @@ function scannedTokens(): TokenUsage | undefined {
     usage.output ??= numberOf(nested.completion_tokens) ?? numberOf(nested.output_tokens);
     usage.total ??= numberOf(nested.total_tokens);
     any ||= usage.input !== undefined || usage.output !== undefined || usage.total !== undefined;
+    // Respan ingest usage objects, in OpenAI's shape or Anthropic's.
+    usage.cacheRead ??= numberOf(nested.cache_read_input_tokens) ?? numberOf(detail(nested.prompt_tokens_details, 'cached_tokens'));
+    usage.cacheWrite ??= numberOf(nested.cache_creation_input_tokens) ?? numberOf(nested.cache_creation_prompt_tokens);
+    usage.reasoning ??= numberOf(detail(nested.completion_tokens_details, 'reasoning_tokens'));
   }
   if (!any) return undefined;
   if (usage.total === undefined && (usage.input !== undefined || usage.output !== undefined)) {
@@ -319,22 +324,29 @@ function scannedTokens(): TokenUsage | undefined {
   return usage;
 }
 
-/**
- * Cost in USD: the span's own figure, else custom unit prices (USD per 1M tokens)
- * applied to its tokens.
- */
-export function costOf(attributes: Attributes, tokens: TokenUsage | undefined): number | undefined {
-  scan(attributes);
-  return scannedCost(tokens);
+/** One field of a nested usage-details object (`prompt_tokens_details.cached_tokens`). */
+function detail(details: AttributeValue | undefined, key: string): AttributeValue | undefined {
+  return details && typeof details === 'object' && !Array.isArray(details) ? details[key] : undefined;
 }
 
-function scannedCost(tokens: TokenUsage | undefined): number | undefined {
-  const explicit = num(COST);
-  if (explicit !== undefined) return explicit;
-  const promptPrice = num(PROMPT_PRICE);
-  const completionPrice = num(COMPLETION_PRICE);
-  if (!tokens || (promptPrice === undefined && completionPrice === undefined)) return undefined;
-  return ((tokens.input ?? 0) * (promptPrice ?? 0) + (tokens.output ?? 0) * (completionPrice ?? 0)) / 1_000_000;
+/**
+ * Custom unit prices (USD per million tokens) the span carries. The cost they
+ * give, like every estimate, is worked out as the span enters the store
+ * (`src/core/cost`), where the token partition rules live.
+ */
+export function unitPricesOf(attributes: Attributes): UnitPrices | undefined {
+  scan(attributes);
+  return scannedUnitPrices();
+}
+
+function scannedUnitPrices(): UnitPrices | undefined {
+  const prompt = num(PROMPT_PRICE);
+  const completion = num(COMPLETION_PRICE);
+  if (prompt === undefined && completion === undefined) return undefined;
+  const prices: UnitPrices = {};
+  if (prompt !== undefined) prices.prompt = prompt;
+  if (completion !== undefined) prices.completion = completion;
+  return prices;
 }
 
 function parseJsonObject(value: AttributeValue | undefined): Record<string, AttributeValue> | undefined {
@@ -448,8 +460,13 @@ export function deriveFields(
   if (provider !== undefined) derived.provider = provider;
   const tokens = scannedTokens();
   if (tokens) derived.tokens = tokens;
-  const cost = scannedCost(tokens);
-  if (cost !== undefined) derived.cost = cost;
+  const cost = num(COST);
+  if (cost !== undefined) {
+    derived.cost = cost;
+    derived.costSource = 'reported';
+  }
+  const unitPrices = scannedUnitPrices();
+  if (unitPrices) derived.unitPrices = unitPrices;
   const respan = scannedRespanParams(attributes);
   if (respan) derived.respan = respan;
   const sourceLocation = scannedSourceLocation();
