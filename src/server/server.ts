@@ -14,7 +14,7 @@ import { MalformedPayloadError, rejectedCount } from '../core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
 import { encodeOtlpJson } from '../core/otlp/export';
-import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
+import type { StoreChange, TraceOrder, TraceQuery, TraceStore } from '../core/store';
 import type { ApiErrorJson, FacetsJson, TraceListJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import { summaryJson, traceDetailJson } from '../protocol/serialize';
@@ -114,9 +114,20 @@ export function traceQueryOf(params: URLSearchParams): TraceQuery {
     environment: text('environment'),
     minDurationMs: numberParam(params, 'minDurationMs'),
     maxDurationMs: numberParam(params, 'maxDurationMs'),
+    minCost: numberParam(params, 'minCost'),
+    run: text('run'),
+    sort: orderParam(params),
     traceIds: idsParam(params),
     limit: numberParam(params, 'limit'),
   };
+}
+
+/** `sort=newest` (default) or `sort=cost`. */
+function orderParam(params: URLSearchParams): TraceOrder | undefined {
+  const raw = params.get('sort');
+  if (raw === null || raw === '' || raw === 'newest') return undefined;
+  if (raw === 'cost') return 'cost';
+  throw new HttpError(400, `query parameter sort must be newest or cost, got "${raw}"`);
 }
 
 /** `ids=a,b,c`: only these traces; an empty `ids=` selects none. */
@@ -274,6 +285,8 @@ export class InspectorServer {
       url: this.url,
       spanCount: this.store.spanCount,
       traceCount: this.store.traceCount,
+      /** Where estimated costs' prices come from. */
+      priceTable: this.store.costs.tableLabel ?? null,
     };
   }
 
