@@ -7,6 +7,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CostEstimator } from '../core/cost/estimator';
 import { parsePriceTable, type CustomPrice } from '../core/cost/customPrices';
@@ -36,7 +37,8 @@ function library(): GenaiPricesModule {
 /** The library's version, which dates its bundled data. */
 function bundledVersion(): string {
   if (typeof GENAI_PRICES_VERSION === 'string') return GENAI_PRICES_VERSION;
-  const packageJson = join(dirname(require.resolve('@pydantic/genai-prices')), '..', 'package.json');
+  // Running from source (tests): the package is in node_modules, beside its package.json.
+  const packageJson = join(dirname(createRequire(__filename).resolve('@pydantic/genai-prices')), '..', 'package.json');
   return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
 }
 

@@ -52,6 +52,8 @@ interface ResolvedModel {
   period?: { bucket: number; prices: object };
   /** Length of a price period bucket: a minute, or a second when some change falls inside a minute. */
   periodMs: number;
+  /** Pricing per price object of the table (one per period) and tier. */
+  cards: WeakMap<object, Map<number, PricingInfo>>;
 }
 
 /** Distinct provider/model names remembered; hostile senders inventing names cost misses, not memory. */
@@ -94,8 +96,6 @@ export class TablePricer {
   private readonly models = new Map<string, ResolvedModel | PricingInfo>();
   /** Tier starts per price object of the table. */
   private readonly tierStarts = new WeakMap<object, number[]>();
-  /** Pricing per price object of the table and tier. */
-  private readonly cards = new WeakMap<object, Map<number, PricingInfo>>();
 
   constructor(private readonly table: PriceTableSource) {}
 
@@ -152,6 +152,8 @@ export class TablePricer {
       modelId: found.model.id,
       timed: Array.isArray(found.model.prices),
       periodMs: onWholeMinutes(found.model.prices) ? 60_000 : 1000,
+      // Per model, not per price object: a provider may price another's model (Azure's falls back to OpenAI's) under its own name.
+      cards: new WeakMap(),
     };
   }
 
@@ -177,8 +179,8 @@ export class TablePricer {
     const prompt = Math.max(1, inputTokens);
     let tier = 0;
     while (tier < starts.length && prompt > starts[tier]) tier++;
-    let byTier = this.cards.get(prices);
-    if (byTier === undefined) this.cards.set(prices, (byTier = new Map()));
+    let byTier = resolved.cards.get(prices);
+    if (byTier === undefined) resolved.cards.set(prices, (byTier = new Map()));
     let card = byTier.get(tier);
     if (card === undefined) byTier.set(tier, (card = this.probe(resolved, at, prompt, starts.length > 0)));
     return card;
