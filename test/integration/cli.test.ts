@@ -56,6 +56,8 @@ describe('respan-inspector command', function () {
         forwardFilter: 'all',
         forwardApi: 'otlp',
         redact: [],
+        prices: [],
+        priceFiles: [],
       });
     });
 

@@ -87,17 +87,6 @@ export function TraceList(props: TraceListProps) {
           <option value="traceGroup">By trace group</option>
           <option value="run">By run</option>
         </select>
-        <select
-          class="select"
-          aria-label="Order traces"
-          title="Order traces"
-          value={query.sort ?? 'newest'}
-          onChange={(event) => set({ sort: event.currentTarget.value === 'cost' ? 'cost' : undefined })}
-          data-testid="sort"
-        >
-          <option value="newest">Newest first</option>
-          <option value="cost">Costliest first</option>
-        </select>
       </div>
       {props.filtersOpen && <Filters query={query} set={set} choices={props.choices} clear={() => onQuery(query.q ? { q: query.q } : {})} />}
       <div class="list-status muted" data-testid="list-status">
@@ -121,7 +110,12 @@ export function TraceList(props: TraceListProps) {
 }
 
 /** The count line above the rows. */
-function statusText({ loading, shownCount, listedCount, total }: TraceListProps): string {
+function statusText(props: TraceListProps): string {
+  const text = countText(props);
+  return props.query.sort === 'cost' && !props.loading ? `${text}, costliest first` : text;
+}
+
+function countText({ loading, shownCount, listedCount, total }: TraceListProps): string {
   if (loading) return 'Loading traces…';
   if (listedCount < total && shownCount === listedCount) return `Newest ${formatInteger(listedCount)} of ${formatInteger(total)} traces`;
   if (shownCount === total) return `${formatInteger(total)} ${total === 1 ? 'trace' : 'traces'}`;
@@ -432,6 +426,13 @@ function factsTitle(trace: TraceSummaryJson, tokens: number): string {
 function Filters({ query, set, choices, clear }: { query: TraceQuery; set(patch: Partial<TraceQuery>): void; choices: FilterChoices; clear(): void }) {
   return (
     <div class="filters" data-testid="filters">
+      <label class="filter-row">
+        <span class="filter-label">Order</span>
+        <select class="select" value={query.sort ?? 'newest'} onChange={(event) => set({ sort: event.currentTarget.value === 'cost' ? 'cost' : undefined })} data-testid="sort">
+          <option value="newest">Newest first</option>
+          <option value="cost">Costliest first</option>
+        </select>
+      </label>
       <label class="checkbox">
         <input type="checkbox" checked={query.errors ?? false} onChange={(event) => set({ errors: event.currentTarget.checked || undefined })} data-testid="filter-errors" />
         Errors only
