@@ -3,6 +3,7 @@
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
+import { slimPriceTable } from './scripts/slimPriceTable.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -31,6 +32,7 @@ const builds = [
     format: 'cjs',
     // mocha stays external: the test index loads it from node_modules at run time.
     external: ['vscode', 'mocha'],
+    plugins: [slimPriceTable],
     outdir: 'dist',
     entryPoints: present({
       cli: 'src/cli/main.ts',

@@ -44,7 +44,8 @@ async function openInferenceChat(): Promise<string> {
   const instrumentation = new OpenAIInstrumentation();
   instrumentation.setTracerProvider(provider);
   const openaiModule = require('openai') as typeof import('openai');
-  instrumentation.manuallyInstrument(openaiModule);
+  // It patches `module.OpenAI`, which the module has; its declared parameter type is the class.
+  instrumentation.manuallyInstrument(openaiModule as unknown as Parameters<typeof instrumentation.manuallyInstrument>[0]);
   const client = new openaiModule.OpenAI({ apiKey: 'sk-test', baseURL: `${providerUrl}/v1` });
   const traceId = await underRoot(provider.getTracer('cost-sender'), () => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Tell me a joke about spans.' }] }));
   await provider.forceFlush();

@@ -48,12 +48,21 @@ interface ResolvedModel {
   modelId: string;
   /** Prices change with the date or the time of day. */
   timed: boolean;
-  /** For timed prices: the price period last looked up, by `periodMs` bucket. */
-  period?: { bucket: number; prices: object };
   /** Length of a price period bucket: a minute, or a second when some change falls inside a minute. */
   periodMs: number;
-  /** Pricing per price object of the table (one per period) and tier. */
-  cards: WeakMap<object, Map<number, PricingInfo>>;
+  /** The price period last looked up, by `periodMs` bucket (always bucket 0 for prices that never change). */
+  period?: PricePeriod;
+  /** The periods seen, by the table's price object (a model's prices alternate between a few). */
+  periods: WeakMap<object, PricePeriod>;
+}
+
+/** One set of a model's prices, with the pricing of each tier as it is needed. */
+interface PricePeriod {
+  bucket: number;
+  /** Prompt sizes above which a higher tier applies, ascending (none for most models). */
+  tierStarts: number[];
+  /** Pricing per tier. Per model, not per price object: a provider may price another's model (Azure's falls back to OpenAI's) under its own name. */
+  cards: Map<number, PricingInfo>;
 }
 
 /** Distinct provider/model names remembered; hostile senders inventing names cost misses, not memory. */
@@ -93,9 +102,9 @@ function clean(rate: number): number {
 
 /** Looks prices up in a genai-prices table, remembering what it found. */
 export class TablePricer {
-  private readonly models = new Map<string, ResolvedModel | PricingInfo>();
-  /** Tier starts per price object of the table. */
-  private readonly tierStarts = new WeakMap<object, number[]>();
+  /** By the sender's provider name ('' for none), then model name. */
+  private readonly models = new Map<string, Map<string, ResolvedModel | PricingInfo>>();
+  private modelCount = 0;
 
   constructor(private readonly table: PriceTableSource) {}
 
@@ -110,12 +119,17 @@ export class TablePricer {
    */
   pricing(provider: string | undefined, model: string, atMs: number, inputTokens: number): PricingInfo {
     if (model.length > MAX_MODEL_NAME) return unpriced(`no price known for a model name of ${model.length} characters`, this.label);
-    const key = `${provider ?? ''}\n${model}`;
-    let resolved = this.models.get(key);
+    let byModel = this.models.get(provider ?? '');
+    let resolved = byModel?.get(model);
     if (resolved === undefined) {
+      if (this.modelCount >= MAX_MODELS) {
+        this.models.clear();
+        this.modelCount = 0;
+      }
+      if (byModel === undefined || this.modelCount === 0) this.models.set(provider ?? '', (byModel = new Map()));
       resolved = this.resolve(provider, model, atMs);
-      if (this.models.size >= MAX_MODELS) this.models.delete(this.models.keys().next().value!);
-      this.models.set(key, resolved);
+      byModel.set(model, resolved);
+      this.modelCount++;
     }
     if (!('providerId' in resolved)) return resolved;
     try {
@@ -152,8 +166,7 @@ export class TablePricer {
       modelId: found.model.id,
       timed: Array.isArray(found.model.prices),
       periodMs: onWholeMinutes(found.model.prices) ? 60_000 : 1000,
-      // Per model, not per price object: a provider may price another's model (Azure's falls back to OpenAI's) under its own name.
-      cards: new WeakMap(),
+      periods: new WeakMap(),
     };
   }
 
@@ -163,26 +176,29 @@ export class TablePricer {
     return result;
   }
 
-  /** The prices in force at `atMs`: looked up once per price period bucket for timed prices. */
-  private pricesAt(resolved: ResolvedModel, at: Date): object {
-    const bucket = resolved.timed ? Math.floor(at.getTime() / resolved.periodMs) : 0;
-    if (resolved.period === undefined || resolved.period.bucket !== bucket) resolved.period = { bucket, prices: this.calc(resolved, {}, at).model_price };
-    return resolved.period.prices;
+  /** The prices in force at `atMs`: looked up once per price period bucket when they change with time, else once. */
+  private periodAt(resolved: ResolvedModel, atMs: number): PricePeriod {
+    const bucket = resolved.timed ? Math.floor(atMs / resolved.periodMs) : 0;
+    let period = resolved.period;
+    if (period === undefined || period.bucket !== bucket) {
+      const prices = this.calc(resolved, {}, new Date(atMs)).model_price;
+      period = resolved.periods.get(prices);
+      if (period === undefined) resolved.periods.set(prices, (period = { bucket, tierStarts: tierStartsOf(prices), cards: new Map() }));
+      period.bucket = bucket;
+      resolved.period = period;
+    }
+    return period;
   }
 
   private card(resolved: ResolvedModel, atMs: number, inputTokens: number): PricingInfo {
-    const at = new Date(atMs);
-    const prices = this.pricesAt(resolved, at);
-    let starts = this.tierStarts.get(prices);
-    if (starts === undefined) this.tierStarts.set(prices, (starts = tierStartsOf(prices)));
+    const period = this.periodAt(resolved, atMs);
+    const starts = period.tierStarts;
     // The library applies a tier when the prompt is larger than its start; the probes use a prompt inside the same tier.
     const prompt = Math.max(1, inputTokens);
     let tier = 0;
     while (tier < starts.length && prompt > starts[tier]) tier++;
-    let byTier = resolved.cards.get(prices);
-    if (byTier === undefined) resolved.cards.set(prices, (byTier = new Map()));
-    let card = byTier.get(tier);
-    if (card === undefined) byTier.set(tier, (card = this.probe(resolved, at, prompt, starts.length > 0)));
+    let card = period.cards.get(tier);
+    if (card === undefined) period.cards.set(tier, (card = this.probe(resolved, new Date(atMs), prompt, starts.length > 0)));
     return card;
   }
 
