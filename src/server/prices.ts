@@ -2,7 +2,7 @@
  * The price table in the inspector process: `@pydantic/genai-prices`, bundled
  * and offline. It is loaded when the first span needs a price, not at
  * start-up. Fetching newer prices is an explicit opt-in
- * (`--update-prices`, `respanInspector.prices.update`): it runs in the
+ * (`--update-prices`, `respanInspector.updatePrices`): it runs in the
  * background, and the bundled table prices spans until it is done.
  */
 
@@ -64,7 +64,14 @@ function providerData(text: string): unknown[] {
 }
 
 async function download(url: string): Promise<string> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow' });
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow' });
+  } catch (error) {
+    // fetch says only "fetch failed"; the reason (DNS, refused, timeout) is its cause.
+    const cause = (error as Error).cause as Error | undefined;
+    throw new Error(`${url} could not be reached: ${cause?.message ?? (error as Error).message}`);
+  }
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   const declared = Number(response.headers.get('content-length'));
   if (declared > MAX_PRICE_DATA_BYTES) throw new Error(`${url} sent ${declared} bytes, more than ${MAX_PRICE_DATA_BYTES}`);

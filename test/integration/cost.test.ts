@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { parsePriceFlag } from '../../src/core/cost/customPrices';
 import { TraceStore } from '../../src/core/store';
 import type { FacetsJson, SpanJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
-import { createCostEstimator } from '../../src/server/prices';
+import { createCostEstimator, updatePriceTable } from '../../src/server/prices';
 import { InspectorServer } from '../../src/server/server';
 import { startFakeProvider, type FakeProvider, type FakeUsage } from '../support/fakeProvider';
 
@@ -154,6 +154,10 @@ describe('cost of every LLM call, with real senders', function () {
     assert.ok(streamed.streaming!.timeToFirstTokenMs! <= streamed.durationMs);
     assert.ok(streamed.streaming!.tokensPerSecond! > 0);
     assert.equal(streamed.streaming!.tokensPerSecondSource, 'reported');
+    // The AI SDK names the provider `openai.chat`; the call is priced as OpenAI's gpt-4o.
+    assert.equal(streamed.provider, 'openai.chat');
+    assert.equal(streamed.pricing!.provider, 'OpenAI');
+    assertCost(streamed.cost, usd(12, 2.5) + usd(14, 10), 'streamed span');
   });
 
   it('keeps the cost a Respan ingest span reports, and prices its unit prices over the table', async () => {
@@ -210,8 +214,9 @@ describe('prices on the command line', function () {
     gpt4o.prices = { input_mtok: 100, output_mtok: 100 };
     const body = JSON.stringify([openai]);
     dataServer = createServer((request, response) => {
-      response.writeHead(200, { 'Content-Type': 'application/json' });
-      response.end(body);
+      if (request.url === '/broken') response.writeHead(500).end('upstream trouble');
+      else if (request.url === '/not-prices') response.writeHead(200, { 'Content-Type': 'application/json' }).end('{"prices": "soon"}');
+      else response.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
     });
     await new Promise<void>((resolve) => dataServer.listen(0, '127.0.0.1', resolve));
     dataUrl = `http://127.0.0.1:${(dataServer.address() as AddressInfo).port}/data.json`;
@@ -254,6 +259,14 @@ describe('prices on the command line', function () {
     assert.equal(cost('flag').cost, 2);
     assert.equal(cost('table').cost, 200);
     assert.equal(cost('table').costSource, 'estimate');
+  });
+
+  it('keeps the bundled table when newer prices cannot be fetched or read', async () => {
+    const estimator = createCostEstimator();
+    const origin = new URL(dataUrl).origin;
+    await assert.rejects(updatePriceTable(estimator, `${origin}/broken`), /answered 500/);
+    await assert.rejects(updatePriceTable(estimator, `${origin}/not-prices`), /not a list of providers/);
+    assert.match(estimator.tableLabel!, /not loaded yet/);
   });
 
   it('refuses a price it cannot read, naming it', async () => {
