@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { parsePriceFlag } from '../../src/core/cost/customPrices';
 import { CostEstimator } from '../../src/core/cost/estimator';
+import { encodeIngestSpan, ingestIdsOf } from '../../src/core/forward/ingestEncode';
 import { streamingOf } from '../../src/core/llm/streaming';
 import { TraceStore } from '../../src/core/store';
 import { summaryJson } from '../../src/protocol/serialize';
@@ -82,6 +83,21 @@ describe('costs in the store', () => {
     assert.equal(facets.runs[0].traces, 2);
     assert.ok(Math.abs(facets.runs[0].cost! - 3.5) < 1e-9);
     assert.equal(byValue(facets.models)['gpt-4o'].cost, undefined);
+  });
+});
+
+describe('forwarding costs', () => {
+  it('forwards only a cost the sender reported: Respan prices calls itself', () => {
+    const store = pricedStore();
+    const reported = makeSpan({ trace: 'f', id: 'reported', attributes: llm('gpt-4o', 10, 10, { 'gen_ai.usage.cost': 0.25 }) });
+    const estimated = makeSpan({ trace: 'f', id: 'estimated', attributes: llm('gpt-4o', 10, 10) });
+    const custom = makeSpan({ trace: 'f', id: 'custom', attributes: llm('house-model', 10, 10) });
+    store.add([reported, estimated, custom]);
+    assert.equal(encodeIngestSpan(reported, ingestIdsOf(reported)).cost, 0.25);
+    assert.equal(estimated.derived.costSource, 'estimate');
+    assert.equal('cost' in encodeIngestSpan(estimated, ingestIdsOf(estimated)), false);
+    assert.equal(custom.derived.costSource, 'custom');
+    assert.equal('cost' in encodeIngestSpan(custom, ingestIdsOf(custom)), false);
   });
 });
 
