@@ -10,7 +10,7 @@ import { updatePriceTable } from '../server/prices';
 import type { InspectorSettings } from './settings';
 
 export class PriceSettings {
-  /** The fetch of newer prices, once asked for. */
+  /** The fetch of newer prices, once asked for (it runs once per session). */
   private update: Promise<void> | undefined;
 
   constructor(
@@ -30,10 +30,5 @@ export class PriceSettings {
         (error: Error) => this.output.warn(`the price table could not be updated (${error.message}); the bundled table stays in use`),
       );
     }
-  }
-
-  /** Settles when a fetch asked for has finished (at once when none was). */
-  settled(): Promise<void> {
-    return this.update ?? Promise.resolve();
   }
 }
