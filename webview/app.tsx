@@ -24,7 +24,7 @@ import { TraceListSync, type TraceListState } from './model/traceListSync';
 /** Minimum spacing of refetches of the filter drop-downs' values while traces keep changing, ms. */
 const FACETS_REFRESH_MS = 1000;
 /** What the drop-downs offer while the filters are closed (nothing is computed for them). */
-const NO_CHOICES: FilterChoices = { models: [], customers: [], threads: [], traceGroups: [], services: [], environments: [], names: [] };
+const NO_CHOICES: FilterChoices = { models: [], customers: [], threads: [], traceGroups: [], services: [], environments: [], names: [], runs: [] };
 /** Minimum spacing of refetches of the open trace while spans keep arriving, ms. */
 const DETAIL_REFRESH_MS = 800;
 
@@ -263,7 +263,7 @@ export function App({ host }: { host: InspectorHost }) {
   }, [traceId, open?.traceId, selectedSpanId]);
 
   const traces = useMemo(() => (list ? filterTraces(list.traces, query, list.fetchedWith) : []), [list, query]);
-  const groups = useMemo(() => groupTraces(traces, grouping), [traces, grouping]);
+  const groups = useMemo(() => groupTraces(traces, grouping, query.sort), [traces, grouping, query.sort]);
   const choices = useMemo(() => (filtersOpen ? (facets ?? filterChoices(list?.traces ?? [])) : NO_CHOICES), [filtersOpen, facets, list]);
   const knownTraces = useMemo(() => new Set((list?.traces ?? []).map((t) => t.traceId)), [list]);
   const storeEmpty = list !== null && list.total === 0 && activeFilterCount(query) === 0 && !query.q;
@@ -466,7 +466,11 @@ export function App({ host }: { host: InspectorHost }) {
           <span>{index.count === 1 ? '1 span' : `${index.count} spans`}</span>
           {index.errorCount > 0 && <span class="error-text">{index.errorCount === 1 ? '1 error' : `${index.errorCount} errors`}</span>}
           {tokens > 0 && <span>{formatCount(tokens)} tokens</span>}
-          {summary.cost !== null && <span>{formatCost(summary.cost)}</span>}
+          {summary.cost !== null && (
+            <span title={summary.costEstimated ? 'Includes estimates from the price table' : undefined} data-testid="trace-total-cost">
+              {formatCost(summary.cost, summary.costEstimated)}
+            </span>
+          )}
           <span class="code" title="Trace id">
             {trace.traceId.slice(0, 12)}…
           </span>

@@ -4,8 +4,10 @@
  * per-trace aggregates for listing and filtering, and coalesced change events.
  */
 
+import { CostEstimator } from './cost/estimator';
 import type { AttributeValue, Attributes, InstrumentationScope, RespanParams, Span, TokenUsage } from './model';
 import { emptyRollup, rollUp, type UsageRollup } from './rollup';
+import { RunRegistry } from './runs';
 
 /** What changed in the store since the previous change event. */
 export interface StoreChange {
@@ -46,6 +48,11 @@ export interface TraceStoreOptions {
   schedule?: Scheduler;
   /** Wall clock, for `updatedAtMs`. */
   nowMs?: () => number;
+  /**
+   * Prices each span that reports tokens as it enters. Default: reported
+   * costs and the spans' own unit prices only (no price table).
+   */
+  costs?: CostEstimator;
 }
 
 /** Counts of each value of a facet (model, customer, …) within one trace. */
@@ -67,6 +74,8 @@ export interface TraceFacets {
   traceGroups: Counts;
   environments: Counts;
   names: Counts;
+  /** Run ids ({@link RunRegistry}). */
+  runs: Counts;
 }
 
 /** One trace and its incrementally maintained aggregates. */
@@ -95,6 +104,8 @@ export interface TraceEntry {
   costedSpans: number;
   /** What keeps `tokens` and `cost` counting each call once. */
   readonly rollup: UsageRollup;
+  /** Spans whose cost is an estimate from the price table (counted in `cost` or not). */
+  estimatedCostSpans: number;
   facets: TraceFacets;
   /**
    * Approximate heap bytes of the trace's spans ({@link approxSpanBytes});
@@ -129,6 +140,10 @@ export interface TraceQuery {
   environment?: string;
   minDurationMs?: number;
   maxDurationMs?: number;
+  /** Traces whose cost is at least this many USD (traces without a cost are left out). */
+  minCost?: number;
+  /** Run id. */
+  run?: string;
   pinnedOnly?: boolean;
   /**
    * Consider only these traces (ids in any case; unknown ids are skipped).
@@ -136,9 +151,29 @@ export interface TraceQuery {
    * matching every trace again.
    */
   traceIds?: readonly string[];
-  /** Return at most this many (newest first). */
+  /** `newest` (default): most recently started first; `cost`: costliest first, traces without a cost last. */
+  sort?: TraceOrder;
+  /** Return at most this many (in {@link sort} order). */
   limit?: number;
 }
+
+/** Orders of {@link TraceStore.list}. */
+export type TraceOrder = 'newest' | 'cost';
+
+/** One value of a facet: how many traces have it, and for trace-level facets what they cost. */
+export interface FacetValue {
+  value: string;
+  traces: number;
+  /** The run's label (runs facet). */
+  label?: string;
+  /** USD over the traces that have the value and a cost (customers, threads, trace groups, runs). */
+  cost?: number;
+  /** Some of {@link cost} is estimated. */
+  costEstimated?: boolean;
+}
+
+/** Facets whose values get cost totals: each trace's cost counts toward every value of these it has. */
+const COSTED_FACETS: ReadonlySet<keyof TraceFacets> = new Set(['customers', 'threads', 'traceGroups', 'runs']);
 
 /**
  * Bytes charged per span besides its attributes: the span object, derived
@@ -229,6 +264,7 @@ function emptyEntry(traceId: string): TraceEntry {
     cost: 0,
     costedSpans: 0,
     rollup: emptyRollup(),
+    estimatedCostSpans: 0,
     facets: {
       services: new Map(),
       models: new Map(),
@@ -237,6 +273,7 @@ function emptyEntry(traceId: string): TraceEntry {
       traceGroups: new Map(),
       environments: new Map(),
       names: new Map(),
+      runs: new Map(),
     },
     approxBytes: 0,
   };
@@ -249,7 +286,10 @@ function emptyEntry(traceId: string): TraceEntry {
 function account(entry: TraceEntry, span: Span, sign: 1 | -1): number {
   const derived = span.derived;
   if (derived.isError) entry.errorCount += sign;
-  if (derived.cost !== undefined) entry.costedSpans += sign;
+  if (derived.cost !== undefined) {
+    entry.costedSpans += sign;
+    if (derived.costSource === 'estimate') entry.estimatedCostSpans += sign;
+  }
   const facets = entry.facets;
   bump(facets.services, derived.service, sign);
   bump(facets.models, derived.model, sign);
@@ -258,6 +298,7 @@ function account(entry: TraceEntry, span: Span, sign: 1 | -1): number {
   bump(facets.traceGroups, derived.respan?.traceGroupIdentifier, sign);
   bump(facets.environments, derived.respan?.environment, sign);
   bump(facets.names, span.name, sign);
+  bump(facets.runs, derived.run?.id, sign);
   return rollUp(entry, span, sign);
 }
 
@@ -294,6 +335,9 @@ export class TraceStore {
   private readonly schedule: Scheduler;
   private readonly nowMs: () => number;
   private readonly listeners = new Set<StoreChangeListener>();
+  /** Prices spans as they enter. */
+  readonly costs: CostEstimator;
+  private readonly runs = new RunRegistry();
   private pending: { added: Set<string>; updated: Set<string>; evicted: Set<string>; cleared: boolean } | undefined;
 
   constructor(options: TraceStoreOptions = {}) {
@@ -302,6 +346,7 @@ export class TraceStore {
     this.maxBytes = options.maxBytes ?? 1024 * 1024 * 1024;
     this.schedule = options.schedule ?? defaultSchedule;
     this.nowMs = options.nowMs ?? Date.now;
+    this.costs = options.costs ?? new CostEstimator();
   }
 
   /** Spans in the store. */
@@ -354,6 +399,7 @@ export class TraceStore {
   }
 
   private addOne(span: Span, now: number): void {
+    this.enrich(span);
     let entry = this.lastEntry;
     if (entry === undefined || entry.traceId !== span.traceId || this.pending === undefined || this.pending !== this.lastPending) {
       entry = this.traces.get(span.traceId);
@@ -397,6 +443,13 @@ export class TraceStore {
     if (end > entry.endTimeMs) entry.endTimeMs = end;
     if (parent === null && earlier(entry.rootSpan, span)) entry.rootSpan = span;
     if (earlier(entry.earliestSpan, span)) entry.earliestSpan = span;
+  }
+
+  /** The derived fields that depend on the store: cost and run. */
+  private enrich(span: Span): void {
+    this.costs.apply(span);
+    const run = this.runs.runOf(span.resource, span.startTimeMs);
+    if (run) span.derived.run = run;
   }
 
   private replace(entry: TraceEntry, previous: Span, span: Span): void {
@@ -522,7 +575,7 @@ export class TraceStore {
     this.ensurePending().cleared = true;
   }
 
-  /** Traces matching `query`, most recently started first. */
+  /** Traces matching `query`, in its `sort` order (most recently started first by default). */
   list(query: TraceQuery = {}): { traces: TraceEntry[]; total: number } {
     const matches: TraceEntry[] = [];
     const textPattern = query.text ? new RegExp(escapeRegExp(query.text), 'i') : undefined;
@@ -530,7 +583,7 @@ export class TraceStore {
     for (const entry of candidates) {
       if (this.matches(entry, query, textPattern)) matches.push(entry);
     }
-    matches.sort((a, b) => b.startTimeMs - a.startTimeMs || (a.traceId < b.traceId ? -1 : 1));
+    matches.sort(query.sort === 'cost' ? byCostThenNewest : newestFirst);
     const total = matches.length;
     return { traces: query.limit !== undefined ? matches.slice(0, query.limit) : matches, total };
   }
@@ -559,6 +612,8 @@ export class TraceStore {
     const duration = entry.endTimeMs - entry.startTimeMs;
     if (query.minDurationMs !== undefined && duration < query.minDurationMs) return false;
     if (query.maxDurationMs !== undefined && duration > query.maxDurationMs) return false;
+    if (query.minCost !== undefined && (entry.costedSpans === 0 || entry.cost < query.minCost)) return false;
+    if (query.run !== undefined && !facets.runs.has(query.run)) return false;
     if (textPattern && !this.containsText(entry, textPattern)) return false;
     return true;
   }
@@ -578,21 +633,34 @@ export class TraceStore {
     return false;
   }
 
-  /** Distinct facet values over all traces, each with the number of traces that have it. */
-  facetValues(): Record<keyof TraceFacets, Array<{ value: string; traces: number }>> {
-    const totals = {} as Record<keyof TraceFacets, Map<string, number>>;
+  /**
+   * Distinct facet values over all traces, each with the number of traces
+   * that have it; customers, threads, trace groups and runs also with what
+   * those traces cost (each trace's aggregate, so each call counts once).
+   */
+  facetValues(): Record<keyof TraceFacets, FacetValue[]> {
+    const totals = {} as Record<keyof TraceFacets, Map<string, FacetValue>>;
     for (const entry of this.traces.values()) {
+      const costed = entry.costedSpans > 0;
       for (const facet of Object.keys(entry.facets) as (keyof TraceFacets)[]) {
-        const counts = (totals[facet] ??= new Map());
-        for (const value of entry.facets[facet].keys()) counts.set(value, (counts.get(value) ?? 0) + 1);
+        const values = (totals[facet] ??= new Map());
+        const withCost = costed && COSTED_FACETS.has(facet);
+        for (const value of entry.facets[facet].keys()) {
+          let total = values.get(value);
+          if (total === undefined) values.set(value, (total = { value, traces: 0 }));
+          total.traces++;
+          if (withCost) {
+            total.cost = (total.cost ?? 0) + entry.cost;
+            if (entry.estimatedCostSpans > 0) total.costEstimated = true;
+          }
+        }
       }
     }
-    const out = {} as Record<keyof TraceFacets, Array<{ value: string; traces: number }>>;
-    for (const facet of ['services', 'models', 'customers', 'threads', 'traceGroups', 'environments', 'names'] as const) {
-      out[facet] = [...(totals[facet] ?? new Map<string, number>())]
-        .map(([value, traces]) => ({ value, traces }))
-        .sort((a, b) => b.traces - a.traces || a.value.localeCompare(b.value));
+    const out = {} as Record<keyof TraceFacets, FacetValue[]>;
+    for (const facet of ['services', 'models', 'customers', 'threads', 'traceGroups', 'environments', 'names', 'runs'] as const) {
+      out[facet] = [...(totals[facet]?.values() ?? [])].sort((a, b) => b.traces - a.traces || a.value.localeCompare(b.value));
     }
+    for (const run of out.runs) run.label = this.runs.get(run.value)?.label ?? run.value;
     return out;
   }
 
@@ -690,6 +758,17 @@ export class TraceStore {
     };
     for (const listener of [...this.listeners]) listener(change);
   }
+}
+
+function newestFirst(a: TraceEntry, b: TraceEntry): number {
+  return b.startTimeMs - a.startTimeMs || (a.traceId < b.traceId ? -1 : 1);
+}
+
+/** Costliest first; traces without a cost after every trace with one; then newest first. */
+function byCostThenNewest(a: TraceEntry, b: TraceEntry): number {
+  const costA = a.costedSpans > 0 ? a.cost : -Infinity;
+  const costB = b.costedSpans > 0 ? b.cost : -Infinity;
+  return costB > costA ? 1 : costB < costA ? -1 : newestFirst(a, b);
 }
 
 /** Start-time order; the millisecond double decides almost always, the exact nanoseconds break ties. */

@@ -15,7 +15,7 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
 import { isLoopbackHost } from '../core/net/loopback';
 import { encodeOtlpJson } from '../core/otlp/export';
-import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
+import type { StoreChange, TraceOrder, TraceQuery, TraceStore } from '../core/store';
 import type { ApiErrorJson, FacetsJson, StatusJson, TraceListJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import { summaryJson, traceDetailJson } from '../protocol/serialize';
@@ -115,9 +115,20 @@ export function traceQueryOf(params: URLSearchParams): TraceQuery {
     environment: text('environment'),
     minDurationMs: numberParam(params, 'minDurationMs'),
     maxDurationMs: numberParam(params, 'maxDurationMs'),
+    minCost: numberParam(params, 'minCost'),
+    run: text('run'),
+    sort: orderParam(params),
     traceIds: idsParam(params),
     limit: numberParam(params, 'limit'),
   };
+}
+
+/** `sort=newest` (default) or `sort=cost`. */
+function orderParam(params: URLSearchParams): TraceOrder | undefined {
+  const raw = params.get('sort');
+  if (raw === null || raw === '' || raw === 'newest') return undefined;
+  if (raw === 'cost') return 'cost';
+  throw new HttpError(400, `query parameter sort must be newest or cost, got "${raw}"`);
 }
 
 /** `ids=a,b,c`: only these traces; an empty `ids=` selects none. */
@@ -276,6 +287,7 @@ export class InspectorServer {
       spanCount: this.store.spanCount,
       traceCount: this.store.traceCount,
       memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes: process.memoryUsage().heapUsed },
+      priceTable: this.store.costs.tableLabel ?? null,
     };
   }
 

@@ -14,10 +14,11 @@ import type { SpanJson } from '../../src/protocol/api';
 import type { SourceTarget } from '../../src/protocol/messages';
 import { useServices } from '../context';
 import { attributeGroupOf, groupAttributes, valueToText } from '../model/attributes';
-import { formatClock, formatCost, formatCount, formatDuration } from '../model/format';
+import { formatClock, formatCount, formatDuration } from '../model/format';
 import { isLlmKind, kindInfo } from '../model/kinds';
 import { CopyButton, Fact, Icon, IconButton, LongText, Section } from './common';
 import { ConversationView } from './Conversation';
+import { CostBreakdown, CostFact } from './CostDetails';
 import { JsonView } from './JsonView';
 import { Value } from './Value';
 
@@ -41,7 +42,6 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
   const exceptions = useMemo(() => exceptionsOf(span), [span]);
   const isLlm = isLlmKind(span.displayKind) || span.model !== null || (conversation !== undefined && conversation.source !== 'entity-io');
   const showIo = io !== undefined && (ENTITY_KINDS.has(span.displayKind) || !conversation || conversation.source === 'entity-io');
-  const ttft = timeToFirstToken(span);
 
   const openSource = (target: SourceTarget) => {
     host.openSource(target).then(
@@ -81,6 +81,12 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
           <span class="muted"> · +{formatDuration(span.startTimeMs - traceStartMs)}</span>
         </Fact>
         {span.service && <Fact label="Service">{span.service}</Fact>}
+        {span.run && (
+          <Fact label="Run" title={span.run.id}>
+            {span.run.label}
+            <span class="muted"> · first span {formatClock(span.run.firstSeenMs)}</span>
+          </Fact>
+        )}
         {span.model && <Fact label="Model">{span.model}</Fact>}
         {span.provider && <Fact label="Provider">{span.provider}</Fact>}
         {span.tokens && (
@@ -89,13 +95,14 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
             {span.tokensCountedInDescendant && <NotInTotal testId="tokens-not-in-total" />}
           </Fact>
         )}
-        {span.cost !== null && (
-          <Fact label="Cost">
-            {formatCost(span.cost)}
-            {span.costCountedInDescendant && <NotInTotal testId="cost-not-in-total" />}
+        <CostFact span={span}>{span.costCountedInDescendant && <NotInTotal testId="cost-not-in-total" />}</CostFact>
+        {span.streaming?.timeToFirstTokenMs !== undefined && <Fact label="Time to first token">{formatDuration(span.streaming.timeToFirstTokenMs)}</Fact>}
+        {span.streaming?.tokensPerSecond !== undefined && (
+          <Fact label="Tokens per second">
+            {span.streaming.tokensPerSecond.toFixed(1)}
+            {span.streaming.tokensPerSecondSource === 'computed' && <span class="muted"> · output tokens after the first, over the time they took</span>}
           </Fact>
         )}
-        {isLlm && ttft !== undefined && <Fact label="Time to first token">{formatDuration(ttft)}</Fact>}
         {span.entityPath && <Fact label="Entity path">{span.entityPath}</Fact>}
         {span.workflowName && <Fact label="Workflow">{span.workflowName}</Fact>}
         {span.sourceLocation && (
@@ -119,6 +126,12 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
           </Fact>
         )}
       </div>
+
+      {span.pricing?.rates && (
+        <Section title="Cost" testId="cost-section">
+          <CostBreakdown span={span} />
+        </Section>
+      )}
 
       {exceptions.map((exception, i) => (
         <ExceptionView key={i} exception={exception} canOpen={capabilities.openSource} onOpen={openSource} />
@@ -418,20 +431,4 @@ function tokenText(tokens: NonNullable<SpanJson['tokens']>): string {
 function locationText(location: NonNullable<SpanJson['sourceLocation']>): string {
   const position = location.line !== undefined ? `:${location.line}${location.column !== undefined ? `:${location.column}` : ''}` : '';
   return `${location.filePath}${position}${location.functionName ? ` (${location.functionName})` : ''}`;
-}
-
-function stringAttr(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** Time to first token in ms: from an attribute (seconds), or the first streamed-chunk event. */
-function timeToFirstToken(span: SpanJson): number | undefined {
-  for (const key of ['time_to_first_token', 'gen_ai.response.time_to_first_token', 'gen_ai.server.time_to_first_token', 'llm.time_to_first_token', 'respan.time_to_first_token']) {
-    const value = span.attributes[key];
-    const seconds = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  }
-  const chunk = span.events.find((event) => /(^|\.)(first_token|completion\.chunk|content\.completion\.chunk)$/.test(event.name));
-  return chunk ? Math.max(0, chunk.timeMs - span.startTimeMs) : undefined;
 }

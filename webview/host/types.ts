@@ -30,7 +30,7 @@ export interface HostInfo {
 export interface PersistedUiState {
   traceId?: string;
   listVisible?: boolean;
-  grouping?: 'none' | 'thread' | 'traceGroup';
+  grouping?: 'none' | 'thread' | 'traceGroup' | 'run';
   query?: TraceQuery;
   detailsWidth?: number;
 }

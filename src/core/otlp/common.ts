@@ -4,6 +4,7 @@
  */
 
 import { deriveFields } from '../derive';
+import { streamingOf } from '../llm/streaming';
 import { nanosToMillis } from '../encoding';
 import type { Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, SpanStatus, StatusCode } from '../model';
 import { SPAN_KINDS, STATUS_CODES } from '../model';
@@ -175,6 +176,10 @@ export function assembleSpan(parts: SpanParts): Span {
     origin: parts.origin,
     derived: deriveFields(parts.attributes, parts.resource, parts.statusCode, parts.events, parts.name),
   };
+  if (span.derived.displayKind === 'llm') {
+    const streaming = streamingOf(span.attributes, span.events, span.startTimeUnixNano, span.durationMs, span.derived.tokens);
+    if (streaming) span.derived.streaming = streaming;
+  }
   if (parts.traceState) span.traceState = parts.traceState;
   if (parts.flags) span.flags = parts.flags;
   if (parts.droppedAttributesCount) span.droppedAttributesCount = parts.droppedAttributesCount;
