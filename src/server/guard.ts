@@ -111,6 +111,12 @@ function header(request: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+function hostHeaderCount(request: IncomingMessage): number {
+  let count = 0;
+  for (let i = 0; i < request.rawHeaders.length; i += 2) if (request.rawHeaders[i].toLowerCase() === 'host') count++;
+  return count;
+}
+
 function decodeCookieValue(value: string): string {
   try {
     return decodeURIComponent(value);
@@ -151,8 +157,10 @@ export class RequestGuard {
     return `respan_inspector_token_${port}`;
   }
 
-  /** Refuses a request whose `Host` does not name this listener (DNS rebinding). */
+  /** Refuses a request whose `Host` does not name this listener (DNS rebinding), or that has several. */
   checkHost(request: IncomingMessage): void {
+    // Node keeps only the first Host; a proxy may route by another one (RFC 9112 §3.2 says 400).
+    if (hostHeaderCount(request) > 1) throw new HttpError(400, 'a request must carry exactly one Host header (RFC 9112)');
     const value = header(request, 'host');
     const name = value === undefined ? undefined : hostNameOf(value);
     if (name !== undefined && (isLoopbackHost(name) || this.hosts.has(name))) return;

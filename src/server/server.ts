@@ -126,6 +126,24 @@ function idsParam(params: URLSearchParams): string[] | undefined {
   return raw.split(',').filter((id) => id !== '');
 }
 
+/**
+ * The URL of a request target: a path (`/api/traces?q=…`) or the absolute form
+ * (`http://host/path`). A target starting with `//` would read as a host
+ * name (`//evil.example/api/traces` as `/api/traces`), so it is refused.
+ */
+function requestUrl(target: string): URL {
+  const problem = () => new HttpError(400, `request target "${target.slice(0, 100)}" is not understood: it must be a path starting with a single "/"`);
+  if (target.startsWith('//')) throw problem();
+  try {
+    const url = target.startsWith('/') ? new URL(target, 'http://inspector.invalid') : new URL(target);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw problem();
+    return url;
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw problem();
+  }
+}
+
 /** The listener. Create, `start()`, and `stop()` when done. */
 export class InspectorServer {
   private readonly server: Server;
@@ -229,11 +247,11 @@ export class InspectorServer {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://inspector.invalid');
-    const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
     const method = request.method ?? 'GET';
     try {
       this.guard.checkHost(request);
+      const url = requestUrl(request.url ?? '/');
+      const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
       if (OTLP_TRACE_PATHS.has(path) || INGEST_PATHS.has(path)) {
         if (this.guard.answerPreflight(request, response)) return;
         for (const [name, value] of Object.entries(this.guard.checkReceiver(request))) response.setHeader(name, value);
