@@ -15,7 +15,7 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
 import { encodeOtlpJson } from '../core/otlp/export';
 import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
-import type { ApiErrorJson, FacetsJson, TraceListJson } from '../protocol/api';
+import type { ApiErrorJson, FacetsJson, LiveStreamCountsJson, TraceListJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import { summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
@@ -70,6 +70,19 @@ const STATIC_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
 };
+
+/**
+ * Live-stream clients served at once; more are answered 503. Each costs a
+ * socket and, while it does not read, at most one socket buffer of events.
+ */
+export const MAX_LIVE_STREAMS = 32;
+
+/** A client of the live stream. */
+interface LiveStream {
+  response: ServerResponse;
+  /** Events were dropped because it stopped reading; once it drains it is sent a `resync`. */
+  behind: boolean;
+}
 
 const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin)?$/;
 
@@ -152,7 +165,7 @@ export class InspectorServer {
   private readonly guard: RequestGuard;
   /** The token `/api/*` requires, if any (given, or generated because the host is not loopback). */
   readonly apiToken: string | undefined;
-  private readonly liveStreams = new Set<ServerResponse>();
+  private readonly liveStreams = new Set<LiveStream>();
   private unsubscribe: (() => void) | undefined;
   private unsubscribeForwarding: (() => void) | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
@@ -224,7 +237,7 @@ export class InspectorServer {
     this.unsubscribeForwarding?.();
     this.unsubscribeForwarding = undefined;
     clearInterval(this.keepAlive);
-    for (const stream of this.liveStreams) stream.end();
+    for (const stream of this.liveStreams) stream.response.end();
     this.liveStreams.clear();
     if (!this.server.listening) return;
     await new Promise<void>((resolve) => {
@@ -346,10 +359,23 @@ export class InspectorServer {
 
   private openLiveStream(method: string, request: IncomingMessage, response: ServerResponse): void {
     if (method !== 'GET') throw new HttpError(405, 'open the live stream with GET', { Allow: 'GET' });
+    if (this.liveStreams.size >= MAX_LIVE_STREAMS) {
+      throw new HttpError(503, `too many live streams are open (${MAX_LIVE_STREAMS}, the most this inspector serves): close other inspector tabs or scripts reading /api/events`, { 'Retry-After': '10' });
+    }
     response.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify({ spanCount: this.store.spanCount, traceCount: this.store.traceCount })}\n\n`);
-    this.liveStreams.add(response);
-    request.on('close', () => this.liveStreams.delete(response));
+    response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify(this.streamCounts())}\n\n`);
+    const stream: LiveStream = { response, behind: false };
+    this.liveStreams.add(stream);
+    response.on('drain', () => {
+      if (!stream.behind) return;
+      stream.behind = false;
+      this.writeToStream(stream, `event: resync\ndata: ${JSON.stringify(this.streamCounts())}\n\n`);
+    });
+    request.on('close', () => this.liveStreams.delete(stream));
+  }
+
+  private streamCounts(): LiveStreamCountsJson {
+    return { spanCount: this.store.spanCount, traceCount: this.store.traceCount };
   }
 
   private broadcast(change: StoreChange): void {
@@ -362,7 +388,16 @@ export class InspectorServer {
   }
 
   private writeToStreams(text: string): void {
-    for (const stream of this.liveStreams) stream.write(text);
+    for (const stream of this.liveStreams) if (!stream.behind) this.writeToStream(stream, text);
+  }
+
+  /**
+   * Writes an event, or notes that the client stopped reading: its socket
+   * buffer is full, so later events are dropped (not queued without bound)
+   * until it drains and is told to resync.
+   */
+  private writeToStream(stream: LiveStream, text: string): void {
+    if (!stream.response.write(text)) stream.behind = true;
   }
 
   /**
