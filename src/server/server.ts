@@ -35,6 +35,11 @@ export interface InspectorServerOptions {
   limits?: DecodeLimits;
   /** Folder holding the built UI (`webview.js`, `webview.css`, fonts); without it `/` explains how to build. */
   webviewDir?: string;
+  /**
+   * Serve the UI's source maps and keep the bundles' `sourceMappingURL`
+   * (`--dev`). Default off: the maps carry the UI's sources.
+   */
+  sourceMaps?: boolean;
   /** Called with every batch of accepted spans, after they are stored (forwarding hooks in here). */
   onSpans?: (spans: Span[]) => void;
   /** Origins (`http://host:port`) whose pages may send spans (browser-side SDKs). Default none. */
@@ -82,6 +87,16 @@ interface LiveStream {
   response: ServerResponse;
   /** Events were dropped because it stopped reading; once it drains it is sent a `resync`. */
   behind: boolean;
+}
+
+/** The comment that ends a bundle with a linked source map: a line comment in JavaScript, a block comment in CSS. */
+const SOURCE_MAP_REFERENCE = /\n(?:\/\/# sourceMappingURL=[^\n]*|\/\*# sourceMappingURL=[^\n]*\*\/)\s*$/;
+
+/** `content` without its closing source map reference, if it has one. */
+function withoutSourceMapReference(content: Buffer): Buffer {
+  const tailStart = Math.max(0, content.length - 1024);
+  const match = SOURCE_MAP_REFERENCE.exec(content.subarray(tailStart).toString('latin1'));
+  return match ? content.subarray(0, tailStart + match.index + 1) : content;
 }
 
 const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin)?$/;
@@ -438,15 +453,19 @@ export class InspectorServer {
 
   private async serveStatic(method: string, name: string, response: ServerResponse): Promise<void> {
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'use GET', { Allow: 'GET' });
-    const type = STATIC_TYPES[extname(name)];
+    const extension = extname(name);
+    const type = STATIC_TYPES[extension];
     // Only plain file names of known types: nothing outside the UI folder is reachable.
     if (!this.options.webviewDir || basename(name) !== name || type === undefined) throw new HttpError(404, `no UI file ${name}`);
+    const sourceMaps = this.options.sourceMaps === true;
+    if (extension === '.map' && !sourceMaps) throw new HttpError(404, `no UI file ${name}: source maps are served only with --dev`);
     let content: Buffer;
     try {
       content = await readFile(join(this.options.webviewDir, name));
     } catch {
       throw new HttpError(404, `no UI file ${name}; build the UI with "npm run build"`);
     }
+    if (!sourceMaps && (extension === '.js' || extension === '.css')) content = withoutSourceMapReference(content);
     response.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
     response.end(content);
   }
