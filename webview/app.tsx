@@ -9,6 +9,7 @@ import type { TraceSummaryJson } from '../src/protocol/api';
 import type { ListenerEndpoints, TraceQuery } from '../src/protocol/messages';
 import { CopyButton, Icon, IconButton } from './components/common';
 import { EmptyState } from './components/EmptyState';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { SpanDetails } from './components/SpanDetails';
 import { TraceList } from './components/TraceList';
 import { Waterfall } from './components/Waterfall';
@@ -380,37 +381,45 @@ export function App({ host }: { host: InspectorHost }) {
           {listVisible && (
             <aside class="sidebar">
               {listError && <div class="banner error">{listError}</div>}
-              <TraceList
-                groups={groups}
-                grouping={grouping}
-                onGrouping={setGrouping}
-                query={query}
-                onQuery={setQuery}
-                filtersOpen={filtersOpen}
-                onFiltersOpen={setFiltersOpen}
-                choices={choices}
-                selectedTraceId={traceId}
-                onSelect={(id) => openTraceById(id)}
-                shownCount={traces.length}
-                listedCount={list?.traces.length ?? 0}
-                total={list?.total ?? 0}
-                loading={list === null}
-                nowMs={now}
-              />
+              <ErrorBoundary part="trace list" resetKey={list}>
+                <TraceList
+                  groups={groups}
+                  grouping={grouping}
+                  onGrouping={setGrouping}
+                  query={query}
+                  onQuery={setQuery}
+                  filtersOpen={filtersOpen}
+                  onFiltersOpen={setFiltersOpen}
+                  choices={choices}
+                  selectedTraceId={traceId}
+                  onSelect={(id) => openTraceById(id)}
+                  shownCount={traces.length}
+                  listedCount={list?.traces.length ?? 0}
+                  total={list?.total ?? 0}
+                  loading={list === null}
+                  nowMs={now}
+                />
+              </ErrorBoundary>
             </aside>
           )}
           <main class="main">
             {open ? (
               <>
-                {traceHeader(open)}
+                <ErrorBoundary part="trace header" resetKey={open}>
+                  {() => traceHeader(open)}
+                </ErrorBoundary>
                 <div class="trace-view">
                   <section class="waterfall-pane">
-                    <Waterfall index={open.index} selected={selected} onSelect={setSelected} onActivate={() => detailsRef.current?.querySelector<HTMLElement>('.span-details')?.focus()} />
+                    <ErrorBoundary part="waterfall" resetKey={open.index}>
+                      <Waterfall index={open.index} selected={selected} onSelect={setSelected} onActivate={() => detailsRef.current?.querySelector<HTMLElement>('.span-details')?.focus()} />
+                    </ErrorBoundary>
                   </section>
                   <div class="pane-splitter" onPointerDown={startDetailsResize} title="Drag to resize" />
                   <section class="details-pane" ref={detailsRef} style={{ width: `${detailsWidth}px` }}>
                     {selectedSpan ? (
-                      <SpanDetails key={selectedSpan.spanId} span={selectedSpan} traceStartMs={open.index.originMs} knownTrace={(id) => knownTraces.has(id)} />
+                      <ErrorBoundary part="span details" resetKey={selectedSpan}>
+                        <SpanDetails key={selectedSpan.spanId} span={selectedSpan} traceStartMs={open.index.originMs} knownTrace={(id) => knownTraces.has(id)} />
+                      </ErrorBoundary>
                     ) : (
                       <div class="placeholder muted">Select a span to see its details.</div>
                     )}
@@ -448,7 +457,7 @@ export function App({ host }: { host: InspectorHost }) {
     </ServicesContext.Provider>
   );
 
-  /** The open trace's title bar (a plain function, not a component, so it never remounts). */
+  /** The open trace's title bar (a plain function, not a component, so it never remounts; called inside its boundary). */
   function traceHeader(trace: OpenTrace) {
     const { summary, index } = trace;
     const info = kindInfo(summary.kind);

@@ -51,6 +51,8 @@ export interface CliOptions {
   priceFiles: string[];
   /** Where to fetch the price table's current data from (--update-prices); undefined keeps the bundled table. */
   updatePrices?: string;
+  /** Serve the UI's source maps (--dev); they carry the UI's sources, so off unless asked. */
+  dev?: boolean;
 }
 
 const USAGE = `Usage: respan-inspector [options]
@@ -71,6 +73,7 @@ Options:
   --host <addr>      address to bind (default 127.0.0.1; anything else exposes your traces)
   --no-open          do not open the browser
   --demo             run a built-in demo agent that sends traces every few seconds
+  --dev              serve the UI's source maps (for debugging the UI; they carry its sources)
   --max-spans <n>    spans kept in memory before the oldest traces are evicted (default 200000)
   --max-traces <n>   traces kept in memory (default 10000)
   --max-memory-mb <n>
@@ -169,6 +172,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case '--demo':
         options.demo = true;
+        break;
+      case '--dev':
+        options.dev = true;
         break;
       case '--max-spans':
         options.maxSpans = integer('--max-spans', value(), 1, 100_000_000);
@@ -389,6 +395,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     host: options.host,
     port: options.port,
     webviewDir: existsSync(webviewDir) ? webviewDir : undefined,
+    sourceMaps: options.dev,
     ...access,
     onSpans: forwarder ? (spans) => forwarder.captured(spans) : undefined,
     forwarding: forwarder,

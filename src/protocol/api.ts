@@ -197,6 +197,17 @@ export interface TraceDetailJson {
  */
 export type StoreChangeJson = StoreChange;
 
+/**
+ * Data of the live stream's `hello` event (sent first) and `resync` event:
+ * the store's size. `resync` follows a gap: the client stopped reading, the
+ * listener dropped the events it could not take, and the client must refetch
+ * what it shows.
+ */
+export interface LiveStreamCountsJson {
+  spanCount: number;
+  traceCount: number;
+}
+
 /** Error body of every query API failure. */
 export interface ApiErrorJson {
   error: string;

@@ -19,6 +19,7 @@ import { isLlmKind, kindInfo } from '../model/kinds';
 import { CopyButton, Fact, Icon, IconButton, LongText, Section } from './common';
 import { ConversationView } from './Conversation';
 import { CostBreakdown, CostFact } from './CostDetails';
+import { ErrorBoundary } from './ErrorBoundary';
 import { JsonView } from './JsonView';
 import { Value } from './Value';
 
@@ -129,120 +130,142 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
 
       {span.pricing?.rates && (
         <Section title="Cost" testId="cost-section">
-          <CostBreakdown span={span} />
+          {() => <CostBreakdown span={span} />}
         </Section>
       )}
 
       {exceptions.map((exception, i) => (
-        <ExceptionView key={i} exception={exception} canOpen={capabilities.openSource} onOpen={openSource} />
+        <ErrorBoundary key={i} part="exception">
+          <ExceptionView exception={exception} canOpen={capabilities.openSource} onOpen={openSource} />
+        </ErrorBoundary>
       ))}
 
       {isLlm && conversation && conversation.source !== 'entity-io' && (
         <Section title="Conversation" testId="llm-section">
-          <SettingsLine settings={settings} />
-          <ConversationView conversation={conversation} rawAttributes={Object.entries(span.attributes).filter(([key]) => attributeGroupOf(key) === 'llm' || key.startsWith('input.') || key.startsWith('output.'))} />
+          {() => (
+            <>
+              <SettingsLine settings={settings} />
+              <ConversationView conversation={conversation} rawAttributes={Object.entries(span.attributes).filter(([key]) => attributeGroupOf(key) === 'llm' || key.startsWith('input.') || key.startsWith('output.'))} />
+            </>
+          )}
         </Section>
       )}
 
       {showIo && io && (
         <Section title="Input / output" testId="entity-io">
-          {io.call ? (
-            <div class="io-block">
-              <div class="io-label">Arguments</div>
-              {io.call.args.length === 0 && Object.keys(io.call.kwargs).length === 0 && <span class="muted">none</span>}
-              {io.call.args.map((arg, i) => (
-                <div class="kv" key={`a${i}`}>
-                  <span class="kv-key">#{i}</span>
-                  <div class="kv-value">
-                    <Value value={arg} openDepth={2} />
-                  </div>
+          {() => (
+            <>
+              {io.call ? (
+                <div class="io-block">
+                  <div class="io-label">Arguments</div>
+                  {io.call.args.length === 0 && Object.keys(io.call.kwargs).length === 0 && <span class="muted">none</span>}
+                  {io.call.args.map((arg, i) => (
+                    <div class="kv" key={`a${i}`}>
+                      <span class="kv-key">#{i}</span>
+                      <div class="kv-value">
+                        <Value value={arg} openDepth={2} />
+                      </div>
+                    </div>
+                  ))}
+                  {Object.entries(io.call.kwargs).map(([key, value]) => (
+                    <div class="kv" key={`k${key}`}>
+                      <span class="kv-key">{key}</span>
+                      <div class="kv-value">
+                        <Value value={value} openDepth={2} />
+                      </div>
+                    </div>
+                  ))}
                 </div>
-              ))}
-              {Object.entries(io.call.kwargs).map(([key, value]) => (
-                <div class="kv" key={`k${key}`}>
-                  <span class="kv-key">{key}</span>
-                  <div class="kv-value">
-                    <Value value={value} openDepth={2} />
+              ) : (
+                io.input !== undefined && (
+                  <div class="io-block">
+                    <div class="io-label">Input</div>
+                    <Value value={io.input} openDepth={2} />
                   </div>
+                )
+              )}
+              {io.output !== undefined && (
+                <div class="io-block">
+                  <div class="io-label">Output</div>
+                  <Value value={io.output} openDepth={2} />
                 </div>
-              ))}
-            </div>
-          ) : (
-            io.input !== undefined && (
-              <div class="io-block">
-                <div class="io-label">Input</div>
-                <Value value={io.input} openDepth={2} />
-              </div>
-            )
-          )}
-          {io.output !== undefined && (
-            <div class="io-block">
-              <div class="io-label">Output</div>
-              <Value value={io.output} openDepth={2} />
-            </div>
+              )}
+            </>
           )}
         </Section>
       )}
 
       {span.respan && (
         <Section title="Respan parameters" testId="respan-params">
-          <RespanParamsView params={span.respan} />
+          {() => <RespanParamsView params={span.respan!} />}
         </Section>
       )}
 
       <Section title={`Attributes (${Object.keys(span.attributes).length})`} testId="attributes">
-        {groups.length === 0 && <span class="muted">No attributes.</span>}
-        {groups.map((group) => (
-          <div class="attribute-group" key={group.id}>
-            <div class="group-title">{group.title}</div>
-            <KeyValues entries={group.entries} />
-          </div>
-        ))}
+        {() => (
+          <>
+            {groups.length === 0 && <span class="muted">No attributes.</span>}
+            {groups.map((group) => (
+              <div class="attribute-group" key={group.id}>
+                <div class="group-title">{group.title}</div>
+                <KeyValues entries={group.entries} />
+              </div>
+            ))}
+          </>
+        )}
       </Section>
 
       {span.events.length > 0 && (
         <Section title={`Events (${span.events.length})`}>
-          {span.events.map((event, i) => (
-            <div class="event" key={i}>
-              <div class="event-header">
-                <Icon name="symbol-event" />
-                <span class="event-name">{event.name}</span>
-                <span class="muted">+{formatDuration(event.timeMs - span.startTimeMs)}</span>
-              </div>
-              {Object.keys(event.attributes).length > 0 && <KeyValues entries={Object.entries(event.attributes)} />}
-            </div>
-          ))}
+          {() => (
+            <>
+              {span.events.map((event, i) => (
+                <div class="event" key={i}>
+                  <div class="event-header">
+                    <Icon name="symbol-event" />
+                    <span class="event-name">{event.name}</span>
+                    <span class="muted">+{formatDuration(event.timeMs - span.startTimeMs)}</span>
+                  </div>
+                  {Object.keys(event.attributes).length > 0 && <KeyValues entries={Object.entries(event.attributes)} />}
+                </div>
+              ))}
+            </>
+          )}
         </Section>
       )}
 
       {span.links.length > 0 && (
         <Section title={`Links (${span.links.length})`}>
-          {span.links.map((link, i) => (
-            <div class="link" key={i}>
-              <Icon name="link" />
-              {knownTrace(link.traceId) ? (
-                <button type="button" class="link-button" onClick={() => openTrace(link.traceId, link.spanId)}>
-                  trace {link.traceId.slice(0, 8)}… span {link.spanId.slice(0, 8)}
-                </button>
-              ) : (
-                <span class="code" title="The linked trace is not in the inspector">
-                  trace {link.traceId} span {link.spanId}
-                </span>
-              )}
-              {Object.keys(link.attributes).length > 0 && <KeyValues entries={Object.entries(link.attributes)} />}
-            </div>
-          ))}
+          {() => (
+            <>
+              {span.links.map((link, i) => (
+                <div class="link" key={i}>
+                  <Icon name="link" />
+                  {knownTrace(link.traceId) ? (
+                    <button type="button" class="link-button" onClick={() => openTrace(link.traceId, link.spanId)}>
+                      trace {link.traceId.slice(0, 8)}… span {link.spanId.slice(0, 8)}
+                    </button>
+                  ) : (
+                    <span class="code" title="The linked trace is not in the inspector">
+                      trace {link.traceId} span {link.spanId}
+                    </span>
+                  )}
+                  {Object.keys(link.attributes).length > 0 && <KeyValues entries={Object.entries(link.attributes)} />}
+                </div>
+              ))}
+            </>
+          )}
         </Section>
       )}
 
       <Section title="Resource" open={false}>
-        <KeyValues entries={Object.entries(span.resource).sort(([a], [b]) => a.localeCompare(b))} />
+        {() => <KeyValues entries={Object.entries(span.resource).sort(([a], [b]) => a.localeCompare(b))} />}
       </Section>
       <Section title={`Scope: ${span.scope.name || '(unnamed)'}${span.scope.version ? ` ${span.scope.version}` : ''}`} open={false}>
-        {Object.keys(span.scope.attributes).length === 0 ? <span class="muted">No scope attributes.</span> : <KeyValues entries={Object.entries(span.scope.attributes)} />}
+        {() => (Object.keys(span.scope.attributes).length === 0 ? <span class="muted">No scope attributes.</span> : <KeyValues entries={Object.entries(span.scope.attributes)} />)}
       </Section>
       <Section title="Span JSON" open={false}>
-        <JsonView value={span} openDepth={1} />
+        {() => <JsonView value={span} openDepth={1} />}
       </Section>
     </div>
   );
