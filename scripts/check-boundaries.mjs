@@ -15,7 +15,7 @@ const rules = {
   // The service's handlers answer in the protocol's shapes, through its request table.
   'src/core/service': { layers: ['src/core', 'src/protocol'], packages: [], node: false },
   'src/protocol': { layers: ['src/core', 'src/protocol'], packages: [], node: false },
-  'src/server': { layers: ['src/core', 'src/protocol', 'src/server'], packages: ['@grpc/grpc-js'], node: true },
+  'src/server': { layers: ['src/core', 'src/protocol', 'src/server'], packages: ['@grpc/grpc-js', '@pydantic/genai-prices'], node: true },
   'src/cli': { layers: ['src/core', 'src/protocol', 'src/server', 'src/cli'], packages: ['@opentelemetry/'], node: true },
   'src/extension': { layers: ['src/core', 'src/protocol', 'src/server', 'src/cli', 'src/extension'], packages: ['vscode', '@opentelemetry/'], node: true },
   webview: { layers: ['src/core', 'src/protocol', 'webview'], packages: ['preact', '@vscode/codicons'], node: false },

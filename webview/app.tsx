@@ -12,6 +12,7 @@ import type { ListenerEndpoints } from '../src/protocol/messages';
 import type { TraceQuery } from '../src/protocol/query';
 import { CopyButton, Icon, IconButton } from './components/common';
 import { EmptyState } from './components/EmptyState';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { SpanDetails } from './components/SpanDetails';
 import { TraceList } from './components/TraceList';
 import { Waterfall } from './components/Waterfall';
@@ -27,7 +28,7 @@ import { TraceListSync, type TraceListState } from './model/traceListSync';
 /** Minimum spacing of refetches of the filter drop-downs' values while traces keep changing, ms. */
 const FACETS_REFRESH_MS = 1000;
 /** What the drop-downs offer while the filters are closed (nothing is computed for them). */
-const NO_CHOICES: FilterChoices = { models: [], customers: [], threads: [], traceGroups: [], services: [], environments: [], names: [] };
+const NO_CHOICES: FilterChoices = { models: [], customers: [], threads: [], traceGroups: [], services: [], environments: [], names: [], runs: [] };
 /** Minimum spacing of refetches of the open trace while spans keep arriving, ms. */
 const DETAIL_REFRESH_MS = 800;
 
@@ -272,7 +273,7 @@ export function App({ host }: { host: InspectorHost }) {
   }, [traceId, open?.traceId, selectedSpanId]);
 
   const traces = useMemo(() => (list ? filterTraces(list.traces, query, list.fetchedWith) : []), [list, query]);
-  const groups = useMemo(() => groupTraces(traces, grouping), [traces, grouping]);
+  const groups = useMemo(() => groupTraces(traces, grouping, query.sort), [traces, grouping, query.sort]);
   const choices = useMemo(() => (filtersOpen ? (facets ?? filterChoices(list?.traces ?? [])) : NO_CHOICES), [filtersOpen, facets, list]);
   const knownTraces = useMemo(() => new Set((list?.traces ?? []).map((t) => t.traceId)), [list]);
   const storeEmpty = list !== null && list.total === 0 && activeFilterCount(query) === 0 && !query.q;
@@ -389,37 +390,45 @@ export function App({ host }: { host: InspectorHost }) {
           {listVisible && (
             <aside class="sidebar">
               {listError && <div class="banner error">{listError}</div>}
-              <TraceList
-                groups={groups}
-                grouping={grouping}
-                onGrouping={setGrouping}
-                query={query}
-                onQuery={setQuery}
-                filtersOpen={filtersOpen}
-                onFiltersOpen={setFiltersOpen}
-                choices={choices}
-                selectedTraceId={traceId}
-                onSelect={(id) => openTraceById(id)}
-                shownCount={traces.length}
-                listedCount={list?.traces.length ?? 0}
-                total={list?.total ?? 0}
-                loading={list === null}
-                nowMs={now}
-              />
+              <ErrorBoundary part="trace list" resetKey={list}>
+                <TraceList
+                  groups={groups}
+                  grouping={grouping}
+                  onGrouping={setGrouping}
+                  query={query}
+                  onQuery={setQuery}
+                  filtersOpen={filtersOpen}
+                  onFiltersOpen={setFiltersOpen}
+                  choices={choices}
+                  selectedTraceId={traceId}
+                  onSelect={(id) => openTraceById(id)}
+                  shownCount={traces.length}
+                  listedCount={list?.traces.length ?? 0}
+                  total={list?.total ?? 0}
+                  loading={list === null}
+                  nowMs={now}
+                />
+              </ErrorBoundary>
             </aside>
           )}
           <main class="main">
             {open ? (
               <>
-                {traceHeader(open)}
+                <ErrorBoundary part="trace header" resetKey={open}>
+                  {() => traceHeader(open)}
+                </ErrorBoundary>
                 <div class="trace-view">
                   <section class="waterfall-pane">
-                    <Waterfall index={open.index} selected={selected} onSelect={setSelected} onActivate={() => detailsRef.current?.querySelector<HTMLElement>('.span-details')?.focus()} />
+                    <ErrorBoundary part="waterfall" resetKey={open.index}>
+                      <Waterfall index={open.index} selected={selected} onSelect={setSelected} onActivate={() => detailsRef.current?.querySelector<HTMLElement>('.span-details')?.focus()} />
+                    </ErrorBoundary>
                   </section>
                   <div class="pane-splitter" onPointerDown={startDetailsResize} title="Drag to resize" />
                   <section class="details-pane" ref={detailsRef} style={{ width: `${detailsWidth}px` }}>
                     {selectedSpan ? (
-                      <SpanDetails key={selectedSpan.spanId} span={selectedSpan} traceStartMs={open.index.originMs} knownTrace={(id) => knownTraces.has(id)} />
+                      <ErrorBoundary part="span details" resetKey={selectedSpan}>
+                        <SpanDetails key={selectedSpan.spanId} span={selectedSpan} traceStartMs={open.index.originMs} knownTrace={(id) => knownTraces.has(id)} />
+                      </ErrorBoundary>
                     ) : (
                       <div class="placeholder muted">Select a span to see its details.</div>
                     )}
@@ -457,7 +466,7 @@ export function App({ host }: { host: InspectorHost }) {
     </ServicesContext.Provider>
   );
 
-  /** The open trace's title bar (a plain function, not a component, so it never remounts). */
+  /** The open trace's title bar (a plain function, not a component, so it never remounts; called inside its boundary). */
   function traceHeader(trace: OpenTrace) {
     const { summary, index } = trace;
     const info = kindInfo(summary.kind);
@@ -475,7 +484,11 @@ export function App({ host }: { host: InspectorHost }) {
           <span>{index.count === 1 ? '1 span' : `${index.count} spans`}</span>
           {index.errorCount > 0 && <span class="error-text">{index.errorCount === 1 ? '1 error' : `${index.errorCount} errors`}</span>}
           {tokens > 0 && <span>{formatCount(tokens)} tokens</span>}
-          {summary.cost !== null && <span>{formatCost(summary.cost)}</span>}
+          {summary.cost !== null && (
+            <span title={summary.costEstimated ? 'Includes estimates from the price table' : undefined} data-testid="trace-total-cost">
+              {formatCost(summary.cost, summary.costEstimated)}
+            </span>
+          )}
           <span class="code" title="Trace id">
             {trace.traceId.slice(0, 12)}…
           </span>

@@ -4,8 +4,11 @@
  * per-trace aggregates for listing and filtering, and coalesced change events.
  */
 
+import { CostEstimator } from './cost/estimator';
 import { BYTES_PER_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SPANS, DEFAULT_MAX_TRACES } from './defaults';
-import type { AttributeValue, Attributes, Span, TokenUsage } from './model';
+import type { AttributeValue, Attributes, InstrumentationScope, RespanParams, Span, TokenUsage } from './model';
+import { emptyRollup, rollUp, type UsageRollup } from './rollup';
+import { RunRegistry } from './runs';
 
 /** What changed in the store since the previous change event. */
 export interface StoreChange {
@@ -46,6 +49,11 @@ export interface TraceStoreOptions {
   schedule?: Scheduler;
   /** Wall clock, for `updatedAtMs`. */
   nowMs?: () => number;
+  /**
+   * Prices each span that reports tokens as it enters. Default: reported
+   * costs and the spans' own unit prices only (no price table).
+   */
+  costs?: CostEstimator;
 }
 
 /** Counts of each value of a facet (model, customer, …) within one trace. */
@@ -67,6 +75,8 @@ export interface TraceFacets {
   traceGroups: Counts;
   environments: Counts;
   names: Counts;
+  /** Run ids ({@link RunRegistry}). */
+  runs: Counts;
 }
 
 /** One trace and its incrementally maintained aggregates. */
@@ -87,11 +97,21 @@ export interface TraceEntry {
   rootSpan: Span | undefined;
   /** The earliest span of all, named when no root has arrived. */
   earliestSpan: Span | undefined;
+  /** Token totals, each LLM call counted once ({@link rollUp}). */
   tokens: Required<TokenUsage>;
+  /** USD, each LLM call counted once. */
   cost: number;
+  /** Spans that carry a cost, counted or not. */
   costedSpans: number;
+  /** What keeps `tokens` and `cost` counting each call once. */
+  readonly rollup: UsageRollup;
+  /** Spans whose cost is an estimate from the price table (counted in `cost` or not). */
+  estimatedCostSpans: number;
   facets: TraceFacets;
-  /** Approximate heap bytes of the trace's spans ({@link approxSpanBytes}). */
+  /**
+   * Approximate heap bytes of the trace's spans ({@link approxSpanBytes});
+   * the resources and scopes they share are charged by the store, once each.
+   */
   approxBytes: number;
 }
 
@@ -121,6 +141,10 @@ export interface TraceQuery {
   environment?: string;
   minDurationMs?: number;
   maxDurationMs?: number;
+  /** Traces whose cost is at least this many USD (traces without a cost are left out). */
+  minCost?: number;
+  /** Run id. */
+  run?: string;
   pinnedOnly?: boolean;
   /**
    * Consider only these traces (ids in any case; unknown ids are skipped).
@@ -128,9 +152,29 @@ export interface TraceQuery {
    * matching every trace again.
    */
   traceIds?: readonly string[];
-  /** Return at most this many (newest first). */
+  /** `newest` (default): most recently started first; `cost`: costliest first, traces without a cost last. */
+  sort?: TraceOrder;
+  /** Return at most this many (in {@link sort} order). */
   limit?: number;
 }
+
+/** Orders of {@link TraceStore.list}. */
+export type TraceOrder = 'newest' | 'cost';
+
+/** One value of a facet: how many traces have it, and for trace-level facets what they cost. */
+export interface FacetValue {
+  value: string;
+  traces: number;
+  /** The run's label (runs facet). */
+  label?: string;
+  /** USD over the traces that have the value and a cost (customers, threads, trace groups, runs). */
+  cost?: number;
+  /** Some of {@link cost} is estimated. */
+  costEstimated?: boolean;
+}
+
+/** Facets whose values get cost totals: each trace's cost counts toward every value of these it has. */
+const COSTED_FACETS: ReadonlySet<keyof TraceFacets> = new Set(['customers', 'threads', 'traceGroups', 'runs']);
 
 /**
  * Bytes charged per span besides its attributes: the span object, derived
@@ -140,6 +184,8 @@ export interface TraceQuery {
 const SPAN_OVERHEAD_BYTES = 320;
 /** Bytes charged per attribute, array item or object besides its strings. */
 const VALUE_OVERHEAD_BYTES = 24;
+/** Bytes charged per resource or scope object besides its strings: the object and the store's count of its spans. */
+const SHARED_OVERHEAD_BYTES = 160;
 
 function valueBytes(value: AttributeValue): number {
   if (typeof value === 'string') return VALUE_OVERHEAD_BYTES + value.length;
@@ -156,17 +202,43 @@ function attributesBytes(attributes: Attributes): number {
   return bytes;
 }
 
+/** Respan parameters may be parsed from JSON text at ingest, so they are charged (twice when they are the attribute's own strings, erring high). */
+function respanBytes(respan: RespanParams): number {
+  let bytes = VALUE_OVERHEAD_BYTES;
+  for (const key in respan) {
+    const value = respan[key as keyof RespanParams];
+    if (typeof value === 'string') bytes += VALUE_OVERHEAD_BYTES + value.length;
+    else if (value !== undefined) bytes += valueBytes(value);
+  }
+  return bytes;
+}
+
 /**
- * Approximate heap bytes a span keeps alive: its strings (one byte per
- * character, as V8 stores Latin-1 text) plus fixed overheads. Resource and
- * scope are charged to every span that shares them, so the estimate errs high.
+ * Approximate heap bytes a span keeps alive on its own: its strings (one
+ * byte per character, as V8 stores Latin-1 text) plus fixed overheads. Its
+ * resource and scope are shared with other spans and charged by the store
+ * once each ({@link resourceBytes}, {@link scopeBytes}).
  */
 export function approxSpanBytes(span: Span): number {
-  // Resource and scope are one object shared by the spans of a request: not charged per span.
   let bytes = SPAN_OVERHEAD_BYTES + span.name.length + span.status.message.length + attributesBytes(span.attributes);
+  if (span.traceState !== undefined) bytes += span.traceState.length;
   for (const event of span.events) bytes += VALUE_OVERHEAD_BYTES + event.name.length + attributesBytes(event.attributes);
-  for (const link of span.links) bytes += VALUE_OVERHEAD_BYTES + attributesBytes(link.attributes);
+  for (const link of span.links) {
+    bytes += VALUE_OVERHEAD_BYTES + link.traceId.length + link.spanId.length + attributesBytes(link.attributes);
+    if (link.traceState !== undefined) bytes += link.traceState.length;
+  }
+  if (span.derived.respan !== undefined) bytes += respanBytes(span.derived.respan);
   return bytes;
+}
+
+/** Approximate heap bytes of a resource, charged once however many spans share it. */
+export function resourceBytes(resource: Attributes): number {
+  return SHARED_OVERHEAD_BYTES + attributesBytes(resource);
+}
+
+/** Approximate heap bytes of an instrumentation scope, charged once however many spans share it. */
+export function scopeBytes(scope: InstrumentationScope): number {
+  return SHARED_OVERHEAD_BYTES + scope.name.length + (scope.version?.length ?? 0) + attributesBytes(scope.attributes);
 }
 
 /** The host's timer; reached through globalThis because core is compiled without Node or DOM types. */
@@ -192,6 +264,8 @@ function emptyEntry(traceId: string): TraceEntry {
     tokens: { input: 0, output: 0, total: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
     cost: 0,
     costedSpans: 0,
+    rollup: emptyRollup(),
+    estimatedCostSpans: 0,
     facets: {
       services: new Map(),
       models: new Map(),
@@ -200,27 +274,22 @@ function emptyEntry(traceId: string): TraceEntry {
       traceGroups: new Map(),
       environments: new Map(),
       names: new Map(),
+      runs: new Map(),
     },
     approxBytes: 0,
   };
 }
 
-/** Adds (`sign` 1) or removes (`sign` -1) one span's share of its trace's aggregates. */
-function account(entry: TraceEntry, span: Span, sign: 1 | -1): void {
+/**
+ * Adds (`sign` 1) or removes (`sign` -1) one span's share of its trace's
+ * aggregates. Returns the change in bytes of the bookkeeping this needs.
+ */
+function account(entry: TraceEntry, span: Span, sign: 1 | -1): number {
   const derived = span.derived;
   if (derived.isError) entry.errorCount += sign;
-  const tokens = derived.tokens;
-  if (tokens) {
-    entry.tokens.input += sign * (tokens.input ?? 0);
-    entry.tokens.output += sign * (tokens.output ?? 0);
-    entry.tokens.total += sign * (tokens.total ?? 0);
-    entry.tokens.cacheRead += sign * (tokens.cacheRead ?? 0);
-    entry.tokens.cacheWrite += sign * (tokens.cacheWrite ?? 0);
-    entry.tokens.reasoning += sign * (tokens.reasoning ?? 0);
-  }
   if (derived.cost !== undefined) {
-    entry.cost += sign * derived.cost;
     entry.costedSpans += sign;
+    if (derived.costSource === 'estimate') entry.estimatedCostSpans += sign;
   }
   const facets = entry.facets;
   bump(facets.services, derived.service, sign);
@@ -230,6 +299,8 @@ function account(entry: TraceEntry, span: Span, sign: 1 | -1): void {
   bump(facets.traceGroups, derived.respan?.traceGroupIdentifier, sign);
   bump(facets.environments, derived.respan?.environment, sign);
   bump(facets.names, span.name, sign);
+  bump(facets.runs, derived.run?.id, sign);
+  return rollUp(entry, span, sign);
 }
 
 function earlier(a: Span | undefined, b: Span): boolean {
@@ -251,7 +322,10 @@ export class TraceStore {
   private maxSpans: number;
   private maxTraces: number;
   private maxBytes: number;
+  /** Bytes of every trace's spans, plus every resource and scope they hold, each once. */
   private byteTotal = 0;
+  /** Resources and scopes held by stored spans: how many spans hold each, and what it is charged. */
+  private readonly shared = new Map<object, { spans: number; bytes: number }>();
   /**
    * The entry the last span went to, while it is still last in `traces` order
    * and noted in the `pending` change it was noted in: the next span of the
@@ -262,6 +336,9 @@ export class TraceStore {
   private readonly schedule: Scheduler;
   private readonly nowMs: () => number;
   private readonly listeners = new Set<StoreChangeListener>();
+  /** Prices spans as they enter. */
+  readonly costs: CostEstimator;
+  private readonly runs = new RunRegistry();
   private pending: { added: Set<string>; updated: Set<string>; evicted: Set<string>; cleared: boolean } | undefined;
 
   constructor(options: TraceStoreOptions = {}) {
@@ -270,6 +347,7 @@ export class TraceStore {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_MEMORY_MB * BYTES_PER_MB;
     this.schedule = options.schedule ?? defaultSchedule;
     this.nowMs = options.nowMs ?? Date.now;
+    this.costs = options.costs ?? new CostEstimator();
   }
 
   /** Spans in the store. */
@@ -282,9 +360,18 @@ export class TraceStore {
     return this.traces.size;
   }
 
-  /** Approximate heap bytes of the spans in the store ({@link approxSpanBytes}). */
+  /**
+   * Approximate heap bytes of what the store keeps: every span
+   * ({@link approxSpanBytes}) and every resource and scope they share, once
+   * each ({@link resourceBytes}, {@link scopeBytes}).
+   */
   get approxBytes(): number {
     return this.byteTotal;
+  }
+
+  /** The byte bound ({@link TraceStoreOptions.maxBytes}). */
+  get maxApproxBytes(): number {
+    return this.maxBytes;
   }
 
   /** Changes the retention bounds; evicts at once if the store is now over them. */
@@ -313,6 +400,7 @@ export class TraceStore {
   }
 
   private addOne(span: Span, now: number): void {
+    this.enrich(span);
     let entry = this.lastEntry;
     if (entry === undefined || entry.traceId !== span.traceId || this.pending === undefined || this.pending !== this.lastPending) {
       entry = this.traces.get(span.traceId);
@@ -336,7 +424,9 @@ export class TraceStore {
     const previous = entry.spans.get(span.spanId);
     // The estimate depends only on the (immutable) span, so a replaced span is uncharged exactly.
     this.charge(entry, approxSpanBytes(span) - (previous === undefined ? 0 : approxSpanBytes(previous)));
+    this.holdShared(span);
     if (previous !== undefined) {
+      this.releaseShared(previous);
       this.replace(entry, previous, span);
       return;
     }
@@ -348,7 +438,7 @@ export class TraceStore {
     entry.orphanCount -= entry.childCounts.get(span.spanId) ?? 0;
     if (parent !== null) entry.childCounts.set(parent, (entry.childCounts.get(parent) ?? 0) + 1);
 
-    account(entry, span, 1);
+    this.charge(entry, account(entry, span, 1));
     if (span.startTimeMs < entry.startTimeMs) entry.startTimeMs = span.startTimeMs;
     const end = spanEndMs(span);
     if (end > entry.endTimeMs) entry.endTimeMs = end;
@@ -356,9 +446,15 @@ export class TraceStore {
     if (earlier(entry.earliestSpan, span)) entry.earliestSpan = span;
   }
 
+  /** The derived fields that depend on the store: cost and run. */
+  private enrich(span: Span): void {
+    this.costs.apply(span);
+    const run = this.runs.runOf(span.resource, span.startTimeMs);
+    if (run) span.derived.run = run;
+  }
+
   private replace(entry: TraceEntry, previous: Span, span: Span): void {
-    account(entry, previous, -1);
-    account(entry, span, 1);
+    this.charge(entry, account(entry, previous, -1) + account(entry, span, 1));
     entry.spans.set(span.spanId, span);
     if (previous.parentSpanId !== span.parentSpanId) {
       if (previous.parentSpanId !== null) {
@@ -393,6 +489,36 @@ export class TraceStore {
     entry.approxBytes += bytes;
   }
 
+  private holdShared(span: Span): void {
+    this.hold(span.resource, resourceBytes);
+    this.hold(span.scope, scopeBytes);
+  }
+
+  private releaseShared(span: Span): void {
+    this.release(span.resource);
+    this.release(span.scope);
+  }
+
+  /** Counts one more span holding `object`; the first one charges its bytes. */
+  private hold<T extends object>(object: T, bytesOf: (object: T) => number): void {
+    const record = this.shared.get(object);
+    if (record !== undefined) {
+      record.spans++;
+      return;
+    }
+    const bytes = bytesOf(object);
+    this.shared.set(object, { spans: 1, bytes });
+    this.byteTotal += bytes;
+  }
+
+  /** Counts one span less holding `object`; the last one uncharges its bytes. */
+  private release(object: object): void {
+    const record = this.shared.get(object)!;
+    if (--record.spans > 0) return;
+    this.shared.delete(object);
+    this.byteTotal -= record.bytes;
+  }
+
   private withinBounds(): boolean {
     return this.spanTotal <= this.maxSpans && this.traces.size <= this.maxTraces && this.byteTotal <= this.maxBytes;
   }
@@ -409,6 +535,7 @@ export class TraceStore {
     this.traces.delete(entry.traceId);
     this.spanTotal -= entry.spans.size;
     this.byteTotal -= entry.approxBytes;
+    for (const span of entry.spans.values()) this.releaseShared(span);
     if (entry === this.lastEntry) this.lastEntry = undefined;
     this.note('evicted', entry.traceId);
   }
@@ -449,7 +576,7 @@ export class TraceStore {
     this.ensurePending().cleared = true;
   }
 
-  /** Traces matching `query`, most recently started first. */
+  /** Traces matching `query`, in its `sort` order (most recently started first by default). */
   list(query: TraceQuery = {}): { traces: TraceEntry[]; total: number } {
     const matches: TraceEntry[] = [];
     const textPattern = query.text ? new RegExp(escapeRegExp(query.text), 'i') : undefined;
@@ -457,7 +584,7 @@ export class TraceStore {
     for (const entry of candidates) {
       if (this.matches(entry, query, textPattern)) matches.push(entry);
     }
-    matches.sort((a, b) => b.startTimeMs - a.startTimeMs || (a.traceId < b.traceId ? -1 : 1));
+    matches.sort(query.sort === 'cost' ? byCostThenNewest : newestFirst);
     const total = matches.length;
     return { traces: query.limit !== undefined ? matches.slice(0, query.limit) : matches, total };
   }
@@ -486,6 +613,8 @@ export class TraceStore {
     const duration = entry.endTimeMs - entry.startTimeMs;
     if (query.minDurationMs !== undefined && duration < query.minDurationMs) return false;
     if (query.maxDurationMs !== undefined && duration > query.maxDurationMs) return false;
+    if (query.minCost !== undefined && (entry.costedSpans === 0 || entry.cost < query.minCost)) return false;
+    if (query.run !== undefined && !facets.runs.has(query.run)) return false;
     if (textPattern && !this.containsText(entry, textPattern)) return false;
     return true;
   }
@@ -505,21 +634,34 @@ export class TraceStore {
     return false;
   }
 
-  /** Distinct facet values over all traces, each with the number of traces that have it. */
-  facetValues(): Record<keyof TraceFacets, Array<{ value: string; traces: number }>> {
-    const totals = {} as Record<keyof TraceFacets, Map<string, number>>;
+  /**
+   * Distinct facet values over all traces, each with the number of traces
+   * that have it; customers, threads, trace groups and runs also with what
+   * those traces cost (each trace's aggregate, so each call counts once).
+   */
+  facetValues(): Record<keyof TraceFacets, FacetValue[]> {
+    const totals = {} as Record<keyof TraceFacets, Map<string, FacetValue>>;
     for (const entry of this.traces.values()) {
+      const costed = entry.costedSpans > 0;
       for (const facet of Object.keys(entry.facets) as (keyof TraceFacets)[]) {
-        const counts = (totals[facet] ??= new Map());
-        for (const value of entry.facets[facet].keys()) counts.set(value, (counts.get(value) ?? 0) + 1);
+        const values = (totals[facet] ??= new Map());
+        const withCost = costed && COSTED_FACETS.has(facet);
+        for (const value of entry.facets[facet].keys()) {
+          let total = values.get(value);
+          if (total === undefined) values.set(value, (total = { value, traces: 0 }));
+          total.traces++;
+          if (withCost) {
+            total.cost = (total.cost ?? 0) + entry.cost;
+            if (entry.estimatedCostSpans > 0) total.costEstimated = true;
+          }
+        }
       }
     }
-    const out = {} as Record<keyof TraceFacets, Array<{ value: string; traces: number }>>;
-    for (const facet of ['services', 'models', 'customers', 'threads', 'traceGroups', 'environments', 'names'] as const) {
-      out[facet] = [...(totals[facet] ?? new Map<string, number>())]
-        .map(([value, traces]) => ({ value, traces }))
-        .sort((a, b) => b.traces - a.traces || a.value.localeCompare(b.value));
+    const out = {} as Record<keyof TraceFacets, FacetValue[]>;
+    for (const facet of ['services', 'models', 'customers', 'threads', 'traceGroups', 'environments', 'names', 'runs'] as const) {
+      out[facet] = [...(totals[facet]?.values() ?? [])].sort((a, b) => b.traces - a.traces || a.value.localeCompare(b.value));
     }
+    for (const run of out.runs) run.label = this.runs.get(run.value)?.label ?? run.value;
     return out;
   }
 
@@ -617,6 +759,17 @@ export class TraceStore {
     };
     for (const listener of [...this.listeners]) listener(change);
   }
+}
+
+function newestFirst(a: TraceEntry, b: TraceEntry): number {
+  return b.startTimeMs - a.startTimeMs || (a.traceId < b.traceId ? -1 : 1);
+}
+
+/** Costliest first; traces without a cost after every trace with one; then newest first. */
+function byCostThenNewest(a: TraceEntry, b: TraceEntry): number {
+  const costA = a.costedSpans > 0 ? a.cost : -Infinity;
+  const costB = b.costedSpans > 0 ? b.cost : -Infinity;
+  return costB > costA ? 1 : costB < costA ? -1 : newestFirst(a, b);
 }
 
 /** Start-time order; the millisecond double decides almost always, the exact nanoseconds break ties. */

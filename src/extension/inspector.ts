@@ -12,17 +12,20 @@ import * as vscode from 'vscode';
 import type { DemoHandle, DemoOptions } from '../cli/demo';
 import { BYTES_PER_MB, FORWARD_ANSWER_WAIT_MS } from '../core/defaults';
 import type { ForwardingChange } from '../core/forward/forwarder';
+import { isLoopbackHost } from '../core/net/loopback';
 import { isServiceError } from '../core/service/errors';
 import { InspectorService } from '../core/service/inspectorService';
 import { TraceStore } from '../core/store';
 import type { ForwardTraceJson } from '../protocol/api';
 import { nodeTimers } from '../server/forwarding';
+import { createCostEstimator } from '../server/prices';
 import { COMMANDS, CONTEXT_KEYS } from './commands';
 import { DisposableStore } from './disposables';
 import { FORWARD_STATE_LABELS, ForwardingService } from './forwarding';
 import { clientUrl, environmentText } from './environment';
 import { ListenerController, type ListenerState, type ListenerSettings, type PortProblem, type ReceiverFactory } from './listener';
 import { InspectorPanel, InspectorPanelSerializer, PANEL_VIEW_TYPE, type SpanRef } from './panel';
+import { PriceSettings } from './prices';
 import { readSettings, sameListener, SECTION, updateSetting, type InspectorSettings } from './settings';
 import { SourceNavigator, type JumpResult } from './source';
 import { ListenerStatusBar } from './statusBar';
@@ -64,11 +67,6 @@ function freePort(host: string): Promise<number | undefined> {
   });
 }
 
-/** Loopback names the listener always answers to. */
-function isLoopbackName(name: string): boolean {
-  return name === 'localhost' || name === '::1' || /^127\./.test(name);
-}
-
 /** True when a Respan Trace Inspector answers its status route at host:port (so the port's holder can be named). */
 async function isInspectorAt(host: string, port: number): Promise<boolean> {
   try {
@@ -99,6 +97,8 @@ export class InspectorExtension implements vscode.Disposable {
   readonly statusBar: ListenerStatusBar;
   /** Log of listener and forwarding events ("Respan Trace Inspector" output). */
   readonly output: vscode.LogOutputChannel;
+  /** Per-model prices and the opt-in price table update. */
+  readonly prices: PriceSettings;
   /** Forwarding to Respan; its key is read by {@link start}. */
   readonly forwarding: ForwardingService;
   private current: InspectorSettings;
@@ -121,9 +121,15 @@ export class InspectorExtension implements vscode.Disposable {
     this.current = readSettings();
     const d = this.disposables;
     this.output = d.add(vscode.window.createOutputChannel('Respan Trace Inspector', { log: true }));
-    this.store = new TraceStore(retentionOf(this.settings));
+    this.store = new TraceStore({ ...retentionOf(this.settings), costs: createCostEstimator(this.settings.prices) });
+    this.prices = new PriceSettings(this.store.costs, this.output);
     this.forwarding = d.add(new ForwardingService(this.store, context.secrets, this.output));
-    this.service = new InspectorService({ store: this.store, forwarding: this.forwarding, timers: nodeTimers, listenerUrl: () => this.listener.endpoints?.otlpEndpoint });
+    this.service = new InspectorService({
+      store: this.store,
+      forwarding: this.forwarding,
+      timers: nodeTimers,
+      processFacts: () => ({ listenerUrl: this.listener.endpoints?.otlpEndpoint, heapUsedBytes: process.memoryUsage().heapUsed }),
+    });
     this.listener = new ListenerController({
       service: this.service,
       webviewDir: context.asAbsolutePath(join('dist', 'webview')),
@@ -167,6 +173,7 @@ export class InspectorExtension implements vscode.Disposable {
       (error: Error) => this.output.error(`could not read the Respan API key: ${error.message}`),
     );
     if (this.settings.invalidOrigins.length > 0) this.reportInvalidOrigins();
+    this.prices.apply(this.settings);
     if (this.settings.autoStart) await this.listener.start(this.listenerSettings());
     this.startTimings.listenerMs = performance.now() - started;
   }
@@ -252,6 +259,7 @@ export class InspectorExtension implements vscode.Disposable {
     const next = readSettings();
     this.current = next;
     if (next.invalidOrigins.join('\n') !== previous.invalidOrigins.join('\n')) this.reportInvalidOrigins();
+    this.prices.apply(next, previous);
     if (next.maxSpans !== previous.maxSpans || next.maxTraces !== previous.maxTraces || next.maxMemoryMb !== previous.maxMemoryMb) {
       // Retention applies in place: restarting would not change it, and traces survive.
       this.store.setLimits(retentionOf(next));
@@ -378,7 +386,7 @@ export class InspectorExtension implements vscode.Disposable {
     const external = await vscode.env.asExternalUri(vscode.Uri.parse(state.uiUrl));
     const name = external.authority.replace(/^[^@]*@/, '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     const allowed = state.settings.allowedHosts ?? [];
-    if (!isLoopbackName(name) && !allowed.includes(name)) {
+    if (!isLoopbackHost(name) && !allowed.includes(name)) {
       // A forwarding proxy's public name reaches the listener in the Host header, which it refuses unless allowed.
       this.extraHosts.add(name);
       const next = await this.listener.start(this.listenerSettings());

@@ -1,6 +1,7 @@
 /** The `respanInspector.*` settings, read in one place. Every key is documented in package.json. */
 
 import * as vscode from 'vscode';
+import { parsePriceTable, type CustomPrice } from '../core/cost/customPrices';
 import { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SPANS, DEFAULT_MAX_TRACES, MIN_MAX_MEMORY_MB } from '../core/defaults';
 import { parseAllowedOrigin } from '../server/guard';
 import type { ListenerSettings } from './listener';
@@ -20,6 +21,12 @@ export interface InspectorSettings {
   terminalEnvironment: boolean;
   /** `respanInspector.allowedOrigins` entries that are not origins (left out of {@link ListenerSettings.allowedOrigins}). */
   invalidOrigins: string[];
+  /** `respanInspector.prices`: per-model prices over the price table. */
+  prices: CustomPrice[];
+  /** Why `respanInspector.prices` entries were left out. */
+  priceErrors: string[];
+  /** `respanInspector.updatePrices`: fetch the price table's current data. */
+  updatePrices: boolean;
 }
 
 function port(value: unknown, fallback: number): number {
@@ -41,6 +48,7 @@ export function readSettings(): InspectorSettings {
     if (origin === undefined) invalidOrigins.push(String(entry));
     else allowedOrigins.push(origin);
   }
+  const prices = parsePriceTable(config.get<unknown>('prices', {}), `${SECTION}.prices`);
   return {
     listener: {
       host: host === '' ? DEFAULT_HOST : host,
@@ -55,6 +63,9 @@ export function readSettings(): InspectorSettings {
     autoStart: config.get<boolean>('autoStart', true),
     terminalEnvironment: config.get<boolean>('terminal.injectEnvironment', true),
     invalidOrigins,
+    prices: prices.prices,
+    priceErrors: prices.errors,
+    updatePrices: config.get<boolean>('updatePrices', false),
   };
 }
 

@@ -6,7 +6,17 @@
 
 import type { ForwardingChange, ForwardingStatus } from '../core/forward/forwarder';
 import type { StoreChange } from '../core/store';
-import type { DisplayKind, RespanParams, SourceLocation, SpanKind, StatusCode, TokenUsage } from '../core/model';
+import type { CostSource, DisplayKind, RespanParams, SourceLocation, SpanKind, StatusCode, StreamingFigures, TokenUsage } from '../core/model';
+import type { PricingInfo } from '../core/cost/pricing';
+
+/** A run: one process that sent spans (its `service.instance.id`, else service name, `process.pid` and first-seen time). */
+export interface RunJson {
+  id: string;
+  /** `service · pid 1234`, or `service · <instance id>`. */
+  label: string;
+  /** Start time (epoch ms) of the first span seen from the run. */
+  firstSeenMs: number;
+}
 
 /** One row of `GET /api/traces`. */
 export interface TraceSummaryJson {
@@ -28,8 +38,12 @@ export interface TraceSummaryJson {
   services: string[];
   models: string[];
   tokens: TokenUsage;
-  /** USD, summed over spans that carry a cost. */
+  /** USD, summed over spans that carry a cost (reported, custom-priced or estimated), each call once. */
   cost: number | null;
+  /** True when {@link cost} includes an estimate from the price table. */
+  costEstimated: boolean;
+  /** The run of the root span (or of the first span seen). */
+  run: RunJson | null;
   customerIdentifier: string | null;
   threadIdentifier: string | null;
   traceGroupIdentifier: string | null;
@@ -48,6 +62,16 @@ export interface TraceListJson {
 export interface FacetValueJson {
   value: string;
   traces: number;
+  /** The run's label (`runs` only). */
+  label?: string;
+  /**
+   * USD over the traces that have the value and a cost (`customers`,
+   * `threads`, `traceGroups`, `runs` only; a trace with two values counts
+   * toward both).
+   */
+  cost?: number;
+  /** Some of {@link cost} is estimated. */
+  costEstimated?: boolean;
 }
 
 /**
@@ -63,6 +87,31 @@ export interface FacetsJson {
   environments: FacetValueJson[];
   /** Span names (any span, not only roots). */
   names: FacetValueJson[];
+  /** Runs (their ids), each with its label. */
+  runs: FacetValueJson[];
+}
+
+/** Body of `GET /api/status`. */
+export interface StatusJson {
+  name: 'respan-trace-inspector';
+  /** `http://host:port` of the HTTP listener; null while it is not listening. */
+  url: string | null;
+  spanCount: number;
+  traceCount: number;
+  /** False while capture is paused: receivers' spans are dropped (and counted), imports still go in. */
+  capturing: boolean;
+  /** Spans dropped since capture was last paused. */
+  droppedSpans: number;
+  memory: {
+    /** What the store charges against its bound: every span's content, and each resource and scope once. */
+    storeBytes: number;
+    /** The bound (`--max-memory-mb`): past it, the least recently updated unpinned traces are evicted. */
+    maxStoreBytes: number;
+    /** The process's V8 heap in use (all of it: the store, requests in flight, garbage not yet collected). */
+    heapUsedBytes: number;
+  };
+  /** Where estimated costs' prices come from (the table's name and version), once it is loaded. */
+  priceTable: string | null;
 }
 
 /** A span event, with its exact time as a decimal string. */
@@ -107,7 +156,23 @@ export interface SpanJson {
   model: string | null;
   provider: string | null;
   tokens: TokenUsage | null;
+  /** USD: reported by the sender, custom-priced or estimated ({@link costSource}). */
   cost: number | null;
+  /**
+   * True when the span carries tokens but the trace total counts a
+   * descendant's instead: one call traced twice (an SDK's own span under an
+   * instrumentation's, a framework's span over its client's), counted once
+   * at the innermost span that carries usage.
+   */
+  tokensCountedInDescendant: boolean;
+  /** The same for the span's cost. */
+  costCountedInDescendant: boolean;
+  costSource: CostSource | null;
+  /** The prices behind a custom or estimated cost (USD per million tokens per partition), or why no price is known. */
+  pricing: PricingJson | null;
+  /** Time to first token and tokens per second of a streamed LLM call. */
+  streaming: StreamingFigures | null;
+  run: RunJson | null;
   respan: RespanParams | null;
   sourceLocation: SourceLocation | null;
   entityName: string | null;
@@ -116,6 +181,9 @@ export interface SpanJson {
   isError: boolean;
   origin: 'otlp' | 'ingest';
 }
+
+/** How a span's cost was (or could not be) priced: see `PricingInfo`. */
+export type PricingJson = PricingInfo;
 
 /** Body of `GET /api/traces/{traceId}`. */
 export interface TraceDetailJson {
@@ -134,22 +202,20 @@ export interface TraceDetailJson {
  */
 export type StoreChangeJson = StoreChange;
 
+/**
+ * Data of the live stream's `hello` event (sent first) and `resync` event:
+ * the store's size. `resync` follows a gap: the client stopped reading, the
+ * listener dropped the events it could not take, and the client must refetch
+ * what it shows.
+ */
+export interface LiveStreamCountsJson {
+  spanCount: number;
+  traceCount: number;
+}
+
 /** Error body of every query API failure. */
 export interface ApiErrorJson {
   error: string;
-}
-
-/** Body of `GET /api/status`. */
-export interface StatusJson {
-  name: 'respan-trace-inspector';
-  /** `http://host:port` of the HTTP listener; null while it is not listening. */
-  url: string | null;
-  spanCount: number;
-  traceCount: number;
-  /** False while capture is paused: receivers' spans are dropped (and counted), imports still go in. */
-  capturing: boolean;
-  /** Spans dropped since capture was last paused. */
-  droppedSpans: number;
 }
 
 /** Whether the inspector keeps what its receivers take (`setCapture`). */

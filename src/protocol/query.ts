@@ -5,6 +5,7 @@
  */
 
 import { ServiceError } from '../core/service/errors';
+import type { TraceOrder } from '../core/store';
 
 /** Filters of the trace list; absent means "any". */
 export interface TraceQuery {
@@ -24,18 +25,27 @@ export interface TraceQuery {
   name?: string;
   minDurationMs?: number;
   maxDurationMs?: number;
+  /** Only traces that cost at least this many USD (`minCost`). */
+  minCost?: number;
+  /** Run id (`run`). */
+  run?: string;
+  /** `cost`: costliest first (`sort=cost`); default newest first. */
+  sort?: TraceOrder;
   /**
    * Only these traces (`ids`, comma-separated): the ones of them that match
    * the other filters come back. A view refreshes the traces a change event
    * named this way, without fetching the whole list again.
    */
   traceIds?: string[];
-  /** Most traces to return, newest first. */
+  /** Most traces to return, in {@link sort} order. */
   limit?: number;
 }
 
-/** How a filter's value is written: free text (trimmed), a string, a flag (`1`), a number, or comma-separated ids. */
-export type TraceQueryValueKind = 'search' | 'text' | 'flag' | 'number' | 'ids';
+/** How a filter's value is written: free text (trimmed), a string, a flag (`1`), a number, an order, or comma-separated ids. */
+export type TraceQueryValueKind = 'search' | 'text' | 'flag' | 'number' | 'order' | 'ids';
+
+/** Every order of the list; the first is the default, left out of query strings. */
+export const TRACE_ORDERS: readonly TraceOrder[] = ['newest', 'cost'];
 
 /** Each filter's query parameter and the kind of its value. */
 export const TRACE_QUERY_FIELDS: { readonly [K in keyof Required<TraceQuery>]: readonly [parameter: string, kind: TraceQueryValueKind] } = {
@@ -51,6 +61,9 @@ export const TRACE_QUERY_FIELDS: { readonly [K in keyof Required<TraceQuery>]: r
   name: ['name', 'text'],
   minDurationMs: ['minDurationMs', 'number'],
   maxDurationMs: ['maxDurationMs', 'number'],
+  minCost: ['minCost', 'number'],
+  run: ['run', 'text'],
+  sort: ['sort', 'order'],
   traceIds: ['ids', 'ids'],
   limit: ['limit', 'number'],
 };
@@ -71,6 +84,10 @@ export function traceQueryToSearch(query: TraceQuery): string {
     }
     if (kind === 'flag') {
       if (value === true) parts.push(`${parameter}=1`);
+      continue;
+    }
+    if (kind === 'order') {
+      if (value !== TRACE_ORDERS[0]) parts.push(`${parameter}=${encodeURIComponent(String(value))}`);
       continue;
     }
     const text = kind === 'search' ? String(value).trim() : kind === 'text' || Number.isFinite(value) ? String(value) : '';
@@ -97,6 +114,10 @@ export function traceQueryFromSearch(params: SearchParams): TraceQuery {
     else if (kind === 'flag') query[field] = raw !== '0' && raw !== 'false';
     else if (raw === '') continue;
     else if (kind === 'text' || kind === 'search') query[field] = raw;
+    else if (kind === 'order') {
+      if (!TRACE_ORDERS.includes(raw as TraceOrder)) throw new ServiceError('invalid', `query parameter ${parameter} must be ${TRACE_ORDERS.join(' or ')}, got "${raw.slice(0, 100)}"`);
+      if (raw !== TRACE_ORDERS[0]) query[field] = raw;
+    }
     else {
       const value = Number(raw);
       if (!Number.isFinite(value)) throw new ServiceError('invalid', `query parameter ${parameter} must be a number, got "${raw.slice(0, 100)}"`);

@@ -3,10 +3,11 @@
  * HTTP query API and by the VS Code host when it answers the webview.
  */
 
-import type { Attributes, Span } from '../core/model';
+import type { Attributes, RunInfo, Span } from '../core/model';
 import { toJsonAttributes, toJsonValue } from '../core/model';
+import { costCountedBelow, tokensCountedBelow } from '../core/rollup';
 import type { TraceEntry, TraceTree } from '../core/store';
-import type { SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
+import type { RunJson, SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
 
 function firstKey(counts: Map<string, number>): string | null {
   for (const key of counts.keys()) return key;
@@ -32,12 +33,18 @@ export function summaryJson(entry: TraceEntry): TraceSummaryJson {
     models: [...entry.facets.models.keys()],
     tokens: Object.fromEntries(Object.entries(tokens).filter(([, value]) => value !== 0)),
     cost: entry.costedSpans > 0 ? entry.cost : null,
+    costEstimated: entry.estimatedCostSpans > 0,
+    run: runJson(head?.derived.run),
     customerIdentifier: head?.derived.respan?.customerIdentifier ?? firstKey(entry.facets.customers),
     threadIdentifier: head?.derived.respan?.threadIdentifier ?? firstKey(entry.facets.threads),
     traceGroupIdentifier: head?.derived.respan?.traceGroupIdentifier ?? firstKey(entry.facets.traceGroups),
     environment: head?.derived.respan?.environment ?? firstKey(entry.facets.environments),
     pinned: entry.pinned,
   };
+}
+
+function runJson(run: RunInfo | undefined): RunJson | null {
+  return run === undefined ? null : { id: run.id, label: run.label, firstSeenMs: run.firstSeenMs };
 }
 
 const jsonAttributesCache = new WeakMap<Attributes, Record<string, unknown>>();
@@ -49,8 +56,8 @@ function sharedAttributesJson(attributes: Attributes): Record<string, unknown> {
   return json;
 }
 
-/** One span in the query API's shape. */
-export function spanJson(span: Span, orphan: boolean): SpanJson {
+/** One span of `entry` in the query API's shape. */
+export function spanJson(span: Span, orphan: boolean, entry: TraceEntry): SpanJson {
   const derived = span.derived;
   return {
     traceId: span.traceId,
@@ -89,6 +96,12 @@ export function spanJson(span: Span, orphan: boolean): SpanJson {
     provider: derived.provider ?? null,
     tokens: derived.tokens ?? null,
     cost: derived.cost ?? null,
+    tokensCountedInDescendant: tokensCountedBelow(entry, span),
+    costCountedInDescendant: costCountedBelow(entry, span),
+    costSource: derived.costSource ?? null,
+    pricing: derived.pricing ?? null,
+    streaming: derived.streaming ?? null,
+    run: runJson(derived.run),
     respan: derived.respan ? { ...derived.respan, ...(derived.respan.metadata ? { metadata: toJsonValue(derived.respan.metadata) as Record<string, never> } : {}) } : null,
     sourceLocation: derived.sourceLocation ?? null,
     entityName: derived.entityName ?? null,
@@ -104,7 +117,7 @@ export function traceDetailJson(tree: TraceTree): TraceDetailJson {
   return {
     traceId: tree.entry.traceId,
     roots: tree.roots,
-    spans: tree.spans.map((span) => spanJson(span, tree.orphans.has(span.spanId))),
+    spans: tree.spans.map((span) => spanJson(span, tree.orphans.has(span.spanId), tree.entry)),
     summary: summaryJson(tree.entry),
   };
 }

@@ -11,25 +11,10 @@ import { MAX_FORWARD_WAIT_MS } from '../core/service/inspectorService';
 import { ServiceError } from '../core/service/errors';
 import { jsonAnswer, type RouteAnswer } from './apiRoutes';
 import { HttpError, readBody } from './body';
+import { fromOwnPage } from './guard';
 
 /** Paths served here: `/api/forwarding[/retry|/traces]`, `/api/traces/{id}/forward[/preview]`. */
 export const FORWARDING_PATH = /^\/api\/(?:forwarding(\/retry|\/traces)?|traces\/([0-9a-fA-F]{32})\/forward(\/preview)?)$/;
-
-/**
- * True unless a browser says the request comes from another site: a web page
- * must not be able to make the inspector spend the user's key.
- */
-function fromSameOrigin(request: IncomingMessage): boolean {
-  const site = request.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') return false;
-  const origin = request.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
-}
 
 function flag(url: URL, name: string): boolean {
   const value = url.searchParams.get(name);
@@ -57,7 +42,8 @@ async function retryParams(request: IncomingMessage): Promise<unknown> {
 export async function forwardingRoute(service: InspectorService, method: string, path: string, url: URL, request: IncomingMessage): Promise<RouteAnswer> {
   const match = FORWARDING_PATH.exec(path);
   if (!match) throw new HttpError(404, `nothing at ${path}`);
-  if (method === 'POST' && !fromSameOrigin(request)) {
+  // A web page must not be able to make the inspector spend the user's key.
+  if (method === 'POST' && !fromOwnPage(request)) {
     request.resume();
     throw new HttpError(403, 'forwarding can only be started from the inspector itself, not from another web page');
   }

@@ -6,8 +6,8 @@
  */
 
 import { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_HTTP_PORT } from '../core/defaults';
+import { isLoopbackHost } from '../core/net/loopback';
 import type { InspectorService } from '../core/service/inspectorService';
-import { isLoopbackHost } from './guard';
 import { GrpcReceiver, silenceGrpcLibraryLogs } from './grpc';
 import { InspectorServer, type InspectorServerSettings, type ServiceSource } from './server';
 

@@ -12,18 +12,19 @@ import { DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MAX_BODY_BYTES } from '../core
 import type { Forwarder } from '../core/forward/forwarder';
 import type { Span } from '../core/model';
 import { MalformedPayloadError } from '../core/model';
+import { isLoopbackHost } from '../core/net/loopback';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import { ServiceError } from '../core/service/errors';
 import { fixedForwarding } from '../core/service/forwarding';
 import { InspectorService } from '../core/service/inspectorService';
 import type { TraceStore } from '../core/store';
-import type { ApiErrorJson } from '../protocol/api';
+import type { ApiErrorJson, LiveStreamCountsJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import type { ServiceEvent } from '../protocol/service';
 import { apiRoute, jsonAnswer, serviceErrorAnswer, type RouteAnswer } from './apiRoutes';
 import { HttpError } from './body';
 import { nodeTimers } from './forwarding';
-import { RequestGuard, isLoopbackHost, newApiToken } from './guard';
+import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
 import { INGEST_PATHS, OTLP_TRACE_PATHS, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
 
@@ -38,6 +39,11 @@ export interface InspectorServerSettings {
   limits?: DecodeLimits;
   /** Folder holding the built UI (`webview.js`, `webview.css`, fonts); without it `/` explains how to build. */
   webviewDir?: string;
+  /**
+   * Serve the UI's source maps and keep the bundles' `sourceMappingURL`
+   * (`--dev`). Default off: the maps carry the UI's sources.
+   */
+  sourceMaps?: boolean;
   /** Called with every batch of spans the receivers stored (not while capture is paused); auto-forward hooks in here. */
   onSpans?: (spans: Span[]) => void;
   /** Origins (`http://host:port`) whose pages may send spans (browser-side SDKs). Default none. */
@@ -87,6 +93,29 @@ const STATIC_TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
+/**
+ * Live-stream clients served at once; more are answered 503. Each costs a
+ * socket and, while it does not read, at most one socket buffer of events.
+ */
+export const MAX_LIVE_STREAMS = 32;
+
+/** A client of the live stream. */
+interface LiveStream {
+  response: ServerResponse;
+  /** Events were dropped because it stopped reading; once it drains it is sent a `resync`. */
+  behind: boolean;
+}
+
+/** The comment that ends a bundle with a linked source map: a line comment in JavaScript, a block comment in CSS. */
+const SOURCE_MAP_REFERENCE = /\n(?:\/\/# sourceMappingURL=[^\n]*|\/\*# sourceMappingURL=[^\n]*\*\/)\s*$/;
+
+/** `content` without its closing source map reference, if it has one. */
+function withoutSourceMapReference(content: Buffer): Buffer {
+  const tailStart = Math.max(0, content.length - 1024);
+  const match = SOURCE_MAP_REFERENCE.exec(content.subarray(tailStart).toString('latin1'));
+  return match ? content.subarray(0, tailStart + match.index + 1) : content;
+}
+
 /** Answers that never carry span content to other origins or into caches. */
 const BASE_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 
@@ -99,6 +128,24 @@ function sendError(response: ServerResponse, status: number, message: string, he
   sendAnswer(response, jsonAnswer({ error: message } satisfies ApiErrorJson, status, headers));
 }
 
+/**
+ * The URL of a request target: a path (`/api/traces?q=…`) or the absolute form
+ * (`http://host/path`). A target starting with `//` would read as a host
+ * name (`//evil.example/api/traces` as `/api/traces`), so it is refused.
+ */
+function requestUrl(target: string): URL {
+  const problem = () => new HttpError(400, `request target "${target.slice(0, 100)}" is not understood: it must be a path starting with a single "/"`);
+  if (target.startsWith('//')) throw problem();
+  try {
+    const url = target.startsWith('/') ? new URL(target, 'http://inspector.invalid') : new URL(target);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw problem();
+    return url;
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw problem();
+  }
+}
+
 /** The listener. Create, `start()`, and `stop()` when done. */
 export class InspectorServer {
   private readonly server: Server;
@@ -108,7 +155,7 @@ export class InspectorServer {
   private readonly guard: RequestGuard;
   /** The token `/api/*` requires, if any (given, or generated because the host is not loopback). */
   readonly apiToken: string | undefined;
-  private readonly liveStreams = new Set<ServerResponse>();
+  private readonly liveStreams = new Set<LiveStream>();
   private unsubscribe: (() => void) | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private boundPort: number | undefined;
@@ -125,7 +172,7 @@ export class InspectorServer {
             limits,
             maxImportChars: maxBodyBytes,
             timers: nodeTimers,
-            listenerUrl: () => (this.boundPort === undefined ? undefined : this.url),
+            processFacts: () => ({ listenerUrl: this.boundPort === undefined ? undefined : this.url, heapUsedBytes: process.memoryUsage().heapUsed }),
           });
     this.receiverContext = { maxBodyBytes, limits, accept: (spans) => this.accept(spans) };
     this.apiToken = options.apiToken ?? (isLoopbackHost(this.host) ? undefined : newApiToken());
@@ -184,7 +231,7 @@ export class InspectorServer {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     clearInterval(this.keepAlive);
-    for (const stream of this.liveStreams) stream.end();
+    for (const stream of this.liveStreams) stream.response.end();
     this.liveStreams.clear();
     if (!this.server.listening) return;
     await new Promise<void>((resolve) => {
@@ -206,11 +253,11 @@ export class InspectorServer {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://inspector.invalid');
-    const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
     const method = request.method ?? 'GET';
     try {
       this.guard.checkHost(request);
+      const url = requestUrl(request.url ?? '/');
+      const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
       if (OTLP_TRACE_PATHS.has(path) || INGEST_PATHS.has(path)) {
         if (this.guard.answerPreflight(request, response)) return;
         for (const [name, value] of Object.entries(this.guard.checkReceiver(request))) response.setHeader(name, value);
@@ -240,20 +287,43 @@ export class InspectorServer {
 
   private async openLiveStream(method: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (method !== 'GET') throw new HttpError(405, 'open the live stream with GET', { Allow: 'GET' });
-    const { spanCount, traceCount } = await this.service.handle('status', {});
+    if (this.liveStreams.size >= MAX_LIVE_STREAMS) {
+      throw new HttpError(503, `too many live streams are open (${MAX_LIVE_STREAMS}, the most this inspector serves): close other inspector tabs or scripts reading /api/events`, { 'Retry-After': '10' });
+    }
+    const counts = await this.streamCounts();
     response.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify({ spanCount, traceCount })}\n\n`);
-    this.liveStreams.add(response);
-    request.on('close', () => this.liveStreams.delete(response));
+    response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify(counts)}\n\n`);
+    const stream: LiveStream = { response, behind: false };
+    this.liveStreams.add(stream);
+    response.on('drain', () => {
+      if (!stream.behind) return;
+      stream.behind = false;
+      void this.streamCounts().then((now) => this.writeToStream(stream, `event: resync\ndata: ${JSON.stringify(now)}\n\n`));
+    });
+    request.on('close', () => this.liveStreams.delete(stream));
   }
 
-  /** A live event, as the SSE event of its type. */
+  private async streamCounts(): Promise<LiveStreamCountsJson> {
+    const { spanCount, traceCount } = await this.service.handle('status', {});
+    return { spanCount, traceCount };
+  }
+
+  /** A live event of the service, as the SSE event of its type. */
   private broadcast(event: ServiceEvent): void {
     if (this.liveStreams.size > 0) this.writeToStreams(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
   }
 
   private writeToStreams(text: string): void {
-    for (const stream of this.liveStreams) stream.write(text);
+    for (const stream of this.liveStreams) if (!stream.behind) this.writeToStream(stream, text);
+  }
+
+  /**
+   * Writes an event, or notes that the client stopped reading: its socket
+   * buffer is full, so later events are dropped (not queued without bound)
+   * until it drains and is told to resync.
+   */
+  private writeToStream(stream: LiveStream, text: string): void {
+    if (!stream.response.write(text)) stream.behind = true;
   }
 
   /**
@@ -294,15 +364,19 @@ export class InspectorServer {
 
   private async serveStatic(method: string, name: string, response: ServerResponse): Promise<void> {
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'use GET', { Allow: 'GET' });
-    const type = STATIC_TYPES[extname(name)];
+    const extension = extname(name);
+    const type = STATIC_TYPES[extension];
     // Only plain file names of known types: nothing outside the UI folder is reachable.
     if (!this.options.webviewDir || basename(name) !== name || type === undefined) throw new HttpError(404, `no UI file ${name}`);
+    const sourceMaps = this.options.sourceMaps === true;
+    if (extension === '.map' && !sourceMaps) throw new HttpError(404, `no UI file ${name}: source maps are served only with --dev`);
     let content: Buffer;
     try {
       content = await readFile(join(this.options.webviewDir, name));
     } catch {
       throw new HttpError(404, `no UI file ${name}; build the UI with "npm run build"`);
     }
+    if (!sourceMaps && (extension === '.js' || extension === '.css')) content = withoutSourceMapReference(content);
     response.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
     response.end(content);
   }

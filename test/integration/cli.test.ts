@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { createStore, parseArgs, UsageError, environmentLines } from '../../src/cli/main';
+import { PRICE_DATA_URL } from '../../src/server/prices';
 import { makeSpan } from '../support/spans';
 import type { TraceListJson } from '../../src/protocol/api';
 
@@ -19,9 +20,12 @@ function freePort(): Promise<number> {
   });
 }
 
-function startCli(args: string[]): { child: ChildProcess; output: () => string } {
+/** Runs the command; `fakeDns` names resolve to the given addresses in it (see test/support/fakeDns.ts). */
+function startCli(args: string[], fakeDns?: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--no-open', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const dnsArgs = fakeDns ? ['--import', './test/support/fakeDns.ts'] : [];
+  const env = fakeDns ? { ...process.env, FAKE_DNS: Object.entries(fakeDns).map(([name, address]) => `${name}=${address}`).join(',') } : process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', ...dnsArgs, 'src/cli/main.ts', '--no-open', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   return { child, output: () => output };
@@ -56,11 +60,30 @@ describe('respan-inspector command', function () {
         forwardFilter: 'all',
         forwardApi: 'otlp',
         redact: [],
+        prices: [],
+        priceFiles: [],
       });
     });
 
     it('reads every flag, in both --flag value and --flag=value forms', () => {
-      const options = parseArgs(['--port', '5000', '--grpc-port=5001', '--host', '0.0.0.0', '--no-open', '--demo', '--max-spans', '10', '--max-traces=3', '--max-memory-mb', '64']);
+      const options = parseArgs([
+        '--port',
+        '5000',
+        '--grpc-port=5001',
+        '--host',
+        '0.0.0.0',
+        '--no-open',
+        '--demo',
+        '--max-spans',
+        '10',
+        '--max-traces=3',
+        '--max-memory-mb',
+        '64',
+        '--price',
+        'house=1:2',
+        '--prices=prices.json',
+        '--update-prices',
+      ]);
       assert.deepEqual(options, {
         host: '0.0.0.0',
         port: 5000,
@@ -75,6 +98,9 @@ describe('respan-inspector command', function () {
         forwardFilter: 'all',
         forwardApi: 'otlp',
         redact: [],
+        prices: [{ model: 'house', rates: { input: 1, cacheRead: 1, cacheWrite: 1, output: 2, reasoning: 2 }, origin: '--price' }],
+        priceFiles: ['prices.json'],
+        updatePrices: PRICE_DATA_URL,
       });
     });
 
@@ -140,6 +166,24 @@ describe('respan-inspector command', function () {
     } finally {
       blocker.close();
     }
+  });
+
+  it('treats a name under .localhost as the network it is (DNS decides where it goes): a token, and a warning that shows it', async () => {
+    const port = await freePort();
+    const { child, output } = startCli(['--host', 'app.localhost', '--port', String(port), '--no-grpc'], { 'app.localhost': '127.0.0.1' });
+    try {
+      await waitFor(async () => (/Reading them needs the access token[^]*\n\n {2}\S+\n\n/.test(output()) ? true : undefined), 20_000);
+      const token = /Reading them needs the access token[^]*?\n\n {2}(\S+)\n\n/.exec(output())![1];
+      assert.notEqual(token, 'undefined', output());
+      assert.match(token, /^[A-Za-z0-9_-]{32}$/);
+      assert.match(output(), /Warning: bound to app\.localhost/);
+      assert.ok(output().includes(`/?token=${token}`), 'the UI link carries the token');
+      assert.equal((await fetch(`http://127.0.0.1:${port}/api/traces`)).status, 401);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/api/traces`, { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+    } finally {
+      child.kill('SIGINT');
+    }
+    await once(child, 'exit');
   });
 
   it('answers a bad flag with usage and exit code 2', async () => {

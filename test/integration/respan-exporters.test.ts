@@ -96,6 +96,7 @@ describe('Respan exporters as senders', function () {
         customerEmail: SENDER_METADATA.customer_email,
         environment: 'prod',
         metadata: { ...SENDER_METADATA, span_type: 'ai.generateText.doGenerate' },
+        sources: { customerIdentifier: 'customer_identifier', customerName: 'customer_name', customerEmail: 'customer_email', environment: 'environment' },
       });
       const chat = conversationOf(llm)!;
       assert.deepEqual(

@@ -106,13 +106,18 @@ describe('the service over HTTP', function () {
   });
 
   it('answers status, and pauses capture through the service for every receiver', async () => {
-    assert.deepEqual(await rest('/api/status'), await call('status', {}));
-    assert.equal(((await rest('/api/status')).body as { url: string }).url, server.url);
+    const viaRest = await rest('/api/status');
+    const viaService = await call('status', {});
+    // The heap moves between two requests; everything else is the same answer.
+    const withoutHeap = (answer: Answer) => ({ ...answer, body: { ...(answer.body as object), memory: { ...(answer.body as { memory: object }).memory, heapUsedBytes: 0 } } });
+    assert.deepEqual(withoutHeap(viaRest), withoutHeap(viaService));
+    assert.equal((viaRest.body as { url: string }).url, server.url);
     assert.deepEqual(await call('setCapture', { capturing: false }), { status: 200, body: { capturing: false, droppedSpans: 0 } });
     const posted = await fetch(`${server.url}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(encodeOtlpJson([makeSpan({ trace: 'paused', id: 'root' })])) });
     assert.equal(posted.status, 200, 'senders are still answered while paused');
     assert.equal(store.get(hexId('paused', 32)), undefined);
-    assert.deepEqual(await rest('/api/status'), { status: 200, body: { name: 'respan-trace-inspector', url: server.url, spanCount: 3, traceCount: 2, capturing: false, droppedSpans: 1 } });
+    const status = (await rest('/api/status')).body as { spanCount: number; traceCount: number; capturing: boolean; droppedSpans: number };
+    assert.deepEqual([status.spanCount, status.traceCount, status.capturing, status.droppedSpans], [3, 2, false, 1]);
   });
 
   it('forwards, previews and reports forwarding state the same way on both', async () => {

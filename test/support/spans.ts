@@ -1,6 +1,6 @@
 /** Builders of normalised spans for unit tests. */
 
-import type { Attributes, Span } from '../../src/core/model';
+import type { Attributes, Span, SpanEvent } from '../../src/core/model';
 import { assembleSpan } from '../../src/core/otlp/common';
 
 /** Fields a test cares about; the rest get plausible defaults. */
@@ -14,6 +14,9 @@ export interface SpanSpec {
   attributes?: Attributes;
   error?: boolean;
   resource?: Attributes;
+  events?: SpanEvent[];
+  /** Instrumentation scope name. */
+  scope?: string;
 }
 
 const SHARED_RESOURCE: Attributes = { 'service.name': 'test-service' };
@@ -39,13 +42,13 @@ export function makeSpan(spec: SpanSpec): Span {
     statusCode: spec.error ? 'ERROR' : 'UNSET',
     statusMessage: '',
     attributes: spec.attributes ?? {},
-    events: [],
+    events: spec.events ?? [],
     links: [],
     droppedAttributesCount: 0,
     droppedEventsCount: 0,
     droppedLinksCount: 0,
     resource: spec.resource ?? SHARED_RESOURCE,
-    scope: { name: 'test', attributes: {} },
+    scope: { name: spec.scope ?? 'test', attributes: {} },
     origin: 'otlp',
   });
 }

@@ -61,7 +61,7 @@ function rig(options: { apiKey?: string; forwarding?: boolean } = {}): Rig {
     store,
     forwarding: options.forwarding === false ? undefined : fixedForwarding(forwarder),
     timers: time,
-    listenerUrl: () => 'http://127.0.0.1:4318',
+    processFacts: () => ({ listenerUrl: 'http://127.0.0.1:4318', heapUsedBytes: 12_345 }),
     maxImportChars: 100_000,
   });
   return { store, service, time, transport, forwarder };
@@ -161,14 +161,12 @@ describe('service: capture and status', () => {
     assert.deepEqual(await service.handle('setCapture', { capturing: false }), { capturing: false, droppedSpans: 0 });
     assert.equal(service.ingest([makeSpan({ trace: 'five', id: 'root' })]), false);
     assert.equal(store.get(hexId('five', 32)), undefined);
-    assert.deepEqual(await service.handle('status', {}), {
-      name: 'respan-trace-inspector',
-      url: 'http://127.0.0.1:4318',
-      spanCount: 3,
-      traceCount: 2,
-      capturing: false,
-      droppedSpans: 1,
-    });
+    const status = await service.handle('status', {});
+    assert.deepEqual(
+      { name: status.name, url: status.url, spanCount: status.spanCount, traceCount: status.traceCount, capturing: status.capturing, droppedSpans: status.droppedSpans },
+      { name: 'respan-trace-inspector', url: 'http://127.0.0.1:4318', spanCount: 3, traceCount: 2, capturing: false, droppedSpans: 1 },
+    );
+    assert.deepEqual(status.memory, { storeBytes: store.approxBytes, maxStoreBytes: store.maxApproxBytes, heapUsedBytes: 12_345 }, 'the heap as the process reports it');
     await service.handle('setCapture', { capturing: true });
     assert.equal(service.ingest([makeSpan({ trace: 'five', id: 'root' })]), true);
     assert.ok(store.get(hexId('five', 32)));

@@ -66,6 +66,9 @@ describe('trace list query string', () => {
       name: 'openai.chat',
       minDurationMs: 10,
       maxDurationMs: 2.5,
+      minCost: 0.25,
+      run: 'run-1',
+      sort: 'cost',
       traceIds: ['a'.repeat(32), 'b'.repeat(32)],
       limit: 50,
     };

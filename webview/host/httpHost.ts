@@ -12,6 +12,8 @@ import { copyWithBrowser, downloadText } from './dom';
 import { Emitter, type HostInfo, type InspectorHost, type PersistedUiState } from './types';
 
 const STATE_KEY = 'respan-inspector.ui-state';
+/** Wait before reopening a live stream the listener refused, ms. */
+const STREAM_RETRY_MS = 10_000;
 
 /** Options of {@link createHttpHost}; the defaults fit the page served by the listener. */
 export interface HttpHostOptions {
@@ -44,9 +46,10 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
   const connection = new Emitter<[boolean]>();
   const reveal = new Emitter<[string, string | undefined]>();
   const callService = createServiceCall(httpTransport(base));
+  /** Whether the live stream was open when last heard of (across reopened streams). */
+  let wasOpen = true;
 
   function connect(): void {
-    let wasOpen = true;
     const events = new EventSource(`${base}/api/events`);
     for (const type of SERVICE_EVENT_TYPES) {
       events.addEventListener(type, (event) => {
@@ -61,9 +64,13 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
       if (!wasOpen) connection.emit(true);
       wasOpen = true;
     });
+    // The listener dropped events this page could not take in time: refetch, as after a reconnect.
+    events.addEventListener('resync', () => connection.emit(true));
     events.addEventListener('error', () => {
       if (wasOpen) connection.emit(false);
       wasOpen = false;
+      // EventSource gives up on an error status (503: too many live streams); try again later.
+      if (events.readyState === EventSource.CLOSED) setTimeout(connect, STREAM_RETRY_MS);
     });
   }
 

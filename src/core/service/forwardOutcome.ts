@@ -19,6 +19,11 @@ function spans(n: number): string {
   return `${n} span${n === 1 ? '' : 's'}`;
 }
 
+/** `text` ending as a sentence: a full stop, unless a quoted reason already ends in one (or was cut with `…`). */
+function sentence(text: string): string {
+  return /[.…!?]$/.test(text) ? text : `${text}.`;
+}
+
 /**
  * `ok` is false only when the user has something to act on: nothing could be
  * queued, a span failed, or sending is paused. A forward still under way
@@ -35,10 +40,10 @@ export function describeForward({ receipt, trace, forwarding, waited }: ForwardF
     const overflow = receipt.overflowed > 0 ? `; ${spans(receipt.overflowed)} did not fit in the queue (retry later)` : '';
     return { ok: true, message: `Forwarding ${spans(receipt.queued)} to ${forwarding.endpoint}${overflow}.` };
   }
-  if (counts.failed > 0) return { ok: false, message: `${spans(counts.failed)} not forwarded: ${trace.failures[0]?.reason ?? 'failed'}.` };
+  if (counts.failed > 0) return { ok: false, message: sentence(`${spans(counts.failed)} not forwarded: ${trace.failures[0]?.reason ?? 'failed'}`) };
   const unsettled = counts.pending + counts.sending;
   if (unsettled > 0) {
-    if (forwarding.pausedReason) return { ok: false, message: `Not sent yet: ${forwarding.pausedReason}.` };
+    if (forwarding.pausedReason) return { ok: false, message: sentence(`Not sent yet: ${forwarding.pausedReason}`) };
     return { ok: true, message: `Still sending ${spans(unsettled)} to Respan.` };
   }
   if (counts.sent > 0) return { ok: true, message: `Sent ${spans(counts.sent)} to Respan.` };

@@ -51,8 +51,16 @@ export interface InspectorServiceOptions {
   maxImportChars?: number;
   /** Timers, for a forward that waits for Respan's answer. */
   timers: ForwardTimers;
-  /** `http://host:port` of the HTTP listener, for `status`; undefined while it is not listening. */
-  listenerUrl?: () => string | undefined;
+  /** What the process serving the service knows of itself, for `status`. */
+  processFacts: () => ProcessFacts;
+}
+
+/** Facts of the process that serves the service (core sees neither sockets nor the heap). */
+export interface ProcessFacts {
+  /** `http://host:port` of the HTTP listener; undefined while it is not listening. */
+  listenerUrl: string | undefined;
+  /** The V8 heap in use. */
+  heapUsedBytes: number;
 }
 
 function notFoundTrace(traceId: string): ServiceError {
@@ -126,7 +134,7 @@ export class InspectorService implements ServiceEndpoint {
       const spanId = spanIdParam(read);
       const span = tree.entry.spans.get(spanId);
       if (!span) throw new ServiceError('not-found', `trace ${tree.entry.traceId} has no span ${spanId}`);
-      return spanJson(span, tree.orphans.has(spanId));
+      return spanJson(span, tree.orphans.has(spanId), tree.entry);
     },
 
     pinTrace: async (params) => {
@@ -224,14 +232,19 @@ export class InspectorService implements ServiceEndpoint {
       return { capturing: this.capture.capturing, droppedSpans: this.capture.dropped };
     },
 
-    status: async () => ({
-      name: 'respan-trace-inspector',
-      url: this.options.listenerUrl?.() ?? null,
-      spanCount: this.store.spanCount,
-      traceCount: this.store.traceCount,
-      capturing: this.capture.capturing,
-      droppedSpans: this.capture.dropped,
-    }),
+    status: async () => {
+      const facts = this.options.processFacts();
+      return {
+        name: 'respan-trace-inspector',
+        url: facts.listenerUrl ?? null,
+        spanCount: this.store.spanCount,
+        traceCount: this.store.traceCount,
+        capturing: this.capture.capturing,
+        droppedSpans: this.capture.dropped,
+        memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes: facts.heapUsedBytes },
+        priceTable: this.store.costs.tableLabel ?? null,
+      };
+    },
   };
 
   private tree(traceId: string): TraceTree {

@@ -4,8 +4,8 @@
  * {@link ServiceError} (`invalid`) naming it when it is wrong.
  */
 
-import { TRACE_QUERY_FIELDS, type TraceQuery } from '../../protocol/query';
-import type { TraceQuery as StoreTraceQuery } from '../store';
+import { TRACE_ORDERS, TRACE_QUERY_FIELDS, type TraceQuery } from '../../protocol/query';
+import type { TraceOrder, TraceQuery as StoreTraceQuery } from '../store';
 import { ServiceError } from './errors';
 
 /** The parameters object of a request; absent parameters read as none. */
@@ -94,6 +94,7 @@ export function traceQueryParam(params: Record<string, unknown>, name = 'query')
     if ((kind === 'text' || kind === 'search') && typeof value !== 'string') throw wrong(label, 'a string', value);
     if (kind === 'flag' && typeof value !== 'boolean') throw wrong(label, 'true or false', value);
     if (kind === 'number' && (typeof value !== 'number' || !Number.isFinite(value))) throw wrong(label, 'a number', value);
+    if (kind === 'order' && !TRACE_ORDERS.includes(value as TraceOrder)) throw wrong(label, TRACE_ORDERS.join(' or '), value);
     if (kind === 'ids' && (!Array.isArray(value) || !value.every((id) => typeof id === 'string'))) throw wrong(label, 'a list of trace ids', value);
     read[field] = value;
   }
@@ -115,6 +116,9 @@ export function storeQueryOf(query: TraceQuery): StoreTraceQuery {
     environment: query.environment,
     minDurationMs: query.minDurationMs,
     maxDurationMs: query.maxDurationMs,
+    minCost: query.minCost,
+    run: query.run,
+    sort: query.sort,
     traceIds: query.traceIds,
     limit: query.limit,
   };
