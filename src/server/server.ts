@@ -15,13 +15,14 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
 import { encodeOtlpJson } from '../core/otlp/export';
 import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
-import type { ApiErrorJson, FacetsJson, TraceListJson } from '../protocol/api';
+import type { ApiErrorJson, FacetsJson, StatusJson, TraceListJson, TraceLogsJson, UntracedLogsJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
-import { summaryJson, traceDetailJson } from '../protocol/serialize';
+import { logRecordJson, summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
 import { RequestGuard, isLoopbackHost, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
-import { INGEST_PATHS, OTLP_TRACE_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
+import { INGEST_PATHS, OTLP_SIGNAL_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
+import type { OtlpSinks } from './signals';
 
 /** Settings of an {@link InspectorServer}. */
 export interface InspectorServerOptions {
@@ -71,7 +72,7 @@ const STATIC_TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin)?$/;
+const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin|\/logs)?$/;
 
 /** Answers that never carry span content to other origins or into caches. */
 const BASE_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
@@ -131,6 +132,10 @@ export class InspectorServer {
   private readonly server: Server;
   private readonly store: TraceStore;
   private readonly receiverContext: ReceiverContext;
+  /** Where every receiver (these HTTP ones, and the gRPC receiver) delivers what it decoded. */
+  readonly sinks: OtlpSinks;
+  /** OTLP metrics exports answered, and their data points. */
+  private readonly metrics = { exportRequests: 0, dataPoints: 0 };
   private readonly guard: RequestGuard;
   /** The token `/api/*` requires, if any (given, or generated because the host is not loopback). */
   readonly apiToken: string | undefined;
@@ -142,10 +147,18 @@ export class InspectorServer {
 
   constructor(private readonly options: InspectorServerOptions) {
     this.store = options.store;
+    this.sinks = {
+      spans: (spans) => this.accept(spans),
+      logs: (records) => this.store.addLogs(records),
+      metrics: (dataPoints) => {
+        this.metrics.exportRequests++;
+        this.metrics.dataPoints += dataPoints;
+      },
+    };
     this.receiverContext = {
       maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
       limits: options.limits ?? DEFAULT_DECODE_LIMITS,
-      accept: (spans) => this.accept(spans),
+      sinks: this.sinks,
     };
     this.apiToken = options.apiToken ?? (isLoopbackHost(this.host) ? undefined : newApiToken());
     this.guard = new RequestGuard({ host: this.host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, apiToken: this.apiToken });
@@ -215,14 +228,6 @@ export class InspectorServer {
     });
   }
 
-  /**
-   * Stores spans decoded elsewhere (the gRPC receiver) exactly as the HTTP
-   * receivers do, `onSpans` included.
-   */
-  acceptSpans(spans: Span[]): void {
-    this.accept(spans);
-  }
-
   private accept(spans: Span[]): void {
     this.store.add(spans);
     this.options.onSpans?.(spans);
@@ -234,11 +239,12 @@ export class InspectorServer {
     const method = request.method ?? 'GET';
     try {
       this.guard.checkHost(request);
-      if (OTLP_TRACE_PATHS.has(path) || INGEST_PATHS.has(path)) {
+      const signal = OTLP_SIGNAL_PATHS.get(path);
+      if (signal !== undefined || INGEST_PATHS.has(path)) {
         if (this.guard.answerPreflight(request, response)) return;
         for (const [name, value] of Object.entries(this.guard.checkReceiver(request))) response.setHeader(name, value);
-        if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; send traces with POST`, { Allow: 'POST' });
-        return OTLP_TRACE_PATHS.has(path) ? await receiveOtlp(request, response, this.receiverContext) : await receiveIngest(request, response, this.receiverContext);
+        if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; send ${signal?.items ?? 'spans'} with POST`, { Allow: 'POST' });
+        return signal !== undefined ? await receiveOtlp(request, response, this.receiverContext, signal) : await receiveIngest(request, response, this.receiverContext);
       }
       if (path === '/api' || path.startsWith('/api/')) this.guard.checkApi(request, this.port);
       if (path === '/api/traces') return await this.tracesCollection(method, url, request, response);
@@ -252,10 +258,11 @@ export class InspectorServer {
       if (path === '/api/events') return this.openLiveStream(method, request, response);
       if (path === '/api/facets') return this.onlyGet(method, () => sendJson(response, 200, this.store.facetValues() satisfies FacetsJson));
       if (path === '/api/status') return this.onlyGet(method, () => sendJson(response, 200, this.status()));
+      if (path === '/api/logs') return this.onlyGet(method, () => sendJson(response, 200, this.untracedLogs()));
       if (path === '/api/import') return await this.importFile(method, request, response);
       if (path === '/' || path === '/index.html') return this.onlyGet(method, () => this.openPage(url, request, response));
       if (path.startsWith('/webview/')) return await this.serveStatic(method, path.slice('/webview/'.length), response);
-      throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), query them at /api/traces`);
+      throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), logs to /v1/logs, query them at /api/traces`);
     } catch (error) {
       if (error instanceof HttpError) return sendError(response, error.status, error.message, error.headers);
       if (error instanceof MalformedPayloadError) return sendError(response, 400, error.message);
@@ -268,13 +275,20 @@ export class InspectorServer {
     answer();
   }
 
-  private status() {
+  private status(): StatusJson {
     return {
       name: 'respan-trace-inspector',
       url: this.url,
       spanCount: this.store.spanCount,
       traceCount: this.store.traceCount,
+      logRecordCount: this.store.logRecordCount,
+      metrics: { ...this.metrics },
     };
+  }
+
+  private untracedLogs(): UntracedLogsJson {
+    const { records, received } = this.store.untracedLogs();
+    return { logs: records.map(logRecordJson), received };
   }
 
   private async tracesCollection(method: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -302,6 +316,11 @@ export class InspectorServer {
       return sendJson(response, 200, { traceId, deleted: true });
     }
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`, { Allow: suffix ? 'GET' : 'GET, DELETE' });
+    if (suffix === '/logs') {
+      const records = this.store.logsOf(traceId);
+      if (records === undefined) throw notFound();
+      return sendJson(response, 200, { traceId, logs: records.map(logRecordJson) } satisfies TraceLogsJson);
+    }
     const tree = this.store.tree(traceId);
     if (!tree) throw notFound();
     if (suffix === '/otlp') {

@@ -73,7 +73,7 @@ export function hex16(b: Uint8Array, at: number): string {
   );
 }
 
-function isZero(b: Uint8Array, at: number, length: number): boolean {
+export function isZero(b: Uint8Array, at: number, length: number): boolean {
   for (let i = at; i < at + length; i++) if (b[i] !== 0) return false;
   return true;
 }
