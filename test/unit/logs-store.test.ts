@@ -6,7 +6,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { conversationOf } from '../../src/core/llm/conversation';
-import { LOG_BODY_ATTRIBUTE, MAX_LOG_EVENTS_PER_SPAN } from '../../src/core/logs/attach';
+import { MAX_LOG_EVENTS_PER_SPAN } from '../../src/core/logs/attach';
+import { LOG_BODY_ATTRIBUTE } from '../../src/core/logs/record';
 import { MAX_UNTRACED_LOG_RECORDS } from '../../src/core/logs/held';
 import { TraceStore, approxLogRecordBytes, approxSpanBytes, type StoreChange } from '../../src/core/store';
 import { traceDetailJson } from '../../src/protocol/serialize';

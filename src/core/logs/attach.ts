@@ -6,17 +6,7 @@
 
 import type { Span, SpanEvent } from '../model';
 import { derivedWithEvents } from '../otlp/common';
-import type { LogRecord } from './record';
-
-/**
- * The event attribute that carries a record's body. The GenAI event reader
- * (`conversation.ts`) takes a message body from it, as from the attribute
- * senders that record GenAI events as span events use.
- */
-export const LOG_BODY_ATTRIBUTE = 'event.body';
-
-/** The event name of a record that has none (a plain log line). */
-export const UNNAMED_LOG_EVENT = 'log';
+import { LOG_BODY_ATTRIBUTE, UNNAMED_LOG_EVENT, type LogRecord } from './record';
 
 /** Log records attached to one span at most; the span counts later ones as dropped events. */
 export const MAX_LOG_EVENTS_PER_SPAN = 1_000;

@@ -58,6 +58,16 @@ export interface LogRecordParts {
   scope: InstrumentationScope;
 }
 
+/**
+ * The attribute that carries a record's body in its span-event form. The
+ * GenAI event reader (`conversation.ts`) takes a message body from it, as
+ * from the attribute senders that record GenAI events as span events use.
+ */
+export const LOG_BODY_ATTRIBUTE = 'event.body';
+
+/** The span-event name of a record that has no event name (a plain log line). */
+export const UNNAMED_LOG_EVENT = 'log';
+
 /** The attribute that named an event before OTLP gave log records an `eventName` field. */
 const EVENT_NAME_ATTRIBUTE = 'event.name';
 
