@@ -355,12 +355,11 @@ export class TraceStore {
     span.traceId = entry.traceId;
 
     const previous = entry.spans.get(span.spanId);
-    const waiting = entry.logs?.takeWaiting(span.spanId);
-    const carried = previous === undefined ? [] : attachedLogRecords(previous);
-    // A span sent again keeps the log records attached to it; records that came before it join it.
-    if (carried.length > 0 || waiting !== undefined) span = this.attach(entry, span, [...carried, ...(waiting?.records ?? [])], carried.length);
+    let freed = 0;
+    // A trace that never had a log record (the common case) skips this.
+    if (entry.logs !== undefined) ({ span, freed } = this.joinLogs(entry, entry.logs, span, previous));
     // The estimate depends only on the (immutable) span, so a replaced span is uncharged exactly.
-    this.charge(entry, storedSpanBytes(span) - (previous === undefined ? 0 : storedSpanBytes(previous)) - (waiting?.bytes ?? 0));
+    this.charge(entry, storedSpanBytes(span) - (previous === undefined ? 0 : storedSpanBytes(previous)) - freed);
     if (previous !== undefined) {
       this.replace(entry, previous, span);
       return;
@@ -411,6 +410,18 @@ export class TraceStore {
       if (span.parentSpanId === null && earlier(entry.rootSpan, span)) entry.rootSpan = span;
       if (earlier(entry.earliestSpan, span)) entry.earliestSpan = span;
     }
+  }
+
+  /**
+   * `span` with the log records of the span it replaces (a span sent again
+   * keeps them) and those that waited for it; `freed` is what the waiting ones
+   * were charged while held apart.
+   */
+  private joinLogs(entry: TraceEntry, logs: TraceLogs, span: Span, previous: Span | undefined): { span: Span; freed: number } {
+    const waiting = logs.takeWaiting(span.spanId);
+    const carried = previous === undefined ? [] : attachedLogRecords(previous);
+    if (carried.length === 0 && waiting === undefined) return { span, freed: 0 };
+    return { span: this.attach(entry, span, [...carried, ...(waiting?.records ?? [])], carried.length), freed: waiting?.bytes ?? 0 };
   }
 
   /**
