@@ -6,7 +6,7 @@
 
 import { attachedLogRecords, withLogRecords } from './logs/attach';
 import { DetachedLogs, TraceLogs } from './logs/held';
-import type { LogRecord } from './logs/record';
+import { byTime, type LogRecord } from './logs/record';
 import type { AttributeValue, Attributes, Span, TokenUsage } from './model';
 
 /** What changed in the store since the previous change event. */
@@ -463,7 +463,7 @@ export class TraceStore {
       }
       const entry = this.traces.get(traceId);
       if (entry === undefined) {
-        for (const list of bySpan.values()) for (const record of list) this.detached.holdPending(record as LogRecord & { traceId: string }, approxLogRecordBytes(record), now);
+        for (const list of bySpan.values()) for (const record of list) this.detached.holdPending(traceId, record, approxLogRecordBytes(record), now);
         continue;
       }
       this.touch(entry, now);
@@ -515,7 +515,7 @@ export class TraceStore {
     const records = entry.logs?.unattached() ?? [];
     if ((entry.logs?.attached ?? 0) > 0) {
       for (const span of entry.spans.values()) records.push(...attachedLogRecords(span));
-      records.sort((a, b) => (a.timeUnixNano < b.timeUnixNano ? -1 : a.timeUnixNano > b.timeUnixNano ? 1 : 0));
+      records.sort(byTime);
     }
     return records;
   }

@@ -6,7 +6,7 @@
 
 import type { Span, SpanEvent } from '../model';
 import { derivedWithEvents } from '../otlp/common';
-import { LOG_BODY_ATTRIBUTE, UNNAMED_LOG_EVENT, type LogRecord } from './record';
+import { LOG_BODY_ATTRIBUTE, UNNAMED_LOG_EVENT, byTime, type LogRecord } from './record';
 
 /** Log records attached to one span at most; the span counts later ones as dropped events. */
 export const MAX_LOG_EVENTS_PER_SPAN = 1_000;
@@ -45,7 +45,7 @@ export function withLogRecords(span: Span, records: readonly LogRecord[]): { spa
       room--;
     } else dropped++;
   }
-  events.sort((a, b) => (a.timeUnixNano < b.timeUnixNano ? -1 : a.timeUnixNano > b.timeUnixNano ? 1 : 0));
+  events.sort(byTime);
   const merged: Span = { ...span, events, derived: derivedWithEvents(span, events) };
   if (dropped > 0) merged.droppedEventsCount = (span.droppedEventsCount ?? 0) + dropped;
   return { span: merged, dropped };

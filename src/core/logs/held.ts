@@ -6,7 +6,7 @@
  * (its byte estimate) and when to evict.
  */
 
-import type { LogRecord } from './record';
+import { byTime, type LogRecord } from './record';
 
 /** Records without a trace id kept at most (the most recent ones); every one received is counted. */
 export const MAX_UNTRACED_LOG_RECORDS = 1_000;
@@ -15,10 +15,6 @@ export const MAX_UNTRACED_LOG_RECORDS = 1_000;
 interface Waiting {
   records: LogRecord[];
   bytes: number;
-}
-
-function byTime(a: LogRecord, b: LogRecord): number {
-  return a.timeUnixNano < b.timeUnixNano ? -1 : a.timeUnixNano > b.timeUnixNano ? 1 : 0;
 }
 
 /**
@@ -100,13 +96,13 @@ export class DetachedLogs {
   /** Records held here. */
   records = 0;
 
-  /** Holds a record of a trace the store has no span of. */
-  holdPending(record: LogRecord & { traceId: string }, bytes: number, nowMs: number): void {
-    let logs = this.pending.get(record.traceId);
-    if (logs === undefined) logs = new TraceLogs(record.traceId);
+  /** Holds a record of trace `traceId`, which the store has no span of. */
+  holdPending(traceId: string, record: LogRecord, bytes: number, nowMs: number): void {
+    let logs = this.pending.get(traceId);
+    if (logs === undefined) logs = new TraceLogs(traceId);
     // Re-inserting keeps the Map in least-recently-updated order.
-    this.pending.delete(record.traceId);
-    this.pending.set(record.traceId, logs);
+    this.pending.delete(traceId);
+    this.pending.set(traceId, logs);
     logs.hold(record, bytes, nowMs);
     this.bytes += bytes;
     this.records++;

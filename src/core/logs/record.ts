@@ -92,6 +92,11 @@ export function assembleLogRecord(parts: LogRecordParts): LogRecord {
   return record;
 }
 
+/** Time order of records, or of span events (equal times keep their order under a stable sort). */
+export function byTime(a: { timeUnixNano: bigint }, b: { timeUnixNano: bigint }): number {
+  return a.timeUnixNano < b.timeUnixNano ? -1 : a.timeUnixNano > b.timeUnixNano ? 1 : 0;
+}
+
 /** The short names of the severity ranges, four numbers each, from 1. */
 const SEVERITY_RANGES = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
 
