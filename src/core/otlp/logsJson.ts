@@ -13,12 +13,13 @@ import { decodeUtf8 } from '../utf8';
 import { DEFAULT_DECODE_LIMITS, rejectSpan, spanLimitOf, type DecodeLimits } from './common';
 import { JsonValueDecoder, field, isObject, parseJsonText, type JsonObject } from './json';
 
-/** An optional id: null when absent or empty; all zeros is OTLP's "no trace context" too. */
+/** An id of no bytes but zeros, in hex or base64: OTLP's "no trace context", as an empty id is. */
+const NO_CONTEXT_ID = /^(?:0*|A+=*)$/;
+
+/** An optional id: null when absent, empty or all zeros. */
 function optionalId(value: unknown, byteLength: 16 | 8): string | null | { error: string } {
-  if (value === undefined || value === null || value === '') return null;
-  const parsed = parseJsonId(value, byteLength);
-  if (typeof parsed === 'string') return parsed;
-  return /all zeros/.test(parsed.error) ? null : parsed;
+  if (value === undefined || value === null || (typeof value === 'string' && NO_CONTEXT_ID.test(value))) return null;
+  return parseJsonId(value, byteLength);
 }
 
 class JsonLogsDecoder extends JsonValueDecoder {
