@@ -107,7 +107,7 @@ function sendOtlpError(response: ServerResponse, encoding: Encoding, status: num
  * encoding: 200 with `partialSuccess` when some items were rejected, 400 with a
  * `google.rpc.Status` when the body is unusable or every item was rejected.
  */
-export async function receiveOtlp(request: IncomingMessage, response: ServerResponse, context: ReceiverContext, signal: OtlpSignal = TRACES): Promise<void> {
+export async function receiveOtlp(request: IncomingMessage, response: ServerResponse, context: ReceiverContext, signal: OtlpSignal): Promise<void> {
   let encoding: Encoding = mediaTypeOf(request.headers['content-type']).includes('protobuf') ? 'protobuf' : 'json';
   try {
     const declared = otlpEncodingOf(request);
