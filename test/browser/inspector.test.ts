@@ -270,6 +270,8 @@ describe('inspector UI in Chromium (standalone command)', function () {
     await logs.waitFor();
     await page.screenshot({ path: join(shots, 'span-logs-light.png') });
     await page.close();
+    // The tests after this one count the traces the first one sent.
+    assert.equal((await fetch(`${inspector.url}/api/traces/${traceId}`, { method: 'DELETE' })).status, 200);
   });
 
   it('opens a 100,000-span trace quickly and scrolls it with a bounded number of rows', async function () {
