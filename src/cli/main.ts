@@ -275,13 +275,13 @@ export function grpcEnvironmentLines(endpoint: string): string[] {
 }
 
 /**
- * Starts the OTLP/gRPC receiver next to `server`, feeding the same sink. A port
+ * Starts the OTLP/gRPC receiver next to `server`, feeding the same sinks. A port
  * in use is reported plainly and is not fatal: HTTP keeps working.
  */
 async function startGrpc(options: CliOptions, server: InspectorServer): Promise<GrpcReceiver | undefined> {
   if (options.grpcPort === null) return undefined;
   silenceGrpcLibraryLogs();
-  const receiver = new GrpcReceiver({ host: options.host, port: options.grpcPort, sink: (spans) => server.acceptSpans(spans) });
+  const receiver = new GrpcReceiver({ host: options.host, port: options.grpcPort, sinks: server.sinks });
   try {
     await receiver.start();
     return receiver;

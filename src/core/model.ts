@@ -5,6 +5,7 @@
  */
 
 import type { PricingInfo } from './cost/pricing';
+import type { LogRecord } from './logs/record';
 
 /**
  * A decoded attribute value. OTLP `AnyValue` maps onto JSON values; an
@@ -45,6 +46,8 @@ export interface SpanEvent {
   timeUnixNano: bigint;
   attributes: Attributes;
   droppedAttributesCount?: number;
+  /** Set when the event is an OTLP log record attached to its span: the record itself. */
+  log?: LogRecord;
 }
 
 export interface SpanLink {
@@ -246,8 +249,11 @@ export interface DecodeResult {
   moreRejected?: number;
 }
 
-/** Every span a decoder rejected, listed or not. */
-export function rejectedCount(result: DecodeResult): number {
+/** The rejections a decoder of any signal reports. */
+export type Rejections = Pick<DecodeResult, 'rejected' | 'moreRejected'>;
+
+/** Every item (span, log record) a decoder rejected, listed or not. */
+export function rejectedCount(result: Rejections): number {
   return result.rejected.length + (result.moreRejected ?? 0);
 }
 

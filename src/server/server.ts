@@ -16,13 +16,14 @@ import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
 import { isLoopbackHost } from '../core/net/loopback';
 import { encodeOtlpJson } from '../core/otlp/export';
 import type { StoreChange, TraceOrder, TraceQuery, TraceStore } from '../core/store';
-import type { ApiErrorJson, FacetsJson, LiveStreamCountsJson, StatusJson, TraceListJson } from '../protocol/api';
+import type { ApiErrorJson, FacetsJson, LiveStreamCountsJson, StatusJson, TraceListJson, TraceLogsJson, UntracedLogsJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
-import { summaryJson, traceDetailJson } from '../protocol/serialize';
+import { logRecordJson, summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
 import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
-import { INGEST_PATHS, OTLP_TRACE_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
+import { INGEST_PATHS, OTLP_SIGNAL_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
+import type { OtlpSinks } from './signals';
 
 /** Settings of an {@link InspectorServer}. */
 export interface InspectorServerOptions {
@@ -100,7 +101,7 @@ function withoutSourceMapReference(content: Buffer): Buffer {
   return match ? content.subarray(0, tailStart + match.index + 1) : content;
 }
 
-const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin)?$/;
+const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin|\/logs)?$/;
 
 /** Answers that never carry span content to other origins or into caches. */
 const BASE_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
@@ -189,6 +190,10 @@ export class InspectorServer {
   private readonly server: Server;
   private readonly store: TraceStore;
   private readonly receiverContext: ReceiverContext;
+  /** Where every receiver (these HTTP ones, and the gRPC receiver) delivers what it decoded. */
+  readonly sinks: OtlpSinks;
+  /** OTLP metrics exports answered, and their data points. */
+  private readonly metrics = { exportRequests: 0, dataPoints: 0 };
   private readonly guard: RequestGuard;
   /** The token `/api/*` requires, if any (given, or generated because the host is not loopback). */
   readonly apiToken: string | undefined;
@@ -200,10 +205,18 @@ export class InspectorServer {
 
   constructor(private readonly options: InspectorServerOptions) {
     this.store = options.store;
+    this.sinks = {
+      spans: (spans) => this.accept(spans),
+      logs: (records) => this.store.addLogs(records),
+      metrics: (dataPoints) => {
+        this.metrics.exportRequests++;
+        this.metrics.dataPoints += dataPoints;
+      },
+    };
     this.receiverContext = {
       maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
       limits: options.limits ?? DEFAULT_DECODE_LIMITS,
-      accept: (spans) => this.accept(spans),
+      sinks: this.sinks,
     };
     this.apiToken = options.apiToken ?? (isLoopbackHost(this.host) ? undefined : newApiToken());
     this.guard = new RequestGuard({ host: this.host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, apiToken: this.apiToken });
@@ -273,14 +286,6 @@ export class InspectorServer {
     });
   }
 
-  /**
-   * Stores spans decoded elsewhere (the gRPC receiver) exactly as the HTTP
-   * receivers do, `onSpans` included.
-   */
-  acceptSpans(spans: Span[]): void {
-    this.accept(spans);
-  }
-
   private accept(spans: Span[]): void {
     this.store.add(spans);
     this.options.onSpans?.(spans);
@@ -292,11 +297,12 @@ export class InspectorServer {
       this.guard.checkHost(request);
       const url = requestUrl(request.url ?? '/');
       const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
-      if (OTLP_TRACE_PATHS.has(path) || INGEST_PATHS.has(path)) {
+      const signal = OTLP_SIGNAL_PATHS.get(path);
+      if (signal !== undefined || INGEST_PATHS.has(path)) {
         if (this.guard.answerPreflight(request, response)) return;
         for (const [name, value] of Object.entries(this.guard.checkReceiver(request))) response.setHeader(name, value);
-        if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; send traces with POST`, { Allow: 'POST' });
-        return OTLP_TRACE_PATHS.has(path) ? await receiveOtlp(request, response, this.receiverContext) : await receiveIngest(request, response, this.receiverContext);
+        if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; send ${signal?.items ?? 'spans'} with POST`, { Allow: 'POST' });
+        return signal !== undefined ? await receiveOtlp(request, response, this.receiverContext, signal) : await receiveIngest(request, response, this.receiverContext);
       }
       if (path === '/api' || path.startsWith('/api/')) this.guard.checkApi(request, this.port);
       if (path === '/api/traces') return await this.tracesCollection(method, url, request, response);
@@ -310,10 +316,11 @@ export class InspectorServer {
       if (path === '/api/events') return this.openLiveStream(method, request, response);
       if (path === '/api/facets') return this.onlyGet(method, () => sendJson(response, 200, this.store.facetValues() satisfies FacetsJson));
       if (path === '/api/status') return this.onlyGet(method, () => sendJson(response, 200, this.status()));
+      if (path === '/api/logs') return this.onlyGet(method, () => sendJson(response, 200, this.untracedLogs()));
       if (path === '/api/import') return await this.importFile(method, request, response);
       if (path === '/' || path === '/index.html') return this.onlyGet(method, () => this.openPage(url, request, response));
       if (path.startsWith('/webview/')) return await this.serveStatic(method, path.slice('/webview/'.length), response);
-      throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), query them at /api/traces`);
+      throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), logs to /v1/logs, query them at /api/traces`);
     } catch (error) {
       if (error instanceof HttpError) return sendError(response, error.status, error.message, error.headers);
       if (error instanceof MalformedPayloadError) return sendError(response, 400, error.message);
@@ -334,7 +341,14 @@ export class InspectorServer {
       traceCount: this.store.traceCount,
       memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes: process.memoryUsage().heapUsed },
       priceTable: this.store.costs.tableLabel ?? null,
+      logRecordCount: this.store.logRecordCount,
+      metrics: { ...this.metrics },
     };
+  }
+
+  private untracedLogs(): UntracedLogsJson {
+    const { records, received } = this.store.untracedLogs();
+    return { logs: records.map(logRecordJson), received };
   }
 
   private async tracesCollection(method: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -362,6 +376,11 @@ export class InspectorServer {
       return sendJson(response, 200, { traceId, deleted: true });
     }
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`, { Allow: suffix ? 'GET' : 'GET, DELETE' });
+    if (suffix === '/logs') {
+      const records = this.store.logsOf(traceId);
+      if (records === undefined) throw notFound();
+      return sendJson(response, 200, { traceId, logs: records.map(logRecordJson) } satisfies TraceLogsJson);
+    }
     const tree = this.store.tree(traceId);
     if (!tree) throw notFound();
     if (suffix === '/otlp') {
