@@ -7,12 +7,13 @@ import type { TargetedDragEvent, TargetedPointerEvent } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { FORWARD_ANSWER_WAIT_MS } from '../src/core/defaults';
 import { isServiceError } from '../src/core/service/errors';
-import type { TraceSummaryJson } from '../src/protocol/api';
+import type { LogRecordJson, TraceSummaryJson } from '../src/protocol/api';
 import type { ListenerEndpoints } from '../src/protocol/messages';
 import type { TraceQuery } from '../src/protocol/query';
-import { CopyButton, Icon, IconButton } from './components/common';
+import { CopyButton, Icon, IconButton, Section } from './components/common';
 import { EmptyState } from './components/EmptyState';
 import { ErrorBoundary } from './components/ErrorBoundary';
+import { LogList, recordLogRows } from './components/Logs';
 import { SpanDetails } from './components/SpanDetails';
 import { TraceList } from './components/TraceList';
 import { Waterfall } from './components/Waterfall';
@@ -42,6 +43,8 @@ interface OpenTrace {
   traceId: string;
   index: TraceIndex;
   summary: TraceSummaryJson;
+  /** The trace's log records that are not events of a span. */
+  logs: LogRecordJson[];
   /** Evicted or deleted from the store while open: still shown, marked stale. */
   gone?: boolean;
 }
@@ -142,7 +145,7 @@ export function App({ host }: { host: InspectorHost }) {
       const wanted = pendingSpan.current ?? previousSpan;
       pendingSpan.current = undefined;
       const wantedIndex = wanted !== undefined ? index.byId.get(wanted) : undefined;
-      setOpen({ traceId: id, index, summary: detail.summary });
+      setOpen({ traceId: id, index, summary: detail.summary, logs: detail.logs });
       setSelected(wantedIndex ?? (index.roots.length > 0 ? index.roots[0] : -1));
       setTraceError(null);
     } catch (error) {
@@ -429,6 +432,13 @@ export function App({ host }: { host: InspectorHost }) {
                       <ErrorBoundary part="span details" resetKey={selectedSpan}>
                         <SpanDetails key={selectedSpan.spanId} span={selectedSpan} traceStartMs={open.index.originMs} knownTrace={(id) => knownTraces.has(id)} />
                       </ErrorBoundary>
+                    ) : open.logs.length > 0 ? (
+                      <div class="trace-logs" data-testid="trace-logs">
+                        <p class="muted">Select a span to see its details. These log records of the trace belong to no span that arrived:</p>
+                        <Section title={`Logs (${open.logs.length})`}>
+                          {() => <LogList rows={recordLogRows(open.logs)} originMs={open.index.originMs} />}
+                        </Section>
+                      </div>
                     ) : (
                       <div class="placeholder muted">Select a span to see its details.</div>
                     )}
@@ -495,6 +505,15 @@ export function App({ host }: { host: InspectorHost }) {
         </span>
         <CopyButton text={trace.traceId} what="trace id" />
         <span class="bubble-spacer" />
+        {trace.logs.length > 0 && (
+          <IconButton
+            icon="output"
+            title="Show the trace's log records that belong to no span (records without a span id, or whose span never arrived)"
+            label={trace.logs.length === 1 ? '1 log' : `${trace.logs.length} logs`}
+            testId="trace-logs-button"
+            onClick={() => setSelected(-1)}
+          />
+        )}
         <IconButton
           icon="desktop-download"
           title="Export as OTLP JSON"

@@ -5,6 +5,7 @@
  */
 
 import type { PricingInfo } from './cost/pricing';
+import type { LogRecord } from './logs/record';
 
 /**
  * A decoded attribute value. OTLP `AnyValue` maps onto JSON values; an
@@ -45,6 +46,8 @@ export interface SpanEvent {
   timeUnixNano: bigint;
   attributes: Attributes;
   droppedAttributesCount?: number;
+  /** Set when the event is an OTLP log record attached to its span: the record itself. */
+  log?: LogRecord;
 }
 
 export interface SpanLink {
@@ -246,17 +249,26 @@ export interface DecodeResult {
   moreRejected?: number;
 }
 
-/** Every span a decoder rejected, listed or not. */
-export function rejectedCount(result: DecodeResult): number {
+/** The rejections a decoder of any signal reports. */
+export type Rejections = Pick<DecodeResult, 'rejected' | 'moreRejected'>;
+
+/** Every item (span, log record) a decoder rejected, listed or not. */
+export function rejectedCount(result: Rejections): number {
   return result.rejected.length + (result.moreRejected ?? 0);
 }
 
+/** What a decoder rejects, in messages: spans unless told otherwise (log records). */
+export interface RejectedItemNoun {
+  item: string;
+  items: string;
+}
+
 /** One line naming what was rejected and why (the first few, then a count). */
-export function describeRejections(result: DecodeResult): string {
+export function describeRejections(result: Rejections, noun: RejectedItemNoun = { item: 'span', items: 'spans' }): string {
   const total = rejectedCount(result);
   const shown = result.rejected.slice(0, 5).map((item) => `${item.path}: ${item.reason}`);
   const more = total > shown.length ? `; and ${total - shown.length} more` : '';
-  return `${total} span${total === 1 ? '' : 's'} rejected: ${shown.join('; ')}${more}`;
+  return `${total} ${total === 1 ? noun.item : noun.items} rejected: ${shown.join('; ')}${more}`;
 }
 
 /**

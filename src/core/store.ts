@@ -6,6 +6,9 @@
 
 import { CostEstimator } from './cost/estimator';
 import { BYTES_PER_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SPANS, DEFAULT_MAX_TRACES } from './defaults';
+import { attachedLogRecords, withLogRecords } from './logs/attach';
+import { DetachedLogs, TraceLogs } from './logs/held';
+import { byTime, type LogRecord } from './logs/record';
 import type { AttributeValue, Attributes, InstrumentationScope, RespanParams, Span, TokenUsage } from './model';
 import { emptyRollup, rollUp, type UsageRollup } from './rollup';
 import { RunRegistry } from './runs';
@@ -42,6 +45,8 @@ export interface TraceStoreOptions {
    * prompts. Default {@link DEFAULT_MAX_MEMORY_MB} MB.
    */
   maxBytes?: number;
+  /** Log records kept at most (attached to spans or not). Default: as many as `maxSpans`. */
+  maxLogRecords?: number;
   /**
    * Defers the delivery of change events, so a burst of spans becomes one event.
    * Default: a 50 ms timer.
@@ -109,10 +114,13 @@ export interface TraceEntry {
   estimatedCostSpans: number;
   facets: TraceFacets;
   /**
-   * Approximate heap bytes of the trace's spans ({@link approxSpanBytes});
-   * the resources and scopes they share are charged by the store, once each.
+   * Approximate heap bytes of the trace's spans ({@link approxSpanBytes}) and
+   * log records; the resources and scopes its spans share are charged by the
+   * store, once each.
    */
   approxBytes: number;
+  /** The trace's log records that are not part of a span, and the count of those that are; undefined until one arrives. */
+  logs: TraceLogs | undefined;
 }
 
 /** A trace tree ready to show: roots (true roots, orphans, cycle breakers) and spans by start time. */
@@ -277,6 +285,7 @@ function emptyEntry(traceId: string): TraceEntry {
       runs: new Map(),
     },
     approxBytes: 0,
+    logs: undefined,
   };
 }
 
@@ -326,6 +335,12 @@ export class TraceStore {
   private byteTotal = 0;
   /** Resources and scopes held by stored spans: how many spans hold each, and what it is charged. */
   private readonly shared = new Map<object, { spans: number; bytes: number }>();
+  /** Set when given; otherwise log records are bounded by `maxSpans`. */
+  private maxLogRecords: number | undefined;
+  /** Log records kept in traces (attached to spans or not). */
+  private logTotal = 0;
+  /** Log records of traces without spans yet, and of no trace. */
+  private readonly detached = new DetachedLogs();
   /**
    * The entry the last span went to, while it is still last in `traces` order
    * and noted in the `pending` change it was noted in: the next span of the
@@ -345,6 +360,7 @@ export class TraceStore {
     this.maxSpans = options.maxSpans ?? DEFAULT_MAX_SPANS;
     this.maxTraces = options.maxTraces ?? DEFAULT_MAX_TRACES;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_MEMORY_MB * BYTES_PER_MB;
+    this.maxLogRecords = options.maxLogRecords;
     this.schedule = options.schedule ?? defaultSchedule;
     this.nowMs = options.nowMs ?? Date.now;
     this.costs = options.costs ?? new CostEstimator();
@@ -362,11 +378,17 @@ export class TraceStore {
 
   /**
    * Approximate heap bytes of what the store keeps: every span
-   * ({@link approxSpanBytes}) and every resource and scope they share, once
-   * each ({@link resourceBytes}, {@link scopeBytes}).
+   * ({@link approxSpanBytes}) and log record ({@link approxLogRecordBytes}),
+   * and every resource and scope spans share, once each ({@link resourceBytes},
+   * {@link scopeBytes}).
    */
   get approxBytes(): number {
-    return this.byteTotal;
+    return this.byteTotal + this.detached.bytes;
+  }
+
+  /** Log records in the store: attached to spans, waiting for their span, without a span, without a trace. */
+  get logRecordCount(): number {
+    return this.logTotal + this.detached.records;
   }
 
   /** The byte bound ({@link TraceStoreOptions.maxBytes}). */
@@ -375,10 +397,11 @@ export class TraceStore {
   }
 
   /** Changes the retention bounds; evicts at once if the store is now over them. */
-  setLimits(limits: { maxSpans?: number; maxTraces?: number; maxBytes?: number }): void {
+  setLimits(limits: { maxSpans?: number; maxTraces?: number; maxBytes?: number; maxLogRecords?: number }): void {
     this.maxSpans = limits.maxSpans ?? this.maxSpans;
     this.maxTraces = limits.maxTraces ?? this.maxTraces;
     this.maxBytes = limits.maxBytes ?? this.maxBytes;
+    this.maxLogRecords = limits.maxLogRecords ?? this.maxLogRecords;
     this.enforceRetention();
   }
 
@@ -406,6 +429,7 @@ export class TraceStore {
       entry = this.traces.get(span.traceId);
       if (entry === undefined) {
         entry = emptyEntry(span.traceId);
+        this.adoptPendingLogs(entry);
         this.traces.set(span.traceId, entry);
         this.note('added', span.traceId);
       } else {
@@ -422,8 +446,11 @@ export class TraceStore {
     span.traceId = entry.traceId;
 
     const previous = entry.spans.get(span.spanId);
+    let freed = 0;
+    // A trace that never had a log record (the common case) skips this.
+    if (entry.logs !== undefined) ({ span, freed } = this.joinLogs(entry, entry.logs, span, previous));
     // The estimate depends only on the (immutable) span, so a replaced span is uncharged exactly.
-    this.charge(entry, approxSpanBytes(span) - (previous === undefined ? 0 : approxSpanBytes(previous)));
+    this.charge(entry, storedSpanBytes(span) - (previous === undefined ? 0 : storedSpanBytes(previous)) - freed);
     this.holdShared(span);
     if (previous !== undefined) {
       this.releaseShared(previous);
@@ -484,6 +511,121 @@ export class TraceStore {
     }
   }
 
+  /**
+   * `span` with the log records of the span it replaces (a span sent again
+   * keeps them) and those that waited for it; `freed` is what the waiting ones
+   * were charged while held apart.
+   */
+  private joinLogs(entry: TraceEntry, logs: TraceLogs, span: Span, previous: Span | undefined): { span: Span; freed: number } {
+    const waiting = logs.takeWaiting(span.spanId);
+    const carried = previous === undefined ? [] : attachedLogRecords(previous);
+    if (carried.length === 0 && waiting === undefined) return { span, freed: 0 };
+    return { span: this.attach(entry, span, [...carried, ...(waiting?.records ?? [])], carried.length), freed: waiting?.bytes ?? 0 };
+  }
+
+  /**
+   * `span` with `records` attached, of which `alreadyCounted` were attached to
+   * the span it replaces; keeps the trace's record counts.
+   */
+  private attach(entry: TraceEntry, span: Span, records: LogRecord[], alreadyCounted: number): Span {
+    const attached = withLogRecords(span, records);
+    const newlyAttached = records.length - alreadyCounted - attached.dropped;
+    const logs = (entry.logs ??= new TraceLogs(entry.traceId));
+    logs.attached += newlyAttached;
+    // Waiting records were counted when they came; only those dropped at the per-span bound leave the count.
+    this.logTotal += newlyAttached - (records.length - alreadyCounted);
+    // Attaching re-derives the span's fields from its events: add back what the store derives.
+    this.enrich(attached.span);
+    return attached.span;
+  }
+
+  /** Gives a trace whose first span arrived the log records that came before it. */
+  private adoptPendingLogs(entry: TraceEntry): void {
+    const logs = this.detached.takePending(entry.traceId);
+    if (logs === undefined) return;
+    entry.logs = logs;
+    this.logTotal += logs.count;
+    this.charge(entry, logs.bytes);
+  }
+
+  /**
+   * Adds log records. A record that names a span of a stored trace becomes an
+   * event of that span (whose derived fields then count it); one whose span
+   * has not arrived waits for it, one with no span id is kept with its trace,
+   * and one with no trace id is kept among the most recent untraced records.
+   */
+  addLogs(records: readonly LogRecord[]): void {
+    if (records.length === 0) return;
+    const now = this.nowMs();
+    for (const [traceId, bySpan] of groupByTraceAndSpan(records)) {
+      if (traceId === null) {
+        for (const list of bySpan.values()) for (const record of list) this.detached.holdUntraced(record, approxLogRecordBytes(record), now);
+        continue;
+      }
+      const entry = this.traces.get(traceId);
+      if (entry === undefined) {
+        for (const list of bySpan.values()) for (const record of list) this.detached.holdPending(traceId, record, approxLogRecordBytes(record), now);
+        continue;
+      }
+      this.touch(entry, now);
+      for (const [spanId, list] of bySpan) {
+        const span = spanId === null ? undefined : entry.spans.get(spanId);
+        if (span === undefined) {
+          const logs = (entry.logs ??= new TraceLogs(entry.traceId));
+          for (const record of list) {
+            const bytes = approxLogRecordBytes(record);
+            logs.hold(record, bytes, now);
+            this.charge(entry, bytes);
+            this.logTotal++;
+          }
+          continue;
+        }
+        this.logTotal += list.length;
+        const merged = this.attach(entry, span, list, 0);
+        this.charge(entry, storedSpanBytes(merged) - storedSpanBytes(span));
+        this.swap(entry, span, merged);
+      }
+    }
+    this.enforceRetention();
+  }
+
+  /** Marks a trace updated by something other than a span (its place in eviction order, the change event). */
+  private touch(entry: TraceEntry, now: number): void {
+    this.traces.delete(entry.traceId);
+    this.traces.set(entry.traceId, entry);
+    this.note('updated', entry.traceId);
+    entry.updatedAtMs = now;
+    // The next span of the last trace must re-insert it: it may no longer be last in eviction order.
+    this.lastEntry = undefined;
+  }
+
+  /** Replaces a span by a version with the same ids and times (log records attached). */
+  private swap(entry: TraceEntry, previous: Span, span: Span): void {
+    account(entry, previous, -1);
+    account(entry, span, 1);
+    entry.spans.set(span.spanId, span);
+    if (entry.rootSpan === previous) entry.rootSpan = span;
+    if (entry.earliestSpan === previous) entry.earliestSpan = span;
+  }
+
+  /** The log records of a trace: attached to its spans, waiting for their span, without a span; in time order. Undefined when the store has nothing of the trace. */
+  logsOf(traceId: string): LogRecord[] | undefined {
+    const id = traceId.toLowerCase();
+    const entry = this.traces.get(id);
+    if (entry === undefined) return this.detached.pendingOf(id)?.unattached();
+    const records = entry.logs?.unattached() ?? [];
+    if ((entry.logs?.attached ?? 0) > 0) {
+      for (const span of entry.spans.values()) records.push(...attachedLogRecords(span));
+      records.sort(byTime);
+    }
+    return records;
+  }
+
+  /** The most recent log records without a trace id (oldest first), and how many such records arrived since the store was cleared. */
+  untracedLogs(): { records: LogRecord[]; received: number } {
+    return { records: this.detached.untracedRecords(), received: this.detached.untracedReceived };
+  }
+
   private charge(entry: TraceEntry, bytes: number): void {
     this.byteTotal += bytes;
     entry.approxBytes += bytes;
@@ -520,14 +662,27 @@ export class TraceStore {
   }
 
   private withinBounds(): boolean {
-    return this.spanTotal <= this.maxSpans && this.traces.size <= this.maxTraces && this.byteTotal <= this.maxBytes;
+    return (
+      this.spanTotal <= this.maxSpans &&
+      this.traces.size <= this.maxTraces &&
+      this.approxBytes <= this.maxBytes &&
+      this.logRecordCount <= (this.maxLogRecords ?? this.maxSpans)
+    );
   }
 
+  /** Evicts whatever was least recently updated (an unpinned trace, or log records held apart from traces) until within bounds. */
   private enforceRetention(): void {
     if (this.withinBounds()) return;
-    for (const entry of this.traces.values()) {
-      if (this.withinBounds()) break;
-      if (!entry.pinned) this.remove(entry);
+    const entries = this.traces.values();
+    let next = nextUnpinned(entries);
+    while (!this.withinBounds()) {
+      const detachedAtMs = this.detached.oldestUpdateMs();
+      if (next === undefined && detachedAtMs === Infinity) break;
+      if (next === undefined || detachedAtMs <= next.updatedAtMs) this.detached.evictOldest();
+      else {
+        this.remove(next);
+        next = nextUnpinned(entries);
+      }
     }
   }
 
@@ -536,6 +691,7 @@ export class TraceStore {
     this.spanTotal -= entry.spans.size;
     this.byteTotal -= entry.approxBytes;
     for (const span of entry.spans.values()) this.releaseShared(span);
+    this.logTotal -= entry.logs?.count ?? 0;
     if (entry === this.lastEntry) this.lastEntry = undefined;
     this.note('evicted', entry.traceId);
   }
@@ -573,6 +729,7 @@ export class TraceStore {
   /** Removes every trace that is not pinned. */
   clear(): void {
     for (const entry of [...this.traces.values()]) if (!entry.pinned) this.remove(entry);
+    this.detached.clear();
     this.ensurePending().cleared = true;
   }
 
@@ -770,6 +927,49 @@ function byCostThenNewest(a: TraceEntry, b: TraceEntry): number {
   const costA = a.costedSpans > 0 ? a.cost : -Infinity;
   const costB = b.costedSpans > 0 ? b.cost : -Infinity;
   return costB > costA ? 1 : costB < costA ? -1 : newestFirst(a, b);
+}
+
+/** Bytes charged per log record besides its content: the record, its event form, ids, times. */
+const LOG_RECORD_OVERHEAD_BYTES = 320;
+
+/** Bytes of what a log record keeps besides its span-event form (name, attributes, body): severity, resource, scope. */
+function logFactsBytes(record: LogRecord): number {
+  return LOG_RECORD_OVERHEAD_BYTES + record.severityText.length + attributesBytes(record.resource) + record.scope.name.length + attributesBytes(record.scope.attributes);
+}
+
+/**
+ * Approximate heap bytes a log record keeps alive while it is not part of a
+ * span. The resource and scope its request shares are charged to every
+ * record, so the estimate errs high.
+ */
+export function approxLogRecordBytes(record: LogRecord): number {
+  return logFactsBytes(record) + record.eventName.length + valueBytes(record.body) + attributesBytes(record.attributes);
+}
+
+/** What a stored span costs: its own estimate, plus what its attached log records keep besides their events. */
+function storedSpanBytes(span: Span): number {
+  let bytes = approxSpanBytes(span);
+  for (const event of span.events) if (event.log !== undefined) bytes += logFactsBytes(event.log);
+  return bytes;
+}
+
+/** The next unpinned entry of `entries`, or undefined. */
+function nextUnpinned(entries: IterableIterator<TraceEntry>): TraceEntry | undefined {
+  for (const entry of entries) if (!entry.pinned) return entry;
+  return undefined;
+}
+
+/** Records by trace id, then by span id (null: none), in arrival order: each span is rebuilt once per batch. */
+function groupByTraceAndSpan(records: readonly LogRecord[]): Map<string | null, Map<string | null, LogRecord[]>> {
+  const byTrace = new Map<string | null, Map<string | null, LogRecord[]>>();
+  for (const record of records) {
+    let bySpan = byTrace.get(record.traceId);
+    if (bySpan === undefined) byTrace.set(record.traceId, (bySpan = new Map()));
+    let list = bySpan.get(record.spanId);
+    if (list === undefined) bySpan.set(record.spanId, (list = []));
+    list.push(record);
+  }
+  return byTrace;
 }
 
 /** Start-time order; the millisecond double decides almost always, the exact nanoseconds break ties. */

@@ -112,6 +112,10 @@ export interface StatusJson {
   };
   /** Where estimated costs' prices come from (the table's name and version), once it is loaded. */
   priceTable: string | null;
+  /** Log records kept: attached to spans, waiting for their span, without a span, without a trace. */
+  logRecordCount: number;
+  /** OTLP metrics exports answered (metrics are counted, not kept). */
+  metrics: { exportRequests: number; dataPoints: number };
 }
 
 /** A span event, with its exact time as a decimal string. */
@@ -120,6 +124,33 @@ export interface SpanEventJson {
   timeUnixNano: string;
   timeMs: number;
   attributes: Record<string, unknown>;
+  /**
+   * Present when the event is an OTLP log record attached to its span: what
+   * the record has besides its event form. Its body is the `event.body`
+   * attribute.
+   */
+  log?: { severityNumber: number; severityText: string; observedTimeUnixNano: string };
+}
+
+/** An OTLP log record, with its exact times as decimal strings. */
+export interface LogRecordJson {
+  /** Null when the record carries no trace context. */
+  traceId: string | null;
+  spanId: string | null;
+  /** When it happened (its `timeUnixNano`, else when the SDK observed it). */
+  timeUnixNano: string;
+  timeMs: number;
+  observedTimeUnixNano: string;
+  /** 0 unspecified, 1–4 TRACE, 5–8 DEBUG, 9–12 INFO, 13–16 WARN, 17–20 ERROR, 21–24 FATAL. */
+  severityNumber: number;
+  severityText: string;
+  /** `eventName`, or the `event.name` attribute; '' for a plain log line. */
+  eventName: string;
+  /** Null when absent. */
+  body: unknown;
+  attributes: Record<string, unknown>;
+  resource: Record<string, unknown>;
+  scope: { name: string; version?: string; attributes: Record<string, unknown> };
 }
 
 /** A span link. `present` says whether the linked trace is in the store. */
@@ -193,6 +224,25 @@ export interface TraceDetailJson {
   /** Spans ordered by start time. */
   spans: SpanJson[];
   summary: TraceSummaryJson;
+  /**
+   * The trace's log records that are not events of a span (those are in the
+   * span's `events`): records without a span id, and records whose span has not
+   * arrived. In time order.
+   */
+  logs: LogRecordJson[];
+}
+
+/** Body of `GET /api/traces/{traceId}/logs`: every log record of the trace, events of its spans included, in time order. */
+export interface TraceLogsJson {
+  traceId: string;
+  logs: LogRecordJson[];
+}
+
+/** Body of `GET /api/logs`: the most recent log records that carry no trace id (oldest first, at most 1,000). */
+export interface UntracedLogsJson {
+  logs: LogRecordJson[];
+  /** Such records received since the store was last cleared, kept or not. */
+  received: number;
 }
 
 /**

@@ -31,6 +31,8 @@ import type {
   TraceExportJson,
   TraceForwardingJson,
   TraceListJson,
+  TraceLogsJson,
+  UntracedLogsJson,
 } from './api';
 import type { TraceQuery } from './query';
 
@@ -51,6 +53,10 @@ export interface ServiceRequests {
   getTrace: { params: { traceId: string }; result: TraceDetailJson };
   /** One span's details; `not-found` for an unknown trace or span. */
   getSpan: { params: { traceId: string; spanId: string }; result: SpanJson };
+  /** A trace's OTLP log records, attached to its spans or not (`GET /api/traces/{traceId}/logs`). */
+  traceLogs: { params: { traceId: string }; result: TraceLogsJson };
+  /** The most recent log records that carry no trace id (`GET /api/logs`). */
+  untracedLogs: { params: NoParams; result: UntracedLogsJson };
   /** Pins (retention never evicts it) or unpins a trace (`POST` / `DELETE /api/traces/{traceId}/pin`). */
   pinTrace: { params: { traceId: string; pinned: boolean }; result: PinResultJson };
   /**

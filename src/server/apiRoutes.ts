@@ -41,7 +41,7 @@ export interface ApiContext {
   maxBodyBytes: number;
 }
 
-const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin)?$/;
+const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin|\/logs)?$/;
 
 /** Throws 405 unless `method` is one of `allowed` (HEAD goes with GET). */
 function allow(method: string, allowed: readonly string[], request: IncomingMessage, message: string): void {
@@ -65,7 +65,7 @@ async function jsonParams(request: IncomingMessage, maxBodyBytes: number): Promi
 
 /**
  * Answers `path` when it is the service route or one of the REST routes of
- * traces, facets, status and import; undefined for any other path (the
+ * traces, logs, facets, status and import; undefined for any other path (the
  * forwarding routes are matched before). Throws
  * {@link HttpError} or {@link ServiceError} for the server to answer.
  */
@@ -91,6 +91,10 @@ export async function apiRoute(context: ApiContext, method: string, path: string
       allow(method, ['POST', 'DELETE'], request, 'pin with POST, unpin with DELETE');
       return jsonAnswer(await service.handle('pinTrace', { traceId, pinned: method === 'POST' }));
     }
+    if (suffix === '/logs') {
+      allow(method, ['GET'], request, `${method} is not allowed here`);
+      return jsonAnswer(await service.handle('traceLogs', { traceId }));
+    }
     if (suffix === '/otlp') {
       allow(method, ['GET'], request, `${method} is not allowed here`);
       const { fileName, content } = await service.handle('exportTrace', { traceId });
@@ -111,6 +115,10 @@ export async function apiRoute(context: ApiContext, method: string, path: string
   if (path === '/api/status') {
     allow(method, ['GET'], request, `${method} is not allowed here; use GET`);
     return jsonAnswer(await service.handle('status', {}));
+  }
+  if (path === '/api/logs') {
+    allow(method, ['GET'], request, `${method} is not allowed here; use GET`);
+    return jsonAnswer(await service.handle('untracedLogs', {}));
   }
   if (path === '/api/import') {
     allow(method, ['POST'], request, 'import a trace file with POST');

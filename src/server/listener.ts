@@ -47,9 +47,10 @@ export interface RunningInspector {
 /**
  * Starts the HTTP listener and (unless `grpcPort` is null) the OTLP/gRPC
  * receiver on the same host, with the same body limit and decode limits.
- * Spans from both go through the HTTP listener's sink (capture pause, store,
- * then `onSpans`). Never rejects for a port in use: look at `errors` (gRPC's
- * own log lines are silenced, so the caller's report is the only one).
+ * What both decode goes through the HTTP listener's sinks (capture pause,
+ * store, then `onSpans` for spans). Never rejects for a port in use: look at
+ * `errors` (gRPC's own log lines are silenced, so the caller's report is the
+ * only one).
  */
 export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
   const host = options.host ?? DEFAULT_HOST;
@@ -75,7 +76,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
       port: grpcPort ?? DEFAULT_GRPC_PORT,
       maxMessageBytes: options.maxBodyBytes,
       limits: options.limits,
-      sink: (spans) => server.acceptSpans(spans),
+      sinks: server.sinks,
     });
     try {
       await receiver.start();

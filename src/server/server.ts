@@ -26,7 +26,8 @@ import { HttpError } from './body';
 import { nodeTimers } from './forwarding';
 import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
-import { INGEST_PATHS, OTLP_TRACE_PATHS, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
+import { INGEST_PATHS, OTLP_SIGNAL_PATHS, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
+import type { OtlpSinks } from './signals';
 
 /** How the listener binds and what it accepts. */
 export interface InspectorServerSettings {
@@ -152,6 +153,8 @@ export class InspectorServer {
   /** The service this listener's API and live stream carry. */
   readonly service: InspectorService;
   private readonly receiverContext: ReceiverContext;
+  /** Where every receiver (these HTTP ones, and the gRPC receiver) delivers what it decoded. */
+  readonly sinks: OtlpSinks;
   private readonly guard: RequestGuard;
   /** The token `/api/*` requires, if any (given, or generated because the host is not loopback). */
   readonly apiToken: string | undefined;
@@ -174,7 +177,12 @@ export class InspectorServer {
             timers: nodeTimers,
             processFacts: () => ({ listenerUrl: this.boundPort === undefined ? undefined : this.url, heapUsedBytes: process.memoryUsage().heapUsed }),
           });
-    this.receiverContext = { maxBodyBytes, limits, accept: (spans) => this.accept(spans) };
+    this.sinks = {
+      spans: (spans) => this.accept(spans),
+      logs: (records) => this.service.ingestLogs(records),
+      metrics: (dataPoints) => this.service.countMetrics(dataPoints),
+    };
+    this.receiverContext = { maxBodyBytes, limits, sinks: this.sinks };
     this.apiToken = options.apiToken ?? (isLoopbackHost(this.host) ? undefined : newApiToken());
     this.guard = new RequestGuard({ host: this.host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, apiToken: this.apiToken });
     this.server = createServer((request, response) => {
@@ -240,14 +248,6 @@ export class InspectorServer {
     });
   }
 
-  /**
-   * Stores spans decoded elsewhere (the gRPC receiver) exactly as the HTTP
-   * receivers do, capture pause and `onSpans` included.
-   */
-  acceptSpans(spans: Span[]): void {
-    this.accept(spans);
-  }
-
   private accept(spans: Span[]): void {
     if (this.service.ingest(spans)) this.options.onSpans?.(spans);
   }
@@ -258,11 +258,12 @@ export class InspectorServer {
       this.guard.checkHost(request);
       const url = requestUrl(request.url ?? '/');
       const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
-      if (OTLP_TRACE_PATHS.has(path) || INGEST_PATHS.has(path)) {
+      const signal = OTLP_SIGNAL_PATHS.get(path);
+      if (signal !== undefined || INGEST_PATHS.has(path)) {
         if (this.guard.answerPreflight(request, response)) return;
         for (const [name, value] of Object.entries(this.guard.checkReceiver(request))) response.setHeader(name, value);
-        if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; send traces with POST`, { Allow: 'POST' });
-        return OTLP_TRACE_PATHS.has(path) ? await receiveOtlp(request, response, this.receiverContext) : await receiveIngest(request, response, this.receiverContext);
+        if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; send ${signal?.items ?? 'spans'} with POST`, { Allow: 'POST' });
+        return signal !== undefined ? await receiveOtlp(request, response, this.receiverContext, signal) : await receiveIngest(request, response, this.receiverContext);
       }
       if (path === '/api' || path.startsWith('/api/')) this.guard.checkApi(request, this.port);
       if (path === '/api/events') return await this.openLiveStream(method, request, response);
@@ -271,7 +272,7 @@ export class InspectorServer {
       if (answer) return sendAnswer(response, answer);
       if (path === '/' || path === '/index.html') return this.onlyGet(method, () => this.openPage(url, request, response));
       if (path.startsWith('/webview/')) return await this.serveStatic(method, path.slice('/webview/'.length), response);
-      throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), query them at /api/traces`);
+      throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), logs to /v1/logs, query them at /api/traces`);
     } catch (error) {
       if (error instanceof HttpError) return sendError(response, error.status, error.message, error.headers);
       if (error instanceof ServiceError) return sendAnswer(response, serviceErrorAnswer(error));

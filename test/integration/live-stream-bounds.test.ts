@@ -121,7 +121,7 @@ describe('live stream: slow clients and the stream cap', function () {
 
   /** One new one-span trace, delivered as its own change event (so a flood is many events). */
   const arrive = (label = `t${serial++}`) => {
-    server.acceptSpans([makeSpan({ trace: label, id: 's' })]);
+    server.sinks.spans([makeSpan({ trace: label, id: 's' })]);
     store.flush();
   };
 

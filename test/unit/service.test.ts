@@ -9,7 +9,7 @@ import { InspectorService } from '../../src/core/service/inspectorService';
 import { TraceStore } from '../../src/core/store';
 import type { ServiceEvent } from '../../src/protocol/service';
 import { FakeTime } from '../support/fakeTime';
-import { hexId, makeSpan } from '../support/spans';
+import { hexId, makeLog, makeSpan } from '../support/spans';
 
 const KEY = 'rk_service_SECRET_0a1b2c3d4e';
 
@@ -170,6 +170,21 @@ describe('service: capture and status', () => {
     await service.handle('setCapture', { capturing: true });
     assert.equal(service.ingest([makeSpan({ trace: 'five', id: 'root' })]), true);
     assert.ok(store.get(hexId('five', 32)));
+  });
+
+  it('drops receivers’ log records while paused, and answers the logs it keeps', async () => {
+    const { service, store } = rig();
+    await service.handle('setCapture', { capturing: false });
+    service.ingestLogs([makeLog({ trace: 'one', span: 'root' })]);
+    assert.equal(store.logRecordCount, 0);
+    await service.handle('setCapture', { capturing: true });
+    service.ingestLogs([makeLog({ trace: 'one', span: 'root' })]);
+    assert.equal(store.logRecordCount, 1);
+    assert.equal((await service.handle('traceLogs', { traceId: ONE })).logs.length, 1);
+    await refused(service.handle('traceLogs', { traceId: UNKNOWN }), 'not-found', /no trace with id/);
+    assert.deepEqual(await service.handle('untracedLogs', {}), { logs: [], received: 0 });
+    service.countMetrics(7);
+    assert.deepEqual((await service.handle('status', {})).metrics, { exportRequests: 1, dataPoints: 7 });
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Details of the selected span: what it is and how long it took, then what a
  * developer came for (exception, LLM conversation, entity input/output), then
- * every attribute, grouped, with events, links, resource and scope.
+ * every attribute, grouped, with log records, events, links, resource and scope.
  */
 
 import { useMemo } from 'preact/hooks';
@@ -13,7 +13,7 @@ import type { RespanField } from '../../src/core/model';
 import type { SpanJson } from '../../src/protocol/api';
 import type { SourceTarget } from '../../src/protocol/messages';
 import { useServices } from '../context';
-import { attributeGroupOf, groupAttributes, valueToText } from '../model/attributes';
+import { attributeGroupOf, groupAttributes } from '../model/attributes';
 import { formatClock, formatCount, formatDuration } from '../model/format';
 import { isLlmKind, kindInfo } from '../model/kinds';
 import { CopyButton, Fact, Icon, IconButton, LongText, Section } from './common';
@@ -21,6 +21,8 @@ import { ConversationView } from './Conversation';
 import { CostBreakdown, CostFact } from './CostDetails';
 import { ErrorBoundary } from './ErrorBoundary';
 import { JsonView } from './JsonView';
+import { DottedKey, KeyValues } from './KeyValues';
+import { LogList, spanLogRows } from './Logs';
 import { Value } from './Value';
 
 export interface SpanDetailsProps {
@@ -41,6 +43,8 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
   const settings = useMemo(() => requestSettings(span.attributes), [span]);
   const groups = useMemo(() => groupAttributes(span.attributes), [span]);
   const exceptions = useMemo(() => exceptionsOf(span), [span]);
+  const logs = useMemo(() => spanLogRows(span.events), [span]);
+  const events = useMemo(() => span.events.filter((event) => event.log === undefined), [span]);
   const isLlm = isLlmKind(span.displayKind) || span.model !== null || (conversation !== undefined && conversation.source !== 'entity-io');
   const showIo = io !== undefined && (ENTITY_KINDS.has(span.displayKind) || !conversation || conversation.source === 'entity-io');
 
@@ -215,11 +219,17 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
         )}
       </Section>
 
-      {span.events.length > 0 && (
-        <Section title={`Events (${span.events.length})`}>
+      {logs.length > 0 && (
+        <Section title={`Logs (${logs.length})`} testId="span-logs">
+          {() => <LogList rows={logs} originMs={span.startTimeMs} />}
+        </Section>
+      )}
+
+      {events.length > 0 && (
+        <Section title={`Events (${events.length})`}>
           {() => (
             <>
-              {span.events.map((event, i) => (
+              {events.map((event, i) => (
                 <div class="event" key={i}>
                   <div class="event-header">
                     <Icon name="symbol-event" />
@@ -332,44 +342,6 @@ function RespanParamsView({ params }: { params: RespanParamsJson }) {
           <KeyValues entries={metadata} />
         </div>
       )}
-    </>
-  );
-}
-
-/** A key/value table with a copy button per value. */
-export function KeyValues({ entries }: { entries: Array<[string, unknown]> }) {
-  return (
-    <div class="kv-list">
-      {entries.map(([key, value]) => (
-        <div class="kv" key={key}>
-          <span class="kv-key" title={key}>
-            <DottedKey text={key} />
-          </span>
-          <div class="kv-value">
-            <Value value={value} />
-          </div>
-          <CopyButton text={() => valueToText(value)} what={key} />
-        </div>
-      ))}
-    </div>
-  );
-}
-
-/** An attribute key that may wrap only after its dots (`gen_ai.<wbr>prompt.<wbr>0`). */
-function DottedKey({ text }: { text: string }) {
-  const parts = text.split('.');
-  return (
-    <>
-      {parts.map((part, i) => (
-        <span key={i}>
-          {part}
-          {i < parts.length - 1 && (
-            <>
-              .<wbr />
-            </>
-          )}
-        </span>
-      ))}
     </>
   );
 }

@@ -6,7 +6,7 @@
 import { deriveFields } from '../derive';
 import { streamingOf } from '../llm/streaming';
 import { nanosToMillis } from '../encoding';
-import type { Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, SpanStatus, StatusCode } from '../model';
+import type { Attributes, DerivedFields, InstrumentationScope, Rejections, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, SpanStatus, StatusCode } from '../model';
 import { SPAN_KINDS, STATUS_CODES } from '../model';
 import { MAX_NESTING_DEPTH } from '../nesting';
 
@@ -28,8 +28,8 @@ export interface DecodeLimits {
   /** Links kept per span. */
   maxLinks: number;
   /**
-   * Spans taken from one request; the rest are rejected (and counted). Bounds
-   * the memory one request can claim. Default 100,000.
+   * Spans (or log records) taken from one request; the rest are rejected (and
+   * counted). Bounds the memory one request can claim. Default 100,000.
    */
   maxSpansPerRequest?: number;
 }
@@ -48,8 +48,8 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
 /** Rejections listed one by one per request; later ones are only counted. */
 export const MAX_LISTED_REJECTIONS = 100;
 
-/** Records a rejected span in `result`: listed while the list is short, counted after. */
-export function rejectSpan(result: DecodeResult, path: () => string, reason: string): void {
+/** Records a rejected span (or log record) in `result`: listed while the list is short, counted after. */
+export function rejectSpan(result: Rejections, path: () => string, reason: string): void {
   if (result.rejected.length < MAX_LISTED_REJECTIONS) result.rejected.push({ path: path(), reason });
   else result.moreRejected = (result.moreRejected ?? 0) + 1;
 }
@@ -186,4 +186,9 @@ export function assembleSpan(parts: SpanParts): Span {
   if (parts.droppedEventsCount) span.droppedEventsCount = parts.droppedEventsCount;
   if (parts.droppedLinksCount) span.droppedLinksCount = parts.droppedLinksCount;
   return span;
+}
+
+/** The derived fields `span` would have with `events` instead of its own: attaching log records recomputes them. */
+export function derivedWithEvents(span: Span, events: readonly SpanEvent[]): DerivedFields {
+  return deriveFields(span.attributes, span.resource, span.status.code, events, span.name);
 }

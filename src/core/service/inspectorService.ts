@@ -9,13 +9,14 @@
 import { ForwardConfigError } from '../forward/destination';
 import type { Forwarder, ForwardReceipt, ForwardTimers } from '../forward/forwarder';
 import { decodeTraceFile } from '../importFile';
+import type { LogRecord } from '../logs/record';
 import { BYTES_PER_MB, DEFAULT_MAX_BODY_BYTES } from '../defaults';
 import { describeRejections, MalformedPayloadError, rejectedCount, type Span } from '../model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../otlp/common';
 import { encodeOtlpJson } from '../otlp/export';
 import type { TraceStore, TraceTree } from '../store';
 import type { TraceForwardingJson } from '../../protocol/api';
-import { spanJson, summaryJson, traceDetailJson } from '../../protocol/serialize';
+import { logRecordJson, spanJson, summaryJson, traceDetailJson } from '../../protocol/serialize';
 import type { ServiceEndpoint, ServiceEventListener, ServiceHandlers, ServiceParams, ServiceRequestType, ServiceResult } from '../../protocol/service';
 import { CaptureGate } from './capture';
 import { ServiceError } from './errors';
@@ -74,6 +75,8 @@ export class InspectorService implements ServiceEndpoint {
   private readonly store: TraceStore;
   private readonly limits: DecodeLimits;
   private readonly maxImportChars: number;
+  /** OTLP metrics exports answered, and their data points (metrics are counted, not kept). */
+  private readonly metrics = { exportRequests: 0, dataPoints: 0 };
 
   constructor(private readonly options: InspectorServiceOptions) {
     this.store = options.store;
@@ -117,6 +120,17 @@ export class InspectorService implements ServiceEndpoint {
     return true;
   }
 
+  /** The receivers' way in for OTLP log records: paused capture drops them with their spans. */
+  ingestLogs(records: LogRecord[]): void {
+    if (this.capture.capturing) this.store.addLogs(records);
+  }
+
+  /** Counts one OTLP metrics export of `dataPoints` data points. */
+  countMetrics(dataPoints: number): void {
+    this.metrics.exportRequests++;
+    this.metrics.dataPoints += dataPoints;
+  }
+
   private readonly handlers: ServiceHandlers = {
     listTraces: async (params) => {
       const query = traceQueryParam(paramsObject(params));
@@ -135,6 +149,18 @@ export class InspectorService implements ServiceEndpoint {
       const span = tree.entry.spans.get(spanId);
       if (!span) throw new ServiceError('not-found', `trace ${tree.entry.traceId} has no span ${spanId}`);
       return spanJson(span, tree.orphans.has(spanId), tree.entry);
+    },
+
+    traceLogs: async (params) => {
+      const traceId = traceIdParam(paramsObject(params));
+      const records = this.store.logsOf(traceId);
+      if (records === undefined) throw notFoundTrace(traceId);
+      return { traceId, logs: records.map(logRecordJson) };
+    },
+
+    untracedLogs: async () => {
+      const { records, received } = this.store.untracedLogs();
+      return { logs: records.map(logRecordJson), received };
     },
 
     pinTrace: async (params) => {
@@ -243,6 +269,8 @@ export class InspectorService implements ServiceEndpoint {
         droppedSpans: this.capture.dropped,
         memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes: facts.heapUsedBytes },
         priceTable: this.store.costs.tableLabel ?? null,
+        logRecordCount: this.store.logRecordCount,
+        metrics: { ...this.metrics },
       };
     },
   };
