@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { DemoHandle, DemoOptions } from '../cli/demo';
 import type { ForwardingChange } from '../core/forward/forwarder';
+import { isInspectorStatus } from '../protocol/api';
 import type { ForwardResult } from '../protocol/messages';
 import { COMMANDS, CONTEXT_KEYS } from './commands';
 import { DisposableStore } from './disposables';
@@ -68,8 +69,7 @@ function isLoopbackName(name: string): boolean {
 async function isInspectorAt(host: string, port: number): Promise<boolean> {
   try {
     const response = await fetch(`${clientUrl(host, port)}/api/status`, { signal: AbortSignal.timeout(1000) });
-    const body = (await response.json()) as { name?: unknown };
-    return body.name === 'respan-trace-inspector';
+    return isInspectorStatus(await response.json());
   } catch {
     return false;
   }

@@ -143,6 +143,44 @@ export interface TraceDetailJson {
  */
 export type StoreChangeJson = StoreChange;
 
+/** The value of {@link InspectorStatusJson.inspector}: how a client tells this inspector from anything else on the port. */
+export const INSPECTOR_ID = 'respan-trace-inspector';
+
+/** Who started an inspector process: a person (runs until stopped) or the VS Code extension (ends when idle). */
+export type StartedBy = 'user' | 'extension';
+
+/**
+ * Body of `GET /api/status`: the process identifies itself, so the extension
+ * attaches to an inspector already listening on its port and reports anything
+ * else there as a taken port.
+ */
+export interface InspectorStatusJson {
+  inspector: typeof INSPECTOR_ID;
+  /** Version of the package the process runs. */
+  version: string;
+  pid: number;
+  startedBy: StartedBy;
+  /** Seconds the process stays up after its last client left; absent: until stopped. */
+  exitWhenIdleSeconds?: number;
+  /** Open live streams (`/api/events`): one per VS Code window and per browser tab. */
+  clients: number;
+  /** `http://host:port` of the HTTP listener. */
+  url: string;
+  endpoints: {
+    /** OTLP/HTTP, the Respan paths, the API and the UI. */
+    http: string;
+    /** OTLP/gRPC, when that receiver runs. */
+    grpc?: string;
+  };
+  spanCount: number;
+  traceCount: number;
+}
+
+/** True when a `/api/status` body comes from a Respan Trace Inspector. */
+export function isInspectorStatus(body: unknown): body is InspectorStatusJson {
+  return typeof body === 'object' && body !== null && (body as { inspector?: unknown }).inspector === INSPECTOR_ID;
+}
+
 /** Error body of every query API failure. */
 export interface ApiErrorJson {
   error: string;

@@ -15,7 +15,7 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
 import { encodeOtlpJson } from '../core/otlp/export';
 import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
-import type { ApiErrorJson, FacetsJson, TraceListJson } from '../protocol/api';
+import { INSPECTOR_ID, type ApiErrorJson, type FacetsJson, type InspectorStatusJson, type StartedBy, type TraceListJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import { summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
@@ -49,6 +49,16 @@ export interface InspectorServerOptions {
   apiToken?: string;
   /** Forwarding to Respan, for the `/api/forwarding` and `/api/traces/{id}/forward` routes; without it they answer 404. */
   forwarding?: Forwarder;
+  /** How `/api/status` identifies the process. Default: started by a user, version unknown. */
+  identity?: InspectorIdentity;
+}
+
+/** Who runs this listener, as `/api/status` tells it. */
+export interface InspectorIdentity {
+  version: string;
+  startedBy: StartedBy;
+  /** Seconds the process stays up after its last client left; absent: until stopped. */
+  exitWhenIdleSeconds?: number;
 }
 
 /** The port is taken by another process. */
@@ -135,6 +145,8 @@ export class InspectorServer {
   /** The token `/api/*` requires, if any (given, or generated because the host is not loopback). */
   readonly apiToken: string | undefined;
   private readonly liveStreams = new Set<ServerResponse>();
+  private readonly clientListeners = new Set<(clients: number) => void>();
+  private grpcEndpoint: string | undefined;
   private unsubscribe: (() => void) | undefined;
   private unsubscribeForwarding: (() => void) | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
@@ -215,6 +227,22 @@ export class InspectorServer {
     });
   }
 
+  /** Open live streams: each VS Code window and each browser tab holds one while it shows traces. */
+  get clientCount(): number {
+    return this.liveStreams.size;
+  }
+
+  /** Calls `listener` with the client count whenever a live stream opens or closes; returns the unsubscribe. */
+  onClientsChange(listener: (clients: number) => void): () => void {
+    this.clientListeners.add(listener);
+    return () => this.clientListeners.delete(listener);
+  }
+
+  /** The OTLP/gRPC endpoint running beside this listener, for `/api/status`. */
+  setGrpcEndpoint(endpoint: string | undefined): void {
+    this.grpcEndpoint = endpoint;
+  }
+
   /**
    * Stores spans decoded elsewhere (the gRPC receiver) exactly as the HTTP
    * receivers do, `onSpans` included.
@@ -268,10 +296,17 @@ export class InspectorServer {
     answer();
   }
 
-  private status() {
+  private status(): InspectorStatusJson {
+    const identity = this.options.identity ?? { version: 'unknown', startedBy: 'user' };
     return {
-      name: 'respan-trace-inspector',
+      inspector: INSPECTOR_ID,
+      version: identity.version,
+      pid: process.pid,
+      startedBy: identity.startedBy,
+      ...(identity.exitWhenIdleSeconds !== undefined ? { exitWhenIdleSeconds: identity.exitWhenIdleSeconds } : {}),
+      clients: this.liveStreams.size,
       url: this.url,
+      endpoints: { http: this.url, ...(this.grpcEndpoint ? { grpc: this.grpcEndpoint } : {}) },
       spanCount: this.store.spanCount,
       traceCount: this.store.traceCount,
     };
@@ -331,7 +366,14 @@ export class InspectorServer {
     response.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify({ spanCount: this.store.spanCount, traceCount: this.store.traceCount })}\n\n`);
     this.liveStreams.add(response);
-    request.on('close', () => this.liveStreams.delete(response));
+    this.clientsChanged();
+    request.on('close', () => {
+      if (this.liveStreams.delete(response)) this.clientsChanged();
+    });
+  }
+
+  private clientsChanged(): void {
+    for (const listener of [...this.clientListeners]) listener(this.liveStreams.size);
   }
 
   private broadcast(change: StoreChange): void {
