@@ -10,10 +10,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ForwardConfigError, type ForwardApi } from '../core/forward/destination';
 import type { ForwardFilter } from '../core/forward/filter';
+import { isLoopbackHost } from '../core/net/loopback';
 import { TraceStore } from '../core/store';
 import { createNodeForwarder, forwardingEnvironment, type NodeForwarding } from '../server/forwarding';
 import { GrpcReceiver, silenceGrpcLibraryLogs } from '../server/grpc';
-import { isLoopbackHost, newApiToken, parseAllowedOrigin } from '../server/guard';
+import { newApiToken, parseAllowedOrigin } from '../server/guard';
 import type { StartedBy } from '../protocol/api';
 import { IdleExit } from '../server/idle';
 import { InspectorServer, PortInUseError } from '../server/server';
@@ -271,10 +272,6 @@ export function environmentLines(url: string): string[] {
   return [`OTEL_EXPORTER_OTLP_ENDPOINT=${url}`, `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`, `RESPAN_BASE_URL=${url}/api`];
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
 function openBrowser(url: string): void {
   const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
   const args = process.platform === 'win32' ? ['/c', 'start', '', url] : [url];
@@ -387,7 +384,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const auth = apiToken ? ' -H "Authorization: Bearer <access token>"' : '';
     out.write(`Forward a trace to Respan with:  curl -X POST${auth} ${url}/api/traces/<traceId>/forward\n\n`);
   }
-  if (!isLoopback(options.host)) {
+  if (!isLoopbackHost(options.host)) {
     out.write(`Warning: bound to ${options.host}, so anyone who can reach this machine can send traces here.\n`);
     out.write('Requests must name this machine by an IP address it listens on, or by a name given with --allow-host.\n');
     out.write('Reading them needs the access token (the UI link above carries it; scripts send "Authorization: Bearer <token>"):\n\n');

@@ -4,7 +4,7 @@
  * filtering and rendering never re-read the attribute vocabularies.
  */
 
-import { asNumber, tryParseJson } from './llm/values';
+import { asNumber, isRecord, tryParseJson } from './llm/values';
 import type {
   AttributeValue,
   Attributes,
@@ -511,35 +511,12 @@ function scannedCost(tokens: TokenUsage | undefined): number | undefined {
   return ((tokens.input ?? 0) * (promptPrice ?? 0) + (tokens.output ?? 0) * (completionPrice ?? 0)) / 1_000_000;
 }
 
-/**
- * Nesting bound of JSON text decoded here (as DEFAULT_DECODE_LIMITS bounds
- * attribute values), so no later walk over a decoded value recurses deeply.
- */
-const MAX_JSON_DEPTH = 32;
-
-/** True when the brackets of `text` nest at most MAX_JSON_DEPTH deep (string contents skipped); one pass, no recursion. */
-function shallowJson(text: string): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_JSON_DEPTH) return false;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return true;
-}
-
 function parseJsonObject(value: AttributeValue | undefined): Record<string, AttributeValue> | undefined {
   if (value && typeof value === 'object' && !Array.isArray(value)) return value;
-  if (typeof value === 'string' && value.startsWith('{') && shallowJson(value)) {
+  if (typeof value === 'string' && value.startsWith('{')) {
+    // Text that is not a JSON object counts as absent; the raw attribute still shows.
     const parsed = tryParseJson(value);
-    // Not JSON: treated as absent, the raw attribute still shows.
-    if (parsed.ok && parsed.value && typeof parsed.value === 'object' && !Array.isArray(parsed.value)) return parsed.value as Record<string, AttributeValue>;
+    if (parsed.ok && isRecord(parsed.value)) return parsed.value as Record<string, AttributeValue>;
   }
   return undefined;
 }
@@ -555,7 +532,7 @@ const JSON_TEXT_START = /^["{[\-0-9tfn]/;
  * (`"3.0"`, `"{ }"`, a 20-digit id) stays as sent.
  */
 function decodedJsonText(value: AttributeValue): AttributeValue {
-  if (typeof value !== 'string' || !JSON_TEXT_START.test(value) || !shallowJson(value)) return value;
+  if (typeof value !== 'string' || !JSON_TEXT_START.test(value)) return value;
   const parsed = tryParseJson(value);
   return parsed.ok && JSON.stringify(parsed.value) === value ? (parsed.value as AttributeValue) : value;
 }

@@ -8,6 +8,8 @@
  * A decoded attribute value. OTLP `AnyValue` maps onto JSON values; an
  * `intValue` outside ±2^53 is kept exact as a `bigint` (serialised as a decimal
  * string by {@link toJsonValue}); `bytesValue` becomes its base64 text.
+ * Decoders nest it at most `DecodeLimits.maxDepth` deep (`nesting.ts`), which
+ * is what lets every reader below recurse over it.
  */
 export type AttributeValue =
   | string

@@ -4,7 +4,7 @@
  * per-trace aggregates for listing and filtering, and coalesced change events.
  */
 
-import type { AttributeValue, Attributes, Span, TokenUsage } from './model';
+import type { AttributeValue, Attributes, InstrumentationScope, RespanParams, Span, TokenUsage } from './model';
 import { emptyRollup, rollUp, type UsageRollup } from './rollup';
 
 /** What changed in the store since the previous change event. */
@@ -96,7 +96,10 @@ export interface TraceEntry {
   /** What keeps `tokens` and `cost` counting each call once. */
   readonly rollup: UsageRollup;
   facets: TraceFacets;
-  /** Approximate heap bytes of the trace's spans ({@link approxSpanBytes}). */
+  /**
+   * Approximate heap bytes of the trace's spans ({@link approxSpanBytes});
+   * the resources and scopes they share are charged by the store, once each.
+   */
   approxBytes: number;
 }
 
@@ -145,6 +148,8 @@ export interface TraceQuery {
 const SPAN_OVERHEAD_BYTES = 320;
 /** Bytes charged per attribute, array item or object besides its strings. */
 const VALUE_OVERHEAD_BYTES = 24;
+/** Bytes charged per resource or scope object besides its strings: the object and the store's count of its spans. */
+const SHARED_OVERHEAD_BYTES = 160;
 
 function valueBytes(value: AttributeValue): number {
   if (typeof value === 'string') return VALUE_OVERHEAD_BYTES + value.length;
@@ -161,17 +166,43 @@ function attributesBytes(attributes: Attributes): number {
   return bytes;
 }
 
+/** Respan parameters may be parsed from JSON text at ingest, so they are charged (twice when they are the attribute's own strings, erring high). */
+function respanBytes(respan: RespanParams): number {
+  let bytes = VALUE_OVERHEAD_BYTES;
+  for (const key in respan) {
+    const value = respan[key as keyof RespanParams];
+    if (typeof value === 'string') bytes += VALUE_OVERHEAD_BYTES + value.length;
+    else if (value !== undefined) bytes += valueBytes(value);
+  }
+  return bytes;
+}
+
 /**
- * Approximate heap bytes a span keeps alive: its strings (one byte per
- * character, as V8 stores Latin-1 text) plus fixed overheads. Resource and
- * scope are charged to every span that shares them, so the estimate errs high.
+ * Approximate heap bytes a span keeps alive on its own: its strings (one
+ * byte per character, as V8 stores Latin-1 text) plus fixed overheads. Its
+ * resource and scope are shared with other spans and charged by the store
+ * once each ({@link resourceBytes}, {@link scopeBytes}).
  */
 export function approxSpanBytes(span: Span): number {
-  // Resource and scope are one object shared by the spans of a request: not charged per span.
   let bytes = SPAN_OVERHEAD_BYTES + span.name.length + span.status.message.length + attributesBytes(span.attributes);
+  if (span.traceState !== undefined) bytes += span.traceState.length;
   for (const event of span.events) bytes += VALUE_OVERHEAD_BYTES + event.name.length + attributesBytes(event.attributes);
-  for (const link of span.links) bytes += VALUE_OVERHEAD_BYTES + attributesBytes(link.attributes);
+  for (const link of span.links) {
+    bytes += VALUE_OVERHEAD_BYTES + link.traceId.length + link.spanId.length + attributesBytes(link.attributes);
+    if (link.traceState !== undefined) bytes += link.traceState.length;
+  }
+  if (span.derived.respan !== undefined) bytes += respanBytes(span.derived.respan);
   return bytes;
+}
+
+/** Approximate heap bytes of a resource, charged once however many spans share it. */
+export function resourceBytes(resource: Attributes): number {
+  return SHARED_OVERHEAD_BYTES + attributesBytes(resource);
+}
+
+/** Approximate heap bytes of an instrumentation scope, charged once however many spans share it. */
+export function scopeBytes(scope: InstrumentationScope): number {
+  return SHARED_OVERHEAD_BYTES + scope.name.length + (scope.version?.length ?? 0) + attributesBytes(scope.attributes);
 }
 
 /** The host's timer; reached through globalThis because core is compiled without Node or DOM types. */
@@ -249,7 +280,10 @@ export class TraceStore {
   private maxSpans: number;
   private maxTraces: number;
   private maxBytes: number;
+  /** Bytes of every trace's spans, plus every resource and scope they hold, each once. */
   private byteTotal = 0;
+  /** Resources and scopes held by stored spans: how many spans hold each, and what it is charged. */
+  private readonly shared = new Map<object, { spans: number; bytes: number }>();
   /**
    * The entry the last span went to, while it is still last in `traces` order
    * and noted in the `pending` change it was noted in: the next span of the
@@ -280,9 +314,18 @@ export class TraceStore {
     return this.traces.size;
   }
 
-  /** Approximate heap bytes of the spans in the store ({@link approxSpanBytes}). */
+  /**
+   * Approximate heap bytes of what the store keeps: every span
+   * ({@link approxSpanBytes}) and every resource and scope they share, once
+   * each ({@link resourceBytes}, {@link scopeBytes}).
+   */
   get approxBytes(): number {
     return this.byteTotal;
+  }
+
+  /** The byte bound ({@link TraceStoreOptions.maxBytes}). */
+  get maxApproxBytes(): number {
+    return this.maxBytes;
   }
 
   /** Changes the retention bounds; evicts at once if the store is now over them. */
@@ -334,7 +377,9 @@ export class TraceStore {
     const previous = entry.spans.get(span.spanId);
     // The estimate depends only on the (immutable) span, so a replaced span is uncharged exactly.
     this.charge(entry, approxSpanBytes(span) - (previous === undefined ? 0 : approxSpanBytes(previous)));
+    this.holdShared(span);
     if (previous !== undefined) {
+      this.releaseShared(previous);
       this.replace(entry, previous, span);
       return;
     }
@@ -390,6 +435,36 @@ export class TraceStore {
     entry.approxBytes += bytes;
   }
 
+  private holdShared(span: Span): void {
+    this.hold(span.resource, resourceBytes);
+    this.hold(span.scope, scopeBytes);
+  }
+
+  private releaseShared(span: Span): void {
+    this.release(span.resource);
+    this.release(span.scope);
+  }
+
+  /** Counts one more span holding `object`; the first one charges its bytes. */
+  private hold<T extends object>(object: T, bytesOf: (object: T) => number): void {
+    const record = this.shared.get(object);
+    if (record !== undefined) {
+      record.spans++;
+      return;
+    }
+    const bytes = bytesOf(object);
+    this.shared.set(object, { spans: 1, bytes });
+    this.byteTotal += bytes;
+  }
+
+  /** Counts one span less holding `object`; the last one uncharges its bytes. */
+  private release(object: object): void {
+    const record = this.shared.get(object)!;
+    if (--record.spans > 0) return;
+    this.shared.delete(object);
+    this.byteTotal -= record.bytes;
+  }
+
   private withinBounds(): boolean {
     return this.spanTotal <= this.maxSpans && this.traces.size <= this.maxTraces && this.byteTotal <= this.maxBytes;
   }
@@ -406,6 +481,7 @@ export class TraceStore {
     this.traces.delete(entry.traceId);
     this.spanTotal -= entry.spans.size;
     this.byteTotal -= entry.approxBytes;
+    for (const span of entry.spans.values()) this.releaseShared(span);
     if (entry === this.lastEntry) this.lastEntry = undefined;
     this.note('evicted', entry.traceId);
   }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { DemoHandle, DemoOptions } from '../cli/demo';
 import type { ForwardingChange } from '../core/forward/forwarder';
+import { isLoopbackHost } from '../core/net/loopback';
 import { isInspectorStatus } from '../protocol/api';
 import type { ForwardResult } from '../protocol/messages';
 import { COMMANDS, CONTEXT_KEYS } from './commands';
@@ -58,11 +59,6 @@ function freePort(host: string): Promise<number | undefined> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** Loopback names the listener always answers to. */
-function isLoopbackName(name: string): boolean {
-  return name === 'localhost' || name === '::1' || /^127\./.test(name);
 }
 
 /** True when a Respan Trace Inspector answers its status route at host:port (so the port's holder can be named). */
@@ -380,7 +376,7 @@ export class InspectorExtension implements vscode.Disposable {
     const external = await vscode.env.asExternalUri(vscode.Uri.parse(state.uiUrl));
     const name = external.authority.replace(/^[^@]*@/, '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     const allowed = state.settings.allowedHosts ?? [];
-    if (!isLoopbackName(name) && !allowed.includes(name)) {
+    if (!isLoopbackHost(name) && !allowed.includes(name)) {
       // A forwarding proxy's public name reaches the listener in the Host header, which it refuses unless allowed.
       this.extraHosts.add(name);
       const next = await this.listener.start(this.listenerSettings());

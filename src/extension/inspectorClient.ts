@@ -12,7 +12,7 @@ import type {
   ForwardingChangeJson,
   ForwardingStatusJson,
   ForwardTraceJson,
-  InspectorStatusJson,
+  StatusJson,
   StoreChangeJson,
   TraceDetailJson,
   TraceListJson,
@@ -21,7 +21,7 @@ import { traceQueryToSearch, type TraceQuery } from '../protocol/messages';
 
 /** Every request the extension sends the process: params and result. */
 export interface InspectorRequests {
-  status: { params: Record<string, never>; result: InspectorStatusJson };
+  status: { params: Record<string, never>; result: StatusJson };
   listTraces: { params: { query?: TraceQuery }; result: TraceListJson };
   getFacets: { params: Record<string, never>; result: FacetsJson };
   /** `null` for a trace the process does not have. */

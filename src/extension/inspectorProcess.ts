@@ -11,8 +11,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { get as httpGet } from 'node:http';
 import { dirname } from 'node:path';
-import { isInspectorStatus, type InspectorStatusJson } from '../protocol/api';
+import { isInspectorStatus, type StatusJson } from '../protocol/api';
 import { clientUrl } from './environment';
 import type { ListenerSettings } from './listener';
 
@@ -85,19 +86,40 @@ export class PortTakenError extends Error {
 }
 
 /** What is on a port: an inspector (with its status), nothing, or something else. */
-export type PortOccupant = { kind: 'inspector'; status: InspectorStatusJson } | { kind: 'free' } | { kind: 'other' };
+export type PortOccupant = { kind: 'inspector'; status: StatusJson } | { kind: 'free' } | { kind: 'other' };
 
-/** Asks `/api/status` at `url`: an inspector, nothing listening, or another program. */
-export async function probe(url: string): Promise<PortOccupant> {
-  let response: Response;
-  try {
-    response = await fetch(`${url}/api/status`, { signal: AbortSignal.timeout(2000) });
-  } catch (error) {
-    const code = (error as { cause?: { code?: string } }).cause?.code;
-    return code === 'ECONNREFUSED' ? { kind: 'free' } : { kind: 'other' };
-  }
-  const body: unknown = await response.json().catch(() => undefined);
-  return isInspectorStatus(body) ? { kind: 'inspector', status: body } : { kind: 'other' };
+/** Most of a status answer worth reading: anything longer is not an inspector's. */
+const MAX_STATUS_BYTES = 64 * 1024;
+
+/**
+ * Asks `/api/status` at `url`: an inspector, nothing listening, or another
+ * program. Always on a fresh connection: a pooled one may still point at a
+ * process that has just died.
+ */
+export function probe(url: string): Promise<PortOccupant> {
+  return new Promise((resolve) => {
+    const request = httpGet(`${url}/api/status`, { agent: false, timeout: 2000 }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_STATUS_BYTES) request.destroy();
+        else chunks.push(chunk);
+      });
+      response.on('end', () => {
+        let body: unknown;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          body = undefined;
+        }
+        resolve(isInspectorStatus(body) ? { kind: 'inspector', status: body } : { kind: 'other' });
+      });
+      response.on('error', () => resolve({ kind: 'other' }));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' ? { kind: 'free' } : { kind: 'other' }));
+  });
 }
 
 /** A free TCP port on `host`. */
@@ -116,7 +138,7 @@ export function freePort(host: string): Promise<number | undefined> {
 /** The inspector this window uses: its URL and status, and whether this window started it. */
 export interface AttachedInspector {
   url: string;
-  status: InspectorStatusJson;
+  status: StatusJson;
   started: boolean;
 }
 

@@ -143,7 +143,7 @@ export interface TraceDetailJson {
  */
 export type StoreChangeJson = StoreChange;
 
-/** The value of {@link InspectorStatusJson.inspector}: how a client tells this inspector from anything else on the port. */
+/** The value of {@link StatusJson.inspector}: how a client tells this inspector from anything else on the port. */
 export const INSPECTOR_ID = 'respan-trace-inspector';
 
 /** Who started an inspector process: a person (runs until stopped) or the VS Code extension (ends when idle). */
@@ -154,7 +154,7 @@ export type StartedBy = 'user' | 'extension';
  * attaches to an inspector already listening on its port and reports anything
  * else there as a taken port.
  */
-export interface InspectorStatusJson {
+export interface StatusJson {
   inspector: typeof INSPECTOR_ID;
   /** Version of the package the process runs. */
   version: string;
@@ -174,10 +174,18 @@ export interface InspectorStatusJson {
   };
   spanCount: number;
   traceCount: number;
+  memory: {
+    /** What the store charges against its bound: every span's content, and each resource and scope once. */
+    storeBytes: number;
+    /** The bound (`--max-memory-mb`): past it, the least recently updated unpinned traces are evicted. */
+    maxStoreBytes: number;
+    /** The process's V8 heap in use (all of it: the store, requests in flight, garbage not yet collected). */
+    heapUsedBytes: number;
+  };
 }
 
 /** True when a `/api/status` body comes from a Respan Trace Inspector. */
-export function isInspectorStatus(body: unknown): body is InspectorStatusJson {
+export function isInspectorStatus(body: unknown): body is StatusJson {
   return typeof body === 'object' && body !== null && (body as { inspector?: unknown }).inspector === INSPECTOR_ID;
 }
 

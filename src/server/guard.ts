@@ -18,8 +18,8 @@
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { isLoopbackHost } from '../core/net/loopback';
 import { HttpError } from './body';
 
 /** Settings of a {@link RequestGuard}. */
@@ -41,13 +41,6 @@ export interface GuardOptions {
 /** A fresh random access token (192 bits, URL-safe). */
 export function newApiToken(): string {
   return randomBytes(24).toString('base64url');
-}
-
-/** True for `localhost`, names under `.localhost`, 127.0.0.0/8 and ::1 (browsers never resolve these elsewhere). */
-export function isLoopbackHost(host: string): boolean {
-  const name = normaliseHostName(host);
-  if (name === 'localhost' || name.endsWith('.localhost') || name === '::1' || name === '0:0:0:0:0:0:0:1') return true;
-  return isIP(name) === 4 && name.startsWith('127.');
 }
 
 /** True for the wildcard addresses that bind every interface. */

@@ -5,7 +5,7 @@
  * reported and the HTTP listener keeps working.
  */
 
-import { isLoopbackHost } from './guard';
+import { isLoopbackHost } from '../core/net/loopback';
 import { GrpcReceiver } from './grpc';
 import { InspectorServer, type InspectorServerOptions } from './server';
 

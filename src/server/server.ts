@@ -13,13 +13,14 @@ import type { Span } from '../core/model';
 import { MalformedPayloadError, rejectedCount } from '../core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
+import { isLoopbackHost } from '../core/net/loopback';
 import { encodeOtlpJson } from '../core/otlp/export';
 import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
-import { INSPECTOR_ID, type ApiErrorJson, type FacetsJson, type InspectorStatusJson, type StartedBy, type TraceListJson } from '../protocol/api';
+import { INSPECTOR_ID, type ApiErrorJson, type FacetsJson, type StatusJson, type StartedBy, type TraceListJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import { summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
-import { RequestGuard, isLoopbackHost, newApiToken } from './guard';
+import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
 import { INGEST_PATHS, OTLP_TRACE_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
 
@@ -296,7 +297,7 @@ export class InspectorServer {
     answer();
   }
 
-  private status(): InspectorStatusJson {
+  private status(): StatusJson {
     const identity = this.options.identity ?? { version: 'unknown', startedBy: 'user' };
     return {
       inspector: INSPECTOR_ID,
@@ -309,6 +310,7 @@ export class InspectorServer {
       endpoints: { http: this.url, ...(this.grpcEndpoint ? { grpc: this.grpcEndpoint } : {}) },
       spanCount: this.store.spanCount,
       traceCount: this.store.traceCount,
+      memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes: process.memoryUsage().heapUsed },
     };
   }
 

@@ -10,7 +10,7 @@ import { createStore, parseArgs, UsageError, environmentLines } from '../../src/
 import { makeSpan } from '../support/spans';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
-import type { InspectorStatusJson, TraceListJson } from '../../src/protocol/api';
+import type { StatusJson, TraceListJson } from '../../src/protocol/api';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -21,9 +21,12 @@ function freePort(): Promise<number> {
   });
 }
 
-function startCli(args: string[]): { child: ChildProcess; output: () => string } {
+/** Runs the command; `fakeDns` names resolve to the given addresses in it (see test/support/fakeDns.ts). */
+function startCli(args: string[], fakeDns?: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--no-open', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const dnsArgs = fakeDns ? ['--import', './test/support/fakeDns.ts'] : [];
+  const env = fakeDns ? { ...process.env, FAKE_DNS: Object.entries(fakeDns).map(([name, address]) => `${name}=${address}`).join(',') } : process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', ...dnsArgs, 'src/cli/main.ts', '--no-open', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   return { child, output: () => output };
@@ -154,6 +157,24 @@ describe('respan-inspector command', function () {
     }
   });
 
+  it('treats a name under .localhost as the network it is (DNS decides where it goes): a token, and a warning that shows it', async () => {
+    const port = await freePort();
+    const { child, output } = startCli(['--host', 'app.localhost', '--port', String(port), '--no-grpc'], { 'app.localhost': '127.0.0.1' });
+    try {
+      await waitFor(async () => (/Reading them needs the access token[^]*\n\n {2}\S+\n\n/.test(output()) ? true : undefined), 20_000);
+      const token = /Reading them needs the access token[^]*?\n\n {2}(\S+)\n\n/.exec(output())![1];
+      assert.notEqual(token, 'undefined', output());
+      assert.match(token, /^[A-Za-z0-9_-]{32}$/);
+      assert.match(output(), /Warning: bound to app\.localhost/);
+      assert.ok(output().includes(`/?token=${token}`), 'the UI link carries the token');
+      assert.equal((await fetch(`http://127.0.0.1:${port}/api/traces`)).status, 401);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/api/traces`, { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+    } finally {
+      child.kill('SIGINT');
+    }
+    await once(child, 'exit');
+  });
+
   it('answers a bad flag with usage and exit code 2', async () => {
     const { child, output } = startCli(['--port', 'abc']);
     const [code] = await once(child, 'exit');
@@ -179,8 +200,8 @@ describe('respan-inspector command', function () {
       return { child, url, exited, output };
     }
 
-    async function status(url: string): Promise<InspectorStatusJson> {
-      return (await (await fetch(`${url}/api/status`)).json()) as InspectorStatusJson;
+    async function status(url: string): Promise<StatusJson> {
+      return (await (await fetch(`${url}/api/status`)).json()) as StatusJson;
     }
 
     /** Opens the live stream the way a window does; resolves once the server counts it. */

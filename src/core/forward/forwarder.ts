@@ -967,7 +967,8 @@ export class Forwarder {
   private classify(response: ForwardResponse): Outcome {
     const { status } = response;
     if (status >= 200 && status < 300) return { kind: 'accepted', warning: partialSuccessWarning(response.body) };
-    const said = serverMessage(response.body);
+    // Scrubbed before serverMessage shortens it, so its cut cannot fall inside a key.
+    const said = serverMessage(this.scrub(response.body));
     const detail = `Respan answered ${describeStatus(status)}${said ? `: ${said}` : ''}`;
     if (status === 401 || status === 403) {
       return { kind: 'auth', status, message: `${WRONG_KEY_MESSAGE} (${detail}); set a valid key to resume forwarding` };

@@ -313,7 +313,10 @@ function geminiPart(item: Record<string, unknown>, out: ContentResult): boolean 
   return false;
 }
 
-function addPart(item: unknown, out: ContentResult): void {
+function addPart(content: unknown, out: ContentResult): void {
+  let item = content;
+  // OpenInference wraps each content item as `{message_content: {...}}`; unwrapped in a loop, as text can nest it without end.
+  while (isRecord(item) && isRecord(item.message_content)) item = item.message_content;
   if (item === undefined || item === null) return;
   if (typeof item === 'string') {
     out.parts.push({ type: 'text', text: item });
@@ -321,11 +324,6 @@ function addPart(item: unknown, out: ContentResult): void {
   }
   if (!isRecord(item)) {
     out.parts.push(typeof item === 'object' ? { type: 'json', value: item } : { type: 'text', text: String(item) });
-    return;
-  }
-  // OpenInference wraps each content item as `{message_content: {...}}`.
-  if (isRecord(item.message_content)) {
-    addPart(item.message_content, out);
     return;
   }
   const handled = typeof item.type === 'string' ? typedPart(item, item.type.toLowerCase(), out) : geminiPart(item, out);

@@ -7,6 +7,7 @@ import { deriveFields } from '../derive';
 import { nanosToMillis } from '../encoding';
 import type { Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, SpanStatus, StatusCode } from '../model';
 import { SPAN_KINDS, STATUS_CODES } from '../model';
+import { MAX_NESTING_DEPTH } from '../nesting';
 
 /**
  * Bounds that keep one hostile or buggy span from exhausting memory. Values
@@ -36,7 +37,7 @@ export interface DecodeLimits {
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxStringLength: 1_000_000,
   maxAttributes: 2_000,
-  maxDepth: 32,
+  maxDepth: MAX_NESTING_DEPTH,
   maxArrayLength: 10_000,
   maxEvents: 1_000,
   maxLinks: 1_000,
@@ -62,13 +63,30 @@ export function spanLimitOf(limits: DecodeLimits): number {
   return limits.maxSpansPerRequest ?? 100_000;
 }
 
-/** Marker appended to a value cut at a limit. */
+/**
+ * Marker appended to a value cut at a limit. The kept part is a copy: a slice
+ * would keep the whole original alive (V8 slices share their parent's
+ * characters), and the store charges only what it keeps.
+ */
 export function truncated(text: string, limit: number): string {
-  return `${text.slice(0, limit)}…[truncated ${text.length - limit} characters]`;
+  const kept = JSON.parse(JSON.stringify(text.slice(0, limit))) as string;
+  return `${kept}…[truncated ${text.length - limit} characters]`;
 }
 
-/** Marker standing for a value nested deeper than the limit. */
-export const TOO_DEEP = '[nested too deep]';
+/**
+ * Characters kept of a span's or link's `traceState`. W3C Trace Context has
+ * vendors propagate up to 512 characters and cut longer lists, so a longer
+ * one is not a trace state worth its memory.
+ */
+export const MAX_TRACE_STATE_LENGTH = 512;
+
+/** A `traceState` as kept: cut past {@link MAX_TRACE_STATE_LENGTH} (or the string limit, if lower) with the truncation marker. */
+export function traceStateText(value: string, limits: DecodeLimits): string {
+  const limit = Math.min(MAX_TRACE_STATE_LENGTH, limits.maxStringLength);
+  return value.length > limit ? truncated(value, limit) : value;
+}
+
+export { TOO_DEEP } from '../nesting';
 
 /** Span kind from an OTLP enum number or name (`SPAN_KIND_CLIENT`, `CLIENT`, any case). */
 export function spanKindOf(value: unknown): SpanKind {

@@ -11,7 +11,7 @@ import { StringInterner } from '../intern';
 import { MalformedPayloadError, setOwn } from '../model';
 import { decodeUtf8 } from '../utf8';
 import { decodeCanonicalOtlpJson } from './jsonWire';
-import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, truncated, type DecodeLimits } from './common';
+import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, traceStateText, truncated, type DecodeLimits } from './common';
 
 type JsonObject = Record<string, unknown>;
 
@@ -244,7 +244,7 @@ class JsonSpanDecoder {
       const link: SpanLink = { traceId, spanId, attributes: {} };
       this.attributes(raw.attributes, link.attributes);
       const traceState = field(raw, 'traceState', 'trace_state');
-      if (typeof traceState === 'string' && traceState !== '') link.traceState = this.text(traceState);
+      if (typeof traceState === 'string' && traceState !== '') link.traceState = traceStateText(traceState, this.limits);
       links.push(link);
     }
     return { links, dropped };
@@ -283,7 +283,7 @@ class JsonSpanDecoder {
       traceId,
       spanId,
       parentSpanId,
-      traceState: typeof traceState === 'string' ? this.text(traceState) : undefined,
+      traceState: typeof traceState === 'string' ? traceStateText(traceState, this.limits) : undefined,
       flags: typeof flags === 'number' ? flags : undefined,
       name: this.text(name ?? ''),
       kind: spanKindOf(raw.kind),

@@ -8,7 +8,7 @@ import { bytesToBase64, int64Value, longToBigInt, type LongLike } from '../encod
 import { Utf8Interner } from '../intern';
 import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanLink } from '../model';
 import { MalformedPayloadError, rejectedCount, setOwn } from '../model';
-import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, truncated, type DecodeLimits } from './common';
+import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, traceStateText, truncated, type DecodeLimits } from './common';
 import { RequestIds } from './requestIds';
 import { OtlpTypes } from './schema';
 
@@ -606,7 +606,7 @@ class ProtoRequestDecoder {
           } else if (field === 2) {
             spanAt = this.bytesAt();
             spanLength = reader.pos - spanAt;
-          } else if (field === 3) traceState = this.text(this.string());
+          } else if (field === 3) traceState = traceStateText(this.string(), this.limits);
           else kept = this.limitedAttribute(attributes, kept);
           continue;
         }
@@ -676,7 +676,7 @@ class ProtoRequestDecoder {
         }
         case 3:
           if (wireType !== LEN) break;
-          traceState = this.text(this.string());
+          traceState = traceStateText(this.string(), limits);
           continue;
         case 5:
           if (wireType !== LEN) break;
