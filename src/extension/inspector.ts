@@ -16,7 +16,7 @@ import { isLoopbackHost } from '../core/net/loopback';
 import { isServiceError } from '../core/service/errors';
 import { InspectorService } from '../core/service/inspectorService';
 import { TraceStore } from '../core/store';
-import type { ForwardTraceJson } from '../protocol/api';
+import { isInspectorStatus, type ForwardTraceJson } from '../protocol/api';
 import { nodeTimers } from '../server/forwarding';
 import { createCostEstimator } from '../server/prices';
 import { COMMANDS, CONTEXT_KEYS } from './commands';
@@ -71,8 +71,7 @@ function freePort(host: string): Promise<number | undefined> {
 async function isInspectorAt(host: string, port: number): Promise<boolean> {
   try {
     const response = await fetch(`${clientUrl(host, port)}/api/status`, { signal: AbortSignal.timeout(1000) });
-    const body = (await response.json()) as { name?: unknown };
-    return body.name === 'respan-trace-inspector';
+    return isInspectorStatus(await response.json());
   } catch {
     return false;
   }
@@ -124,12 +123,7 @@ export class InspectorExtension implements vscode.Disposable {
     this.store = new TraceStore({ ...retentionOf(this.settings), costs: createCostEstimator(this.settings.prices) });
     this.prices = new PriceSettings(this.store.costs, this.output);
     this.forwarding = d.add(new ForwardingService(this.store, context.secrets, this.output));
-    this.service = new InspectorService({
-      store: this.store,
-      forwarding: this.forwarding,
-      timers: nodeTimers,
-      processFacts: () => ({ listenerUrl: this.listener.endpoints?.otlpEndpoint, heapUsedBytes: process.memoryUsage().heapUsed }),
-    });
+    this.service = new InspectorService({ store: this.store, forwarding: this.forwarding, timers: nodeTimers });
     this.listener = new ListenerController({
       service: this.service,
       webviewDir: context.asAbsolutePath(join('dist', 'webview')),

@@ -16,9 +16,9 @@ import { isLoopbackHost } from '../core/net/loopback';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import { ServiceError } from '../core/service/errors';
 import { fixedForwarding } from '../core/service/forwarding';
-import { InspectorService } from '../core/service/inspectorService';
+import { InspectorService, type ProcessFacts } from '../core/service/inspectorService';
 import type { TraceStore } from '../core/store';
-import type { ApiErrorJson, LiveStreamCountsJson } from '../protocol/api';
+import type { ApiErrorJson, LiveStreamCountsJson, StartedBy } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import type { ServiceEvent } from '../protocol/service';
 import { apiRoute, jsonAnswer, serviceErrorAnswer, type RouteAnswer } from './apiRoutes';
@@ -57,6 +57,16 @@ export interface InspectorServerSettings {
    * from {@link InspectorServer.apiToken}.
    */
   apiToken?: string;
+  /** How `/api/status` identifies the process. Default: started by a user, version unknown. */
+  identity?: InspectorIdentity;
+}
+
+/** Who runs this listener, as `/api/status` tells it. */
+export interface InspectorIdentity {
+  version: string;
+  startedBy: StartedBy;
+  /** Seconds the process stays up after its last client left; absent: until stopped. */
+  exitWhenIdleSeconds?: number;
 }
 
 /** What a listener carries: a service shared with other clients, or a store (and forwarder) to build one on. */
@@ -159,7 +169,9 @@ export class InspectorServer {
   /** The token `/api/*` requires, if any (given, or generated because the host is not loopback). */
   readonly apiToken: string | undefined;
   private readonly liveStreams = new Set<LiveStream>();
-  private unsubscribe: (() => void) | undefined;
+  private readonly clientListeners = new Set<(clients: number) => void>();
+  private grpcEndpoint: string | undefined;
+  private detachFromService: (() => void) | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private boundPort: number | undefined;
 
@@ -175,7 +187,6 @@ export class InspectorServer {
             limits,
             maxImportChars: maxBodyBytes,
             timers: nodeTimers,
-            processFacts: () => ({ listenerUrl: this.boundPort === undefined ? undefined : this.url, heapUsedBytes: process.memoryUsage().heapUsed }),
           });
     this.sinks = {
       spans: (spans) => this.accept(spans),
@@ -223,7 +234,12 @@ export class InspectorServer {
       const onListening = () => {
         this.server.off('error', onError);
         this.boundPort = (this.server.address() as AddressInfo).port;
-        this.unsubscribe = this.service.subscribe((event) => this.broadcast(event));
+        const unsubscribe = this.service.subscribe((event) => this.broadcast(event));
+        const undescribe = this.service.describeProcess(() => this.processFacts());
+        this.detachFromService = () => {
+          unsubscribe();
+          undescribe();
+        };
         this.keepAlive = setInterval(() => this.writeToStreams(': keep-alive\n\n'), 15_000);
         this.keepAlive.unref();
         resolve();
@@ -236,8 +252,8 @@ export class InspectorServer {
 
   /** Stops listening and closes every connection, live streams included. */
   async stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
+    this.detachFromService?.();
+    this.detachFromService = undefined;
     clearInterval(this.keepAlive);
     for (const stream of this.liveStreams) stream.response.end();
     this.liveStreams.clear();
@@ -246,6 +262,22 @@ export class InspectorServer {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+  }
+
+  /** Open live streams: each VS Code window and each browser tab holds one while it shows traces. */
+  get clientCount(): number {
+    return this.liveStreams.size;
+  }
+
+  /** Calls `listener` with the client count whenever a live stream opens or closes; returns the unsubscribe. */
+  onClientsChange(listener: (clients: number) => void): () => void {
+    this.clientListeners.add(listener);
+    return () => this.clientListeners.delete(listener);
+  }
+
+  /** The OTLP/gRPC endpoint running beside this listener, for `/api/status`. */
+  setGrpcEndpoint(endpoint: string | undefined): void {
+    this.grpcEndpoint = endpoint;
   }
 
   private accept(spans: Span[]): void {
@@ -286,6 +318,21 @@ export class InspectorServer {
     answer();
   }
 
+  /** What this process says of itself in the service's `status`. */
+  private processFacts(): ProcessFacts {
+    const identity = this.options.identity ?? { version: 'unknown', startedBy: 'user' };
+    return {
+      version: identity.version,
+      pid: process.pid,
+      startedBy: identity.startedBy,
+      ...(identity.exitWhenIdleSeconds !== undefined ? { exitWhenIdleSeconds: identity.exitWhenIdleSeconds } : {}),
+      clients: this.liveStreams.size,
+      url: this.url,
+      endpoints: { http: this.url, ...(this.grpcEndpoint ? { grpc: this.grpcEndpoint } : {}) },
+      heapUsedBytes: process.memoryUsage().heapUsed,
+    };
+  }
+
   private async openLiveStream(method: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (method !== 'GET') throw new HttpError(405, 'open the live stream with GET', { Allow: 'GET' });
     if (this.liveStreams.size >= MAX_LIVE_STREAMS) {
@@ -296,12 +343,19 @@ export class InspectorServer {
     response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify(counts)}\n\n`);
     const stream: LiveStream = { response, behind: false };
     this.liveStreams.add(stream);
+    this.clientsChanged();
     response.on('drain', () => {
       if (!stream.behind) return;
       stream.behind = false;
       void this.streamCounts().then((now) => this.writeToStream(stream, `event: resync\ndata: ${JSON.stringify(now)}\n\n`));
     });
-    request.on('close', () => this.liveStreams.delete(stream));
+    request.on('close', () => {
+      if (this.liveStreams.delete(stream)) this.clientsChanged();
+    });
+  }
+
+  private clientsChanged(): void {
+    for (const listener of [...this.clientListeners]) listener(this.liveStreams.size);
   }
 
   private async streamCounts(): Promise<LiveStreamCountsJson> {

@@ -112,6 +112,7 @@ describe('the service over HTTP', function () {
     const withoutHeap = (answer: Answer) => ({ ...answer, body: { ...(answer.body as object), memory: { ...(answer.body as { memory: object }).memory, heapUsedBytes: 0 } } });
     assert.deepEqual(withoutHeap(viaRest), withoutHeap(viaService));
     assert.equal((viaRest.body as { url: string }).url, server.url);
+    assert.equal((viaRest.body as { inspector: string }).inspector, 'respan-trace-inspector');
     assert.deepEqual(await call('setCapture', { capturing: false }), { status: 200, body: { capturing: false, droppedSpans: 0 } });
     const posted = await fetch(`${server.url}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(encodeOtlpJson([makeSpan({ trace: 'paused', id: 'root' })])) });
     assert.equal(posted.status, 200, 'senders are still answered while paused');

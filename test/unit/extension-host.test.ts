@@ -16,8 +16,7 @@ import { nodeTimers } from '../../src/server/forwarding';
 import { makeSpan } from '../support/spans';
 
 const syncStore = () => new TraceStore({ schedule: () => undefined });
-const processFacts = () => ({ listenerUrl: undefined, heapUsedBytes: 0 });
-const serviceOf = (store = syncStore()) => new InspectorService({ store, timers: nodeTimers, processFacts });
+const serviceOf = (store = syncStore()) => new InspectorService({ store, timers: nodeTimers });
 
 async function canConnect(port: number): Promise<boolean> {
   const { connect } = await import('node:net');
@@ -169,7 +168,7 @@ describe('extension: the panel relay', () => {
     const store = syncStore();
     const forwarder = new Forwarder({ transport: { send: async () => ({ status: 200, headers: {}, body: '' }) }, now: Date.now, timers: nodeTimers });
     try {
-      const withForwarding = new InspectorService({ store, timers: nodeTimers, processFacts, forwarding: fixedForwarding(forwarder) });
+      const withForwarding = new InspectorService({ store, timers: nodeTimers, forwarding: fixedForwarding(forwarder) });
       assert.deepEqual(await panelCapabilities(withForwarding), { openSource: true, copy: true, exportToFile: true, import: true, pin: true, delete: true, forward: true });
     } finally {
       forwarder.dispose();

@@ -61,9 +61,9 @@ function rig(options: { apiKey?: string; forwarding?: boolean } = {}): Rig {
     store,
     forwarding: options.forwarding === false ? undefined : fixedForwarding(forwarder),
     timers: time,
-    processFacts: () => ({ listenerUrl: 'http://127.0.0.1:4318', heapUsedBytes: 12_345 }),
     maxImportChars: 100_000,
   });
+  service.describeProcess(() => ({ version: '9.9.9', pid: 4242, startedBy: 'user', clients: 2, url: 'http://127.0.0.1:4318', endpoints: { http: 'http://127.0.0.1:4318' }, heapUsedBytes: 12_345 }));
   return { store, service, time, transport, forwarder };
 }
 
@@ -163,8 +163,9 @@ describe('service: capture and status', () => {
     assert.equal(store.get(hexId('five', 32)), undefined);
     const status = await service.handle('status', {});
     assert.deepEqual(
-      { name: status.name, url: status.url, spanCount: status.spanCount, traceCount: status.traceCount, capturing: status.capturing, droppedSpans: status.droppedSpans },
-      { name: 'respan-trace-inspector', url: 'http://127.0.0.1:4318', spanCount: 3, traceCount: 2, capturing: false, droppedSpans: 1 },
+      { inspector: status.inspector, pid: status.pid, url: status.url, spanCount: status.spanCount, traceCount: status.traceCount, capturing: status.capturing, droppedSpans: status.droppedSpans },
+      { inspector: 'respan-trace-inspector', pid: 4242, url: 'http://127.0.0.1:4318', spanCount: 3, traceCount: 2, capturing: false, droppedSpans: 1 },
+      'the process describes itself, the service the rest',
     );
     assert.deepEqual(status.memory, { storeBytes: store.approxBytes, maxStoreBytes: store.maxApproxBytes, heapUsedBytes: 12_345 }, 'the heap as the process reports it');
     await service.handle('setCapture', { capturing: true });
@@ -185,6 +186,18 @@ describe('service: capture and status', () => {
     assert.deepEqual(await service.handle('untracedLogs', {}), { logs: [], received: 0 });
     service.countMetrics(7);
     assert.deepEqual((await service.handle('status', {})).metrics, { exportRequests: 1, dataPoints: 7 });
+  });
+});
+
+describe('service: status without a listener', () => {
+  it('is unavailable until a listening process describes itself, and again after it stops', async () => {
+    const store = new TraceStore();
+    const service = new InspectorService({ store, timers: new FakeTime() });
+    await refused(service.handle('status', {}), 'unavailable', /not listening/);
+    const stop = service.describeProcess(() => ({ version: '1', pid: 1, startedBy: 'extension', clients: 0, url: 'http://127.0.0.1:1', endpoints: { http: 'http://127.0.0.1:1' }, heapUsedBytes: 1 }));
+    assert.equal((await service.handle('status', {})).startedBy, 'extension');
+    stop();
+    await refused(service.handle('status', {}), 'unavailable', /not listening/);
   });
 });
 

@@ -4,10 +4,9 @@
  * live events through Server-Sent Events (`/api/events`).
  */
 
-import { ServiceError } from '../../src/core/service/errors';
-import type { ApiErrorJson } from '../../src/protocol/api';
 import type { ListenerEndpoints } from '../../src/protocol/messages';
-import { createServiceCall, reasonOfStatus, SERVICE_EVENT_TYPES, SERVICE_PATH_PREFIX, type ServiceEvent, type ServiceTransport } from '../../src/protocol/service';
+import { createServiceCall, SERVICE_EVENT_TYPES, type ServiceEvent } from '../../src/protocol/service';
+import { httpServiceTransport } from '../../src/protocol/serviceHttp';
 import { copyWithBrowser, downloadText } from './dom';
 import { Emitter, type HostInfo, type InspectorHost, type PersistedUiState } from './types';
 
@@ -21,31 +20,13 @@ export interface HttpHostOptions {
   baseUrl?: string;
 }
 
-/** The service over HTTP: the JSON parameters posted, the JSON result (or `{error}` with the reason's status) back. */
-function httpTransport(base: string): ServiceTransport {
-  return async (type, params) => {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${SERVICE_PATH_PREFIX}${type}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(params) });
-    } catch (error) {
-      throw new Error(`The inspector's listener did not answer (${(error as Error).message}). Is it still running?`);
-    }
-    const text = await response.text();
-    if (response.ok) return JSON.parse(text);
-    const reason = reasonOfStatus(response.status);
-    const message = errorMessage(text);
-    if (reason && message) throw new ServiceError(reason, message);
-    throw new Error(message ? `${response.status}: ${message}` : `${response.status} ${response.statusText}`.trim());
-  };
-}
-
 /** Creates the browser host. */
 export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
   const base = (options.baseUrl ?? location.origin).replace(/\/$/, '');
   const serviceEvents = new Emitter<[ServiceEvent]>();
   const connection = new Emitter<[boolean]>();
   const reveal = new Emitter<[string, string | undefined]>();
-  const callService = createServiceCall(httpTransport(base));
+  const callService = createServiceCall(httpServiceTransport(base, (url, init) => fetch(url, init)));
   /** Whether the live stream was open when last heard of (across reopened streams). */
   let wasOpen = true;
 
@@ -134,15 +115,4 @@ function revealFromLocation(): HostInfo['reveal'] {
   const traceId = params.get('trace');
   if (!traceId) return undefined;
   return { traceId, spanId: params.get('span') ?? undefined };
-}
-
-/** The `error` of an error answer, when it is one. */
-function errorMessage(text: string): string | undefined {
-  try {
-    const body = JSON.parse(text) as Partial<ApiErrorJson>;
-    return typeof body.error === 'string' ? body.error : undefined;
-  } catch {
-    // Not JSON (a proxy's error page): the status line says it.
-    return undefined;
-  }
 }

@@ -15,7 +15,7 @@ import { describeRejections, MalformedPayloadError, rejectedCount, type Span } f
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../otlp/common';
 import { encodeOtlpJson } from '../otlp/export';
 import type { TraceStore, TraceTree } from '../store';
-import type { TraceForwardingJson } from '../../protocol/api';
+import { INSPECTOR_ID, type StatusJson, type TraceForwardingJson } from '../../protocol/api';
 import { logRecordJson, spanJson, summaryJson, traceDetailJson } from '../../protocol/serialize';
 import type { ServiceEndpoint, ServiceEventListener, ServiceHandlers, ServiceParams, ServiceRequestType, ServiceResult } from '../../protocol/service';
 import { CaptureGate } from './capture';
@@ -52,17 +52,16 @@ export interface InspectorServiceOptions {
   maxImportChars?: number;
   /** Timers, for a forward that waits for Respan's answer. */
   timers: ForwardTimers;
-  /** What the process serving the service knows of itself, for `status`. */
-  processFacts: () => ProcessFacts;
 }
 
-/** Facts of the process that serves the service (core sees neither sockets nor the heap). */
-export interface ProcessFacts {
-  /** `http://host:port` of the HTTP listener; undefined while it is not listening. */
-  listenerUrl: string | undefined;
-  /** The V8 heap in use. */
+/**
+ * What the process serving the service says of itself in `status`: its
+ * identity, its listener and its heap (core sees neither sockets nor the
+ * heap). The HTTP listener describes it while it listens.
+ */
+export type ProcessFacts = Pick<StatusJson, 'version' | 'pid' | 'startedBy' | 'exitWhenIdleSeconds' | 'clients' | 'url' | 'endpoints'> & {
   heapUsedBytes: number;
-}
+};
 
 function notFoundTrace(traceId: string): ServiceError {
   return new ServiceError('not-found', `no trace with id ${traceId} (never received, deleted, or evicted by retention)`);
@@ -77,6 +76,7 @@ export class InspectorService implements ServiceEndpoint {
   private readonly maxImportChars: number;
   /** OTLP metrics exports answered, and their data points (metrics are counted, not kept). */
   private readonly metrics = { exportRequests: 0, dataPoints: 0 };
+  private processFacts: (() => ProcessFacts) | undefined;
 
   constructor(private readonly options: InspectorServiceOptions) {
     this.store = options.store;
@@ -98,6 +98,17 @@ export class InspectorService implements ServiceEndpoint {
     if (!Object.hasOwn(this.handlers, type)) throw new ServiceError('invalid', `there is no service request "${type.slice(0, 60)}"`);
     const handler = this.handlers[type as ServiceRequestType] as (params: unknown) => Promise<unknown>;
     return handler(params);
+  }
+
+  /**
+   * Lets the listening process describe itself in `status` (until the
+   * returned function is called, when it stops listening).
+   */
+  describeProcess(facts: () => ProcessFacts): () => void {
+    this.processFacts = facts;
+    return () => {
+      if (this.processFacts === facts) this.processFacts = undefined;
+    };
   }
 
   /** Live events: store changes, and forwarding changes when the inspector forwards. */
@@ -259,15 +270,16 @@ export class InspectorService implements ServiceEndpoint {
     },
 
     status: async () => {
-      const facts = this.options.processFacts();
+      if (!this.processFacts) throw new ServiceError('unavailable', 'the inspector is not listening');
+      const { heapUsedBytes, ...facts } = this.processFacts();
       return {
-        name: 'respan-trace-inspector',
-        url: facts.listenerUrl ?? null,
+        inspector: INSPECTOR_ID,
+        ...facts,
         spanCount: this.store.spanCount,
         traceCount: this.store.traceCount,
         capturing: this.capture.capturing,
         droppedSpans: this.capture.dropped,
-        memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes: facts.heapUsedBytes },
+        memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes },
         priceTable: this.store.costs.tableLabel ?? null,
         logRecordCount: this.store.logRecordCount,
         metrics: { ...this.metrics },
