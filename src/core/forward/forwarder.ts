@@ -459,6 +459,7 @@ export class Forwarder {
     const counts = this.ledger.counts();
     const hasKey = this.transport.hasKey;
     const retryAtMs = this.transport.retryAtMs;
+    const report = this.transport.report();
     let activity: ForwarderActivity = 'idle';
     if (this.pause !== undefined || (!hasKey && counts.pending > 0)) activity = 'paused';
     else if (this.queue.isSending) activity = 'sending';
@@ -478,7 +479,10 @@ export class Forwarder {
       unsent: counts.pending + counts.sending + counts.failed,
       overflowed: this.ledger.overflowed,
       nextAttemptAtMs: activity === 'retrying' ? retryAtMs : null,
-      ...this.transport.report(),
+      lastError: report.lastError,
+      warning: report.warning,
+      lastSentAtMs: report.lastSentAtMs,
+      requests: report.requests,
     };
   }
 
@@ -558,6 +562,7 @@ export class Forwarder {
 
   /** Encodes a queued record for the batch being cut; a span the filter leaves out, or that cannot be encoded, is settled here. */
   private prepareForBatch(record: SpanRecord): PreparedSpan | undefined {
+    // A queued record always holds the version to send (the ledger sets it when it is queued).
     const prepared = this.safePrepare(record.span as Span);
     if (prepared === null) {
       this.ledger.skip(record, `left out by the "${this.builder.settings.filter}" filter (the Respan SDK would not send this span)`);
@@ -624,6 +629,7 @@ export class Forwarder {
     }
     for (const record of batch.items) this.ledger.sending(record);
     const body = builder.body(batch.prepared);
+    // Sent before listeners hear of it: one that clears the key or changes settings cannot leave this batch half-built.
     const sending = this.transport.send(endpointUrl(this.baseUrlValue, builder.settings.api), body);
     this.changed();
     this.settle(batch, await sending, body);
