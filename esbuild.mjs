@@ -2,10 +2,14 @@
 // VS Code test index) with `vscode` external, and the browser bundle of the UI.
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { slimPriceTable } from './scripts/slimPriceTable.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+
+/** The price table's version, shown with every estimated cost. */
+const genaiPricesVersion = JSON.parse(readFileSync('node_modules/@pydantic/genai-prices/package.json', 'utf8')).version;
 
 /** @type {import('esbuild').BuildOptions} */
 const common = {
@@ -14,6 +18,7 @@ const common = {
   minify: production,
   logLevel: 'info',
   legalComments: 'none',
+  define: { GENAI_PRICES_VERSION: JSON.stringify(genaiPricesVersion) },
 };
 
 /** Entry points that exist (the skeleton grows one issue at a time). */
@@ -27,6 +32,7 @@ const builds = [
     format: 'cjs',
     // mocha stays external: the test index loads it from node_modules at run time.
     external: ['vscode', 'mocha'],
+    plugins: [slimPriceTable],
     outdir: 'dist',
     entryPoints: present({
       cli: 'src/cli/main.ts',

@@ -13,7 +13,7 @@ const nodeBuiltins = new Set(builtinModules.flatMap((name) => [name, `node:${nam
 const rules = {
   'src/core': { layers: ['src/core'], packages: ['protobufjs'], node: false },
   'src/protocol': { layers: ['src/core', 'src/protocol'], packages: [], node: false },
-  'src/server': { layers: ['src/core', 'src/protocol', 'src/server'], packages: ['@grpc/grpc-js'], node: true },
+  'src/server': { layers: ['src/core', 'src/protocol', 'src/server'], packages: ['@grpc/grpc-js', '@pydantic/genai-prices'], node: true },
   'src/cli': { layers: ['src/core', 'src/protocol', 'src/server', 'src/cli'], packages: ['@opentelemetry/'], node: true },
   'src/extension': { layers: ['src/core', 'src/protocol', 'src/server', 'src/cli', 'src/extension'], packages: ['vscode', '@opentelemetry/'], node: true },
   webview: { layers: ['src/core', 'src/protocol', 'webview'], packages: ['preact', '@vscode/codicons'], node: false },

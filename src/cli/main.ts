@@ -10,11 +10,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ForwardConfigError, type ForwardApi } from '../core/forward/destination';
 import type { ForwardFilter } from '../core/forward/filter';
+import { parsePriceFlag, PriceSpecError, type CustomPrice } from '../core/cost/customPrices';
 import { isLoopbackHost } from '../core/net/loopback';
 import { TraceStore } from '../core/store';
 import { createNodeForwarder, forwardingEnvironment, type NodeForwarding } from '../server/forwarding';
 import { GrpcReceiver, silenceGrpcLibraryLogs } from '../server/grpc';
 import { newApiToken, parseAllowedOrigin } from '../server/guard';
+import { createCostEstimator, PRICE_DATA_URL, readPriceFile, updatePriceTable } from '../server/prices';
 import { InspectorServer, PortInUseError } from '../server/server';
 import { startDemo, type DemoHandle } from './demo';
 
@@ -43,6 +45,14 @@ export interface CliOptions {
   forwardApi: ForwardApi;
   /** Redaction rules applied before forwarding. */
   redact: string[];
+  /** Per-model prices from --price, in order. */
+  prices: CustomPrice[];
+  /** JSON price files from --prices, in order. */
+  priceFiles: string[];
+  /** Where to fetch the price table's current data from (--update-prices); undefined keeps the bundled table. */
+  updatePrices?: string;
+  /** Serve the UI's source maps (--dev); they carry the UI's sources, so off unless asked. */
+  dev?: boolean;
 }
 
 const USAGE = `Usage: respan-inspector [options]
@@ -63,6 +73,7 @@ Options:
   --host <addr>      address to bind (default 127.0.0.1; anything else exposes your traces)
   --no-open          do not open the browser
   --demo             run a built-in demo agent that sends traces every few seconds
+  --dev              serve the UI's source maps (for debugging the UI; they carry its sources)
   --max-spans <n>    spans kept in memory before the oldest traces are evicted (default 200000)
   --max-traces <n>   traces kept in memory (default 10000)
   --max-memory-mb <n>
@@ -77,6 +88,16 @@ with a key, POST /api/traces/<traceId>/forward sends one trace):
   --forward-api <api>    otlp (default; OTLP/JSON to <base>/v2/traces) or ingest (<base>/v1/traces/ingest)
   --redact <rule>        blank an attribute before it leaves the machine: a key, a glob such as
                          'gen_ai.prompt.*' or a /regex/; repeatable
+
+Cost (spans without a reported cost are priced from the bundled genai-prices table, offline):
+  --price <model=input:output[:cacheRead[:cacheWrite]]>
+                         price a model at these USD per million tokens, over the table (a * in the
+                         model matches anything, e.g. 'ft:gpt-4o-mini:*=0.3:1.2'); repeatable
+  --prices <file>        the same from a JSON file: {"<model>": {"input": 2.5, "output": 10,
+                         "cacheRead": 1.25, "cacheWrite": 3.75}}; repeatable; --price wins
+  --update-prices[=<url>]
+                         fetch the table's current data in the background (the only network use
+                         for prices; default ${PRICE_DATA_URL})
 `;
 
 /** Thrown for a command line that cannot be used; the message says why. */
@@ -106,6 +127,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     forwardFilter: 'all',
     forwardApi: 'otlp',
     redact: [],
+    prices: [],
+    priceFiles: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
@@ -150,6 +173,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--demo':
         options.demo = true;
         break;
+      case '--dev':
+        options.dev = true;
+        break;
       case '--max-spans':
         options.maxSpans = integer('--max-spans', value(), 1, 100_000_000);
         break;
@@ -184,6 +210,27 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         options.redact.push(rule);
         break;
       }
+      case '--price': {
+        const spec = value();
+        if (!spec) throw new UsageError('--price needs model=input:output[:cacheRead[:cacheWrite]] in USD per million tokens, e.g. gpt-4o=2.5:10:1.25');
+        try {
+          options.prices.push(parsePriceFlag(spec));
+        } catch (error) {
+          if (error instanceof PriceSpecError) throw new UsageError(`--price: ${error.message}`);
+          throw error;
+        }
+        break;
+      }
+      case '--prices': {
+        const file = value();
+        if (!file) throw new UsageError('--prices needs a JSON file of model prices');
+        options.priceFiles.push(file);
+        break;
+      }
+      case '--update-prices':
+        // Only the inline form takes a URL, so `--update-prices --no-open` keeps its meaning.
+        options.updatePrices = inline || PRICE_DATA_URL;
+        break;
       default:
         throw new UsageError(`unknown option ${argv[i]}`);
     }
@@ -228,13 +275,13 @@ export function grpcEnvironmentLines(endpoint: string): string[] {
 }
 
 /**
- * Starts the OTLP/gRPC receiver next to `server`, feeding the same sink. A port
+ * Starts the OTLP/gRPC receiver next to `server`, feeding the same sinks. A port
  * in use is reported plainly and is not fatal: HTTP keeps working.
  */
 async function startGrpc(options: CliOptions, server: InspectorServer): Promise<GrpcReceiver | undefined> {
   if (options.grpcPort === null) return undefined;
   silenceGrpcLibraryLogs();
-  const receiver = new GrpcReceiver({ host: options.host, port: options.grpcPort, sink: (spans) => server.acceptSpans(spans) });
+  const receiver = new GrpcReceiver({ host: options.host, port: options.grpcPort, sinks: server.sinks });
   try {
     await receiver.start();
     return receiver;
@@ -278,9 +325,27 @@ async function finishForwarding(forwarding: NodeForwarding, out: NodeJS.WriteStr
   forwarding.dispose();
 }
 
-/** The trace store with the retention bounds of the command line. */
-export function createStore(options: Pick<CliOptions, 'maxSpans' | 'maxTraces' | 'maxMemoryMb'>): TraceStore {
-  return new TraceStore({ maxSpans: options.maxSpans, maxTraces: options.maxTraces, maxBytes: options.maxMemoryMb * 1024 * 1024 });
+/** The trace store with the retention bounds and prices of the command line (`--price` before `--prices` files). */
+export function createStore(options: Pick<CliOptions, 'maxSpans' | 'maxTraces' | 'maxMemoryMb'>, filePrices: readonly CustomPrice[] = [], flagPrices: readonly CustomPrice[] = []): TraceStore {
+  return new TraceStore({
+    maxSpans: options.maxSpans,
+    maxTraces: options.maxTraces,
+    maxBytes: options.maxMemoryMb * 1024 * 1024,
+    costs: createCostEstimator([...flagPrices, ...filePrices]),
+  });
+}
+
+/** The prices of the `--prices` files; throws {@link UsageError} naming what is wrong. */
+function filePricesOf(files: readonly string[]): CustomPrice[] {
+  const prices: CustomPrice[] = [];
+  for (const file of files) {
+    try {
+      prices.push(...readPriceFile(file));
+    } catch (error) {
+      throw new UsageError(`--prices ${file}: ${(error as Error).message}`);
+    }
+  }
+  return prices;
 }
 
 /** Runs the standalone inspector until SIGINT/SIGTERM. */
@@ -299,7 +364,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const store = createStore(options);
+  let store: TraceStore;
+  try {
+    store = createStore(options, filePricesOf(options.priceFiles), options.prices);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`respan-inspector: ${error.message}\n`);
+    return 2;
+  }
   let forwarding: NodeForwarding | undefined;
   try {
     forwarding = standaloneForwarding(options, process.env, store, (level, message) => {
@@ -323,6 +395,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     host: options.host,
     port: options.port,
     webviewDir: existsSync(webviewDir) ? webviewDir : undefined,
+    sourceMaps: options.dev,
     ...access,
     onSpans: forwarder ? (spans) => forwarder.captured(spans) : undefined,
     forwarding: forwarder,
@@ -374,6 +447,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     out.write('Demo agent running: a joke workflow trace arrives every 5 seconds.\n\n');
   }
   if (options.open) openBrowser(uiUrl);
+  if (options.updatePrices !== undefined) {
+    updatePriceTable(store.costs, options.updatePrices).then(
+      (label) => out.write(`Prices: now from ${label}.\n`),
+      (error: Error) => process.stderr.write(`respan-inspector: the price table could not be updated (${error.message}); the bundled table stays in use.\n`),
+    );
+  }
 
   await new Promise<void>((resolve) => {
     const shutdown = () => {

@@ -16,6 +16,7 @@ import type {
   SpanEvent,
   StatusCode,
   TokenUsage,
+  UnitPrices,
 } from './model';
 import { setOwn } from './model';
 
@@ -273,6 +274,7 @@ const CACHE_READ_TOKENS = slot(AS_NUMBER, [
   'ai.usage.inputTokenDetails.cacheReadTokens',
   'ai.usage.cachedInputTokens',
   'cache_read_input_tokens',
+  'prompt_cache_hit_tokens',
 ]);
 const CACHE_WRITE_TOKENS = slot(AS_NUMBER, [
   'gen_ai.usage.cache_creation_input_tokens',
@@ -280,6 +282,8 @@ const CACHE_WRITE_TOKENS = slot(AS_NUMBER, [
   'llm.token_count.prompt_details.cache_write',
   'ai.usage.inputTokenDetails.cacheWriteTokens',
   'cache_creation_input_tokens',
+  'prompt_cache_creation_tokens',
+  'cache_creation_prompt_tokens',
 ]);
 const REASONING_TOKENS = slot(AS_NUMBER, [
   'llm.usage.reasoning_tokens',
@@ -484,6 +488,10 @@ function scannedTokens(): TokenUsage | undefined {
     usage.output ??= numberOf(nested.completion_tokens) ?? numberOf(nested.output_tokens);
     usage.total ??= numberOf(nested.total_tokens);
     any ||= usage.input !== undefined || usage.output !== undefined || usage.total !== undefined;
+    // Respan ingest usage objects, in OpenAI's shape or Anthropic's.
+    usage.cacheRead ??= numberOf(nested.cache_read_input_tokens) ?? numberOf(detail(nested.prompt_tokens_details, 'cached_tokens'));
+    usage.cacheWrite ??= numberOf(nested.cache_creation_input_tokens) ?? numberOf(nested.cache_creation_prompt_tokens);
+    usage.reasoning ??= numberOf(detail(nested.completion_tokens_details, 'reasoning_tokens'));
   }
   if (!any) return undefined;
   if (usage.total === undefined && (usage.input !== undefined || usage.output !== undefined)) {
@@ -493,22 +501,29 @@ function scannedTokens(): TokenUsage | undefined {
   return usage;
 }
 
-/**
- * Cost in USD: the span's own figure, else custom unit prices (USD per 1M tokens)
- * applied to its tokens.
- */
-export function costOf(attributes: Attributes, tokens: TokenUsage | undefined): number | undefined {
-  scan(attributes);
-  return scannedCost(tokens);
+/** One field of a nested usage-details object (`prompt_tokens_details.cached_tokens`). */
+function detail(details: AttributeValue | undefined, key: string): AttributeValue | undefined {
+  return details && typeof details === 'object' && !Array.isArray(details) ? details[key] : undefined;
 }
 
-function scannedCost(tokens: TokenUsage | undefined): number | undefined {
-  const explicit = num(COST);
-  if (explicit !== undefined) return explicit;
-  const promptPrice = num(PROMPT_PRICE);
-  const completionPrice = num(COMPLETION_PRICE);
-  if (!tokens || (promptPrice === undefined && completionPrice === undefined)) return undefined;
-  return ((tokens.input ?? 0) * (promptPrice ?? 0) + (tokens.output ?? 0) * (completionPrice ?? 0)) / 1_000_000;
+/**
+ * Custom unit prices (USD per million tokens) the span carries. The cost they
+ * give, like every estimate, is worked out as the span enters the store
+ * (`src/core/cost`), where the token partition rules live.
+ */
+export function unitPricesOf(attributes: Attributes): UnitPrices | undefined {
+  scan(attributes);
+  return scannedUnitPrices();
+}
+
+function scannedUnitPrices(): UnitPrices | undefined {
+  const prompt = num(PROMPT_PRICE);
+  const completion = num(COMPLETION_PRICE);
+  if (prompt === undefined && completion === undefined) return undefined;
+  const prices: UnitPrices = {};
+  if (prompt !== undefined) prices.prompt = prompt;
+  if (completion !== undefined) prices.completion = completion;
+  return prices;
 }
 
 function parseJsonObject(value: AttributeValue | undefined): Record<string, AttributeValue> | undefined {
@@ -670,8 +685,13 @@ export function deriveFields(
   if (provider !== undefined) derived.provider = provider;
   const tokens = scannedTokens();
   if (tokens) derived.tokens = tokens;
-  const cost = scannedCost(tokens);
-  if (cost !== undefined) derived.cost = cost;
+  const cost = num(COST);
+  if (cost !== undefined) {
+    derived.cost = cost;
+    derived.costSource = 'reported';
+  }
+  const unitPrices = scannedUnitPrices();
+  if (unitPrices) derived.unitPrices = unitPrices;
   const respan = scannedRespanParams(attributes);
   if (respan) derived.respan = respan;
   const sourceLocation = scannedSourceLocation();

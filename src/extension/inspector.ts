@@ -13,12 +13,14 @@ import type { DemoHandle, DemoOptions } from '../cli/demo';
 import type { ForwardingChange } from '../core/forward/forwarder';
 import { isLoopbackHost } from '../core/net/loopback';
 import type { ForwardResult } from '../protocol/messages';
+import { createCostEstimator } from '../server/prices';
 import { COMMANDS, CONTEXT_KEYS } from './commands';
 import { DisposableStore } from './disposables';
 import { FORWARD_STATE_LABELS, ForwardingService } from './forwarding';
 import { clientUrl, environmentText } from './environment';
 import { CaptureStore, ListenerController, type ListenerState, type ListenerSettings, type PortProblem, type ReceiverFactory } from './listener';
 import { InspectorPanel, InspectorPanelSerializer, PANEL_VIEW_TYPE, type SpanRef } from './panel';
+import { PriceSettings } from './prices';
 import { readSettings, sameListener, SECTION, updateSetting, type InspectorSettings } from './settings';
 import { SourceNavigator, type JumpResult } from './source';
 import { ListenerStatusBar } from './statusBar';
@@ -88,6 +90,8 @@ export class InspectorExtension implements vscode.Disposable {
   readonly statusBar: ListenerStatusBar;
   /** Log of listener and forwarding events ("Respan Trace Inspector" output). */
   readonly output: vscode.LogOutputChannel;
+  /** Per-model prices and the opt-in price table update. */
+  readonly prices: PriceSettings;
   /** Forwarding to Respan; set up by {@link start} (it reads SecretStorage). */
   forwarding: ForwardingService | undefined;
   private current: InspectorSettings;
@@ -110,7 +114,8 @@ export class InspectorExtension implements vscode.Disposable {
     this.current = readSettings();
     const d = this.disposables;
     this.output = d.add(vscode.window.createOutputChannel('Respan Trace Inspector', { log: true }));
-    this.store = new CaptureStore(retentionOf(this.settings));
+    this.store = new CaptureStore({ ...retentionOf(this.settings), costs: createCostEstimator(this.settings.prices) });
+    this.prices = new PriceSettings(this.store.costs, this.output);
     this.listener = new ListenerController({
       store: this.store,
       webviewDir: context.asAbsolutePath(join('dist', 'webview')),
@@ -160,6 +165,7 @@ export class InspectorExtension implements vscode.Disposable {
       (error: Error) => this.output.error(`could not read the Respan API key: ${error.message}`),
     );
     if (this.settings.invalidOrigins.length > 0) this.reportInvalidOrigins();
+    this.prices.apply(this.settings);
     if (this.settings.autoStart) await this.listener.start(this.listenerSettings());
     this.startTimings.listenerMs = performance.now() - started;
   }
@@ -247,6 +253,7 @@ export class InspectorExtension implements vscode.Disposable {
     const next = readSettings();
     this.current = next;
     if (next.invalidOrigins.join('\n') !== previous.invalidOrigins.join('\n')) this.reportInvalidOrigins();
+    this.prices.apply(next, previous);
     if (next.maxSpans !== previous.maxSpans || next.maxTraces !== previous.maxTraces || next.maxMemoryMb !== previous.maxMemoryMb) {
       // Retention applies in place: restarting would not change it, and traces survive.
       this.store.setLimits(retentionOf(next));

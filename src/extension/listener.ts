@@ -6,6 +6,7 @@
  */
 
 import type { Forwarder } from '../core/forward/forwarder';
+import type { LogRecord } from '../core/logs/record';
 import type { Span } from '../core/model';
 import { TraceStore, type TraceStoreOptions } from '../core/store';
 import type { ListenerEndpoints } from '../protocol/messages';
@@ -103,7 +104,7 @@ export type ListenerState =
 
 /**
  * A trace store whose capture can be paused: while paused, spans from
- * receivers are counted and dropped; imports still go in.
+ * receivers are counted and dropped (log records too); imports still go in.
  */
 export class CaptureStore extends TraceStore {
   private capturing = true;
@@ -134,6 +135,11 @@ export class CaptureStore extends TraceStore {
   override add(spans: readonly Span[]): void {
     if (this.capturing) super.add(spans);
     else this.droppedSpans += spans.length;
+  }
+
+  /** Receivers' entry point for log records: paused capture drops them with their spans. */
+  override addLogs(records: readonly LogRecord[]): void {
+    if (this.capturing) super.addLogs(records);
   }
 
   /** Adds spans the user imported on purpose, paused or not. */

@@ -1,6 +1,7 @@
 /** The `respanInspector.*` settings, read in one place. Every key is documented in package.json. */
 
 import * as vscode from 'vscode';
+import { parsePriceTable, type CustomPrice } from '../core/cost/customPrices';
 import { parseAllowedOrigin } from '../server/guard';
 import type { ListenerSettings } from './listener';
 
@@ -19,6 +20,12 @@ export interface InspectorSettings {
   terminalEnvironment: boolean;
   /** `respanInspector.allowedOrigins` entries that are not origins (left out of {@link ListenerSettings.allowedOrigins}). */
   invalidOrigins: string[];
+  /** `respanInspector.prices`: per-model prices over the price table. */
+  prices: CustomPrice[];
+  /** Why `respanInspector.prices` entries were left out. */
+  priceErrors: string[];
+  /** `respanInspector.updatePrices`: fetch the price table's current data. */
+  updatePrices: boolean;
 }
 
 function port(value: unknown, fallback: number): number {
@@ -40,6 +47,7 @@ export function readSettings(): InspectorSettings {
     if (origin === undefined) invalidOrigins.push(String(entry));
     else allowedOrigins.push(origin);
   }
+  const prices = parsePriceTable(config.get<unknown>('prices', {}), `${SECTION}.prices`);
   return {
     listener: {
       host: host === '' ? '127.0.0.1' : host,
@@ -54,6 +62,9 @@ export function readSettings(): InspectorSettings {
     autoStart: config.get<boolean>('autoStart', true),
     terminalEnvironment: config.get<boolean>('terminal.injectEnvironment', true),
     invalidOrigins,
+    prices: prices.prices,
+    priceErrors: prices.errors,
+    updatePrices: config.get<boolean>('updatePrices', false),
   };
 }
 

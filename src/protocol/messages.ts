@@ -45,13 +45,19 @@ export interface TraceQuery {
   name?: string;
   minDurationMs?: number;
   maxDurationMs?: number;
+  /** Only traces that cost at least this many USD (`minCost`). */
+  minCost?: number;
+  /** Run id (`run`). */
+  run?: string;
+  /** `cost`: costliest first (`sort=cost`); default newest first. */
+  sort?: 'newest' | 'cost';
   /**
    * Only these traces (`ids`, comma-separated): the ones of them that match
    * the other filters come back. A view refreshes the traces a change event
    * named this way, without fetching the whole list again.
    */
   traceIds?: string[];
-  /** Most traces to return, newest first. */
+  /** Most traces to return, in {@link sort} order. */
   limit?: number;
 }
 
@@ -334,6 +340,9 @@ export function traceQueryToSearch(query: TraceQuery): string {
   add('name', query.name);
   add('minDurationMs', query.minDurationMs);
   add('maxDurationMs', query.maxDurationMs);
+  add('minCost', query.minCost);
+  add('run', query.run);
+  if (query.sort === 'cost') add('sort', 'cost');
   // Present even when empty: no ids means no traces, not every trace.
   if (query.traceIds) parts.push(`ids=${query.traceIds.map(encodeURIComponent).join(',')}`);
   add('limit', query.limit);

@@ -9,6 +9,7 @@ import { ForwardConfigError } from '../core/forward/destination';
 import type { Forwarder, ForwardReceipt, ForwardingStatus, TraceForwardStatus } from '../core/forward/forwarder';
 import type { ForwardPreviewJson, ForwardRetryJson, ForwardTraceJson, ForwardingStatusJson, ForwardingTracesJson, TraceForwardingJson } from '../protocol/api';
 import { HttpError, readBody } from './body';
+import { fromOwnPage } from './guard';
 
 /** Paths served here: `/api/forwarding[/retry|/traces]`, `/api/traces/{id}/forward[/preview]`. */
 export const FORWARDING_PATH = /^\/api\/(?:forwarding(\/retry|\/traces)?|traces\/([0-9a-fA-F]{32})\/forward(\/preview)?)$/;
@@ -29,22 +30,6 @@ function statusJson(status: ForwardingStatus): ForwardingStatusJson {
 function traceJson(forwarder: Forwarder, traceId: string): TraceForwardingJson {
   const status: TraceForwardStatus = forwarder.traceStatus(traceId);
   return { ...status, spans: forwarder.spanStatuses(traceId).map(({ traceId: _trace, ...span }) => span) };
-}
-
-/**
- * True unless a browser says the request comes from another site: a web page
- * must not be able to make the inspector spend the user's key.
- */
-function fromSameOrigin(request: IncomingMessage): boolean {
-  const site = request.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') return false;
-  const origin = request.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 function flag(url: URL, name: string): boolean {
@@ -99,7 +84,8 @@ function forwardMessage(forwarder: Forwarder, receipt: ForwardReceipt, trace: Tr
 export async function forwardingRoute(forwarder: Forwarder | undefined, method: string, path: string, url: URL, request: IncomingMessage): Promise<RouteAnswer> {
   const match = FORWARDING_PATH.exec(path);
   if (!match) throw new HttpError(404, `nothing at ${path}`);
-  if (method === 'POST' && !fromSameOrigin(request)) {
+  // A web page must not be able to make the inspector spend the user's key.
+  if (method === 'POST' && !fromOwnPage(request)) {
     request.resume();
     throw new HttpError(403, 'forwarding can only be started from the inspector itself, not from another web page');
   }

@@ -1,54 +1,47 @@
 /**
- * The OTLP/gRPC receiver: `opentelemetry.proto.collector.trace.v1.TraceService/Export`
- * (default port 4317), the default transport of the Python, Go, Java and .NET
- * OTLP exporters.
+ * The OTLP/gRPC receiver (default port 4317), the default transport of the
+ * Python, Go, Java and .NET OTLP exporters: `TraceService/Export`,
+ * `LogsService/Export` and `MetricsService/Export` of
+ * `opentelemetry.proto.collector.*.v1`.
  *
- * The service is defined by hand rather than loaded from a .proto file, so it
- * bundles without files at run time. Requests reach the handler as raw bytes
- * and are decoded there with the same bounded decoder as OTLP/HTTP protobuf: a
- * deserializer that threw would make grpc-js answer INTERNAL, while bad data
- * must be INVALID_ARGUMENT with a message naming the problem.
+ * The services are defined by hand rather than loaded from .proto files, so
+ * they bundle without files at run time. Requests reach the handler as raw
+ * bytes and are decoded there with the same bounded decoders as OTLP/HTTP
+ * protobuf: a deserializer that threw would make grpc-js answer INTERNAL, while
+ * bad data must be INVALID_ARGUMENT with a message naming the problem.
  */
 
 import * as grpc from '@grpc/grpc-js';
-import type { Span } from '../core/model';
 import { MalformedPayloadError, rejectedCount } from '../core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
-import { decodeOtlpProto, encodeExportResponseProto } from '../core/otlp/proto';
-import { describeRejections } from './receivers';
+import { describeRejections, nothingAccepted } from './receivers';
 import { PortInUseError } from './server';
+import { SIGNALS, TRACES, type OtlpSignal, type OtlpSinks } from './signals';
 
 /** Full method path of OTLP trace export. */
-export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
-
-/** Takes the spans a receiver accepted (the store, or whatever sits in front of it). */
-export type SpanSink = (spans: Span[]) => void;
-
-/** What the Export handler answers with before serialisation. */
-interface ExportAnswer {
-  rejectedSpans: number;
-  errorMessage: string;
-}
+export const TRACE_EXPORT_PATH = TRACES.grpcPath;
 
 const identity = (bytes: Buffer): Buffer => bytes;
 
-/** Hand-written service definition of `TraceService`, with protobufjs-encoded answers. */
-const TRACE_SERVICE: grpc.ServiceDefinition = {
-  Export: {
-    path: TRACE_EXPORT_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: (answer: ExportAnswer) => Buffer.from(encodeExportResponseProto(answer.rejectedSpans, answer.errorMessage)),
-    responseDeserialize: identity,
-  },
-};
+/** Hand-written service definition of one signal's service: its `Export`, answered with bytes the signal encoded. */
+function serviceOf(signal: OtlpSignal): grpc.ServiceDefinition {
+  return {
+    Export: {
+      path: signal.grpcPath,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+    },
+  };
+}
 
 /** Settings of a {@link GrpcReceiver}. */
 export interface GrpcReceiverOptions {
-  /** Takes the decoded spans. */
-  sink: SpanSink;
+  /** Take what was decoded. */
+  sinks: OtlpSinks;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 4317; 0 picks a free port. */
@@ -94,7 +87,9 @@ export class GrpcReceiver {
       'grpc.max_concurrent_streams': 100,
       'grpc.enable_channelz': 0,
     });
-    server.addService(TRACE_SERVICE, { Export: (call: grpc.ServerUnaryCall<Buffer, ExportAnswer>, callback: grpc.sendUnaryData<ExportAnswer>) => this.export(call.request, callback) });
+    for (const signal of SIGNALS) {
+      server.addService(serviceOf(signal), { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => this.export(signal, call.request, callback) });
+    }
     const port = this.options.port ?? 4317;
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${this.hostForAddress()}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
@@ -123,15 +118,14 @@ export class GrpcReceiver {
     });
   }
 
-  private export(bytes: Buffer, callback: grpc.sendUnaryData<ExportAnswer>): void {
+  private export(signal: OtlpSignal, bytes: Buffer, callback: grpc.sendUnaryData<Buffer>): void {
     try {
-      const result = decodeOtlpProto(bytes, this.options.limits ?? DEFAULT_DECODE_LIMITS);
-      const rejectedSpans = rejectedCount(result);
-      if (result.spans.length === 0 && rejectedSpans > 0) {
-        return callback({ code: grpc.status.INVALID_ARGUMENT, details: `no span could be accepted; ${describeRejections(result)}` });
-      }
-      this.options.sink(result.spans);
-      callback(null, { rejectedSpans, errorMessage: rejectedSpans > 0 ? describeRejections(result) : '' });
+      const decoded = signal.decodeProto(bytes, this.options.limits ?? DEFAULT_DECODE_LIMITS);
+      const refused = nothingAccepted(decoded, signal);
+      if (refused !== undefined) return callback({ code: grpc.status.INVALID_ARGUMENT, details: refused });
+      decoded.deliver(this.options.sinks);
+      const rejected = rejectedCount(decoded.rejections);
+      callback(null, Buffer.from(signal.protoAnswer(rejected, rejected > 0 ? describeRejections(decoded.rejections, signal) : '')));
     } catch (error) {
       if (error instanceof MalformedPayloadError) return callback({ code: grpc.status.INVALID_ARGUMENT, details: error.message });
       // A bug must cost one call, never the listener.

@@ -41,8 +41,8 @@ export interface RunningInspector {
 
 /**
  * Starts the HTTP listener and (unless `grpcPort` is null) the OTLP/gRPC
- * receiver on the same host. Spans from both go through the HTTP listener's
- * sink (store, then `onSpans`). Never rejects for a port in use: look at `errors`.
+ * receiver on the same host. What both decode goes through the HTTP listener's
+ * sinks (spans: store, then `onSpans`). Never rejects for a port in use: look at `errors`.
  */
 export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
   const host = options.host ?? '127.0.0.1';
@@ -67,7 +67,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
       port: grpcPort ?? 4317,
       maxMessageBytes: options.maxBodyBytes,
       limits: options.limits,
-      sink: (spans) => server.acceptSpans(spans),
+      sinks: server.sinks,
     });
     try {
       await receiver.start();

@@ -15,14 +15,15 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
 import { isLoopbackHost } from '../core/net/loopback';
 import { encodeOtlpJson } from '../core/otlp/export';
-import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
-import type { ApiErrorJson, FacetsJson, StatusJson, TraceListJson } from '../protocol/api';
+import type { StoreChange, TraceOrder, TraceQuery, TraceStore } from '../core/store';
+import type { ApiErrorJson, FacetsJson, LiveStreamCountsJson, StatusJson, TraceListJson, TraceLogsJson, UntracedLogsJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
-import { summaryJson, traceDetailJson } from '../protocol/serialize';
+import { logRecordJson, summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
 import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
-import { INGEST_PATHS, OTLP_TRACE_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
+import { INGEST_PATHS, OTLP_SIGNAL_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
+import type { OtlpSinks } from './signals';
 
 /** Settings of an {@link InspectorServer}. */
 export interface InspectorServerOptions {
@@ -36,6 +37,11 @@ export interface InspectorServerOptions {
   limits?: DecodeLimits;
   /** Folder holding the built UI (`webview.js`, `webview.css`, fonts); without it `/` explains how to build. */
   webviewDir?: string;
+  /**
+   * Serve the UI's source maps and keep the bundles' `sourceMappingURL`
+   * (`--dev`). Default off: the maps carry the UI's sources.
+   */
+  sourceMaps?: boolean;
   /** Called with every batch of accepted spans, after they are stored (forwarding hooks in here). */
   onSpans?: (spans: Span[]) => void;
   /** Origins (`http://host:port`) whose pages may send spans (browser-side SDKs). Default none. */
@@ -72,7 +78,30 @@ const STATIC_TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin)?$/;
+/**
+ * Live-stream clients served at once; more are answered 503. Each costs a
+ * socket and, while it does not read, at most one socket buffer of events.
+ */
+export const MAX_LIVE_STREAMS = 32;
+
+/** A client of the live stream. */
+interface LiveStream {
+  response: ServerResponse;
+  /** Events were dropped because it stopped reading; once it drains it is sent a `resync`. */
+  behind: boolean;
+}
+
+/** The comment that ends a bundle with a linked source map: a line comment in JavaScript, a block comment in CSS. */
+const SOURCE_MAP_REFERENCE = /\n(?:\/\/# sourceMappingURL=[^\n]*|\/\*# sourceMappingURL=[^\n]*\*\/)\s*$/;
+
+/** `content` without its closing source map reference, if it has one. */
+function withoutSourceMapReference(content: Buffer): Buffer {
+  const tailStart = Math.max(0, content.length - 1024);
+  const match = SOURCE_MAP_REFERENCE.exec(content.subarray(tailStart).toString('latin1'));
+  return match ? content.subarray(0, tailStart + match.index + 1) : content;
+}
+
+const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin|\/logs)?$/;
 
 /** Answers that never carry span content to other origins or into caches. */
 const BASE_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
@@ -115,9 +144,20 @@ export function traceQueryOf(params: URLSearchParams): TraceQuery {
     environment: text('environment'),
     minDurationMs: numberParam(params, 'minDurationMs'),
     maxDurationMs: numberParam(params, 'maxDurationMs'),
+    minCost: numberParam(params, 'minCost'),
+    run: text('run'),
+    sort: orderParam(params),
     traceIds: idsParam(params),
     limit: numberParam(params, 'limit'),
   };
+}
+
+/** `sort=newest` (default) or `sort=cost`. */
+function orderParam(params: URLSearchParams): TraceOrder | undefined {
+  const raw = params.get('sort');
+  if (raw === null || raw === '' || raw === 'newest') return undefined;
+  if (raw === 'cost') return 'cost';
+  throw new HttpError(400, `query parameter sort must be newest or cost, got "${raw}"`);
 }
 
 /** `ids=a,b,c`: only these traces; an empty `ids=` selects none. */
@@ -127,15 +167,37 @@ function idsParam(params: URLSearchParams): string[] | undefined {
   return raw.split(',').filter((id) => id !== '');
 }
 
+/**
+ * The URL of a request target: a path (`/api/traces?q=…`) or the absolute form
+ * (`http://host/path`). A target starting with `//` would read as a host
+ * name (`//evil.example/api/traces` as `/api/traces`), so it is refused.
+ */
+function requestUrl(target: string): URL {
+  const problem = () => new HttpError(400, `request target "${target.slice(0, 100)}" is not understood: it must be a path starting with a single "/"`);
+  if (target.startsWith('//')) throw problem();
+  try {
+    const url = target.startsWith('/') ? new URL(target, 'http://inspector.invalid') : new URL(target);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw problem();
+    return url;
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw problem();
+  }
+}
+
 /** The listener. Create, `start()`, and `stop()` when done. */
 export class InspectorServer {
   private readonly server: Server;
   private readonly store: TraceStore;
   private readonly receiverContext: ReceiverContext;
+  /** Where every receiver (these HTTP ones, and the gRPC receiver) delivers what it decoded. */
+  readonly sinks: OtlpSinks;
+  /** OTLP metrics exports answered, and their data points. */
+  private readonly metrics = { exportRequests: 0, dataPoints: 0 };
   private readonly guard: RequestGuard;
   /** The token `/api/*` requires, if any (given, or generated because the host is not loopback). */
   readonly apiToken: string | undefined;
-  private readonly liveStreams = new Set<ServerResponse>();
+  private readonly liveStreams = new Set<LiveStream>();
   private unsubscribe: (() => void) | undefined;
   private unsubscribeForwarding: (() => void) | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
@@ -143,10 +205,18 @@ export class InspectorServer {
 
   constructor(private readonly options: InspectorServerOptions) {
     this.store = options.store;
+    this.sinks = {
+      spans: (spans) => this.accept(spans),
+      logs: (records) => this.store.addLogs(records),
+      metrics: (dataPoints) => {
+        this.metrics.exportRequests++;
+        this.metrics.dataPoints += dataPoints;
+      },
+    };
     this.receiverContext = {
       maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
       limits: options.limits ?? DEFAULT_DECODE_LIMITS,
-      accept: (spans) => this.accept(spans),
+      sinks: this.sinks,
     };
     this.apiToken = options.apiToken ?? (isLoopbackHost(this.host) ? undefined : newApiToken());
     this.guard = new RequestGuard({ host: this.host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, apiToken: this.apiToken });
@@ -207,7 +277,7 @@ export class InspectorServer {
     this.unsubscribeForwarding?.();
     this.unsubscribeForwarding = undefined;
     clearInterval(this.keepAlive);
-    for (const stream of this.liveStreams) stream.end();
+    for (const stream of this.liveStreams) stream.response.end();
     this.liveStreams.clear();
     if (!this.server.listening) return;
     await new Promise<void>((resolve) => {
@@ -216,30 +286,23 @@ export class InspectorServer {
     });
   }
 
-  /**
-   * Stores spans decoded elsewhere (the gRPC receiver) exactly as the HTTP
-   * receivers do, `onSpans` included.
-   */
-  acceptSpans(spans: Span[]): void {
-    this.accept(spans);
-  }
-
   private accept(spans: Span[]): void {
     this.store.add(spans);
     this.options.onSpans?.(spans);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://inspector.invalid');
-    const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
     const method = request.method ?? 'GET';
     try {
       this.guard.checkHost(request);
-      if (OTLP_TRACE_PATHS.has(path) || INGEST_PATHS.has(path)) {
+      const url = requestUrl(request.url ?? '/');
+      const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+      const signal = OTLP_SIGNAL_PATHS.get(path);
+      if (signal !== undefined || INGEST_PATHS.has(path)) {
         if (this.guard.answerPreflight(request, response)) return;
         for (const [name, value] of Object.entries(this.guard.checkReceiver(request))) response.setHeader(name, value);
-        if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; send traces with POST`, { Allow: 'POST' });
-        return OTLP_TRACE_PATHS.has(path) ? await receiveOtlp(request, response, this.receiverContext) : await receiveIngest(request, response, this.receiverContext);
+        if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; send ${signal?.items ?? 'spans'} with POST`, { Allow: 'POST' });
+        return signal !== undefined ? await receiveOtlp(request, response, this.receiverContext, signal) : await receiveIngest(request, response, this.receiverContext);
       }
       if (path === '/api' || path.startsWith('/api/')) this.guard.checkApi(request, this.port);
       if (path === '/api/traces') return await this.tracesCollection(method, url, request, response);
@@ -253,10 +316,11 @@ export class InspectorServer {
       if (path === '/api/events') return this.openLiveStream(method, request, response);
       if (path === '/api/facets') return this.onlyGet(method, () => sendJson(response, 200, this.store.facetValues() satisfies FacetsJson));
       if (path === '/api/status') return this.onlyGet(method, () => sendJson(response, 200, this.status()));
+      if (path === '/api/logs') return this.onlyGet(method, () => sendJson(response, 200, this.untracedLogs()));
       if (path === '/api/import') return await this.importFile(method, request, response);
       if (path === '/' || path === '/index.html') return this.onlyGet(method, () => this.openPage(url, request, response));
       if (path.startsWith('/webview/')) return await this.serveStatic(method, path.slice('/webview/'.length), response);
-      throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), query them at /api/traces`);
+      throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), logs to /v1/logs, query them at /api/traces`);
     } catch (error) {
       if (error instanceof HttpError) return sendError(response, error.status, error.message, error.headers);
       if (error instanceof MalformedPayloadError) return sendError(response, 400, error.message);
@@ -276,7 +340,15 @@ export class InspectorServer {
       spanCount: this.store.spanCount,
       traceCount: this.store.traceCount,
       memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes: process.memoryUsage().heapUsed },
+      priceTable: this.store.costs.tableLabel ?? null,
+      logRecordCount: this.store.logRecordCount,
+      metrics: { ...this.metrics },
     };
+  }
+
+  private untracedLogs(): UntracedLogsJson {
+    const { records, received } = this.store.untracedLogs();
+    return { logs: records.map(logRecordJson), received };
   }
 
   private async tracesCollection(method: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -304,6 +376,11 @@ export class InspectorServer {
       return sendJson(response, 200, { traceId, deleted: true });
     }
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`, { Allow: suffix ? 'GET' : 'GET, DELETE' });
+    if (suffix === '/logs') {
+      const records = this.store.logsOf(traceId);
+      if (records === undefined) throw notFound();
+      return sendJson(response, 200, { traceId, logs: records.map(logRecordJson) } satisfies TraceLogsJson);
+    }
     const tree = this.store.tree(traceId);
     if (!tree) throw notFound();
     if (suffix === '/otlp') {
@@ -330,10 +407,23 @@ export class InspectorServer {
 
   private openLiveStream(method: string, request: IncomingMessage, response: ServerResponse): void {
     if (method !== 'GET') throw new HttpError(405, 'open the live stream with GET', { Allow: 'GET' });
+    if (this.liveStreams.size >= MAX_LIVE_STREAMS) {
+      throw new HttpError(503, `too many live streams are open (${MAX_LIVE_STREAMS}, the most this inspector serves): close other inspector tabs or scripts reading /api/events`, { 'Retry-After': '10' });
+    }
     response.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify({ spanCount: this.store.spanCount, traceCount: this.store.traceCount })}\n\n`);
-    this.liveStreams.add(response);
-    request.on('close', () => this.liveStreams.delete(response));
+    response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify(this.streamCounts())}\n\n`);
+    const stream: LiveStream = { response, behind: false };
+    this.liveStreams.add(stream);
+    response.on('drain', () => {
+      if (!stream.behind) return;
+      stream.behind = false;
+      this.writeToStream(stream, `event: resync\ndata: ${JSON.stringify(this.streamCounts())}\n\n`);
+    });
+    request.on('close', () => this.liveStreams.delete(stream));
+  }
+
+  private streamCounts(): LiveStreamCountsJson {
+    return { spanCount: this.store.spanCount, traceCount: this.store.traceCount };
   }
 
   private broadcast(change: StoreChange): void {
@@ -346,7 +436,16 @@ export class InspectorServer {
   }
 
   private writeToStreams(text: string): void {
-    for (const stream of this.liveStreams) stream.write(text);
+    for (const stream of this.liveStreams) if (!stream.behind) this.writeToStream(stream, text);
+  }
+
+  /**
+   * Writes an event, or notes that the client stopped reading: its socket
+   * buffer is full, so later events are dropped (not queued without bound)
+   * until it drains and is told to resync.
+   */
+  private writeToStream(stream: LiveStream, text: string): void {
+    if (!stream.response.write(text)) stream.behind = true;
   }
 
   /**
@@ -387,15 +486,19 @@ export class InspectorServer {
 
   private async serveStatic(method: string, name: string, response: ServerResponse): Promise<void> {
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'use GET', { Allow: 'GET' });
-    const type = STATIC_TYPES[extname(name)];
+    const extension = extname(name);
+    const type = STATIC_TYPES[extension];
     // Only plain file names of known types: nothing outside the UI folder is reachable.
     if (!this.options.webviewDir || basename(name) !== name || type === undefined) throw new HttpError(404, `no UI file ${name}`);
+    const sourceMaps = this.options.sourceMaps === true;
+    if (extension === '.map' && !sourceMaps) throw new HttpError(404, `no UI file ${name}: source maps are served only with --dev`);
     let content: Buffer;
     try {
       content = await readFile(join(this.options.webviewDir, name));
     } catch {
       throw new HttpError(404, `no UI file ${name}; build the UI with "npm run build"`);
     }
+    if (!sourceMaps && (extension === '.js' || extension === '.css')) content = withoutSourceMapReference(content);
     response.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
     response.end(content);
   }

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { createStore, parseArgs, UsageError, environmentLines } from '../../src/cli/main';
+import { PRICE_DATA_URL } from '../../src/server/prices';
 import { makeSpan } from '../support/spans';
 import type { TraceListJson } from '../../src/protocol/api';
 
@@ -59,11 +60,30 @@ describe('respan-inspector command', function () {
         forwardFilter: 'all',
         forwardApi: 'otlp',
         redact: [],
+        prices: [],
+        priceFiles: [],
       });
     });
 
     it('reads every flag, in both --flag value and --flag=value forms', () => {
-      const options = parseArgs(['--port', '5000', '--grpc-port=5001', '--host', '0.0.0.0', '--no-open', '--demo', '--max-spans', '10', '--max-traces=3', '--max-memory-mb', '64']);
+      const options = parseArgs([
+        '--port',
+        '5000',
+        '--grpc-port=5001',
+        '--host',
+        '0.0.0.0',
+        '--no-open',
+        '--demo',
+        '--max-spans',
+        '10',
+        '--max-traces=3',
+        '--max-memory-mb',
+        '64',
+        '--price',
+        'house=1:2',
+        '--prices=prices.json',
+        '--update-prices',
+      ]);
       assert.deepEqual(options, {
         host: '0.0.0.0',
         port: 5000,
@@ -78,6 +98,9 @@ describe('respan-inspector command', function () {
         forwardFilter: 'all',
         forwardApi: 'otlp',
         redact: [],
+        prices: [{ model: 'house', rates: { input: 1, cacheRead: 1, cacheWrite: 1, output: 2, reasoning: 2 }, origin: '--price' }],
+        priceFiles: ['prices.json'],
+        updatePrices: PRICE_DATA_URL,
       });
     });
 

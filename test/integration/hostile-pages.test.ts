@@ -138,7 +138,7 @@ describe('hostile pages: the HTTP guard', function () {
 
   describe('span receivers', () => {
     it('refuses uploads from a page whose origin is not allowed, with a message naming the flag', async () => {
-      for (const path of ['/v1/traces', '/api/v2/traces', '/api/v1/traces/ingest']) {
+      for (const path of ['/v1/traces', '/api/v2/traces', '/api/v1/traces/ingest', '/v1/logs', '/v1/metrics']) {
         const response = await postSpans({ Origin: 'https://evil.example', 'Content-Type': 'text/plain' }, path);
         assert.equal(response.status, 403, path);
         assert.match(messageOf(response), /--allow-origin https:\/\/evil\.example/);

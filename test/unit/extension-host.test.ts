@@ -8,7 +8,7 @@ import { CaptureStore, ListenerController, type ListenerState } from '../../src/
 import { answerViewRequest, storeQueryOf, type ViewServices } from '../../src/extension/viewRequests';
 import { clientUrl, endpointsOf, environmentText, listenerEnvironment } from '../../src/extension/environment';
 import type { ViewRequest, ViewRequestOf, ViewRequestParams } from '../../src/protocol/messages';
-import { makeSpan } from '../support/spans';
+import { makeLog, makeSpan } from '../support/spans';
 import { encodeOtlpJson } from '../../src/core/otlp/export';
 
 const syncStore = () => new CaptureStore({ schedule: () => undefined });
@@ -112,6 +112,15 @@ describe('extension: capture pause', () => {
     store.setCapturing(true);
     store.add([makeSpan({ trace: 'a', id: 'root' })]);
     assert.equal(store.spanCount, 2);
+  });
+  it('drops log records from receivers while paused', () => {
+    const store = syncStore();
+    store.setCapturing(false);
+    store.addLogs([makeLog({ trace: 'a', span: 'root' })]);
+    assert.equal(store.logRecordCount, 0);
+    store.setCapturing(true);
+    store.addLogs([makeLog({ trace: 'a', span: 'root' })]);
+    assert.equal(store.logRecordCount, 1);
   });
 });
 

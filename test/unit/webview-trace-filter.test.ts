@@ -83,6 +83,7 @@ describe('webview trace list filters', () => {
       traceGroups: [facet('g', 1)],
       environments: [facet('prod', 4)],
       names: [facet('chat', 9)],
+      runs: [],
     });
     assert.deepEqual(
       choices.threads.map((option) => option.value),

@@ -10,6 +10,8 @@ import { copyWithBrowser, downloadText } from './dom';
 import { Emitter, type HostInfo, type InspectorHost, type PersistedUiState } from './types';
 
 const STATE_KEY = 'respan-inspector.ui-state';
+/** Wait before reopening a live stream the listener refused, ms. */
+const STREAM_RETRY_MS = 10_000;
 
 /** Options of {@link createHttpHost}; the defaults fit the page served by the listener. */
 export interface HttpHostOptions {
@@ -23,7 +25,8 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
   const storeChanged = new Emitter<[StoreChangeJson]>();
   const connection = new Emitter<[boolean]>();
   const reveal = new Emitter<[string, string | undefined]>();
-  let events: EventSource | undefined;
+  /** Whether the live stream was open when last heard of (across reopened streams). */
+  let wasOpen = true;
 
   async function request<T>(path: string, init?: RequestInit): Promise<T> {
     let response: Response;
@@ -38,8 +41,7 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
   }
 
   function connect(): void {
-    let wasOpen = true;
-    events = new EventSource(`${base}/api/events`);
+    const events = new EventSource(`${base}/api/events`);
     events.addEventListener('change', (event) => {
       try {
         storeChanged.emit(JSON.parse((event as MessageEvent<string>).data) as StoreChangeJson);
@@ -51,9 +53,13 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
       if (!wasOpen) connection.emit(true);
       wasOpen = true;
     });
+    // The listener dropped events this page could not take in time: refetch, as after a reconnect.
+    events.addEventListener('resync', () => connection.emit(true));
     events.addEventListener('error', () => {
       if (wasOpen) connection.emit(false);
       wasOpen = false;
+      // EventSource gives up on an error status (503: too many live streams); try again later.
+      if (events.readyState === EventSource.CLOSED) setTimeout(connect, STREAM_RETRY_MS);
     });
   }
 

@@ -30,7 +30,7 @@ export interface HostInfo {
 export interface PersistedUiState {
   traceId?: string;
   listVisible?: boolean;
-  grouping?: 'none' | 'thread' | 'traceGroup';
+  grouping?: 'none' | 'thread' | 'traceGroup' | 'run';
   query?: TraceQuery;
   detailsWidth?: number;
 }
@@ -62,7 +62,7 @@ export interface InspectorHost {
   onStoreChange(listener: (change: StoreChangeJson) => void): Unsubscribe;
   onRevealSpan(listener: (traceId: string, spanId?: string) => void): Unsubscribe;
   onEndpointsChange(listener: (endpoints: ListenerEndpoints | null) => void): Unsubscribe;
-  /** Live connection to the store lost (false) or back (true): the app refetches on reconnect. */
+  /** Live connection to the store lost (false), or back or resynchronised after missed changes (true): the app then refetches. */
   onConnectionChange(listener: (connected: boolean) => void): Unsubscribe;
   loadState(): PersistedUiState;
   saveState(state: PersistedUiState): void;

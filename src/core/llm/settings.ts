@@ -1,7 +1,7 @@
 /**
  * Request settings (temperature, token limit, streaming, …), read from every
- * vocabulary senders use. (Cost from custom unit prices is a derived field:
- * see `costOf` in `src/core/derive.ts`.)
+ * vocabulary senders use. (Custom unit prices are derived fields priced in
+ * `src/core/cost`.)
  */
 
 import { asBoolean, asNumber, asString, isRecord, parseStructured, type AttributeMap } from './values';

@@ -4,8 +4,9 @@
  */
 
 import { deriveFields } from '../derive';
+import { streamingOf } from '../llm/streaming';
 import { nanosToMillis } from '../encoding';
-import type { Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, SpanStatus, StatusCode } from '../model';
+import type { Attributes, DerivedFields, InstrumentationScope, Rejections, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, SpanStatus, StatusCode } from '../model';
 import { SPAN_KINDS, STATUS_CODES } from '../model';
 import { MAX_NESTING_DEPTH } from '../nesting';
 
@@ -27,8 +28,8 @@ export interface DecodeLimits {
   /** Links kept per span. */
   maxLinks: number;
   /**
-   * Spans taken from one request; the rest are rejected (and counted). Bounds
-   * the memory one request can claim. Default 100,000.
+   * Spans (or log records) taken from one request; the rest are rejected (and
+   * counted). Bounds the memory one request can claim. Default 100,000.
    */
   maxSpansPerRequest?: number;
 }
@@ -47,8 +48,8 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
 /** Rejections listed one by one per request; later ones are only counted. */
 export const MAX_LISTED_REJECTIONS = 100;
 
-/** Records a rejected span in `result`: listed while the list is short, counted after. */
-export function rejectSpan(result: DecodeResult, path: () => string, reason: string): void {
+/** Records a rejected span (or log record) in `result`: listed while the list is short, counted after. */
+export function rejectSpan(result: Rejections, path: () => string, reason: string): void {
   if (result.rejected.length < MAX_LISTED_REJECTIONS) result.rejected.push({ path: path(), reason });
   else result.moreRejected = (result.moreRejected ?? 0) + 1;
 }
@@ -175,10 +176,19 @@ export function assembleSpan(parts: SpanParts): Span {
     origin: parts.origin,
     derived: deriveFields(parts.attributes, parts.resource, parts.statusCode, parts.events, parts.name),
   };
+  if (span.derived.displayKind === 'llm') {
+    const streaming = streamingOf(span.attributes, span.events, span.startTimeUnixNano, span.durationMs, span.derived.tokens);
+    if (streaming) span.derived.streaming = streaming;
+  }
   if (parts.traceState) span.traceState = parts.traceState;
   if (parts.flags) span.flags = parts.flags;
   if (parts.droppedAttributesCount) span.droppedAttributesCount = parts.droppedAttributesCount;
   if (parts.droppedEventsCount) span.droppedEventsCount = parts.droppedEventsCount;
   if (parts.droppedLinksCount) span.droppedLinksCount = parts.droppedLinksCount;
   return span;
+}
+
+/** The derived fields `span` would have with `events` instead of its own: attaching log records recomputes them. */
+export function derivedWithEvents(span: Span, events: readonly SpanEvent[]): DerivedFields {
+  return deriveFields(span.attributes, span.resource, span.status.code, events, span.name);
 }

@@ -13,14 +13,16 @@ import { decodeUtf8 } from '../utf8';
 import { decodeCanonicalOtlpJson } from './jsonWire';
 import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, traceStateText, truncated, type DecodeLimits } from './common';
 
-type JsonObject = Record<string, unknown>;
+/** A parsed JSON object. */
+export type JsonObject = Record<string, unknown>;
 
-function isObject(value: unknown): value is JsonObject {
+/** True for a JSON object (not an array, not null). */
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A field by its lowerCamelCase name or its snake_case proto name. */
-function field(object: JsonObject, camel: string, snake: string): unknown {
+export function field(object: JsonObject, camel: string, snake: string): unknown {
   const value = object[camel];
   return value === undefined ? object[snake] : value;
 }
@@ -84,33 +86,12 @@ export function parseJsonText(text: string): unknown {
 /** Short string values shared across requests (JSON.parse copies every value longer than 10 characters). */
 const interner = new StringInterner();
 
-class JsonSpanDecoder {
-  /** The last trace id, as sent and as parsed: consecutive spans mostly share it (one parse, one string). */
-  private lastTraceText: unknown;
-  private lastTraceId = '';
-  /** Parsed span and parent ids of this request by their text: each parsed once, a parent id shares its parent's string. */
-  private readonly spanIds = new Map<string, string>();
-
-  constructor(private readonly limits: DecodeLimits) {}
-
-  private traceIdOf(value: unknown): string | { error: string } {
-    if (typeof value === 'string' && value === this.lastTraceText) return this.lastTraceId;
-    const parsed = parseJsonId(value, 16);
-    if (typeof parsed === 'string') {
-      this.lastTraceText = value;
-      this.lastTraceId = parsed;
-    }
-    return parsed;
-  }
-
-  private spanIdOf(value: unknown): string | { error: string } {
-    if (typeof value !== 'string') return parseJsonId(value, 8);
-    const known = this.spanIds.get(value);
-    if (known !== undefined) return known;
-    const parsed = parseJsonId(value, 8);
-    if (typeof parsed === 'string') this.spanIds.set(value, parsed);
-    return parsed;
-  }
+/**
+ * Reads the values every OTLP/JSON signal shares (`AnyValue`, attribute lists,
+ * `InstrumentationScope`) within the {@link DecodeLimits}.
+ */
+export class JsonValueDecoder {
+  constructor(protected readonly limits: DecodeLimits) {}
 
   anyValue(value: unknown, depth: number): AttributeValue {
     if (!isObject(value)) {
@@ -204,6 +185,33 @@ class JsonSpanDecoder {
     if (typeof value.version === 'string' && value.version !== '') scope.version = this.text(value.version);
     this.attributes(value.attributes, scope.attributes);
     return scope;
+  }
+}
+
+class JsonSpanDecoder extends JsonValueDecoder {
+  /** The last trace id, as sent and as parsed: consecutive spans mostly share it (one parse, one string). */
+  private lastTraceText: unknown;
+  private lastTraceId = '';
+  /** Parsed span and parent ids of this request by their text: each parsed once, a parent id shares its parent's string. */
+  private readonly spanIds = new Map<string, string>();
+
+  private traceIdOf(value: unknown): string | { error: string } {
+    if (typeof value === 'string' && value === this.lastTraceText) return this.lastTraceId;
+    const parsed = parseJsonId(value, 16);
+    if (typeof parsed === 'string') {
+      this.lastTraceText = value;
+      this.lastTraceId = parsed;
+    }
+    return parsed;
+  }
+
+  private spanIdOf(value: unknown): string | { error: string } {
+    if (typeof value !== 'string') return parseJsonId(value, 8);
+    const known = this.spanIds.get(value);
+    if (known !== undefined) return known;
+    const parsed = parseJsonId(value, 8);
+    if (typeof parsed === 'string') this.spanIds.set(value, parsed);
+    return parsed;
   }
 
   events(value: unknown): { events: SpanEvent[]; dropped: number } | string {
