@@ -8,6 +8,7 @@
 
 import { ForwardConfigError } from '../forward/destination';
 import type { Forwarder, ForwardReceipt, ForwardTimers } from '../forward/forwarder';
+import { NO_KEY_MESSAGE } from '../forward/transport';
 import { decodeTraceFile } from '../importFile';
 import type { LogRecord } from '../logs/record';
 import { BYTES_PER_MB, DEFAULT_MAX_BODY_BYTES } from '../defaults';
@@ -307,7 +308,7 @@ export class InspectorService implements ServiceEndpoint {
       return call();
     } catch (error) {
       if (!(error instanceof ForwardConfigError)) throw error;
-      const hint = error.message === 'no Respan API key is set' ? `; ${this.options.forwarding?.missingKeyHint}` : '';
+      const hint = error.message === NO_KEY_MESSAGE ? `; ${this.options.forwarding?.missingKeyHint}` : '';
       throw new ServiceError('unavailable', `${error.message}${hint}`);
     }
   }
