@@ -5,7 +5,7 @@
 
 import type { Attributes, Span } from '../core/model';
 import { toJsonAttributes, toJsonValue } from '../core/model';
-import { costCountedBelow, tokensCountedBelow } from '../core/rollup';
+import { costCountedElsewhere, tokensCountedElsewhere } from '../core/rollup';
 import type { TraceEntry, TraceTree } from '../core/store';
 import type { SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
 
@@ -90,8 +90,8 @@ export function spanJson(span: Span, orphan: boolean, entry: TraceEntry): SpanJs
     provider: derived.provider ?? null,
     tokens: derived.tokens ?? null,
     cost: derived.cost ?? null,
-    tokensCountedInDescendant: tokensCountedBelow(entry, span),
-    costCountedInDescendant: costCountedBelow(entry, span),
+    tokensCountedInDescendant: tokensCountedElsewhere(entry, span),
+    costCountedInDescendant: costCountedElsewhere(entry, span),
     respan: derived.respan ? { ...derived.respan, ...(derived.respan.metadata ? { metadata: toJsonValue(derived.respan.metadata) as Record<string, never> } : {}) } : null,
     sourceLocation: derived.sourceLocation ?? null,
     entityName: derived.entityName ?? null,
