@@ -62,7 +62,9 @@ export function emptyRollup(): UsageRollup {
 
 /** One quantity rolled up: tokens or cost. */
 interface Measure {
+  /** Span id → carriers below it. */
   below(rollup: UsageRollup): Map<string, number>;
+  /** Span id → same-call siblings it wraps that carry the quantity. */
   beside(rollup: UsageRollup): Map<string, number>;
   /** A span carries the quantity when it reports a non-zero amount (zero adds nothing, so it never hides an ancestor's). */
   carries(span: Span): boolean;
@@ -298,9 +300,6 @@ function sameCallBucket(rollup: UsageRollup, span: Span): number {
   return hash;
 }
 
-/** Heap bytes charged per span in the same-call index. */
-const SAME_CALL_ENTRY_BYTES = ROLLUP_ENTRY_BYTES;
-
 /**
  * Adds an arrived span to the same-call index, and records which of the
  * same call's siblings it wraps or is wrapped by.
@@ -310,7 +309,7 @@ function joinSameCall(trace: RollupTrace, span: Span): number {
   const rollup = trace.rollup;
   const bucket = sameCallBucket(rollup, span);
   const present = rollup.sameCall.get(bucket);
-  let bytes = SAME_CALL_ENTRY_BYTES;
+  let bytes = ROLLUP_ENTRY_BYTES;
   if (present === undefined) {
     rollup.sameCall.set(bucket, span);
     return bytes;
@@ -328,7 +327,7 @@ function leaveSameCall(trace: RollupTrace, span: Span): number {
   const rollup = trace.rollup;
   const bucket = sameCallBucket(rollup, span);
   const present = rollup.sameCall.get(bucket)!;
-  let bytes = -SAME_CALL_ENTRY_BYTES;
+  let bytes = -ROLLUP_ENTRY_BYTES;
   if (!Array.isArray(present)) {
     rollup.sameCall.delete(bucket);
     return bytes;
@@ -372,11 +371,21 @@ function addBeside(trace: RollupTrace, outer: Span, inner: Span, sign: 1 | -1): 
 }
 
 /**
+ * How much later than its wrapper an inner span may be recorded ending.
+ * OpenTelemetry JS takes a span's start from `Date.now()` (whole
+ * milliseconds, so start order holds) and its end as that start plus the
+ * exact duration: a wrapper ending just after its inner span may be recorded
+ * ending up to a millisecond before it.
+ */
+const CLOCK_RESOLUTION_NANOS = 1_000_000n;
+
+/**
  * True when `outer`'s time encloses `inner`'s, so `outer` is the wrapper of
- * the two: `outer` starts first (at the same start, ends last; at the same
- * times, has the lower span id), `inner` starts before `outer` ends, and ends
- * no later than {@link CLOCK_RESOLUTION_NANOS} after it. Being a strict order,
- * it never lets every span of one call wrap another.
+ * the two: `outer` comes first (starts first; at the same start, ends last;
+ * at the same times, has the lower span id), `inner` starts before `outer`
+ * ends and ends no later than {@link CLOCK_RESOLUTION_NANOS} after it. As the
+ * wrapper must come first, no spans wrap each other round in a circle: of one
+ * call's spans, at least one is counted.
  */
 function wraps(outer: Span, inner: Span): boolean {
   const outerFirst =
@@ -387,15 +396,6 @@ function wraps(outer: Span, inner: Span): boolean {
         : outer.spanId < inner.spanId;
   return outerFirst && inner.startTimeUnixNano < outer.endTimeUnixNano && inner.endTimeUnixNano <= outer.endTimeUnixNano + CLOCK_RESOLUTION_NANOS;
 }
-
-/**
- * How much later than its wrapper an inner span may be recorded ending.
- * OpenTelemetry JS takes a span's start from `Date.now()` (whole
- * milliseconds, so start order holds) and its end as that start plus the
- * exact duration: a wrapper ending just after its inner span may be recorded
- * ending up to a millisecond before it.
- */
-const CLOCK_RESOLUTION_NANOS = 1_000_000n;
 
 /** Start-time order, span id breaking ties: which span of a loop is its cut. */
 function startsBefore(a: Span, b: Span): boolean {
