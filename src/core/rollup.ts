@@ -6,18 +6,20 @@
  * innermost span that carries usage wins. A span is not counted when
  *   - a descendant carries usage, or
  *   - it wraps a sibling that reports the same call: a span with the same
- *     parent (or both roots), the same model and the same input and output
- *     tokens, whose time lies within its own. Traceloop's LangChain span is
- *     such a wrapper: its callback handler never makes its span active, so
- *     the client span it encloses becomes its sibling.
+ *     parent (or both roots), the same model (but for a snapshot date one of
+ *     them leaves out) and the same input and output tokens, whose time lies
+ *     within its own (see {@link wraps}). Traceloop's LangChain span is such a
+ *     wrapper: its callback handler never makes its span active, so the
+ *     client span it encloses becomes its sibling.
  * Two identical calls one after the other do not overlap, so both count.
  *
  * Kept incrementally, whatever order spans arrive in: per span id (arrived or
  * still awaited) the number of usage-carrying spans below it, and per span the
  * number of same-call siblings it wraps, found through an index of the spans
- * carrying usage by parent and call. A span's arrival or removal walks its
- * ancestors and its same-call siblings once: O(depth + same-call siblings),
- * never O(trace).
+ * that report a call, by parent and call, in start order. A span's arrival or
+ * removal walks its ancestors, and those of its same-call siblings that start
+ * between its end less the longest of their durations and its own end:
+ * O(depth + siblings near it in time), never O(trace).
  */
 
 import type { Span } from './model';
@@ -34,7 +36,7 @@ export interface UsageRollup {
    */
   readonly loopCuts: Set<string>;
   /** Same-call index: bucket (a hash of parent, model and tokens) → the arrived spans in it that report a call's usage. */
-  readonly sameCall: Map<number, Span | Span[]>;
+  readonly sameCall: Map<number, Span | SameCallGroup>;
   /** Span id → same-call siblings it wraps (all carry tokens). Absent means none. */
   readonly tokensBeside: Map<string, number>;
   /** Span id → same-call siblings it wraps that carry a cost. */
@@ -301,6 +303,32 @@ function sameCallBucket(rollup: UsageRollup, span: Span): number {
 }
 
 /**
+ * The spans of one same-call bucket, in start order, and the longest duration
+ * any has had while the group lived: it bounds how long before a span a
+ * wrapper of it can start, so a span meets only the spans near it in time.
+ */
+interface SameCallGroup {
+  readonly spans: Span[];
+  longestNanos: bigint;
+}
+
+function durationNanos(span: Span): bigint {
+  return span.endTimeUnixNano - span.startTimeUnixNano;
+}
+
+/** Index of the first span of `spans` (in start order) that starts at or after `start`. */
+function firstStartingFrom(spans: readonly Span[], start: bigint): number {
+  let low = 0;
+  let high = spans.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (spans[middle].startTimeUnixNano < start) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
  * Adds an arrived span to the same-call index, and records which of the
  * same call's siblings it wraps or is wrapped by.
  */
@@ -309,15 +337,20 @@ function joinSameCall(trace: RollupTrace, span: Span): number {
   const rollup = trace.rollup;
   const bucket = sameCallBucket(rollup, span);
   const present = rollup.sameCall.get(bucket);
-  let bytes = ROLLUP_ENTRY_BYTES;
   if (present === undefined) {
     rollup.sameCall.set(bucket, span);
-    return bytes;
+    return ROLLUP_ENTRY_BYTES;
   }
-  const members = Array.isArray(present) ? present : [present];
-  for (const other of members) bytes += relate(trace, span, other, 1);
-  members.push(span);
-  if (members.length === 2) rollup.sameCall.set(bucket, members);
+  let group: SameCallGroup;
+  if ('spans' in present) group = present;
+  else rollup.sameCall.set(bucket, (group = { spans: [present], longestNanos: durationNanos(present) }));
+  const bytes = ROLLUP_ENTRY_BYTES + relateNearby(trace, group, span, 1);
+  // After any spans with the same start: in-order arrivals append.
+  let at = firstStartingFrom(group.spans, span.startTimeUnixNano);
+  while (at < group.spans.length && group.spans[at].startTimeUnixNano === span.startTimeUnixNano) at++;
+  group.spans.splice(at, 0, span);
+  const duration = durationNanos(span);
+  if (duration > group.longestNanos) group.longestNanos = duration;
   return bytes;
 }
 
@@ -327,14 +360,34 @@ function leaveSameCall(trace: RollupTrace, span: Span): number {
   const rollup = trace.rollup;
   const bucket = sameCallBucket(rollup, span);
   const present = rollup.sameCall.get(bucket)!;
-  let bytes = -ROLLUP_ENTRY_BYTES;
-  if (!Array.isArray(present)) {
+  if (!('spans' in present)) {
     rollup.sameCall.delete(bucket);
-    return bytes;
+    return -ROLLUP_ENTRY_BYTES;
   }
-  present.splice(present.indexOf(span), 1);
-  for (const other of present) bytes += relate(trace, span, other, -1);
-  if (present.length === 1) rollup.sameCall.set(bucket, present[0]);
+  const spans = present.spans;
+  let at = firstStartingFrom(spans, span.startTimeUnixNano);
+  while (spans[at] !== span) at++;
+  spans.splice(at, 1);
+  const bytes = relateNearby(trace, present, span, -1) - ROLLUP_ENTRY_BYTES;
+  if (spans.length === 1) rollup.sameCall.set(bucket, spans[0]);
+  return bytes;
+}
+
+/**
+ * Adds (or removes) the wrappings between `span` and the spans of its group
+ * (which it is not in) that it may wrap or be wrapped by: those starting
+ * from the earliest start a wrapper of it can have (its end, less the clock
+ * resolution and the group's longest duration) until it ends.
+ */
+function relateNearby(trace: RollupTrace, group: SameCallGroup, span: Span, sign: 1 | -1): number {
+  const spans = group.spans;
+  let bytes = 0;
+  const earliest = span.endTimeUnixNano - CLOCK_RESOLUTION_NANOS - group.longestNanos;
+  for (let at = firstStartingFrom(spans, earliest < span.startTimeUnixNano ? earliest : span.startTimeUnixNano); at < spans.length; at++) {
+    const other = spans[at];
+    if (other.startTimeUnixNano > span.startTimeUnixNano && other.startTimeUnixNano >= span.endTimeUnixNano) break;
+    bytes += relate(trace, span, other, sign);
+  }
   return bytes;
 }
 

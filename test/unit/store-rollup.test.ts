@@ -274,6 +274,16 @@ describe('TraceStore: each LLM call counted once', () => {
       }
     });
 
+    it('tells apart many identical calls one after another, in any arrival order, and finds the one a wrapper encloses', () => {
+      const calls = Array.from({ length: 2000 }, (_, i) => makeSpan({ id: `call${i}`, parent: 'task', name: `call${i}`, startMs: i * 100, durationMs: 90, attributes: chat('m', 31, 12) }));
+      const wrapper = makeSpan({ id: 'wrapper', parent: 'task', name: 'wrapper', startMs: 1234 * 100 - 5, durationMs: 100, attributes: chat('m', 31, 12) });
+      const interleaved = calls.filter((_, i) => i % 2 === 1).concat(calls.filter((_, i) => i % 2 === 0).reverse());
+      for (const order of [[...calls, wrapper], [wrapper, ...calls].reverse(), [...interleaved.slice(0, 1000), wrapper, ...interleaved.slice(1000)]]) {
+        const { entry } = storeOf(order, 'one');
+        assert.deepEqual([totals(entry).input, hidden(entry)], [2000 * 31, ['wrapper']]);
+      }
+    });
+
     it('follows replacements that make or unmake the pair', () => {
       const { store, entry } = storeOf([task, langchain, client, next]);
       // The client span re-sent with other figures: no longer the same call.
@@ -297,9 +307,15 @@ describe('TraceStore: each LLM call counted once', () => {
     let seed = 12345;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-    const labels = Array.from({ length: 9 }, (_, i) => `r${i}`);
+    const labels = Array.from({ length: 12 }, (_, i) => `r${i}`);
     const nameOf = new Map([...labels, 'missing1', 'missing2'].map((label) => [id(label), label]));
-    const randomSpan = (label: string) =>
+    /** Usage of one of a few calls, so spans often report the same one; mostly with a model, dated or not. */
+    const randomUsage = (): Attributes =>
+      random() < 0.6
+        ? { ...usage(pick([5, 7]), pick([1, 2]), random() < 0.5 ? 0.01 : undefined), ...(random() < 0.8 ? { 'gen_ai.request.model': pick(['m', 'm-2024-01-01', 'm-2024-02-02', 'n']) } : {}) }
+        : {};
+    // Trees with loops and missing parents, spans starting within a few milliseconds.
+    const treeSpan = (label: string) =>
       makeSpan({
         id: label,
         name: label,
@@ -307,10 +323,17 @@ describe('TraceStore: each LLM call counted once', () => {
         startMs: pick([1, 2, 3]),
         // Durations a millisecond apart and a fraction of one, so spans enclose each other, nearly, or not at all.
         durationMs: pick([0.5, 1, 2, 2.5, 3]),
-        attributes:
-          random() < 0.6
-            ? { ...usage(pick([5, 7]), pick([1, 2]), random() < 0.5 ? 0.01 : undefined), ...(random() < 0.8 ? { 'gen_ai.request.model': pick(['m', 'm-2024-01-01', 'm-2024-02-02', 'n']) } : {}) }
-            : {},
+        attributes: randomUsage(),
+      });
+    // Mostly siblings under one parent, spread in time: groups of same-call siblings of every size and overlap.
+    const siblingSpan = (label: string) =>
+      makeSpan({
+        id: label,
+        name: label,
+        parent: random() < 0.15 ? null : random() < 0.1 ? pick(labels) : 'missing1',
+        startMs: Math.floor(random() * 40) / 2,
+        durationMs: pick([0, 0.5, 1, 1.5, 3, 8, 20]),
+        attributes: randomUsage(),
       });
 
     /**
@@ -367,7 +390,8 @@ describe('TraceStore: each LLM call counted once', () => {
       };
     };
 
-    for (let round = 0; round < 400; round++) {
+    for (let round = 0; round < 600; round++) {
+      const randomSpan = round % 3 === 2 ? siblingSpan : treeSpan;
       const store = new TraceStore({ schedule: () => undefined });
       const present = new Map<string, Span>();
       for (let step = 0; step < 16; step++) {
