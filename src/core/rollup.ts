@@ -35,12 +35,13 @@ export interface UsageRollup {
    * arrived: the roll-up treats them as roots, so its ancestor walks always end.
    */
   readonly loopCuts: Set<string>;
+  // The maps below are made when first needed: most traces have no same-call siblings, many no LLM call.
   /** Same-call index: bucket (a hash of parent, model and tokens) → the arrived spans in it that report a call's usage. */
-  readonly sameCall: Map<number, Span | SameCallGroup>;
+  sameCall: Map<number, Span | SameCallGroup> | undefined;
   /** Span id → same-call siblings it wraps (all carry tokens). Absent means none. */
-  readonly tokensBeside: Map<string, number>;
+  tokensBeside: Map<string, number> | undefined;
   /** Span id → same-call siblings it wraps that carry a cost. */
-  readonly costBeside: Map<string, number>;
+  costBeside: Map<string, number> | undefined;
 }
 
 /** What the roll-up reads and updates of a trace. */
@@ -59,15 +60,17 @@ export const ROLLUP_ENTRY_BYTES = 48;
 
 /** Empty bookkeeping for a new trace. */
 export function emptyRollup(): UsageRollup {
-  return { tokensBelow: new Map(), costBelow: new Map(), loopCuts: new Set(), sameCall: new Map(), tokensBeside: new Map(), costBeside: new Map() };
+  return { tokensBelow: new Map(), costBelow: new Map(), loopCuts: new Set(), sameCall: undefined, tokensBeside: undefined, costBeside: undefined };
 }
 
 /** One quantity rolled up: tokens or cost. */
 interface Measure {
   /** Span id → carriers below it. */
   below(rollup: UsageRollup): Map<string, number>;
-  /** Span id → same-call siblings it wraps that carry the quantity. */
-  beside(rollup: UsageRollup): Map<string, number>;
+  /** Span id → same-call siblings it wraps that carry the quantity, if made. */
+  beside(rollup: UsageRollup): Map<string, number> | undefined;
+  /** The same, made if need be. */
+  besideMade(rollup: UsageRollup): Map<string, number>;
   /** A span carries the quantity when it reports a non-zero amount (zero adds nothing, so it never hides an ancestor's). */
   carries(span: Span): boolean;
   /** Adds `sign` × the span's amount to the trace totals. */
@@ -77,6 +80,7 @@ interface Measure {
 const TOKENS: Measure = {
   below: (rollup) => rollup.tokensBelow,
   beside: (rollup) => rollup.tokensBeside,
+  besideMade: (rollup) => (rollup.tokensBeside ??= new Map()),
   carries(span) {
     const tokens = span.derived.tokens;
     return tokens !== undefined && !!(tokens.input || tokens.output || tokens.total || tokens.cacheRead || tokens.cacheWrite || tokens.reasoning);
@@ -96,6 +100,7 @@ const TOKENS: Measure = {
 const COST: Measure = {
   below: (rollup) => rollup.costBelow,
   beside: (rollup) => rollup.costBeside,
+  besideMade: (rollup) => (rollup.costBeside ??= new Map()),
   carries: (span) => !!span.derived.cost,
   count(trace, span, sign) {
     trace.cost += sign * span.derived.cost!;
@@ -106,7 +111,7 @@ const MEASURES = [TOKENS, COST];
 
 /** True when the trace counts another span's amount of `measure` instead of `span`'s. */
 function countedElsewhere(rollup: UsageRollup, measure: Measure, spanId: string): boolean {
-  return measure.below(rollup).has(spanId) || measure.beside(rollup).has(spanId);
+  return measure.below(rollup).has(spanId) || measure.beside(rollup)?.has(spanId) === true;
 }
 
 /**
@@ -196,7 +201,7 @@ function addToAncestors(trace: RollupTrace, measure: Measure, first: string, del
     }
     const ancestor: Span | undefined = id === absent ? undefined : trace.spans.get(id);
     if (ancestor === undefined) break;
-    if ((before === 0) !== (after === 0) && measure.carries(ancestor) && !measure.beside(trace.rollup).has(id)) measure.count(trace, ancestor, before === 0 ? -1 : 1);
+    if ((before === 0) !== (after === 0) && measure.carries(ancestor) && measure.beside(trace.rollup)?.has(id) !== true) measure.count(trace, ancestor, before === 0 ? -1 : 1);
     id = trace.rollup.loopCuts.has(id) ? null : ancestor.parentSpanId;
   }
   return bytes;
@@ -336,14 +341,15 @@ function joinSameCall(trace: RollupTrace, span: Span): number {
   if (!reportsCall(span)) return 0;
   const rollup = trace.rollup;
   const bucket = sameCallBucket(rollup, span);
-  const present = rollup.sameCall.get(bucket);
+  const index = (rollup.sameCall ??= new Map());
+  const present = index.get(bucket);
   if (present === undefined) {
-    rollup.sameCall.set(bucket, span);
+    index.set(bucket, span);
     return ROLLUP_ENTRY_BYTES;
   }
   let group: SameCallGroup;
   if ('spans' in present) group = present;
-  else rollup.sameCall.set(bucket, (group = { spans: [present], longestNanos: durationNanos(present) }));
+  else index.set(bucket, (group = { spans: [present], longestNanos: durationNanos(present) }));
   const bytes = ROLLUP_ENTRY_BYTES + relateNearby(trace, group, span, 1);
   // After any spans with the same start: in-order arrivals append.
   let at = firstStartingFrom(group.spans, span.startTimeUnixNano);
@@ -359,9 +365,10 @@ function leaveSameCall(trace: RollupTrace, span: Span): number {
   if (!reportsCall(span)) return 0;
   const rollup = trace.rollup;
   const bucket = sameCallBucket(rollup, span);
-  const present = rollup.sameCall.get(bucket)!;
+  const index = rollup.sameCall!;
+  const present = index.get(bucket)!;
   if (!('spans' in present)) {
-    rollup.sameCall.delete(bucket);
+    index.delete(bucket);
     return -ROLLUP_ENTRY_BYTES;
   }
   const spans = present.spans;
@@ -369,7 +376,7 @@ function leaveSameCall(trace: RollupTrace, span: Span): number {
   while (spans[at] !== span) at++;
   spans.splice(at, 1);
   const bytes = relateNearby(trace, present, span, -1) - ROLLUP_ENTRY_BYTES;
-  if (spans.length === 1) rollup.sameCall.set(bucket, spans[0]);
+  if (spans.length === 1) index.set(bucket, spans[0]);
   return bytes;
 }
 
@@ -408,7 +415,7 @@ function addBeside(trace: RollupTrace, outer: Span, inner: Span, sign: 1 | -1): 
   let bytes = 0;
   for (const measure of MEASURES) {
     if (!measure.carries(inner)) continue;
-    const besideMap = measure.beside(trace.rollup);
+    const besideMap = measure.besideMade(trace.rollup);
     const before = besideMap.get(outer.spanId) ?? 0;
     const after = before + sign;
     if (after === 0) {
