@@ -163,10 +163,11 @@ export interface SpanJson {
   /** USD: reported by the sender, custom-priced or estimated ({@link costSource}). */
   cost: number | null;
   /**
-   * True when the span carries tokens but the trace total counts a
-   * descendant's instead: one call traced twice (an SDK's own span under an
-   * instrumentation's, a framework's span over its client's), counted once
-   * at the innermost span that carries usage.
+   * True when the span carries tokens but the trace total counts another
+   * span's for the same call instead: one call traced twice (an SDK's own
+   * span under an instrumentation's, a framework's span over its client's, or
+   * beside it, enclosing it in time), counted once at the innermost span that
+   * carries usage: a descendant's, or the enclosed sibling's.
    */
   tokensCountedInDescendant: boolean;
   /** The same for the span's cost. */

@@ -6,7 +6,7 @@
 import type { LogRecord } from '../core/logs/record';
 import type { Attributes, RunInfo, Span, SpanEvent } from '../core/model';
 import { toJsonAttributes, toJsonValue } from '../core/model';
-import { costCountedBelow, tokensCountedBelow } from '../core/rollup';
+import { costCountedElsewhere, tokensCountedElsewhere } from '../core/rollup';
 import type { TraceEntry, TraceTree } from '../core/store';
 import type { LogRecordJson, RunJson, SpanEventJson, SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
 
@@ -92,8 +92,8 @@ export function spanJson(span: Span, orphan: boolean, entry: TraceEntry): SpanJs
     provider: derived.provider ?? null,
     tokens: derived.tokens ?? null,
     cost: derived.cost ?? null,
-    tokensCountedInDescendant: tokensCountedBelow(entry, span),
-    costCountedInDescendant: costCountedBelow(entry, span),
+    tokensCountedInDescendant: tokensCountedElsewhere(entry, span),
+    costCountedInDescendant: costCountedElsewhere(entry, span),
     costSource: derived.costSource ?? null,
     pricing: derived.pricing ?? null,
     streaming: derived.streaming ?? null,

@@ -83,7 +83,7 @@ describe('span details in Chromium: identity sources and usage counted once', fu
     await page.screenshot({ path: join(shots, 'respan-fields-sources-light.png') });
 
     const outer = await select(page, 'anthropic.chat');
-    assert.match(outer, /100 in · 47 out · 147 total · not in the trace total: a span below reports the same call/);
+    assert.match(outer, /100 in · 47 out · 147 total · not in the trace total: another span reports the same call/);
     const inner = await select(page, 'messages.create');
     assert.match(inner, /100 in · 47 out · 147 total/);
     assert.equal(await page.getByTestId('tokens-not-in-total').count(), 0);

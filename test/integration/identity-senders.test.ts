@@ -16,7 +16,10 @@ import { TraceStore } from '../../src/core/store';
 import type { FacetsJson, SpanJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
 import { InspectorServer } from '../../src/server/server';
 import { defaultScript, startFakeProvider, DEFAULT_TEXT, type FakeProvider } from '../support/fakeProvider';
-import { KEYWORDSAI_IDENTITY, OPENINFERENCE_IDENTITY, QUESTION, REJECTED_PROMPT, TOOL_NAME, TOOL_RESULT, TRACELOOP_IDENTITY } from '../support/agentScenario';
+import { KEYWORDSAI_IDENTITY, LANGCHAIN_PROMPT, OPENINFERENCE_IDENTITY, QUESTION, REJECTED_PROMPT, TOOL_NAME, TOOL_RESULT, TRACELOOP_IDENTITY } from '../support/agentScenario';
+
+/** The snapshot OpenAI's API names when asked for `gpt-4o-mini`: the fake answers the LangChain call with it, as the real API would. */
+const ANSWERING_SNAPSHOT = 'gpt-4o-mini-2024-07-18';
 
 const run = promisify(execFile);
 
@@ -44,7 +47,11 @@ describe('real SDKs as senders: identity, tokens once, conversations, errors', f
     server = new InspectorServer({ store, port: 0 });
     await server.start();
     // Every sender marks the request it wants refused with the same prompt.
-    provider = await startFakeProvider((request) => (JSON.stringify(request.body).includes(REJECTED_PROMPT) ? { errorStatus: 400 } : defaultScript(request)));
+    provider = await startFakeProvider((request) => {
+      const body = JSON.stringify(request.body);
+      if (body.includes(REJECTED_PROMPT)) return { errorStatus: 400 };
+      return body.includes(LANGCHAIN_PROMPT) ? { ...defaultScript(request), model: ANSWERING_SNAPSHOT } : defaultScript(request);
+    });
   });
   after(async () => {
     await provider.close();
@@ -98,11 +105,16 @@ describe('real SDKs as senders: identity, tokens once, conversations, errors', f
     assert.deepEqual(children(workflow), ['embed.task (task)', 'plan.task (task)', 'stream.task (task)', 'summarise.task (task)', 'writer.agent (agent)']);
     assert.deepEqual(children(only(detail, 'plan.task')), ['chat gpt-4o (llm)', 'chat gpt-4o (llm)', 'get_weather.tool (tool)']);
     assert.deepEqual(children(only(detail, 'writer.agent')), ['chat claude-sonnet-4-5 (llm)', 'chat claude-sonnet-4-5 (llm)']);
-    // LangChain's span is the OpenAI client span's sibling, not its parent.
+    // LangChain's span is the OpenAI client span's sibling, not its parent, and encloses it in time; it names the model
+    // asked for, the client span the snapshot that answered.
     assert.deepEqual(children(only(detail, 'summarise.task')), ['chat gpt-4o-mini (llm)', 'chat gpt-4o-mini (llm)']);
     const [viaLangChain, viaClient] = [...childrenOf(detail, only(detail, 'summarise.task'))].sort((a, b) => a.scope.name.localeCompare(b.scope.name));
     assert.deepEqual([viaLangChain.scope.name, viaClient.scope.name], ['@traceloop/instrumentation-langchain', '@traceloop/instrumentation-openai']);
+    assert.deepEqual([viaLangChain.model, viaClient.model], ['gpt-4o-mini', ANSWERING_SNAPSHOT]);
     assert.deepEqual([viaLangChain.tokens, viaClient.tokens], [{ input: 31, output: 12, total: 43 }, { input: 31, output: 12, total: 43 }]);
+    const times = (span: SpanJson) => [BigInt(span.startTimeUnixNano), BigInt(span.endTimeUnixNano)];
+    const [[langChainStart, langChainEnd], [clientStart, clientEnd]] = [times(viaLangChain), times(viaClient)];
+    assert.ok(langChainStart <= clientStart && clientEnd <= langChainEnd, `LangChain's span [${langChainStart}, ${langChainEnd}] encloses the client's [${clientStart}, ${clientEnd}]`);
     // Embeddings are not traced; the provider did answer them.
     assert.deepEqual(children(only(detail, 'embed.task')), []);
     assert.ok(provider.requests.some((request) => request.path === '/v1/embeddings'));
@@ -124,10 +136,10 @@ describe('real SDKs as senders: identity, tokens once, conversations, errors', f
     const [streamed] = childrenOf(detail, only(detail, 'stream.task'));
     assert.deepEqual([streamed.name, streamed.tokens], ['chat gpt-4o-mini', { input: 4, output: 14, total: 18 }]);
 
-    // No span of one call sits under another's here, so every call counts; LangChain's call counts twice (README Compatibility).
-    assert.ok(detail.spans.every((span) => !span.tokensCountedInDescendant));
-    assert.deepEqual(detail.summary.tokens, { input: 31 * 2 + 31 + 31 * 2 + 4, output: 12 * 2 + 12 + 12 * 2 + 14, total: 43 * 2 + 43 + 43 * 2 + 18 });
-    assert.deepEqual([...detail.summary.models].sort(), ['claude-sonnet-4-5', 'gpt-4o', 'gpt-4o-mini']);
+    // Each call once: the LangChain call at the client's span, which LangChain's encloses.
+    assert.deepEqual(detail.spans.filter((span) => span.tokensCountedInDescendant).map((span) => span.spanId), [viaLangChain.spanId]);
+    assert.deepEqual(detail.summary.tokens, { input: 31 * 2 + 31 + 31 + 4, output: 12 * 2 + 12 + 12 + 14, total: 43 * 2 + 43 + 43 + 18 });
+    assert.deepEqual([...detail.summary.models].sort(), ['claude-sonnet-4-5', 'gpt-4o', 'gpt-4o-mini', ANSWERING_SNAPSHOT]);
 
     // The Anthropic instrumentation ends a rejected call's span with the error; the OpenAI one never ends it.
     assert.equal(refused.isError, true);
