@@ -5,8 +5,11 @@
 
 import type { TargetedDragEvent, TargetedPointerEvent } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { FORWARD_ANSWER_WAIT_MS } from '../src/core/defaults';
+import { isServiceError } from '../src/core/service/errors';
 import type { LogRecordJson, TraceSummaryJson } from '../src/protocol/api';
-import type { ListenerEndpoints, TraceQuery } from '../src/protocol/messages';
+import type { ListenerEndpoints } from '../src/protocol/messages';
+import type { TraceQuery } from '../src/protocol/query';
 import { CopyButton, Icon, IconButton, Section } from './components/common';
 import { EmptyState } from './components/EmptyState';
 import { ErrorBoundary } from './components/ErrorBoundary';
@@ -79,7 +82,7 @@ export function App({ host }: { host: InspectorHost }) {
   const facetsSeq = useRef(0);
   const latest = useRef({ query, traceId, open, selected, filtersOpen });
   latest.current = { query, traceId, open, selected, filtersOpen };
-  const listSync = useMemo(() => new TraceListSync({ fetch: (listQuery) => host.listTraces(listQuery), onState: setList, onError: setListError }), [host]);
+  const listSync = useMemo(() => new TraceListSync({ fetch: (listQuery) => host.callService('listTraces', { query: listQuery }), onState: setList, onError: setListError }), [host]);
   useEffect(() => () => listSync.dispose(), [listSync]);
 
   const notify = (message: string, kind: 'info' | 'error' = 'info') => {
@@ -103,7 +106,7 @@ export function App({ host }: { host: InspectorHost }) {
   async function loadFacets(): Promise<void> {
     const seq = ++facetsSeq.current;
     try {
-      const result = await host.getFacets();
+      const result = await host.callService('getFacets', {});
       if (seq === facetsSeq.current) setFacets(facetChoices(result));
     } catch {
       // The drop-downs fall back to the values of the listed traces.
@@ -116,8 +119,12 @@ export function App({ host }: { host: InspectorHost }) {
     if (!quiet) setLoadingTrace(true);
     performance.mark('rti:request');
     try {
-      const detail = await host.getTrace(id);
-      if (seq !== traceSeq.current) return;
+      const detail = await host.callService('getTrace', { traceId: id }).catch((error: unknown) => {
+        if (isServiceError(error, 'not-found')) return null;
+        throw error;
+      });
+      // A newer load, or the trace was closed meanwhile (deleted, cleared): this answer is stale.
+      if (seq !== traceSeq.current || latest.current.traceId !== id) return;
       performance.mark('rti:data');
       if (!detail) {
         const current = latest.current.open;
@@ -202,7 +209,9 @@ export function App({ host }: { host: InspectorHost }) {
         if (latest.current.traceId === id) void loadTrace(id, true);
       }, DETAIL_REFRESH_MS);
     };
-    const offChange = host.onStoreChange((change) => {
+    const offChange = host.onServiceEvent((event) => {
+      if (event.type !== 'change') return;
+      const change = event.data;
       listSync.noteChange(change);
       if (latest.current.filtersOpen) scheduleFacets();
       const id = latest.current.traceId;
@@ -281,8 +290,8 @@ export function App({ host }: { host: InspectorHost }) {
           notify(`${file.name}: ${detected.error}`, 'error');
           continue;
         }
-        const result = await host.importFile(file.name, text, detected.format);
-        notify(`Imported ${result.accepted} spans from ${file.name}${result.rejected ? `; ${result.rejected} rejected${result.message ? `: ${result.message}` : ''}` : ''}`, result.rejected ? 'error' : 'info');
+        const result = await host.callService('importTraces', { content: text, fileName: file.name });
+        notify(`Imported ${result.imported} spans from ${file.name}${result.rejected ? `; ${result.rejected} rejected${result.message ? `: ${result.message}` : ''}` : ''}`, result.rejected ? 'error' : 'info');
         listSync.reload();
         if (result.traceIds.length > 0) openTraceById(result.traceIds[0]);
       } catch (error) {
@@ -305,7 +314,7 @@ export function App({ host }: { host: InspectorHost }) {
       return;
     }
     setConfirmClear(false);
-    host.deleteTraces().then(
+    host.callService('deleteTraces', {}).then(
       () => {
         setOpen(null);
         setTraceId(null);
@@ -510,7 +519,12 @@ export function App({ host }: { host: InspectorHost }) {
           title="Export as OTLP JSON"
           label="Export"
           testId="export"
-          onClick={() => host.exportTrace(trace.traceId).then((saved) => saved && notify('Trace exported'), (error: Error) => notify(error.message, 'error'))}
+          onClick={() =>
+            host
+              .callService('exportTrace', { traceId: trace.traceId })
+              .then((file) => host.saveFile(file.fileName, file.content))
+              .then((saved) => saved && notify('Trace exported'), (error: Error) => notify(error.message, 'error'))
+          }
         />
         {capabilities.pin && (
           <IconButton
@@ -518,7 +532,7 @@ export function App({ host }: { host: InspectorHost }) {
             title={summary.pinned ? 'Unpin (let retention evict it)' : 'Pin (keep it when retention evicts old traces)'}
             active={summary.pinned}
             onClick={() =>
-              host.pinTrace(trace.traceId, !summary.pinned).then(
+              host.callService('pinTrace', { traceId: trace.traceId, pinned: !summary.pinned }).then(
                 () => setOpen({ ...trace, summary: { ...summary, pinned: !summary.pinned } }),
                 (error: Error) => notify(error.message, 'error'),
               )
@@ -530,7 +544,11 @@ export function App({ host }: { host: InspectorHost }) {
             icon="cloud-upload"
             title="Send this trace to Respan"
             label="Send to Respan"
-            onClick={() => host.forwardTrace(trace.traceId).then((result) => notify(result.message, result.ok ? 'info' : 'error'), (error: Error) => notify(error.message, 'error'))}
+            onClick={() =>
+              host
+                .callService('forwardTrace', { traceId: trace.traceId, waitMs: FORWARD_ANSWER_WAIT_MS })
+                .then((result) => notify(result.message, result.ok ? 'info' : 'error'), (error: Error) => notify(error.message, 'error'))
+            }
           />
         )}
         {capabilities.delete && (
@@ -538,7 +556,7 @@ export function App({ host }: { host: InspectorHost }) {
             icon="trash"
             title="Delete this trace"
             onClick={() =>
-              host.deleteTraces([trace.traceId]).then(
+              host.callService('deleteTraces', { traceIds: [trace.traceId] }).then(
                 () => {
                   setOpen(null);
                   setTraceId(null);

@@ -5,6 +5,7 @@
  */
 
 import { CostEstimator } from './cost/estimator';
+import { BYTES_PER_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SPANS, DEFAULT_MAX_TRACES } from './defaults';
 import { attachedLogRecords, withLogRecords } from './logs/attach';
 import { DetachedLogs, TraceLogs } from './logs/held';
 import { byTime, type LogRecord } from './logs/record';
@@ -34,14 +35,14 @@ export type Scheduler = (callback: () => void) => void;
 
 /** Store settings. */
 export interface TraceStoreOptions {
-  /** Spans kept at most, over all traces. Default 200,000. */
+  /** Spans kept at most, over all traces. Default {@link DEFAULT_MAX_SPANS}. */
   maxSpans?: number;
-  /** Traces kept at most. Default 10,000. */
+  /** Traces kept at most. Default {@link DEFAULT_MAX_TRACES}. */
   maxTraces?: number;
   /**
    * Approximate heap bytes of span content kept at most (see {@link approxSpanBytes}).
    * Span counts alone do not bound memory: one span may carry megabytes of
-   * prompts. Default 1 GiB.
+   * prompts. Default {@link DEFAULT_MAX_MEMORY_MB} MB.
    */
   maxBytes?: number;
   /** Log records kept at most (attached to spans or not). Default: as many as `maxSpans`. */
@@ -356,9 +357,9 @@ export class TraceStore {
   private pending: { added: Set<string>; updated: Set<string>; evicted: Set<string>; cleared: boolean } | undefined;
 
   constructor(options: TraceStoreOptions = {}) {
-    this.maxSpans = options.maxSpans ?? 200_000;
-    this.maxTraces = options.maxTraces ?? 10_000;
-    this.maxBytes = options.maxBytes ?? 1024 * 1024 * 1024;
+    this.maxSpans = options.maxSpans ?? DEFAULT_MAX_SPANS;
+    this.maxTraces = options.maxTraces ?? DEFAULT_MAX_TRACES;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_MEMORY_MB * BYTES_PER_MB;
     this.maxLogRecords = options.maxLogRecords;
     this.schedule = options.schedule ?? defaultSchedule;
     this.nowMs = options.nowMs ?? Date.now;

@@ -268,6 +268,10 @@ export interface StatusJson {
   };
   spanCount: number;
   traceCount: number;
+  /** False while capture is paused: receivers' spans are dropped (and counted), imports still go in. */
+  capturing: boolean;
+  /** Spans dropped since capture was last paused. */
+  droppedSpans: number;
   memory: {
     /** What the store charges against its bound: every span's content, and each resource and scope once. */
     storeBytes: number;
@@ -292,6 +296,49 @@ export function isInspectorStatus(body: unknown): body is StatusJson {
 /** Error body of every query API failure. */
 export interface ApiErrorJson {
   error: string;
+}
+
+/** Whether the inspector keeps what its receivers take (`setCapture`). */
+export interface CaptureJson {
+  capturing: boolean;
+  /** Spans dropped since capture was last paused. */
+  droppedSpans: number;
+}
+
+/** Answer of `POST /api/import`: what an imported OTLP/JSON or Respan ingest JSON file gave. */
+export interface ImportResultJson {
+  /** Spans stored. */
+  imported: number;
+  /** Spans the decoder refused. */
+  rejected: number;
+  /** Traces that received spans, in first-seen order (a client opens the first). */
+  traceIds: string[];
+  /** What was refused and why, when something was. */
+  message?: string;
+}
+
+/** Answer of `POST` / `DELETE /api/traces/{traceId}/pin`. */
+export interface PinResultJson {
+  traceId: string;
+  pinned: boolean;
+}
+
+/** What a deletion removed. */
+export interface DeleteResultJson {
+  /** The given traces that were in the store and are now gone. */
+  deleted: string[];
+  /** True when every unpinned trace was removed (no ids given). */
+  cleared: boolean;
+  /** Traces left (pinned ones survive a clear). */
+  traceCount: number;
+}
+
+/** A trace as an OTLP/JSON file (`GET /api/traces/{traceId}/otlp` answers its content). */
+export interface TraceExportJson {
+  /** Suggested file name. */
+  fileName: string;
+  /** An `ExportTraceServiceRequest` in OTLP/JSON, which any OTLP receiver (this one included) accepts. */
+  content: string;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * One span the UI cannot render must not take the UI down. In real Chromium
- * against the standalone command, the page's own requests are intercepted and
+ * against the standalone command, the page's own service calls are intercepted and
  * answered with trace details that are valid JSON but that parts of the UI
  * cannot render (a null where an object belongs), as a bug meeting hostile
  * span content would. Each part that fails shows "This section could not be
@@ -64,7 +64,7 @@ function corrupt(detail: TraceDetailJson): void {
 }
 
 async function interceptTraceDetails(page: Page): Promise<void> {
-  await page.route(/\/api\/traces\/[0-9a-f]{32}$/, async (route: Route) => {
+  await page.route(/\/api\/service\/getTrace$/, async (route: Route) => {
     const response = await route.fetch();
     const detail = (await response.json()) as TraceDetailJson;
     corrupt(detail);
@@ -180,11 +180,11 @@ describe('UI resilience in Chromium (standalone command)', function () {
     await openTrace(page, HEALTHY);
     await page.locator('.trace-title', { hasText: 'healthy_run' }).waitFor();
     // A list the app itself cannot take in: nothing between the app and the page catches this.
-    await page.route(/\/api\/traces(\?.*)?$/, (route) => route.fulfill({ json: { traces: [null], total: 1 } }));
+    await page.route(/\/api\/service\/listTraces$/, (route) => route.fulfill({ json: { traces: [null], total: 1 } }));
     await page.reload();
     await part(page, 'inspector').waitFor();
     assert.match(await part(page, 'inspector').innerText(), new RegExp(`${MESSAGE} .*null`));
-    await page.unroute(/\/api\/traces(\?.*)?$/);
+    await page.unroute(/\/api\/service\/listTraces$/);
     await page.reload();
     await page.locator(`.trace-item[data-trace-id="${HEALTHY}"]`).waitFor();
     assert.equal(await page.locator('.trace-header').count(), 0, 'no trace reopened');
@@ -199,10 +199,10 @@ describe('UI resilience in Chromium (standalone command)', function () {
     let firstListSeen: () => void = () => undefined;
     const listed = new Promise<void>((resolve) => (firstListSeen = resolve));
     page.on('request', (request) => {
-      if (new URL(request.url()).pathname === '/api/traces') listFetches++;
+      if (new URL(request.url()).pathname === '/api/service/listTraces') listFetches++;
     });
     page.on('response', (response) => {
-      if (new URL(response.url()).pathname === '/api/traces') firstListSeen();
+      if (new URL(response.url()).pathname === '/api/service/listTraces') firstListSeen();
     });
     // The stream as a page that fell behind gets it: the greeting, then a resync (once the list is loaded).
     await page.route('**/api/events', async (route) => {

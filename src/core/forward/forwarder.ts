@@ -41,7 +41,8 @@
  */
 
 import type { Span } from '../model';
-import { checkBaseUrl, DEFAULT_RESPAN_BASE_URL, endpointUrl, ForwardConfigError } from './destination';
+import { DEFAULT_RESPAN_BASE_URL } from '../defaults';
+import { checkBaseUrl, endpointUrl, ForwardConfigError } from './destination';
 import { ForwardLedger, type ForwardCounts, type SpanForwardStatus, type SpanRecord, type TraceForwardState, type TraceForwardStatus } from './ledger';
 import { DEFAULT_FORWARD_SETTINGS, PayloadBuilder, previewForward, utf8Length, type ForwardPreview, type ForwardSettings, type PreparedSpan } from './payload';
 import { BatchQueue, type Batch, type BatchLimits } from './queue';
