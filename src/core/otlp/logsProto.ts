@@ -7,7 +7,7 @@
 import type { Attributes, InstrumentationScope } from '../model';
 import { MalformedPayloadError, rejectedCount } from '../model';
 import { assembleLogRecord, severityNumberOf, type LogDecodeResult, type LogRecord } from '../logs/record';
-import { DEFAULT_DECODE_LIMITS, rejectSpan, spanLimitOf, type DecodeLimits } from './common';
+import { DEFAULT_DECODE_LIMITS, overSpanLimit, rejectSpan, spanLimitOf, type DecodeLimits } from './common';
 import { FIXED32, FIXED64, LEN, ProtoMessageReader, VARINT, hex16, hex8, isWireFailure, isZero } from './protoWire';
 import { OtlpTypes } from './schema';
 
@@ -63,7 +63,7 @@ class ProtoLogsDecoder extends ProtoMessageReader {
       const path = () => `resourceLogs[${r}].scopeLogs[${s}].logRecords[${index}]`;
       if (this.recordBudget <= 0) {
         this.reader.pos = recordEnd;
-        rejectSpan(this.result, path, `over the limit of ${spanLimitOf(this.limits)} log records per request`);
+        rejectSpan(this.result, path, overSpanLimit(this.limits, 'log records'));
         return;
       }
       this.recordBudget--;
