@@ -6,7 +6,6 @@
  */
 
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { DemoHandle, DemoOptions } from '../cli/demo';
@@ -24,6 +23,7 @@ import { DisposableStore } from './disposables';
 import { FORWARD_STATE_LABELS, ForwardingService } from './forwarding';
 import { clientUrl, environmentText } from './environment';
 import { ListenerController, type ListenerState, type ListenerSettings, type PortProblem, type ReceiverFactory } from './listener';
+import { freePort } from './inspectorProcess';
 import { InspectorPanel, InspectorPanelSerializer, PANEL_VIEW_TYPE, type SpanRef } from './panel';
 import { PriceSettings } from './prices';
 import { readSettings, sameListener, SECTION, updateSetting, type InspectorSettings } from './settings';
@@ -52,19 +52,6 @@ function refOf(argument: ItemArgument): SpanRef | undefined {
     return undefined;
   }
   return typeof argument.traceId === 'string' ? argument : undefined;
-}
-
-/** A free TCP port on `host`, as a suggestion when the configured one is taken. */
-function freePort(host: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(undefined));
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : undefined;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** True when a Respan Trace Inspector answers its status route at host:port (so the port's holder can be named). */

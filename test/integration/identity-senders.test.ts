@@ -8,20 +8,16 @@
  * never ends is absent, and so on.
  */
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { conversationOf } from '../../src/core/llm/conversation';
 import type { ChatMessage } from '../../src/core/llm/types';
 import { TraceStore } from '../../src/core/store';
 import type { FacetsJson, SpanJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
-import { InspectorServer } from '../../src/server/server';
-import { defaultScript, startFakeProvider, DEFAULT_TEXT, type FakeProvider } from '../support/fakeProvider';
+import { defaultScript, DEFAULT_TEXT, type FakeProvider } from '../support/fakeProvider';
+import { runSender, startSenderTarget, type SenderTarget } from '../support/senders';
 import { KEYWORDSAI_IDENTITY, LANGCHAIN_PROMPT, OPENINFERENCE_IDENTITY, QUESTION, REJECTED_PROMPT, TOOL_NAME, TOOL_RESULT, TRACELOOP_IDENTITY } from '../support/agentScenario';
 
 /** The snapshot OpenAI's API names when asked for `gpt-4o-mini`: the fake answers the LangChain call with it, as the real API would. */
 const ANSWERING_SNAPSHOT = 'gpt-4o-mini-2024-07-18';
-
-const run = promisify(execFile);
 
 /** One line per message: role, the call it answers, its text or tool result, the calls it makes. */
 function childrenOf(detail: TraceDetailJson, parent: SpanJson): SpanJson[] {
@@ -38,25 +34,21 @@ function conversationLines(span: SpanJson): string[] {
 
 describe('real SDKs as senders: identity, tokens once, conversations, errors', function () {
   this.timeout(120_000);
+  let target: SenderTarget;
   let store: TraceStore;
-  let server: InspectorServer;
+  let server: SenderTarget['server'];
   let provider: FakeProvider;
 
   before(async () => {
-    store = new TraceStore({ schedule: (flush) => setTimeout(flush, 5) });
-    server = new InspectorServer({ store, port: 0 });
-    await server.start();
     // Every sender marks the request it wants refused with the same prompt.
-    provider = await startFakeProvider((request) => {
+    target = await startSenderTarget((request) => {
       const body = JSON.stringify(request.body);
       if (body.includes(REJECTED_PROMPT)) return { errorStatus: 400 };
       return body.includes(LANGCHAIN_PROMPT) ? { ...defaultScript(request), model: ANSWERING_SNAPSHOT } : defaultScript(request);
     });
+    ({ store, server, provider } = target);
   });
-  after(async () => {
-    await provider.close();
-    await server.stop();
-  });
+  after(() => target.close());
   beforeEach(() => {
     store.clear();
     provider.requests.length = 0;
@@ -70,7 +62,7 @@ describe('real SDKs as senders: identity, tokens once, conversations, errors', f
 
   /** Runs a sender to completion (it flushes before it exits) and returns its trace. */
   async function send(sender: string): Promise<TraceDetailJson> {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', `test/support/${sender}.ts`, server.url, provider.url], { timeout: 90_000, maxBuffer: 16 * 1024 * 1024 });
+    const stdout = await runSender(`test/support/${sender}.ts`, [server.url, provider.url], { timeout: 90_000 });
     const traceId = /TRACE_ID=([0-9a-f]{32})/.exec(stdout)?.[1];
     assert.ok(traceId, `no trace id in the sender's output:\n${stdout.slice(-2000)}`);
     return getJson<TraceDetailJson>(`/api/traces/${traceId}`);
