@@ -167,7 +167,9 @@ describe('Respan transport', () => {
     const high = rig({ random: () => 0.999 });
     high.answer({ status: 502 });
     const outcome = await high.transport.send(URL, '{}');
-    assert.ok(outcome.kind === 'retry' && outcome.delayMs > 990 && outcome.delayMs < 1000, 'jitter reaches up to the full step');
+    // random() = 0.999: half of the 1 s step plus 0.999 of the other half.
+    assert.ok(outcome.kind === 'retry', outcome.kind);
+    assert.equal(outcome.delayMs, 999.5, 'jitter reaches up to the full step');
   });
 
   it('honours Retry-After in seconds or as an HTTP date, capped; an unreadable one falls back to backoff', async () => {
