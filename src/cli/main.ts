@@ -17,6 +17,7 @@ import {
   DEFAULT_MAX_SPANS,
   DEFAULT_MAX_TRACES,
   MIN_MAX_MEMORY_MB,
+  API_TOKEN_ENV,
 } from '../core/defaults';
 import { ForwardConfigError, type ForwardApi } from '../core/forward/destination';
 import type { ForwardFilter } from '../core/forward/filter';
@@ -86,7 +87,8 @@ Options:
                      SDKs; repeatable (default: no page may)
   --allow-host <h>   also answer requests addressed to host name <h>; repeatable
   --api-token <t>    require token <t> to read traces (API and UI); one is generated
-                     when --host is not a loopback address
+                     when --host is not a loopback address (also read from the
+                     ${API_TOKEN_ENV} environment variable, kept off the command line)
   --host <addr>      address to bind (default ${DEFAULT_HOST}; anything else exposes your traces)
   --no-open          do not open the browser
   --demo             run a built-in demo agent that sends traces every few seconds
@@ -408,7 +410,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     sourceMaps: options.dev,
     allowedOrigins: options.allowOrigins,
     allowedHosts: options.allowHosts,
-    apiToken: options.apiToken,
+    apiToken: options.apiToken ?? (process.env[API_TOKEN_ENV]?.trim() || undefined),
     onSpans: forwarder ? (spans) => forwarder.captured(spans) : undefined,
     forwarding: forwarder,
     identity: { version: packageVersion(), startedBy: options.startedBy, exitWhenIdleSeconds: options.exitWhenIdleSeconds },

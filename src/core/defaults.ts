@@ -37,3 +37,6 @@ export const BYTES_PER_MB = 1024 * 1024;
 
 /** How long a forward someone clicked waits for Respan's answer before saying it is still sending. */
 export const FORWARD_ANSWER_WAIT_MS = 15_000;
+
+/** Environment variable a launcher passes the inspector's access token in, so it is not on the command line. */
+export const API_TOKEN_ENV = 'RESPAN_INSPECTOR_TOKEN';

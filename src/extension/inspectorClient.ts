@@ -9,7 +9,7 @@
 
 import type { LiveStreamCountsJson } from '../protocol/api';
 import { createServiceCall, SERVICE_EVENT_TYPES, type ServiceCall, type ServiceEvent, type ServiceEvents } from '../protocol/service';
-import { httpServiceTransport } from '../protocol/serviceHttp';
+import { httpServiceTransport, postServiceRequest, type ServiceFetch } from '../protocol/serviceHttp';
 
 /** One event of the process's live stream: a service event, or the stream's own greeting and resync. */
 export type InspectorEvent = ServiceEvent | { type: 'hello' | 'resync'; data: LiveStreamCountsJson };
@@ -27,6 +27,12 @@ export interface InspectorClient {
   readonly url: string;
   /** Sends a service request; rejects with a `ServiceError` when the service refuses it. */
   readonly call: ServiceCall;
+  /**
+   * Sends a request named by a string with parameters as they came (the
+   * panel's), and answers the result's JSON text unread: the process checks
+   * the type and the parameters, the host only carries them.
+   */
+  relay(type: string, params: unknown): Promise<string>;
   /** Opens the live stream; `listener` gets each event in order. */
   events(listener: (event: InspectorEvent) => void): EventSubscription;
 }
@@ -62,19 +68,29 @@ function eventOf(name: string, data: string): InspectorEvent | undefined {
   return { type: name as keyof ServiceEvents | 'hello' | 'resync', data: JSON.parse(data) } as InspectorEvent;
 }
 
-/** The client over HTTP to the process at `url` (`http://host:port`). */
+/** The client over HTTP to the process at `url` (`http://host:port`), with its access token when it requires one. */
 export class HttpInspectorClient implements InspectorClient {
   readonly call: ServiceCall;
+  private readonly headers: Record<string, string>;
+  private readonly fetch: ServiceFetch = (target, init) => fetch(target, { ...init, headers: { ...init.headers, ...this.headers } });
 
-  constructor(readonly url: string) {
-    this.call = createServiceCall(httpServiceTransport(url, (target, init) => fetch(target, init)));
+  constructor(
+    readonly url: string,
+    apiToken?: string,
+  ) {
+    this.headers = apiToken ? { Authorization: `Bearer ${apiToken}` } : {};
+    this.call = createServiceCall(httpServiceTransport(url, this.fetch));
+  }
+
+  relay(type: string, params: unknown): Promise<string> {
+    return postServiceRequest(this.url, this.fetch, type, params);
   }
 
   events(listener: (event: InspectorEvent) => void): EventSubscription {
     const abort = new AbortController();
     const ended = (async () => {
       try {
-        const response = await fetch(`${this.url}/api/events`, { signal: abort.signal });
+        const response = await fetch(`${this.url}/api/events`, { signal: abort.signal, headers: this.headers });
         if (!response.ok || response.body === null) return;
         const decoder = new TextDecoder();
         const parser = new EventParser((name, data) => {

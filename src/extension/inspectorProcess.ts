@@ -13,12 +13,27 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { get as httpGet } from 'node:http';
 import { dirname } from 'node:path';
+import { API_TOKEN_ENV } from '../core/defaults';
 import { isInspectorStatus, type StatusJson } from '../protocol/api';
 import { clientUrl } from './environment';
-import type { ListenerSettings } from './listener';
 
 /** Seconds an extension-started process stays up after its last window closed (a reload reattaches well within it). */
 export const EXIT_WHEN_IDLE_SECONDS = 60;
+
+/** Where and how the process listens (the `respanInspector.*` settings that need a new process). */
+export interface ListenerSettings {
+  host: string;
+  /** 0 picks a free port. */
+  httpPort: number;
+  /** Run the OTLP/gRPC receiver. */
+  grpcEnabled: boolean;
+  /** OTLP/gRPC port; 0 picks a free port. */
+  grpcPort: number;
+  /** Host names accepted in `Host` besides loopback (e.g. a forwarded port's public name). */
+  allowedHosts?: readonly string[];
+  /** Origins whose web pages may send spans (browser-side SDKs); see `parseAllowedOrigin`. */
+  allowedOrigins?: readonly string[];
+}
 
 /** Everything the process is started with; settings become its flags, the key its environment. */
 export interface ProcessSettings {
@@ -35,6 +50,10 @@ export interface ProcessSettings {
   };
   /** The Respan API key: reaches the process through its environment, never its command line. */
   apiKey?: string;
+  /** The access token the process requires beyond loopback: through its environment too. */
+  apiToken?: string;
+  /** Seconds the process stays up after its last client left. Default {@link EXIT_WHEN_IDLE_SECONDS}. */
+  exitWhenIdleSeconds?: number;
 }
 
 /** How to run the CLI: the runtime and the arguments before the inspector's flags. */
@@ -47,7 +66,7 @@ export interface ProcessCommand {
 /** The process's flags for `settings` (no secret among them). */
 export function processArgs(settings: ProcessSettings, httpPort: number): string[] {
   const { listener } = settings;
-  const args = ['--no-open', '--started-by', 'extension', '--exit-when-idle', String(EXIT_WHEN_IDLE_SECONDS)];
+  const args = ['--no-open', '--started-by', 'extension', '--exit-when-idle', String(settings.exitWhenIdleSeconds ?? EXIT_WHEN_IDLE_SECONDS)];
   args.push('--host', listener.host, '--port', String(httpPort));
   if (listener.grpcEnabled) args.push('--grpc-port', String(listener.grpcPort));
   else args.push('--no-grpc');
@@ -70,7 +89,9 @@ export function processEnvironment(settings: ProcessSettings, base: NodeJS.Proce
   // Whatever the editor inherited must not stand in for the user's stored key and chosen base URL.
   delete env.RESPAN_API_KEY;
   delete env.RESPAN_BASE_URL;
+  delete env[API_TOKEN_ENV];
   if (settings.apiKey) env.RESPAN_API_KEY = settings.apiKey;
+  if (settings.apiToken) env[API_TOKEN_ENV] = settings.apiToken;
   if (settings.forwarding) env.RESPAN_BASE_URL = settings.forwarding.baseUrl;
   return env;
 }
@@ -96,9 +117,10 @@ const MAX_STATUS_BYTES = 64 * 1024;
  * program. Always on a fresh connection: a pooled one may still point at a
  * process that has just died.
  */
-export function probe(url: string): Promise<PortOccupant> {
+export function probe(url: string, apiToken?: string): Promise<PortOccupant> {
   return new Promise((resolve) => {
-    const request = httpGet(`${url}/api/status`, { agent: false, timeout: 2000 }, (response) => {
+    const headers = apiToken ? { Authorization: `Bearer ${apiToken}` } : {};
+    const request = httpGet(`${url}/api/status`, { agent: false, timeout: 2000, headers }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
@@ -166,7 +188,8 @@ export async function attachOrStart(options: AttachOptions): Promise<AttachedIns
   const port = listener.httpPort !== 0 ? listener.httpPort : await freePort(listener.host);
   if (port === undefined) throw new Error(`no free port on ${listener.host}`);
   const url = clientUrl(listener.host, port);
-  const found = await probe(url);
+  const token = options.settings.apiToken;
+  const found = await probe(url, token);
   if (found.kind === 'inspector') return { url, status: found.status, started: false };
   if (found.kind === 'other') throw new PortTakenError(listener.host, port);
 
@@ -190,16 +213,29 @@ export async function attachOrStart(options: AttachOptions): Promise<AttachedIns
   }
   const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
   for (;;) {
-    const now = await probe(url);
+    const now = await probe(url, token);
     if (now.kind === 'inspector') return { url, status: now.status, started: now.status.pid === pid };
     if (exited) {
       // Lost the race to another window's process, or the port is held by another program.
-      const after = await probe(url);
+      const after = await probe(url, token);
       if (after.kind === 'inspector') return { url, status: after.status, started: false };
       if (after.kind === 'other') throw new PortTakenError(listener.host, port);
       throw new Error(`the inspector process ended at start; see its log: ${options.logFile}`);
     }
     if (Date.now() > deadline) throw new Error(`the inspector process did not answer within ${Math.round((options.startTimeoutMs ?? 20_000) / 1000)} s; see its log: ${options.logFile}`);
     await delay(100);
+  }
+}
+
+/**
+ * Asks an inspector process this window started to end (SIGTERM: it finishes
+ * forwarding and closes its ports). False when it is already gone.
+ */
+export function stopProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 'SIGTERM');
+    return true;
+  } catch {
+    return false;
   }
 }

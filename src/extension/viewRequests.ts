@@ -1,13 +1,14 @@
 /**
- * The host side of the panel's requests: service requests are relayed to the
- * service as they came, without being read (so a new request needs nothing
- * here); editor requests (open a file, the clipboard, a save dialog) go to
- * {@link EditorServices}. No `vscode` import: tested outside VS Code.
+ * The host side of the panel's requests: service requests go to the
+ * inspector process by name, parameters and answer carried unread (so a new
+ * request needs nothing here, and the process, not the host, refuses a type
+ * it does not know); editor requests (open a file, the clipboard, a save
+ * dialog) go to {@link EditorServices}. No `vscode` import: tested outside
+ * VS Code.
  */
 
 import { isServiceError } from '../core/service/errors';
 import type { EditorRequest, EditorRequestResults, HostCapabilities, ReplyMessage, ServiceRequestMessage, SourceTarget } from '../protocol/messages';
-import type { ServiceEndpoint } from '../protocol/service';
 
 /** What only the editor can do for the panel. */
 export interface EditorServices {
@@ -17,9 +18,12 @@ export interface EditorServices {
   saveExport(fileName: string, content: string): Promise<boolean>;
 }
 
+/** Carries a service request named by a string to the service and brings back the result's JSON text. */
+export type ServiceRelay = (type: string, params: unknown) => Promise<string>;
+
 /** What the panel offers the view; forwarding when the service has a forwarder to use. */
-export async function panelCapabilities(service: ServiceEndpoint): Promise<HostCapabilities> {
-  const forward = await service.dispatch('forwardingStatus', {}).then(
+export async function panelCapabilities(relay: ServiceRelay): Promise<HostCapabilities> {
+  const forward = await relay('forwardingStatus', {}).then(
     () => true,
     () => false,
   );
@@ -39,10 +43,10 @@ async function answerEditorRequest(request: EditorRequest, editor: EditorService
 }
 
 /** The reply to one request of the view; a refusal carries the service's reason. */
-export async function answerViewRequest(request: ServiceRequestMessage | EditorRequest, service: ServiceEndpoint, editor: EditorServices): Promise<ReplyMessage> {
+export async function answerViewRequest(request: ServiceRequestMessage | EditorRequest, relay: ServiceRelay, editor: EditorServices): Promise<ReplyMessage> {
   try {
-    const result = request.kind === 'service' ? await service.dispatch(request.type, request.params) : await answerEditorRequest(request, editor);
-    return { kind: 'reply', requestId: request.id, ok: true, result };
+    const resultJson = request.kind === 'service' ? await relay(request.type, request.params) : JSON.stringify(await answerEditorRequest(request, editor));
+    return { kind: 'reply', requestId: request.id, ok: true, resultJson };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { kind: 'reply', requestId: request.id, ok: false, error: message, ...(isServiceError(error) ? { reason: error.reason } : {}) };

@@ -298,6 +298,24 @@ export interface ApiErrorJson {
   error: string;
 }
 
+/** Parameters of the `configure` request: each part given replaces that setting in the running inspector. */
+export interface ConfigureParamsJson {
+  /** The store's retention bounds; applied at once (evicting what is over them). */
+  retention?: { maxSpans: number; maxTraces: number; maxMemoryMb: number };
+  /** Per-model prices as written in settings: model name → `{input, output, cacheRead?, cacheWrite?}` in USD per million tokens. */
+  prices?: Record<string, unknown>;
+  /** Forwarding to Respan (the key travels apart, in `setApiKey`). */
+  forwarding?: { baseUrl: string; autoForward: boolean; api: 'otlp' | 'ingest'; filter: 'all' | 'sdk'; redact: string[] };
+}
+
+/** Answer of `configure`: what could not be applied, said to the user. */
+export interface ConfigureResultJson {
+  /** Price entries left out, and why. */
+  priceErrors: string[];
+  /** Why the forwarding settings were not applied, if they were not. */
+  forwardingProblem: string | null;
+}
+
 /** Whether the inspector keeps what its receivers take (`setCapture`). */
 export interface CaptureJson {
   capturing: boolean;

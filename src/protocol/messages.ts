@@ -157,12 +157,17 @@ export interface InitMessage {
   hostListsTraces?: boolean;
 }
 
-/** Successful reply to the request whose `id` is `requestId`; the result's type is the request's. */
+/**
+ * Successful reply to the request whose `id` is `requestId`: the result's
+ * JSON text (its type is the request's). Text, because the host relays the
+ * inspector process's answer as it came, without parsing a large trace in
+ * the extension host; the view parses it.
+ */
 export interface ReplyOkMessage {
   kind: 'reply';
   requestId: number;
   ok: true;
-  result: unknown;
+  resultJson: string;
 }
 
 /** Failed reply to the request whose `id` is `requestId`. */
@@ -202,7 +207,7 @@ export interface EndpointsChangedMessage {
 export type HostToViewMessage = InitMessage | ReplyMessage | ServiceEventMessage | RevealSpanMessage | EndpointsChangedMessage;
 
 /** Bumped when a message changes incompatibly. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 // ---------------------------------------------------------------------------
 // Helpers shared by both sides

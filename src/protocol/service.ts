@@ -14,6 +14,8 @@
 import type { ServiceErrorReason } from '../core/service/errors';
 import type {
   CaptureJson,
+  ConfigureParamsJson,
+  ConfigureResultJson,
   DeleteResultJson,
   FacetsJson,
   ForwardingChangeJson,
@@ -94,6 +96,17 @@ export interface ServiceRequests {
   setCapture: { params: { capturing: boolean }; result: CaptureJson };
   /** The inspector's URL and counts (`GET /api/status`). */
   status: { params: NoParams; result: StatusJson };
+  /**
+   * Applies a client's settings at once, without a restart (the VS Code
+   * extension's `respanInspector.*`): each part given replaces that setting,
+   * absent parts stay as they are.
+   */
+  configure: { params: ConfigureParamsJson; result: ConfigureResultJson };
+  /**
+   * Hands the forwarder the Respan API key (`null` forgets it). The key is
+   * never part of any answer, status or log line.
+   */
+  setApiKey: { params: { apiKey: string | null }; result: ForwardingStatusJson };
 }
 
 /** A request type. */

@@ -74,7 +74,7 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
         if (!entry) return;
         pending.delete(message.requestId);
         clearTimeout(entry.timer);
-        if (message.ok) entry.resolve(message.result);
+        if (message.ok) entry.resolve(JSON.parse(message.resultJson));
         else entry.reject(message.reason ? new ServiceError(message.reason, message.error) : new Error(message.error));
         break;
       }

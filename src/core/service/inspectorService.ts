@@ -20,6 +20,7 @@ import { INSPECTOR_ID, type StatusJson, type TraceForwardingJson } from '../../p
 import { logRecordJson, spanJson, summaryJson, traceDetailJson } from '../../protocol/serialize';
 import type { ServiceEndpoint, ServiceEventListener, ServiceHandlers, ServiceParams, ServiceRequestType, ServiceResult } from '../../protocol/service';
 import { CaptureGate } from './capture';
+import { applyApiKey, applyConfiguration } from './configure';
 import { ServiceError } from './errors';
 import { describeForward } from './forwardOutcome';
 import type { ForwardingAccess } from './forwarding';
@@ -78,6 +79,8 @@ export class InspectorService implements ServiceEndpoint {
   /** OTLP metrics exports answered, and their data points (metrics are counted, not kept). */
   private readonly metrics = { exportRequests: 0, dataPoints: 0 };
   private processFacts: (() => ProcessFacts) | undefined;
+  /** Auto-forward as last configured: it starts when a key arrives after the setting. */
+  private autoForwardWanted = false;
 
   constructor(private readonly options: InspectorServiceOptions) {
     this.store = options.store;
@@ -285,6 +288,20 @@ export class InspectorService implements ServiceEndpoint {
         logRecordCount: this.store.logRecordCount,
         metrics: { ...this.metrics },
       };
+    },
+
+    configure: async (params) => {
+      const forwarder = this.options.forwarding?.current();
+      const result = applyConfiguration(params, this.store, forwarder);
+      const forwarding = paramsObject(params).forwarding as { autoForward?: boolean } | undefined;
+      if (forwarding && result.forwardingProblem === null) this.autoForwardWanted = forwarding.autoForward === true;
+      return result;
+    },
+
+    setApiKey: async (params) => {
+      const forwarder = this.forwarder();
+      applyApiKey(params, forwarder, this.autoForwardWanted || forwarder.autoForward);
+      return forwarder.status();
     },
   };
 
