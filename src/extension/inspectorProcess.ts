@@ -54,6 +54,8 @@ export interface ProcessSettings {
   apiToken?: string;
   /** Seconds the process stays up after its last client left. Default {@link EXIT_WHEN_IDLE_SECONDS}. */
   exitWhenIdleSeconds?: number;
+  /** Fetch the price table's current data in the background. */
+  updatePrices?: boolean;
 }
 
 /** How to run the CLI: the runtime and the arguments before the inspector's flags. */
@@ -72,6 +74,7 @@ export function processArgs(settings: ProcessSettings, httpPort: number): string
   else args.push('--no-grpc');
   for (const origin of listener.allowedOrigins ?? []) args.push('--allow-origin', origin);
   for (const host of listener.allowedHosts ?? []) args.push('--allow-host', host);
+  if (settings.updatePrices) args.push('--update-prices');
   args.push('--max-spans', String(settings.maxSpans), '--max-traces', String(settings.maxTraces), '--max-memory-mb', String(settings.maxMemoryMb));
   const forwarding = settings.forwarding;
   if (forwarding) {

@@ -1,8 +1,8 @@
 /**
  * The inspector panel: the shared UI (dist/webview) in a webview panel,
  * speaking the typed protocol of src/protocol/messages.ts. Its service
- * requests and live events are relayed between the view and the service
- * unread; only editor requests are answered here. One panel at a time; a
+ * requests and live events are relayed between the view and the inspector
+ * process unread (a result travels as the process's JSON text); only editor requests are answered here. One panel at a time; a
  * serializer brings it back after a window reload.
  */
 
@@ -11,23 +11,20 @@ import * as vscode from 'vscode';
 import type { EditorRequest, HostToViewMessage, ListenerEndpoints, ServiceRequestMessage, ViewToHostMessage } from '../protocol/messages';
 import { PROTOCOL_VERSION, isViewToHostMessage } from '../protocol/messages';
 import { renderInspectorHtml } from '../protocol/html';
-import type { ServiceEndpoint } from '../protocol/service';
-import { answerViewRequest, panelCapabilities, type EditorServices } from './viewRequests';
+import type { ServiceEvent } from '../protocol/service';
+import type { SpanRef } from './commands';
+import { answerViewRequest, panelCapabilities, type EditorServices, type ServiceRelay } from './viewRequests';
 
 /** The panel's view type (also its serializer's and its activation event's). */
 export const PANEL_VIEW_TYPE = 'respanInspector.inspector';
 
-/** A trace, and optionally a span in it. */
-export interface SpanRef {
-  traceId: string;
-  spanId?: string;
-}
-
 /** Options of {@link InspectorPanel}. */
 export interface InspectorPanelOptions {
   extensionUri: vscode.Uri;
-  /** Where the view's service requests go, and whose live events it is sent. */
-  service: ServiceEndpoint;
+  /** Carries the view's service requests to the inspector process unread. */
+  relay: ServiceRelay;
+  /** Subscribes to the process's live events, which the view is sent as they come. */
+  subscribe(listener: (event: ServiceEvent) => void): { dispose(): void };
   editor: EditorServices;
   /** The listener's endpoints now (null while it is down). */
   endpoints(): ListenerEndpoints | null;
@@ -55,10 +52,10 @@ export class InspectorPanel implements vscode.Disposable {
   /** Times (ms since the panel was revealed) from show to the view's `ready`, newest last; for measuring reloads. */
   readonly readyTimings: number[] = [];
   private shownAt = 0;
-  private readonly unsubscribe: () => void;
+  private readonly subscription: { dispose(): void };
 
   constructor(private readonly options: InspectorPanelOptions) {
-    this.unsubscribe = options.service.subscribe((event) => {
+    this.subscription = options.subscribe((event) => {
       if (this.viewReady) this.post({ kind: 'event', event });
     });
   }
@@ -201,7 +198,7 @@ export class InspectorPanel implements vscode.Disposable {
       void vscode.window.showWarningMessage(`Respan Trace Inspector: the panel speaks protocol ${version}, the extension ${PROTOCOL_VERSION}. Reload the window.`);
     }
     const panel = this.panel;
-    const capabilities = await panelCapabilities(this.options.service);
+    const capabilities = await panelCapabilities(this.options.relay);
     // Closed or replaced meanwhile: the new view sends its own `ready`.
     if (this.panel !== panel) return;
     this.viewReady = true;
@@ -219,7 +216,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private async answer(request: ServiceRequestMessage | EditorRequest): Promise<void> {
-    this.post(await answerViewRequest(request, this.options.service, this.options.editor));
+    this.post(await answerViewRequest(request, this.options.relay, this.options.editor));
   }
 
   private post(message: HostToViewMessage): void {
@@ -228,7 +225,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.unsubscribe();
+    this.subscription.dispose();
     this.detach();
     this.panel?.dispose();
     this.panel = undefined;

@@ -1,12 +1,12 @@
 /**
- * How traces and spans read in the Traces view and status bar: codicons per
- * display kind (the same as the inspector UI's), durations, and the facts a
- * tooltip lists. Pure, so it is unit-tested outside VS Code.
+ * How traces and spans read in the Traces view and status bar, from the
+ * service's answers (trace summaries and span details): codicons per display
+ * kind (the same as the inspector UI's), durations, and the facts a tooltip
+ * lists. Pure, so it is unit-tested outside VS Code.
  */
 
-import type { Span } from '../core/model';
+import type { SpanJson, TraceSummaryJson } from '../protocol/api';
 import { kindInfo } from '../protocol/kinds';
-import type { TraceEntry } from '../core/store';
 
 /** Icon and label of a kind: the inspector UI's table. */
 export const kindIcon = kindInfo;
@@ -34,25 +34,20 @@ export function formatTime(epochMs: number): string {
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
-/** The span that names a trace: its earliest root, else its earliest span. */
-export function headSpan(entry: TraceEntry): Span | undefined {
-  return entry.rootSpan ?? entry.earliestSpan;
-}
-
 /** The one-line description next to a trace's name. */
-export function traceDescription(entry: TraceEntry): string {
+export function traceDescription(trace: TraceSummaryJson): string {
   // Errors first: the side bar is narrow and truncates the end.
-  const parts = entry.errorCount > 0 ? [`${entry.errorCount} error${entry.errorCount === 1 ? '' : 's'}`] : [];
-  parts.push(formatDuration(Math.max(0, entry.endTimeMs - entry.startTimeMs)), `${formatCount(entry.spans.size)} span${entry.spans.size === 1 ? '' : 's'}`);
-  if (Number.isFinite(entry.startTimeMs)) parts.push(formatTime(entry.startTimeMs));
+  const parts = trace.errorCount > 0 ? [`${trace.errorCount} error${trace.errorCount === 1 ? '' : 's'}`] : [];
+  parts.push(formatDuration(Math.max(0, trace.durationMs)), `${formatCount(trace.spanCount)} span${trace.spanCount === 1 ? '' : 's'}`);
+  if (Number.isFinite(trace.startTimeMs)) parts.push(formatTime(trace.startTimeMs));
   return parts.join(' · ');
 }
 
 /** The one-line description next to a span's name. */
-export function spanDescription(span: Span): string {
+export function spanDescription(span: SpanJson): string {
   const parts = [formatDuration(span.durationMs)];
-  if (span.derived.model) parts.push(span.derived.model);
-  const tokens = span.derived.tokens?.total ?? sum(span.derived.tokens?.input, span.derived.tokens?.output);
+  if (span.model) parts.push(span.model);
+  const tokens = span.tokens?.total ?? sum(span.tokens?.input, span.tokens?.output);
   if (tokens !== undefined && tokens > 0) parts.push(`${formatCount(tokens)} tok`);
   return parts.join(' · ');
 }
@@ -68,47 +63,43 @@ function costText(usd: number, estimated: boolean): string {
 }
 
 /** Label/value rows of a trace's tooltip. */
-export function traceFacts(entry: TraceEntry): Array<[string, string]> {
-  const head = headSpan(entry);
+export function traceFacts(trace: TraceSummaryJson): Array<[string, string]> {
   const facts: Array<[string, string]> = [];
-  facts.push(['Started', Number.isFinite(entry.startTimeMs) ? new Date(entry.startTimeMs).toLocaleString() : '–']);
-  facts.push(['Duration', formatDuration(Math.max(0, entry.endTimeMs - entry.startTimeMs))]);
-  facts.push(['Spans', formatCount(entry.spans.size)]);
-  if (entry.errorCount > 0) facts.push(['Errors', formatCount(entry.errorCount)]);
-  if (entry.orphanCount > 0) facts.push(['Missing parents', formatCount(entry.orphanCount)]);
-  const services = [...entry.facets.services.keys()];
-  if (services.length > 0) facts.push(['Service', services.join(', ')]);
-  const models = [...entry.facets.models.keys()];
-  if (models.length > 0) facts.push(['Models', models.join(', ')]);
-  if (entry.tokens.total > 0 || entry.tokens.input + entry.tokens.output > 0) {
-    facts.push(['Tokens', `${formatCount(entry.tokens.input)} in · ${formatCount(entry.tokens.output)} out`]);
+  facts.push(['Started', Number.isFinite(trace.startTimeMs) ? new Date(trace.startTimeMs).toLocaleString() : '–']);
+  facts.push(['Duration', formatDuration(Math.max(0, trace.durationMs))]);
+  facts.push(['Spans', formatCount(trace.spanCount)]);
+  if (trace.errorCount > 0) facts.push(['Errors', formatCount(trace.errorCount)]);
+  if (trace.orphanCount > 0) facts.push(['Missing parents', formatCount(trace.orphanCount)]);
+  if (trace.services.length > 0) facts.push(['Service', trace.services.join(', ')]);
+  if (trace.models.length > 0) facts.push(['Models', trace.models.join(', ')]);
+  const tokens = trace.tokens;
+  if ((tokens.total ?? 0) > 0 || (tokens.input ?? 0) + (tokens.output ?? 0) > 0) {
+    facts.push(['Tokens', `${formatCount(tokens.input ?? 0)} in · ${formatCount(tokens.output ?? 0)} out`]);
   }
-  if (entry.costedSpans > 0) facts.push(['Cost', costText(entry.cost, entry.estimatedCostSpans > 0)]);
-  const customer = head?.derived.respan?.customerIdentifier;
-  if (customer) facts.push(['Customer', customer]);
-  if (entry.pinned) facts.push(['Pinned', 'kept when older traces are evicted']);
-  facts.push(['Trace id', entry.traceId]);
+  if (trace.cost !== null) facts.push(['Cost', costText(trace.cost, trace.costEstimated)]);
+  if (trace.customerIdentifier) facts.push(['Customer', trace.customerIdentifier]);
+  if (trace.pinned) facts.push(['Pinned', 'kept when older traces are evicted']);
+  facts.push(['Trace id', trace.traceId]);
   return facts;
 }
 
 /** Label/value rows of a span's tooltip. */
-export function spanFacts(span: Span): Array<[string, string]> {
-  const derived = span.derived;
+export function spanFacts(span: SpanJson): Array<[string, string]> {
   const facts: Array<[string, string]> = [];
-  facts.push(['Kind', `${kindIcon(derived.displayKind).label} · ${span.kind.toLowerCase()}`]);
+  facts.push(['Kind', `${kindIcon(span.displayKind).label} · ${span.kind.toLowerCase()}`]);
   facts.push(['Duration', formatDuration(span.durationMs)]);
   facts.push(['Status', span.status.code.toLowerCase() + (span.status.message ? ` · ${span.status.message}` : '')]);
-  if (derived.model) facts.push(['Model', derived.model]);
-  if (derived.provider) facts.push(['Provider', derived.provider]);
-  const tokens = derived.tokens;
+  if (span.model) facts.push(['Model', span.model]);
+  if (span.provider) facts.push(['Provider', span.provider]);
+  const tokens = span.tokens;
   if (tokens && (tokens.input !== undefined || tokens.output !== undefined)) {
     facts.push(['Tokens', `${formatCount(tokens.input ?? 0)} in · ${formatCount(tokens.output ?? 0)} out`]);
   }
-  if (derived.cost !== undefined) facts.push(['Cost', costText(derived.cost, derived.costSource === 'estimate')]);
-  else if (derived.pricing?.note) facts.push(['Cost', derived.pricing.note]);
-  if (derived.entityName) facts.push(['Entity', derived.entityName]);
-  if (derived.service) facts.push(['Service', derived.service]);
-  const source = derived.sourceLocation;
+  if (span.cost !== null) facts.push(['Cost', costText(span.cost, span.costSource === 'estimate')]);
+  else if (span.pricing?.note) facts.push(['Cost', span.pricing.note]);
+  if (span.entityName) facts.push(['Entity', span.entityName]);
+  if (span.service) facts.push(['Service', span.service]);
+  const source = span.sourceLocation;
   if (source) facts.push(['Source', `${source.filePath}${source.line !== undefined ? `:${source.line}` : ''}`]);
   facts.push(['Span id', span.spanId]);
   return facts;

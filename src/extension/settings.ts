@@ -2,9 +2,11 @@
 
 import * as vscode from 'vscode';
 import { parsePriceTable, type CustomPrice } from '../core/cost/customPrices';
-import { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SPANS, DEFAULT_MAX_TRACES, MIN_MAX_MEMORY_MB } from '../core/defaults';
+import { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SPANS, DEFAULT_MAX_TRACES, DEFAULT_RESPAN_BASE_URL, MIN_MAX_MEMORY_MB } from '../core/defaults';
+import { DEFAULT_FORWARD_SETTINGS } from '../core/forward/payload';
+import type { ConfigureParamsJson } from '../protocol/api';
 import { parseAllowedOrigin } from '../server/guard';
-import type { ListenerSettings } from './listener';
+import { EXIT_WHEN_IDLE_SECONDS, type ListenerSettings, type ProcessSettings } from './inspectorProcess';
 
 /** Settings namespace. */
 export const SECTION = 'respanInspector';
@@ -27,6 +29,12 @@ export interface InspectorSettings {
   priceErrors: string[];
   /** `respanInspector.updatePrices`: fetch the price table's current data. */
   updatePrices: boolean;
+  /** `respanInspector.prices` as written, for the process to read. */
+  priceTable: Record<string, unknown>;
+  /** `respanInspector.forwarding.*`. */
+  forwarding: NonNullable<ConfigureParamsJson['forwarding']>;
+  /** `respanInspector.exitWhenIdleSeconds`: how long a process this window started outlives its last client. */
+  exitWhenIdleSeconds: number;
 }
 
 function port(value: unknown, fallback: number): number {
@@ -48,7 +56,11 @@ export function readSettings(): InspectorSettings {
     if (origin === undefined) invalidOrigins.push(String(entry));
     else allowedOrigins.push(origin);
   }
-  const prices = parsePriceTable(config.get<unknown>('prices', {}), `${SECTION}.prices`);
+  const priceTable = config.get<unknown>('prices', {});
+  const prices = parsePriceTable(priceTable, `${SECTION}.prices`);
+  const api = config.get<string>('forwarding.api', DEFAULT_FORWARD_SETTINGS.api);
+  const filter = config.get<string>('forwarding.filter', DEFAULT_FORWARD_SETTINGS.filter);
+  const redact = config.get<unknown>('forwarding.redact', []);
   return {
     listener: {
       host: host === '' ? DEFAULT_HOST : host,
@@ -66,6 +78,31 @@ export function readSettings(): InspectorSettings {
     prices: prices.prices,
     priceErrors: prices.errors,
     updatePrices: config.get<boolean>('updatePrices', false),
+    priceTable: typeof priceTable === 'object' && priceTable !== null && !Array.isArray(priceTable) ? (priceTable as Record<string, unknown>) : {},
+    forwarding: {
+      baseUrl: config.get<string>('forwarding.baseUrl', DEFAULT_RESPAN_BASE_URL).trim() || DEFAULT_RESPAN_BASE_URL,
+      autoForward: config.get<boolean>('forwarding.autoForward', false),
+      api: api === 'ingest' ? 'ingest' : 'otlp',
+      filter: filter === 'sdk' ? 'sdk' : 'all',
+      redact: Array.isArray(redact) ? redact.filter((rule): rule is string => typeof rule === 'string' && rule.trim() !== '') : [],
+    },
+    exitWhenIdleSeconds: positive(config.get('exitWhenIdleSeconds'), EXIT_WHEN_IDLE_SECONDS),
+  };
+}
+
+/** The retention part of `configure` for `settings`. */
+export function retentionOf(settings: InspectorSettings): NonNullable<ConfigureParamsJson['retention']> {
+  return { maxSpans: settings.maxSpans, maxTraces: settings.maxTraces, maxMemoryMb: settings.maxMemoryMb };
+}
+
+/** What a process this window starts runs with (the secrets are added by the caller). */
+export function processSettingsOf(settings: InspectorSettings, allowedHosts: readonly string[]): ProcessSettings {
+  return {
+    listener: allowedHosts.length === 0 ? settings.listener : { ...settings.listener, allowedHosts },
+    ...retentionOf(settings),
+    forwarding: settings.forwarding,
+    exitWhenIdleSeconds: settings.exitWhenIdleSeconds,
+    updatePrices: settings.updatePrices,
   };
 }
 

@@ -11,10 +11,10 @@
 import { SourceMap } from 'node:module';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import * as vscode from 'vscode';
-import type { SourceLocation, Span } from '../core/model';
+import type { SourceLocation } from '../core/model';
 import { exceptionOf } from '../core/source/exception';
 import { findEntityDefinitions } from '../core/source/entity';
-import { jumpTargetsOf, type JumpTarget } from '../core/source/jump';
+import { jumpTargetsOf, type JumpSource, type JumpTarget } from '../core/source/jump';
 import { innermostFirst, type StackFrame } from '../core/source/stack';
 import { candidatePaths, mapToWorkspace, normalisePath } from '../core/source/workspace';
 import type { SourceTarget } from '../protocol/messages';
@@ -77,7 +77,7 @@ export class SourceNavigator implements vscode.Disposable {
    * Jumps to a span's source. When nothing resolves, says so and offers a
    * workspace search for the most telling name (unless `quiet`).
    */
-  async jumpToSpan(span: Span, options: { quiet?: boolean } = {}): Promise<JumpResult | undefined> {
+  async jumpToSpan(span: JumpSource, options: { quiet?: boolean } = {}): Promise<JumpResult | undefined> {
     const found = await this.resolveSpan(span);
     if (found) {
       await this.open(found);
@@ -97,7 +97,7 @@ export class SourceNavigator implements vscode.Disposable {
   }
 
   /** Where a span's source is, without opening it. */
-  async resolveSpan(span: Span): Promise<JumpResult | undefined> {
+  async resolveSpan(span: JumpSource): Promise<JumpResult | undefined> {
     for (const target of orderTargets(jumpTargetsOf(span))) {
       if (target.kind === 'entity') {
         const found = await this.findEntity(target.entityName, target.entityKind);
@@ -116,7 +116,7 @@ export class SourceNavigator implements vscode.Disposable {
   }
 
   /** The first frame of the span's exception, innermost first and skipping libraries, that is a workspace file. */
-  private async firstWorkspaceFrame(span: Span): Promise<FilePosition | undefined> {
+  private async firstWorkspaceFrame(span: JumpSource): Promise<FilePosition | undefined> {
     const exception = exceptionOf(span);
     if (!exception || exception.frames.length === 0) return undefined;
     const frames = innermostFirst(exception.frames[0].language) ? exception.frames : [...exception.frames].reverse();
@@ -225,7 +225,7 @@ export class SourceNavigator implements vscode.Disposable {
     }, HIGHLIGHT_MS);
   }
 
-  private reportNotFound(span: Span): void {
+  private reportNotFound(span: JumpSource): void {
     const targets = jumpTargetsOf(span);
     const entity = targets.find((target) => target.kind === 'entity');
     const location = targets.find((target) => target.kind === 'location');

@@ -1,19 +1,19 @@
-/** The status bar item: listener state, port and span count; click opens the Traces view. */
+/** The status bar item: the inspector process's state, port and span count; click opens the Traces view. */
 
 import * as vscode from 'vscode';
-import type { ForwardingStatus } from '../core/forward/forwarder';
-import type { ListenerState } from './listener';
+import type { ForwardingStatusJson } from '../protocol/api';
+import type { ConnectionState } from './connection';
 import { formatCount } from './presentation';
 
 /** Shows the listener at a glance. */
 export class ListenerStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('respanInspector.status', vscode.StatusBarAlignment.Left, 50);
-  private state: ListenerState = { status: 'stopped' };
+  private state: ConnectionState = { status: 'stopped' };
   private spans = 0;
   private traces = 0;
   private paused = false;
   private dropped = 0;
-  private forwarding: ForwardingStatus | undefined;
+  private forwarding: ForwardingStatusJson | undefined;
 
   constructor() {
     this.item.name = 'Respan Trace Inspector';
@@ -26,7 +26,7 @@ export class ListenerStatusBar implements vscode.Disposable {
     return this.item.text;
   }
 
-  setState(state: ListenerState): void {
+  setState(state: ConnectionState): void {
     this.state = state;
     this.render();
   }
@@ -39,7 +39,7 @@ export class ListenerStatusBar implements vscode.Disposable {
   }
 
   /** The forwarder's state, summarised in the tooltip (and flagged when it stopped). */
-  setForwarding(status: ForwardingStatus | undefined): void {
+  setForwarding(status: ForwardingStatusJson | undefined): void {
     this.forwarding = status;
     this.render();
   }
@@ -63,9 +63,10 @@ export class ListenerStatusBar implements vscode.Disposable {
         const stuck = this.forwarding?.pausedBy === 'auth' || (this.forwarding?.counts.failed ?? 0) > 0;
         item.text = (this.paused ? `$(debug-pause) Respan ${port} · paused` : `$(pulse) Respan ${port} · ${counts}`) + (stuck ? ' $(cloud-upload)$(warning)' : '');
         const tooltip = new vscode.MarkdownString(
-          `**Respan Trace Inspector** is listening on \`${state.url}\`${state.grpcPort !== undefined ? ` (OTLP/gRPC on port ${state.grpcPort})` : ''}.\n\n` +
+          `**Respan Trace Inspector** is listening on \`${state.url}\`${state.grpcPort !== undefined ? ` (OTLP/gRPC on port ${state.grpcPort})` : ''}, ` +
+            `in process ${state.process.pid} (${state.started ? 'started by this window' : state.process.startedBy === 'user' ? 'started by hand' : 'shared with other windows'}).\n\n` +
             `${counts} in ${formatCount(this.traces)} trace${this.traces === 1 ? '' : 's'}.` +
-            (state.grpcProblem ? `\n\nOTLP/gRPC is off: ${state.grpcProblem.message}.` : '') +
+            (state.settings.grpcEnabled && state.grpcPort === undefined ? '\n\nOTLP/gRPC is off: its port was taken (see the inspector process log).' : '') +
             forwardingText(this.forwarding) +
             (this.paused ? `\n\nCapture is paused: ${formatCount(this.dropped)} span${this.dropped === 1 ? '' : 's'} dropped.` : '') +
             '\n\nClick to show the traces.',
@@ -75,8 +76,9 @@ export class ListenerStatusBar implements vscode.Disposable {
         break;
       }
       case 'starting':
-        item.text = `$(sync~spin) Respan :${state.settings.httpPort}`;
-        item.tooltip = 'Respan Trace Inspector: starting the listener…';
+        item.text = state.lost ? `$(sync~spin) Respan: reconnecting` : `$(sync~spin) Respan :${state.settings.httpPort}`;
+        item.tooltip = state.lost ? `Respan Trace Inspector: ${state.lost}; attaching again (or starting a new one).` : 'Respan Trace Inspector: starting the listener…';
+        if (state.lost) item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
         break;
       case 'error':
         item.text = state.portInUse ? `$(error) Respan: port ${state.portInUse.port} in use` : '$(error) Respan: listener failed';
@@ -99,7 +101,7 @@ export class ListenerStatusBar implements vscode.Disposable {
 }
 
 /** One tooltip paragraph about forwarding, empty when there is nothing to say. */
-function forwardingText(status: ForwardingStatus | undefined): string {
+function forwardingText(status: ForwardingStatusJson | undefined): string {
   if (!status || (!status.hasApiKey && status.unsent === 0)) return '';
   const { sent, failed, pending, sending } = status.counts;
   const parts = [`${formatCount(sent)} sent`];

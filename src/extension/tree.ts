@@ -1,14 +1,18 @@
 /**
- * The Traces view: traces (newest first, live) → spans as a tree. It listens
- * to the store's coalesced change events and refreshes only what changed: the
- * root list when traces arrive or leave, otherwise just the updated traces.
+ * The Traces view: traces (newest first, live) → spans as a tree, read from
+ * the inspector process (`listTraces`, and `getTrace` when a trace is
+ * expanded). Live change events refresh only what changed, a few times a
+ * second at most: the root list when traces arrive or leave, otherwise just
+ * the updated traces.
  */
 
 import * as vscode from 'vscode';
-import type { Span } from '../core/model';
 import { jumpTargetsOf } from '../core/source/jump';
-import type { StoreChange, TraceEntry, TraceQuery, TraceStore, TraceTree } from '../core/store';
-import { formatCount, headSpan, kindIcon, spanDescription, spanFacts, traceDescription, traceFacts } from './presentation';
+import type { SpanJson, StoreChangeJson, TraceForwardingJson, TraceSummaryJson } from '../protocol/api';
+import type { TraceQuery } from '../protocol/query';
+import type { ServiceCall } from '../protocol/service';
+import { formatCount, kindIcon, spanDescription, spanFacts, traceDescription, traceFacts } from './presentation';
+import { OUTLINE_SPAN_LIMIT, TraceOutline } from './traceOutline';
 
 /** URI scheme of tree items, for error decorations. */
 export const DECORATION_SCHEME = 'respan-inspector';
@@ -16,10 +20,8 @@ export const DECORATION_SCHEME = 'respan-inspector';
 /** A trace in the view. */
 export class TraceNode {
   readonly kind = 'trace';
-  /** Start time when last listed: a change means the trace moves in the list. */
-  listedStartMs = 0;
-  /** The trace's tree, built on first expansion and dropped when the trace changes. */
-  tree: TraceTree | undefined;
+  /** The trace's spans, fetched on first expansion and dropped when the trace changes. */
+  outline: TraceOutline | undefined;
   /** Span nodes handed out since the last change, by span id. */
   readonly spans = new Map<string, SpanNode>();
   constructor(readonly traceId: string) {}
@@ -40,10 +42,13 @@ export class SpanNode {
   }
 }
 
-/** The row after the newest traces when more are stored than the view lists. */
+/** The row after the newest traces when more are stored than the view lists, or under a trace too large to list. */
 export class MoreNode {
   readonly kind = 'more';
-  constructor(readonly hidden: number) {}
+  constructor(
+    readonly hidden: number,
+    readonly what: 'traces' | 'spans',
+  ) {}
 }
 
 /** Any element of the Traces view. */
@@ -75,6 +80,16 @@ export interface RefreshStats {
   traces: number;
 }
 
+/** Short words for a trace's forwarding state, shown in the tree. */
+export const FORWARD_STATE_LABELS: Record<TraceForwardingJson['state'], string | undefined> = {
+  none: undefined,
+  pending: 'queued for Respan',
+  sending: 'sending to Respan',
+  sent: 'sent to Respan',
+  failed: 'forward failed',
+  skipped: 'not forwarded (filtered)',
+};
+
 /** The Traces view's data provider. */
 export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, vscode.FileDecorationProvider, vscode.Disposable {
   private readonly treeChanged = new vscode.EventEmitter<TracesNode | TracesNode[] | undefined>();
@@ -84,7 +99,8 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
   /** Fired when error decorations may have changed. */
   readonly onDidChangeFileDecorations = this.decorationsChanged.event;
   private readonly traceNodes = new Map<string, TraceNode>();
-  private readonly unsubscribe: () => void;
+  /** The listed traces' summaries, as last fetched. */
+  private readonly summaries = new Map<string, TraceSummaryJson>();
   private query: TraceQuery = {};
   private filterLabel: string | undefined;
   private pending: { root: boolean; traces: Set<string> } = { root: false, traces: new Set() };
@@ -97,12 +113,11 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
   readonly stats: RefreshStats = { root: 0, traces: 0 };
   /** Whether trace items offer "Forward to Respan". */
   forwardingAvailable = false;
-  /** A trace's forwarding state in words, shown after its description (undefined: nothing to say). */
-  forwardLabel: (traceId: string) => string | undefined = () => undefined;
+  /** Each trace's forwarding state, as the forwarder last told. */
+  forwardStates: Readonly<Record<string, TraceForwardingJson['state']>> = {};
 
-  constructor(private readonly store: TraceStore) {
-    this.unsubscribe = store.onChange((change) => this.onStoreChange(change));
-  }
+  /** @param call the inspector's service, or undefined while no process is attached. */
+  constructor(private readonly call: () => ServiceCall | undefined) {}
 
   /** The current text filter's label, or undefined when unfiltered. */
   get filter(): string | undefined {
@@ -118,14 +133,24 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     const query: TraceQuery = {};
     const words: string[] = [];
     for (const token of tokens) {
-      if (token.toLowerCase() === 'is:error') query.errorsOnly = true;
-      else if (token.toLowerCase() === 'is:pinned') query.pinnedOnly = true;
+      if (token.toLowerCase() === 'is:error') query.errors = true;
+      else if (token.toLowerCase() === 'is:pinned') query.pinned = true;
       else words.push(token);
     }
-    if (words.length > 0) query.text = words.join(' ');
+    if (words.length > 0) query.q = words.join(' ');
     this.query = query;
     this.filterLabel = tokens.length > 0 ? tokens.join(' ') : undefined;
     this.refreshRoot();
+  }
+
+  /** The listed traces, newest first (for a quick pick). */
+  listed(): TraceSummaryJson[] {
+    return [...this.summaries.values()];
+  }
+
+  /** A listed trace's summary. */
+  summaryOf(traceId: string): TraceSummaryJson | undefined {
+    return this.summaries.get(traceId);
   }
 
   /**
@@ -133,8 +158,6 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
    * of the last one, so a `reveal` finds what was just added (at most 2 s).
    */
   whenRefreshed(): Promise<void> {
-    // Spans stored but not yet announced (the store batches its events) are part of what must be shown.
-    this.store.flush();
     if (this.timer === undefined && !this.rootFetchPending) return Promise.resolve();
     return new Promise((resolve) => {
       this.flushWaiters.push(resolve);
@@ -152,16 +175,25 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     }, 50);
   }
 
+  /** Takes one live change of the store. */
+  storeChanged(change: StoreChangeJson): void {
+    const pending = this.pending;
+    if (change.cleared || change.evicted.length > 0 || change.added.length > 0) pending.root = true;
+    for (const id of change.updated) pending.traces.add(id);
+    for (const id of change.evicted) this.traceNodes.delete(id);
+    this.schedule();
+  }
+
   /** Refreshes the given traces' items soon (their forwarding state changed). */
   refreshTraces(traceIds: readonly string[]): void {
     for (const id of traceIds) this.pending.traces.add(id);
     this.schedule();
   }
 
-  /** Refreshes the whole list now (filter changes, clearing). */
+  /** Refreshes the whole list now (filter changes, clearing, another process). */
   refreshRoot(): void {
     this.pending.root = true;
-    this.flush();
+    void this.flush();
   }
 
   /** The node of a trace, created when needed (for reveal). */
@@ -172,30 +204,26 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
   }
 
   /** The node of a span with its ancestors, for `TreeView.reveal`; undefined when the span is unknown. */
-  spanNode(traceId: string, spanId: string): SpanNode | undefined {
+  async spanNode(traceId: string, spanId: string): Promise<SpanNode | undefined> {
     const trace = this.traceNode(traceId);
-    const tree = this.treeOf(trace);
-    if (!tree || !tree.entry.spans.has(spanId)) return undefined;
-    const chain: string[] = [];
-    for (let id: string | undefined = spanId; id !== undefined; ) {
-      chain.push(id);
-      const span: Span = tree.entry.spans.get(id)!;
-      id = span.parentSpanId !== null && !tree.orphans.has(id) && tree.entry.spans.has(span.parentSpanId) && !chain.includes(span.parentSpanId) ? span.parentSpanId : undefined;
-    }
+    const outline = await this.outlineOf(trace);
+    const path = outline?.pathTo(spanId) ?? [];
+    if (path.length === 0) return undefined;
     let parent: TraceNode | SpanNode = trace;
-    for (const id of chain.reverse()) parent = this.childNode(trace, id, parent);
+    for (const id of path) parent = this.childNode(trace, id, parent);
     return parent as SpanNode;
   }
 
-  /** The stored span behind a node. */
-  spanOf(node: SpanNode): Span | undefined {
-    return this.store.getSpan(node.traceId, node.spanId);
+  /** The span behind a node, as last fetched. */
+  spanOf(node: SpanNode): SpanJson | undefined {
+    return node.trace.outline?.spans.get(node.spanId);
   }
 
   getTreeItem(node: TracesNode): vscode.TreeItem {
     if (node.kind === 'more') {
-      const item = new vscode.TreeItem(`${formatCount(node.hidden)} older trace${node.hidden === 1 ? '' : 's'}…`, vscode.TreeItemCollapsibleState.None);
-      item.description = 'open the inspector';
+      const label = node.what === 'traces' ? `${formatCount(node.hidden)} older trace${node.hidden === 1 ? '' : 's'}…` : `${formatCount(node.hidden)} spans…`;
+      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+      item.description = node.what === 'traces' ? 'open the inspector' : 'too many to list here: open the inspector';
       item.iconPath = new vscode.ThemeIcon('ellipsis');
       item.command = { command: 'respanInspector.showInspector', title: 'Show Inspector' };
       item.contextValue = 'more';
@@ -206,32 +234,31 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
   }
 
   private traceItem(node: TraceNode): vscode.TreeItem {
-    const entry = this.store.get(node.traceId);
-    if (!entry) {
+    const summary = this.summaries.get(node.traceId);
+    if (!summary) {
       const gone = new vscode.TreeItem('(evicted)', vscode.TreeItemCollapsibleState.None);
       gone.id = `t:${node.traceId}`;
       return gone;
     }
-    const head = headSpan(entry);
-    const item = new vscode.TreeItem(head?.name || node.traceId, vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(summary.name || node.traceId, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `t:${node.traceId}`;
     // No error decoration on traces: a red label would say the whole trace failed. The icon turns red and the description counts errors.
-    const forwarded = this.forwardLabel(node.traceId);
-    item.description = forwarded ? `${traceDescription(entry)} · ${forwarded}` : traceDescription(entry);
-    const kind = kindIcon(head?.derived.displayKind ?? 'span');
-    item.iconPath = entry.pinned ? new vscode.ThemeIcon('pinned') : new vscode.ThemeIcon(kind.icon, entry.errorCount > 0 ? new vscode.ThemeColor('errorForeground') : undefined);
-    item.tooltip = markdownFacts(head?.name || 'Trace', forwarded ? [...traceFacts(entry), ['Respan', forwarded]] : traceFacts(entry));
-    item.contextValue = ['trace', entry.pinned ? 'pinned' : 'unpinned', ...(this.forwardingAvailable ? ['forwardable'] : [])].join(' ');
+    const forwarded = FORWARD_STATE_LABELS[this.forwardStates[node.traceId] ?? 'none'];
+    item.description = forwarded ? `${traceDescription(summary)} · ${forwarded}` : traceDescription(summary);
+    const kind = kindIcon(summary.kind);
+    item.iconPath = summary.pinned ? new vscode.ThemeIcon('pinned') : new vscode.ThemeIcon(kind.icon, summary.errorCount > 0 ? new vscode.ThemeColor('errorForeground') : undefined);
+    item.tooltip = markdownFacts(summary.name || 'Trace', forwarded ? [...traceFacts(summary), ['Respan', forwarded]] : traceFacts(summary));
+    item.contextValue = ['trace', summary.pinned ? 'pinned' : 'unpinned', ...(this.forwardingAvailable ? ['forwardable'] : [])].join(' ');
     item.command = { command: 'respanInspector.openInInspector', title: 'Open in Inspector', arguments: [node] };
-    item.accessibilityInformation = { label: `Trace ${head?.name ?? node.traceId}, ${item.description}` };
+    item.accessibilityInformation = { label: `Trace ${summary.name || node.traceId}, ${item.description}` };
     return item;
   }
 
   private spanItem(node: SpanNode): vscode.TreeItem {
-    const tree = this.treeOf(node.trace);
-    const span = tree?.entry.spans.get(node.spanId);
-    if (!tree || !span) return new vscode.TreeItem('(gone)', vscode.TreeItemCollapsibleState.None);
-    const children = tree.children.get(node.spanId)?.length ?? 0;
+    const outline = node.trace.outline;
+    const span = outline?.spans.get(node.spanId);
+    if (!outline || !span) return new vscode.TreeItem('(gone)', vscode.TreeItemCollapsibleState.None);
+    const children = outline.childrenOf(node.spanId).length;
     const state =
       children === 0
         ? vscode.TreeItemCollapsibleState.None
@@ -242,25 +269,28 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     item.id = `s:${node.traceId}:${node.spanId}`;
     item.description = spanDescription(span);
     item.resourceUri = spanUri(node.traceId, node.spanId);
-    const kind = kindIcon(span.derived.displayKind);
-    item.iconPath = new vscode.ThemeIcon(kind.icon, span.derived.isError ? new vscode.ThemeColor('errorForeground') : undefined);
+    const kind = kindIcon(span.displayKind);
+    item.iconPath = new vscode.ThemeIcon(kind.icon, span.isError ? new vscode.ThemeColor('errorForeground') : undefined);
     item.tooltip = markdownFacts(span.name, spanFacts(span));
     const tags = ['span'];
     if (jumpTargetsOf(span).length > 0) tags.push('source');
-    if (span.derived.isError) tags.push('error');
+    if (span.isError) tags.push('error');
     item.contextValue = tags.join(' ');
     item.command = { command: 'respanInspector.openInInspector', title: 'Open in Inspector', arguments: [node] };
-    item.accessibilityInformation = { label: `${kind.label} span ${span.name}, ${item.description}${span.derived.isError ? ', error' : ''}` };
+    item.accessibilityInformation = { label: `${kind.label} span ${span.name}, ${item.description}${span.isError ? ', error' : ''}` };
     return item;
   }
 
-  getChildren(node?: TracesNode): TracesNode[] {
+  async getChildren(node?: TracesNode): Promise<TracesNode[]> {
     if (node === undefined) return this.rootNodes();
     if (node.kind === 'more') return [];
-    const tree = this.treeOf(node.kind === 'trace' ? node : node.trace);
-    if (!tree) return [];
-    if (node.kind === 'trace') return tree.roots.map((id) => this.childNode(node, id, node));
-    return (tree.children.get(node.spanId) ?? []).map((id) => this.childNode(node.trace, id, node));
+    const trace = node.kind === 'trace' ? node : node.trace;
+    const summary = this.summaries.get(trace.traceId);
+    if (node.kind === 'trace' && summary && summary.spanCount > OUTLINE_SPAN_LIMIT) return [new MoreNode(summary.spanCount, 'spans')];
+    const outline = await this.outlineOf(trace);
+    if (!outline) return [];
+    if (node.kind === 'trace') return outline.roots.map((id) => this.childNode(node, id, node));
+    return outline.childrenOf(node.spanId).map((id) => this.childNode(node.trace, id, node));
   }
 
   getParent(node: TracesNode): TracesNode | undefined {
@@ -270,31 +300,45 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
     if (uri.scheme !== DECORATION_SCHEME) return undefined;
     const [, what, traceId, spanId] = uri.path.split('/');
-    if (what === 'span' && spanId !== undefined && this.store.getSpan(traceId, spanId)?.derived.isError) {
+    if (what === 'span' && spanId !== undefined && this.traceNodes.get(traceId)?.outline?.spans.get(spanId)?.isError) {
       return new vscode.FileDecoration('!', 'This span failed', new vscode.ThemeColor('list.errorForeground'));
     }
     return undefined;
   }
 
-  private rootNodes(): TracesNode[] {
-    const { traces, total } = this.store.list({ ...this.query, limit: LIST_LIMIT });
-    const nodes: TracesNode[] = traces.map((entry) => {
-      const node = this.traceNode(entry.traceId);
-      node.listedStartMs = entry.startTimeMs;
-      return node;
+  private async rootNodes(): Promise<TracesNode[]> {
+    const call = this.call();
+    let list;
+    try {
+      list = call ? await call('listTraces', { query: { ...this.query, limit: LIST_LIMIT } }) : { traces: [], total: 0 };
+    } catch {
+      // The process went away: the connection reconnects and refreshes the list.
+      list = { traces: [], total: 0 };
+    }
+    this.summaries.clear();
+    const nodes: TracesNode[] = list.traces.map((summary) => {
+      this.summaries.set(summary.traceId, summary);
+      return this.traceNode(summary.traceId);
     });
     // Forget nodes of traces no longer listed, so the map stays as small as the view.
-    const listed = new Set(traces.map((entry) => entry.traceId));
-    for (const id of this.traceNodes.keys()) if (!listed.has(id)) this.traceNodes.delete(id);
-    if (total > traces.length) nodes.push(new MoreNode(total - traces.length));
+    for (const id of this.traceNodes.keys()) if (!this.summaries.has(id)) this.traceNodes.delete(id);
+    if (list.total > list.traces.length) nodes.push(new MoreNode(list.total - list.traces.length, 'traces'));
     this.rootFetchPending = false;
     this.settle();
     return nodes;
   }
 
-  private treeOf(node: TraceNode): TraceTree | undefined {
-    node.tree ??= this.store.tree(node.traceId);
-    return node.tree;
+  private async outlineOf(node: TraceNode): Promise<TraceOutline | undefined> {
+    if (node.outline) return node.outline;
+    const call = this.call();
+    if (!call) return undefined;
+    try {
+      node.outline = new TraceOutline(await call('getTrace', { traceId: node.traceId }));
+    } catch {
+      // Deleted or evicted meanwhile, or the process went away: nothing to list.
+      return undefined;
+    }
+    return node.outline;
   }
 
   private childNode(trace: TraceNode, spanId: string, parent: TraceNode | SpanNode): SpanNode {
@@ -306,48 +350,45 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     return node;
   }
 
-  private onStoreChange(change: StoreChange): void {
-    const pending = this.pending;
-    if (change.cleared || change.evicted.length > 0 || change.added.length > 0) pending.root = true;
-    for (const id of change.updated) pending.traces.add(id);
-    for (const id of change.evicted) this.traceNodes.delete(id);
-    this.schedule();
-  }
-
   private schedule(): void {
     if (this.timer !== undefined) return;
     const wait = Math.max(0, this.lastRefreshAt + REFRESH_INTERVAL_MS - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush();
-    }, wait);
+    this.timer = setTimeout(() => void this.flush(), wait);
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     clearTimeout(this.timer);
-    this.timer = undefined;
+    // Holds the timer slot while the updated summaries are fetched, so refreshes do not overlap.
+    this.timer = setTimeout(() => undefined, 0);
     const { root, traces } = this.pending;
     this.pending = { root: false, traces: new Set() };
     this.lastRefreshAt = Date.now();
+    const listed = [...traces].filter((id) => this.traceNodes.has(id) && this.summaries.has(id));
+    let moved = false;
+    if (!root && listed.length > 0) {
+      const call = this.call();
+      const fresh = call ? await call('listTraces', { query: { traceIds: listed } }).catch(() => undefined) : undefined;
+      for (const summary of fresh?.traces ?? []) {
+        if (summary.startTimeMs !== this.summaries.get(summary.traceId)?.startTimeMs) moved = true;
+        this.summaries.set(summary.traceId, summary);
+      }
+    }
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const changed: TraceNode[] = [];
     const spanUris: vscode.Uri[] = [];
-    let moved = false;
-    for (const id of traces) {
-      const node = this.traceNodes.get(id);
-      // Traces not listed have nothing on screen to refresh.
-      if (node === undefined) continue;
-      node.tree = undefined;
+    for (const id of listed) {
+      const node = this.traceNodes.get(id)!;
+      node.outline = undefined;
       for (const spanId of node.spans.keys()) spanUris.push(spanUri(id, spanId));
       node.spans.clear();
       changed.push(node);
-      const entry: TraceEntry | undefined = this.store.get(id);
-      if (entry && entry.startTimeMs !== node.listedStartMs) moved = true;
     }
     // A filtered list may gain or lose an updated trace; a trace whose start moved changes place.
     if (root || moved || (traces.size > 0 && this.filterLabel !== undefined)) {
       this.stats.root++;
       this.rootFetchPending = true;
-      for (const node of changed) node.tree = undefined;
+      for (const node of this.traceNodes.values()) node.outline = undefined;
       this.treeChanged.fire(undefined);
       this.decorationsChanged.fire(undefined);
     } else if (changed.length > 0) {
@@ -357,12 +398,13 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
       if (spanUris.length > 0) this.decorationsChanged.fire(spanUris);
     }
     this.settle();
+    // Changes that arrived while the summaries were fetched.
+    if (this.pending.root || this.pending.traces.size > 0) this.schedule();
   }
 
   dispose(): void {
     clearTimeout(this.timer);
     for (const resolve of this.flushWaiters.splice(0)) resolve();
-    this.unsubscribe();
     this.treeChanged.dispose();
     this.decorationsChanged.dispose();
   }
