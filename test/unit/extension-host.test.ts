@@ -1,109 +1,34 @@
-// The extension's VS Code-free parts: the listener lifecycle, the panel's
-// relay of service requests (unread) and its editor requests, terminal
-// environment, and the tree's presentation (kept equal to the inspector UI's).
+// The extension's VS Code-free parts: the panel's relay of service requests
+// to a real inspector listener (carried unread, refused by the process, not
+// the host) and its editor requests, the key and settings requests the
+// extension sends, terminal environment, the Traces view's outline of a
+// trace from the service's answer, and the tree's presentation.
 import * as assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
 import { formatDuration, traceDescription } from '../../src/extension/presentation';
-import { ListenerController, type ListenerState } from '../../src/extension/listener';
+import { TraceOutline } from '../../src/extension/traceOutline';
 import { answerViewRequest, panelCapabilities, type EditorServices } from '../../src/extension/viewRequests';
 import { clientUrl, endpointsOf, environmentText, listenerEnvironment } from '../../src/extension/environment';
+import { HttpInspectorClient } from '../../src/extension/inspectorClient';
 import { Forwarder } from '../../src/core/forward/forwarder';
-import { fixedForwarding } from '../../src/core/service/forwarding';
-import { InspectorService } from '../../src/core/service/inspectorService';
 import { TraceStore } from '../../src/core/store';
 import type { EditorRequest, ServiceRequestMessage } from '../../src/protocol/messages';
+import { summaryJson, traceDetailJson } from '../../src/protocol/serialize';
 import { nodeTimers } from '../../src/server/forwarding';
+import { startInspector, type RunningInspector } from '../../src/server/listener';
 import { makeSpan } from '../support/spans';
 
 const syncStore = () => new TraceStore({ schedule: () => undefined });
-const serviceOf = (store = syncStore()) => new InspectorService({ store, timers: nodeTimers });
+const KEY = 'rk-unit-secret-0123456789abcdef';
 
-async function canConnect(port: number): Promise<boolean> {
-  const { connect } = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+/** A real listener on a free port over `store`, and a client of it as the extension host has one. */
+async function listening(store: TraceStore, forwarder?: Forwarder): Promise<{ inspector: RunningInspector; client: HttpInspectorClient }> {
+  const inspector = await startInspector({ store, host: '127.0.0.1', httpPort: 0, grpcPort: null, forwarding: forwarder });
+  return { inspector, client: new HttpInspectorClient(inspector.httpUrl!) };
 }
 
-function occupy(): Promise<{ server: Server; port: number }> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
-  });
+function fakeForwarder(): Forwarder {
+  return new Forwarder({ transport: { send: async () => ({ status: 200, headers: {}, body: '' }) }, now: Date.now, timers: nodeTimers });
 }
-
-describe('extension: listener lifecycle', () => {
-  it('starts on a free port, reports running with the client URL, and stop frees the port', async () => {
-    const controller = new ListenerController({ service: serviceOf() });
-    const states: ListenerState['status'][] = [];
-    controller.onDidChangeState((state) => states.push(state.status));
-    const state = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: 0 });
-    assert.equal(state.status, 'running');
-    if (state.status !== 'running') return;
-    assert.equal(state.url, `http://127.0.0.1:${state.httpPort}`);
-    assert.ok(state.grpcPort && state.grpcPort !== state.httpPort, 'the OTLP/gRPC receiver runs too');
-    assert.equal(await canConnect(state.grpcPort), true);
-    assert.deepEqual(controller.endpoints, { otlpEndpoint: state.url, respanBaseUrl: `${state.url}/api` });
-    assert.equal(await canConnect(state.httpPort), true);
-    await controller.stop();
-    assert.equal(await canConnect(state.httpPort), false);
-    assert.equal(await canConnect(state.grpcPort), false);
-    assert.deepEqual(states, ['starting', 'running', 'stopped']);
-    assert.equal(controller.endpoints, null);
-  });
-
-  it('reports a port in use as an error naming the port, and starts elsewhere afterwards', async () => {
-    const { server, port } = await occupy();
-    try {
-      const controller = new ListenerController({ service: serviceOf() });
-      const failed = await controller.start({ host: '127.0.0.1', httpPort: port, grpcEnabled: true, grpcPort: 0 });
-      assert.equal(failed.status, 'error');
-      if (failed.status !== 'error') return;
-      assert.deepEqual(failed.portInUse, { host: '127.0.0.1', port });
-      assert.match(failed.message, new RegExp(String(port)));
-      const next = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: 0 });
-      assert.equal(next.status, 'running');
-      await controller.stop();
-    } finally {
-      server.close();
-    }
-  });
-
-  it('runs without gRPC when only the gRPC port is taken, and says why', async () => {
-    const { server, port } = await occupy();
-    try {
-      const controller = new ListenerController({ service: serviceOf() });
-      const state = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: port });
-      assert.equal(state.status, 'running');
-      if (state.status !== 'running') return;
-      assert.equal(state.grpcPort, undefined);
-      assert.deepEqual(state.grpcProblem?.portInUse, { host: '127.0.0.1', port });
-      await controller.stop();
-    } finally {
-      server.close();
-    }
-  });
-
-  it('restarts one operation at a time: the old port is free once the new one listens', async () => {
-    const controller = new ListenerController({ service: serviceOf() });
-    const first = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: 0 });
-    assert.equal(first.status, 'running');
-    const [second, third] = await Promise.all([
-      controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: 0 }),
-      controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: 0 }),
-    ]);
-    assert.equal(second.status, 'running');
-    assert.equal(third.status, 'running');
-    if (first.status === 'running') assert.equal(await canConnect(first.httpPort), false);
-    if (third.status === 'running') assert.equal(await canConnect(third.httpPort), true);
-    await controller.stop();
-  });
-});
 
 describe('extension: the panel relay', () => {
   const editor = (calls: string[] = []): EditorServices => ({
@@ -119,24 +44,28 @@ describe('extension: the panel relay', () => {
   });
   let nextId = 1;
   const service = (type: string, params: unknown) => ({ kind: 'service', id: nextId++, type, params }) as ServiceRequestMessage;
+  let running: RunningInspector | undefined;
+  let client: HttpInspectorClient;
 
-  function seeded(): InspectorService {
+  beforeEach(async () => {
     const store = syncStore();
     store.add([makeSpan({ trace: 'one', id: 'root', name: 'joke_workflow.workflow' }), makeSpan({ trace: 'one', id: 'child', parent: 'root', name: 'openai.chat', error: true })]);
-    return serviceOf(store);
-  }
+    ({ inspector: running, client } = await listening(store));
+  });
+  afterEach(() => running?.stop());
 
-  it('relays a service request unread and replies with the service’s answer', async () => {
-    const inspector = seeded();
+  it('relays a service request to the process and replies with its answer as the process wrote it', async () => {
     const request = service('listTraces', { query: { errors: true } });
-    const reply = await answerViewRequest(request, inspector, editor());
-    assert.deepEqual(reply, { kind: 'reply', requestId: request.id, ok: true, result: await inspector.handle('listTraces', { query: { errors: true } }) });
+    const reply = await answerViewRequest(request, (type, params) => client.relay(type, params), editor());
+    const direct = await fetch(`${client.url}/api/service/listTraces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query: { errors: true } }) });
+    assert.deepEqual(reply, { kind: 'reply', requestId: request.id, ok: true, resultJson: await direct.text() });
+    assert.equal(JSON.parse(reply.ok ? reply.resultJson : '{}').traces.length, 1);
   });
 
-  it('replies to a refused request with the message and the service’s reason', async () => {
-    const inspector = seeded();
+  it('carries a request type it does not know to the process, which refuses it; the reply keeps the reason', async () => {
     const unknown = service('getTrace', { traceId: 'f'.repeat(32) });
-    assert.deepEqual(await answerViewRequest(unknown, inspector, editor()), {
+    const relay = (type: string, params: unknown) => client.relay(type, params);
+    assert.deepEqual(await answerViewRequest(unknown, relay, editor()), {
       kind: 'reply',
       requestId: unknown.id,
       ok: false,
@@ -144,33 +73,86 @@ describe('extension: the panel relay', () => {
       reason: 'not-found',
     });
     const madeUp = service('formatDisk', {});
-    const reply = await answerViewRequest(madeUp, inspector, editor());
-    assert.equal(reply.ok, false);
-    assert.equal(reply.ok === false && reply.reason, 'invalid');
+    const reply = await answerViewRequest(madeUp, relay, editor());
+    assert.deepEqual(reply, { kind: 'reply', requestId: madeUp.id, ok: false, error: 'there is no service request "formatDisk"', reason: 'invalid' });
+    // A type that is not a path segment stays one: it reaches the service's table, which refuses it.
+    const traversal = await answerViewRequest(service('../traces', {}), relay, editor());
+    assert.equal(traversal.ok === false && traversal.reason, 'invalid');
   });
 
   it('answers editor requests through the editor, apart from the service', async () => {
     const calls: string[] = [];
-    const inspector = seeded();
     const requests: EditorRequest[] = [
       { kind: 'request', type: 'openSource', id: 1, target: { filePath: 'app.py', line: 3 } },
       { kind: 'request', type: 'copy', id: 2, text: 'abc' },
       { kind: 'request', type: 'saveExport', id: 3, fileName: 'trace.json', content: '{}' },
     ];
     const results = [];
-    for (const request of requests) results.push(await answerViewRequest(request, inspector, editor(calls)));
-    assert.deepEqual(results.map((reply) => reply.ok && reply.result), [true, null, true]);
+    for (const request of requests) results.push(await answerViewRequest(request, () => Promise.reject(new Error('not a service request')), editor(calls)));
+    assert.deepEqual(results.map((reply) => reply.ok && JSON.parse(reply.resultJson)), [true, null, true]);
     assert.deepEqual(calls, ['open app.py:3', 'copy abc', 'save trace.json 2']);
   });
 
-  it('offers forwarding only when the service has a forwarder', async () => {
-    assert.equal((await panelCapabilities(seeded())).forward, false);
-    const store = syncStore();
-    const forwarder = new Forwarder({ transport: { send: async () => ({ status: 200, headers: {}, body: '' }) }, now: Date.now, timers: nodeTimers });
+  it('offers forwarding only when the process has a forwarder', async () => {
+    assert.equal((await panelCapabilities((type, params) => client.relay(type, params))).forward, false);
+    const forwarder = fakeForwarder();
+    const other = await listening(syncStore(), forwarder);
     try {
-      const withForwarding = new InspectorService({ store, timers: nodeTimers, forwarding: fixedForwarding(forwarder) });
-      assert.deepEqual(await panelCapabilities(withForwarding), { openSource: true, copy: true, exportToFile: true, import: true, pin: true, delete: true, forward: true });
+      assert.deepEqual(await panelCapabilities((type, params) => other.client.relay(type, params)), { openSource: true, copy: true, exportToFile: true, import: true, pin: true, delete: true, forward: true });
     } finally {
+      await other.inspector.stop();
+      forwarder.dispose();
+    }
+  });
+});
+
+describe('extension: the key and settings it hands the process', () => {
+  it('sets and forgets the Respan API key, which no answer, status or refusal repeats', async () => {
+    const forwarder = fakeForwarder();
+    const { inspector, client } = await listening(syncStore(), forwarder);
+    try {
+      const set = await client.relay('setApiKey', { apiKey: ` ${KEY} ` });
+      assert.equal(JSON.parse(set).hasApiKey, true);
+      assert.equal(forwarder.hasApiKey, true);
+      for (const type of ['status', 'forwardingStatus', 'forwardingTraces']) assert.ok(!(await client.relay(type, {})).includes(KEY), type);
+      assert.ok(!set.includes(KEY));
+      await assert.rejects(client.call('setApiKey', { apiKey: `${KEY} with space` }), (error: Error & { reason?: string }) => {
+        assert.equal(error.reason, 'invalid');
+        assert.ok(!error.message.includes(KEY), error.message);
+        return true;
+      });
+      assert.equal((await client.call('setApiKey', { apiKey: null })).hasApiKey, false);
+      assert.equal(forwarder.hasApiKey, false);
+    } finally {
+      await inspector.stop();
+      forwarder.dispose();
+    }
+  });
+
+  it('applies retention, prices and forwarding settings at once; a wrong request changes nothing', async () => {
+    const store = syncStore();
+    const forwarder = fakeForwarder();
+    const { inspector, client } = await listening(store, forwarder);
+    try {
+      store.add([1, 2, 3].map((n) => makeSpan({ trace: `t${n}`, id: 'root' })));
+      await assert.rejects(client.call('configure', { retention: { maxSpans: 0, maxTraces: 1, maxMemoryMb: 64 } }), /retention.maxSpans/);
+      assert.equal(store.traceCount, 3);
+      const result = await client.call('configure', {
+        retention: { maxSpans: 100, maxTraces: 1, maxMemoryMb: 64 },
+        prices: { 'my-model': { input: 1, output: 2 }, broken: { input: 'x' } },
+        forwarding: { baseUrl: 'http://127.0.0.1:9/api', autoForward: false, api: 'ingest', filter: 'sdk', redact: ['secret.*'] },
+      });
+      store.flush();
+      assert.equal(store.traceCount, 1);
+      assert.equal(result.priceErrors.length, 1);
+      assert.equal(result.forwardingProblem, null);
+      assert.equal(forwarder.baseUrl, 'http://127.0.0.1:9/api');
+      assert.deepEqual(forwarder.settings, { api: 'ingest', filter: 'sdk', redact: ['secret.*'] });
+      const unsafe = await client.call('configure', { forwarding: { baseUrl: 'http://example.com/api', autoForward: false, api: 'otlp', filter: 'all', redact: [] } });
+      assert.match(unsafe.forwardingProblem ?? '', /http/);
+      assert.equal(forwarder.baseUrl, 'http://127.0.0.1:9/api');
+    } finally {
+      await inspector.stop();
       forwarder.dispose();
     }
   });
@@ -195,11 +177,9 @@ describe('extension: terminal environment', () => {
 describe('extension: one RESPAN_BASE_URL for both Respan SDKs', () => {
   it('takes spans where the Python SDK (base + /v2/traces) and the JS SDK (base + /api/v1/traces) send them', async () => {
     const store = syncStore();
-    const controller = new ListenerController({ service: serviceOf(store) });
-    const state = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: false, grpcPort: 0 });
+    const { inspector, client } = await listening(store);
     try {
-      assert.equal(state.status, 'running');
-      const base = listenerEnvironment(controller.endpoints!).RESPAN_BASE_URL;
+      const base = listenerEnvironment(endpointsOf(client.url)).RESPAN_BASE_URL;
       const body = (trace: string) =>
         JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: trace.repeat(32), spanId: '1'.repeat(16), name: 'x', startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] });
       for (const [path, trace] of [['/v2/traces', 'a'], ['/v1/traces', 'b'], ['/api/v1/traces', 'c']] as const) {
@@ -209,8 +189,37 @@ describe('extension: one RESPAN_BASE_URL for both Respan SDKs', () => {
       store.flush();
       assert.equal(store.traceCount, 3);
     } finally {
-      await controller.stop();
+      await inspector.stop();
     }
+  });
+});
+
+describe('extension: the Traces view’s outline of a trace', () => {
+  it('lists roots and orphans at the top and children under their parents, in start order, from the service’s answer', () => {
+    const store = syncStore();
+    store.add([
+      makeSpan({ trace: 't', id: 'root', startMs: 0 }),
+      makeSpan({ trace: 't', id: 'late', parent: 'root', startMs: 20 }),
+      makeSpan({ trace: 't', id: 'early', parent: 'root', startMs: 10 }),
+      makeSpan({ trace: 't', id: 'leaf', parent: 'early', startMs: 11 }),
+      makeSpan({ trace: 't', id: 'lost', parent: 'gone', startMs: 5 }),
+      // A parent cycle: the service breaks it and marks a span orphan; the outline follows its flags.
+      makeSpan({ trace: 't', id: 'cycleA', parent: 'cycleB', startMs: 30 }),
+      makeSpan({ trace: 't', id: 'cycleB', parent: 'cycleA', startMs: 31 }),
+    ]);
+    const detail = traceDetailJson(store.tree(store.list().traces[0].traceId)!);
+    const outline = new TraceOutline(detail);
+    const id = (name: string) => makeSpan({ trace: 't', id: name }).spanId;
+    assert.deepEqual(outline.roots, detail.roots);
+    assert.ok(outline.roots.includes(id('root')) && outline.roots.includes(id('lost')));
+    assert.deepEqual(outline.childrenOf(id('root')), [id('early'), id('late')]);
+    assert.deepEqual(outline.pathTo(id('leaf')), [id('root'), id('early'), id('leaf')]);
+    assert.deepEqual(outline.pathTo('0'.repeat(16)), []);
+    // Every span is listed exactly once, cycle included.
+    const seen: string[] = [];
+    const walk = (ids: readonly string[]) => ids.forEach((span) => (seen.push(span), walk(outline.childrenOf(span))));
+    walk(outline.roots);
+    assert.deepEqual([...seen].sort(), detail.spans.map((span) => span.spanId).sort());
   });
 });
 
@@ -221,7 +230,7 @@ describe('extension: tree presentation', () => {
       makeSpan({ trace: 't', id: 'root', durationMs: 1500 }),
       makeSpan({ trace: 't', id: 'kid', parent: 'root', durationMs: 20, error: true }),
     ]);
-    assert.match(traceDescription(store.list().traces[0]), /^1 error · 1\.5 s · 2 spans · \d\d:\d\d:\d\d$/);
+    assert.match(traceDescription(summaryJson(store.list().traces[0])), /^1 error · 1\.5 s · 2 spans · \d\d:\d\d:\d\d$/);
     assert.equal(formatDuration(0.5), '0.5 ms');
     assert.equal(formatDuration(125_000), '2 m 05 s');
   });
