@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { encodeOtlpJson } from '../../src/core/otlp/export';
 import { isServiceError } from '../../src/core/service/errors';
 import { HttpInspectorClient, type InspectorEvent } from '../../src/extension/inspectorClient';
+import { InspectorConnection, type ConnectionState } from '../../src/extension/connection';
 import { attachOrStart, freePort, PortTakenError, processArgs, type ProcessSettings } from '../../src/extension/inspectorProcess';
 import { makeSpan } from '../support/spans';
 
@@ -141,5 +142,78 @@ describe('the inspector process, from the extension side', function () {
     assert.notEqual(again.status.pid, inspector.status.pid);
     await sendTrace(again.url, 'two');
     assert.equal((await new HttpInspectorClient(again.url).call('listTraces', {})).total, 1);
+  });
+
+  /** A window's connection to the process, as the extension builds it. */
+  function windowConnection(settings: ProcessSettings): InspectorConnection {
+    return new InspectorConnection({ settings: async () => settings, command: COMMAND, logFile, backoffMs: [200] });
+  }
+
+  function runningPid(state: ConnectionState): number | undefined {
+    return state.status === 'running' ? state.process.pid : undefined;
+  }
+
+  it('a window attaches again by itself when its process is killed: it says so, then runs on a new process', async () => {
+    const connection = windowConnection(await settingsOnFreePorts());
+    const states: ConnectionState[] = [];
+    connection.onDidChangeState((state) => states.push(state));
+    try {
+      const first = runningPid(await connection.start());
+      assert.ok(first !== undefined);
+      started.push(first);
+      await waitUntil(async () => (await connection.client!.call('status', {})).clients === 1);
+      process.kill(first, 'SIGKILL');
+      await waitUntil(() => states.some((state) => state.status === 'starting' && state.lost !== undefined));
+      await waitUntil(() => runningPid(connection.state) !== undefined && runningPid(connection.state) !== first);
+      const second = runningPid(connection.state)!;
+      started.push(second);
+      assert.equal(connection.state.status === 'running' && connection.state.started, true);
+      await sendTrace(connection.client!.url, 'after');
+      assert.equal((await connection.client!.call('listTraces', {})).total, 1);
+    } finally {
+      connection.dispose();
+    }
+  });
+
+  it('two windows share one process and see the same traces live; it outlives the window that started it while another is attached, and ends once idle', async () => {
+    const settings = { ...(await settingsOnFreePorts()), exitWhenIdleSeconds: 2 };
+    const a = windowConnection(settings);
+    const b = windowConnection(settings);
+    try {
+      const pid = runningPid(await a.start())!;
+      started.push(pid);
+      assert.equal(runningPid(await b.start()), pid);
+      assert.equal(a.state.status === 'running' && a.state.started, true);
+      assert.equal(b.state.status === 'running' && b.state.started, false);
+      const seen = { a: new Set<string>(), b: new Set<string>() };
+      a.onEvent((event) => event.type === 'change' && event.data.added.forEach((id) => seen.a.add(id)));
+      b.onEvent((event) => event.type === 'change' && event.data.added.forEach((id) => seen.b.add(id)));
+      await waitUntil(async () => (await a.client!.call('status', {})).clients === 2);
+      const traceId = await sendTrace(a.client!.url, 'shared');
+      await waitUntil(() => seen.a.has(traceId) && seen.b.has(traceId));
+      // The starter cannot stop a process another window uses: it only leaves.
+      assert.equal(await a.stopProcess(), false);
+      a.dispose();
+      await waitUntil(async () => (await b.client!.call('status', {})).clients === 1);
+      // Longer than the idle time, and the process still serves the remaining window.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      assert.ok(processExists(pid));
+      assert.deepEqual((await b.client!.call('listTraces', {})).traces.map((trace) => trace.traceId), [traceId]);
+      b.dispose();
+      await waitUntil(() => !processExists(pid));
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('beyond loopback the process requires the token it was given through its environment, and the client sends it', async () => {
+    const settings = { ...(await settingsOnFreePorts()), apiToken: 'token-for-this-user-0123456789' };
+    settings.listener = { ...settings.listener, host: '0.0.0.0' };
+    const inspector = await attachOrStart({ settings, command: COMMAND, logFile });
+    started.push(inspector.status.pid);
+    assert.ok(!readFileSync(`/proc/${inspector.status.pid}/cmdline`, 'utf8').includes(settings.apiToken));
+    assert.equal((await fetch(`${inspector.url}/api/traces`)).status, 401);
+    assert.equal((await new HttpInspectorClient(inspector.url, settings.apiToken).call('listTraces', {})).total, 0);
   });
 });
