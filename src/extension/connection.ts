@@ -107,16 +107,18 @@ export class InspectorConnection {
   }
 
   /**
-   * Ends the process if this window started it and no other client uses it
-   * (its ports are free once this resolves), else only detaches. Resolves to
-   * whether the process was stopped.
+   * Ends the process if a VS Code window started it (this one, or one before
+   * a reload) and no other client uses it (its ports are free once this
+   * resolves), else only detaches: a process started by hand, or one other
+   * windows or browser tabs use, keeps running. Resolves to whether the
+   * process was stopped.
    */
   stopProcess(): Promise<boolean> {
     return this.enqueue(async () => {
       const state = this.current;
       const client = this.attached;
       let stopped = false;
-      if (state.status === 'running' && state.started && client) {
+      if (state.status === 'running' && state.process.startedBy === 'extension' && client) {
         const clients = await client.call('status', {}).then(
           (status) => status.clients,
           () => 0,

@@ -36,7 +36,7 @@ export class ListenerContribution implements vscode.Disposable {
   readonly terminal: TerminalEnvironment;
   /** Host names added for "open in browser" through a forwarded port, for this session. */
   readonly extraHosts = new Set<string>();
-  private settings: InspectorSettings;
+  private current: InspectorSettings;
   private readonly disposables = new DisposableStore();
   /** The last port notice, so a restart that fails the same way does not stack notices. */
   private notifiedPort: string | undefined;
@@ -46,7 +46,7 @@ export class ListenerContribution implements vscode.Disposable {
     private readonly connection: InspectorConnection,
     private readonly output: vscode.LogOutputChannel,
   ) {
-    this.settings = readSettings();
+    this.current = readSettings();
     const d = this.disposables;
     this.statusBar = d.add(new ListenerStatusBar());
     this.terminal = new TerminalEnvironment(context.environmentVariableCollection);
@@ -68,6 +68,11 @@ export class ListenerContribution implements vscode.Disposable {
       }),
     );
     this.onState(connection.state);
+  }
+
+  /** The settings in effect (read again when they change). */
+  get settings(): InspectorSettings {
+    return this.current;
   }
 
   /** Attaches (or starts the process) when `autoStart` is on. Resolves once attached or failed; never rejects. */
@@ -124,9 +129,9 @@ export class ListenerContribution implements vscode.Disposable {
   }
 
   private async onConfigurationChange(): Promise<void> {
-    const previous = this.settings;
+    const previous = this.current;
     const next = readSettings();
-    this.settings = next;
+    this.current = next;
     if (next.invalidOrigins.join('\n') !== previous.invalidOrigins.join('\n')) this.reportInvalidOrigins();
     if (next.terminalEnvironment !== previous.terminalEnvironment) this.terminal.update(this.connection.endpoints, next.terminalEnvironment);
     const client = this.connection.client;

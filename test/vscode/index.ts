@@ -64,6 +64,7 @@ export async function run(): Promise<void> {
     await import('./suite/source.test');
     await import('./suite/panel.test');
     await import('./suite/forwarding.test');
+    await import('./suite/process.test');
     // Last: its final test deactivates the extension.
     await import('./suite/lifecycle.test');
   } catch (error) {

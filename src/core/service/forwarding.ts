@@ -1,6 +1,6 @@
 /**
- * How the service reaches the forwarder: the standalone command has one for
- * its whole life, the extension replaces it as settings and the API key change.
+ * How the service reaches the forwarder: the inspector process has one for
+ * its whole life; settings and the API key change it in place.
  */
 
 import type { Forwarder, ForwardingChange } from '../forward/forwarder';
@@ -17,8 +17,8 @@ export interface ForwardingAccess {
   onChange(listener: (change: ForwardingChange) => void): () => void;
 }
 
-/** The standalone command's hint: it reads the key from its environment. */
-export const ENVIRONMENT_KEY_HINT = 'start the inspector with RESPAN_API_KEY set in its environment';
+/** The inspector process's hint: it reads the key from its environment, or a VS Code window hands it over. */
+export const ENVIRONMENT_KEY_HINT = 'in VS Code run "Respan Trace Inspector: Set Respan API Key", or start the inspector with RESPAN_API_KEY set in its environment';
 
 /** Access to a forwarder that is never replaced. */
 export function fixedForwarding(forwarder: Forwarder, missingKeyHint = ENVIRONMENT_KEY_HINT): ForwardingAccess {

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { FakeRespan } from '../../support/fakeRespan';
 import type { TracesNode } from '../../../src/extension/tree';
-import { inspector, sendTrace, waitFor } from './support';
+import { inspector, processClient, sendTrace, waitFor } from './support';
 
 const forwardingConfig = () => vscode.workspace.getConfiguration('respanInspector.forwarding');
 
@@ -17,9 +17,8 @@ describe('Forwarding to Respan', () => {
   before(async () => {
     await fake.start();
     await forwardingConfig().update('baseUrl', fake.baseUrl, vscode.ConfigurationTarget.Workspace);
-    const ext = await inspector();
-    await ext.keyLoaded;
-    await waitFor('the forwarder to use the fake', () => ext.forwarding?.forwarder?.baseUrl === fake.baseUrl);
+    const client = await processClient();
+    await waitFor('the process to forward to the fake', async () => (await client.call('forwardingStatus', {})).baseUrl === fake.baseUrl);
   });
 
   after(async () => {
@@ -29,10 +28,9 @@ describe('Forwarding to Respan', () => {
   });
 
   it('refuses to forward without a key, saying how to set one', async () => {
-    const ext = await inspector();
     await vscode.commands.executeCommand('respanInspector.clearApiKey');
     const sent = await sendTrace({ name: 'no_key_trace' });
-    await assert.rejects(ext.service.handle('forwardTrace', { traceId: sent.traceId, waitMs: 15_000 }), (error: Error & { reason?: string }) => {
+    await assert.rejects((await processClient()).call('forwardTrace', { traceId: sent.traceId, waitMs: 15_000 }), (error: Error & { reason?: string }) => {
       assert.equal(error.reason, 'unavailable');
       assert.match(error.message, /Set Respan API Key/);
       return true;
@@ -43,7 +41,10 @@ describe('Forwarding to Respan', () => {
   it('stores the key in SecretStorage and forwards a trace from the tree command; the tree shows it sent', async () => {
     const ext = await inspector();
     assert.equal(await vscode.commands.executeCommand('respanInspector.setApiKey', 'good-key-0123456789'), true);
-    assert.equal(ext.forwarding!.hasApiKey, true);
+    // The process learnt the key from the window; no answer repeats it.
+    const status = await (await processClient()).relay('forwardingStatus', {});
+    assert.equal(JSON.parse(status).hasApiKey, true);
+    assert.doesNotMatch(status, /good-key-0123456789/);
     const sent = await sendTrace({ name: 'forwarded_trace', children: [{ name: 'forwarded_child' }] });
     const result = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('respanInspector.forwardTrace', { traceId: sent.traceId });
     assert.deepEqual(result, { ok: true, message: 'Sent 2 spans to Respan.' });
@@ -51,19 +52,19 @@ describe('Forwarding to Respan', () => {
     assert.equal(request.path, '/api/v2/traces');
     assert.equal(request.headers.authorization, 'Bearer good-key-0123456789');
     assert.match(request.body, /forwarded_child/);
-    const node = await waitFor('the trace in the tree', async () => (await ext.tree.getChildren()).find((n: TracesNode) => n.kind === 'trace' && n.traceId === sent.traceId));
-    await waitFor('the tree to say it was sent', () => /sent to Respan/.test(String(ext.tree.getTreeItem(node).description)));
-    assert.match(String(ext.tree.getTreeItem(node).contextValue), /\bforwardable\b/);
+    const node = await waitFor('the trace in the tree', async () => (await ext.traces.tree.getChildren()).find((n: TracesNode) => n.kind === 'trace' && n.traceId === sent.traceId));
+    await waitFor('the tree to say it was sent', () => /sent to Respan/.test(String(ext.traces.tree.getTreeItem(node).description)));
+    assert.match(String(ext.traces.tree.getTreeItem(node).contextValue), /\bforwardable\b/);
   });
 
   it('reports a key Respan refuses, without showing the key', async () => {
     const ext = await inspector();
     await vscode.commands.executeCommand('respanInspector.setApiKey', 'wrong-key-9876543210');
     const sent = await sendTrace({ name: 'refused_trace' });
-    const result = await ext.service.handle('forwardTrace', { traceId: sent.traceId, waitMs: 15_000 });
+    const result = await (await processClient()).call('forwardTrace', { traceId: sent.traceId, waitMs: 15_000 });
     assert.equal(result.ok, false);
     assert.match(result.message, /key/i);
     assert.doesNotMatch(result.message, /wrong-key-9876543210/);
-    await waitFor('the status bar to flag forwarding', () => /\$\(warning\)/.test(ext.statusBar.text));
+    await waitFor('the status bar to flag forwarding', () => /\$\(warning\)/.test(ext.listener.statusBar.text));
   });
 });

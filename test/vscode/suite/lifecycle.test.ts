@@ -1,13 +1,15 @@
-// Listener lifecycle in the real extension host: settings changes restart it
-// on the new port (freeing the old one), a taken port is reported without
-// breaking the extension, and deactivation frees the port. Runs last: the
-// final test deactivates the extension.
+// Listener lifecycle in the real extension host: settings changes move this
+// window to a process on the new port (the old one, started by the extension
+// and used by no one else, is stopped), a taken port is reported without
+// breaking the extension, settings that apply in place reach the running
+// process, and deactivation leaves the process to its other clients. Runs
+// last: the final test deactivates the extension.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, extensionApi, inspector, listenerUrl, sendTrace, waitFor } from './support';
+import { EXTENSION_ID, extensionApi, inspector, listenerUrl, processClient, sendTrace, waitFor } from './support';
 
 function portOf(url: string): number {
   return Number(new URL(url).port);
@@ -47,27 +49,25 @@ describe('Listener lifecycle', () => {
     const url = await listenerUrl();
     const status = (await (await fetch(`${url}/api/status`)).json()) as { inspector: string };
     assert.equal(status.inspector, 'respan-trace-inspector');
-    assert.match(ext.statusBar.text, new RegExp(`Respan :${portOf(url)}\\b`));
+    assert.match(ext.listener.statusBar.text, new RegExp(`Respan :${portOf(url)}\\b`));
     const { activationMs, setupMs } = await extensionApi();
-    await ext.keyLoaded;
     // Recorded for bench/vscode-activation.mjs, which prints them.
     const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
     mkdirSync(join(root, 'test-results'), { recursive: true });
     writeFileSync(join(root, 'test-results', 'extension-activation.json'), JSON.stringify({ activationMs, setupMs, ...ext.startTimings }, null, 2));
   });
 
-  it('restarts on the new port when the port setting changes, freeing the old one, and keeps the traces', async () => {
+  it('moves to a process on the new port when the port setting changes, stopping the old one nobody else uses', async () => {
     const ext = await inspector();
-    const sent = await sendTrace({ name: 'survives_restart' });
+    await sendTrace({ name: 'before_move' });
     const oldPort = portOf(await listenerUrl());
     const newPort = await freePort();
     await config().update('httpPort', newPort, vscode.ConfigurationTarget.Workspace);
-    await waitFor('the listener on the new port', () => ext.listener.state.status === 'running' && ext.listener.state.httpPort === newPort);
+    await waitFor('the listener on the new port', () => ext.connection.state.status === 'running' && ext.connection.state.httpPort === newPort);
     assert.equal(await canConnect(oldPort), false, `port ${oldPort} is free again`);
     assert.equal(await canConnect(newPort), true);
-    assert.ok(ext.store.get(sent.traceId), 'traces survive a restart');
     // Senders and terminals follow.
-    assert.equal(ext.terminal.current().OTEL_EXPORTER_OTLP_ENDPOINT, `http://127.0.0.1:${newPort}`);
+    assert.equal(ext.listener.terminal.current().OTEL_EXPORTER_OTLP_ENDPOINT, `http://127.0.0.1:${newPort}`);
     await sendTrace({ name: 'after_restart' });
   });
 
@@ -77,10 +77,10 @@ describe('Listener lifecycle', () => {
     const taken = (blocker.address() as { port: number }).port;
     try {
       await config().update('httpPort', taken, vscode.ConfigurationTarget.Workspace);
-      const state = await waitFor('the error state', () => (ext.listener.state.status === 'error' ? ext.listener.state : undefined));
+      const state = await waitFor('the error state', () => (ext.connection.state.status === 'error' ? ext.connection.state : undefined));
       assert.deepEqual(state.portInUse, { host: '127.0.0.1', port: taken });
-      assert.match(ext.statusBar.text, new RegExp(`port ${taken} in use`));
-      assert.deepEqual(ext.terminal.current(), {}, 'terminals are not pointed at a port someone else holds');
+      assert.match(ext.listener.statusBar.text, new RegExp(`port ${taken} in use`));
+      assert.deepEqual(ext.listener.terminal.current(), {}, 'terminals are not pointed at a port someone else holds');
       // Commands still work.
       const message = await vscode.commands.executeCommand<string>('respanInspector.showVersion');
       assert.match(message, /^Respan Trace Inspector/);
@@ -88,16 +88,20 @@ describe('Listener lifecycle', () => {
       blocker.close();
     }
     await config().update('httpPort', 0, vscode.ConfigurationTarget.Workspace);
-    await waitFor('the listener to run again', () => ext.listener.state.status === 'running');
+    await waitFor('the listener to run again', () => ext.connection.state.status === 'running');
   });
 
   it('applies retention limits in place, without a restart', async () => {
     const ext = await inspector();
-    const before = ext.listener.state;
+    const before = ext.connection.state;
+    const client = await processClient();
+    await sendTrace({ name: 'retained_1' });
+    await sendTrace({ name: 'retained_2' });
+    await sendTrace({ name: 'retained_3' });
     await config().update('maxTraces', 2, vscode.ConfigurationTarget.Workspace);
     try {
-      await waitFor('retention to apply', () => ext.store.traceCount <= 2);
-      assert.equal(ext.listener.state, before, 'the listener was not restarted');
+      await waitFor('retention to apply', async () => (await client.call('status', {})).traceCount <= 2);
+      assert.equal(ext.connection.state, before, 'the process was not restarted');
     } finally {
       await config().update('maxTraces', undefined, vscode.ConfigurationTarget.Workspace);
     }
@@ -105,7 +109,8 @@ describe('Listener lifecycle', () => {
 
   it('bounds the store by respanInspector.maxMemoryMB, in place', async () => {
     const ext = await inspector();
-    const before = ext.listener.state;
+    const before = ext.connection.state;
+    const client = await processClient();
     await config().update('maxMemoryMB', 16, vscode.ConfigurationTarget.Workspace);
     try {
       const port = portOf(await listenerUrl());
@@ -120,8 +125,11 @@ describe('Listener lifecycle', () => {
       }));
       const response = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] }) });
       assert.equal(response.status, 200);
-      await waitFor('the byte bound to evict', () => ext.store.traceCount > 0 && ext.store.traceCount <= 16);
-      assert.equal(ext.listener.state, before, 'the listener was not restarted');
+      await waitFor('the byte bound to evict', async () => {
+        const { traceCount } = await client.call('status', {});
+        return traceCount > 0 && traceCount <= 16;
+      });
+      assert.equal(ext.connection.state, before, 'the process was not restarted');
     } finally {
       await config().update('maxMemoryMB', undefined, vscode.ConfigurationTarget.Workspace);
     }
@@ -129,33 +137,38 @@ describe('Listener lifecycle', () => {
 
   it('prices with respanInspector.prices over the price table, in place, from the next span on', async () => {
     const ext = await inspector();
-    const before = ext.listener.state;
+    const before = ext.connection.state;
     const port = portOf(await listenerUrl());
+    const client = await processClient();
+    const spansOfTrace = async () => {
+      const [trace] = (await client.call('listTraces', { query: { q: 'vscode-prices' } })).traces;
+      return trace ? (await client.call('getTrace', { traceId: trace.traceId })).spans : [];
+    };
     const send = async (span: string) => {
       const body = [{ trace_unique_id: 'vscode-prices', span_unique_id: span, log_type: 'chat', model: 'gpt-4o', provider_id: 'openai', prompt_tokens: 1_000_000, completion_tokens: 0 }];
       const response = await fetch(`http://127.0.0.1:${port}/api/v1/traces/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(response.status, 200);
-      return waitFor(`span ${span}`, () => [...ext.store.entries()].flatMap((entry) => [...entry.spans.values()]).find((item) => item.attributes.span_unique_id === span));
+      return waitFor(`span ${span}`, async () => (await spansOfTrace()).find((item) => item.attributes.span_unique_id === span));
     };
     const table = await send('before');
-    assert.equal(table.derived.costSource, 'estimate');
-    assert.equal(table.derived.cost, 2.5);
+    assert.equal(table.costSource, 'estimate');
+    assert.equal(table.cost, 2.5);
     await config().update('prices', { 'gpt-4o': { input: 4, output: 4 } }, vscode.ConfigurationTarget.Workspace);
     try {
       const custom = await waitFor('the custom price to apply', async () => {
         const span = await send(`after-${Date.now()}`);
-        return span.derived.costSource === 'custom' ? span : undefined;
+        return span.costSource === 'custom' ? span : undefined;
       });
-      assert.equal(custom.derived.cost, 4);
-      assert.equal(custom.derived.pricing!.table, 'respanInspector.prices');
-      assert.equal(table.derived.cost, 2.5, 'what was priced keeps its cost');
-      assert.equal(ext.listener.state, before, 'the listener was not restarted');
+      assert.equal(custom.cost, 4);
+      assert.equal(custom.pricing!.table, 'respanInspector.prices');
+      assert.equal((await spansOfTrace()).find((item) => item.attributes.span_unique_id === 'before')?.cost, 2.5, 'what was priced keeps its cost');
+      assert.equal(ext.connection.state, before, 'the process was not restarted');
     } finally {
       await config().update('prices', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
-  it('lets the pages of respanInspector.allowedOrigins send spans, restarting the listener, and leaves out entries that are not origins', async () => {
+  it('lets the pages of respanInspector.allowedOrigins send spans, restarting the process nobody else uses, and leaves out entries that are not origins', async () => {
     const ext = await inspector();
     const origin = 'http://localhost:5173';
     const preflight = async (from: string) => {
@@ -163,11 +176,11 @@ describe('Listener lifecycle', () => {
       return fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'OPTIONS', headers: { Origin: from, 'Access-Control-Request-Method': 'POST' } });
     };
     assert.equal((await preflight(origin)).status, 403, 'no page may send spans by default');
-    const before = ext.listener.state;
+    const before = ext.connection.state;
     await config().update('allowedOrigins', ['http://localhost:*', 'localhost:3000'], vscode.ConfigurationTarget.Workspace);
     try {
-      await waitFor('the listener to restart', () => ext.listener.state !== before && ext.listener.state.status === 'running');
-      assert.deepEqual(ext.settings.invalidOrigins, ['localhost:3000']);
+      await waitFor('the process to restart', () => ext.connection.state !== before && ext.connection.state.status === 'running');
+      assert.deepEqual(ext.listener.settings.invalidOrigins, ['localhost:3000']);
       const allowed = await preflight(origin);
       assert.equal(allowed.status, 204);
       assert.equal(allowed.headers.get('access-control-allow-origin'), origin);
@@ -177,13 +190,16 @@ describe('Listener lifecycle', () => {
     }
   });
 
-  it('stops the listener and frees its port on deactivate', async () => {
+  it('deactivate leaves the process (it ends when idle) and stops pointing terminals at it', async () => {
     const ext = await inspector();
-    const port = portOf(await listenerUrl());
-    assert.equal(await canConnect(port), true);
+    const url = await listenerUrl();
+    const client = await processClient();
+    await waitFor('this window counted as a client', async () => (await client.call('status', {})).clients === 1);
     await (await extensionApi()).deactivate();
-    assert.equal(await canConnect(port), false, `port ${port} is free after deactivate`);
-    assert.equal(ext.listener.state.status, 'stopped');
-    assert.deepEqual(ext.terminal.current(), {}, 'terminals no longer get the variables');
+    assert.equal(ext.connection.state.status, 'stopped');
+    assert.deepEqual(ext.listener.terminal.current(), {}, 'terminals no longer get the variables');
+    // The window's live stream is gone; the process, which other windows may share, still answers.
+    await waitFor('the window to leave the process', async () => (await client.call('status', {})).clients === 0);
+    assert.equal(await canConnect(portOf(url)), true);
   });
 });

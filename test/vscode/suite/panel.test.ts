@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ViewToHostMessage } from '../../../src/protocol/messages';
 import type { SpanNode } from '../../../src/extension/tree';
-import { EXTENSION_ID, closeEditors, inspector, sendTrace, waitFor } from './support';
+import { EXTENSION_ID, closeEditors, inspector, processClient, sendTrace, waitFor } from './support';
 
 /** Collects the panel's messages from now on. */
 async function recordMessages(): Promise<{ messages: ViewToHostMessage[]; dispose(): void }> {
   const ext = await inspector();
   const messages: ViewToHostMessage[] = [];
-  const subscription = ext.panel.onDidReceiveMessage((message) => messages.push(message));
+  const subscription = ext.panel.panel.onDidReceiveMessage((message) => messages.push(message));
   return { messages, dispose: () => subscription.dispose() };
 }
 
@@ -34,8 +34,8 @@ describe('Inspector panel', () => {
       assert.equal(kinds[0], 'ready', 'the view speaks first');
       assert.ok(kinds.includes('service:getTrace'), `the view fetched the trace: ${kinds.join(', ')}`);
       assert.ok(recorder.messages.some((m) => m.kind === 'service' && m.type === 'getTrace' && m.params.traceId === sent.traceId));
-      assert.deepEqual(ext.panel.selection, { traceId: sent.traceId, spanId });
-      const panel = ext.panel.webviewPanel!;
+      assert.deepEqual(ext.panel.panel.selection, { traceId: sent.traceId, spanId });
+      const panel = ext.panel.panel.webviewPanel!;
       assert.equal(panel.viewType, 'respanInspector.inspector');
       assert.equal(panel.webview.options.enableScripts, true);
       assert.deepEqual(
@@ -59,7 +59,7 @@ describe('Inspector panel', () => {
       await vscode.commands.executeCommand('respanInspector.openInInspector', { traceId: sent.traceId, spanId });
       await waitFor('the view to select the span', () => recorder.messages.some((m) => m.kind === 'selectionChanged' && m.spanId === spanId), 20_000);
       assert.ok(!recorder.messages.some((m) => m.kind === 'ready'), 'a visible view is not reloaded');
-      assert.equal(ext.panel.isReady, true);
+      assert.equal(ext.panel.panel.isReady, true);
     } finally {
       recorder.dispose();
     }
@@ -67,9 +67,9 @@ describe('Inspector panel', () => {
 
   it('keeps the selected span across hide and show (the view reloads and is told its selection)', async () => {
     const ext = await inspector();
-    const selected = ext.panel.selection;
+    const selected = ext.panel.panel.selection;
     assert.ok(selected?.spanId);
-    const panel = ext.panel.webviewPanel!;
+    const panel = ext.panel.panel.webviewPanel!;
     // Another editor in the panel's group hides the panel.
     const document = await vscode.workspace.openTextDocument({ content: 'hide the panel', language: 'plaintext' });
     await vscode.window.showTextDocument(document, { viewColumn: panel.viewColumn, preview: false });
@@ -81,11 +81,11 @@ describe('Inspector panel', () => {
       await waitFor('the view to restore its selection', () => recorder.messages.some((m) => m.kind === 'selectionChanged' && m.spanId === selected.spanId), 20_000);
       const restoredMs = Date.now() - shownAt;
       assert.equal(recorder.messages[0]?.kind, 'ready', 'without retained context the view reloads');
-      assert.deepEqual(ext.panel.selection, selected);
+      assert.deepEqual(ext.panel.panel.selection, selected);
       // Recorded for the README's retainContextWhenHidden decision.
       const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
       mkdirSync(join(root, 'test-results'), { recursive: true });
-      writeFileSync(join(root, 'test-results', 'panel-reload.json'), JSON.stringify({ restoredMs, readyTimingsMs: ext.panel.readyTimings }, null, 2));
+      writeFileSync(join(root, 'test-results', 'panel-reload.json'), JSON.stringify({ restoredMs, readyTimingsMs: ext.panel.panel.readyTimings }, null, 2));
     } finally {
       recorder.dispose();
     }
@@ -96,16 +96,16 @@ describe('Inspector panel', () => {
     await vscode.commands.executeCommand('respanInspector.traces.focus');
     const sent = await sendTrace({ name: 'follow_root', children: [{ name: 'follow_leaf' }] });
     const spanId = sent.spanIds.get('follow_leaf')!;
-    await waitFor('the tree to list the trace', async () => (await ext.tree.getChildren()).some((node) => node.kind === 'trace' && node.traceId === sent.traceId));
+    await waitFor('the tree to list the trace', async () => (await ext.traces.tree.getChildren()).some((node) => node.kind === 'trace' && node.traceId === sent.traceId));
     await vscode.commands.executeCommand('respanInspector.openInInspector', { traceId: sent.traceId, spanId });
-    await waitFor('the Traces view on screen', () => ext.treeView.visible);
+    await waitFor('the Traces view on screen', () => ext.traces.treeView.visible);
     // The view reports its selection; the host reveals it in the tree.
     await waitFor('the tree to select the span', () => {
-      const selected = ext.treeView.selection[0];
+      const selected = ext.traces.treeView.selection[0];
       return selected?.kind === 'span' && (selected as SpanNode).spanId === spanId;
     }, 10_000).catch((error: Error) => {
-      const selected = ext.treeView.selection.map((node) => (node.kind === 'span' ? node.spanId : node.kind));
-      throw new Error(`${error.message}; tree visible ${ext.treeView.visible}, panel selection ${JSON.stringify(ext.panel.selection)}, tree selection ${JSON.stringify(selected)}, wanted ${spanId}`);
+      const selected = ext.traces.treeView.selection.map((node) => (node.kind === 'span' ? node.spanId : node.kind));
+      throw new Error(`${error.message}; tree visible ${ext.traces.treeView.visible}, panel selection ${JSON.stringify(ext.panel.panel.selection)}, tree selection ${JSON.stringify(selected)}, wanted ${spanId}`);
     });
   });
 
@@ -115,11 +115,11 @@ describe('Inspector panel', () => {
     const recorder = await recordMessages();
     try {
       // A store change reaches the live view as a service event, and the view refetches its list.
-      await ext.service.handle('pinTrace', { traceId: sent.traceId, pinned: true });
+      await (await processClient()).call('pinTrace', { traceId: sent.traceId, pinned: true });
       await waitFor('the view to refetch the list', () => recorder.messages.some((m) => m.kind === 'service' && m.type === 'listTraces'), 20_000);
     } finally {
       recorder.dispose();
-      await ext.service.handle('pinTrace', { traceId: sent.traceId, pinned: false });
+      await (await processClient()).call('pinTrace', { traceId: sent.traceId, pinned: false });
     }
   });
 });

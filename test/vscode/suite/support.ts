@@ -1,5 +1,6 @@
 // Shared helpers of the extension-host suites: the extension's test-only API,
-// waiting for conditions, and a real OpenTelemetry SDK that sends to the listener.
+// waiting for conditions, the inspector process's client, and a real
+// OpenTelemetry SDK that sends to the listener.
 import * as assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { context as otelContext, trace, type Attributes, type Span as OtelSpan } from '@opentelemetry/api';
@@ -9,6 +10,8 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import * as vscode from 'vscode';
 import type { InspectorTestApi } from '../../../src/extension/extension';
 import type { InspectorExtension } from '../../../src/extension/inspector';
+import type { InspectorClient } from '../../../src/extension/inspectorClient';
+import type { TraceSummaryJson } from '../../../src/protocol/api';
 
 /** The extension's id (publisher.name). */
 export const EXTENSION_ID = 'respan.respan-trace-inspector';
@@ -36,13 +39,24 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
   }
 }
 
-/** The listener's URL once it runs. */
+/** The inspector process's URL once this window is attached to it. */
 export async function listenerUrl(): Promise<string> {
   const ext = await inspector();
   return waitFor('the listener to run', () => {
-    const state = ext.listener.state;
+    const state = ext.connection.state;
     return state.status === 'running' ? state.url : undefined;
   });
+}
+
+/** The extension's client of the inspector process, once attached: tests read the traces where they live. */
+export async function processClient(): Promise<InspectorClient> {
+  await listenerUrl();
+  return (await inspector()).connection.client!;
+}
+
+/** The process's summary of a trace, or undefined while it does not hold it. */
+export async function traceSummary(traceId: string): Promise<TraceSummaryJson | undefined> {
+  return (await (await processClient()).call('listTraces', { query: { traceIds: [traceId] } })).traces[0];
 }
 
 /** One span to record: name, attributes, events, children. */
@@ -63,7 +77,7 @@ export interface SentTrace {
 /**
  * Sends one trace through the real OpenTelemetry JS SDK and its OTLP/HTTP
  * protobuf exporter, as an instrumented app would, and waits until the
- * extension's store holds every span.
+ * inspector process holds every span.
  */
 export async function sendTrace(plan: SpanPlan, resource: Attributes = { 'service.name': 'vscode-suite' }): Promise<SentTrace> {
   const url = await listenerUrl();
@@ -90,8 +104,7 @@ export async function sendTrace(plan: SpanPlan, resource: Attributes = { 'servic
   record(plan, undefined);
   await provider.forceFlush();
   await provider.shutdown();
-  const ext = await inspector();
-  await waitFor(`trace ${traceId} in the store`, () => ext.store.get(traceId)?.spans.size === spanIds.size);
+  await waitFor(`trace ${traceId} in the inspector`, async () => (await traceSummary(traceId))?.spanCount === spanIds.size);
   return { traceId, spanIds };
 }
 

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { SpanNode, TraceNode, TracesNode } from '../../../src/extension/tree';
-import { EXTENSION_ID, inspector, listenerUrl, sendTrace, waitFor, workspaceRoot } from './support';
+import { EXTENSION_ID, inspector, listenerUrl, processClient, sendTrace, traceSummary, waitFor, workspaceRoot } from './support';
 
 async function rootNodes(): Promise<TracesNode[]> {
   const ext = await inspector();
-  return ext.tree.getChildren();
+  return ext.traces.tree.getChildren();
 }
 
 describe('Traces view', () => {
@@ -40,22 +40,22 @@ describe('Traces view', () => {
       [sent.traceId, first.traceId],
     );
 
-    const traceItem = ext.tree.getTreeItem(roots[0]);
+    const traceItem = ext.traces.tree.getTreeItem(roots[0]);
     assert.equal(traceItem.label, 'joke_workflow.workflow');
     assert.match(String(traceItem.description), /^1 error · .* · 4 spans · /);
     assert.equal((traceItem.iconPath as vscode.ThemeIcon).id, 'type-hierarchy');
     assert.deepEqual((traceItem.iconPath as vscode.ThemeIcon).color, new vscode.ThemeColor('errorForeground'));
     assert.match(String(traceItem.contextValue), /^trace unpinned/);
 
-    const [workflow] = ext.tree.getChildren(roots[0]) as SpanNode[];
+    const [workflow] = (await ext.traces.tree.getChildren(roots[0])) as SpanNode[];
     assert.equal(workflow.spanId, sent.spanIds.get('joke_workflow.workflow'));
-    const tasks = ext.tree.getChildren(workflow) as SpanNode[];
-    assert.deepEqual(tasks.map((node) => ext.tree.getTreeItem(node).label), ['joke_creation.task', 'translate.task']);
-    const failed = ext.tree.getTreeItem(tasks[1]);
+    const tasks = (await ext.traces.tree.getChildren(workflow)) as SpanNode[];
+    assert.deepEqual(tasks.map((node) => ext.traces.tree.getTreeItem(node).label), ['joke_creation.task', 'translate.task']);
+    const failed = ext.traces.tree.getTreeItem(tasks[1]);
     assert.match(String(failed.contextValue), /\berror\b/);
-    assert.equal(ext.tree.provideFileDecoration(failed.resourceUri!)?.badge, '!');
-    const [chat] = ext.tree.getChildren(tasks[0]) as SpanNode[];
-    const chatItem = ext.tree.getTreeItem(chat);
+    assert.equal(ext.traces.tree.provideFileDecoration(failed.resourceUri!)?.badge, '!');
+    const [chat] = (await ext.traces.tree.getChildren(tasks[0])) as SpanNode[];
+    const chatItem = ext.traces.tree.getTreeItem(chat);
     assert.equal((chatItem.iconPath as vscode.ThemeIcon).id, 'sparkle');
     assert.match(String(chatItem.description), /gpt-4o-mini · 42 tok/);
     assert.match((chatItem.tooltip as vscode.MarkdownString).value, /Model: gpt\\-4o\\-mini/);
@@ -64,22 +64,22 @@ describe('Traces view', () => {
   it('reveals the span in the real tree view (VS Code resolved the elements)', async () => {
     const ext = await inspector();
     const sent = await sendTrace({ name: 'reveal_root', children: [{ name: 'reveal_child', children: [{ name: 'reveal_leaf' }] }] });
-    const leaf = ext.tree.spanNode(sent.traceId, sent.spanIds.get('reveal_leaf')!);
+    const leaf = await ext.traces.tree.spanNode(sent.traceId, sent.spanIds.get('reveal_leaf')!);
     assert.ok(leaf);
     await waitFor('the view to list the trace', async () => (await rootNodes()).some((node) => node.kind === 'trace' && node.traceId === sent.traceId));
-    await waitFor('the Traces view on screen', () => ext.treeView.visible);
+    await waitFor('the Traces view on screen', () => ext.traces.treeView.visible);
     // Let the throttled refresh for the new trace reach the workbench first, as the extension does before it reveals.
-    await ext.tree.whenRefreshed();
-    await ext.treeView.reveal(leaf, { select: true, focus: false, expand: true });
+    await ext.traces.tree.whenRefreshed();
+    await ext.traces.treeView.reveal(leaf, { select: true, focus: false, expand: true });
     // The selection comes back from the workbench as an event, after reveal settles. A refresh for
     // spans of earlier tests can land in between and drop it in the workbench: reveal again then.
     let revealedAt = Date.now();
     const selected = await waitFor('the revealed span to be selected', async () => {
-      if (ext.treeView.selection[0]) return ext.treeView.selection[0];
+      if (ext.traces.treeView.selection[0]) return ext.traces.treeView.selection[0];
       if (Date.now() - revealedAt > 2_000) {
         revealedAt = Date.now();
-        await ext.tree.whenRefreshed();
-        await ext.treeView.reveal(leaf, { select: true, focus: false, expand: true });
+        await ext.traces.tree.whenRefreshed();
+        await ext.traces.treeView.reveal(leaf, { select: true, focus: false, expand: true });
       }
       return undefined;
     });
@@ -91,17 +91,22 @@ describe('Traces view', () => {
     const ext = await inspector();
     const sent = await sendTrace({ name: 'growing_trace' });
     await waitFor('the view to list the trace', async () => (await rootNodes()).some((node) => node.kind === 'trace' && node.traceId === sent.traceId));
-    // Let pending refreshes drain, then add a span to the existing trace through the store.
+    // Let pending refreshes drain, then send one more span of the existing trace to the process.
     await new Promise((resolve) => setTimeout(resolve, 400));
-    const before = { ...ext.tree.stats };
-    const root = ext.store.get(sent.traceId)!.rootSpan!;
+    const before = { ...ext.traces.tree.stats };
     const refreshed: Array<TracesNode | TracesNode[] | undefined> = [];
-    const subscription = ext.tree.onDidChangeTreeData((element) => refreshed.push(element));
+    const subscription = ext.traces.tree.onDidChangeTreeData((element) => refreshed.push(element));
     try {
-      ext.store.add([{ ...root, spanId: 'aaaaaaaaaaaaaaaa', parentSpanId: root.spanId, name: 'late_child' }]);
+      const late = { traceId: sent.traceId, spanId: 'aaaaaaaaaaaaaaaa', parentSpanId: sent.spanIds.get('growing_trace'), name: 'late_child', startTimeUnixNano: '1', endTimeUnixNano: '2' };
+      const response = await fetch(`${await listenerUrl()}/v1/traces`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [late] }] }] }),
+      });
+      assert.equal(response.status, 200);
       await waitFor('a refresh', () => refreshed.length > 0);
-      assert.equal(ext.tree.stats.root, before.root, 'no root refresh for an update');
-      assert.equal(ext.tree.stats.traces, before.traces + 1);
+      assert.equal(ext.traces.tree.stats.root, before.root, 'no root refresh for an update');
+      assert.equal(ext.traces.tree.stats.traces, before.traces + 1);
       const elements = refreshed[0] as TracesNode[];
       assert.ok(Array.isArray(elements) && elements.length === 1 && elements[0].kind === 'trace' && elements[0].traceId === sent.traceId);
     } finally {
@@ -117,12 +122,12 @@ describe('Traces view', () => {
     try {
       const nodes = await rootNodes();
       assert.deepEqual(nodes.map((node) => (node as TraceNode).traceId), [bad.traceId]);
-      assert.equal(ext.treeView.message, 'Filtered by "filter_ is:error"');
+      assert.equal(ext.traces.treeView.message, 'Filtered by "filter_ is:error"');
     } finally {
       await vscode.commands.executeCommand('respanInspector.clearFilter');
     }
     assert.ok((await rootNodes()).length > 1);
-    assert.equal(ext.treeView.message, undefined);
+    assert.equal(ext.traces.treeView.message, undefined);
   });
 
   it('pauses capture (spans dropped and counted) and resumes it', async () => {
@@ -136,14 +141,14 @@ describe('Traces view', () => {
         body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '5'.repeat(32), spanId: '6'.repeat(16), name: 'paused', startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] }),
       });
       assert.equal(response.status, 200, 'senders are still answered while paused');
-      assert.equal(ext.store.get('5'.repeat(32)), undefined);
-      assert.equal(ext.service.capture.dropped, 1);
-      assert.match(ext.treeView.description ?? '', /paused/);
-      assert.match(ext.statusBar.text, /paused/);
+      assert.equal(await traceSummary('5'.repeat(32)), undefined);
+      assert.equal((await (await processClient()).call('status', {})).droppedSpans, 1);
+      assert.match(ext.traces.treeView.description ?? '', /paused/);
+      assert.match(ext.listener.statusBar.text, /paused/);
     } finally {
       await vscode.commands.executeCommand('respanInspector.resumeCapture');
     }
-    assert.doesNotMatch(ext.treeView.description ?? '', /paused/);
+    assert.doesNotMatch(ext.traces.treeView.description ?? '', /paused/);
     await sendTrace({ name: 'after_resume' });
   });
 
@@ -151,7 +156,7 @@ describe('Traces view', () => {
     this.timeout(60_000);
     const ext = await inspector();
     const url = await listenerUrl();
-    assert.deepEqual(ext.terminal.current(), {
+    assert.deepEqual(ext.listener.terminal.current(), {
       OTEL_EXPORTER_OTLP_ENDPOINT: url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       RESPAN_BASE_URL: `${url}/api`,
@@ -171,8 +176,9 @@ describe('Traces view', () => {
     try {
       await waitFor('the terminal to write its environment', () => existsSync(envFile) && readFileSync(envFile, 'utf8').split('\n').length >= 3, 20_000);
       assert.deepEqual(readFileSync(envFile, 'utf8').trim().split('\n'), [url, 'http/protobuf', `${url}/api`]);
-      const entry = await waitFor('the terminal app’s trace', () => ext.store.list({ name }).traces[0], 30_000);
-      assert.equal(entry.spans.size, 2);
+      const client = await processClient();
+      const entry = await waitFor('the terminal app’s trace', async () => (await client.call('listTraces', { query: { name } })).traces[0], 30_000);
+      assert.equal(entry.spanCount, 2);
     } finally {
       terminal.dispose();
       rmSync(envFile, { force: true });
@@ -184,11 +190,11 @@ describe('Traces view', () => {
     const config = vscode.workspace.getConfiguration('respanInspector');
     await config.update('terminal.injectEnvironment', false, vscode.ConfigurationTarget.Workspace);
     try {
-      await waitFor('the variables to be removed', () => Object.keys(ext.terminal.current()).length === 0);
+      await waitFor('the variables to be removed', () => Object.keys(ext.listener.terminal.current()).length === 0);
     } finally {
       await config.update('terminal.injectEnvironment', undefined, vscode.ConfigurationTarget.Workspace);
     }
-    await waitFor('the variables to be back', () => ext.terminal.current().OTEL_EXPORTER_OTLP_ENDPOINT !== undefined);
+    await waitFor('the variables to be back', () => ext.listener.terminal.current().OTEL_EXPORTER_OTLP_ENDPOINT !== undefined);
   });
 
   it('copies the environment variables for other shells', async () => {
