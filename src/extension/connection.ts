@@ -126,12 +126,13 @@ export class InspectorConnection {
         // This window's own stream is one client.
         if (clients <= 1) {
           this.release();
+          this.setState({ status: 'stopped' });
           stopped = stopProcess(state.process.pid);
           await this.untilFree(state.url);
         }
       }
       this.release();
-      this.setState({ status: 'stopped' });
+      if (this.current.status !== 'stopped') this.setState({ status: 'stopped' });
       return stopped;
     });
   }

@@ -65,6 +65,8 @@ export async function run(): Promise<void> {
     await import('./suite/panel.test');
     await import('./suite/forwarding.test');
     await import('./suite/process.test');
+    // A measurement, not a test: only for bench/extension-stall.ts.
+    if (process.env.RESPAN_BENCH_STALL === '1') await import('./suite/stall.bench');
     // Last: its final test deactivates the extension.
     await import('./suite/lifecycle.test');
   } catch (error) {

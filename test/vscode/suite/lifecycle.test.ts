@@ -192,8 +192,8 @@ describe('Listener lifecycle', () => {
 
   it('deactivate leaves the process (it ends when idle) and stops pointing terminals at it', async () => {
     const ext = await inspector();
-    const url = await listenerUrl();
     const client = await processClient();
+    const url = await listenerUrl();
     await waitFor('this window counted as a client', async () => (await client.call('status', {})).clients === 1);
     await (await extensionApi()).deactivate();
     assert.equal(ext.connection.state.status, 'stopped');

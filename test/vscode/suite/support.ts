@@ -50,8 +50,10 @@ export async function listenerUrl(): Promise<string> {
 
 /** The extension's client of the inspector process, once attached: tests read the traces where they live. */
 export async function processClient(): Promise<InspectorClient> {
-  await listenerUrl();
-  return (await inspector()).connection.client!;
+  const ext = await inspector();
+  // A settings change may be moving the window to another process: wait for it to settle.
+  await ext.connection.idle();
+  return waitFor('the window attached to the process', () => ext.connection.client);
 }
 
 /** The process's summary of a trace, or undefined while it does not hold it. */

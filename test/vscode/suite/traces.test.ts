@@ -97,7 +97,9 @@ describe('Traces view', () => {
     const refreshed: Array<TracesNode | TracesNode[] | undefined> = [];
     const subscription = ext.traces.tree.onDidChangeTreeData((element) => refreshed.push(element));
     try {
-      const late = { traceId: sent.traceId, spanId: 'aaaaaaaaaaaaaaaa', parentSpanId: sent.spanIds.get('growing_trace'), name: 'late_child', startTimeUnixNano: '1', endTimeUnixNano: '2' };
+      // Inside the trace's time span: a span that moved the trace's start would move it in the list.
+      const at = BigInt(Date.now() - 600) * 1_000_000n;
+      const late = { traceId: sent.traceId, spanId: 'aaaaaaaaaaaaaaaa', parentSpanId: sent.spanIds.get('growing_trace'), name: 'late_child', startTimeUnixNano: String(at), endTimeUnixNano: String(at + 1_000_000n) };
       const response = await fetch(`${await listenerUrl()}/v1/traces`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },

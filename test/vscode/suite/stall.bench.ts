@@ -1,0 +1,79 @@
+// The extension host's worst event-loop stall, measured inside it (the
+// extension runs in this same thread), for bench/extension-stall.ts: first
+// with nothing arriving (the floor), then while 20,000 spans a second arrive
+// for ten seconds and a 100,000-span trace opens in the panel. Records the
+// figures in test-results/extension-stall.json; asserts nothing about time.
+// Loaded only when RESPAN_BENCH_STALL=1 (see test/vscode/index.ts).
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { EXTENSION_ID, inspector, listenerUrl, waitFor } from './support';
+
+const SECONDS = 10;
+const SPANS_PER_SECOND = 20_000;
+const BIG_TRACE_SPANS = 100_000;
+const BIG_TRACE_ID = 'b16'.padEnd(32, '0');
+
+/** Stalls seen while `during` runs: the longest gap of a 10 ms timer, and the event-loop delay histogram's max and p99. */
+async function measure(during: () => Promise<unknown>): Promise<{ maxMs: number; p99Ms: number; timerMaxLagMs: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  let last = performance.now();
+  let timerMaxLagMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    timerMaxLagMs = Math.max(timerMaxLagMs, now - last - 10);
+    last = now;
+  }, 10);
+  try {
+    await during();
+  } finally {
+    clearInterval(timer);
+    histogram.disable();
+  }
+  return { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, timerMaxLagMs };
+}
+
+function load(url: string, ...args: string[]): Promise<string> {
+  const script = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'bench', 'stall-load.mjs');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, url, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(output.trim()) : reject(new Error(`stall-load ${args[0]} exited with ${code}`))));
+  });
+}
+
+describe('Extension host stall (bench)', function () {
+  this.timeout(180_000);
+
+  it('records the worst stall with no ingest, and while spans flood in and a 100,000-span trace opens', async () => {
+    const ext = await inspector();
+    const url = await listenerUrl();
+    await vscode.commands.executeCommand('respanInspector.traces.focus');
+    const floor = await measure(() => new Promise((resolve) => setTimeout(resolve, SECONDS * 1000)));
+    const big = await load(url, 'big', BIG_TRACE_ID, String(BIG_TRACE_SPANS));
+    let opened = 0;
+    const loaded = await measure(async () => {
+      const flood = load(url, 'flood', String(SPANS_PER_SECOND), String(SECONDS));
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const started = performance.now();
+      const messages = ext.panel.panel.onDidReceiveMessage((message) => {
+        if (message.kind === 'selectionChanged' && message.traceId === BIG_TRACE_ID && opened === 0) opened = performance.now() - started;
+      });
+      try {
+        await vscode.commands.executeCommand('respanInspector.openInInspector', { traceId: BIG_TRACE_ID });
+        await waitFor('the panel to show the large trace', () => opened > 0, 120_000);
+      } finally {
+        messages.dispose();
+      }
+      return flood;
+    });
+    const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    mkdirSync(join(root, 'test-results'), { recursive: true });
+    writeFileSync(join(root, 'test-results', 'extension-stall.json'), JSON.stringify({ floor, loaded, bigTrace: JSON.parse(big), openedMs: opened }, null, 2));
+  });
+});
