@@ -12,6 +12,7 @@ import { InspectorConnection } from './connection';
 import { DemoContribution } from './demoContribution';
 import { DisposableStore } from './disposables';
 import { ForwardingContribution } from './forwardingContribution';
+import type { InspectorClient } from './inspectorClient';
 import { ListenerContribution, processToken } from './listenerContribution';
 import { PanelContribution } from './panelContribution';
 import { processSettingsOf, readSettings } from './settings';
@@ -75,7 +76,7 @@ export class InspectorExtension implements vscode.Disposable {
   }
 
   /** Settings the process's command line cannot carry, for a process this window started. */
-  private async onAttached(client: import('./inspectorClient').InspectorClient, started: boolean): Promise<void> {
+  private async onAttached(client: InspectorClient, started: boolean): Promise<void> {
     const settings = readSettings();
     if (started && Object.keys(settings.priceTable).length > 0) {
       const result = await client.call('configure', { prices: settings.priceTable }).catch(() => undefined);

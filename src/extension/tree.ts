@@ -8,7 +8,7 @@
 
 import * as vscode from 'vscode';
 import { jumpTargetsOf } from '../core/source/jump';
-import type { SpanJson, StoreChangeJson, TraceForwardingJson, TraceSummaryJson } from '../protocol/api';
+import type { StoreChangeJson, TraceForwardingJson, TraceSummaryJson } from '../protocol/api';
 import type { TraceQuery } from '../protocol/query';
 import type { ServiceCall } from '../protocol/service';
 import { formatCount, kindIcon, spanDescription, spanFacts, traceDescription, traceFacts } from './presentation';
@@ -148,11 +148,6 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     return [...this.summaries.values()];
   }
 
-  /** A listed trace's summary. */
-  summaryOf(traceId: string): TraceSummaryJson | undefined {
-    return this.summaries.get(traceId);
-  }
-
   /**
    * Resolves once no refresh is pending and VS Code has fetched the root list
    * of the last one, so a `reveal` finds what was just added (at most 2 s).
@@ -212,11 +207,6 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     let parent: TraceNode | SpanNode = trace;
     for (const id of path) parent = this.childNode(trace, id, parent);
     return parent as SpanNode;
-  }
-
-  /** The span behind a node, as last fetched. */
-  spanOf(node: SpanNode): SpanJson | undefined {
-    return node.trace.outline?.spans.get(node.spanId);
   }
 
   getTreeItem(node: TracesNode): vscode.TreeItem {

@@ -159,10 +159,7 @@ export const SERVICE_EVENT_TYPES = Object.keys(EVENT_TYPES) as Array<keyof Servi
 /** Receives live events. */
 export type ServiceEventListener = (event: ServiceEvent) => void;
 
-/**
- * Anything that answers service requests for a transport that knows them only
- * by name: the service itself, or (for a relay) a client of it.
- */
+/** Anything that answers service requests for a transport that knows them only by name (the service itself). */
 export interface ServiceEndpoint {
   /** Answers a request named by a string, with parameters not checked yet; `invalid` for an unknown type. */
   dispatch(type: string, params: unknown): Promise<unknown>;

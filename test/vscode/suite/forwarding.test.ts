@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { FakeRespan } from '../../support/fakeRespan';
+import { runCommand } from '../../../src/extension/commands';
 import type { TracesNode } from '../../../src/extension/tree';
 import { inspector, processClient, sendTrace, waitFor } from './support';
 
@@ -22,13 +23,13 @@ describe('Forwarding to Respan', () => {
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('respanInspector.clearApiKey');
+    await runCommand('clearApiKey');
     await forwardingConfig().update('baseUrl', undefined, vscode.ConfigurationTarget.Workspace);
     await fake.stop();
   });
 
   it('refuses to forward without a key, saying how to set one', async () => {
-    await vscode.commands.executeCommand('respanInspector.clearApiKey');
+    await runCommand('clearApiKey');
     const sent = await sendTrace({ name: 'no_key_trace' });
     await assert.rejects((await processClient()).call('forwardTrace', { traceId: sent.traceId, waitMs: 15_000 }), (error: Error & { reason?: string }) => {
       assert.equal(error.reason, 'unavailable');
@@ -40,13 +41,13 @@ describe('Forwarding to Respan', () => {
 
   it('stores the key in SecretStorage and forwards a trace from the tree command; the tree shows it sent', async () => {
     const ext = await inspector();
-    assert.equal(await vscode.commands.executeCommand('respanInspector.setApiKey', 'good-key-0123456789'), true);
+    assert.equal(await runCommand('setApiKey', 'good-key-0123456789'), true);
     // The process learnt the key from the window; no answer repeats it.
     const status = await (await processClient()).relay('forwardingStatus', {});
     assert.equal(JSON.parse(status).hasApiKey, true);
     assert.doesNotMatch(status, /good-key-0123456789/);
     const sent = await sendTrace({ name: 'forwarded_trace', children: [{ name: 'forwarded_child' }] });
-    const result = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('respanInspector.forwardTrace', { traceId: sent.traceId });
+    const result = await runCommand('forwardTrace', { traceId: sent.traceId });
     assert.deepEqual(result, { ok: true, message: 'Sent 2 spans to Respan.' });
     const request = fake.accepted.at(-1)!;
     assert.equal(request.path, '/api/v2/traces');
@@ -59,7 +60,7 @@ describe('Forwarding to Respan', () => {
 
   it('reports a key Respan refuses, without showing the key', async () => {
     const ext = await inspector();
-    await vscode.commands.executeCommand('respanInspector.setApiKey', 'wrong-key-9876543210');
+    await runCommand('setApiKey', 'wrong-key-9876543210');
     const sent = await sendTrace({ name: 'refused_trace' });
     const result = await (await processClient()).call('forwardTrace', { traceId: sent.traceId, waitMs: 15_000 });
     assert.equal(result.ok, false);
