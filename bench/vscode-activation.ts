@@ -8,8 +8,8 @@
  *
  *   npm run bench:activation [-- --runs 5]
  *
- * The extension listens on its default port 4318 during a run, like the VS Code
- * test suite: do not run both at once.
+ * The extension's inspector listens on its default port 4318 during a run, like
+ * the VS Code test suite: do not run both at once.
  */
 
 import { spawn } from 'node:child_process';
@@ -24,17 +24,15 @@ const RECORDING_TEST = 'activation started the listener';
 
 /** What the extension measured, in milliseconds. */
 interface ActivationFigures {
-  /** `activate()` from its first line until the listener runs. */
+  /** `activate()` from its first line until the window is attached to the inspector process. */
   activationMs: number;
   /** Of that, building the views and registering, before the asynchronous start. */
   setupMs: number;
-  /** From the end of setup until the listener runs. */
-  listenerMs: number;
-  /** From the end of setup until the stored Respan key was read (activation does not wait for it). */
-  keyMs: number;
+  /** From the end of setup until attached: reading the stored key, then finding the process or starting it. */
+  attachMs: number;
 }
 
-const COLUMNS: ReadonlyArray<keyof ActivationFigures> = ['activationMs', 'setupMs', 'listenerMs', 'keyMs'];
+const COLUMNS: ReadonlyArray<keyof ActivationFigures> = ['activationMs', 'setupMs', 'attachMs'];
 
 function runs(): number {
   const index = process.argv.indexOf('--runs');
@@ -80,7 +78,7 @@ async function main(): Promise<void> {
     console.log(`${String(run).padEnd(6)}${COLUMNS.map((column) => figures[column].toFixed(1).padStart(12)).join('')}`);
   }
   console.log(`${'median'.padEnd(6)}${COLUMNS.map((column) => median(results.map((figures) => figures[column])).toFixed(1).padStart(12)).join('')}`);
-  console.log('\nactivationMs: activate() until the listener runs; setupMs: views and registration; keyMs: reading the stored key, alongside.');
+  console.log('\nactivationMs: activate() until attached to the inspector process; setupMs: views and registration; attachMs: the key, then starting (or finding) the process.');
 }
 
 main().catch((error: unknown) => {

@@ -216,7 +216,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private async answer(request: ServiceRequestMessage | EditorRequest): Promise<void> {
-    this.post(await answerViewRequest(request, this.options.relay, this.options.editor));
+    await answerViewRequest(request, this.options.relay, this.options.editor, (message) => this.post(message));
   }
 
   private post(message: HostToViewMessage): void {

@@ -28,10 +28,10 @@ export class PanelContribution implements vscode.Disposable {
     this.panel = d.add(
       new InspectorPanel({
         extensionUri: context.extensionUri,
-        relay: (type, params) => {
+        relay: (type, params, onPiece) => {
           const client = connection.client;
           if (!client) return Promise.reject(new Error('The inspector is not running: start the listener.'));
-          return client.relay(type, params);
+          return client.relay(type, params, onPiece);
         },
         subscribe: (listener) =>
           connection.onEvent((event) => {

@@ -198,8 +198,14 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     return node;
   }
 
-  /** The node of a span with its ancestors, for `TreeView.reveal`; undefined when the span is unknown. */
+  /**
+   * The node of a span with its ancestors, for `TreeView.reveal`; undefined
+   * when the span is unknown, or its trace is too large for the view to list
+   * its spans (then it is not fetched either).
+   */
   async spanNode(traceId: string, spanId: string): Promise<SpanNode | undefined> {
+    const summary = this.summaries.get(traceId) ?? (await this.call()?.('listTraces', { query: { traceIds: [traceId] } }).catch(() => undefined))?.traces[0];
+    if (!summary || summary.spanCount > OUTLINE_SPAN_LIMIT) return undefined;
     const trace = this.traceNode(traceId);
     const outline = await this.outlineOf(trace);
     const path = outline?.pathTo(spanId) ?? [];

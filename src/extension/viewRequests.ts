@@ -8,7 +8,7 @@
  */
 
 import { isServiceError } from '../core/service/errors';
-import type { EditorRequest, EditorRequestResults, HostCapabilities, ReplyMessage, ServiceRequestMessage, SourceTarget } from '../protocol/messages';
+import type { EditorRequest, EditorRequestResults, HostCapabilities, ReplyMessage, ReplyPieceMessage, ServiceRequestMessage, SourceTarget } from '../protocol/messages';
 
 /** What only the editor can do for the panel. */
 export interface EditorServices {
@@ -18,12 +18,12 @@ export interface EditorServices {
   saveExport(fileName: string, content: string): Promise<boolean>;
 }
 
-/** Carries a service request named by a string to the service and brings back the result's JSON text. */
-export type ServiceRelay = (type: string, params: unknown) => Promise<string>;
+/** Carries a service request named by a string to the service and passes the result's JSON on in UTF-8 pieces; resolves after the last. */
+export type ServiceRelay = (type: string, params: unknown, onPiece: (piece: Uint8Array) => void) => Promise<void>;
 
 /** What the panel offers the view; forwarding when the service has a forwarder to use. */
 export async function panelCapabilities(relay: ServiceRelay): Promise<HostCapabilities> {
-  const forward = await relay('forwardingStatus', {}).then(
+  const forward = await relay('forwardingStatus', {}, () => undefined).then(
     () => true,
     () => false,
   );
@@ -42,13 +42,24 @@ async function answerEditorRequest(request: EditorRequest, editor: EditorService
   }
 }
 
-/** The reply to one request of the view; a refusal carries the service's reason. */
-export async function answerViewRequest(request: ServiceRequestMessage | EditorRequest, relay: ServiceRelay, editor: EditorServices): Promise<ReplyMessage> {
+/**
+ * Answers one request of the view: the result's pieces go to `post` as they
+ * come, then the reply; a refusal carries the service's reason.
+ */
+export async function answerViewRequest(
+  request: ServiceRequestMessage | EditorRequest,
+  relay: ServiceRelay,
+  editor: EditorServices,
+  post: (message: ReplyPieceMessage | ReplyMessage) => void,
+): Promise<void> {
+  const requestId = request.id;
+  const onPiece = (piece: Uint8Array) => post({ kind: 'replyPiece', requestId, piece });
   try {
-    const resultJson = request.kind === 'service' ? await relay(request.type, request.params) : JSON.stringify(await answerEditorRequest(request, editor));
-    return { kind: 'reply', requestId: request.id, ok: true, resultJson };
+    if (request.kind === 'service') await relay(request.type, request.params, onPiece);
+    else onPiece(new TextEncoder().encode(JSON.stringify(await answerEditorRequest(request, editor))));
+    post({ kind: 'reply', requestId, ok: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { kind: 'reply', requestId: request.id, ok: false, error: message, ...(isServiceError(error) ? { reason: error.reason } : {}) };
+    post({ kind: 'reply', requestId, ok: false, error: message, ...(isServiceError(error) ? { reason: error.reason } : {}) });
   }
 }

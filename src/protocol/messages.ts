@@ -158,16 +158,23 @@ export interface InitMessage {
 }
 
 /**
- * Successful reply to the request whose `id` is `requestId`: the result's
- * JSON text (its type is the request's). Text, because the host relays the
- * inspector process's answer as it came, without parsing a large trace in
- * the extension host; the view parses it.
+ * A piece of the result of the request whose `id` is `requestId`: its JSON in
+ * UTF-8 bytes, in order, before the reply. Pieces, because the host relays
+ * the inspector process's answer as it arrives, neither decoding nor parsing
+ * a large trace in the extension host (and `postMessage` transfers a typed
+ * array without serialising it); the view joins and parses them.
  */
+export interface ReplyPieceMessage {
+  kind: 'replyPiece';
+  requestId: number;
+  piece: Uint8Array;
+}
+
+/** Successful reply to the request whose `id` is `requestId`: its result is the pieces sent before it (its type is the request's). */
 export interface ReplyOkMessage {
   kind: 'reply';
   requestId: number;
   ok: true;
-  resultJson: string;
 }
 
 /** Failed reply to the request whose `id` is `requestId`. */
@@ -204,7 +211,7 @@ export interface EndpointsChangedMessage {
 }
 
 /** Everything the host posts to the view. */
-export type HostToViewMessage = InitMessage | ReplyMessage | ServiceEventMessage | RevealSpanMessage | EndpointsChangedMessage;
+export type HostToViewMessage = InitMessage | ReplyPieceMessage | ReplyMessage | ServiceEventMessage | RevealSpanMessage | EndpointsChangedMessage;
 
 /** Bumped when a message changes incompatibly. */
 export const PROTOCOL_VERSION = 3;
@@ -216,7 +223,7 @@ export const PROTOCOL_VERSION = 3;
 export function isHostToViewMessage(value: unknown): value is HostToViewMessage {
   if (value === null || typeof value !== 'object') return false;
   const kind = (value as { kind?: unknown }).kind;
-  return kind === 'init' || kind === 'reply' || kind === 'event' || kind === 'revealSpan' || kind === 'endpointsChanged';
+  return kind === 'init' || kind === 'replyPiece' || kind === 'reply' || kind === 'event' || kind === 'revealSpan' || kind === 'endpointsChanged';
 }
 
 /** True when `value` looks like a message the view may post. */

@@ -25,27 +25,25 @@ function errorOf(text: string): string | undefined {
   }
 }
 
-/**
- * Posts one request, named by a string, to the service at `base` and answers
- * the result's JSON text unread (a relay passes it on as it came). The type
- * is sent as a path segment: the service refuses a type it does not know.
- */
-export async function postServiceRequest(base: string, fetch: ServiceFetch, type: string, params: unknown): Promise<string> {
-  let response;
-  try {
-    response = await fetch(`${base}${SERVICE_PATH_PREFIX}${encodeURIComponent(type)}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(params ?? {}) });
-  } catch (error) {
-    throw new Error(`The inspector did not answer (${(error as Error).message}). Is it still running?`);
-  }
-  const text = await response.text();
-  if (response.ok) return text;
-  const reason = reasonOfStatus(response.status);
-  const message = errorOf(text);
-  if (reason && message) throw new ServiceError(reason, message);
-  throw new Error(message ? `${response.status}: ${message}` : `${response.status} ${response.statusText}`.trim());
+/** The error a refused request (status, status text, body) stands for: a `ServiceError` when the body names a reason's message. */
+export function serviceFailure(status: number, statusText: string, body: string): Error {
+  const reason = reasonOfStatus(status);
+  const message = errorOf(body);
+  if (reason && message) return new ServiceError(reason, message);
+  return new Error(message ? `${status}: ${message}` : `${status} ${statusText}`.trim());
 }
 
 /** The transport to the service of the inspector at `base` (`http://host:port`, no trailing slash). */
 export function httpServiceTransport(base: string, fetch: ServiceFetch): ServiceTransport {
-  return async (type, params) => JSON.parse(await postServiceRequest(base, fetch, type, params));
+  return async (type, params) => {
+    let response;
+    try {
+      response = await fetch(`${base}${SERVICE_PATH_PREFIX}${type}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(params) });
+    } catch (error) {
+      throw new Error(`The inspector did not answer (${(error as Error).message}). Is it still running?`);
+    }
+    const text = await response.text();
+    if (response.ok) return JSON.parse(text);
+    throw serviceFailure(response.status, response.statusText, text);
+  };
 }

@@ -6,12 +6,12 @@
 import * as assert from 'node:assert/strict';
 import { formatDuration, traceDescription } from '../../src/extension/presentation';
 import { TraceOutline } from '../../src/extension/traceOutline';
-import { answerViewRequest, panelCapabilities, type EditorServices } from '../../src/extension/viewRequests';
+import { answerViewRequest, panelCapabilities, type EditorServices, type ServiceRelay } from '../../src/extension/viewRequests';
 import { clientUrl, endpointsOf, environmentText, listenerEnvironment } from '../../src/extension/environment';
-import { HttpInspectorClient } from '../../src/extension/inspectorClient';
+import { HttpInspectorClient, RELAY_PIECE_BYTES } from '../../src/extension/inspectorClient';
 import { Forwarder } from '../../src/core/forward/forwarder';
 import { TraceStore } from '../../src/core/store';
-import type { EditorRequest, ServiceRequestMessage } from '../../src/protocol/messages';
+import type { EditorRequest, ReplyMessage, ReplyPieceMessage, ServiceRequestMessage } from '../../src/protocol/messages';
 import { summaryJson, traceDetailJson } from '../../src/protocol/serialize';
 import { nodeTimers } from '../../src/server/forwarding';
 import { startInspector, type RunningInspector } from '../../src/server/listener';
@@ -24,6 +24,23 @@ const KEY = 'rk-unit-secret-0123456789abcdef';
 async function listening(store: TraceStore, forwarder?: Forwarder): Promise<{ inspector: RunningInspector; client: HttpInspectorClient }> {
   const inspector = await startInspector({ store, host: '127.0.0.1', httpPort: 0, grpcPort: null, forwarding: forwarder });
   return { inspector, client: new HttpInspectorClient(inspector.httpUrl!) };
+}
+
+/** What a relayed request brings back, joined into its text. */
+async function relayText(client: HttpInspectorClient, type: string, params: unknown = {}): Promise<string> {
+  const pieces: Uint8Array[] = [];
+  await client.relay(type, params, (piece) => pieces.push(piece));
+  return Buffer.concat(pieces).toString('utf8');
+}
+
+/** Answers a view request as the panel does; the posted reply, the result's text, and the pieces it came in. */
+async function answer(request: ServiceRequestMessage | EditorRequest, relay: ServiceRelay, editor: EditorServices): Promise<{ reply: ReplyMessage; text: string; pieces: Uint8Array[] }> {
+  const posted: Array<ReplyPieceMessage | ReplyMessage> = [];
+  await answerViewRequest(request, relay, editor, (message) => posted.push(message));
+  const reply = posted.at(-1) as ReplyMessage;
+  const pieces = posted.filter((message): message is ReplyPieceMessage => message.kind === 'replyPiece').map((message) => message.piece);
+  assert.ok(posted.slice(0, -1).every((message) => message.kind === 'replyPiece' && message.requestId === request.id), 'pieces, then one reply');
+  return { reply, text: Buffer.concat(pieces).toString('utf8'), pieces };
 }
 
 function fakeForwarder(): Forwarder {
@@ -56,16 +73,33 @@ describe('extension: the panel relay', () => {
 
   it('relays a service request to the process and replies with its answer as the process wrote it', async () => {
     const request = service('listTraces', { query: { errors: true } });
-    const reply = await answerViewRequest(request, (type, params) => client.relay(type, params), editor());
+    const { reply, text } = await answer(request, (type, params, onPiece) => client.relay(type, params, onPiece), editor());
     const direct = await fetch(`${client.url}/api/service/listTraces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query: { errors: true } }) });
-    assert.deepEqual(reply, { kind: 'reply', requestId: request.id, ok: true, resultJson: await direct.text() });
-    assert.equal(JSON.parse(reply.ok ? reply.resultJson : '{}').traces.length, 1);
+    assert.deepEqual(reply, { kind: 'reply', requestId: request.id, ok: true });
+    assert.equal(text, await direct.text());
+    assert.equal(JSON.parse(text).traces.length, 1);
+  });
+
+  it('passes a large answer on in pieces as it arrives, never holding it whole', async () => {
+    const store = syncStore();
+    const big = makeSpan({ trace: 'big', id: 'root', attributes: { 'input.value': 'x'.repeat(3 * RELAY_PIECE_BYTES) } });
+    store.add([big]);
+    const other = await listening(store);
+    try {
+      const { reply, text, pieces } = await answer(service('getTrace', { traceId: big.traceId }), (type, params, onPiece) => other.client.relay(type, params, onPiece), editor());
+      assert.equal(reply.ok, true);
+      assert.ok(pieces.length >= 3, `${pieces.length} pieces`);
+      assert.ok(pieces.slice(0, -1).every((piece) => piece.length >= RELAY_PIECE_BYTES && piece.length < 2 * RELAY_PIECE_BYTES));
+      assert.equal(JSON.parse(text).spans[0].attributes['input.value'].length, 3 * RELAY_PIECE_BYTES);
+    } finally {
+      await other.inspector.stop();
+    }
   });
 
   it('carries a request type it does not know to the process, which refuses it; the reply keeps the reason', async () => {
     const unknown = service('getTrace', { traceId: 'f'.repeat(32) });
-    const relay = (type: string, params: unknown) => client.relay(type, params);
-    assert.deepEqual(await answerViewRequest(unknown, relay, editor()), {
+    const relay: ServiceRelay = (type, params, onPiece) => client.relay(type, params, onPiece);
+    assert.deepEqual((await answer(unknown, relay, editor())).reply, {
       kind: 'reply',
       requestId: unknown.id,
       ok: false,
@@ -73,10 +107,9 @@ describe('extension: the panel relay', () => {
       reason: 'not-found',
     });
     const madeUp = service('formatDisk', {});
-    const reply = await answerViewRequest(madeUp, relay, editor());
-    assert.deepEqual(reply, { kind: 'reply', requestId: madeUp.id, ok: false, error: 'there is no service request "formatDisk"', reason: 'invalid' });
+    assert.deepEqual((await answer(madeUp, relay, editor())).reply, { kind: 'reply', requestId: madeUp.id, ok: false, error: 'there is no service request "formatDisk"', reason: 'invalid' });
     // A type that is not a path segment stays one: it reaches the service's table, which refuses it.
-    const traversal = await answerViewRequest(service('../traces', {}), relay, editor());
+    const traversal = (await answer(service('../traces', {}), relay, editor())).reply;
     assert.equal(traversal.ok === false && traversal.reason, 'invalid');
   });
 
@@ -88,17 +121,17 @@ describe('extension: the panel relay', () => {
       { kind: 'request', type: 'saveExport', id: 3, fileName: 'trace.json', content: '{}' },
     ];
     const results = [];
-    for (const request of requests) results.push(await answerViewRequest(request, () => Promise.reject(new Error('not a service request')), editor(calls)));
-    assert.deepEqual(results.map((reply) => reply.ok && JSON.parse(reply.resultJson)), [true, null, true]);
+    for (const request of requests) results.push(await answer(request, () => Promise.reject(new Error('not a service request')), editor(calls)));
+    assert.deepEqual(results.map(({ reply, text }) => reply.ok && JSON.parse(text)), [true, null, true]);
     assert.deepEqual(calls, ['open app.py:3', 'copy abc', 'save trace.json 2']);
   });
 
   it('offers forwarding only when the process has a forwarder', async () => {
-    assert.equal((await panelCapabilities((type, params) => client.relay(type, params))).forward, false);
+    assert.equal((await panelCapabilities((type, params, onPiece) => client.relay(type, params, onPiece))).forward, false);
     const forwarder = fakeForwarder();
     const other = await listening(syncStore(), forwarder);
     try {
-      assert.deepEqual(await panelCapabilities((type, params) => other.client.relay(type, params)), { openSource: true, copy: true, exportToFile: true, import: true, pin: true, delete: true, forward: true });
+      assert.deepEqual(await panelCapabilities((type, params, onPiece) => other.client.relay(type, params, onPiece)), { openSource: true, copy: true, exportToFile: true, import: true, pin: true, delete: true, forward: true });
     } finally {
       await other.inspector.stop();
       forwarder.dispose();
@@ -111,10 +144,10 @@ describe('extension: the key and settings it hands the process', () => {
     const forwarder = fakeForwarder();
     const { inspector, client } = await listening(syncStore(), forwarder);
     try {
-      const set = await client.relay('setApiKey', { apiKey: ` ${KEY} ` });
+      const set = await relayText(client, 'setApiKey', { apiKey: ` ${KEY} ` });
       assert.equal(JSON.parse(set).hasApiKey, true);
       assert.equal(forwarder.hasApiKey, true);
-      for (const type of ['status', 'forwardingStatus', 'forwardingTraces']) assert.ok(!(await client.relay(type, {})).includes(KEY), type);
+      for (const type of ['status', 'forwardingStatus', 'forwardingTraces']) assert.ok(!(await relayText(client, type)).includes(KEY), type);
       assert.ok(!set.includes(KEY));
       await assert.rejects(client.call('setApiKey', { apiKey: `${KEY} with space` }), (error: Error & { reason?: string }) => {
         assert.equal(error.reason, 'invalid');

@@ -35,7 +35,7 @@ describe('webview HTML shell', () => {
 
 describe('webview message guards', () => {
   it('accepts only known message kinds', () => {
-    assert.equal(isHostToViewMessage({ kind: 'reply', requestId: 1, ok: true, resultJson: 'null' }), true);
+    assert.equal(isHostToViewMessage({ kind: 'reply', requestId: 1, ok: true, result: new TextEncoder().encode('null') }), true);
     assert.equal(isHostToViewMessage({ kind: 'event', event: { type: 'change', data: {} } }), true);
     assert.equal(isHostToViewMessage({ kind: 'storeChanged' }), false);
     assert.equal(isHostToViewMessage({ kind: 'evil' }), false);

@@ -42,9 +42,19 @@ export function findVsCodeApi(): Acquire | undefined {
 const REQUEST_TIMEOUT_MS = 60_000;
 
 interface Pending {
+  /** The result's pieces received so far. */
+  pieces: Uint8Array[];
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout>;
+}
+
+/** The UTF-8 text of a result's pieces, in order. */
+function joinText(pieces: readonly Uint8Array[]): string {
+  const decoder = new TextDecoder();
+  let text = '';
+  for (let i = 0; i < pieces.length; i++) text += decoder.decode(pieces[i], { stream: i < pieces.length - 1 });
+  return text;
 }
 
 /** Creates the VS Code host over the webview API (acquired once: VS Code allows one call). */
@@ -69,12 +79,15 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
         initialised?.(message);
         initialised = undefined;
         break;
+      case 'replyPiece':
+        pending.get(message.requestId)?.pieces.push(message.piece);
+        break;
       case 'reply': {
         const entry = pending.get(message.requestId);
         if (!entry) return;
         pending.delete(message.requestId);
         clearTimeout(entry.timer);
-        if (message.ok) entry.resolve(JSON.parse(message.resultJson));
+        if (message.ok) entry.resolve(JSON.parse(joinText(entry.pieces)));
         else entry.reject(message.reason ? new ServiceError(message.reason, message.error) : new Error(message.error));
         break;
       }
@@ -97,7 +110,7 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
         pending.delete(message.id);
         reject(new Error(`VS Code did not answer "${message.type}" in time.`));
       }, REQUEST_TIMEOUT_MS);
-      pending.set(message.id, { resolve, reject, timer });
+      pending.set(message.id, { pieces: [], resolve, reject, timer });
       api.postMessage(message);
     });
   }

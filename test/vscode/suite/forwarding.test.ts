@@ -43,7 +43,9 @@ describe('Forwarding to Respan', () => {
     const ext = await inspector();
     assert.equal(await runCommand('setApiKey', 'good-key-0123456789'), true);
     // The process learnt the key from the window; no answer repeats it.
-    const status = await (await processClient()).relay('forwardingStatus', {});
+    const pieces: Uint8Array[] = [];
+    await (await processClient()).relay('forwardingStatus', {}, (piece) => pieces.push(piece));
+    const status = Buffer.concat(pieces).toString('utf8');
     assert.equal(JSON.parse(status).hasApiKey, true);
     assert.doesNotMatch(status, /good-key-0123456789/);
     const sent = await sendTrace({ name: 'forwarded_trace', children: [{ name: 'forwarded_child' }] });
