@@ -3,6 +3,7 @@ import { escapeHtmlAttribute, inspectorCsp, renderInspectorHtml } from '../../sr
 import { isServiceError } from '../../src/core/service/errors';
 import { isHostToViewMessage, isViewToHostMessage, type ServiceRequestMessage } from '../../src/protocol/messages';
 import { traceQueryFromSearch, traceQueryToSearch, type TraceQuery } from '../../src/protocol/query';
+import { createVsCodeHost } from '../../webview/host/vscodeHost';
 
 describe('webview HTML shell', () => {
   const options = { scriptUri: '/webview.js', styleUri: '/webview.css', nonce: 'abcDEF123456', cspSource: "'self'" };
@@ -35,7 +36,7 @@ describe('webview HTML shell', () => {
 
 describe('webview message guards', () => {
   it('accepts only known message kinds', () => {
-    assert.equal(isHostToViewMessage({ kind: 'reply', requestId: 1, ok: true, result: new TextEncoder().encode('null') }), true);
+    assert.equal(isHostToViewMessage({ kind: 'reply', requestId: 1, ok: true }), true);
     assert.equal(isHostToViewMessage({ kind: 'event', event: { type: 'change', data: {} } }), true);
     assert.equal(isHostToViewMessage({ kind: 'storeChanged' }), false);
     assert.equal(isHostToViewMessage({ kind: 'evil' }), false);
@@ -87,5 +88,25 @@ describe('trace list query string', () => {
       () => traceQueryFromSearch(new URLSearchParams('limit=ten')),
       (error: unknown) => isServiceError(error, 'invalid') && /query parameter limit must be a number, got "ten"/.test(error.message),
     );
+  });
+});
+
+describe('webview VS Code host: replies in pieces', () => {
+  it('joins a result sent in pieces, a character split between two of them included, and resolves at the reply', async () => {
+    const posted: unknown[] = [];
+    let deliver: (data: unknown) => void = () => undefined;
+    const target = { addEventListener: (_type: string, listener: (event: { data: unknown }) => void) => (deliver = (data) => listener({ data })) };
+    const host = createVsCodeHost({ postMessage: (message) => posted.push(message), getState: () => undefined, setState: () => undefined }, target as never);
+    const answer = host.callService('getFacets', {});
+    const request = posted[0] as { id: number; type: string };
+    assert.equal(request.type, 'getFacets');
+    const bytes = new TextEncoder().encode(JSON.stringify({ names: [{ value: 'crème brûlée 🍮', traces: 1 }] }));
+    // Cut inside the multi-byte characters.
+    const cuts = [bytes.indexOf(0xc3) + 1, bytes.indexOf(0xf0) + 2];
+    deliver({ kind: 'replyPiece', requestId: request.id, piece: bytes.subarray(0, cuts[0]) });
+    deliver({ kind: 'replyPiece', requestId: request.id, piece: bytes.subarray(cuts[0], cuts[1]) });
+    deliver({ kind: 'replyPiece', requestId: request.id, piece: bytes.subarray(cuts[1]) });
+    deliver({ kind: 'reply', requestId: request.id, ok: true });
+    assert.deepEqual(await answer, { names: [{ value: 'crème brûlée 🍮', traces: 1 }] });
   });
 });
