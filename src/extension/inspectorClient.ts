@@ -97,7 +97,11 @@ export class HttpInspectorClient implements InspectorClient {
         let gathered: Buffer[] = [];
         let size = 0;
         const pass = () => {
-          if (size > 0) onPiece(Buffer.concat(gathered, size));
+          if (size > 0) {
+            const piece = Buffer.concat(gathered, size);
+            // A plain view of the bytes: a Buffer's toJSON would make postMessage send it as a list of numbers.
+            onPiece(new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength));
+          }
           gathered = [];
           size = 0;
         };

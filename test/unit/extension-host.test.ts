@@ -90,6 +90,8 @@ describe('extension: the panel relay', () => {
       assert.equal(reply.ok, true);
       assert.ok(pieces.length >= 3, `${pieces.length} pieces`);
       assert.ok(pieces.slice(0, -1).every((piece) => piece.length >= RELAY_PIECE_BYTES && piece.length < 2 * RELAY_PIECE_BYTES));
+      // Plain typed arrays, which postMessage transfers as bytes (a Buffer would go as its toJSON, a list of numbers).
+      assert.ok(pieces.every((piece) => Object.getPrototypeOf(piece) === Uint8Array.prototype));
       assert.equal(JSON.parse(text).spans[0].attributes['input.value'].length, 3 * RELAY_PIECE_BYTES);
     } finally {
       await other.inspector.stop();
