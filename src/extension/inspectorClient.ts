@@ -35,9 +35,10 @@ export interface InspectorClient {
    * Sends a request named by a string with parameters as they came (the
    * panel's), and passes the result's JSON on to `onPiece` in UTF-8 pieces as
    * it arrives, unread: the process checks the type and the parameters, the
-   * host only carries them. Resolves after the last piece.
+   * host only carries them. When `onPiece` returns a promise, reading waits
+   * for it. Resolves after the last piece was taken.
    */
-  relay(type: string, params: unknown, onPiece: (piece: Uint8Array) => void): Promise<void>;
+  relay(type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void): Promise<void>;
   /** Opens the live stream; `listener` gets each event in order. */
   events(listener: (event: InspectorEvent) => void): EventSubscription;
 }
@@ -87,7 +88,7 @@ export class HttpInspectorClient implements InspectorClient {
     this.call = createServiceCall(httpServiceTransport(url, this.fetch));
   }
 
-  relay(type: string, params: unknown, onPiece: (piece: Uint8Array) => void): Promise<void> {
+  relay(type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void): Promise<void> {
     // node:http rather than fetch: its data events cost the host's event loop less per megabyte.
     return new Promise((resolve, reject) => {
       const body = JSON.stringify(params ?? {});
@@ -96,14 +97,19 @@ export class HttpInspectorClient implements InspectorClient {
         const failed = (response.statusCode ?? 0) >= 300;
         let gathered: Buffer[] = [];
         let size = 0;
+        let passing: PromiseLike<unknown> | void;
         const pass = () => {
-          if (size > 0) {
-            const piece = Buffer.concat(gathered, size);
-            // A plain view of the bytes: a Buffer's toJSON would make postMessage send it as a list of numbers.
-            onPiece(new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength));
-          }
+          if (size === 0) return;
+          const piece = Buffer.concat(gathered, size);
           gathered = [];
           size = 0;
+          // A plain view of the bytes: a Buffer's toJSON would make postMessage send it as a list of numbers.
+          passing = onPiece(new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength));
+          if (passing) {
+            // Read on once the piece is taken, so a slow taker never has the whole answer queued.
+            response.pause();
+            void Promise.resolve(passing).finally(() => response.resume());
+          }
         };
         response.on('data', (chunk: Buffer) => {
           gathered.push(chunk);
@@ -112,10 +118,12 @@ export class HttpInspectorClient implements InspectorClient {
           if (!failed && size >= RELAY_PIECE_BYTES) pass();
         });
         response.on('end', () => {
-          if (!failed) {
-            pass();
-            resolve();
-          } else reject(serviceFailure(response.statusCode ?? 0, response.statusMessage ?? '', Buffer.concat(gathered, size).toString('utf8')));
+          if (failed) {
+            reject(serviceFailure(response.statusCode ?? 0, response.statusMessage ?? '', Buffer.concat(gathered, size).toString('utf8')));
+            return;
+          }
+          pass();
+          void Promise.resolve(passing).then(() => resolve(), () => resolve());
         });
         response.on('error', reject);
       });

@@ -56,7 +56,7 @@ export class InspectorPanel implements vscode.Disposable {
 
   constructor(private readonly options: InspectorPanelOptions) {
     this.subscription = options.subscribe((event) => {
-      if (this.viewReady) this.post({ kind: 'event', event });
+      if (this.viewReady) void this.post({ kind: 'event', event });
     });
   }
 
@@ -103,7 +103,7 @@ export class InspectorPanel implements vscode.Disposable {
   reveal(target: SpanRef): void {
     this.lastSelection = target;
     if (this.viewReady) {
-      this.post({ kind: 'revealSpan', traceId: target.traceId, ...(target.spanId ? { spanId: target.spanId } : {}) });
+      void this.post({ kind: 'revealSpan', traceId: target.traceId, ...(target.spanId ? { spanId: target.spanId } : {}) });
       this.pendingReveal = undefined;
     } else {
       this.pendingReveal = target;
@@ -112,7 +112,7 @@ export class InspectorPanel implements vscode.Disposable {
 
   /** Tells the live view where the listener now is. */
   notifyEndpoints(endpoints: ListenerEndpoints | null): void {
-    if (this.viewReady) this.post({ kind: 'endpointsChanged', endpoints });
+    if (this.viewReady) void this.post({ kind: 'endpointsChanged', endpoints });
   }
 
   private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -204,7 +204,7 @@ export class InspectorPanel implements vscode.Disposable {
     this.viewReady = true;
     const reveal = this.pendingReveal ?? this.lastSelection;
     this.pendingReveal = undefined;
-    this.post({
+    void this.post({
       kind: 'init',
       version: PROTOCOL_VERSION,
       capabilities,
@@ -219,9 +219,10 @@ export class InspectorPanel implements vscode.Disposable {
     await answerViewRequest(request, this.options.relay, this.options.editor, (message) => this.post(message));
   }
 
-  private post(message: HostToViewMessage): void {
+  /** Posts to the view; settles once VS Code took the message (never rejects). */
+  private post(message: HostToViewMessage): PromiseLike<unknown> | undefined {
     // A panel closed while a request was answered: nobody to tell.
-    void this.panel?.webview.postMessage(message).then(undefined, () => undefined);
+    return this.panel?.webview.postMessage(message).then(undefined, () => undefined);
   }
 
   dispose(): void {

@@ -18,8 +18,12 @@ export interface EditorServices {
   saveExport(fileName: string, content: string): Promise<boolean>;
 }
 
-/** Carries a service request named by a string to the service and passes the result's JSON on in UTF-8 pieces; resolves after the last. */
-export type ServiceRelay = (type: string, params: unknown, onPiece: (piece: Uint8Array) => void) => Promise<void>;
+/**
+ * Carries a service request named by a string to the service and passes the
+ * result's JSON on in UTF-8 pieces (waiting for each one `onPiece` returns a
+ * promise for); resolves after the last.
+ */
+export type ServiceRelay = (type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void) => Promise<void>;
 
 /** What the panel offers the view; forwarding when the service has a forwarder to use. */
 export async function panelCapabilities(relay: ServiceRelay): Promise<HostCapabilities> {
@@ -44,22 +48,23 @@ async function answerEditorRequest(request: EditorRequest, editor: EditorService
 
 /**
  * Answers one request of the view: the result's pieces go to `post` as they
- * come, then the reply; a refusal carries the service's reason.
+ * come (the next one once the view took the last, when `post` says when),
+ * then the reply; a refusal carries the service's reason.
  */
 export async function answerViewRequest(
   request: ServiceRequestMessage | EditorRequest,
   relay: ServiceRelay,
   editor: EditorServices,
-  post: (message: ReplyPieceMessage | ReplyMessage) => void,
+  post: (message: ReplyPieceMessage | ReplyMessage) => PromiseLike<unknown> | void,
 ): Promise<void> {
   const requestId = request.id;
   const onPiece = (piece: Uint8Array) => post({ kind: 'replyPiece', requestId, piece });
   try {
     if (request.kind === 'service') await relay(request.type, request.params, onPiece);
     else onPiece(new TextEncoder().encode(JSON.stringify(await answerEditorRequest(request, editor))));
-    post({ kind: 'reply', requestId, ok: true });
+    void post({ kind: 'reply', requestId, ok: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    post({ kind: 'reply', requestId, ok: false, error: message, ...(isServiceError(error) ? { reason: error.reason } : {}) });
+    void post({ kind: 'reply', requestId, ok: false, error: message, ...(isServiceError(error) ? { reason: error.reason } : {}) });
   }
 }

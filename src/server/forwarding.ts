@@ -103,7 +103,6 @@ export interface NodeForwarderOptions {
   log?: ForwardLog;
   /** Default: fetch. Tests may pass their own. */
   transport?: ForwardTransport;
-  userAgent?: string;
 }
 
 /** A forwarder wired to Node and a trace store, and the function that unwires it. */
@@ -132,7 +131,7 @@ export function createNodeForwarder(options: NodeForwarderOptions): NodeForwardi
     autoForward: options.autoForward,
     limits: options.limits,
     log: options.log,
-    userAgent: options.userAgent ?? 'respan-trace-inspector',
+    userAgent: 'respan-trace-inspector',
   });
   const unsubscribe = options.store.onChange((change) => {
     if (change.evicted.length > 0) forwarder.forget(change.evicted);

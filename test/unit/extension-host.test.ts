@@ -29,14 +29,14 @@ async function listening(store: TraceStore, forwarder?: Forwarder): Promise<{ in
 /** What a relayed request brings back, joined into its text. */
 async function relayText(client: HttpInspectorClient, type: string, params: unknown = {}): Promise<string> {
   const pieces: Uint8Array[] = [];
-  await client.relay(type, params, (piece) => pieces.push(piece));
+  await client.relay(type, params, (piece) => void pieces.push(piece));
   return Buffer.concat(pieces).toString('utf8');
 }
 
 /** Answers a view request as the panel does; the posted reply, the result's text, and the pieces it came in. */
 async function answer(request: ServiceRequestMessage | EditorRequest, relay: ServiceRelay, editor: EditorServices): Promise<{ reply: ReplyMessage; text: string; pieces: Uint8Array[] }> {
   const posted: Array<ReplyPieceMessage | ReplyMessage> = [];
-  await answerViewRequest(request, relay, editor, (message) => posted.push(message));
+  await answerViewRequest(request, relay, editor, (message) => void posted.push(message));
   const reply = posted.at(-1) as ReplyMessage;
   const pieces = posted.filter((message): message is ReplyPieceMessage => message.kind === 'replyPiece').map((message) => message.piece);
   assert.ok(posted.slice(0, -1).every((message) => message.kind === 'replyPiece' && message.requestId === request.id), 'pieces, then one reply');
@@ -93,6 +93,18 @@ describe('extension: the panel relay', () => {
       // Plain typed arrays, which postMessage transfers as bytes (a Buffer would go as its toJSON, a list of numbers).
       assert.ok(pieces.every((piece) => Object.getPrototypeOf(piece) === Uint8Array.prototype));
       assert.equal(JSON.parse(text).spans[0].attributes['input.value'].length, 3 * RELAY_PIECE_BYTES);
+      // A slow taker: the next piece comes only once the last was taken.
+      let waiting = 0;
+      let mostWaiting = 0;
+      const slow: Uint8Array[] = [];
+      await other.client.relay('getTrace', { traceId: big.traceId }, (piece) => {
+        slow.push(piece);
+        mostWaiting = Math.max(mostWaiting, ++waiting);
+        return new Promise((resolve) => setTimeout(() => resolve(waiting--), 20));
+      });
+      assert.equal(mostWaiting, 1);
+      assert.equal(waiting, 0, 'the relay resolved after the last piece was taken');
+      assert.equal(Buffer.concat(slow).toString('utf8'), text);
     } finally {
       await other.inspector.stop();
     }

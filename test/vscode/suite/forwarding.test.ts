@@ -44,7 +44,7 @@ describe('Forwarding to Respan', () => {
     assert.equal(await runCommand('setApiKey', 'good-key-0123456789'), true);
     // The process learnt the key from the window; no answer repeats it.
     const pieces: Uint8Array[] = [];
-    await (await processClient()).relay('forwardingStatus', {}, (piece) => pieces.push(piece));
+    await (await processClient()).relay('forwardingStatus', {}, (piece) => void pieces.push(piece));
     const status = Buffer.concat(pieces).toString('utf8');
     assert.equal(JSON.parse(status).hasApiKey, true);
     assert.doesNotMatch(status, /good-key-0123456789/);

@@ -62,12 +62,12 @@ describe('Extension host stall (bench)', function () {
     const client = ext.connection.client!;
     const relay = client.relay.bind(client);
     Object.assign(client, {
-      relay: async (type: string, params: unknown, onPiece: (piece: Uint8Array) => void) => {
+      relay: async (type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void) => {
         const started = performance.now();
         let bytes = 0;
         await relay(type, params, (piece) => {
           bytes += piece.length;
-          onPiece(piece);
+          return onPiece(piece);
         });
         relayed.push({ type, bytes, fetchMs: performance.now() - started });
       },
