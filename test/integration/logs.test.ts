@@ -45,9 +45,9 @@ class RecordingStore extends TraceStore {
     super.add(spans);
   }
 
-  override addLogs(records: readonly LogRecord[]): void {
+  override addLogs(records: readonly LogRecord[]): Span[] {
     this.arrivals.push('logs');
-    super.addLogs(records);
+    return super.addLogs(records);
   }
 }
 
