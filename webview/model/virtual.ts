@@ -100,9 +100,9 @@ export function pageRows(viewportHeight: number, rowHeight: number): number {
 }
 
 /**
- * The row a navigation key moves to from `current` (-1: no current row, so
- * ArrowDown and ArrowUp both go to the first row), clamped to the list; null
- * when `key` is no navigation key or the list is empty.
+ * The row a navigation key moves to from `current`, clamped to the list (so
+ * from -1, no current row, ArrowDown and ArrowUp both go to the first row);
+ * null when `key` is no navigation key or the list is empty.
  */
 export function navigationTarget(key: string, current: number, rowCount: number, page: number): number | null {
   if (rowCount === 0) return null;
@@ -112,7 +112,7 @@ export function navigationTarget(key: string, current: number, rowCount: number,
       target = current + 1;
       break;
     case 'ArrowUp':
-      target = current < 0 ? 0 : current - 1;
+      target = current - 1;
       break;
     case 'PageDown':
       target = current + page;
