@@ -14,7 +14,7 @@ import { activeFilterCount, parseCostInput, parseDurationInput, type FilterChoic
 import { anchoredTop, chooseAnchors, rowIndexOf, traceListRows, type TraceListRow } from '../model/traceList';
 import { navigationTarget, pageRows, scrollTopForVirtualTop, scrollTopToReveal, virtualScrollTop } from '../model/virtual';
 import { Icon, IconButton } from './common';
-import { VirtualList, useVirtualScroll } from './VirtualList';
+import { VirtualList, useVirtualScroll, type VirtualScroll } from './VirtualList';
 
 /** Row height in px; must match `--list-row-height` in styles.css. */
 export const LIST_ROW_HEIGHT = 44;
@@ -138,38 +138,7 @@ function TraceRows({ rows, grouping, selectedTraceId, onSelect, onToggleGroup, n
   const [moved, setMoved] = useState<{ key: string; selection: string | null } | null>(null);
   const activeKey = moved && moved.selection === selectedTraceId ? moved.key : selectedTraceId;
   const setActiveKey = (key: string) => setMoved({ key, selection: selectedTraceId });
-  /** The rows and scroll position on screen, from which the anchor is chosen when the rows change. */
-  const drawn = useRef<{ rows: TraceListRow[]; scrollTop: number } | null>(null);
-  /** A selection to bring into view once its row is listed. */
-  const revealKey = useRef<string | null>(selectedTraceId);
-  const selectionSeen = useRef(selectedTraceId);
-  if (selectionSeen.current !== selectedTraceId) {
-    selectionSeen.current = selectedTraceId;
-    revealKey.current = selectedTraceId;
-  }
-
-  // New rows (traces arrived or left, a group folded): keep the selected trace, or else the
-  // first row in view, where it was on screen; then bring a new selection into view.
-  useLayoutEffect(() => {
-    const element = scroll.ref.current;
-    if (!element) return;
-    const height = element.clientHeight;
-    const previous = drawn.current;
-    let target = previous?.scrollTop ?? element.scrollTop;
-    if (previous && previous.rows !== rows) {
-      const top = virtualScrollTop(previous.scrollTop, height, previous.rows.length, LIST_ROW_HEIGHT);
-      const anchors = chooseAnchors(previous.rows, top, height, LIST_ROW_HEIGHT, selectedTraceId);
-      const anchored = anchoredTop(rows, anchors, LIST_ROW_HEIGHT);
-      if (anchored !== null) target = scrollTopForVirtualTop(anchored, height, rows.length, LIST_ROW_HEIGHT);
-    }
-    const reveal = rowIndexOf(rows, revealKey.current);
-    if (reveal >= 0) {
-      target = scrollTopToReveal(reveal, target, height, rows.length, LIST_ROW_HEIGHT);
-      revealKey.current = null;
-    }
-    scroll.scrollTo(target);
-    drawn.current = { rows, scrollTop: element.scrollTop };
-  }, [rows, selectedTraceId]);
+  const onScroll = useAnchoredScroll(scroll, rows, selectedTraceId);
 
   const activeIndex = (() => {
     const active = rowIndexOf(rows, activeKey);
@@ -249,9 +218,7 @@ function TraceRows({ rows, grouping, selectedTraceId, onSelect, onToggleGroup, n
       overscan={OVERSCAN}
       renderRow={renderRow}
       activeRow={{ row: activeIndex, id: rowId }}
-      onScroll={(top) => {
-        if (drawn.current) drawn.current = { ...drawn.current, scrollTop: top };
-      }}
+      onScroll={onScroll}
       onKeyDown={onKey}
       class="list-scroll"
       role={grouping !== 'none' ? 'tree' : 'listbox'}
@@ -259,6 +226,49 @@ function TraceRows({ rows, grouping, selectedTraceId, onSelect, onToggleGroup, n
       testId="trace-list-rows"
     />
   );
+}
+
+/**
+ * Keeps the list's place while its rows change (traces arrived or left, a
+ * group folded): the selected trace, or else the first row in view, stays
+ * where it was on screen; a new selection is brought into view once its row
+ * is listed. Returns the scroller's scroll listener.
+ */
+function useAnchoredScroll(scroll: VirtualScroll, rows: TraceListRow[], selectedTraceId: string | null): (scrollTop: number) => void {
+  /** The rows and scroll position on screen, from which the anchor is chosen when the rows change. */
+  const drawn = useRef<{ rows: TraceListRow[]; scrollTop: number } | null>(null);
+  /** A selection to bring into view once its row is listed. */
+  const revealKey = useRef<string | null>(selectedTraceId);
+  const selectionSeen = useRef(selectedTraceId);
+  if (selectionSeen.current !== selectedTraceId) {
+    selectionSeen.current = selectedTraceId;
+    revealKey.current = selectedTraceId;
+  }
+
+  useLayoutEffect(() => {
+    const element = scroll.ref.current;
+    if (!element) return;
+    const height = element.clientHeight;
+    const previous = drawn.current;
+    let target = previous?.scrollTop ?? element.scrollTop;
+    if (previous && previous.rows !== rows) {
+      const top = virtualScrollTop(previous.scrollTop, height, previous.rows.length, LIST_ROW_HEIGHT);
+      const anchors = chooseAnchors(previous.rows, top, height, LIST_ROW_HEIGHT, selectedTraceId);
+      const anchored = anchoredTop(rows, anchors, LIST_ROW_HEIGHT);
+      if (anchored !== null) target = scrollTopForVirtualTop(anchored, height, rows.length, LIST_ROW_HEIGHT);
+    }
+    const reveal = rowIndexOf(rows, revealKey.current);
+    if (reveal >= 0) {
+      target = scrollTopToReveal(reveal, target, height, rows.length, LIST_ROW_HEIGHT);
+      revealKey.current = null;
+    }
+    scroll.scrollTo(target);
+    drawn.current = { rows, scrollTop: element.scrollTop };
+  }, [rows, selectedTraceId]);
+
+  return (top) => {
+    if (drawn.current) drawn.current = { ...drawn.current, scrollTop: top };
+  };
 }
 
 /** Element id of row `index`, for `aria-activedescendant`. */
