@@ -346,11 +346,14 @@ function TraceItem({ id, active, grouping, row, trace, selected, onSelect, nowMs
       </div>
       <div class="trace-meta muted">
         {/* One line, most telling first: facts that do not fit wrap onto a hidden line instead of being cut; the tooltip has them all. */}
-        <span class="trace-facts" title={factsTitle(trace, tokens)}>
+        <span class="trace-row-facts" title={factsTitle(trace, tokens)}>
           {trace.models.length > 0 && (
-            <span>
-              <Icon name="sparkle" /> {trace.models[0]}
-              {trace.models.length > 1 ? ` +${trace.models.length - 1}` : ''}
+            <span class="trace-row-model">
+              <Icon name="sparkle" />
+              <span class="trace-row-model-name">
+                {trace.models[0]}
+                {trace.models.length > 1 ? ` +${trace.models.length - 1}` : ''}
+              </span>
             </span>
           )}
           {tokens > 0 && <span>{formatCount(tokens)} tok</span>}
