@@ -538,7 +538,7 @@ describe('forwarding to Respan (integration)', function () {
     await waitFor('the trace to be stored', () => inspector!.store.get(traceId)?.spans.size === 4);
     const noKey = await inspector.api<{ error: string }>(`/api/traces/${traceId}/forward`, { method: 'POST' });
     assert.equal(noKey.status, 409);
-    assert.match(noKey.body.error, /no Respan API key is set; start the inspector with RESPAN_API_KEY/);
+    assert.match(noKey.body.error, /no Respan API key is set; in VS Code run "Respan Trace Inspector: Set Respan API Key", or start the inspector with RESPAN_API_KEY/);
     const unknown = await inspector.api<{ error: string }>(`/api/traces/${'f'.repeat(32)}/forward`, { method: 'POST' });
     assert.ok([404, 409].includes(unknown.status));
     const crossSite = await fetch(`${inspector.server.url}/api/traces/${traceId}/forward`, { method: 'POST', headers: { Origin: 'https://evil.example' } });

@@ -210,7 +210,7 @@ describe('service: forwarding', () => {
 
   it('says how to set the key when there is none', async () => {
     const { service, transport } = rig({ apiKey: undefined });
-    await refused(service.handle('forwardTrace', { traceId: ONE }), 'unavailable', /^no Respan API key is set; start the inspector with RESPAN_API_KEY/);
+    await refused(service.handle('forwardTrace', { traceId: ONE }), 'unavailable', /^no Respan API key is set; in VS Code run "Respan Trace Inspector: Set Respan API Key", or start the inspector with RESPAN_API_KEY/);
     await refused(service.handle('retryForwarding', {}), 'unavailable', /no Respan API key is set/);
     assert.equal(transport.requests.length, 0);
   });
