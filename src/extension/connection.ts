@@ -174,7 +174,8 @@ export class InspectorConnection {
         message,
         ...(error instanceof PortTakenError ? { portInUse: { host: error.host, port: error.port } } : {}),
       });
-      if (lost !== undefined && !(error instanceof PortTakenError)) this.retryLater(message);
+      // After a loss keep trying, a seemingly foreign answer included: a busy or dying process can look like one.
+      if (lost !== undefined) this.retryLater(message);
     }
     return this.current;
   }

@@ -115,12 +115,9 @@ export type PortOccupant = { kind: 'inspector'; status: StatusJson } | { kind: '
 /** Most of a status answer worth reading: anything longer is not an inspector's. */
 const MAX_STATUS_BYTES = 64 * 1024;
 
-/**
- * Asks `/api/status` at `url`: an inspector, nothing listening, or another
- * program. Always on a fresh connection: a pooled one may still point at a
- * process that has just died.
- */
-export function probe(url: string, apiToken?: string): Promise<PortOccupant> {
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function probeOnce(url: string, apiToken?: string): Promise<PortOccupant | 'unsure'> {
   return new Promise((resolve) => {
     const headers = apiToken ? { Authorization: `Bearer ${apiToken}` } : {};
     const request = httpGet(`${url}/api/status`, { agent: false, timeout: 2000, headers }, (response) => {
@@ -143,8 +140,24 @@ export function probe(url: string, apiToken?: string): Promise<PortOccupant> {
       response.on('error', () => resolve({ kind: 'other' }));
     });
     request.on('timeout', () => request.destroy());
-    request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' ? { kind: 'free' } : { kind: 'other' }));
+    // A reset or a timeout is not yet an answer: a process that was just killed resets connections for a moment, a busy one is slow.
+    request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' ? { kind: 'free' } : 'unsure'));
   });
+}
+
+/**
+ * Asks `/api/status` at `url`: an inspector, nothing listening, or another
+ * program. Always on a fresh connection: a pooled one may still point at a
+ * process that has just died. A reset or a timeout is asked again a few
+ * times before it counts as another program.
+ */
+export async function probe(url: string, apiToken?: string): Promise<PortOccupant> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const found = await probeOnce(url, apiToken);
+    if (found !== 'unsure') return found;
+    await delay(250);
+  }
+  return { kind: 'other' };
 }
 
 /** A free TCP port on `host`. */
@@ -176,8 +189,6 @@ export interface AttachOptions {
   /** Milliseconds to wait for a started process to answer. Default 20 s. */
   startTimeoutMs?: number;
 }
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Attaches to the inspector on the configured port, or starts one there.
