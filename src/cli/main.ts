@@ -7,14 +7,17 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ForwardConfigError, type ForwardApi } from '../core/forward/destination';
 import type { ForwardFilter } from '../core/forward/filter';
 import { TraceStore } from '../core/store';
 import { createNodeForwarder, forwardingEnvironment, type NodeForwarding } from '../server/forwarding';
-import { GrpcReceiver, silenceGrpcLibraryLogs } from '../server/grpc';
-import { isLoopbackHost, newApiToken, parseAllowedOrigin } from '../server/guard';
-import { InspectorServer, PortInUseError } from '../server/server';
+import { silenceGrpcLibraryLogs } from '../server/grpc';
+import { parseAllowedOrigin } from '../server/guard';
+import { startInspector } from '../server/listener';
+import { DEFAULT_MAX_DISK_MB, defaultDataDir } from '../server/persist/dataDir';
+import type { PersistenceState } from '../server/persist/diskJournal';
+import { PortInUseError } from '../server/server';
 import { startDemo, type DemoHandle } from './demo';
 
 /** Parsed command line. */
@@ -35,6 +38,12 @@ export interface CliOptions {
   maxTraces: number;
   /** Approximate memory for captured spans, in MB (the store's byte bound). */
   maxMemoryMb: number;
+  /** Keep traces on disk across restarts (--no-persist turns it off). */
+  persist: boolean;
+  /** The data folder (--data-dir); absent: {@link defaultDataDir}. */
+  dataDir?: string;
+  /** Disk the kept traces may use, in MB. */
+  maxDiskMb: number;
   help: boolean;
   /** Auto-forward every captured span to Respan. */
   forward: boolean;
@@ -67,6 +76,10 @@ Options:
   --max-memory-mb <n>
                      approximate memory for captured spans, in MB (default 1024);
                      past it the oldest traces are evicted, as with --max-spans
+  --data-dir <dir>   keep traces in <dir> across restarts (default: ${defaultDataDir()})
+  --no-persist       keep traces in memory only
+  --max-disk-mb <n>  disk the kept traces may use, in MB (default ${DEFAULT_MAX_DISK_MB}); past it the
+                     oldest traces are evicted, as with --max-spans
   -h, --help         show this help
 
 Forwarding to Respan (reads RESPAN_API_KEY and RESPAN_BASE_URL from the environment;
@@ -100,6 +113,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     maxSpans: 200_000,
     maxTraces: 10_000,
     maxMemoryMb: 1024,
+    persist: true,
+    maxDiskMb: DEFAULT_MAX_DISK_MB,
     help: false,
     forward: false,
     forwardFilter: 'all',
@@ -157,6 +172,18 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case '--max-memory-mb':
         options.maxMemoryMb = integer('--max-memory-mb', value(), 16, 1_000_000);
+        break;
+      case '--data-dir': {
+        const dir = value();
+        if (!dir) throw new UsageError('--data-dir needs a folder, e.g. --data-dir ~/traces');
+        options.dataDir = resolve(dir);
+        break;
+      }
+      case '--no-persist':
+        options.persist = false;
+        break;
+      case '--max-disk-mb':
+        options.maxDiskMb = integer('--max-disk-mb', value(), 1, 100_000_000);
         break;
       case '-h':
       case '--help':
@@ -226,25 +253,6 @@ export function grpcEnvironmentLines(endpoint: string): string[] {
   return [`OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`, 'OTEL_EXPORTER_OTLP_PROTOCOL=grpc'];
 }
 
-/**
- * Starts the OTLP/gRPC receiver next to `server`, feeding the same sink. A port
- * in use is reported plainly and is not fatal: HTTP keeps working.
- */
-async function startGrpc(options: CliOptions, server: InspectorServer): Promise<GrpcReceiver | undefined> {
-  if (options.grpcPort === null) return undefined;
-  silenceGrpcLibraryLogs();
-  const receiver = new GrpcReceiver({ host: options.host, port: options.grpcPort, sink: (spans) => server.acceptSpans(spans) });
-  try {
-    await receiver.start();
-    return receiver;
-  } catch (error) {
-    const reason = error instanceof PortInUseError ? `port ${error.port} is already in use (another collector or inspector?)` : (error as Error).message;
-    process.stderr.write(`respan-inspector: OTLP/gRPC is off: ${reason}. OTLP/HTTP still works; pick another gRPC port with --grpc-port <n>.
-`);
-    return undefined;
-  }
-}
-
 /** The environment lines users set to send traces to a listener at `url`. */
 export function environmentLines(url: string): string[] {
   return [`OTEL_EXPORTER_OTLP_ENDPOINT=${url}`, `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`, `RESPAN_BASE_URL=${url}/api`];
@@ -279,6 +287,15 @@ async function finishForwarding(forwarding: NodeForwarding, out: NodeJS.WriteStr
   const { unsent } = forwarder.status();
   if (unsent > 0) out.write(`${unsent} captured span${unsent === 1 ? ' was' : 's were'} not forwarded to Respan (see the messages above).\n`);
   forwarding.dispose();
+}
+
+/** Where traces are kept, for the startup banner. */
+function persistenceLine(state: PersistenceState | undefined): string {
+  if (state === undefined) return 'in memory only (--no-persist)';
+  if (state.status === 'off') return 'in memory only (see above)';
+  const { traces, spans, ms } = state.restored;
+  const restored = traces > 0 ? `; restored ${traces} trace${traces === 1 ? '' : 's'} (${spans} spans) in ${(ms / 1000).toFixed(1)} s` : '';
+  return `in ${state.dataDir}${restored}`;
 }
 
 /** The trace store with the retention bounds of the command line. */
@@ -317,38 +334,53 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`respan-inspector: forwarding to Respan is unavailable: ${error.message}\n`);
   }
   const forwarder = forwarding?.forwarder;
-  // Beyond loopback, anyone on the network could read traces: require a token.
-  const apiToken = options.apiToken ?? (isLoopbackHost(options.host) ? undefined : newApiToken());
-  const access = { allowedOrigins: options.allowOrigins, allowedHosts: options.allowHosts, apiToken };
   const webviewDir = join(__dirname, 'webview');
-  const server = new InspectorServer({
+  silenceGrpcLibraryLogs();
+  const running = await startInspector({
     store,
     host: options.host,
-    port: options.port,
+    httpPort: options.port,
+    grpcPort: options.grpcPort,
     webviewDir: existsSync(webviewDir) ? webviewDir : undefined,
-    ...access,
+    allowedOrigins: options.allowOrigins,
+    allowedHosts: options.allowHosts,
+    apiToken: options.apiToken,
     onSpans: forwarder ? (spans) => forwarder.captured(spans) : undefined,
     forwarding: forwarder,
+    persistence: options.persist
+      ? {
+          dataDir: options.dataDir ?? defaultDataDir(),
+          maxDiskBytes: options.maxDiskMb * 1024 * 1024,
+          log: (level, message) => (level === 'info' ? process.stdout : process.stderr).write(`respan-inspector: ${message}\n`),
+        }
+      : undefined,
   });
-  try {
-    await server.start();
-  } catch (error) {
+  if (!running.http) {
+    await running.stop();
     forwarding?.dispose();
+    const error = running.errors.http;
     if (error instanceof PortInUseError) {
       process.stderr.write(`respan-inspector: port ${error.port} is already in use (another inspector or collector?). Pick another with --port <n>.\n`);
       return 1;
     }
-    throw error;
+    throw error ?? new Error('the HTTP listener did not start');
+  }
+  if (running.errors.grpc) {
+    const error = running.errors.grpc;
+    const reason = error instanceof PortInUseError ? `port ${error.port} is already in use (another collector or inspector?)` : error.message;
+    process.stderr.write(`respan-inspector: OTLP/gRPC is off: ${reason}. OTLP/HTTP still works; pick another gRPC port with --grpc-port <n>.\n`);
   }
 
-  const url = server.url;
-  const grpc = await startGrpc(options, server);
-  const uiUrl = apiToken ? `${url}/?token=${encodeURIComponent(apiToken)}` : `${url}/`;
+  const url = running.http.url;
+  const grpc = running.grpc;
+  const apiToken = running.apiToken;
+  const uiUrl = running.uiUrl ?? `${url}/`;
   const out = process.stdout;
   out.write(`\nRespan Trace Inspector is listening on ${url}\n\n`);
   out.write(`  Open the inspector:   ${uiUrl}\n`);
   out.write(`  Query API:            ${url}/api/traces\n`);
   if (grpc) out.write(`  OTLP/gRPC:            ${grpc.endpoint}\n`);
+  out.write(`  Traces kept:          ${persistenceLine(running.persistence?.state)}\n`);
   out.write('\n');
   out.write('Point your app at it by setting:\n\n');
   for (const line of environmentLines(url)) out.write(`  export ${line}\n`);
@@ -390,8 +422,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   out.write('\nShutting down…\n');
   await demo?.stop();
   if (forwarding) await finishForwarding(forwarding, out);
-  await grpc?.stop();
-  await server.stop();
+  await running.stop();
   return 0;
 }
 

@@ -4,7 +4,9 @@
  * per-trace aggregates for listing and filtering, and coalesced change events.
  */
 
+import type { StoreJournal } from './journal';
 import type { AttributeValue, Attributes, Span, TokenUsage } from './model';
+import type { SpanSource } from './spanSource';
 
 /** What changed in the store since the previous change event. */
 export interface StoreChange {
@@ -45,6 +47,14 @@ export interface TraceStoreOptions {
   schedule?: Scheduler;
   /** Wall clock, for `updatedAtMs`. */
   nowMs?: () => number;
+}
+
+/** Options of {@link TraceStore.add}. */
+export interface AddOptions {
+  /** The request body the spans were decoded from, for the journal (see {@link StoreJournal.spansAdded}). */
+  source?: SpanSource;
+  /** The time to record as the traces' `updatedAtMs` instead of now: a journal replaying its records gives their times. */
+  atMs?: number;
 }
 
 /** Counts of each value of a facet (model, customer, …) within one trace. */
@@ -262,6 +272,7 @@ export class TraceStore {
   private readonly nowMs: () => number;
   private readonly listeners = new Set<StoreChangeListener>();
   private pending: { added: Set<string>; updated: Set<string>; evicted: Set<string>; cleared: boolean } | undefined;
+  private journal: StoreJournal | undefined;
 
   constructor(options: TraceStoreOptions = {}) {
     this.maxSpans = options.maxSpans ?? 200_000;
@@ -294,6 +305,11 @@ export class TraceStore {
     this.enforceRetention();
   }
 
+  /** Sends every later change to `journal` (undefined: to none). */
+  setJournal(journal: StoreJournal | undefined): void {
+    this.journal = journal;
+  }
+
   /** Subscribes to coalesced change events; returns the unsubscribe function. */
   onChange(listener: StoreChangeListener): () => void {
     this.listeners.add(listener);
@@ -304,9 +320,10 @@ export class TraceStore {
    * Adds spans. A span already present (same trace and span id) is replaced;
    * children that arrived before their parent are attached when it comes.
    */
-  add(spans: readonly Span[]): void {
+  add(spans: readonly Span[], options: AddOptions = {}): void {
     if (spans.length === 0) return;
-    const now = this.nowMs();
+    const now = options.atMs ?? this.nowMs();
+    this.journal?.spansAdded(spans, now, options.source);
     for (const span of spans) this.addOne(span, now);
     this.enforceRetention();
   }
@@ -400,7 +417,10 @@ export class TraceStore {
     if (this.withinBounds()) return;
     for (const entry of this.traces.values()) {
       if (this.withinBounds()) break;
-      if (!entry.pinned) this.remove(entry);
+      if (!entry.pinned) {
+        this.remove(entry);
+        this.journal?.evicted(entry.traceId);
+      }
     }
   }
 
@@ -428,6 +448,7 @@ export class TraceStore {
     if (!entry) return false;
     if (entry.pinned !== pinned) {
       entry.pinned = pinned;
+      this.journal?.pinned(entry.traceId, pinned);
       this.note('updated', entry.traceId);
       if (!pinned) this.enforceRetention();
     }
@@ -439,11 +460,13 @@ export class TraceStore {
     const entry = this.get(traceId);
     if (!entry) return false;
     this.remove(entry);
+    this.journal?.deleted(entry.traceId);
     return true;
   }
 
   /** Removes every trace that is not pinned. */
   clear(): void {
+    this.journal?.cleared();
     for (const entry of [...this.traces.values()]) if (!entry.pinned) this.remove(entry);
     this.ensurePending().cleared = true;
   }

@@ -14,7 +14,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { Span } from '../core/model';
 import { MalformedPayloadError, rejectedCount } from '../core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
-import { decodeOtlpProto, encodeExportResponseProto } from '../core/otlp/proto';
+import { encodeExportResponseProto } from '../core/otlp/proto';
+import { decodeSpanSource, type SpanSource } from '../core/spanSource';
 import { describeRejections } from './receivers';
 import { PortInUseError } from './server';
 
@@ -22,7 +23,7 @@ import { PortInUseError } from './server';
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
 /** Takes the spans a receiver accepted (the store, or whatever sits in front of it). */
-export type SpanSink = (spans: Span[]) => void;
+export type SpanSink = (spans: Span[], source: SpanSource) => void;
 
 /** What the Export handler answers with before serialisation. */
 interface ExportAnswer {
@@ -125,12 +126,13 @@ export class GrpcReceiver {
 
   private export(bytes: Buffer, callback: grpc.sendUnaryData<ExportAnswer>): void {
     try {
-      const result = decodeOtlpProto(bytes, this.options.limits ?? DEFAULT_DECODE_LIMITS);
+      const source: SpanSource = { format: 'otlp-protobuf', bytes, receivedAtMs: Date.now() };
+      const result = decodeSpanSource(source, this.options.limits ?? DEFAULT_DECODE_LIMITS);
       const rejectedSpans = rejectedCount(result);
       if (result.spans.length === 0 && rejectedSpans > 0) {
         return callback({ code: grpc.status.INVALID_ARGUMENT, details: `no span could be accepted; ${describeRejections(result)}` });
       }
-      this.options.sink(result.spans);
+      this.options.sink(result.spans, source);
       callback(null, { rejectedSpans, errorMessage: rejectedSpans > 0 ? describeRejections(result) : '' });
     } catch (error) {
       if (error instanceof MalformedPayloadError) return callback({ code: grpc.status.INVALID_ARGUMENT, details: error.message });

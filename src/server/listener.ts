@@ -5,8 +5,10 @@
  * reported and the HTTP listener keeps working.
  */
 
+import { DEFAULT_DECODE_LIMITS } from '../core/otlp/common';
 import { isLoopbackHost } from './guard';
 import { GrpcReceiver } from './grpc';
+import { openPersistence, type Persistence, type PersistOptions } from './persist/diskJournal';
 import { InspectorServer, type InspectorServerOptions } from './server';
 
 /** Settings of {@link startInspector}: those of {@link InspectorServer} plus the ports. */
@@ -15,6 +17,12 @@ export interface InspectorOptions extends Omit<InspectorServerOptions, 'port'> {
   httpPort?: number;
   /** OTLP/gRPC port. Default 4317; 0 picks a free port; `null` runs no gRPC receiver. */
   grpcPort?: number | null;
+  /**
+   * Keep the store's traces in this data folder across restarts (replayed
+   * into the store once the HTTP port is taken, before any span is received).
+   * Absent: memory only.
+   */
+  persistence?: Omit<PersistOptions, 'limits'>;
 }
 
 /** What {@link startInspector} started, and what failed to start. */
@@ -35,6 +43,8 @@ export interface RunningInspector {
   readonly apiToken: string | undefined;
   /** Link that opens the browser UI (carrying the token when one is required). */
   readonly uiUrl: string | undefined;
+  /** The on-disk journal, when `persistence` was given and the HTTP listener started (see its `state`). */
+  readonly persistence: Persistence | undefined;
   /** Stops whatever started. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -46,7 +56,7 @@ export interface RunningInspector {
  */
 export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
   const host = options.host ?? '127.0.0.1';
-  const { httpPort, grpcPort, ...serverOptions } = options;
+  const { httpPort, grpcPort, persistence: persistOptions, ...serverOptions } = options;
   // Beyond loopback, anyone on the network could read traces: the server then requires a token (generated if not given).
   const server = new InspectorServer({ ...serverOptions, host, port: httpPort ?? 4318 });
   const apiToken = server.apiToken;
@@ -60,6 +70,9 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     errors.http = error as Error;
   }
 
+  // Only the process that holds the port takes the data folder; no request is read before the replay ends.
+  const persistence = http && persistOptions ? openPersistence(options.store, { ...persistOptions, limits: options.limits ?? DEFAULT_DECODE_LIMITS }) : undefined;
+
   let grpc: GrpcReceiver | undefined;
   if (grpcPort !== null) {
     const receiver = new GrpcReceiver({
@@ -67,7 +80,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
       port: grpcPort ?? 4317,
       maxMessageBytes: options.maxBodyBytes,
       limits: options.limits,
-      sink: (spans) => server.acceptSpans(spans),
+      sink: (spans, source) => server.acceptSpans(spans, source),
     });
     try {
       await receiver.start();
@@ -88,10 +101,12 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     exposed: !isLoopbackHost(host),
     apiToken,
     uiUrl: httpUrl && (apiToken ? `${httpUrl}/?token=${encodeURIComponent(apiToken)}` : `${httpUrl}/`),
+    persistence,
     async stop() {
       if (stopped) return;
       stopped = true;
       await Promise.all([http?.stop(), grpc?.stop()]);
+      await persistence?.close();
     },
   };
 }

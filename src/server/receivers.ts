@@ -4,12 +4,11 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeIngest } from '../core/ingest';
 import type { DecodeResult, Span } from '../core/model';
 import { MalformedPayloadError, rejectedCount } from '../core/model';
 import type { DecodeLimits } from '../core/otlp/common';
-import { decodeOtlpJsonBytes, parseJsonText } from '../core/otlp/json';
-import { decodeOtlpProto, encodeExportResponseProto, encodeRpcStatusProto } from '../core/otlp/proto';
+import { encodeExportResponseProto, encodeRpcStatusProto } from '../core/otlp/proto';
+import { decodeSpanSource, type SpanSource } from '../core/spanSource';
 import { HttpError, readBody } from './body';
 
 /**
@@ -75,8 +74,8 @@ export interface ReceiverContext {
   /** Bytes a body may have after decompression. */
   maxBodyBytes: number;
   limits: DecodeLimits;
-  /** Takes the decoded spans (the store, or a pause gate in front of it). */
-  accept(spans: Span[]): void;
+  /** Takes the decoded spans (the store, or a pause gate in front of it), with the body they came from. */
+  accept(spans: Span[], source: SpanSource): void;
 }
 
 function send(response: ServerResponse, status: number, contentType: string, body: string | Uint8Array): void {
@@ -103,8 +102,8 @@ export async function receiveOtlp(request: IncomingMessage, response: ServerResp
     encoding = declared === 'sniff' ? sniff(body) : declared;
     // An empty protobuf message is a valid empty export; empty text is not JSON.
     if (encoding === 'json' && body.length === 0) throw new MalformedPayloadError('the body is empty: send an OTLP/JSON ExportTraceServiceRequest');
-    const result = encoding === 'json' ? decodeOtlpJsonBytes(body, context.limits) : decodeOtlpProto(body, context.limits);
-    answerOtlp(response, encoding, result, context);
+    const source: SpanSource = { format: encoding === 'json' ? 'otlp-json' : 'otlp-protobuf', bytes: body, receivedAtMs: Date.now() };
+    answerOtlp(response, encoding, decodeSpanSource(source, context.limits), source, context);
   } catch (error) {
     if (error instanceof HttpError) return sendOtlpError(response, encoding, error.status, error.message, error.headers);
     if (error instanceof MalformedPayloadError) return sendOtlpError(response, encoding, 400, error.message);
@@ -112,12 +111,12 @@ export async function receiveOtlp(request: IncomingMessage, response: ServerResp
   }
 }
 
-function answerOtlp(response: ServerResponse, encoding: Encoding, result: DecodeResult, context: ReceiverContext): void {
+function answerOtlp(response: ServerResponse, encoding: Encoding, result: DecodeResult, source: SpanSource, context: ReceiverContext): void {
   const rejectedSpans = rejectedCount(result);
   if (result.spans.length === 0 && rejectedSpans > 0) {
     return sendOtlpError(response, encoding, 400, `no span could be accepted; ${describeRejections(result)}`);
   }
-  context.accept(result.spans);
+  context.accept(result.spans, source);
   const errorMessage = rejectedSpans > 0 ? describeRejections(result) : '';
   if (encoding === 'protobuf') {
     send(response, 200, 'application/x-protobuf', encodeExportResponseProto(rejectedSpans, errorMessage));
@@ -138,12 +137,13 @@ export async function receiveIngest(request: IncomingMessage, response: ServerRe
       throw new HttpError(415, `unsupported Content-Type "${type}"; the ingest API takes application/json`);
     }
     const body = await readBody(request, context.maxBodyBytes);
-    const result = decodeIngest(parseJsonText(body.toString('utf8')), { limits: context.limits });
+    const source: SpanSource = { format: 'respan-ingest-json', bytes: body, receivedAtMs: Date.now() };
+    const result = decodeSpanSource(source, context.limits);
     const rejected = rejectedCount(result);
     if (result.spans.length === 0 && rejected > 0) {
       throw new HttpError(400, `no span could be accepted; ${describeRejections(result)}`);
     }
-    context.accept(result.spans);
+    context.accept(result.spans, source);
     const answer: Record<string, unknown> = { success: true, ingested_count: result.spans.length };
     if (rejected > 0) {
       answer.rejected_count = rejected;

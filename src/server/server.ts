@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { basename, extname, join } from 'node:path';
 import { decodeTraceFile } from '../core/importFile';
 import type { Span } from '../core/model';
+import type { SpanSource } from '../core/spanSource';
 import { MalformedPayloadError, rejectedCount } from '../core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
@@ -145,7 +146,7 @@ export class InspectorServer {
     this.receiverContext = {
       maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
       limits: options.limits ?? DEFAULT_DECODE_LIMITS,
-      accept: (spans) => this.accept(spans),
+      accept: (spans, source) => this.accept(spans, source),
     };
     this.apiToken = options.apiToken ?? (isLoopbackHost(this.host) ? undefined : newApiToken());
     this.guard = new RequestGuard({ host: this.host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, apiToken: this.apiToken });
@@ -219,12 +220,12 @@ export class InspectorServer {
    * Stores spans decoded elsewhere (the gRPC receiver) exactly as the HTTP
    * receivers do, `onSpans` included.
    */
-  acceptSpans(spans: Span[]): void {
-    this.accept(spans);
+  acceptSpans(spans: Span[], source?: SpanSource): void {
+    this.accept(spans, source);
   }
 
-  private accept(spans: Span[]): void {
-    this.store.add(spans);
+  private accept(spans: Span[], source?: SpanSource): void {
+    this.store.add(spans, { source });
     this.options.onSpans?.(spans);
   }
 
