@@ -123,6 +123,7 @@ export function* readFrames(source: ByteSource, offset = 0): Generator<FrameReco
       continue;
     }
     const end = at + FRAME_HEADER_BYTES + header.metaLength + header.bodyLength;
+    // What follows a good header is the record's own content, never searched for headers: it may be span data.
     if (end > source.size) {
       yield { type: 'damage', offset: at, end: source.size, atEnd: true, reason: `a record of ${end - at} bytes cut short at ${source.size - at}` };
       return;
