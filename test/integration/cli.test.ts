@@ -21,7 +21,7 @@ function freePort(): Promise<number> {
 
 function startCli(args: string[]): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--no-open', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--no-open', '--no-persist', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   return { child, output: () => output };
@@ -51,6 +51,8 @@ describe('respan-inspector command', function () {
         maxSpans: 200_000,
         maxTraces: 10_000,
         maxMemoryMb: 1024,
+        persist: true,
+        maxDiskMb: 4096,
         help: false,
         forward: false,
         forwardFilter: 'all',
@@ -60,7 +62,7 @@ describe('respan-inspector command', function () {
     });
 
     it('reads every flag, in both --flag value and --flag=value forms', () => {
-      const options = parseArgs(['--port', '5000', '--grpc-port=5001', '--host', '0.0.0.0', '--no-open', '--demo', '--max-spans', '10', '--max-traces=3', '--max-memory-mb', '64']);
+      const options = parseArgs(['--port', '5000', '--grpc-port=5001', '--host', '0.0.0.0', '--no-open', '--demo', '--max-spans', '10', '--max-traces=3', '--max-memory-mb', '64', '--data-dir', '/var/traces', '--no-persist', '--max-disk-mb=100']);
       assert.deepEqual(options, {
         host: '0.0.0.0',
         port: 5000,
@@ -70,6 +72,9 @@ describe('respan-inspector command', function () {
         maxSpans: 10,
         maxTraces: 3,
         maxMemoryMb: 64,
+        persist: false,
+        dataDir: '/var/traces',
+        maxDiskMb: 100,
         help: false,
         forward: false,
         forwardFilter: 'all',
@@ -83,6 +88,8 @@ describe('respan-inspector command', function () {
       assert.throws(() => parseArgs(['--port']), /got nothing/);
       assert.throws(() => parseArgs(['--verbose']), /unknown option --verbose/);
       assert.throws(() => parseArgs(['--max-memory-mb', '1']), /--max-memory-mb needs a whole number from 16/);
+      assert.throws(() => parseArgs(['--data-dir']), /--data-dir needs a folder/);
+      assert.throws(() => parseArgs(['--max-disk-mb', '0']), /--max-disk-mb needs a whole number from 1/);
     });
 
     it('bounds the store by --max-memory-mb, evicting the oldest traces', () => {
