@@ -14,6 +14,10 @@ export interface InspectorSettings {
   maxTraces: number;
   /** Approximate memory for captured spans, in MB. */
   maxMemoryMb: number;
+  /** Keep captured traces on disk across restarts. */
+  persist: boolean;
+  /** The folder traces are kept in; undefined: the inspector's default per-user data folder. */
+  dataDir: string | undefined;
   autoStart: boolean;
   /** Give new integrated terminals the listener's environment variables. */
   terminalEnvironment: boolean;
@@ -51,6 +55,8 @@ export function readSettings(): InspectorSettings {
     maxSpans: positive(config.get('maxSpans'), 200_000),
     maxTraces: positive(config.get('maxTraces'), 10_000),
     maxMemoryMb: Math.max(16, positive(config.get('maxMemoryMB'), 1024)),
+    persist: config.get<boolean>('persist', true),
+    dataDir: config.get<string>('dataDir', '').trim() || undefined,
     autoStart: config.get<boolean>('autoStart', true),
     terminalEnvironment: config.get<boolean>('terminal.injectEnvironment', true),
     invalidOrigins,
