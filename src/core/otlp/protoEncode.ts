@@ -37,6 +37,13 @@ const textEncoder = new TextEncoder();
 /** Strings this long go through the native encoder; shorter ones are copied in a loop. */
 const NATIVE_STRING_LENGTH = 48;
 
+/** The value of each hex digit's char code (ids are lowercase hex). */
+const NIBBLE = new Uint8Array(128);
+for (let digit = 0; digit < 16; digit++) {
+  NIBBLE['0123456789abcdef'.charCodeAt(digit)] = digit;
+  NIBBLE['0123456789ABCDEF'.charCodeAt(digit)] = digit;
+}
+
 /** A growable byte buffer with protobuf primitives; messages are length-prefixed by back-patching. */
 class ProtoWriter {
   bytes = new Uint8Array(64 * 1024);
@@ -61,6 +68,10 @@ class ProtoWriter {
   uint(value: number): void {
     this.ensure(10);
     const bytes = this.bytes;
+    if (value < 0x80) {
+      bytes[this.pos++] = value;
+      return;
+    }
     while (value >= 0x80) {
       bytes[this.pos++] = (value % 0x80) | 0x80;
       value = Math.floor(value / 0x80);
@@ -81,7 +92,8 @@ class ProtoWriter {
 
   fixed64(value: bigint): void {
     this.ensure(8);
-    this.view.setBigUint64(this.pos, BigInt.asUintN(64, value), true);
+    // Stores the value modulo 2^64, as a fixed64 field holds it.
+    this.view.setBigUint64(this.pos, value, true);
     this.pos += 8;
   }
 
@@ -127,7 +139,8 @@ class ProtoWriter {
     this.tag(field, LEN);
     this.uint(length);
     this.ensure(length);
-    for (let i = 0; i < length; i++) this.bytes[this.pos++] = parseInt(hex.substr(2 * i, 2), 16);
+    const bytes = this.bytes;
+    for (let i = 0; i < length; i++) bytes[this.pos++] = (NIBBLE[hex.charCodeAt(2 * i) & 0x7f] << 4) | NIBBLE[hex.charCodeAt(2 * i + 1) & 0x7f];
   }
 
   /** Starts a length-prefixed message: one byte is reserved for its length. Returns the mark for {@link end}. */
@@ -157,10 +170,14 @@ class ProtoWriter {
     this.bytes[at] = rest;
   }
 
+  /** The bytes written, copied out. */
   finish(): Uint8Array {
     return this.bytes.slice(0, this.pos);
   }
 }
+
+/** One writer for every call: its buffer grows to the largest request written and is reused. */
+const sharedWriter = new ProtoWriter();
 
 function anyValue(writer: ProtoWriter, value: AttributeValue, depth: number): void {
   switch (typeof value) {
@@ -304,7 +321,8 @@ export function encodeSpansProto(spans: Iterable<Span>): Uint8Array {
     if (list === undefined) scopes.set(item.scope, (list = []));
     list.push(item);
   }
-  const writer = new ProtoWriter();
+  const writer = sharedWriter;
+  writer.pos = 0;
   for (const [resource, scopes] of groups) {
     writer.tag(1, LEN);
     const resourceSpans = writer.begin();
