@@ -297,6 +297,11 @@ export class TraceStore {
     return this.byteTotal;
   }
 
+  /** The retention bounds. */
+  get limits(): { maxSpans: number; maxTraces: number; maxBytes: number } {
+    return { maxSpans: this.maxSpans, maxTraces: this.maxTraces, maxBytes: this.maxBytes };
+  }
+
   /** Changes the retention bounds; evicts at once if the store is now over them. */
   setLimits(limits: { maxSpans?: number; maxTraces?: number; maxBytes?: number }): void {
     this.maxSpans = limits.maxSpans ?? this.maxSpans;

@@ -19,7 +19,8 @@ import { defaultDataDir } from '../../src/server/persist/dataDir';
 import { openPersistence, type Persistence } from '../../src/server/persist/diskJournal';
 import { FRAME_HEADER_BYTES, bufferSource, readFrames, type FrameDamage, type FrameRecord } from '../../src/server/persist/frames';
 import { decodeRecord, encodeRecord } from '../../src/server/persist/records';
-import { randomOtlpRequest, seededRandom } from '../fixtures/otlp';
+import { encodeExportRequestProto } from '../../src/core/otlp/proto';
+import { randomOtlpRequest, seededRandom, toProtoObject } from '../fixtures/otlp';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -57,6 +58,17 @@ function describe_(store: TraceStore) {
 
 function otlpSource(request: unknown, receivedAtMs: number): SpanSource {
   return { format: 'otlp-json', bytes: Buffer.from(JSON.stringify(request)), receivedAtMs };
+}
+
+/** An OTLP/JSON request of one span of its own trace, the `i`th. */
+function oneTraceRequest(i: number) {
+  return {
+    resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: `${i}`.padStart(32, 'a'), spanId: `${i}`.padStart(16, 'b'), name: `span ${i}`, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000001000000000' }] }] }],
+  };
+}
+
+function protobufSource(request: Record<string, unknown>, receivedAtMs: number): SpanSource {
+  return { format: 'otlp-protobuf', bytes: Buffer.from(encodeExportRequestProto(toProtoObject(request))), receivedAtMs };
 }
 
 /** Adds the spans of a request body as a receiver does: decoded, with the body for the journal. */
@@ -173,39 +185,92 @@ describe('journal framing', () => {
 });
 
 describe('journal replay', () => {
-  it('gives back the same store after a random history of adds (bodies and spans), replaced spans, pins, deletes, clears, evictions and compactions', async () => {
+  it('gives back the same store after a random history of adds (bodies and spans), replaced spans, pins, deletes, clears, evictions, compactions and restarts', async () => {
     for (const seed of [1, 2, 3, 4, 5, 6]) {
       const random = seededRandom(seed);
       const dir = tempDir();
-      const { store, clock } = newStore({ maxTraces: 12, maxSpans: 400 });
-      const { persistence, messages } = open(store, dir);
+      // A restarted store has the same limits: smaller ones would evict more while replaying.
+      const limits = { maxTraces: 12, maxSpans: 400 };
+      let { store, clock } = newStore(limits);
+      let { persistence, messages } = open(store, dir);
       const sent: SpanSource[] = [];
-      for (let step = 0; step < 120; step++) {
+      const restart = async (step: number) => {
+        const expected = describe_(store);
+        await persistence.close();
+        const now = clock.now;
+        ({ store, clock } = newStore(limits));
+        clock.now = now;
+        const reopened = open(store, dir);
+        assert.deepEqual(describe_(store), expected, `seed ${seed}, restart at step ${step}`);
+        assert.deepEqual([...messages, ...reopened.messages], [], `seed ${seed}, step ${step}`);
+        ({ persistence, messages } = reopened);
+      };
+      for (let step = 0; step < 150; step++) {
         clock.now += 1 + Math.floor(random() * 1000);
         const ids = [...store.entries()].map((entry) => entry.traceId);
         const someTrace = () => ids[Math.floor(random() * ids.length)] ?? 'f'.repeat(32);
         const choice = random();
-        if (choice < 0.35) sent.push(otlpSource(randomOtlpRequest(random, 4), clock.now));
-        if (choice < 0.35) receive(store, sent[sent.length - 1]);
-        else if (choice < 0.45 && sent.length > 0) receive(store, sent[Math.floor(random() * sent.length)]);
+        if (choice < 0.35) {
+          const request = randomOtlpRequest(random, 4);
+          sent.push(random() < 0.5 ? protobufSource(request, clock.now) : otlpSource(request, clock.now));
+          receive(store, sent[sent.length - 1]);
+        } else if (choice < 0.45 && sent.length > 0) receive(store, sent[Math.floor(random() * sent.length)]);
         else if (choice < 0.55) receive(store, ingestBody(random, 1 + Math.floor(random() * 5)));
         else if (choice < 0.62) store.add(decodeSpanSource(otlpSource(randomOtlpRequest(random, 3), clock.now), DEFAULT_DECODE_LIMITS).spans);
-        else if (choice < 0.75) store.setPinned(someTrace(), random() < 0.7);
-        else if (choice < 0.82) store.delete(someTrace());
-        else if (choice < 0.86) store.clear();
-        else if (choice < 0.9) store.setLimits({ maxTraces: 4 + Math.floor(random() * 12) });
-        else if (choice < 0.95) await persistence.compact();
+        else if (choice < 0.74) store.setPinned(someTrace(), random() < 0.7);
+        else if (choice < 0.8) store.delete(someTrace());
+        else if (choice < 0.83) store.clear();
+        else if (choice < 0.87) {
+          limits.maxTraces = 4 + Math.floor(random() * 12);
+          store.setLimits(limits);
+        }
+        else if (choice < 0.94) await persistence.compact();
+        else if (choice < 0.97) await restart(step);
         // Eviction records are written when the store call's work is done.
         await Promise.resolve();
       }
-      const expected = describe_(store);
+      await restart(150);
       await persistence.close();
-      const { store: restored } = newStore({ maxTraces: 1000, maxSpans: 100_000 });
-      const reopened = open(restored, dir);
-      assert.deepEqual(describe_(restored), expected, `seed ${seed}`);
-      assert.deepEqual([...messages, ...reopened.messages], [], `seed ${seed}`);
-      await reopened.persistence.close();
     }
+  });
+
+  it('copies a record whose spans are all still in the store into a snapshot as it is, and encodes only the spans still there of the others', async () => {
+    const dir = tempDir();
+    const { store } = newStore({ maxTraces: 3 });
+    const { persistence } = open(store, dir);
+    const sources = Array.from({ length: 5 }, (_, i) => protobufSource(oneTraceRequest(i), i));
+    // One trace per request: the first two are evicted, the last three are whole.
+    for (const source of sources) receive(store, source);
+    await persistence.compact();
+    const snapshot = readFileSync(join(dir, 'journal-00000001.snapshot'));
+    sources.forEach((source, i) => assert.equal(snapshot.includes(Buffer.from(source.bytes)), i >= 2, `request ${i}`));
+    await persistence.close();
+  });
+
+  it('keeps a trace pinned when the store held more traces than a later, lower bound; evictions by a lower bound at restart are journaled', async () => {
+    const dir = tempDir();
+    const { store } = newStore({ maxTraces: 10 });
+    const first = open(store, dir);
+    const traceIds = Array.from({ length: 8 }, (_, i) => receive(store, protobufSource(oneTraceRequest(i), i))[0].traceId);
+    store.setPinned(traceIds[3], true);
+    store.setLimits({ maxTraces: 2 });
+    const kept = [...store.entries()].map((entry) => entry.traceId);
+    assert.ok(kept.includes(traceIds[3]));
+    await first.persistence.close();
+
+    const { store: restored } = newStore({ maxTraces: 2 });
+    const second = open(restored, dir);
+    assert.deepEqual([...restored.entries()].map((entry) => entry.traceId), kept);
+    await second.persistence.close();
+
+    const { store: lower } = newStore({ maxTraces: 1 });
+    const third = open(lower, dir);
+    assert.deepEqual([...lower.entries()].map((entry) => entry.traceId), [traceIds[3]]);
+    await third.persistence.close();
+    const { store: higher } = newStore({ maxTraces: 10 });
+    const fourth = open(higher, dir);
+    assert.deepEqual([...higher.entries()].map((entry) => entry.traceId), [traceIds[3]]);
+    await fourth.persistence.close();
   });
 
   it('keeps the newer of two versions of a span, and pins across a clear', async () => {

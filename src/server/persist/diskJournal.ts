@@ -15,22 +15,27 @@
  * acknowledged (the bytes are in the OS's page cache). Files are flushed to
  * the disk itself at most a second later, so a power cut loses at most about
  * the last second.
+ *
+ * A snapshot holds the pinned traces and every span of the store, in the
+ * order the spans were added: a record whose spans are all still in the store
+ * is copied as it is (no decoding, no encoding); of the others, only the spans
+ * still there are encoded again.
  */
 
-import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readdirSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoreJournal } from '../../core/journal';
 import type { Span } from '../../core/model';
 import type { DecodeLimits } from '../../core/otlp/common';
-import { decodeOtlpProto } from '../../core/otlp/proto';
-import { encodeSpansProto } from '../../core/otlp/protoEncode';
 import { decodeSpanSource, type SpanSource } from '../../core/spanSource';
 import type { TraceStore } from '../../core/store';
 import { approxSpanBytes } from '../../core/store';
 import { ensureDataDir, lockDataDir, type DataDirLock } from './dataDir';
 import { fileSource } from './fileSource';
-import { MAX_BODY_BYTES, readFrames } from './frames';
-import { JOURNAL_FORMAT, JOURNAL_VERSION, decodeRecord, encodeRecord, type DecodedRecord, type FileRole, type RecordKind, type RecordMetas, type SnapshotTrace } from './records';
+import { MAX_BODY_BYTES, bufferSource, readFrames } from './frames';
+import { LogFile, fileName, parseFileName, syncDirectory, writeAll } from './logFile';
+import { JOURNAL_FORMAT, JOURNAL_VERSION, decodeRecord, encodeRecord, type DecodedRecord, type FileRole, type RecordKind, type RecordMetas } from './records';
+import { decodeStoredSpans, encodeStoredSpans, spanChunks } from './storedSpans';
 
 /** Settings of {@link openPersistence}. */
 export interface PersistOptions {
@@ -63,23 +68,36 @@ export interface Persistence {
 /** A change is flushed to the disk at most this long after it was written. */
 const SYNC_INTERVAL_MS = 1_000;
 
-/** The log since the last snapshot may reach the snapshot's size, and at least this, before a new snapshot. */
+/**
+ * The journal may grow to twice the size of what the store holds, and at
+ * least this, before a snapshot: compaction only pays where the logs hold
+ * changes since undone (evicted, deleted, replaced spans), so a store that is
+ * only filling up is never rewritten.
+ */
 const MIN_COMPACT_BYTES = 16 * 1024 * 1024;
 
 /** A snapshot, the logs after it, and the next snapshot being written each get a third of the disk limit. */
 const DISK_SHARES = 3;
 
-/** Spans, and approximate span bytes, per record of spans written without their request body. */
-const SPANS_PER_RECORD = 5_000;
-const SPAN_BYTES_PER_RECORD = 8 * 1024 * 1024;
+/** Every this many records of spans, the disk bytes per approximate span byte are sampled. */
+const RATIO_SAMPLE_EVERY = 32;
 
-/** Room for the marker a value cut at a decode limit carries: spans read back from disk are already within the limits. */
-const MARKER_ROOM = 64;
+/** A snapshot being written yields to the listener after about this many bytes. */
+const SNAPSHOT_BYTES_PER_STEP = 4 * 1024 * 1024;
 
-const FILE_NAME = /^journal-(\d{8})\.(log|snapshot)(\.partial)?$/;
-
-function fileName(generation: number, role: FileRole, partial = false): string {
-  return `journal-${String(generation).padStart(8, '0')}.${role}${partial ? '.partial' : ''}`;
+/** Where a record of spans is on disk. */
+interface RecordRef {
+  readonly path: string;
+  readonly offset: number;
+  readonly length: number;
+  /** The order the records were written in, which is the order their spans are replayed in. */
+  readonly seq: number;
+  /** Spans the store took from the record. */
+  readonly spans: number;
+  /** The time the store recorded for the spans' traces. */
+  readonly atMs: number;
+  /** Copied into a snapshot as it is only when as compact as encoding its spans again (OTLP protobuf). */
+  readonly copyable: boolean;
 }
 
 /** A journal file found in the data folder. */
@@ -88,118 +106,6 @@ interface FoundFile {
   role: FileRole;
   partial: boolean;
   path: string;
-}
-
-/** The log file being appended to. */
-class LogFile {
-  size = 0;
-  private dirty = false;
-  private syncing: Promise<void> | undefined;
-
-  constructor(
-    readonly path: string,
-    readonly generation: number,
-    private readonly fd: number,
-  ) {}
-
-  static create(path: string, generation: number): LogFile {
-    const file = new LogFile(path, generation, openSync(path, 'wx', 0o600));
-    file.append(encodeRecord('file', { format: JOURNAL_FORMAT, version: JOURNAL_VERSION, role: 'log', generation }));
-    return file;
-  }
-
-  /** Continues an existing log of `size` bytes (its end already checked). */
-  static reopen(path: string, generation: number, size: number): LogFile {
-    const file = new LogFile(path, generation, openSync(path, 'a'));
-    file.size = size;
-    return file;
-  }
-
-  /** Writes one record; a short write is undone and thrown. */
-  append(buffers: Uint8Array[]): number {
-    let length = 0;
-    for (const buffer of buffers) length += buffer.length;
-    const written = writevSync(this.fd, buffers);
-    if (written !== length) {
-      ftruncateSync(this.fd, this.size);
-      throw new Error(`only ${written} of ${length} bytes could be written to ${this.path}`);
-    }
-    this.size += length;
-    this.dirty = true;
-    return length;
-  }
-
-  /** Flushes what was written to the disk (in the background; one flush at a time). */
-  sync(): Promise<void> {
-    if (!this.dirty) return this.syncing ?? Promise.resolve();
-    if (this.syncing) return this.syncing.then(() => this.sync());
-    this.dirty = false;
-    this.syncing = new Promise<void>((resolve) => fdatasync(this.fd, () => resolve())).then(() => {
-      this.syncing = undefined;
-    });
-    return this.syncing;
-  }
-
-  async close(): Promise<void> {
-    await this.sync();
-    closeSync(this.fd);
-  }
-}
-
-/** Decodes the body of a `spans` or `traces` record: an OTLP request, then (its last `ingestBytes`) one of spans from the ingest API. */
-function decodeStoredSpans(body: Uint8Array, ingestBytes: number, limits: DecodeLimits): { spans: Span[]; unreadable: number } {
-  const storedLimits: DecodeLimits = { ...limits, maxStringLength: limits.maxStringLength + MARKER_ROOM, maxDepth: limits.maxDepth + 2, maxSpansPerRequest: SPANS_PER_RECORD };
-  const otlp = decodeOtlpProto(body.subarray(0, body.length - ingestBytes), storedLimits);
-  const ingest = ingestBytes > 0 ? decodeOtlpProto(body.subarray(body.length - ingestBytes), storedLimits) : { spans: [], rejected: [] };
-  for (const span of ingest.spans) span.origin = 'ingest';
-  return { spans: otlp.spans.concat(ingest.spans), unreadable: otlp.rejected.length + ingest.rejected.length + (otlp.moreRejected ?? 0) + (ingest.moreRejected ?? 0) };
-}
-
-/** The body of a `spans` or `traces` record for `spans` (see {@link decodeStoredSpans}). */
-function encodeStoredSpans(spans: readonly Span[]): { body: Uint8Array; ingestBytes: number } {
-  const ingest = spans.filter((span) => span.origin === 'ingest');
-  const otlpBytes = encodeSpansProto(ingest.length === 0 ? spans : spans.filter((span) => span.origin !== 'ingest'));
-  if (ingest.length === 0) return { body: otlpBytes, ingestBytes: 0 };
-  const ingestBytes = encodeSpansProto(ingest);
-  return { body: Buffer.concat([otlpBytes, ingestBytes]), ingestBytes: ingestBytes.length };
-}
-
-/** One trace as it was when a snapshot began. */
-interface FrozenTrace {
-  traceId: string;
-  updatedAtMs: number;
-  pinned: boolean;
-  spans: Span[];
-}
-
-/** Spans for one record, and the traces they belong to (each once, in order). */
-interface SpanRun {
-  spans: Span[];
-  traces: FrozenTrace[];
-}
-
-/**
- * The spans of `traces`, in order, cut into runs of at most
- * {@link SPANS_PER_RECORD} spans and about {@link SPAN_BYTES_PER_RECORD} bytes
- * (a large trace spans several runs).
- */
-function* spanRuns(traces: Iterable<FrozenTrace>): Generator<SpanRun> {
-  let run: SpanRun = { spans: [], traces: [] };
-  let bytes = 0;
-  for (const trace of traces) {
-    for (const span of trace.spans) {
-      const spanBytes = approxSpanBytes(span);
-      if (run.spans.length > 0 && (run.spans.length >= SPANS_PER_RECORD || bytes + spanBytes > SPAN_BYTES_PER_RECORD)) {
-        yield run;
-        run = { spans: [], traces: [] };
-        bytes = 0;
-      }
-      if (run.traces[run.traces.length - 1] !== trace) run.traces.push(trace);
-      run.spans.push(span);
-      bytes += spanBytes;
-    }
-  }
-  if (run.spans.length > 0) yield run;
 }
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -214,8 +120,15 @@ class DiskJournal implements StoreJournal, Persistence {
   private nextGeneration = 0;
   /** Bytes of the logs since the snapshot. */
   private tailBytes = 0;
-  /** Disk bytes per approximate span byte ({@link approxSpanBytes}), learnt from the last snapshot. */
+  /** The record each span in the store was read from or written to. */
+  private readonly recordOf = new WeakMap<Span, RecordRef>();
+  private nextSeq = 0;
+  /** While a snapshot is replayed: its pinned traces, pinned as their spans arrive. */
+  private replayPins: Set<string> | undefined;
+  /** Disk bytes per approximate span byte ({@link approxSpanBytes}), sampled from records and learnt from snapshots. */
   private bytesPerSpanByte = 1;
+  private ratioKnown = false;
+  private spanRecords = 0;
   private pendingEvictions: string[] = [];
   private syncTimer: NodeJS.Timeout | undefined;
   private compacting: Promise<void> | undefined;
@@ -234,23 +147,28 @@ class DiskJournal implements StoreJournal, Persistence {
     return (this.snapshot?.size ?? 0) + this.tailBytes;
   }
 
-  /** Takes the folder, replays it into the store and starts a new log. */
+  /** Takes the folder, replays it into the store and continues its last log. */
   open(): void {
     const { dataDir } = this.options;
+    let limits: TraceStore['limits'] | undefined;
     try {
       ensureDataDir(dataDir);
       const lock = lockDataDir(dataDir);
       if ('heldBy' in lock) {
-        const who = lock.heldBy.pid ? `another inspector (process ${lock.heldBy.pid}${lock.heldBy.host !== undefined ? ` on ${lock.heldBy.host}` : ''})` : 'another inspector';
+        const who = lock.heldBy.pid ? `another inspector (process ${lock.heldBy.pid} on ${lock.heldBy.host})` : 'another inspector';
         return this.turnOff(`${who} is keeping its traces in ${dataDir}, so this one keeps traces in memory only. Stop the other one, or give this one its own folder with --data-dir <dir>.`);
       }
       this.lock = lock;
+      limits = this.store.limits;
       const started = Date.now();
       const files = this.findFiles();
       const newer = this.laterVersion(files);
       if (newer) return this.turnOff(`${newer} was written by a later version of the inspector; this one keeps traces in memory only and leaves the folder as it is.`);
+      // The journal holds every eviction that happened; the store's own bounds would also evict, at times
+      // when they may have been higher, and could take a trace before the record that pinned it.
+      this.store.setLimits({ maxSpans: Infinity, maxTraces: Infinity, maxBytes: Infinity });
       this.replay(files);
-      const restored = { traces: this.store.traceCount, spans: this.store.spanCount, ms: Date.now() - started };
+      const replayMs = Date.now() - started;
       const last = this.logs[this.logs.length - 1];
       if (last) this.log = LogFile.reopen(last.path, last.generation, last.size);
       else {
@@ -260,13 +178,17 @@ class DiskJournal implements StoreJournal, Persistence {
         this.tailBytes += this.log.size;
         syncDirectory(dataDir);
       }
-      this.state = { status: 'on', dataDir, restored };
+      this.state = { status: 'on', dataDir, restored: { traces: 0, spans: 0, ms: replayMs } };
       this.store.setJournal(this);
+      // Bounds lower than when the traces were kept evict now, and that is journaled too.
+      this.store.setLimits(limits);
+      this.state = { status: 'on', dataDir, restored: { traces: this.store.traceCount, spans: this.store.spanCount, ms: replayMs } };
       this.syncTimer = setInterval(() => void this.log?.sync(), SYNC_INTERVAL_MS);
       this.syncTimer.unref();
       this.maybeCompact();
     } catch (error) {
       this.turnOff(`traces cannot be kept in ${dataDir}: ${(error as Error).message}. This inspector keeps traces in memory only.`);
+      if (limits) this.store.setLimits(limits);
       this.lock?.release();
       this.lock = undefined;
     }
@@ -281,8 +203,8 @@ class DiskJournal implements StoreJournal, Persistence {
   private findFiles(): FoundFile[] {
     const files: FoundFile[] = [];
     for (const name of readdirSync(this.options.dataDir)) {
-      const match = FILE_NAME.exec(name);
-      if (match) files.push({ generation: Number(match[1]), role: match[2] as FileRole, partial: match[3] !== undefined, path: join(this.options.dataDir, name) });
+      const parsed = parseFileName(name);
+      if (parsed) files.push({ ...parsed, path: join(this.options.dataDir, name) });
     }
     return files.sort((a, b) => a.generation - b.generation || (a.role === 'snapshot' ? -1 : 1));
   }
@@ -312,9 +234,11 @@ class DiskJournal implements StoreJournal, Persistence {
     const baseGeneration = base?.generation ?? 0;
     for (const file of files) this.nextGeneration = Math.max(this.nextGeneration, file.generation + 1);
     if (base) {
+      this.replayPins = new Set();
       const size = this.replayFile(base);
+      this.replayPins = undefined;
       this.snapshot = { path: base.path, size };
-      this.bytesPerSpanByte = this.store.approxBytes > 0 ? Math.max(0.1, size / this.store.approxBytes) : 1;
+      if (this.store.approxBytes > 0) this.learnRatio(Math.max(0.1, size / this.store.approxBytes), 1);
     }
     for (const file of complete) {
       if (file.role !== 'log' || file.generation < baseGeneration) continue;
@@ -354,7 +278,7 @@ class DiskJournal implements StoreJournal, Persistence {
           continue;
         }
         try {
-          const unreadable = this.apply(record);
+          const unreadable = this.apply(record, { path: file.path, offset: frame.offset, length: frame.end - frame.offset });
           if (unreadable > 0) this.options.log('warn', `${name}: ${unreadable} spans of the record at offset ${frame.offset} could not be read back`);
         } catch (error) {
           lost++;
@@ -368,36 +292,23 @@ class DiskJournal implements StoreJournal, Persistence {
     }
   }
 
-  /** Applies one record to the store; returns how many of its spans could not be read. */
-  private apply(record: DecodedRecord): number {
+  /** Applies one record, found at `at`, to the store; returns how many of its spans could not be read. */
+  private apply(record: DecodedRecord, at: { path: string; offset: number; length: number }): number {
     const store = this.store;
     switch (record.kind) {
       case 'source': {
         const source: SpanSource = { format: record.meta.format, bytes: record.body, receivedAtMs: record.meta.receivedAtMs };
-        store.add(decodeSpanSource(source, this.options.limits).spans, { atMs: record.meta.atMs });
+        this.addReplayed(decodeSpanSource(source, this.options.limits).spans, record.meta.atMs, at, source.format === 'otlp-protobuf');
         return 0;
       }
       case 'spans': {
         const { spans, unreadable } = decodeStoredSpans(record.body, record.meta.ingestBytes, this.options.limits);
-        store.add(spans, { atMs: record.meta.atMs });
+        this.addReplayed(spans, record.meta.atMs, at, true);
         return unreadable;
       }
-      case 'traces': {
-        const { spans, unreadable } = decodeStoredSpans(record.body, record.meta.ingestBytes, this.options.limits);
-        const byTrace = new Map<string, Span[]>();
-        for (const span of spans) {
-          let list = byTrace.get(span.traceId);
-          if (list === undefined) byTrace.set(span.traceId, (list = []));
-          list.push(span);
-        }
-        for (const [traceId, updatedAtMs, pinned] of record.meta.traces) {
-          const traceSpans = byTrace.get(traceId);
-          if (traceSpans === undefined) continue;
-          store.add(traceSpans, { atMs: updatedAtMs });
-          if (pinned) store.setPinned(traceId, true);
-        }
-        return unreadable;
-      }
+      case 'pinned':
+        for (const traceId of record.meta.traceIds) this.replayPins?.add(traceId);
+        return 0;
       case 'pin':
         store.setPinned(record.meta.traceId, record.meta.pinned);
         return 0;
@@ -416,18 +327,51 @@ class DiskJournal implements StoreJournal, Persistence {
     }
   }
 
+  private addReplayed(spans: Span[], atMs: number, at: { path: string; offset: number; length: number }, copyable: boolean): void {
+    this.store.add(spans, { atMs });
+    this.track(spans, at, atMs, copyable);
+    const pins = this.replayPins;
+    if (pins === undefined || pins.size === 0) return;
+    // A snapshot's pinned traces are pinned as soon as they exist, so replaying the rest cannot evict them.
+    for (const span of spans) {
+      if (pins.delete(span.traceId)) this.store.setPinned(span.traceId, true);
+    }
+  }
+
+  private track(spans: readonly Span[], at: { path: string; offset: number; length: number }, atMs: number, copyable: boolean): void {
+    const ref: RecordRef = { ...at, seq: this.nextSeq++, spans: spans.length, atMs, copyable };
+    for (const span of spans) this.recordOf.set(span, ref);
+  }
+
   /* ---- StoreJournal: every change, written before the store call returns ---- */
 
   spansAdded(spans: readonly Span[], atMs: number, source: SpanSource | undefined): void {
     this.flushEvictions();
+    const before = this.tailBytes;
     if (source && source.bytes.length <= MAX_BODY_BYTES) {
-      this.write('source', { format: source.format, atMs, receivedAtMs: source.receivedAtMs }, source.bytes);
-      return;
+      const at = this.write('source', { format: source.format, atMs, receivedAtMs: source.receivedAtMs }, source.bytes);
+      if (at) this.track(spans, at, atMs, source.format === 'otlp-protobuf');
+    } else {
+      for (const chunk of spanChunks(spans)) {
+        for (const part of this.encodeWithin(chunk)) {
+          const at = this.write('spans', { atMs, ingestBytes: part.ingestBytes }, part.body);
+          if (at) this.track(part.spans, at, atMs, true);
+        }
+      }
     }
-    const batch: FrozenTrace = { traceId: '', updatedAtMs: atMs, pinned: false, spans: [...spans] };
-    for (const run of spanRuns([batch])) {
-      for (const part of this.encodeWithin(run.spans)) this.write('spans', { atMs, ingestBytes: part.ingestBytes }, part.body);
-    }
+    if (this.spanRecords++ % RATIO_SAMPLE_EVERY === 0) this.sampleRatio(spans, this.tailBytes - before);
+  }
+
+  private sampleRatio(spans: readonly Span[], written: number): void {
+    let approx = 0;
+    for (const span of spans) approx += approxSpanBytes(span);
+    if (approx > 0 && written > 0) this.learnRatio(Math.max(0.1, written / approx), 0.2);
+  }
+
+  /** Moves the disk bytes per approximate span byte towards `ratio` by `weight` (all the way for the first one). */
+  private learnRatio(ratio: number, weight: number): void {
+    this.bytesPerSpanByte = this.ratioKnown ? (1 - weight) * this.bytesPerSpanByte + weight * ratio : ratio;
+    this.ratioKnown = true;
   }
 
   /** The record bodies of `spans`: one, or halves until each fits a record; a span too large on its own is left out and reported. */
@@ -470,28 +414,35 @@ class DiskJournal implements StoreJournal, Persistence {
     this.write('evict', { traceIds });
   }
 
-  private write<K extends RecordKind>(kind: K, meta: RecordMetas[K], body?: Uint8Array): void {
+  /** Appends one record to the log; returns where it went, or undefined when journaling has stopped. */
+  private write<K extends RecordKind>(kind: K, meta: RecordMetas[K], body?: Uint8Array): { path: string; offset: number; length: number } | undefined {
     const log = this.log;
-    if (log === undefined || this.state.status !== 'on') return;
+    if (log === undefined || this.state.status !== 'on') return undefined;
+    let at: { offset: number; length: number };
     try {
-      const written = log.append(encodeRecord(kind, meta, body));
-      this.tailBytes += written;
-      this.logs[this.logs.length - 1].size = log.size;
+      at = log.append(encodeRecord(kind, meta, body));
     } catch (error) {
       this.turnOff(`traces can no longer be kept in ${this.options.dataDir}: ${(error as Error).message}. What was kept so far is restored at the next start; newer traces are in memory only.`);
-      return;
+      return undefined;
     }
+    this.tailBytes += at.length;
+    this.logs[this.logs.length - 1].size = log.size;
     this.maybeCompact();
+    return { path: log.path, ...at };
   }
 
   /* ---- compaction ---- */
 
-  private compactAt(): number {
-    return Math.max(this.compactFloor, Math.min(Math.max(this.snapshot?.size ?? 0, MIN_COMPACT_BYTES), this.options.maxDiskBytes / DISK_SHARES));
+  /** True when a snapshot would reclaim about half of the journal, or the logs reach their share of the disk limit. */
+  private shouldCompact(): boolean {
+    if (this.tailBytes < this.compactFloor) return false;
+    if (this.tailBytes >= this.options.maxDiskBytes / DISK_SHARES) return true;
+    const liveBytes = this.store.approxBytes * this.bytesPerSpanByte;
+    return this.diskBytes >= Math.max(MIN_COMPACT_BYTES, 2 * liveBytes);
   }
 
   private maybeCompact(): void {
-    if (this.compacting || this.closed || this.tailBytes < this.compactAt()) return;
+    if (this.compacting || this.closed || !this.shouldCompact()) return;
     this.compacting = nextTick().then(() => this.runCompaction());
   }
 
@@ -510,7 +461,8 @@ class DiskJournal implements StoreJournal, Persistence {
     try {
       await this.writeSnapshot();
     } catch (error) {
-      this.compactFloor = this.tailBytes + this.compactAt();
+      // Not again before the logs have grown by as much again.
+      this.compactFloor = 2 * this.tailBytes;
       if (this.state.status === 'on') this.options.log('warn', `the journal in ${this.options.dataDir} could not be compacted: ${(error as Error).message}; it will be tried again later`);
     } finally {
       this.compacting = undefined;
@@ -543,15 +495,31 @@ class DiskJournal implements StoreJournal, Persistence {
     if (evicted > 0) this.options.log('info', `disk limit: the ${evicted} least recently updated trace${evicted === 1 ? ' was' : 's were'} evicted to keep ${this.options.dataDir} within ${Math.round(this.options.maxDiskBytes / 1048576)} MB`);
   }
 
+  /** The store as it is now: its pinned traces, and its spans grouped by the record they came from, in the order of those records. */
+  private freeze(): { pinned: string[]; groups: [RecordRef | undefined, Span[]][]; traces: number; spans: number; approxBytes: number } {
+    const pinned: string[] = [];
+    const groups = new Map<RecordRef | undefined, Span[]>();
+    let traces = 0;
+    let spans = 0;
+    for (const entry of this.store.entries()) {
+      traces++;
+      if (entry.pinned) pinned.push(entry.traceId);
+      for (const span of entry.spans.values()) {
+        const ref = this.recordOf.get(span);
+        let group = groups.get(ref);
+        if (group === undefined) groups.set(ref, (group = []));
+        group.push(span);
+        spans++;
+      }
+    }
+    const ordered = [...groups].sort(([a], [b]) => (a?.seq ?? -1) - (b?.seq ?? -1));
+    return { pinned, groups: ordered, traces, spans, approxBytes: this.store.approxBytes };
+  }
+
   private async writeSnapshot(): Promise<void> {
     this.evictBeyondDiskLimit();
     this.flushEvictions();
-    const frozen: FrozenTrace[] = [];
-    let approxBytes = 0;
-    for (const entry of this.store.entries()) {
-      frozen.push({ traceId: entry.traceId, updatedAtMs: entry.updatedAtMs, pinned: entry.pinned, spans: [...entry.spans.values()] });
-      approxBytes += entry.approxBytes;
-    }
+    const frozen = this.freeze();
     const generation = this.nextGeneration++;
     const dataDir = this.options.dataDir;
     // From here on, changes go to the new log: the snapshot holds the store as it is now.
@@ -569,32 +537,48 @@ class DiskJournal implements StoreJournal, Persistence {
     let fdOpen = true;
     let size = 0;
     const writeRecord = (buffers: Uint8Array[]) => {
-      const length = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
-      if (writevSync(fd, buffers) !== length) throw new Error(`${partial}: a write was cut short`);
-      size += length;
+      const offset = size;
+      size += writeAll(fd, buffers, offset, partial);
+      return { path: final, offset, length: size - offset };
     };
+    const readers = new Map<string, number>();
+    /** Where each span's record is in the snapshot, to note once the files it was in are gone. */
+    const moved: { spans: Span[]; ref: RecordRef }[] = [];
     let finished = false;
     try {
       writeRecord(encodeRecord('file', { format: JOURNAL_FORMAT, version: JOURNAL_VERSION, role: 'snapshot', generation }));
-      let spanTotal = 0;
-      for (const run of spanRuns(frozen)) {
-        for (const part of this.encodeWithin(run.spans)) {
-          const inPart = new Set(part.spans.map((span) => span.traceId));
-          const traces: SnapshotTrace[] = run.traces.filter((trace) => inPart.has(trace.traceId)).map((trace) => [trace.traceId, trace.updatedAtMs, trace.pinned ? 1 : 0]);
-          writeRecord(encodeRecord('traces', { traces, ingestBytes: part.ingestBytes }, part.body));
-          spanTotal += part.spans.length;
+      writeRecord(encodeRecord('pinned', { traceIds: frozen.pinned }));
+      let sinceYield = 0;
+      for (const [ref, spans] of frozen.groups) {
+        const start = size;
+        const copy = ref && ref.copyable && spans.length === ref.spans ? this.readRecord(ref, readers) : undefined;
+        if (ref && copy) moved.push({ spans, ref: { ...ref, ...writeRecord([copy]) } });
+        else {
+          // Spans the store took before the journal was attached are kept at their trace's time.
+          const atMs = ref?.atMs ?? Math.max(...spans.map((span) => this.store.get(span.traceId)?.updatedAtMs ?? 0));
+          for (const chunk of spanChunks(spans)) {
+            for (const part of this.encodeWithin(chunk)) {
+              const at = writeRecord(encodeRecord('spans', { atMs, ingestBytes: part.ingestBytes }, part.body));
+              moved.push({ spans: part.spans, ref: { ...at, seq: ref?.seq ?? -1, spans: part.spans.length, atMs, copyable: true } });
+            }
+          }
         }
-        // Yield between records: the listener keeps answering while a snapshot is written.
-        await nextTick();
-        if (this.closed) throw new Error('the inspector is stopping');
+        sinceYield += size - start;
+        if (sinceYield >= SNAPSHOT_BYTES_PER_STEP) {
+          sinceYield = 0;
+          // The listener keeps answering while a snapshot is written.
+          await nextTick();
+          if (this.closed) throw new Error('the inspector is stopping');
+        }
       }
-      writeRecord(encodeRecord('snapshotEnd', { traces: frozen.length, spans: spanTotal }));
+      writeRecord(encodeRecord('snapshotEnd', { traces: frozen.traces, spans: frozen.spans }));
       await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
       closeSync(fd);
       fdOpen = false;
       renameSync(partial, final);
       finished = true;
     } finally {
+      for (const reader of readers.values()) closeSync(reader);
       if (fdOpen) closeSync(fd);
       if (!finished) {
         unlinkSync(partial);
@@ -605,10 +589,26 @@ class DiskJournal implements StoreJournal, Persistence {
     }
     syncDirectory(dataDir);
     this.snapshot = { path: final, size };
-    if (approxBytes > 0) this.bytesPerSpanByte = Math.max(0.1, size / approxBytes);
+    for (const { spans, ref } of moved) for (const span of spans) this.recordOf.set(span, ref);
+    if (frozen.approxBytes > 0) this.learnRatio(Math.max(0.1, size / frozen.approxBytes), 1);
     await previousLogClosed;
     for (const file of [...replaced.logs, ...(replaced.snapshot ? [replaced.snapshot] : [])]) unlinkSync(file.path);
     syncDirectory(dataDir);
+  }
+
+  /** The bytes of the record at `ref`, when they still check out; undefined otherwise (its spans are then encoded again). */
+  private readRecord(ref: RecordRef, readers: Map<string, number>): Uint8Array | undefined {
+    let fd = readers.get(ref.path);
+    if (fd === undefined) readers.set(ref.path, (fd = openSync(ref.path, 'r')));
+    const bytes = Buffer.allocUnsafe(ref.length);
+    let filled = 0;
+    while (filled < ref.length) {
+      const read = readSync(fd, bytes, filled, ref.length - filled, ref.offset + filled);
+      if (read === 0) return undefined;
+      filled += read;
+    }
+    const frames = [...readFrames(bufferSource(bytes))];
+    return frames.length === 1 && frames[0].type === 'record' ? bytes : undefined;
   }
 
   async close(): Promise<void> {
@@ -622,19 +622,6 @@ class DiskJournal implements StoreJournal, Persistence {
     this.log = undefined;
     this.lock?.release();
     this.lock = undefined;
-  }
-}
-
-/** Makes file creations, renames and removals in `dir` durable; not every platform can open a folder for it. */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Windows cannot open a folder this way, and makes its entries durable itself.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -15,9 +15,6 @@ export const JOURNAL_VERSION = 1;
 /** Whether a file holds the changes since a snapshot, or a snapshot. */
 export type FileRole = 'log' | 'snapshot';
 
-/** [trace id, updatedAtMs, pinned (1) or not (0)] of one trace of a snapshot record. */
-export type SnapshotTrace = [string, number, 0 | 1];
-
 /** The meta of each record kind. */
 export interface RecordMetas {
   /** First record of every file. */
@@ -34,8 +31,8 @@ export interface RecordMetas {
   delete: { traceId: string };
   clear: Record<string, never>;
   evict: { traceIds: string[] };
-  /** Whole traces of a snapshot, least recently updated first; body as for `spans`. */
-  traces: { traces: SnapshotTrace[]; ingestBytes: number };
+  /** First record of a snapshot after `file`: the traces that were pinned. The snapshot's spans follow, in the order they were added. */
+  pinned: { traceIds: string[] };
   /** The last record of a complete snapshot. */
   snapshotEnd: { traces: number; spans: number };
 }
@@ -57,14 +54,7 @@ const RECORD_TABLE: { readonly [K in RecordKind]: { readonly code: number; reado
   delete: { code: 5, check: (m) => isTraceId(m.traceId) },
   clear: { code: 6, check: () => true },
   evict: { code: 7, check: (m) => Array.isArray(m.traceIds) && m.traceIds.every(isTraceId) },
-  traces: {
-    code: 8,
-    check: (m, body) =>
-      Array.isArray(m.traces) &&
-      m.traces.every((t) => Array.isArray(t) && t.length === 3 && isTraceId(t[0]) && isTime(t[1]) && (t[2] === 0 || t[2] === 1)) &&
-      isCount(m.ingestBytes) &&
-      m.ingestBytes <= body,
-  },
+  pinned: { code: 8, check: (m) => Array.isArray(m.traceIds) && m.traceIds.every(isTraceId) },
   snapshotEnd: { code: 9, check: (m) => isCount(m.traces) && isCount(m.spans) },
 };
 
