@@ -3,7 +3,8 @@
  *   - ingest rate with persistence off and on (the listener on this thread,
  *     a child process replaying pre-encoded OTLP batches over loopback, as in
  *     bench/ingest.ts), into an empty store and sustained past retention
- *     (evicting, compacting);
+ *     (evicting, compacting), by the wall clock and by the listener's CPU
+ *     time (the figure that holds on a machine other jobs keep busy);
  *   - bytes on disk per span, as received and after compaction;
  *   - restart of the standalone command with 200,000 spans retained, from
  *     its start to the first answer that lists a trace, from the log of
@@ -73,12 +74,14 @@ function batchProto(batch: number): Buffer {
 
 interface ClientJob {
   port: number;
-  firstBatch: number;
   batches: number;
+  /** Sends the batches this many times: later rounds bring back traces evicted since, as new ones. */
+  rounds: number;
 }
 
 async function runClient(job: ClientJob): Promise<number> {
-  const bodies = Array.from({ length: job.batches }, (_, i) => batchProto(job.firstBatch + i));
+  const encoded = Array.from({ length: job.batches }, (_, i) => batchProto(i));
+  const bodies = Array.from({ length: job.rounds }, () => encoded).flat();
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   let next = 0;
   const started = process.hrtime.bigint();
@@ -130,18 +133,26 @@ const rate = (spans: number, seconds: number) => `${Math.round(spans / seconds).
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const quiet = () => undefined;
 
-/** One ingest run into a fresh store; returns its seconds and, with persistence, the folder it wrote. */
-async function ingestRun(batches: number, persist: boolean, maxSpans: number): Promise<{ seconds: number; dataDir?: string; compactions: number }> {
+/** CPU seconds this process used since `since` (all its threads: the journal's flushes too). */
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
+
+/** One ingest run into a fresh store: wall and CPU seconds, the snapshots written and, with persistence, the folder it wrote. */
+async function ingestRun(batches: number, rounds: number, persist: boolean, maxSpans: number): Promise<{ seconds: number; cpu: number; dataDir?: string; compactions: number }> {
   const store = new TraceStore({ maxSpans, maxTraces: 1_000_000, maxBytes: Infinity });
   const dataDir = persist ? mkdtempSync(join(tmpdir(), 'respan-bench-persist-')) : undefined;
   const inspector = await startInspector({ store, httpPort: 0, grpcPort: null, persistence: dataDir ? { dataDir, maxDiskBytes: MAX_DISK_BYTES, log: quiet } : undefined });
-  const seconds = await client({ port: inspector.http!.port, firstBatch: 0, batches });
+  const cpuStart = process.cpuUsage();
+  const seconds = await client({ port: inspector.http!.port, batches, rounds });
   await inspector.stop();
+  const cpu = cpuSeconds(cpuStart);
   // Each snapshot begins a new log generation, the first being 0.
   const compactions = dataDir ? Number(/journal-(\d+)\.log/.exec(readdirSync(dataDir).join(' '))?.[1] ?? 0) : 0;
   const expected = Math.min(batches * SPANS_PER_BATCH, maxSpans);
   if (store.spanCount < expected - SPANS_PER_BATCH) throw new Error(`stored ${store.spanCount} of ${expected} spans`);
-  return { seconds, dataDir, compactions };
+  return { seconds, cpu, dataDir, compactions };
 }
 
 function freePort(): Promise<number> {
@@ -187,49 +198,61 @@ async function main(): Promise<void> {
   const spans = batches * SPANS_PER_BATCH;
   console.log(`Persistence benchmark: ${batches} OTLP/protobuf batches × ${SPANS_PER_BATCH} spans (12 attributes each), ${CONCURRENCY} keep-alive connections, Node ${process.version}\n`);
 
-  const off: number[] = [];
-  const on: number[] = [];
+  const off: { seconds: number; cpu: number }[] = [];
+  const on: { seconds: number; cpu: number }[] = [];
   let kept: string | undefined;
   for (let round = 0; round < 3; round++) {
-    off.push((await ingestRun(batches, false, RETAINED_SPANS)).seconds);
-    const run = await ingestRun(batches, true, RETAINED_SPANS);
-    on.push(run.seconds);
+    off.push(await ingestRun(batches, 1, false, RETAINED_SPANS));
+    const run = await ingestRun(batches, 1, true, RETAINED_SPANS);
+    on.push(run);
     if (kept) rmSync(run.dataDir!, { recursive: true, force: true });
     else kept = run.dataDir;
   }
-  const offRate = spans / median(off);
-  const onRate = spans / median(on);
-  console.log(`ingest of ${spans.toLocaleString('en-US')} spans into an empty store (median of 3 alternating runs):`);
-  console.log(`  persistence off: ${rate(spans, median(off))}   (runs: ${off.map((s) => rate(spans, s)).join(', ')})`);
-  console.log(`  persistence on:  ${rate(spans, median(on))}   (runs: ${on.map((s) => rate(spans, s)).join(', ')})`);
-  console.log(`  on / off:        ${Math.round((100 * onRate) / offRate)}%\n`);
+  const summary = (runs: { seconds: number; cpu: number }[]) =>
+    `${rate(spans, median(runs.map((run) => run.seconds)))} wall, ${rate(spans, median(runs.map((run) => run.cpu)))} of listener CPU   (wall: ${runs.map((run) => rate(spans, run.seconds)).join(', ')})`;
+  const ratio = (pick: (run: { seconds: number; cpu: number }) => number) => Math.round((100 * median(off.map(pick))) / median(on.map(pick)));
+  console.log(`ingest of ${spans.toLocaleString('en-US')} spans into an empty store (medians of 3 alternating runs):`);
+  console.log(`  persistence off: ${summary(off)}`);
+  console.log(`  persistence on:  ${summary(on)}`);
+  console.log(`  on / off:        ${ratio((run) => run.seconds)}% wall, ${ratio((run) => run.cpu)}% CPU\n`);
 
   const sustainedBatches = 3 * batches;
-  const sustainedSpans = sustainedBatches * SPANS_PER_BATCH;
-  const sustainedOff = await ingestRun(sustainedBatches, false, RETAINED_SPANS);
-  const sustainedOn = await ingestRun(sustainedBatches, true, RETAINED_SPANS);
+  const sustainedRounds = 2;
+  const sustainedSpans = sustainedRounds * sustainedBatches * SPANS_PER_BATCH;
+  const sustainedOff = await ingestRun(sustainedBatches, sustainedRounds, false, RETAINED_SPANS);
+  const sustainedOn = await ingestRun(sustainedBatches, sustainedRounds, true, RETAINED_SPANS);
   rmSync(sustainedOn.dataDir!, { recursive: true, force: true });
   console.log(`sustained: ${sustainedSpans.toLocaleString('en-US')} spans into a store that keeps ${RETAINED_SPANS.toLocaleString('en-US')} (evicting; the journal compacts as it goes):`);
-  console.log(`  persistence off: ${rate(sustainedSpans, sustainedOff.seconds)}`);
-  console.log(`  persistence on:  ${rate(sustainedSpans, sustainedOn.seconds)}   (${sustainedOn.compactions} snapshots written)`);
-  console.log(`  on / off:        ${Math.round((100 * sustainedOff.seconds) / sustainedOn.seconds)}%\n`);
+  console.log(`  persistence off: ${rate(sustainedSpans, sustainedOff.seconds)} wall, ${rate(sustainedSpans, sustainedOff.cpu)} of listener CPU`);
+  console.log(`  persistence on:  ${rate(sustainedSpans, sustainedOn.seconds)} wall, ${rate(sustainedSpans, sustainedOn.cpu)} of listener CPU   (${sustainedOn.compactions} snapshots written)`);
+  console.log(`  on / off:        ${Math.round((100 * sustainedOff.seconds) / sustainedOn.seconds)}% wall, ${Math.round((100 * sustainedOff.cpu) / sustainedOn.cpu)}% CPU\n`);
 
   const logDir = kept!;
   const logBytes = folderBytes(logDir);
   const snapshotDir = mkdtempSync(join(tmpdir(), 'respan-bench-persist-'));
   cpSync(logDir, snapshotDir, { recursive: true });
   const store = new TraceStore({ maxSpans: RETAINED_SPANS, maxTraces: 1_000_000, maxBytes: Infinity, schedule: quiet });
+  let cpuStart = process.cpuUsage();
   const persistence = openPersistence(store, { dataDir: snapshotDir, maxDiskBytes: MAX_DISK_BYTES, limits: DEFAULT_DECODE_LIMITS, log: quiet });
+  const replayLogCpu = cpuSeconds(cpuStart);
   const replayMs = persistence.state.status === 'on' ? persistence.state.restored.ms : NaN;
   const started = process.hrtime.bigint();
+  cpuStart = process.cpuUsage();
   await persistence.compact();
+  const compactCpu = cpuSeconds(cpuStart);
   const compactSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   await persistence.close();
+  cpuStart = process.cpuUsage();
+  const fromSnapshotStore = new TraceStore({ maxSpans: RETAINED_SPANS, maxTraces: 1_000_000, maxBytes: Infinity, schedule: quiet });
+  const reopened = openPersistence(fromSnapshotStore, { dataDir: snapshotDir, maxDiskBytes: MAX_DISK_BYTES, limits: DEFAULT_DECODE_LIMITS, log: quiet });
+  const replaySnapshotCpu = cpuSeconds(cpuStart);
+  const replaySnapshotMs = reopened.state.status === 'on' ? reopened.state.restored.ms : NaN;
+  await reopened.close();
   const snapshotBytes = folderBytes(snapshotDir);
   console.log(`on disk, ${spans.toLocaleString('en-US')} spans:`);
   console.log(`  as received (request bodies):  ${(logBytes / 1e6).toFixed(1)} MB, ${Math.round(logBytes / spans)} bytes per span`);
-  console.log(`  after compaction (snapshot):   ${(snapshotBytes / 1e6).toFixed(1)} MB, ${Math.round(snapshotBytes / spans)} bytes per span (writing it took ${compactSeconds.toFixed(1)} s, in steps between requests)`);
-  console.log(`  replay of the request bodies in this process: ${(replayMs / 1000).toFixed(2)} s\n`);
+  console.log(`  after compaction (snapshot):   ${(snapshotBytes / 1e6).toFixed(1)} MB, ${Math.round(snapshotBytes / spans)} bytes per span (writing it took ${compactSeconds.toFixed(1)} s, ${compactCpu.toFixed(1)} s of CPU, in steps between requests)`);
+  console.log(`replay into a store in this process: request bodies ${(replayMs / 1000).toFixed(2)} s (${replayLogCpu.toFixed(2)} s of CPU), snapshot ${(replaySnapshotMs / 1000).toFixed(2)} s (${replaySnapshotCpu.toFixed(2)} s of CPU)\n`);
 
   const baseline = await restart(['--no-persist'], false);
   const fromLog = await restart(['--data-dir', logDir], true);
