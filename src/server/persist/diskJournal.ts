@@ -85,15 +85,13 @@ const RATIO_SAMPLE_EVERY = 32;
 /** A snapshot being written yields to the listener after about this many bytes. */
 const SNAPSHOT_BYTES_PER_STEP = 4 * 1024 * 1024;
 
-/** Where a record of spans is on disk. */
+/** Where a record of spans is on disk, and which spans the store took from it. */
 interface RecordRef {
   readonly path: string;
   readonly offset: number;
   readonly length: number;
-  /** The order the records were written in, which is the order their spans are replayed in. */
-  readonly seq: number;
-  /** Spans the store took from the record. */
-  readonly spans: number;
+  /** Trace id and span id of each span the store took from the record, in the order it took them. */
+  readonly ids: string[];
   /** The time the store recorded for the spans' traces. */
   readonly atMs: number;
   /** Copied into a snapshot as it is only when as compact as encoding its spans again (OTLP protobuf). */
@@ -120,9 +118,8 @@ class DiskJournal implements StoreJournal, Persistence {
   private nextGeneration = 0;
   /** Bytes of the logs since the snapshot. */
   private tailBytes = 0;
-  /** The record each span in the store was read from or written to. */
-  private readonly recordOf = new WeakMap<Span, RecordRef>();
-  private nextSeq = 0;
+  /** Every record of spans in the snapshot and the logs, in the order they are replayed. */
+  private records: RecordRef[] = [];
   /** While a snapshot is replayed: its pinned traces, pinned as their spans arrive. */
   private replayPins: Set<string> | undefined;
   /** Disk bytes per approximate span byte ({@link approxSpanBytes}), sampled from records and learnt from snapshots. */
@@ -339,8 +336,12 @@ class DiskJournal implements StoreJournal, Persistence {
   }
 
   private track(spans: readonly Span[], at: { path: string; offset: number; length: number }, atMs: number, copyable: boolean): void {
-    const ref: RecordRef = { ...at, seq: this.nextSeq++, spans: spans.length, atMs, copyable };
-    for (const span of spans) this.recordOf.set(span, ref);
+    const ids = new Array<string>(2 * spans.length);
+    for (let i = 0; i < spans.length; i++) {
+      ids[2 * i] = spans[i].traceId;
+      ids[2 * i + 1] = spans[i].spanId;
+    }
+    this.records.push({ ...at, ids, atMs, copyable });
   }
 
   /* ---- StoreJournal: every change, written before the store call returns ---- */
@@ -495,25 +496,46 @@ class DiskJournal implements StoreJournal, Persistence {
     if (evicted > 0) this.options.log('info', `disk limit: the ${evicted} least recently updated trace${evicted === 1 ? ' was' : 's were'} evicted to keep ${this.options.dataDir} within ${Math.round(this.options.maxDiskBytes / 1048576)} MB`);
   }
 
-  /** The store as it is now: its pinned traces, and its spans grouped by the record they came from, in the order of those records. */
-  private freeze(): { pinned: string[]; groups: [RecordRef | undefined, Span[]][]; traces: number; spans: number; approxBytes: number } {
+  /**
+   * The store as it is now: its pinned traces, and its spans grouped by the
+   * record they came from, in the order of those records. A span's record is
+   * the newest that holds its ids: older ones held versions since replaced.
+   */
+  private freeze(): { pinned: string[]; groups: { ref: RecordRef | undefined; spans: Span[] }[]; traces: number; spans: number; approxBytes: number } {
+    const store = this.store;
+    const seen = new Map<string, Set<string>>();
+    const groups: { ref: RecordRef | undefined; spans: Span[] }[] = [];
+    let found = 0;
+    for (let r = this.records.length - 1; r >= 0; r--) {
+      const ref = this.records[r];
+      const ids = ref.ids;
+      const live: Span[] = [];
+      for (let i = ids.length - 2; i >= 0; i -= 2) {
+        let spanIds = seen.get(ids[i]);
+        if (spanIds === undefined) seen.set(ids[i], (spanIds = new Set()));
+        if (spanIds.has(ids[i + 1])) continue;
+        spanIds.add(ids[i + 1]);
+        const span = store.get(ids[i])?.spans.get(ids[i + 1]);
+        if (span) live.push(span);
+      }
+      if (live.length > 0) groups.push({ ref, spans: live.reverse() });
+      found += live.length;
+    }
+    groups.reverse();
     const pinned: string[] = [];
-    const groups = new Map<RecordRef | undefined, Span[]>();
     let traces = 0;
-    let spans = 0;
-    for (const entry of this.store.entries()) {
+    for (const entry of store.entries()) {
       traces++;
       if (entry.pinned) pinned.push(entry.traceId);
-      for (const span of entry.spans.values()) {
-        const ref = this.recordOf.get(span);
-        let group = groups.get(ref);
-        if (group === undefined) groups.set(ref, (group = []));
-        group.push(span);
-        spans++;
+    }
+    if (found < store.spanCount) {
+      // Spans the store took before the journal was attached: kept first, at their trace's time.
+      for (const entry of store.entries()) {
+        const untracked = [...entry.spans.values()].filter((span) => !seen.get(span.traceId)?.has(span.spanId));
+        if (untracked.length > 0) groups.unshift({ ref: undefined, spans: untracked });
       }
     }
-    const ordered = [...groups].sort(([a], [b]) => (a?.seq ?? -1) - (b?.seq ?? -1));
-    return { pinned, groups: ordered, traces, spans, approxBytes: this.store.approxBytes };
+    return { pinned, groups, traces, spans: store.spanCount, approxBytes: store.approxBytes };
   }
 
   private async writeSnapshot(): Promise<void> {
@@ -530,6 +552,7 @@ class DiskJournal implements StoreJournal, Persistence {
     const previousTail = this.tailBytes;
     this.tailBytes = this.log.size;
     const previousLogClosed = previousLog.close().catch(() => undefined);
+    const recordsBefore = this.records.length;
 
     const partial = join(dataDir, fileName(generation, 'snapshot', true));
     const final = join(dataDir, fileName(generation, 'snapshot'));
@@ -542,24 +565,23 @@ class DiskJournal implements StoreJournal, Persistence {
       return { path: final, offset, length: size - offset };
     };
     const readers = new Map<string, number>();
-    /** Where each span's record is in the snapshot, to note once the files it was in are gone. */
-    const moved: { spans: Span[]; ref: RecordRef }[] = [];
+    /** The snapshot's records, which replace those of the files it replaces. */
+    const written: RecordRef[] = [];
     let finished = false;
     try {
       writeRecord(encodeRecord('file', { format: JOURNAL_FORMAT, version: JOURNAL_VERSION, role: 'snapshot', generation }));
       writeRecord(encodeRecord('pinned', { traceIds: frozen.pinned }));
       let sinceYield = 0;
-      for (const [ref, spans] of frozen.groups) {
+      for (const { ref, spans } of frozen.groups) {
         const start = size;
-        const copy = ref && ref.copyable && spans.length === ref.spans ? this.readRecord(ref, readers) : undefined;
-        if (ref && copy) moved.push({ spans, ref: { ...ref, ...writeRecord([copy]) } });
+        const copy = ref && ref.copyable && 2 * spans.length === ref.ids.length ? this.readRecord(ref, readers) : undefined;
+        if (ref && copy) written.push({ ...ref, ...writeRecord([copy]) });
         else {
-          // Spans the store took before the journal was attached are kept at their trace's time.
-          const atMs = ref?.atMs ?? Math.max(...spans.map((span) => this.store.get(span.traceId)?.updatedAtMs ?? 0));
+          const atMs = ref?.atMs ?? this.store.get(spans[0].traceId)?.updatedAtMs ?? 0;
           for (const chunk of spanChunks(spans)) {
             for (const part of this.encodeWithin(chunk)) {
               const at = writeRecord(encodeRecord('spans', { atMs, ingestBytes: part.ingestBytes }, part.body));
-              moved.push({ spans: part.spans, ref: { ...at, seq: ref?.seq ?? -1, spans: part.spans.length, atMs, copyable: true } });
+              written.push({ ...at, ids: part.spans.flatMap((span) => [span.traceId, span.spanId]), atMs, copyable: true });
             }
           }
         }
@@ -589,7 +611,7 @@ class DiskJournal implements StoreJournal, Persistence {
     }
     syncDirectory(dataDir);
     this.snapshot = { path: final, size };
-    for (const { spans, ref } of moved) for (const span of spans) this.recordOf.set(span, ref);
+    this.records = [...written, ...this.records.slice(recordsBefore)];
     if (frozen.approxBytes > 0) this.learnRatio(Math.max(0.1, size / frozen.approxBytes), 1);
     await previousLogClosed;
     for (const file of [...replaced.logs, ...(replaced.snapshot ? [replaced.snapshot] : [])]) unlinkSync(file.path);
