@@ -385,6 +385,21 @@ describe('journal replay', () => {
 });
 
 describe('journal compaction', () => {
+  it('keeps spans the store held before the journal was opened', async () => {
+    const dir = tempDir();
+    const { store } = newStore();
+    const spans = decodeSpanSource(otlpSource(randomOtlpRequest(seededRandom(60), 3), 1), DEFAULT_DECODE_LIMITS).spans;
+    store.add(spans);
+    const { persistence } = open(store, dir);
+    receive(store, otlpSource(randomOtlpRequest(seededRandom(61), 2), 2));
+    const expected = describe_(store);
+    await persistence.close();
+    const { store: restored } = newStore();
+    const reopened = open(restored, dir);
+    assert.deepEqual(describe_(restored), expected);
+    await reopened.persistence.close();
+  });
+
   it('replaces older files with one snapshot and a new log, and replays to the same store', async () => {
     const dir = tempDir();
     const { store, clock } = newStore({ maxTraces: 5 });

@@ -157,6 +157,8 @@ class DiskJournal implements StoreJournal, Persistence {
       }
       this.lock = lock;
       limits = this.store.limits;
+      const heldBefore = new Set<Span>();
+      for (const entry of this.store.entries()) for (const span of entry.spans.values()) heldBefore.add(span);
       const started = Date.now();
       const files = this.findFiles();
       const newer = this.laterVersion(files);
@@ -182,6 +184,13 @@ class DiskJournal implements StoreJournal, Persistence {
       this.state = { status: 'on', dataDir, restored: { traces: this.store.traceCount, spans: this.store.spanCount, ms: replayMs } };
       this.syncTimer = setInterval(() => void this.log?.sync(), SYNC_INTERVAL_MS);
       this.syncTimer.unref();
+      // Spans the store held before it had a journal, and still holds, are journaled now.
+      if (heldBefore.size > 0) {
+        for (const entry of [...this.store.entries()]) {
+          const spans = [...entry.spans.values()].filter((span) => heldBefore.has(span));
+          if (spans.length > 0) this.spansAdded(spans, entry.updatedAtMs, undefined);
+        }
+      }
       this.maybeCompact();
     } catch (error) {
       this.turnOff(`traces cannot be kept in ${dataDir}: ${(error as Error).message}. This inspector keeps traces in memory only.`);
@@ -529,11 +538,13 @@ class DiskJournal implements StoreJournal, Persistence {
       if (entry.pinned) pinned.push(entry.traceId);
     }
     if (found < store.spanCount) {
-      // Spans the store took before the journal was attached: kept first, at their trace's time.
+      // Spans in no record (too large for one): kept first, at their trace's time.
+      const untracked: { ref: undefined; spans: Span[] }[] = [];
       for (const entry of store.entries()) {
-        const untracked = [...entry.spans.values()].filter((span) => !seen.get(span.traceId)?.has(span.spanId));
-        if (untracked.length > 0) groups.unshift({ ref: undefined, spans: untracked });
+        const spans = [...entry.spans.values()].filter((span) => !seen.get(span.traceId)?.has(span.spanId));
+        if (spans.length > 0) untracked.push({ ref: undefined, spans });
       }
+      groups.unshift(...untracked);
     }
     return { pinned, groups, traces, spans: store.spanCount, approxBytes: store.approxBytes };
   }
