@@ -5,10 +5,15 @@
 
 import type { TargetedDragEvent, TargetedPointerEvent } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { TraceSummaryJson } from '../src/protocol/api';
-import type { ListenerEndpoints, TraceQuery } from '../src/protocol/messages';
-import { CopyButton, Icon, IconButton } from './components/common';
+import { FORWARD_ANSWER_WAIT_MS } from '../src/core/defaults';
+import { isServiceError } from '../src/core/service/errors';
+import type { LogRecordJson, TraceSummaryJson } from '../src/protocol/api';
+import type { ListenerEndpoints } from '../src/protocol/messages';
+import type { TraceQuery } from '../src/protocol/query';
+import { CopyButton, Icon, IconButton, Section } from './components/common';
 import { EmptyState } from './components/EmptyState';
+import { ErrorBoundary } from './components/ErrorBoundary';
+import { LogList, recordLogRows } from './components/Logs';
 import { SpanDetails } from './components/SpanDetails';
 import { TraceList } from './components/TraceList';
 import { Waterfall } from './components/Waterfall';
@@ -24,7 +29,7 @@ import { TraceListSync, type TraceListState } from './model/traceListSync';
 /** Minimum spacing of refetches of the filter drop-downs' values while traces keep changing, ms. */
 const FACETS_REFRESH_MS = 1000;
 /** What the drop-downs offer while the filters are closed (nothing is computed for them). */
-const NO_CHOICES: FilterChoices = { models: [], customers: [], threads: [], traceGroups: [], services: [], environments: [], names: [] };
+const NO_CHOICES: FilterChoices = { models: [], customers: [], threads: [], traceGroups: [], services: [], environments: [], names: [], runs: [] };
 /** Minimum spacing of refetches of the open trace while spans keep arriving, ms. */
 const DETAIL_REFRESH_MS = 800;
 
@@ -38,6 +43,8 @@ interface OpenTrace {
   traceId: string;
   index: TraceIndex;
   summary: TraceSummaryJson;
+  /** The trace's log records that are not events of a span. */
+  logs: LogRecordJson[];
   /** Evicted or deleted from the store while open: still shown, marked stale. */
   gone?: boolean;
 }
@@ -75,7 +82,7 @@ export function App({ host }: { host: InspectorHost }) {
   const facetsSeq = useRef(0);
   const latest = useRef({ query, traceId, open, selected, filtersOpen });
   latest.current = { query, traceId, open, selected, filtersOpen };
-  const listSync = useMemo(() => new TraceListSync({ fetch: (listQuery) => host.listTraces(listQuery), onState: setList, onError: setListError }), [host]);
+  const listSync = useMemo(() => new TraceListSync({ fetch: (listQuery) => host.callService('listTraces', { query: listQuery }), onState: setList, onError: setListError }), [host]);
   useEffect(() => () => listSync.dispose(), [listSync]);
 
   const notify = (message: string, kind: 'info' | 'error' = 'info') => {
@@ -99,7 +106,7 @@ export function App({ host }: { host: InspectorHost }) {
   async function loadFacets(): Promise<void> {
     const seq = ++facetsSeq.current;
     try {
-      const result = await host.getFacets();
+      const result = await host.callService('getFacets', {});
       if (seq === facetsSeq.current) setFacets(facetChoices(result));
     } catch {
       // The drop-downs fall back to the values of the listed traces.
@@ -112,8 +119,12 @@ export function App({ host }: { host: InspectorHost }) {
     if (!quiet) setLoadingTrace(true);
     performance.mark('rti:request');
     try {
-      const detail = await host.getTrace(id);
-      if (seq !== traceSeq.current) return;
+      const detail = await host.callService('getTrace', { traceId: id }).catch((error: unknown) => {
+        if (isServiceError(error, 'not-found')) return null;
+        throw error;
+      });
+      // A newer load, or the trace was closed meanwhile (deleted, cleared): this answer is stale.
+      if (seq !== traceSeq.current || latest.current.traceId !== id) return;
       performance.mark('rti:data');
       if (!detail) {
         const current = latest.current.open;
@@ -134,7 +145,7 @@ export function App({ host }: { host: InspectorHost }) {
       const wanted = pendingSpan.current ?? previousSpan;
       pendingSpan.current = undefined;
       const wantedIndex = wanted !== undefined ? index.byId.get(wanted) : undefined;
-      setOpen({ traceId: id, index, summary: detail.summary });
+      setOpen({ traceId: id, index, summary: detail.summary, logs: detail.logs });
       setSelected(wantedIndex ?? (index.roots.length > 0 ? index.roots[0] : -1));
       setTraceError(null);
     } catch (error) {
@@ -198,7 +209,9 @@ export function App({ host }: { host: InspectorHost }) {
         if (latest.current.traceId === id) void loadTrace(id, true);
       }, DETAIL_REFRESH_MS);
     };
-    const offChange = host.onStoreChange((change) => {
+    const offChange = host.onServiceEvent((event) => {
+      if (event.type !== 'change') return;
+      const change = event.data;
       listSync.noteChange(change);
       if (latest.current.filtersOpen) scheduleFacets();
       const id = latest.current.traceId;
@@ -263,7 +276,7 @@ export function App({ host }: { host: InspectorHost }) {
   }, [traceId, open?.traceId, selectedSpanId]);
 
   const traces = useMemo(() => (list ? filterTraces(list.traces, query, list.fetchedWith) : []), [list, query]);
-  const groups = useMemo(() => groupTraces(traces, grouping), [traces, grouping]);
+  const groups = useMemo(() => groupTraces(traces, grouping, query.sort), [traces, grouping, query.sort]);
   const choices = useMemo(() => (filtersOpen ? (facets ?? filterChoices(list?.traces ?? [])) : NO_CHOICES), [filtersOpen, facets, list]);
   const knownTraces = useMemo(() => new Set((list?.traces ?? []).map((t) => t.traceId)), [list]);
   const storeEmpty = list !== null && list.total === 0 && activeFilterCount(query) === 0 && !query.q;
@@ -277,8 +290,8 @@ export function App({ host }: { host: InspectorHost }) {
           notify(`${file.name}: ${detected.error}`, 'error');
           continue;
         }
-        const result = await host.importFile(file.name, text, detected.format);
-        notify(`Imported ${result.accepted} spans from ${file.name}${result.rejected ? `; ${result.rejected} rejected${result.message ? `: ${result.message}` : ''}` : ''}`, result.rejected ? 'error' : 'info');
+        const result = await host.callService('importTraces', { content: text, fileName: file.name });
+        notify(`Imported ${result.imported} spans from ${file.name}${result.rejected ? `; ${result.rejected} rejected${result.message ? `: ${result.message}` : ''}` : ''}`, result.rejected ? 'error' : 'info');
         listSync.reload();
         if (result.traceIds.length > 0) openTraceById(result.traceIds[0]);
       } catch (error) {
@@ -301,7 +314,7 @@ export function App({ host }: { host: InspectorHost }) {
       return;
     }
     setConfirmClear(false);
-    host.deleteTraces().then(
+    host.callService('deleteTraces', {}).then(
       () => {
         setOpen(null);
         setTraceId(null);
@@ -380,37 +393,52 @@ export function App({ host }: { host: InspectorHost }) {
           {listVisible && (
             <aside class="sidebar">
               {listError && <div class="banner error">{listError}</div>}
-              <TraceList
-                groups={groups}
-                grouping={grouping}
-                onGrouping={setGrouping}
-                query={query}
-                onQuery={setQuery}
-                filtersOpen={filtersOpen}
-                onFiltersOpen={setFiltersOpen}
-                choices={choices}
-                selectedTraceId={traceId}
-                onSelect={(id) => openTraceById(id)}
-                shownCount={traces.length}
-                listedCount={list?.traces.length ?? 0}
-                total={list?.total ?? 0}
-                loading={list === null}
-                nowMs={now}
-              />
+              <ErrorBoundary part="trace list" resetKey={list}>
+                <TraceList
+                  groups={groups}
+                  grouping={grouping}
+                  onGrouping={setGrouping}
+                  query={query}
+                  onQuery={setQuery}
+                  filtersOpen={filtersOpen}
+                  onFiltersOpen={setFiltersOpen}
+                  choices={choices}
+                  selectedTraceId={traceId}
+                  onSelect={(id) => openTraceById(id)}
+                  shownCount={traces.length}
+                  listedCount={list?.traces.length ?? 0}
+                  total={list?.total ?? 0}
+                  loading={list === null}
+                  nowMs={now}
+                />
+              </ErrorBoundary>
             </aside>
           )}
           <main class="main">
             {open ? (
               <>
-                {traceHeader(open)}
+                <ErrorBoundary part="trace header" resetKey={open}>
+                  {() => traceHeader(open)}
+                </ErrorBoundary>
                 <div class="trace-view">
                   <section class="waterfall-pane">
-                    <Waterfall index={open.index} selected={selected} onSelect={setSelected} onActivate={() => detailsRef.current?.querySelector<HTMLElement>('.span-details')?.focus()} />
+                    <ErrorBoundary part="waterfall" resetKey={open.index}>
+                      <Waterfall index={open.index} selected={selected} onSelect={setSelected} onActivate={() => detailsRef.current?.querySelector<HTMLElement>('.span-details')?.focus()} />
+                    </ErrorBoundary>
                   </section>
                   <div class="pane-splitter" onPointerDown={startDetailsResize} title="Drag to resize" />
                   <section class="details-pane" ref={detailsRef} style={{ width: `${detailsWidth}px` }}>
                     {selectedSpan ? (
-                      <SpanDetails key={selectedSpan.spanId} span={selectedSpan} traceStartMs={open.index.originMs} knownTrace={(id) => knownTraces.has(id)} />
+                      <ErrorBoundary part="span details" resetKey={selectedSpan}>
+                        <SpanDetails key={selectedSpan.spanId} span={selectedSpan} traceStartMs={open.index.originMs} knownTrace={(id) => knownTraces.has(id)} />
+                      </ErrorBoundary>
+                    ) : open.logs.length > 0 ? (
+                      <div class="trace-logs" data-testid="trace-logs">
+                        <p class="muted">Select a span to see its details. These log records of the trace belong to no span that arrived:</p>
+                        <Section title={`Logs (${open.logs.length})`}>
+                          {() => <LogList rows={recordLogRows(open.logs)} originMs={open.index.originMs} />}
+                        </Section>
+                      </div>
                     ) : (
                       <div class="placeholder muted">Select a span to see its details.</div>
                     )}
@@ -448,7 +476,7 @@ export function App({ host }: { host: InspectorHost }) {
     </ServicesContext.Provider>
   );
 
-  /** The open trace's title bar (a plain function, not a component, so it never remounts). */
+  /** The open trace's title bar (a plain function, not a component, so it never remounts; called inside its boundary). */
   function traceHeader(trace: OpenTrace) {
     const { summary, index } = trace;
     const info = kindInfo(summary.kind);
@@ -466,19 +494,37 @@ export function App({ host }: { host: InspectorHost }) {
           <span>{index.count === 1 ? '1 span' : `${index.count} spans`}</span>
           {index.errorCount > 0 && <span class="error-text">{index.errorCount === 1 ? '1 error' : `${index.errorCount} errors`}</span>}
           {tokens > 0 && <span>{formatCount(tokens)} tokens</span>}
-          {summary.cost !== null && <span>{formatCost(summary.cost)}</span>}
+          {summary.cost !== null && (
+            <span title={summary.costEstimated ? 'Includes estimates from the price table' : undefined} data-testid="trace-total-cost">
+              {formatCost(summary.cost, summary.costEstimated)}
+            </span>
+          )}
           <span class="code" title="Trace id">
             {trace.traceId.slice(0, 12)}…
           </span>
         </span>
         <CopyButton text={trace.traceId} what="trace id" />
         <span class="bubble-spacer" />
+        {trace.logs.length > 0 && (
+          <IconButton
+            icon="output"
+            title="Show the trace's log records that belong to no span (records without a span id, or whose span never arrived)"
+            label={trace.logs.length === 1 ? '1 log' : `${trace.logs.length} logs`}
+            testId="trace-logs-button"
+            onClick={() => setSelected(-1)}
+          />
+        )}
         <IconButton
           icon="desktop-download"
           title="Export as OTLP JSON"
           label="Export"
           testId="export"
-          onClick={() => host.exportTrace(trace.traceId).then((saved) => saved && notify('Trace exported'), (error: Error) => notify(error.message, 'error'))}
+          onClick={() =>
+            host
+              .callService('exportTrace', { traceId: trace.traceId })
+              .then((file) => host.saveFile(file.fileName, file.content))
+              .then((saved) => saved && notify('Trace exported'), (error: Error) => notify(error.message, 'error'))
+          }
         />
         {capabilities.pin && (
           <IconButton
@@ -486,7 +532,7 @@ export function App({ host }: { host: InspectorHost }) {
             title={summary.pinned ? 'Unpin (let retention evict it)' : 'Pin (keep it when retention evicts old traces)'}
             active={summary.pinned}
             onClick={() =>
-              host.pinTrace(trace.traceId, !summary.pinned).then(
+              host.callService('pinTrace', { traceId: trace.traceId, pinned: !summary.pinned }).then(
                 () => setOpen({ ...trace, summary: { ...summary, pinned: !summary.pinned } }),
                 (error: Error) => notify(error.message, 'error'),
               )
@@ -498,7 +544,11 @@ export function App({ host }: { host: InspectorHost }) {
             icon="cloud-upload"
             title="Send this trace to Respan"
             label="Send to Respan"
-            onClick={() => host.forwardTrace(trace.traceId).then((result) => notify(result.message, result.ok ? 'info' : 'error'), (error: Error) => notify(error.message, 'error'))}
+            onClick={() =>
+              host
+                .callService('forwardTrace', { traceId: trace.traceId, waitMs: FORWARD_ANSWER_WAIT_MS })
+                .then((result) => notify(result.message, result.ok ? 'info' : 'error'), (error: Error) => notify(error.message, 'error'))
+            }
           />
         )}
         {capabilities.delete && (
@@ -506,7 +556,7 @@ export function App({ host }: { host: InspectorHost }) {
             icon="trash"
             title="Delete this trace"
             onClick={() =>
-              host.deleteTraces([trace.traceId]).then(
+              host.callService('deleteTraces', { traceIds: [trace.traceId] }).then(
                 () => {
                   setOpen(null);
                   setTraceId(null);

@@ -8,7 +8,18 @@ import '@vscode/codicons/dist/codicon.css';
 import './styles.css';
 import { render } from 'preact';
 import { App } from './app';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { pickHost } from './host/index';
 
 const root = document.getElementById('app');
-if (root) render(<App host={pickHost()} />, root);
+if (root) {
+  const host = pickHost();
+  // A failure no part caught: show it, and forget the open trace so a reload does not reopen into it.
+  const forgetOpenTrace = () => host.saveState({ ...host.loadState(), traceId: undefined });
+  render(
+    <ErrorBoundary part="inspector" onError={forgetOpenTrace}>
+      <App host={host} />
+    </ErrorBoundary>,
+    root,
+  );
+}

@@ -8,16 +8,32 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import {
+  BYTES_PER_MB,
+  DEFAULT_GRPC_PORT,
+  DEFAULT_HOST,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_MAX_DISK_MB,
+  DEFAULT_MAX_MEMORY_MB,
+  DEFAULT_MAX_SPANS,
+  DEFAULT_MAX_TRACES,
+  MIN_MAX_MEMORY_MB,
+} from '../core/defaults';
 import { ForwardConfigError, type ForwardApi } from '../core/forward/destination';
 import type { ForwardFilter } from '../core/forward/filter';
+import { parsePriceFlag, PriceSpecError, type CustomPrice } from '../core/cost/customPrices';
+import { DEFAULT_FORWARD_SETTINGS } from '../core/forward/payload';
 import { TraceStore } from '../core/store';
 import { createNodeForwarder, forwardingEnvironment, type NodeForwarding } from '../server/forwarding';
-import { silenceGrpcLibraryLogs } from '../server/grpc';
 import { parseAllowedOrigin } from '../server/guard';
 import { startInspector } from '../server/listener';
-import { DEFAULT_MAX_DISK_MB, defaultDataDir } from '../server/persist/dataDir';
+import { defaultDataDir } from '../server/persist/dataDir';
 import type { PersistenceState } from '../server/persist/diskJournal';
+import { createCostEstimator, PRICE_DATA_URL, readPriceFile, updatePriceTable } from '../server/prices';
+import type { StartedBy } from '../protocol/api';
+import { IdleExit } from '../server/idle';
 import { PortInUseError } from '../server/server';
+import { packageVersion } from '../server/version';
 import { startDemo, type DemoHandle } from './demo';
 
 /** Parsed command line. */
@@ -51,6 +67,18 @@ export interface CliOptions {
   forwardApi: ForwardApi;
   /** Redaction rules applied before forwarding. */
   redact: string[];
+  /** Per-model prices from --price, in order. */
+  prices: CustomPrice[];
+  /** JSON price files from --prices, in order. */
+  priceFiles: string[];
+  /** Where to fetch the price table's current data from (--update-prices); undefined keeps the bundled table. */
+  updatePrices?: string;
+  /** Serve the UI's source maps (--dev); they carry the UI's sources, so off unless asked. */
+  dev?: boolean;
+  /** Who started the process (--started-by), as `/api/status` tells clients. */
+  startedBy: StartedBy;
+  /** End this long after the last client left (--exit-when-idle); absent: run until stopped. */
+  exitWhenIdleSeconds?: number;
 }
 
 const USAGE = `Usage: respan-inspector [options]
@@ -59,8 +87,8 @@ Runs a local trace inspector for LLM apps: an OTLP and Respan ingest listener
 with a trace UI in your browser.
 
 Options:
-  --port <n>         HTTP port for OTLP/HTTP, Respan paths, the API and the UI (default 4318)
-  --grpc-port <n>    OTLP/gRPC port (default 4317)
+  --port <n>         HTTP port for OTLP/HTTP, Respan paths, the API and the UI (default ${DEFAULT_HTTP_PORT})
+  --grpc-port <n>    OTLP/gRPC port (default ${DEFAULT_GRPC_PORT})
   --no-grpc          run no OTLP/gRPC receiver
   --allow-origin <o> let web pages from origin <o> (e.g. http://localhost:3000, or
                      http://localhost:* for every port) send spans, for browser-side
@@ -68,18 +96,23 @@ Options:
   --allow-host <h>   also answer requests addressed to host name <h>; repeatable
   --api-token <t>    require token <t> to read traces (API and UI); one is generated
                      when --host is not a loopback address
-  --host <addr>      address to bind (default 127.0.0.1; anything else exposes your traces)
+  --host <addr>      address to bind (default ${DEFAULT_HOST}; anything else exposes your traces)
   --no-open          do not open the browser
   --demo             run a built-in demo agent that sends traces every few seconds
-  --max-spans <n>    spans kept in memory before the oldest traces are evicted (default 200000)
-  --max-traces <n>   traces kept in memory (default 10000)
+  --dev              serve the UI's source maps (for debugging the UI; they carry its sources)
+  --max-spans <n>    spans kept in memory before the oldest traces are evicted (default ${DEFAULT_MAX_SPANS})
+  --max-traces <n>   traces kept in memory (default ${DEFAULT_MAX_TRACES})
   --max-memory-mb <n>
-                     approximate memory for captured spans, in MB (default 1024);
+                     approximate memory for captured spans, in MB (default ${DEFAULT_MAX_MEMORY_MB});
                      past it the oldest traces are evicted, as with --max-spans
   --data-dir <dir>   keep traces in <dir> across restarts (default: ${defaultDataDir()})
   --no-persist       keep traces in memory only
   --max-disk-mb <n>  disk the kept traces may use, in MB (default ${DEFAULT_MAX_DISK_MB}); past it the
                      oldest traces are evicted, as with --max-spans
+  --exit-when-idle <s>
+                     end <s> seconds after the last client (a VS Code window, a browser
+                     tab) left; without it the inspector runs until stopped
+  --started-by <who> user (default) or extension: how /api/status names the starter
   -h, --help         show this help
 
 Forwarding to Respan (reads RESPAN_API_KEY and RESPAN_BASE_URL from the environment;
@@ -89,6 +122,16 @@ with a key, POST /api/traces/<traceId>/forward sends one trace):
   --forward-api <api>    otlp (default; OTLP/JSON to <base>/v2/traces) or ingest (<base>/v1/traces/ingest)
   --redact <rule>        blank an attribute before it leaves the machine: a key, a glob such as
                          'gen_ai.prompt.*' or a /regex/; repeatable
+
+Cost (spans without a reported cost are priced from the bundled genai-prices table, offline):
+  --price <model=input:output[:cacheRead[:cacheWrite]]>
+                         price a model at these USD per million tokens, over the table (a * in the
+                         model matches anything, e.g. 'ft:gpt-4o-mini:*=0.3:1.2'); repeatable
+  --prices <file>        the same from a JSON file: {"<model>": {"input": 2.5, "output": 10,
+                         "cacheRead": 1.25, "cacheWrite": 3.75}}; repeatable; --price wins
+  --update-prices[=<url>]
+                         fetch the table's current data in the background (the only network use
+                         for prices; default ${PRICE_DATA_URL})
 `;
 
 /** Thrown for a command line that cannot be used; the message says why. */
@@ -105,21 +148,24 @@ function integer(flag: string, value: string | undefined, min: number, max: numb
 /** Parses `argv` (without node and the script). */
 export function parseArgs(argv: readonly string[]): CliOptions {
   const options: CliOptions = {
-    host: '127.0.0.1',
-    port: 4318,
-    grpcPort: 4317,
+    host: DEFAULT_HOST,
+    port: DEFAULT_HTTP_PORT,
+    grpcPort: DEFAULT_GRPC_PORT,
     open: true,
     demo: false,
-    maxSpans: 200_000,
-    maxTraces: 10_000,
-    maxMemoryMb: 1024,
+    maxSpans: DEFAULT_MAX_SPANS,
+    maxTraces: DEFAULT_MAX_TRACES,
+    maxMemoryMb: DEFAULT_MAX_MEMORY_MB,
     persist: true,
     maxDiskMb: DEFAULT_MAX_DISK_MB,
     help: false,
     forward: false,
-    forwardFilter: 'all',
-    forwardApi: 'otlp',
+    forwardFilter: DEFAULT_FORWARD_SETTINGS.filter,
+    forwardApi: DEFAULT_FORWARD_SETTINGS.api,
     redact: [],
+    prices: [],
+    priceFiles: [],
+    startedBy: 'user',
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
@@ -164,6 +210,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--demo':
         options.demo = true;
         break;
+      case '--dev':
+        options.dev = true;
+        break;
       case '--max-spans':
         options.maxSpans = integer('--max-spans', value(), 1, 100_000_000);
         break;
@@ -171,7 +220,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         options.maxTraces = integer('--max-traces', value(), 1, 10_000_000);
         break;
       case '--max-memory-mb':
-        options.maxMemoryMb = integer('--max-memory-mb', value(), 16, 1_000_000);
+        options.maxMemoryMb = integer('--max-memory-mb', value(), MIN_MAX_MEMORY_MB, 1_000_000);
         break;
       case '--data-dir': {
         const dir = value();
@@ -185,6 +234,15 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--max-disk-mb':
         options.maxDiskMb = integer('--max-disk-mb', value(), 1, 100_000_000);
         break;
+      case '--exit-when-idle':
+        options.exitWhenIdleSeconds = integer('--exit-when-idle', value(), 0, 86_400);
+        break;
+      case '--started-by': {
+        const who = value();
+        if (who !== 'user' && who !== 'extension') throw new UsageError(`--started-by needs user or extension, got ${who === undefined ? 'nothing' : `"${who}"`}`);
+        options.startedBy = who;
+        break;
+      }
       case '-h':
       case '--help':
         options.help = true;
@@ -210,6 +268,27 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         options.redact.push(rule);
         break;
       }
+      case '--price': {
+        const spec = value();
+        if (!spec) throw new UsageError('--price needs model=input:output[:cacheRead[:cacheWrite]] in USD per million tokens, e.g. gpt-4o=2.5:10:1.25');
+        try {
+          options.prices.push(parsePriceFlag(spec));
+        } catch (error) {
+          if (error instanceof PriceSpecError) throw new UsageError(`--price: ${error.message}`);
+          throw error;
+        }
+        break;
+      }
+      case '--prices': {
+        const file = value();
+        if (!file) throw new UsageError('--prices needs a JSON file of model prices');
+        options.priceFiles.push(file);
+        break;
+      }
+      case '--update-prices':
+        // Only the inline form takes a URL, so `--update-prices --no-open` keeps its meaning.
+        options.updatePrices = inline || PRICE_DATA_URL;
+        break;
       default:
         throw new UsageError(`unknown option ${argv[i]}`);
     }
@@ -258,10 +337,6 @@ export function environmentLines(url: string): string[] {
   return [`OTEL_EXPORTER_OTLP_ENDPOINT=${url}`, `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`, `RESPAN_BASE_URL=${url}/api`];
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
 function openBrowser(url: string): void {
   const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
   const args = process.platform === 'win32' ? ['/c', 'start', '', url] : [url];
@@ -298,9 +373,27 @@ function persistenceLine(state: PersistenceState | undefined): string {
   return `in ${state.dataDir}${restored}`;
 }
 
-/** The trace store with the retention bounds of the command line. */
-export function createStore(options: Pick<CliOptions, 'maxSpans' | 'maxTraces' | 'maxMemoryMb'>): TraceStore {
-  return new TraceStore({ maxSpans: options.maxSpans, maxTraces: options.maxTraces, maxBytes: options.maxMemoryMb * 1024 * 1024 });
+/** The trace store with the retention bounds and prices of the command line (`--price` before `--prices` files). */
+export function createStore(options: Pick<CliOptions, 'maxSpans' | 'maxTraces' | 'maxMemoryMb'>, filePrices: readonly CustomPrice[] = [], flagPrices: readonly CustomPrice[] = []): TraceStore {
+  return new TraceStore({
+    maxSpans: options.maxSpans,
+    maxTraces: options.maxTraces,
+    maxBytes: options.maxMemoryMb * BYTES_PER_MB,
+    costs: createCostEstimator([...flagPrices, ...filePrices]),
+  });
+}
+
+/** The prices of the `--prices` files; throws {@link UsageError} naming what is wrong. */
+function filePricesOf(files: readonly string[]): CustomPrice[] {
+  const prices: CustomPrice[] = [];
+  for (const file of files) {
+    try {
+      prices.push(...readPriceFile(file));
+    } catch (error) {
+      throw new UsageError(`--prices ${file}: ${(error as Error).message}`);
+    }
+  }
+  return prices;
 }
 
 /** Runs the standalone inspector until SIGINT/SIGTERM. */
@@ -319,7 +412,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const store = createStore(options);
+  let store: TraceStore;
+  try {
+    store = createStore(options, filePricesOf(options.priceFiles), options.prices);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`respan-inspector: ${error.message}\n`);
+    return 2;
+  }
   let forwarding: NodeForwarding | undefined;
   try {
     forwarding = standaloneForwarding(options, process.env, store, (level, message) => {
@@ -335,13 +435,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const forwarder = forwarding?.forwarder;
   const webviewDir = join(__dirname, 'webview');
-  silenceGrpcLibraryLogs();
-  const running = await startInspector({
+  const inspector = await startInspector({
     store,
     host: options.host,
     httpPort: options.port,
     grpcPort: options.grpcPort,
     webviewDir: existsSync(webviewDir) ? webviewDir : undefined,
+    sourceMaps: options.dev,
     allowedOrigins: options.allowOrigins,
     allowedHosts: options.allowHosts,
     apiToken: options.apiToken,
@@ -350,37 +450,37 @@ export async function main(argv: readonly string[]): Promise<number> {
     persistence: options.persist
       ? {
           dataDir: options.dataDir ?? defaultDataDir(),
-          maxDiskBytes: options.maxDiskMb * 1024 * 1024,
+          maxDiskBytes: options.maxDiskMb * BYTES_PER_MB,
           log: (level, message) => (level === 'info' ? process.stdout : process.stderr).write(`respan-inspector: ${message}\n`),
         }
       : undefined,
+    identity: { version: packageVersion(), startedBy: options.startedBy, exitWhenIdleSeconds: options.exitWhenIdleSeconds },
   });
-  if (!running.http) {
-    await running.stop();
+  const { http, grpc, apiToken } = inspector;
+  if (!http) {
+    await inspector.stop();
     forwarding?.dispose();
-    const error = running.errors.http;
+    const error = inspector.errors.http;
     if (error instanceof PortInUseError) {
       process.stderr.write(`respan-inspector: port ${error.port} is already in use (another inspector or collector?). Pick another with --port <n>.\n`);
       return 1;
     }
     throw error ?? new Error('the HTTP listener did not start');
   }
-  if (running.errors.grpc) {
-    const error = running.errors.grpc;
+  if (inspector.errors.grpc) {
+    const error = inspector.errors.grpc;
     const reason = error instanceof PortInUseError ? `port ${error.port} is already in use (another collector or inspector?)` : error.message;
     process.stderr.write(`respan-inspector: OTLP/gRPC is off: ${reason}. OTLP/HTTP still works; pick another gRPC port with --grpc-port <n>.\n`);
   }
 
-  const url = running.http.url;
-  const grpc = running.grpc;
-  const apiToken = running.apiToken;
-  const uiUrl = running.uiUrl ?? `${url}/`;
+  const url = http.url;
+  const uiUrl = inspector.uiUrl ?? `${url}/`;
   const out = process.stdout;
   out.write(`\nRespan Trace Inspector is listening on ${url}\n\n`);
   out.write(`  Open the inspector:   ${uiUrl}\n`);
   out.write(`  Query API:            ${url}/api/traces\n`);
   if (grpc) out.write(`  OTLP/gRPC:            ${grpc.endpoint}\n`);
-  out.write(`  Traces kept:          ${persistenceLine(running.persistence?.state)}\n`);
+  out.write(`  Traces kept:          ${persistenceLine(inspector.persistence?.state)}\n`);
   out.write('\n');
   out.write('Point your app at it by setting:\n\n');
   for (const line of environmentLines(url)) out.write(`  export ${line}\n`);
@@ -396,7 +496,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const auth = apiToken ? ' -H "Authorization: Bearer <access token>"' : '';
     out.write(`Forward a trace to Respan with:  curl -X POST${auth} ${url}/api/traces/<traceId>/forward\n\n`);
   }
-  if (!isLoopback(options.host)) {
+  if (inspector.exposed) {
     out.write(`Warning: bound to ${options.host}, so anyone who can reach this machine can send traces here.\n`);
     out.write('Requests must name this machine by an IP address it listens on, or by a name given with --allow-host.\n');
     out.write('Reading them needs the access token (the UI link above carries it; scripts send "Authorization: Bearer <token>"):\n\n');
@@ -409,7 +509,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     out.write('Demo agent running: a joke workflow trace arrives every 5 seconds.\n\n');
   }
   if (options.open) openBrowser(uiUrl);
+  if (options.updatePrices !== undefined) {
+    updatePriceTable(store.costs, options.updatePrices).then(
+      (label) => out.write(`Prices: now from ${label}.\n`),
+      (error: Error) => process.stderr.write(`respan-inspector: the price table could not be updated (${error.message}); the bundled table stays in use.\n`),
+    );
+  }
 
+  let idle: IdleExit | undefined;
+  let stopIdleWatch: (() => void) | undefined;
   await new Promise<void>((resolve) => {
     const shutdown = () => {
       process.off('SIGINT', shutdown);
@@ -418,11 +526,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
+    if (options.exitWhenIdleSeconds !== undefined) {
+      const seconds = options.exitWhenIdleSeconds;
+      idle = new IdleExit(seconds * 1000, () => {
+        out.write(`\nNo client for ${seconds} s (--exit-when-idle).\n`);
+        shutdown();
+      });
+      stopIdleWatch = http.onClientsChange((clients) => idle?.clientsChanged(clients));
+    }
   });
+  stopIdleWatch?.();
+  idle?.dispose();
   out.write('\nShutting down…\n');
   await demo?.stop();
   if (forwarding) await finishForwarding(forwarding, out);
-  await running.stop();
+  await inspector.stop();
   return 0;
 }
 

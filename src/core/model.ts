@@ -4,10 +4,15 @@
  * API, UI, forwarder) consumes only these.
  */
 
+import type { PricingInfo } from './cost/pricing';
+import type { LogRecord } from './logs/record';
+
 /**
  * A decoded attribute value. OTLP `AnyValue` maps onto JSON values; an
  * `intValue` outside ±2^53 is kept exact as a `bigint` (serialised as a decimal
  * string by {@link toJsonValue}); `bytesValue` becomes its base64 text.
+ * Decoders nest it at most `DecodeLimits.maxDepth` deep (`nesting.ts`), which
+ * is what lets every reader below recurse over it.
  */
 export type AttributeValue =
   | string
@@ -41,6 +46,8 @@ export interface SpanEvent {
   timeUnixNano: bigint;
   attributes: Attributes;
   droppedAttributesCount?: number;
+  /** Set when the event is an OTLP log record attached to its span: the record itself. */
+  log?: LogRecord;
 }
 
 export interface SpanLink {
@@ -93,17 +100,60 @@ export interface TokenUsage {
   reasoning?: number;
 }
 
-/** Respan parameters (customer, thread, trace group, …) from any of their spellings. */
+/** Custom unit prices a span carries (`prompt_unit_price`, `completion_unit_price`), USD per million tokens. */
+export interface UnitPrices {
+  prompt?: number;
+  completion?: number;
+}
+
+/** How a span's cost was obtained. */
+export type CostSource = 'reported' | 'custom' | 'estimate';
+
+/** Streaming figures of an LLM call, where the SDK reports them or the span's events allow them. */
+export interface StreamingFigures {
+  /** From the request to the first token (or chunk) of the answer. */
+  timeToFirstTokenMs?: number;
+  /** Output tokens per second while the answer streamed. */
+  tokensPerSecond?: number;
+  /** `reported`: the SDK sent the figure; `computed`: worked out from the first-token time, the end and the output tokens. */
+  tokensPerSecondSource?: 'reported' | 'computed';
+}
+
+/**
+ * A run: one process that sent spans, told apart by its resource's
+ * `service.instance.id`, else its service name and `process.pid` with the
+ * time its first span started. Shared by every span of the run.
+ */
+export interface RunInfo {
+  id: string;
+  /** `service · pid 1234`, or `service · <instance id>`. */
+  label: string;
+  /** Start time (epoch ms) of the first span seen from the run. */
+  firstSeenMs: number;
+}
+
+/**
+ * Respan parameters (customer, thread, trace group, …) from any of their
+ * spellings: Respan's own, Traceloop association properties, OpenInference,
+ * OTel GenAI and the Vercel AI SDK's telemetry metadata.
+ */
 export interface RespanParams {
   customerIdentifier?: string;
   customerName?: string;
   customerEmail?: string;
+  /** The thread (session, conversation) the span belongs to. */
   threadIdentifier?: string;
   traceGroupIdentifier?: string;
   customIdentifier?: string;
   environment?: string;
+  /** Metadata with values the SDK wrote as JSON text decoded (`"\"pro\""` → `pro`). */
   metadata?: Record<string, AttributeValue>;
+  /** The attribute key each field was read from, so the details can say where a value came from. */
+  sources?: Partial<Record<RespanField, string>>;
 }
+
+/** The single-valued Respan parameters (everything but metadata). */
+export type RespanField = Exclude<keyof RespanParams, 'metadata' | 'sources'>;
 
 /** Where the code that produced a span lives, from `code.*` attributes. */
 export interface SourceLocation {
@@ -122,8 +172,18 @@ export interface DerivedFields {
   model?: string;
   provider?: string;
   tokens?: TokenUsage;
-  /** USD. */
+  /** USD: reported by the sender, or priced as it entered the store (see {@link costSource}). */
   cost?: number;
+  /** How {@link cost} was obtained: `reported` at decoding, the others as the span enters the store. */
+  costSource?: CostSource;
+  /** The prices behind a custom or estimated cost, or why none is known (shared between spans). */
+  pricing?: PricingInfo;
+  /** Custom unit prices the span carries. */
+  unitPrices?: UnitPrices;
+  /** Time to first token and tokens per second of a streamed LLM call. */
+  streaming?: StreamingFigures;
+  /** The process that sent the span (set as the span enters the store; shared between spans). */
+  run?: RunInfo;
   respan?: RespanParams;
   sourceLocation?: SourceLocation;
   /** `traceloop.entity.name` or the Respan/ingest equivalent. */
@@ -189,9 +249,26 @@ export interface DecodeResult {
   moreRejected?: number;
 }
 
-/** Every span a decoder rejected, listed or not. */
-export function rejectedCount(result: DecodeResult): number {
+/** The rejections a decoder of any signal reports. */
+export type Rejections = Pick<DecodeResult, 'rejected' | 'moreRejected'>;
+
+/** Every item (span, log record) a decoder rejected, listed or not. */
+export function rejectedCount(result: Rejections): number {
   return result.rejected.length + (result.moreRejected ?? 0);
+}
+
+/** What a decoder rejects, in messages: spans unless told otherwise (log records). */
+export interface RejectedItemNoun {
+  item: string;
+  items: string;
+}
+
+/** One line naming what was rejected and why (the first few, then a count). */
+export function describeRejections(result: Rejections, noun: RejectedItemNoun = { item: 'span', items: 'spans' }): string {
+  const total = rejectedCount(result);
+  const shown = result.rejected.slice(0, 5).map((item) => `${item.path}: ${item.reason}`);
+  const more = total > shown.length ? `; and ${total - shown.length} more` : '';
+  return `${total} ${total === 1 ? noun.item : noun.items} rejected: ${shown.join('; ')}${more}`;
 }
 
 /**

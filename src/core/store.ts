@@ -4,8 +4,15 @@
  * per-trace aggregates for listing and filtering, and coalesced change events.
  */
 
+import { CostEstimator } from './cost/estimator';
+import { BYTES_PER_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SPANS, DEFAULT_MAX_TRACES } from './defaults';
 import type { StoreJournal } from './journal';
-import type { AttributeValue, Attributes, Span, TokenUsage } from './model';
+import { attachedLogRecords, withLogRecords } from './logs/attach';
+import { DetachedLogs, TraceLogs } from './logs/held';
+import { byTime, type LogRecord } from './logs/record';
+import type { AttributeValue, Attributes, InstrumentationScope, RespanParams, Span, TokenUsage } from './model';
+import { emptyRollup, rollUp, type UsageRollup } from './rollup';
+import { RunRegistry } from './runs';
 import type { SpanSource } from './spanSource';
 
 /** What changed in the store since the previous change event. */
@@ -30,16 +37,18 @@ export type Scheduler = (callback: () => void) => void;
 
 /** Store settings. */
 export interface TraceStoreOptions {
-  /** Spans kept at most, over all traces. Default 200,000. */
+  /** Spans kept at most, over all traces. Default {@link DEFAULT_MAX_SPANS}. */
   maxSpans?: number;
-  /** Traces kept at most. Default 10,000. */
+  /** Traces kept at most. Default {@link DEFAULT_MAX_TRACES}. */
   maxTraces?: number;
   /**
    * Approximate heap bytes of span content kept at most (see {@link approxSpanBytes}).
    * Span counts alone do not bound memory: one span may carry megabytes of
-   * prompts. Default 1 GiB.
+   * prompts. Default {@link DEFAULT_MAX_MEMORY_MB} MB.
    */
   maxBytes?: number;
+  /** Log records kept at most (attached to spans or not). Default: as many as `maxSpans`. */
+  maxLogRecords?: number;
   /**
    * Defers the delivery of change events, so a burst of spans becomes one event.
    * Default: a 50 ms timer.
@@ -47,6 +56,11 @@ export interface TraceStoreOptions {
   schedule?: Scheduler;
   /** Wall clock, for `updatedAtMs`. */
   nowMs?: () => number;
+  /**
+   * Prices each span that reports tokens as it enters. Default: reported
+   * costs and the spans' own unit prices only (no price table).
+   */
+  costs?: CostEstimator;
 }
 
 /** Options of {@link TraceStore.add}. */
@@ -76,6 +90,8 @@ export interface TraceFacets {
   traceGroups: Counts;
   environments: Counts;
   names: Counts;
+  /** Run ids ({@link RunRegistry}). */
+  runs: Counts;
 }
 
 /** One trace and its incrementally maintained aggregates. */
@@ -96,12 +112,25 @@ export interface TraceEntry {
   rootSpan: Span | undefined;
   /** The earliest span of all, named when no root has arrived. */
   earliestSpan: Span | undefined;
+  /** Token totals, each LLM call counted once ({@link rollUp}). */
   tokens: Required<TokenUsage>;
+  /** USD, each LLM call counted once. */
   cost: number;
+  /** Spans that carry a cost, counted or not. */
   costedSpans: number;
+  /** What keeps `tokens` and `cost` counting each call once. */
+  readonly rollup: UsageRollup;
+  /** Spans whose cost is an estimate from the price table (counted in `cost` or not). */
+  estimatedCostSpans: number;
   facets: TraceFacets;
-  /** Approximate heap bytes of the trace's spans ({@link approxSpanBytes}). */
+  /**
+   * Approximate heap bytes of the trace's spans ({@link approxSpanBytes}) and
+   * log records; the resources and scopes its spans share are charged by the
+   * store, once each.
+   */
   approxBytes: number;
+  /** The trace's log records that are not part of a span, and the count of those that are; undefined until one arrives. */
+  logs: TraceLogs | undefined;
 }
 
 /** A trace tree ready to show: roots (true roots, orphans, cycle breakers) and spans by start time. */
@@ -130,6 +159,10 @@ export interface TraceQuery {
   environment?: string;
   minDurationMs?: number;
   maxDurationMs?: number;
+  /** Traces whose cost is at least this many USD (traces without a cost are left out). */
+  minCost?: number;
+  /** Run id. */
+  run?: string;
   pinnedOnly?: boolean;
   /**
    * Consider only these traces (ids in any case; unknown ids are skipped).
@@ -137,9 +170,29 @@ export interface TraceQuery {
    * matching every trace again.
    */
   traceIds?: readonly string[];
-  /** Return at most this many (newest first). */
+  /** `newest` (default): most recently started first; `cost`: costliest first, traces without a cost last. */
+  sort?: TraceOrder;
+  /** Return at most this many (in {@link sort} order). */
   limit?: number;
 }
+
+/** Orders of {@link TraceStore.list}. */
+export type TraceOrder = 'newest' | 'cost';
+
+/** One value of a facet: how many traces have it, and for trace-level facets what they cost. */
+export interface FacetValue {
+  value: string;
+  traces: number;
+  /** The run's label (runs facet). */
+  label?: string;
+  /** USD over the traces that have the value and a cost (customers, threads, trace groups, runs). */
+  cost?: number;
+  /** Some of {@link cost} is estimated. */
+  costEstimated?: boolean;
+}
+
+/** Facets whose values get cost totals: each trace's cost counts toward every value of these it has. */
+const COSTED_FACETS: ReadonlySet<keyof TraceFacets> = new Set(['customers', 'threads', 'traceGroups', 'runs']);
 
 /**
  * Bytes charged per span besides its attributes: the span object, derived
@@ -149,6 +202,8 @@ export interface TraceQuery {
 const SPAN_OVERHEAD_BYTES = 320;
 /** Bytes charged per attribute, array item or object besides its strings. */
 const VALUE_OVERHEAD_BYTES = 24;
+/** Bytes charged per resource or scope object besides its strings: the object and the store's count of its spans. */
+const SHARED_OVERHEAD_BYTES = 160;
 
 function valueBytes(value: AttributeValue): number {
   if (typeof value === 'string') return VALUE_OVERHEAD_BYTES + value.length;
@@ -165,17 +220,43 @@ function attributesBytes(attributes: Attributes): number {
   return bytes;
 }
 
+/** Respan parameters may be parsed from JSON text at ingest, so they are charged (twice when they are the attribute's own strings, erring high). */
+function respanBytes(respan: RespanParams): number {
+  let bytes = VALUE_OVERHEAD_BYTES;
+  for (const key in respan) {
+    const value = respan[key as keyof RespanParams];
+    if (typeof value === 'string') bytes += VALUE_OVERHEAD_BYTES + value.length;
+    else if (value !== undefined) bytes += valueBytes(value);
+  }
+  return bytes;
+}
+
 /**
- * Approximate heap bytes a span keeps alive: its strings (one byte per
- * character, as V8 stores Latin-1 text) plus fixed overheads. Resource and
- * scope are charged to every span that shares them, so the estimate errs high.
+ * Approximate heap bytes a span keeps alive on its own: its strings (one
+ * byte per character, as V8 stores Latin-1 text) plus fixed overheads. Its
+ * resource and scope are shared with other spans and charged by the store
+ * once each ({@link resourceBytes}, {@link scopeBytes}).
  */
 export function approxSpanBytes(span: Span): number {
-  // Resource and scope are one object shared by the spans of a request: not charged per span.
   let bytes = SPAN_OVERHEAD_BYTES + span.name.length + span.status.message.length + attributesBytes(span.attributes);
+  if (span.traceState !== undefined) bytes += span.traceState.length;
   for (const event of span.events) bytes += VALUE_OVERHEAD_BYTES + event.name.length + attributesBytes(event.attributes);
-  for (const link of span.links) bytes += VALUE_OVERHEAD_BYTES + attributesBytes(link.attributes);
+  for (const link of span.links) {
+    bytes += VALUE_OVERHEAD_BYTES + link.traceId.length + link.spanId.length + attributesBytes(link.attributes);
+    if (link.traceState !== undefined) bytes += link.traceState.length;
+  }
+  if (span.derived.respan !== undefined) bytes += respanBytes(span.derived.respan);
   return bytes;
+}
+
+/** Approximate heap bytes of a resource, charged once however many spans share it. */
+export function resourceBytes(resource: Attributes): number {
+  return SHARED_OVERHEAD_BYTES + attributesBytes(resource);
+}
+
+/** Approximate heap bytes of an instrumentation scope, charged once however many spans share it. */
+export function scopeBytes(scope: InstrumentationScope): number {
+  return SHARED_OVERHEAD_BYTES + scope.name.length + (scope.version?.length ?? 0) + attributesBytes(scope.attributes);
 }
 
 /** The host's timer; reached through globalThis because core is compiled without Node or DOM types. */
@@ -201,6 +282,8 @@ function emptyEntry(traceId: string): TraceEntry {
     tokens: { input: 0, output: 0, total: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
     cost: 0,
     costedSpans: 0,
+    rollup: emptyRollup(),
+    estimatedCostSpans: 0,
     facets: {
       services: new Map(),
       models: new Map(),
@@ -209,27 +292,23 @@ function emptyEntry(traceId: string): TraceEntry {
       traceGroups: new Map(),
       environments: new Map(),
       names: new Map(),
+      runs: new Map(),
     },
     approxBytes: 0,
+    logs: undefined,
   };
 }
 
-/** Adds (`sign` 1) or removes (`sign` -1) one span's share of its trace's aggregates. */
-function account(entry: TraceEntry, span: Span, sign: 1 | -1): void {
+/**
+ * Adds (`sign` 1) or removes (`sign` -1) one span's share of its trace's
+ * aggregates. Returns the change in bytes of the bookkeeping this needs.
+ */
+function account(entry: TraceEntry, span: Span, sign: 1 | -1): number {
   const derived = span.derived;
   if (derived.isError) entry.errorCount += sign;
-  const tokens = derived.tokens;
-  if (tokens) {
-    entry.tokens.input += sign * (tokens.input ?? 0);
-    entry.tokens.output += sign * (tokens.output ?? 0);
-    entry.tokens.total += sign * (tokens.total ?? 0);
-    entry.tokens.cacheRead += sign * (tokens.cacheRead ?? 0);
-    entry.tokens.cacheWrite += sign * (tokens.cacheWrite ?? 0);
-    entry.tokens.reasoning += sign * (tokens.reasoning ?? 0);
-  }
   if (derived.cost !== undefined) {
-    entry.cost += sign * derived.cost;
     entry.costedSpans += sign;
+    if (derived.costSource === 'estimate') entry.estimatedCostSpans += sign;
   }
   const facets = entry.facets;
   bump(facets.services, derived.service, sign);
@@ -239,6 +318,8 @@ function account(entry: TraceEntry, span: Span, sign: 1 | -1): void {
   bump(facets.traceGroups, derived.respan?.traceGroupIdentifier, sign);
   bump(facets.environments, derived.respan?.environment, sign);
   bump(facets.names, span.name, sign);
+  bump(facets.runs, derived.run?.id, sign);
+  return rollUp(entry, span, sign);
 }
 
 function earlier(a: Span | undefined, b: Span): boolean {
@@ -260,7 +341,16 @@ export class TraceStore {
   private maxSpans: number;
   private maxTraces: number;
   private maxBytes: number;
+  /** Bytes of every trace's spans, plus every resource and scope they hold, each once. */
   private byteTotal = 0;
+  /** Resources and scopes held by stored spans: how many spans hold each, and what it is charged. */
+  private readonly shared = new Map<object, { spans: number; bytes: number }>();
+  /** Set when given; otherwise log records are bounded by `maxSpans`. */
+  private maxLogRecords: number | undefined;
+  /** Log records kept in traces (attached to spans or not). */
+  private logTotal = 0;
+  /** Log records of traces without spans yet, and of no trace. */
+  private readonly detached = new DetachedLogs();
   /**
    * The entry the last span went to, while it is still last in `traces` order
    * and noted in the `pending` change it was noted in: the next span of the
@@ -271,15 +361,20 @@ export class TraceStore {
   private readonly schedule: Scheduler;
   private readonly nowMs: () => number;
   private readonly listeners = new Set<StoreChangeListener>();
+  /** Prices spans as they enter. */
+  readonly costs: CostEstimator;
+  private readonly runs = new RunRegistry();
   private pending: { added: Set<string>; updated: Set<string>; evicted: Set<string>; cleared: boolean } | undefined;
   private journal: StoreJournal | undefined;
 
   constructor(options: TraceStoreOptions = {}) {
-    this.maxSpans = options.maxSpans ?? 200_000;
-    this.maxTraces = options.maxTraces ?? 10_000;
-    this.maxBytes = options.maxBytes ?? 1024 * 1024 * 1024;
+    this.maxSpans = options.maxSpans ?? DEFAULT_MAX_SPANS;
+    this.maxTraces = options.maxTraces ?? DEFAULT_MAX_TRACES;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_MEMORY_MB * BYTES_PER_MB;
+    this.maxLogRecords = options.maxLogRecords;
     this.schedule = options.schedule ?? defaultSchedule;
     this.nowMs = options.nowMs ?? Date.now;
+    this.costs = options.costs ?? new CostEstimator();
   }
 
   /** Spans in the store. */
@@ -292,9 +387,24 @@ export class TraceStore {
     return this.traces.size;
   }
 
-  /** Approximate heap bytes of the spans in the store ({@link approxSpanBytes}). */
+  /**
+   * Approximate heap bytes of what the store keeps: every span
+   * ({@link approxSpanBytes}) and log record ({@link approxLogRecordBytes}),
+   * and every resource and scope spans share, once each ({@link resourceBytes},
+   * {@link scopeBytes}).
+   */
   get approxBytes(): number {
-    return this.byteTotal;
+    return this.byteTotal + this.detached.bytes;
+  }
+
+  /** Log records in the store: attached to spans, waiting for their span, without a span, without a trace. */
+  get logRecordCount(): number {
+    return this.logTotal + this.detached.records;
+  }
+
+  /** The byte bound ({@link TraceStoreOptions.maxBytes}). */
+  get maxApproxBytes(): number {
+    return this.maxBytes;
   }
 
   /** The retention bounds. */
@@ -303,10 +413,11 @@ export class TraceStore {
   }
 
   /** Changes the retention bounds; evicts at once if the store is now over them. */
-  setLimits(limits: { maxSpans?: number; maxTraces?: number; maxBytes?: number }): void {
+  setLimits(limits: { maxSpans?: number; maxTraces?: number; maxBytes?: number; maxLogRecords?: number }): void {
     this.maxSpans = limits.maxSpans ?? this.maxSpans;
     this.maxTraces = limits.maxTraces ?? this.maxTraces;
     this.maxBytes = limits.maxBytes ?? this.maxBytes;
+    this.maxLogRecords = limits.maxLogRecords ?? this.maxLogRecords;
     this.enforceRetention();
   }
 
@@ -334,11 +445,13 @@ export class TraceStore {
   }
 
   private addOne(span: Span, now: number): void {
+    this.enrich(span);
     let entry = this.lastEntry;
     if (entry === undefined || entry.traceId !== span.traceId || this.pending === undefined || this.pending !== this.lastPending) {
       entry = this.traces.get(span.traceId);
       if (entry === undefined) {
         entry = emptyEntry(span.traceId);
+        this.adoptPendingLogs(entry);
         this.traces.set(span.traceId, entry);
         this.note('added', span.traceId);
       } else {
@@ -355,9 +468,14 @@ export class TraceStore {
     span.traceId = entry.traceId;
 
     const previous = entry.spans.get(span.spanId);
+    let freed = 0;
+    // A trace that never had a log record (the common case) skips this.
+    if (entry.logs !== undefined) ({ span, freed } = this.joinLogs(entry, entry.logs, span, previous));
     // The estimate depends only on the (immutable) span, so a replaced span is uncharged exactly.
-    this.charge(entry, approxSpanBytes(span) - (previous === undefined ? 0 : approxSpanBytes(previous)));
+    this.charge(entry, storedSpanBytes(span) - (previous === undefined ? 0 : storedSpanBytes(previous)) - freed);
+    this.holdShared(span);
     if (previous !== undefined) {
+      this.releaseShared(previous);
       this.replace(entry, previous, span);
       return;
     }
@@ -369,7 +487,7 @@ export class TraceStore {
     entry.orphanCount -= entry.childCounts.get(span.spanId) ?? 0;
     if (parent !== null) entry.childCounts.set(parent, (entry.childCounts.get(parent) ?? 0) + 1);
 
-    account(entry, span, 1);
+    this.charge(entry, account(entry, span, 1));
     if (span.startTimeMs < entry.startTimeMs) entry.startTimeMs = span.startTimeMs;
     const end = spanEndMs(span);
     if (end > entry.endTimeMs) entry.endTimeMs = end;
@@ -377,9 +495,15 @@ export class TraceStore {
     if (earlier(entry.earliestSpan, span)) entry.earliestSpan = span;
   }
 
+  /** The derived fields that depend on the store: cost and run. */
+  private enrich(span: Span): void {
+    this.costs.apply(span);
+    const run = this.runs.runOf(span.resource, span.startTimeMs);
+    if (run) span.derived.run = run;
+  }
+
   private replace(entry: TraceEntry, previous: Span, span: Span): void {
-    account(entry, previous, -1);
-    account(entry, span, 1);
+    this.charge(entry, account(entry, previous, -1) + account(entry, span, 1));
     entry.spans.set(span.spanId, span);
     if (previous.parentSpanId !== span.parentSpanId) {
       if (previous.parentSpanId !== null) {
@@ -409,22 +533,178 @@ export class TraceStore {
     }
   }
 
+  /**
+   * `span` with the log records of the span it replaces (a span sent again
+   * keeps them) and those that waited for it; `freed` is what the waiting ones
+   * were charged while held apart.
+   */
+  private joinLogs(entry: TraceEntry, logs: TraceLogs, span: Span, previous: Span | undefined): { span: Span; freed: number } {
+    const waiting = logs.takeWaiting(span.spanId);
+    const carried = previous === undefined ? [] : attachedLogRecords(previous);
+    if (carried.length === 0 && waiting === undefined) return { span, freed: 0 };
+    return { span: this.attach(entry, span, [...carried, ...(waiting?.records ?? [])], carried.length), freed: waiting?.bytes ?? 0 };
+  }
+
+  /**
+   * `span` with `records` attached, of which `alreadyCounted` were attached to
+   * the span it replaces; keeps the trace's record counts.
+   */
+  private attach(entry: TraceEntry, span: Span, records: LogRecord[], alreadyCounted: number): Span {
+    const attached = withLogRecords(span, records);
+    const newlyAttached = records.length - alreadyCounted - attached.dropped;
+    const logs = (entry.logs ??= new TraceLogs(entry.traceId));
+    logs.attached += newlyAttached;
+    // Waiting records were counted when they came; only those dropped at the per-span bound leave the count.
+    this.logTotal += newlyAttached - (records.length - alreadyCounted);
+    // Attaching re-derives the span's fields from its events: add back what the store derives.
+    this.enrich(attached.span);
+    return attached.span;
+  }
+
+  /** Gives a trace whose first span arrived the log records that came before it. */
+  private adoptPendingLogs(entry: TraceEntry): void {
+    const logs = this.detached.takePending(entry.traceId);
+    if (logs === undefined) return;
+    entry.logs = logs;
+    this.logTotal += logs.count;
+    this.charge(entry, logs.bytes);
+  }
+
+  /**
+   * Adds log records. A record that names a span of a stored trace becomes an
+   * event of that span (whose derived fields then count it); one whose span
+   * has not arrived waits for it, one with no span id is kept with its trace,
+   * and one with no trace id is kept among the most recent untraced records.
+   */
+  addLogs(records: readonly LogRecord[]): void {
+    if (records.length === 0) return;
+    const now = this.nowMs();
+    for (const [traceId, bySpan] of groupByTraceAndSpan(records)) {
+      if (traceId === null) {
+        for (const list of bySpan.values()) for (const record of list) this.detached.holdUntraced(record, approxLogRecordBytes(record), now);
+        continue;
+      }
+      const entry = this.traces.get(traceId);
+      if (entry === undefined) {
+        for (const list of bySpan.values()) for (const record of list) this.detached.holdPending(traceId, record, approxLogRecordBytes(record), now);
+        continue;
+      }
+      this.touch(entry, now);
+      for (const [spanId, list] of bySpan) {
+        const span = spanId === null ? undefined : entry.spans.get(spanId);
+        if (span === undefined) {
+          const logs = (entry.logs ??= new TraceLogs(entry.traceId));
+          for (const record of list) {
+            const bytes = approxLogRecordBytes(record);
+            logs.hold(record, bytes, now);
+            this.charge(entry, bytes);
+            this.logTotal++;
+          }
+          continue;
+        }
+        this.logTotal += list.length;
+        const merged = this.attach(entry, span, list, 0);
+        this.charge(entry, storedSpanBytes(merged) - storedSpanBytes(span));
+        this.swap(entry, span, merged);
+      }
+    }
+    this.enforceRetention();
+  }
+
+  /** Marks a trace updated by something other than a span (its place in eviction order, the change event). */
+  private touch(entry: TraceEntry, now: number): void {
+    this.traces.delete(entry.traceId);
+    this.traces.set(entry.traceId, entry);
+    this.note('updated', entry.traceId);
+    entry.updatedAtMs = now;
+    // The next span of the last trace must re-insert it: it may no longer be last in eviction order.
+    this.lastEntry = undefined;
+  }
+
+  /** Replaces a span by a version with the same ids and times (log records attached). */
+  private swap(entry: TraceEntry, previous: Span, span: Span): void {
+    account(entry, previous, -1);
+    account(entry, span, 1);
+    entry.spans.set(span.spanId, span);
+    if (entry.rootSpan === previous) entry.rootSpan = span;
+    if (entry.earliestSpan === previous) entry.earliestSpan = span;
+  }
+
+  /** The log records of a trace: attached to its spans, waiting for their span, without a span; in time order. Undefined when the store has nothing of the trace. */
+  logsOf(traceId: string): LogRecord[] | undefined {
+    const id = traceId.toLowerCase();
+    const entry = this.traces.get(id);
+    if (entry === undefined) return this.detached.pendingOf(id)?.unattached();
+    const records = entry.logs?.unattached() ?? [];
+    if ((entry.logs?.attached ?? 0) > 0) {
+      for (const span of entry.spans.values()) records.push(...attachedLogRecords(span));
+      records.sort(byTime);
+    }
+    return records;
+  }
+
+  /** The most recent log records without a trace id (oldest first), and how many such records arrived since the store was cleared. */
+  untracedLogs(): { records: LogRecord[]; received: number } {
+    return { records: this.detached.untracedRecords(), received: this.detached.untracedReceived };
+  }
+
   private charge(entry: TraceEntry, bytes: number): void {
     this.byteTotal += bytes;
     entry.approxBytes += bytes;
   }
 
-  private withinBounds(): boolean {
-    return this.spanTotal <= this.maxSpans && this.traces.size <= this.maxTraces && this.byteTotal <= this.maxBytes;
+  private holdShared(span: Span): void {
+    this.hold(span.resource, resourceBytes);
+    this.hold(span.scope, scopeBytes);
   }
 
+  private releaseShared(span: Span): void {
+    this.release(span.resource);
+    this.release(span.scope);
+  }
+
+  /** Counts one more span holding `object`; the first one charges its bytes. */
+  private hold<T extends object>(object: T, bytesOf: (object: T) => number): void {
+    const record = this.shared.get(object);
+    if (record !== undefined) {
+      record.spans++;
+      return;
+    }
+    const bytes = bytesOf(object);
+    this.shared.set(object, { spans: 1, bytes });
+    this.byteTotal += bytes;
+  }
+
+  /** Counts one span less holding `object`; the last one uncharges its bytes. */
+  private release(object: object): void {
+    const record = this.shared.get(object)!;
+    if (--record.spans > 0) return;
+    this.shared.delete(object);
+    this.byteTotal -= record.bytes;
+  }
+
+  private withinBounds(): boolean {
+    return (
+      this.spanTotal <= this.maxSpans &&
+      this.traces.size <= this.maxTraces &&
+      this.approxBytes <= this.maxBytes &&
+      this.logRecordCount <= (this.maxLogRecords ?? this.maxSpans)
+    );
+  }
+
+  /** Evicts whatever was least recently updated (an unpinned trace, or log records held apart from traces) until within bounds. */
   private enforceRetention(): void {
     if (this.withinBounds()) return;
-    for (const entry of this.traces.values()) {
-      if (this.withinBounds()) break;
-      if (!entry.pinned) {
-        this.remove(entry);
-        this.journal?.evicted(entry.traceId);
+    const entries = this.traces.values();
+    let next = nextUnpinned(entries);
+    while (!this.withinBounds()) {
+      const detachedAtMs = this.detached.oldestUpdateMs();
+      if (next === undefined && detachedAtMs === Infinity) break;
+      if (next === undefined || detachedAtMs <= next.updatedAtMs) this.detached.evictOldest();
+      else {
+        this.remove(next);
+        this.journal?.evicted(next.traceId);
+        next = nextUnpinned(entries);
       }
     }
   }
@@ -433,6 +713,8 @@ export class TraceStore {
     this.traces.delete(entry.traceId);
     this.spanTotal -= entry.spans.size;
     this.byteTotal -= entry.approxBytes;
+    for (const span of entry.spans.values()) this.releaseShared(span);
+    this.logTotal -= entry.logs?.count ?? 0;
     if (entry === this.lastEntry) this.lastEntry = undefined;
     this.note('evicted', entry.traceId);
   }
@@ -473,10 +755,11 @@ export class TraceStore {
   clear(): void {
     this.journal?.cleared();
     for (const entry of [...this.traces.values()]) if (!entry.pinned) this.remove(entry);
+    this.detached.clear();
     this.ensurePending().cleared = true;
   }
 
-  /** Traces matching `query`, most recently started first. */
+  /** Traces matching `query`, in its `sort` order (most recently started first by default). */
   list(query: TraceQuery = {}): { traces: TraceEntry[]; total: number } {
     const matches: TraceEntry[] = [];
     const textPattern = query.text ? new RegExp(escapeRegExp(query.text), 'i') : undefined;
@@ -484,7 +767,7 @@ export class TraceStore {
     for (const entry of candidates) {
       if (this.matches(entry, query, textPattern)) matches.push(entry);
     }
-    matches.sort((a, b) => b.startTimeMs - a.startTimeMs || (a.traceId < b.traceId ? -1 : 1));
+    matches.sort(query.sort === 'cost' ? byCostThenNewest : newestFirst);
     const total = matches.length;
     return { traces: query.limit !== undefined ? matches.slice(0, query.limit) : matches, total };
   }
@@ -513,6 +796,8 @@ export class TraceStore {
     const duration = entry.endTimeMs - entry.startTimeMs;
     if (query.minDurationMs !== undefined && duration < query.minDurationMs) return false;
     if (query.maxDurationMs !== undefined && duration > query.maxDurationMs) return false;
+    if (query.minCost !== undefined && (entry.costedSpans === 0 || entry.cost < query.minCost)) return false;
+    if (query.run !== undefined && !facets.runs.has(query.run)) return false;
     if (textPattern && !this.containsText(entry, textPattern)) return false;
     return true;
   }
@@ -532,21 +817,34 @@ export class TraceStore {
     return false;
   }
 
-  /** Distinct facet values over all traces, each with the number of traces that have it. */
-  facetValues(): Record<keyof TraceFacets, Array<{ value: string; traces: number }>> {
-    const totals = {} as Record<keyof TraceFacets, Map<string, number>>;
+  /**
+   * Distinct facet values over all traces, each with the number of traces
+   * that have it; customers, threads, trace groups and runs also with what
+   * those traces cost (each trace's aggregate, so each call counts once).
+   */
+  facetValues(): Record<keyof TraceFacets, FacetValue[]> {
+    const totals = {} as Record<keyof TraceFacets, Map<string, FacetValue>>;
     for (const entry of this.traces.values()) {
+      const costed = entry.costedSpans > 0;
       for (const facet of Object.keys(entry.facets) as (keyof TraceFacets)[]) {
-        const counts = (totals[facet] ??= new Map());
-        for (const value of entry.facets[facet].keys()) counts.set(value, (counts.get(value) ?? 0) + 1);
+        const values = (totals[facet] ??= new Map());
+        const withCost = costed && COSTED_FACETS.has(facet);
+        for (const value of entry.facets[facet].keys()) {
+          let total = values.get(value);
+          if (total === undefined) values.set(value, (total = { value, traces: 0 }));
+          total.traces++;
+          if (withCost) {
+            total.cost = (total.cost ?? 0) + entry.cost;
+            if (entry.estimatedCostSpans > 0) total.costEstimated = true;
+          }
+        }
       }
     }
-    const out = {} as Record<keyof TraceFacets, Array<{ value: string; traces: number }>>;
-    for (const facet of ['services', 'models', 'customers', 'threads', 'traceGroups', 'environments', 'names'] as const) {
-      out[facet] = [...(totals[facet] ?? new Map<string, number>())]
-        .map(([value, traces]) => ({ value, traces }))
-        .sort((a, b) => b.traces - a.traces || a.value.localeCompare(b.value));
+    const out = {} as Record<keyof TraceFacets, FacetValue[]>;
+    for (const facet of ['services', 'models', 'customers', 'threads', 'traceGroups', 'environments', 'names', 'runs'] as const) {
+      out[facet] = [...(totals[facet]?.values() ?? [])].sort((a, b) => b.traces - a.traces || a.value.localeCompare(b.value));
     }
+    for (const run of out.runs) run.label = this.runs.get(run.value)?.label ?? run.value;
     return out;
   }
 
@@ -644,6 +942,60 @@ export class TraceStore {
     };
     for (const listener of [...this.listeners]) listener(change);
   }
+}
+
+function newestFirst(a: TraceEntry, b: TraceEntry): number {
+  return b.startTimeMs - a.startTimeMs || (a.traceId < b.traceId ? -1 : 1);
+}
+
+/** Costliest first; traces without a cost after every trace with one; then newest first. */
+function byCostThenNewest(a: TraceEntry, b: TraceEntry): number {
+  const costA = a.costedSpans > 0 ? a.cost : -Infinity;
+  const costB = b.costedSpans > 0 ? b.cost : -Infinity;
+  return costB > costA ? 1 : costB < costA ? -1 : newestFirst(a, b);
+}
+
+/** Bytes charged per log record besides its content: the record, its event form, ids, times. */
+const LOG_RECORD_OVERHEAD_BYTES = 320;
+
+/** Bytes of what a log record keeps besides its span-event form (name, attributes, body): severity, resource, scope. */
+function logFactsBytes(record: LogRecord): number {
+  return LOG_RECORD_OVERHEAD_BYTES + record.severityText.length + attributesBytes(record.resource) + record.scope.name.length + attributesBytes(record.scope.attributes);
+}
+
+/**
+ * Approximate heap bytes a log record keeps alive while it is not part of a
+ * span. The resource and scope its request shares are charged to every
+ * record, so the estimate errs high.
+ */
+export function approxLogRecordBytes(record: LogRecord): number {
+  return logFactsBytes(record) + record.eventName.length + valueBytes(record.body) + attributesBytes(record.attributes);
+}
+
+/** What a stored span costs: its own estimate, plus what its attached log records keep besides their events. */
+function storedSpanBytes(span: Span): number {
+  let bytes = approxSpanBytes(span);
+  for (const event of span.events) if (event.log !== undefined) bytes += logFactsBytes(event.log);
+  return bytes;
+}
+
+/** The next unpinned entry of `entries`, or undefined. */
+function nextUnpinned(entries: IterableIterator<TraceEntry>): TraceEntry | undefined {
+  for (const entry of entries) if (!entry.pinned) return entry;
+  return undefined;
+}
+
+/** Records by trace id, then by span id (null: none), in arrival order: each span is rebuilt once per batch. */
+function groupByTraceAndSpan(records: readonly LogRecord[]): Map<string | null, Map<string | null, LogRecord[]>> {
+  const byTrace = new Map<string | null, Map<string | null, LogRecord[]>>();
+  for (const record of records) {
+    let bySpan = byTrace.get(record.traceId);
+    if (bySpan === undefined) byTrace.set(record.traceId, (bySpan = new Map()));
+    let list = bySpan.get(record.spanId);
+    if (list === undefined) bySpan.set(record.spanId, (list = []));
+    list.push(record);
+  }
+  return byTrace;
 }
 
 /** Start-time order; the millisecond double decides almost always, the exact nanoseconds break ties. */

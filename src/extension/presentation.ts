@@ -61,6 +61,12 @@ function sum(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0);
 }
 
+/** USD as the tooltips show it; an estimate from the price table is marked `≈ … (estimate)`. */
+function costText(usd: number, estimated: boolean): string {
+  const text = `$${usd.toFixed(usd < 0.01 ? 5 : 4)}`;
+  return estimated ? `≈${text} (estimate)` : text;
+}
+
 /** Label/value rows of a trace's tooltip. */
 export function traceFacts(entry: TraceEntry): Array<[string, string]> {
   const head = headSpan(entry);
@@ -77,7 +83,7 @@ export function traceFacts(entry: TraceEntry): Array<[string, string]> {
   if (entry.tokens.total > 0 || entry.tokens.input + entry.tokens.output > 0) {
     facts.push(['Tokens', `${formatCount(entry.tokens.input)} in · ${formatCount(entry.tokens.output)} out`]);
   }
-  if (entry.costedSpans > 0) facts.push(['Cost', `$${entry.cost.toFixed(entry.cost < 0.01 ? 5 : 4)}`]);
+  if (entry.costedSpans > 0) facts.push(['Cost', costText(entry.cost, entry.estimatedCostSpans > 0)]);
   const customer = head?.derived.respan?.customerIdentifier;
   if (customer) facts.push(['Customer', customer]);
   if (entry.pinned) facts.push(['Pinned', 'kept when older traces are evicted']);
@@ -98,7 +104,8 @@ export function spanFacts(span: Span): Array<[string, string]> {
   if (tokens && (tokens.input !== undefined || tokens.output !== undefined)) {
     facts.push(['Tokens', `${formatCount(tokens.input ?? 0)} in · ${formatCount(tokens.output ?? 0)} out`]);
   }
-  if (derived.cost !== undefined) facts.push(['Cost', `$${derived.cost.toFixed(derived.cost < 0.01 ? 5 : 4)}`]);
+  if (derived.cost !== undefined) facts.push(['Cost', costText(derived.cost, derived.costSource === 'estimate')]);
+  else if (derived.pricing?.note) facts.push(['Cost', derived.pricing.note]);
   if (derived.entityName) facts.push(['Entity', derived.entityName]);
   if (derived.service) facts.push(['Service', derived.service]);
   const source = derived.sourceLocation;

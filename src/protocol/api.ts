@@ -6,7 +6,17 @@
 
 import type { ForwardingChange, ForwardingStatus } from '../core/forward/forwarder';
 import type { StoreChange } from '../core/store';
-import type { DisplayKind, RespanParams, SourceLocation, SpanKind, StatusCode, TokenUsage } from '../core/model';
+import type { CostSource, DisplayKind, RespanParams, SourceLocation, SpanKind, StatusCode, StreamingFigures, TokenUsage } from '../core/model';
+import type { PricingInfo } from '../core/cost/pricing';
+
+/** A run: one process that sent spans (its `service.instance.id`, else service name, `process.pid` and first-seen time). */
+export interface RunJson {
+  id: string;
+  /** `service · pid 1234`, or `service · <instance id>`. */
+  label: string;
+  /** Start time (epoch ms) of the first span seen from the run. */
+  firstSeenMs: number;
+}
 
 /** One row of `GET /api/traces`. */
 export interface TraceSummaryJson {
@@ -28,8 +38,12 @@ export interface TraceSummaryJson {
   services: string[];
   models: string[];
   tokens: TokenUsage;
-  /** USD, summed over spans that carry a cost. */
+  /** USD, summed over spans that carry a cost (reported, custom-priced or estimated), each call once. */
   cost: number | null;
+  /** True when {@link cost} includes an estimate from the price table. */
+  costEstimated: boolean;
+  /** The run of the root span (or of the first span seen). */
+  run: RunJson | null;
   customerIdentifier: string | null;
   threadIdentifier: string | null;
   traceGroupIdentifier: string | null;
@@ -48,6 +62,16 @@ export interface TraceListJson {
 export interface FacetValueJson {
   value: string;
   traces: number;
+  /** The run's label (`runs` only). */
+  label?: string;
+  /**
+   * USD over the traces that have the value and a cost (`customers`,
+   * `threads`, `traceGroups`, `runs` only; a trace with two values counts
+   * toward both).
+   */
+  cost?: number;
+  /** Some of {@link cost} is estimated. */
+  costEstimated?: boolean;
 }
 
 /**
@@ -63,6 +87,8 @@ export interface FacetsJson {
   environments: FacetValueJson[];
   /** Span names (any span, not only roots). */
   names: FacetValueJson[];
+  /** Runs (their ids), each with its label. */
+  runs: FacetValueJson[];
 }
 
 /** A span event, with its exact time as a decimal string. */
@@ -71,6 +97,33 @@ export interface SpanEventJson {
   timeUnixNano: string;
   timeMs: number;
   attributes: Record<string, unknown>;
+  /**
+   * Present when the event is an OTLP log record attached to its span: what
+   * the record has besides its event form. Its body is the `event.body`
+   * attribute.
+   */
+  log?: { severityNumber: number; severityText: string; observedTimeUnixNano: string };
+}
+
+/** An OTLP log record, with its exact times as decimal strings. */
+export interface LogRecordJson {
+  /** Null when the record carries no trace context. */
+  traceId: string | null;
+  spanId: string | null;
+  /** When it happened (its `timeUnixNano`, else when the SDK observed it). */
+  timeUnixNano: string;
+  timeMs: number;
+  observedTimeUnixNano: string;
+  /** 0 unspecified, 1–4 TRACE, 5–8 DEBUG, 9–12 INFO, 13–16 WARN, 17–20 ERROR, 21–24 FATAL. */
+  severityNumber: number;
+  severityText: string;
+  /** `eventName`, or the `event.name` attribute; '' for a plain log line. */
+  eventName: string;
+  /** Null when absent. */
+  body: unknown;
+  attributes: Record<string, unknown>;
+  resource: Record<string, unknown>;
+  scope: { name: string; version?: string; attributes: Record<string, unknown> };
 }
 
 /** A span link. `present` says whether the linked trace is in the store. */
@@ -107,7 +160,24 @@ export interface SpanJson {
   model: string | null;
   provider: string | null;
   tokens: TokenUsage | null;
+  /** USD: reported by the sender, custom-priced or estimated ({@link costSource}). */
   cost: number | null;
+  /**
+   * True when the span carries tokens but the trace total counts another
+   * span's for the same call instead: one call traced twice (an SDK's own
+   * span under an instrumentation's, a framework's span over its client's, or
+   * beside it, enclosing it in time), counted once at the innermost span that
+   * carries usage: a descendant's, or the enclosed sibling's.
+   */
+  tokensCountedInDescendant: boolean;
+  /** The same for the span's cost. */
+  costCountedInDescendant: boolean;
+  costSource: CostSource | null;
+  /** The prices behind a custom or estimated cost (USD per million tokens per partition), or why no price is known. */
+  pricing: PricingJson | null;
+  /** Time to first token and tokens per second of a streamed LLM call. */
+  streaming: StreamingFigures | null;
+  run: RunJson | null;
   respan: RespanParams | null;
   sourceLocation: SourceLocation | null;
   entityName: string | null;
@@ -117,6 +187,9 @@ export interface SpanJson {
   origin: 'otlp' | 'ingest';
 }
 
+/** How a span's cost was (or could not be) priced: see `PricingInfo`. */
+export type PricingJson = PricingInfo;
+
 /** Body of `GET /api/traces/{traceId}`. */
 export interface TraceDetailJson {
   traceId: string;
@@ -125,6 +198,25 @@ export interface TraceDetailJson {
   /** Spans ordered by start time. */
   spans: SpanJson[];
   summary: TraceSummaryJson;
+  /**
+   * The trace's log records that are not events of a span (those are in the
+   * span's `events`): records without a span id, and records whose span has not
+   * arrived. In time order.
+   */
+  logs: LogRecordJson[];
+}
+
+/** Body of `GET /api/traces/{traceId}/logs`: every log record of the trace, events of its spans included, in time order. */
+export interface TraceLogsJson {
+  traceId: string;
+  logs: LogRecordJson[];
+}
+
+/** Body of `GET /api/logs`: the most recent log records that carry no trace id (oldest first, at most 1,000). */
+export interface UntracedLogsJson {
+  logs: LogRecordJson[];
+  /** Such records received since the store was last cleared, kept or not. */
+  received: number;
 }
 
 /**
@@ -134,9 +226,123 @@ export interface TraceDetailJson {
  */
 export type StoreChangeJson = StoreChange;
 
+/**
+ * Data of the live stream's `hello` event (sent first) and `resync` event:
+ * the store's size. `resync` follows a gap: the client stopped reading, the
+ * listener dropped the events it could not take, and the client must refetch
+ * what it shows.
+ */
+export interface LiveStreamCountsJson {
+  spanCount: number;
+  traceCount: number;
+}
+
+/** The value of {@link StatusJson.inspector}: how a client tells this inspector from anything else on the port. */
+export const INSPECTOR_ID = 'respan-trace-inspector';
+
+/** Who started an inspector process: a person (runs until stopped) or the VS Code extension (ends when idle). */
+export type StartedBy = 'user' | 'extension';
+
+/**
+ * Body of `GET /api/status`: the process identifies itself, so the extension
+ * attaches to an inspector already listening on its port and reports anything
+ * else there as a taken port.
+ */
+export interface StatusJson {
+  inspector: typeof INSPECTOR_ID;
+  /** Version of the package the process runs. */
+  version: string;
+  pid: number;
+  startedBy: StartedBy;
+  /** Seconds the process stays up after its last client left; absent: until stopped. */
+  exitWhenIdleSeconds?: number;
+  /** Open live streams (`/api/events`): one per VS Code window and per browser tab. */
+  clients: number;
+  /** `http://host:port` of the HTTP listener. */
+  url: string;
+  endpoints: {
+    /** OTLP/HTTP, the Respan paths, the API and the UI. */
+    http: string;
+    /** OTLP/gRPC, when that receiver runs. */
+    grpc?: string;
+  };
+  /** The folder traces are kept in across restarts; null when they are kept in memory only (`--no-persist`, or the folder could not be used). */
+  dataDir: string | null;
+  /** Disk the kept traces use and its bound (`--max-disk-mb`); null when they are kept in memory only. */
+  disk: { bytes: number; maxBytes: number } | null;
+  spanCount: number;
+  traceCount: number;
+  /** False while capture is paused: receivers' spans are dropped (and counted), imports still go in. */
+  capturing: boolean;
+  /** Spans dropped since capture was last paused. */
+  droppedSpans: number;
+  memory: {
+    /** What the store charges against its bound: every span's content, and each resource and scope once. */
+    storeBytes: number;
+    /** The bound (`--max-memory-mb`): past it, the least recently updated unpinned traces are evicted. */
+    maxStoreBytes: number;
+    /** The process's V8 heap in use (all of it: the store, requests in flight, garbage not yet collected). */
+    heapUsedBytes: number;
+  };
+  /** Log records kept: attached to spans, waiting for their span, without a span, without a trace. */
+  logRecordCount: number;
+  /** OTLP metrics exports answered (metrics are counted, not kept). */
+  metrics: { exportRequests: number; dataPoints: number };
+  /** Where estimated costs' prices come from (the table's name and version), once it is loaded. */
+  priceTable: string | null;
+}
+
+/** True when a `/api/status` body comes from a Respan Trace Inspector. */
+export function isInspectorStatus(body: unknown): body is StatusJson {
+  return typeof body === 'object' && body !== null && (body as { inspector?: unknown }).inspector === INSPECTOR_ID;
+}
+
 /** Error body of every query API failure. */
 export interface ApiErrorJson {
   error: string;
+}
+
+/** Whether the inspector keeps what its receivers take (`setCapture`). */
+export interface CaptureJson {
+  capturing: boolean;
+  /** Spans dropped since capture was last paused. */
+  droppedSpans: number;
+}
+
+/** Answer of `POST /api/import`: what an imported OTLP/JSON or Respan ingest JSON file gave. */
+export interface ImportResultJson {
+  /** Spans stored. */
+  imported: number;
+  /** Spans the decoder refused. */
+  rejected: number;
+  /** Traces that received spans, in first-seen order (a client opens the first). */
+  traceIds: string[];
+  /** What was refused and why, when something was. */
+  message?: string;
+}
+
+/** Answer of `POST` / `DELETE /api/traces/{traceId}/pin`. */
+export interface PinResultJson {
+  traceId: string;
+  pinned: boolean;
+}
+
+/** What a deletion removed. */
+export interface DeleteResultJson {
+  /** The given traces that were in the store and are now gone. */
+  deleted: string[];
+  /** True when every unpinned trace was removed (no ids given). */
+  cleared: boolean;
+  /** Traces left (pinned ones survive a clear). */
+  traceCount: number;
+}
+
+/** A trace as an OTLP/JSON file (`GET /api/traces/{traceId}/otlp` answers its content). */
+export interface TraceExportJson {
+  /** Suggested file name. */
+  fileName: string;
+  /** An `ExportTraceServiceRequest` in OTLP/JSON, which any OTLP receiver (this one included) accepts. */
+  content: string;
 }
 
 /**

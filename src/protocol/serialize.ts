@@ -3,10 +3,12 @@
  * HTTP query API and by the VS Code host when it answers the webview.
  */
 
-import type { Attributes, Span } from '../core/model';
+import type { LogRecord } from '../core/logs/record';
+import type { Attributes, RunInfo, Span, SpanEvent } from '../core/model';
 import { toJsonAttributes, toJsonValue } from '../core/model';
+import { costCountedElsewhere, tokensCountedElsewhere } from '../core/rollup';
 import type { TraceEntry, TraceTree } from '../core/store';
-import type { SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
+import type { LogRecordJson, RunJson, SpanEventJson, SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
 
 function firstKey(counts: Map<string, number>): string | null {
   for (const key of counts.keys()) return key;
@@ -32,12 +34,18 @@ export function summaryJson(entry: TraceEntry): TraceSummaryJson {
     models: [...entry.facets.models.keys()],
     tokens: Object.fromEntries(Object.entries(tokens).filter(([, value]) => value !== 0)),
     cost: entry.costedSpans > 0 ? entry.cost : null,
+    costEstimated: entry.estimatedCostSpans > 0,
+    run: runJson(head?.derived.run),
     customerIdentifier: head?.derived.respan?.customerIdentifier ?? firstKey(entry.facets.customers),
     threadIdentifier: head?.derived.respan?.threadIdentifier ?? firstKey(entry.facets.threads),
     traceGroupIdentifier: head?.derived.respan?.traceGroupIdentifier ?? firstKey(entry.facets.traceGroups),
     environment: head?.derived.respan?.environment ?? firstKey(entry.facets.environments),
     pinned: entry.pinned,
   };
+}
+
+function runJson(run: RunInfo | undefined): RunJson | null {
+  return run === undefined ? null : { id: run.id, label: run.label, firstSeenMs: run.firstSeenMs };
 }
 
 const jsonAttributesCache = new WeakMap<Attributes, Record<string, unknown>>();
@@ -49,8 +57,8 @@ function sharedAttributesJson(attributes: Attributes): Record<string, unknown> {
   return json;
 }
 
-/** One span in the query API's shape. */
-export function spanJson(span: Span, orphan: boolean): SpanJson {
+/** One span of `entry` in the query API's shape. */
+export function spanJson(span: Span, orphan: boolean, entry: TraceEntry): SpanJson {
   const derived = span.derived;
   return {
     traceId: span.traceId,
@@ -64,12 +72,7 @@ export function spanJson(span: Span, orphan: boolean): SpanJson {
     startTimeMs: span.startTimeMs,
     durationMs: span.durationMs,
     attributes: toJsonAttributes(span.attributes),
-    events: span.events.map((event) => ({
-      name: event.name,
-      timeUnixNano: event.timeUnixNano.toString(),
-      timeMs: Number(event.timeUnixNano / 1000n) / 1000,
-      attributes: toJsonAttributes(event.attributes),
-    })),
+    events: span.events.map(spanEventJson),
     links: span.links.map((link) => ({
       traceId: link.traceId,
       spanId: link.spanId,
@@ -89,6 +92,12 @@ export function spanJson(span: Span, orphan: boolean): SpanJson {
     provider: derived.provider ?? null,
     tokens: derived.tokens ?? null,
     cost: derived.cost ?? null,
+    tokensCountedInDescendant: tokensCountedElsewhere(entry, span),
+    costCountedInDescendant: costCountedElsewhere(entry, span),
+    costSource: derived.costSource ?? null,
+    pricing: derived.pricing ?? null,
+    streaming: derived.streaming ?? null,
+    run: runJson(derived.run),
     respan: derived.respan ? { ...derived.respan, ...(derived.respan.metadata ? { metadata: toJsonValue(derived.respan.metadata) as Record<string, never> } : {}) } : null,
     sourceLocation: derived.sourceLocation ?? null,
     entityName: derived.entityName ?? null,
@@ -99,12 +108,53 @@ export function spanJson(span: Span, orphan: boolean): SpanJson {
   };
 }
 
+/** Milliseconds (double, microsecond precision) of nanoseconds since the epoch. */
+function millisOf(nanos: bigint): number {
+  return Number(nanos / 1000n) / 1000;
+}
+
+function spanEventJson(event: SpanEvent): SpanEventJson {
+  const json: SpanEventJson = {
+    name: event.name,
+    timeUnixNano: event.timeUnixNano.toString(),
+    timeMs: millisOf(event.timeUnixNano),
+    attributes: toJsonAttributes(event.attributes),
+  };
+  if (event.log !== undefined) {
+    json.log = { severityNumber: event.log.severityNumber, severityText: event.log.severityText, observedTimeUnixNano: event.log.observedTimeUnixNano.toString() };
+  }
+  return json;
+}
+
+/** One log record in the query API's shape. */
+export function logRecordJson(record: LogRecord): LogRecordJson {
+  return {
+    traceId: record.traceId,
+    spanId: record.spanId,
+    timeUnixNano: record.timeUnixNano.toString(),
+    timeMs: millisOf(record.timeUnixNano),
+    observedTimeUnixNano: record.observedTimeUnixNano.toString(),
+    severityNumber: record.severityNumber,
+    severityText: record.severityText,
+    eventName: record.eventName,
+    body: toJsonValue(record.body),
+    attributes: toJsonAttributes(record.attributes),
+    resource: sharedAttributesJson(record.resource),
+    scope: {
+      name: record.scope.name,
+      ...(record.scope.version ? { version: record.scope.version } : {}),
+      attributes: sharedAttributesJson(record.scope.attributes),
+    },
+  };
+}
+
 /** A whole trace in the query API's shape. */
 export function traceDetailJson(tree: TraceTree): TraceDetailJson {
   return {
     traceId: tree.entry.traceId,
     roots: tree.roots,
-    spans: tree.spans.map((span) => spanJson(span, tree.orphans.has(span.spanId))),
+    spans: tree.spans.map((span) => spanJson(span, tree.orphans.has(span.spanId), tree.entry)),
     summary: summaryJson(tree.entry),
+    logs: tree.entry.logs?.unattached().map(logRecordJson) ?? [],
   };
 }

@@ -1,60 +1,53 @@
 /**
- * The OTLP/gRPC receiver: `opentelemetry.proto.collector.trace.v1.TraceService/Export`
- * (default port 4317), the default transport of the Python, Go, Java and .NET
- * OTLP exporters.
+ * The OTLP/gRPC receiver (default port 4317), the default transport of the
+ * Python, Go, Java and .NET OTLP exporters: `TraceService/Export`,
+ * `LogsService/Export` and `MetricsService/Export` of
+ * `opentelemetry.proto.collector.*.v1`.
  *
- * The service is defined by hand rather than loaded from a .proto file, so it
- * bundles without files at run time. Requests reach the handler as raw bytes
- * and are decoded there with the same bounded decoder as OTLP/HTTP protobuf: a
- * deserializer that threw would make grpc-js answer INTERNAL, while bad data
- * must be INVALID_ARGUMENT with a message naming the problem.
+ * The services are defined by hand rather than loaded from .proto files, so
+ * they bundle without files at run time. Requests reach the handler as raw
+ * bytes and are decoded there with the same bounded decoders as OTLP/HTTP
+ * protobuf: a deserializer that threw would make grpc-js answer INTERNAL, while
+ * bad data must be INVALID_ARGUMENT with a message naming the problem.
  */
 
 import * as grpc from '@grpc/grpc-js';
-import type { Span } from '../core/model';
-import { MalformedPayloadError, rejectedCount } from '../core/model';
+import { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES } from '../core/defaults';
+import { describeRejections, MalformedPayloadError, rejectedCount } from '../core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
-import { encodeExportResponseProto } from '../core/otlp/proto';
-import { decodeSpanSource, type SpanSource } from '../core/spanSource';
-import { describeRejections } from './receivers';
+import { nothingAccepted } from './receivers';
 import { PortInUseError } from './server';
+import { SIGNALS, TRACES, type OtlpSignal, type OtlpSinks } from './signals';
 
 /** Full method path of OTLP trace export. */
-export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
-
-/** Takes the spans a receiver accepted (the store, or whatever sits in front of it). */
-export type SpanSink = (spans: Span[], source: SpanSource) => void;
-
-/** What the Export handler answers with before serialisation. */
-interface ExportAnswer {
-  rejectedSpans: number;
-  errorMessage: string;
-}
+export const TRACE_EXPORT_PATH = TRACES.grpcPath;
 
 const identity = (bytes: Buffer): Buffer => bytes;
 
-/** Hand-written service definition of `TraceService`, with protobufjs-encoded answers. */
-const TRACE_SERVICE: grpc.ServiceDefinition = {
-  Export: {
-    path: TRACE_EXPORT_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: (answer: ExportAnswer) => Buffer.from(encodeExportResponseProto(answer.rejectedSpans, answer.errorMessage)),
-    responseDeserialize: identity,
-  },
-};
+/** Hand-written service definition of one signal's service: its `Export`, answered with bytes the signal encoded. */
+function serviceOf(signal: OtlpSignal): grpc.ServiceDefinition {
+  return {
+    Export: {
+      path: signal.grpcPath,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+    },
+  };
+}
 
 /** Settings of a {@link GrpcReceiver}. */
 export interface GrpcReceiverOptions {
-  /** Takes the decoded spans. */
-  sink: SpanSink;
-  /** Default 127.0.0.1. */
+  /** Take what was decoded. */
+  sinks: OtlpSinks;
+  /** Default {@link DEFAULT_HOST}. */
   host?: string;
-  /** Default 4317; 0 picks a free port. */
+  /** Default {@link DEFAULT_GRPC_PORT}; 0 picks a free port. */
   port?: number;
-  /** Bytes a message may have, compressed and after decompression. Default 64 MiB (as the HTTP body limit). */
+  /** Bytes a message may have, compressed and after decompression. Default {@link DEFAULT_MAX_BODY_BYTES} (as the HTTP body limit). */
   maxMessageBytes?: number;
   limits?: DecodeLimits;
 }
@@ -73,7 +66,7 @@ export class GrpcReceiver {
 
   /** Host the listener is bound to. */
   get host(): string {
-    return this.options.host ?? '127.0.0.1';
+    return this.options.host ?? DEFAULT_HOST;
   }
 
   /** The bound port (after `start()`). */
@@ -89,14 +82,16 @@ export class GrpcReceiver {
 
   /** Starts listening; rejects with {@link PortInUseError} when the port is taken. */
   async start(): Promise<void> {
-    const maxBytes = this.options.maxMessageBytes ?? 64 * 1024 * 1024;
+    const maxBytes = this.options.maxMessageBytes ?? DEFAULT_MAX_BODY_BYTES;
     const server = new grpc.Server({
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_concurrent_streams': 100,
       'grpc.enable_channelz': 0,
     });
-    server.addService(TRACE_SERVICE, { Export: (call: grpc.ServerUnaryCall<Buffer, ExportAnswer>, callback: grpc.sendUnaryData<ExportAnswer>) => this.export(call.request, callback) });
-    const port = this.options.port ?? 4317;
+    for (const signal of SIGNALS) {
+      server.addService(serviceOf(signal), { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => this.export(signal, call.request, callback) });
+    }
+    const port = this.options.port ?? DEFAULT_GRPC_PORT;
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${this.hostForAddress()}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
         if (!error) return resolve(bound);
@@ -124,16 +119,14 @@ export class GrpcReceiver {
     });
   }
 
-  private export(bytes: Buffer, callback: grpc.sendUnaryData<ExportAnswer>): void {
+  private export(signal: OtlpSignal, bytes: Buffer, callback: grpc.sendUnaryData<Buffer>): void {
     try {
-      const source: SpanSource = { format: 'otlp-protobuf', bytes, receivedAtMs: Date.now() };
-      const result = decodeSpanSource(source, this.options.limits ?? DEFAULT_DECODE_LIMITS);
-      const rejectedSpans = rejectedCount(result);
-      if (result.spans.length === 0 && rejectedSpans > 0) {
-        return callback({ code: grpc.status.INVALID_ARGUMENT, details: `no span could be accepted; ${describeRejections(result)}` });
-      }
-      this.options.sink(result.spans, source);
-      callback(null, { rejectedSpans, errorMessage: rejectedSpans > 0 ? describeRejections(result) : '' });
+      const decoded = signal.decodeProto(bytes, this.options.limits ?? DEFAULT_DECODE_LIMITS);
+      const refused = nothingAccepted(decoded, signal);
+      if (refused !== undefined) return callback({ code: grpc.status.INVALID_ARGUMENT, details: refused });
+      decoded.deliver(this.options.sinks);
+      const rejected = rejectedCount(decoded.rejections);
+      callback(null, Buffer.from(signal.protoAnswer(rejected, rejected > 0 ? describeRejections(decoded.rejections, signal) : '')));
     } catch (error) {
       if (error instanceof MalformedPayloadError) return callback({ code: grpc.status.INVALID_ARGUMENT, details: error.message });
       // A bug must cost one call, never the listener.

@@ -18,8 +18,8 @@
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { isLoopbackHost } from '../core/net/loopback';
 import { HttpError } from './body';
 
 /** Settings of a {@link RequestGuard}. */
@@ -41,13 +41,6 @@ export interface GuardOptions {
 /** A fresh random access token (192 bits, URL-safe). */
 export function newApiToken(): string {
   return randomBytes(24).toString('base64url');
-}
-
-/** True for `localhost`, names under `.localhost`, 127.0.0.0/8 and ::1 (browsers never resolve these elsewhere). */
-export function isLoopbackHost(host: string): boolean {
-  const name = normaliseHostName(host);
-  if (name === 'localhost' || name.endsWith('.localhost') || name === '::1' || name === '0:0:0:0:0:0:0:1') return true;
-  return isIP(name) === 4 && name.startsWith('127.');
 }
 
 /** True for the wildcard addresses that bind every interface. */
@@ -82,6 +75,33 @@ function normaliseOrigin(origin: string): string {
   return origin.trim().toLowerCase().replace(/\/+$/, '');
 }
 
+/**
+ * True when `origin` (an `Origin` header) is the page's own: exactly the host
+ * and port the request was addressed to (`hostHeader`), over http or https.
+ * https covers the page served through a TLS proxy or a forwarded port
+ * (Codespaces, code-server); any other host, port or scheme, and `null`, is not
+ * the page's own.
+ */
+export function isOwnOrigin(origin: string, hostHeader: string | undefined): boolean {
+  if (hostHeader === undefined) return false;
+  const page = normaliseOrigin(origin);
+  const authority = hostHeader.trim().toLowerCase();
+  return page === `http://${authority}` || page === `https://${authority}`;
+}
+
+/**
+ * True unless a browser says the request comes from a page other than the
+ * inspector's own: `Sec-Fetch-Site` other than same-origin or none, or an
+ * `Origin` that {@link isOwnOrigin} does not accept. Non-browser clients send
+ * neither and pass.
+ */
+export function fromOwnPage(request: IncomingMessage): boolean {
+  const site = header(request, 'sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = header(request, 'origin');
+  return origin === undefined || isOwnOrigin(origin, header(request, 'host'));
+}
+
 /** The port that ends an origin, if any (`[::1]` has none; `[::1]:3000` does). */
 const ORIGIN_PORT = /:\d+$/;
 
@@ -109,6 +129,12 @@ export function parseAllowedOrigin(value: string): string | undefined {
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+function hostHeaderCount(request: IncomingMessage): number {
+  let count = 0;
+  for (let i = 0; i < request.rawHeaders.length; i += 2) if (request.rawHeaders[i].toLowerCase() === 'host') count++;
+  return count;
 }
 
 function decodeCookieValue(value: string): string {
@@ -151,8 +177,10 @@ export class RequestGuard {
     return `respan_inspector_token_${port}`;
   }
 
-  /** Refuses a request whose `Host` does not name this listener (DNS rebinding). */
+  /** Refuses a request whose `Host` does not name this listener (DNS rebinding), or that has several. */
   checkHost(request: IncomingMessage): void {
+    // Node keeps only the first Host; a proxy may route by another one (RFC 9112 §3.2 says 400).
+    if (hostHeaderCount(request) > 1) throw new HttpError(400, 'a request must carry exactly one Host header (RFC 9112)');
     const value = header(request, 'host');
     const name = value === undefined ? undefined : hostNameOf(value);
     if (name !== undefined && (isLoopbackHost(name) || this.hosts.has(name))) return;
@@ -170,13 +198,12 @@ export class RequestGuard {
    * requests without the access token when one is set.
    */
   checkApi(request: IncomingMessage, port: number): void {
-    const site = header(request, 'sec-fetch-site');
-    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-      throw new HttpError(403, `cross-origin request refused (Sec-Fetch-Site: ${site.slice(0, 40)}): the inspector's API answers only its own page`);
-    }
-    const origin = header(request, 'origin');
-    if (origin !== undefined && normaliseOrigin(origin) !== this.ownOrigin(request)) {
-      throw new HttpError(403, `cross-origin request from ${origin.slice(0, 100)} refused: the inspector's API answers only its own page`);
+    if (!fromOwnPage(request)) {
+      const from = ['Sec-Fetch-Site', 'Origin'].flatMap((name) => {
+        const value = header(request, name.toLowerCase());
+        return value === undefined ? [] : [`${name}: ${value.slice(0, 100)}`];
+      });
+      throw new HttpError(403, `cross-origin request refused (${from.join(', ')}): the inspector's API answers only its own page`);
     }
     if (this.tokenDigest && !this.hasToken(request, port)) {
       throw new HttpError(401, 'this inspector needs its access token: send "Authorization: Bearer <token>", or open the UI link printed at startup', {
@@ -196,8 +223,8 @@ export class RequestGuard {
       if (site === 'cross-site' || site === 'same-site') throw new HttpError(403, `cross-origin span upload refused (Sec-Fetch-Site: ${site})`);
       return {};
     }
+    if (isOwnOrigin(origin, header(request, 'host'))) return {};
     const normalised = normaliseOrigin(origin);
-    if (normalised === this.ownOrigin(request)) return {};
     if (!this.origins.has(normalised) && !this.anyPortOrigins.has(normalised.replace(ORIGIN_PORT, ''))) {
       throw new HttpError(403, `span uploads from the page ${origin.slice(0, 100)} are refused; allow that origin with --allow-origin ${origin.slice(0, 100)} (or the respanInspector.allowedOrigins setting)`);
     }
@@ -250,9 +277,5 @@ export class RequestGuard {
   /** Whether `/api/*` needs a token. */
   get requiresToken(): boolean {
     return this.tokenDigest !== undefined;
-  }
-
-  private ownOrigin(request: IncomingMessage): string {
-    return normaliseOrigin(`http://${header(request, 'host') ?? ''}`);
   }
 }

@@ -1,15 +1,16 @@
 /**
- * The span receivers on the HTTP port: OTLP/HTTP (JSON and protobuf) on every
- * path the OTel and Respan SDKs use, and the Respan ingest API (WIRE.md §1–3).
+ * The receivers on the HTTP port: OTLP/HTTP (JSON and protobuf) traces, logs
+ * and metrics on every path the OTel and Respan SDKs use, and the Respan
+ * ingest API (WIRE.md §1–3).
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DecodeResult, Span } from '../core/model';
-import { MalformedPayloadError, rejectedCount } from '../core/model';
+import { describeRejections, MalformedPayloadError, rejectedCount } from '../core/model';
 import type { DecodeLimits } from '../core/otlp/common';
-import { encodeExportResponseProto, encodeRpcStatusProto } from '../core/otlp/proto';
+import { encodeRpcStatusProto } from '../core/otlp/proto';
 import { decodeSpanSource, type SpanSource } from '../core/spanSource';
 import { HttpError, readBody } from './body';
+import { LOGS, METRICS, TRACES, type DecodedExport, type OtlpSignal, type OtlpSinks } from './signals';
 
 /**
  * OTLP/HTTP trace export paths: OTel's own, and the Respan SDKs' under their
@@ -18,6 +19,20 @@ import { HttpError, readBody } from './body';
  * `RESPAN_BASE_URL` (the VS Code terminal's) gives both.
  */
 export const OTLP_TRACE_PATHS: ReadonlySet<string> = new Set(['/v1/traces', '/api/v1/traces', '/api/v2/traces', '/v2/traces', '/api/api/v1/traces', '/api/api/v2/traces']);
+
+/**
+ * OTLP/HTTP logs and metrics export paths: OTel's own, and under the `/api`
+ * base URL the Respan SDKs are given (an OTel SDK whose
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` ends in `/api` posts there). No Respan SDK
+ * exports logs or metrics itself.
+ */
+export const OTLP_SIGNAL_PATHS: ReadonlyMap<string, OtlpSignal> = new Map([
+  ...[...OTLP_TRACE_PATHS].map((path) => [path, TRACES] as const),
+  ['/v1/logs', LOGS],
+  ['/api/v1/logs', LOGS],
+  ['/v1/metrics', METRICS],
+  ['/api/v1/metrics', METRICS],
+]);
 
 /**
  * Respan ingest API paths: `{base}/v1/traces/ingest` of the Respan exporters
@@ -61,12 +76,10 @@ function sniff(body: Buffer): Encoding {
   return 'json';
 }
 
-/** One line naming what was rejected and why (the first few, then a count). */
-export function describeRejections(result: DecodeResult): string {
-  const total = rejectedCount(result);
-  const shown = result.rejected.slice(0, 5).map((item) => `${item.path}: ${item.reason}`);
-  const more = total > shown.length ? `; and ${total - shown.length} more` : '';
-  return `${total} span${total === 1 ? '' : 's'} rejected: ${shown.join('; ')}${more}`;
+/** Why an export whose every item was rejected is refused as a whole (HTTP 400, gRPC INVALID_ARGUMENT); undefined when something was accepted. */
+export function nothingAccepted(decoded: DecodedExport, signal: OtlpSignal): string | undefined {
+  if (decoded.accepted > 0 || rejectedCount(decoded.rejections) === 0) return undefined;
+  return `no ${signal.item} could be accepted; ${describeRejections(decoded.rejections, signal)}`;
 }
 
 /** What the receivers need from their host. */
@@ -74,8 +87,8 @@ export interface ReceiverContext {
   /** Bytes a body may have after decompression. */
   maxBodyBytes: number;
   limits: DecodeLimits;
-  /** Takes the decoded spans (the store, or a pause gate in front of it), with the body they came from. */
-  accept(spans: Span[], source: SpanSource): void;
+  /** Take what was decoded (the store, or a pause gate in front of it). */
+  sinks: OtlpSinks;
 }
 
 function send(response: ServerResponse, status: number, contentType: string, body: string | Uint8Array): void {
@@ -90,20 +103,20 @@ function sendOtlpError(response: ServerResponse, encoding: Encoding, status: num
 }
 
 /**
- * Handles `POST` of an OTLP trace export. Answers in the request's encoding:
- * 200 with `partialSuccess` when some spans were rejected, 400 with a
- * `google.rpc.Status` when the body is unusable or every span was rejected.
+ * Handles `POST` of an OTLP export of `signal`. Answers in the request's
+ * encoding: 200 with `partialSuccess` when some items were rejected, 400 with a
+ * `google.rpc.Status` when the body is unusable or every item was rejected.
  */
-export async function receiveOtlp(request: IncomingMessage, response: ServerResponse, context: ReceiverContext): Promise<void> {
+export async function receiveOtlp(request: IncomingMessage, response: ServerResponse, context: ReceiverContext, signal: OtlpSignal): Promise<void> {
   let encoding: Encoding = mediaTypeOf(request.headers['content-type']).includes('protobuf') ? 'protobuf' : 'json';
   try {
     const declared = otlpEncodingOf(request);
     const body = await readBody(request, context.maxBodyBytes);
     encoding = declared === 'sniff' ? sniff(body) : declared;
     // An empty protobuf message is a valid empty export; empty text is not JSON.
-    if (encoding === 'json' && body.length === 0) throw new MalformedPayloadError('the body is empty: send an OTLP/JSON ExportTraceServiceRequest');
-    const source: SpanSource = { format: encoding === 'json' ? 'otlp-json' : 'otlp-protobuf', bytes: body, receivedAtMs: Date.now() };
-    answerOtlp(response, encoding, decodeSpanSource(source, context.limits), source, context);
+    if (encoding === 'json' && body.length === 0) throw new MalformedPayloadError(`the body is empty: send an OTLP/JSON ${signal.requestName}`);
+    const decoded = encoding === 'json' ? signal.decodeJson(body, context.limits) : signal.decodeProto(body, context.limits);
+    answerOtlp(response, encoding, decoded, signal, context);
   } catch (error) {
     if (error instanceof HttpError) return sendOtlpError(response, encoding, error.status, error.message, error.headers);
     if (error instanceof MalformedPayloadError) return sendOtlpError(response, encoding, 400, error.message);
@@ -111,18 +124,14 @@ export async function receiveOtlp(request: IncomingMessage, response: ServerResp
   }
 }
 
-function answerOtlp(response: ServerResponse, encoding: Encoding, result: DecodeResult, source: SpanSource, context: ReceiverContext): void {
-  const rejectedSpans = rejectedCount(result);
-  if (result.spans.length === 0 && rejectedSpans > 0) {
-    return sendOtlpError(response, encoding, 400, `no span could be accepted; ${describeRejections(result)}`);
-  }
-  context.accept(result.spans, source);
-  const errorMessage = rejectedSpans > 0 ? describeRejections(result) : '';
-  if (encoding === 'protobuf') {
-    send(response, 200, 'application/x-protobuf', encodeExportResponseProto(rejectedSpans, errorMessage));
-  } else {
-    send(response, 200, 'application/json', JSON.stringify(rejectedSpans > 0 ? { partialSuccess: { rejectedSpans, errorMessage } } : {}));
-  }
+function answerOtlp(response: ServerResponse, encoding: Encoding, decoded: DecodedExport, signal: OtlpSignal, context: ReceiverContext): void {
+  const refused = nothingAccepted(decoded, signal);
+  if (refused !== undefined) return sendOtlpError(response, encoding, 400, refused);
+  decoded.deliver(context.sinks);
+  const rejected = rejectedCount(decoded.rejections);
+  const errorMessage = rejected > 0 ? describeRejections(decoded.rejections, signal) : '';
+  if (encoding === 'protobuf') send(response, 200, 'application/x-protobuf', signal.protoAnswer(rejected, errorMessage));
+  else send(response, 200, 'application/json', JSON.stringify(signal.jsonAnswer(rejected, errorMessage)));
 }
 
 /**
@@ -143,7 +152,7 @@ export async function receiveIngest(request: IncomingMessage, response: ServerRe
     if (result.spans.length === 0 && rejected > 0) {
       throw new HttpError(400, `no span could be accepted; ${describeRejections(result)}`);
     }
-    context.accept(result.spans, source);
+    context.sinks.spans(result.spans, source);
     const answer: Record<string, unknown> = { success: true, ingested_count: result.spans.length };
     if (rejected > 0) {
       answer.rejected_count = rejected;

@@ -8,35 +8,46 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join } from 'node:path';
-import { decodeTraceFile } from '../core/importFile';
+import { DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MAX_BODY_BYTES } from '../core/defaults';
+import type { Forwarder } from '../core/forward/forwarder';
 import type { Span } from '../core/model';
-import { MalformedPayloadError, rejectedCount } from '../core/model';
+import { MalformedPayloadError } from '../core/model';
+import { isLoopbackHost } from '../core/net/loopback';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
+import { ServiceError } from '../core/service/errors';
+import { fixedForwarding } from '../core/service/forwarding';
+import { InspectorService, type ProcessFacts } from '../core/service/inspectorService';
 import type { SpanSource } from '../core/spanSource';
-import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
-import { encodeOtlpJson } from '../core/otlp/export';
-import type { StoreChange, TraceQuery, TraceStore } from '../core/store';
-import type { ApiErrorJson, FacetsJson, TraceListJson } from '../protocol/api';
+import type { TraceStore } from '../core/store';
+import type { ApiErrorJson, LiveStreamCountsJson, StartedBy } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
-import { summaryJson, traceDetailJson } from '../protocol/serialize';
-import { HttpError, readBody } from './body';
-import { RequestGuard, isLoopbackHost, newApiToken } from './guard';
+import type { ServiceEvent } from '../protocol/service';
+import { apiRoute, jsonAnswer, serviceErrorAnswer, type RouteAnswer } from './apiRoutes';
+import { HttpError } from './body';
+import { nodeTimers } from './forwarding';
+import type { Persistence } from './persist/diskJournal';
+import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
-import { INGEST_PATHS, OTLP_TRACE_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
+import { INGEST_PATHS, OTLP_SIGNAL_PATHS, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
+import type { OtlpSinks } from './signals';
 
-/** Settings of an {@link InspectorServer}. */
-export interface InspectorServerOptions {
-  store: TraceStore;
-  /** Default 127.0.0.1. */
+/** How the listener binds and what it accepts. */
+export interface InspectorServerSettings {
+  /** Default {@link DEFAULT_HOST}. */
   host?: string;
-  /** Default 4318; 0 picks a free port. */
+  /** Default {@link DEFAULT_HTTP_PORT}; 0 picks a free port. */
   port?: number;
-  /** Bytes a request body may have after decompression. Default 64 MiB. */
+  /** Bytes a request body may have after decompression. Default {@link DEFAULT_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
   limits?: DecodeLimits;
   /** Folder holding the built UI (`webview.js`, `webview.css`, fonts); without it `/` explains how to build. */
   webviewDir?: string;
-  /** Called with every batch of accepted spans, after they are stored (forwarding hooks in here). */
+  /**
+   * Serve the UI's source maps and keep the bundles' `sourceMappingURL`
+   * (`--dev`). Default off: the maps carry the UI's sources.
+   */
+  sourceMaps?: boolean;
+  /** Called with every batch of spans the receivers stored (not while capture is paused); auto-forward hooks in here. */
   onSpans?: (spans: Span[]) => void;
   /** Origins (`http://host:port`) whose pages may send spans (browser-side SDKs). Default none. */
   allowedOrigins?: readonly string[];
@@ -48,9 +59,32 @@ export interface InspectorServerOptions {
    * from {@link InspectorServer.apiToken}.
    */
   apiToken?: string;
-  /** Forwarding to Respan, for the `/api/forwarding` and `/api/traces/{id}/forward` routes; without it they answer 404. */
-  forwarding?: Forwarder;
+  /** How `/api/status` identifies the process. Default: started by a user, version unknown. */
+  identity?: InspectorIdentity;
 }
+
+/** Who runs this listener, as `/api/status` tells it. */
+export interface InspectorIdentity {
+  version: string;
+  startedBy: StartedBy;
+  /** Seconds the process stays up after its last client left; absent: until stopped. */
+  exitWhenIdleSeconds?: number;
+}
+
+/** What a listener carries: a service shared with other clients, or a store (and forwarder) to build one on. */
+export type ServiceSource =
+  | {
+      /** The service shared with other clients (the extension's panel). */
+      service: InspectorService;
+    }
+  | {
+      store: TraceStore;
+      /** Forwarding to Respan, for the forwarding requests; without it they answer 404. */
+      forwarding?: Forwarder;
+    };
+
+/** Settings of an {@link InspectorServer}. */
+export type InspectorServerOptions = InspectorServerSettings & ServiceSource;
 
 /** The port is taken by another process. */
 export class PortInUseError extends Error {
@@ -72,82 +106,97 @@ const STATIC_TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin)?$/;
+/**
+ * Live-stream clients served at once; more are answered 503. Each costs a
+ * socket and, while it does not read, at most one socket buffer of events.
+ */
+export const MAX_LIVE_STREAMS = 32;
+
+/** A client of the live stream. */
+interface LiveStream {
+  response: ServerResponse;
+  /** Events were dropped because it stopped reading; once it drains it is sent a `resync`. */
+  behind: boolean;
+}
+
+/** The comment that ends a bundle with a linked source map: a line comment in JavaScript, a block comment in CSS. */
+const SOURCE_MAP_REFERENCE = /\n(?:\/\/# sourceMappingURL=[^\n]*|\/\*# sourceMappingURL=[^\n]*\*\/)\s*$/;
+
+/** `content` without its closing source map reference, if it has one. */
+function withoutSourceMapReference(content: Buffer): Buffer {
+  const tailStart = Math.max(0, content.length - 1024);
+  const match = SOURCE_MAP_REFERENCE.exec(content.subarray(tailStart).toString('latin1'));
+  return match ? content.subarray(0, tailStart + match.index + 1) : content;
+}
 
 /** Answers that never carry span content to other origins or into caches. */
 const BASE_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...headers });
-  response.end(JSON.stringify(body));
+function sendAnswer(response: ServerResponse, answer: RouteAnswer): void {
+  response.writeHead(answer.status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...answer.headers });
+  response.end(answer.json);
 }
 
 function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  sendJson(response, status, { error: message } satisfies ApiErrorJson, headers);
+  sendAnswer(response, jsonAnswer({ error: message } satisfies ApiErrorJson, status, headers));
 }
 
-function numberParam(params: URLSearchParams, name: string): number | undefined {
-  const raw = params.get(name);
-  if (raw === null || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new HttpError(400, `query parameter ${name} must be a number, got "${raw}"`);
-  return value;
-}
-
-function flagParam(params: URLSearchParams, name: string): boolean {
-  const raw = params.get(name);
-  return raw !== null && raw !== '0' && raw !== 'false';
-}
-
-/** The filters of `GET /api/traces` from its query string. */
-export function traceQueryOf(params: URLSearchParams): TraceQuery {
-  const text = (name: string) => params.get(name) || undefined;
-  return {
-    text: text('q'),
-    errorsOnly: flagParam(params, 'errors'),
-    pinnedOnly: flagParam(params, 'pinned'),
-    name: text('name'),
-    service: text('service'),
-    model: text('model'),
-    customer: text('customer'),
-    thread: text('thread'),
-    traceGroup: text('traceGroup'),
-    environment: text('environment'),
-    minDurationMs: numberParam(params, 'minDurationMs'),
-    maxDurationMs: numberParam(params, 'maxDurationMs'),
-    traceIds: idsParam(params),
-    limit: numberParam(params, 'limit'),
-  };
-}
-
-/** `ids=a,b,c`: only these traces; an empty `ids=` selects none. */
-function idsParam(params: URLSearchParams): string[] | undefined {
-  const raw = params.get('ids');
-  if (raw === null) return undefined;
-  return raw.split(',').filter((id) => id !== '');
+/**
+ * The URL of a request target: a path (`/api/traces?q=…`) or the absolute form
+ * (`http://host/path`). A target starting with `//` would read as a host
+ * name (`//evil.example/api/traces` as `/api/traces`), so it is refused.
+ */
+function requestUrl(target: string): URL {
+  const problem = () => new HttpError(400, `request target "${target.slice(0, 100)}" is not understood: it must be a path starting with a single "/"`);
+  if (target.startsWith('//')) throw problem();
+  try {
+    const url = target.startsWith('/') ? new URL(target, 'http://inspector.invalid') : new URL(target);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw problem();
+    return url;
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw problem();
+  }
 }
 
 /** The listener. Create, `start()`, and `stop()` when done. */
 export class InspectorServer {
   private readonly server: Server;
-  private readonly store: TraceStore;
+  /** The service this listener's API and live stream carry. */
+  readonly service: InspectorService;
   private readonly receiverContext: ReceiverContext;
+  /** Where every receiver (these HTTP ones, and the gRPC receiver) delivers what it decoded. */
+  readonly sinks: OtlpSinks;
   private readonly guard: RequestGuard;
   /** The token `/api/*` requires, if any (given, or generated because the host is not loopback). */
   readonly apiToken: string | undefined;
-  private readonly liveStreams = new Set<ServerResponse>();
-  private unsubscribe: (() => void) | undefined;
-  private unsubscribeForwarding: (() => void) | undefined;
+  private readonly liveStreams = new Set<LiveStream>();
+  private readonly clientListeners = new Set<(clients: number) => void>();
+  private grpcEndpoint: string | undefined;
+  private persistence: Persistence | undefined;
+  private detachFromService: (() => void) | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private boundPort: number | undefined;
 
   constructor(private readonly options: InspectorServerOptions) {
-    this.store = options.store;
-    this.receiverContext = {
-      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
-      limits: options.limits ?? DEFAULT_DECODE_LIMITS,
-      accept: (spans, source) => this.accept(spans, source),
+    const limits = options.limits ?? DEFAULT_DECODE_LIMITS;
+    const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.service =
+      'service' in options
+        ? options.service
+        : new InspectorService({
+            store: options.store,
+            forwarding: options.forwarding && fixedForwarding(options.forwarding),
+            limits,
+            maxImportChars: maxBodyBytes,
+            timers: nodeTimers,
+          });
+    this.sinks = {
+      spans: (spans, source) => this.accept(spans, source),
+      logs: (records) => this.service.ingestLogs(records),
+      metrics: (dataPoints) => this.service.countMetrics(dataPoints),
     };
+    this.receiverContext = { maxBodyBytes, limits, sinks: this.sinks };
     this.apiToken = options.apiToken ?? (isLoopbackHost(this.host) ? undefined : newApiToken());
     this.guard = new RequestGuard({ host: this.host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, apiToken: this.apiToken });
     this.server = createServer((request, response) => {
@@ -162,7 +211,7 @@ export class InspectorServer {
 
   /** Host the listener is bound to. */
   get host(): string {
-    return this.options.host ?? '127.0.0.1';
+    return this.options.host ?? DEFAULT_HOST;
   }
 
   /** The bound port (after `start()`). */
@@ -179,7 +228,7 @@ export class InspectorServer {
 
   /** Starts listening; rejects with {@link PortInUseError} when the port is taken. */
   start(): Promise<void> {
-    const port = this.options.port ?? 4318;
+    const port = this.options.port ?? DEFAULT_HTTP_PORT;
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
         this.server.off('listening', onListening);
@@ -188,8 +237,12 @@ export class InspectorServer {
       const onListening = () => {
         this.server.off('error', onError);
         this.boundPort = (this.server.address() as AddressInfo).port;
-        this.unsubscribe = this.store.onChange((change) => this.broadcast(change));
-        this.unsubscribeForwarding = this.options.forwarding?.onChange((change) => this.broadcastForwarding(change));
+        const unsubscribe = this.service.subscribe((event) => this.broadcast(event));
+        const undescribe = this.service.describeProcess(() => this.processFacts());
+        this.detachFromService = () => {
+          unsubscribe();
+          undescribe();
+        };
         this.keepAlive = setInterval(() => this.writeToStreams(': keep-alive\n\n'), 15_000);
         this.keepAlive.unref();
         resolve();
@@ -202,12 +255,10 @@ export class InspectorServer {
 
   /** Stops listening and closes every connection, live streams included. */
   async stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.unsubscribeForwarding?.();
-    this.unsubscribeForwarding = undefined;
+    this.detachFromService?.();
+    this.detachFromService = undefined;
     clearInterval(this.keepAlive);
-    for (const stream of this.liveStreams) stream.end();
+    for (const stream of this.liveStreams) stream.response.end();
     this.liveStreams.clear();
     if (!this.server.listening) return;
     await new Promise<void>((resolve) => {
@@ -216,49 +267,55 @@ export class InspectorServer {
     });
   }
 
-  /**
-   * Stores spans decoded elsewhere (the gRPC receiver) exactly as the HTTP
-   * receivers do, `onSpans` included.
-   */
-  acceptSpans(spans: Span[], source?: SpanSource): void {
-    this.accept(spans, source);
+  /** Open live streams: each VS Code window and each browser tab holds one while it shows traces. */
+  get clientCount(): number {
+    return this.liveStreams.size;
   }
 
-  private accept(spans: Span[], source?: SpanSource): void {
-    this.store.add(spans, { source });
-    this.options.onSpans?.(spans);
+  /** Calls `listener` with the client count whenever a live stream opens or closes; returns the unsubscribe. */
+  onClientsChange(listener: (clients: number) => void): () => void {
+    this.clientListeners.add(listener);
+    return () => this.clientListeners.delete(listener);
+  }
+
+  /** The OTLP/gRPC endpoint running beside this listener, for `/api/status`. */
+  setGrpcEndpoint(endpoint: string | undefined): void {
+    this.grpcEndpoint = endpoint;
+  }
+
+  /** The on-disk journal the store writes to, for `/api/status`. */
+  setPersistence(persistence: Persistence | undefined): void {
+    this.persistence = persistence;
+  }
+
+  private accept(spans: Span[], source: SpanSource | undefined): void {
+    if (this.service.ingest(spans, source)) this.options.onSpans?.(spans);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://inspector.invalid');
-    const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
     const method = request.method ?? 'GET';
     try {
       this.guard.checkHost(request);
-      if (OTLP_TRACE_PATHS.has(path) || INGEST_PATHS.has(path)) {
+      const url = requestUrl(request.url ?? '/');
+      const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+      const signal = OTLP_SIGNAL_PATHS.get(path);
+      if (signal !== undefined || INGEST_PATHS.has(path)) {
         if (this.guard.answerPreflight(request, response)) return;
         for (const [name, value] of Object.entries(this.guard.checkReceiver(request))) response.setHeader(name, value);
-        if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; send traces with POST`, { Allow: 'POST' });
-        return OTLP_TRACE_PATHS.has(path) ? await receiveOtlp(request, response, this.receiverContext) : await receiveIngest(request, response, this.receiverContext);
+        if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; send ${signal?.items ?? 'spans'} with POST`, { Allow: 'POST' });
+        return signal !== undefined ? await receiveOtlp(request, response, this.receiverContext, signal) : await receiveIngest(request, response, this.receiverContext);
       }
       if (path === '/api' || path.startsWith('/api/')) this.guard.checkApi(request, this.port);
-      if (path === '/api/traces') return await this.tracesCollection(method, url, request, response);
-      if (FORWARDING_PATH.test(path)) {
-        const answer = await forwardingRoute(this.options.forwarding, method, path, url, request);
-        return sendJson(response, answer.status, answer.body);
-      }
-      const traceMatch = TRACE_PATH.exec(path);
-      if (traceMatch) return this.traceResource(method, traceMatch[1].toLowerCase(), traceMatch[2], response);
-      if (path.startsWith('/api/traces/')) throw new HttpError(404, `no trace at ${path}: trace ids are 32 hex digits`);
-      if (path === '/api/events') return this.openLiveStream(method, request, response);
-      if (path === '/api/facets') return this.onlyGet(method, () => sendJson(response, 200, this.store.facetValues() satisfies FacetsJson));
-      if (path === '/api/status') return this.onlyGet(method, () => sendJson(response, 200, this.status()));
-      if (path === '/api/import') return await this.importFile(method, request, response);
+      if (path === '/api/events') return await this.openLiveStream(method, request, response);
+      const context = { service: this.service, maxBodyBytes: this.receiverContext.maxBodyBytes };
+      const answer = FORWARDING_PATH.test(path) ? await forwardingRoute(this.service, method, path, url, request) : await apiRoute(context, method, path, url, request);
+      if (answer) return sendAnswer(response, answer);
       if (path === '/' || path === '/index.html') return this.onlyGet(method, () => this.openPage(url, request, response));
       if (path.startsWith('/webview/')) return await this.serveStatic(method, path.slice('/webview/'.length), response);
-      throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), query them at /api/traces`);
+      throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), logs to /v1/logs, query them at /api/traces`);
     } catch (error) {
       if (error instanceof HttpError) return sendError(response, error.status, error.message, error.headers);
+      if (error instanceof ServiceError) return sendAnswer(response, serviceErrorAnswer(error));
       if (error instanceof MalformedPayloadError) return sendError(response, 400, error.message);
       throw error;
     }
@@ -269,83 +326,74 @@ export class InspectorServer {
     answer();
   }
 
-  private status() {
+  /** What this process says of itself in the service's `status`. */
+  private processFacts(): ProcessFacts {
+    const identity = this.options.identity ?? { version: 'unknown', startedBy: 'user' };
     return {
-      name: 'respan-trace-inspector',
+      version: identity.version,
+      pid: process.pid,
+      startedBy: identity.startedBy,
+      ...(identity.exitWhenIdleSeconds !== undefined ? { exitWhenIdleSeconds: identity.exitWhenIdleSeconds } : {}),
+      clients: this.liveStreams.size,
       url: this.url,
-      spanCount: this.store.spanCount,
-      traceCount: this.store.traceCount,
+      endpoints: { http: this.url, ...(this.grpcEndpoint ? { grpc: this.grpcEndpoint } : {}) },
+      ...this.persistenceFacts(),
+      heapUsedBytes: process.memoryUsage().heapUsed,
     };
   }
 
-  private async tracesCollection(method: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (method === 'GET' || method === 'HEAD') {
-      const { traces, total } = this.store.list(traceQueryOf(url.searchParams));
-      sendJson(response, 200, { traces: traces.map(summaryJson), total } satisfies TraceListJson);
-    } else if (method === 'DELETE') {
-      this.store.clear();
-      sendJson(response, 200, { cleared: true, traceCount: this.store.traceCount });
-    } else {
-      request.resume();
-      throw new HttpError(405, `${method} is not allowed on /api/traces; use GET or DELETE`, { Allow: 'GET, DELETE' });
-    }
+  private persistenceFacts(): Pick<ProcessFacts, 'dataDir' | 'disk'> {
+    const persistence = this.persistence;
+    if (persistence?.state.status !== 'on') return { dataDir: null, disk: null };
+    return { dataDir: persistence.state.dataDir, disk: { bytes: persistence.diskBytes, maxBytes: persistence.maxDiskBytes } };
   }
 
-  private traceResource(method: string, traceId: string, suffix: string | undefined, response: ServerResponse): void {
-    const notFound = () => new HttpError(404, `no trace with id ${traceId} (never received, deleted, or evicted by retention)`);
-    if (suffix === '/pin') {
-      if (method !== 'POST' && method !== 'DELETE') throw new HttpError(405, 'pin with POST, unpin with DELETE', { Allow: 'POST, DELETE' });
-      if (!this.store.setPinned(traceId, method === 'POST')) throw notFound();
-      return sendJson(response, 200, { traceId, pinned: method === 'POST' });
+  private async openLiveStream(method: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (method !== 'GET') throw new HttpError(405, 'open the live stream with GET', { Allow: 'GET' });
+    if (this.liveStreams.size >= MAX_LIVE_STREAMS) {
+      throw new HttpError(503, `too many live streams are open (${MAX_LIVE_STREAMS}, the most this inspector serves): close other inspector tabs or scripts reading /api/events`, { 'Retry-After': '10' });
     }
-    if (method === 'DELETE' && suffix === undefined) {
-      if (!this.store.delete(traceId)) throw notFound();
-      return sendJson(response, 200, { traceId, deleted: true });
-    }
-    if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`, { Allow: suffix ? 'GET' : 'GET, DELETE' });
-    const tree = this.store.tree(traceId);
-    if (!tree) throw notFound();
-    if (suffix === '/otlp') {
-      return sendJson(response, 200, encodeOtlpJson(tree.spans), { 'Content-Disposition': `attachment; filename="trace-${traceId}.json"` });
-    }
-    sendJson(response, 200, traceDetailJson(tree));
-  }
-
-  private async importFile(method: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (method !== 'POST') throw new HttpError(405, 'import a trace file with POST', { Allow: 'POST' });
-    const body = await readBody(request, this.receiverContext.maxBodyBytes);
-    const result = decodeTraceFile(body.toString('utf8'), this.receiverContext.limits);
-    const rejected = rejectedCount(result);
-    if (result.spans.length === 0 && rejected > 0) throw new HttpError(400, `nothing could be imported; ${describeRejections(result)}`);
-    this.accept(result.spans);
-    const traceIds = [...new Set(result.spans.map((span) => span.traceId))];
-    sendJson(response, 200, {
-      imported: result.spans.length,
-      traceIds,
-      rejected,
-      ...(rejected ? { message: describeRejections(result) } : {}),
+    const counts = await this.streamCounts();
+    response.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify(counts)}\n\n`);
+    const stream: LiveStream = { response, behind: false };
+    this.liveStreams.add(stream);
+    this.clientsChanged();
+    response.on('drain', () => {
+      if (!stream.behind) return;
+      stream.behind = false;
+      void this.streamCounts().then((now) => this.writeToStream(stream, `event: resync\ndata: ${JSON.stringify(now)}\n\n`));
+    });
+    request.on('close', () => {
+      if (this.liveStreams.delete(stream)) this.clientsChanged();
     });
   }
 
-  private openLiveStream(method: string, request: IncomingMessage, response: ServerResponse): void {
-    if (method !== 'GET') throw new HttpError(405, 'open the live stream with GET', { Allow: 'GET' });
-    response.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify({ spanCount: this.store.spanCount, traceCount: this.store.traceCount })}\n\n`);
-    this.liveStreams.add(response);
-    request.on('close', () => this.liveStreams.delete(response));
+  private clientsChanged(): void {
+    for (const listener of [...this.clientListeners]) listener(this.liveStreams.size);
   }
 
-  private broadcast(change: StoreChange): void {
-    if (this.liveStreams.size > 0) this.writeToStreams(`event: change\ndata: ${JSON.stringify(change)}\n\n`);
+  private async streamCounts(): Promise<LiveStreamCountsJson> {
+    const { spanCount, traceCount } = await this.service.handle('status', {});
+    return { spanCount, traceCount };
   }
 
-  /** Forwarding state changes, as `forwarding` events of the live stream (`ForwardingChangeJson`). */
-  private broadcastForwarding(change: ForwardingChange): void {
-    if (this.liveStreams.size > 0) this.writeToStreams(`event: forwarding\ndata: ${JSON.stringify(change)}\n\n`);
+  /** A live event of the service, as the SSE event of its type. */
+  private broadcast(event: ServiceEvent): void {
+    if (this.liveStreams.size > 0) this.writeToStreams(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
   }
 
   private writeToStreams(text: string): void {
-    for (const stream of this.liveStreams) stream.write(text);
+    for (const stream of this.liveStreams) if (!stream.behind) this.writeToStream(stream, text);
+  }
+
+  /**
+   * Writes an event, or notes that the client stopped reading: its socket
+   * buffer is full, so later events are dropped (not queued without bound)
+   * until it drains and is told to resync.
+   */
+  private writeToStream(stream: LiveStream, text: string): void {
+    if (!stream.response.write(text)) stream.behind = true;
   }
 
   /**
@@ -386,15 +434,19 @@ export class InspectorServer {
 
   private async serveStatic(method: string, name: string, response: ServerResponse): Promise<void> {
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'use GET', { Allow: 'GET' });
-    const type = STATIC_TYPES[extname(name)];
+    const extension = extname(name);
+    const type = STATIC_TYPES[extension];
     // Only plain file names of known types: nothing outside the UI folder is reachable.
     if (!this.options.webviewDir || basename(name) !== name || type === undefined) throw new HttpError(404, `no UI file ${name}`);
+    const sourceMaps = this.options.sourceMaps === true;
+    if (extension === '.map' && !sourceMaps) throw new HttpError(404, `no UI file ${name}: source maps are served only with --dev`);
     let content: Buffer;
     try {
       content = await readFile(join(this.options.webviewDir, name));
     } catch {
       throw new HttpError(404, `no UI file ${name}; build the UI with "npm run build"`);
     }
+    if (!sourceMaps && (extension === '.js' || extension === '.css')) content = withoutSourceMapReference(content);
     response.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
     response.end(content);
   }

@@ -11,8 +11,11 @@
 
 import assert from 'node:assert/strict';
 import { context, trace, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -87,6 +90,29 @@ async function sendDemoTraces(url: string): Promise<{ jokeTraceId: string; hosti
   await provider.forceFlush();
   await provider.shutdown();
   return { jokeTraceId: root.spanContext().traceId, hostileTraceId: hostile.spanContext().traceId };
+}
+
+/**
+ * Sends, through the real OTel SDK, a span with two log records (one with a
+ * hostile body) and a record of a span that is never ended, so never sent.
+ * Returns the trace id.
+ */
+async function sendTraceWithLogs(url: string): Promise<string> {
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }))] });
+  const loggerProvider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${url}/v1/logs` }) })] });
+  const tracer = tracerProvider.getTracer('browser-test');
+  const logger = loggerProvider.getLogger('browser-test');
+  const span = tracer.startSpan('fetch_profile.task');
+  const inSpan = trace.setSpan(context.active(), span);
+  logger.emit({ context: inSpan, severityNumber: SeverityNumber.WARN, severityText: 'WARN', eventName: 'cache.miss', body: 'profile cache miss for user 42' });
+  logger.emit({ context: inSpan, severityNumber: SeverityNumber.ERROR, body: `upstream said ${XSS_SCRIPT} <img src=x onerror="window.__pwned=5">` });
+  const lost = tracer.startSpan('never_ended.task', {}, inSpan);
+  logger.emit({ context: trace.setSpan(context.active(), lost), severityNumber: SeverityNumber.INFO, body: 'retrying the lost call' });
+  span.end();
+  await tracerProvider.forceFlush();
+  await loggerProvider.forceFlush();
+  await Promise.all([tracerProvider.shutdown(), loggerProvider.shutdown()]);
+  return span.spanContext().traceId;
 }
 
 async function openTrace(page: Page, traceId: string): Promise<void> {
@@ -212,6 +238,40 @@ describe('inspector UI in Chromium (standalone command)', function () {
     await page.emulateMedia({ colorScheme: 'light' });
     await page.screenshot({ path: join(shots, 'hostile-content-light.png') });
     await page.close();
+  });
+
+  it("shows a span's log records and the trace's records outside spans, as text", async () => {
+    const traceId = await sendTraceWithLogs(inspector.url);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(`${inspector.url}/`);
+    await openTrace(page, traceId);
+    await page.locator('.wf-row', { hasText: 'fetch_profile.task' }).click();
+    const logs = page.getByTestId('span-logs');
+    await logs.waitFor();
+    const records = logs.getByTestId('log-record');
+    assert.equal(await records.count(), 2);
+    const first = await records.nth(0).innerText();
+    assert.ok(first.includes('WARN') && first.includes('cache.miss') && first.includes('profile cache miss for user 42'), first);
+    const second = await records.nth(1).innerText();
+    assert.ok(second.includes('ERROR') && second.includes(XSS_SCRIPT), second);
+    assert.equal(await logs.locator('.section-title').first().textContent(), 'Logs (2)');
+
+    await page.getByTestId('trace-logs-button').click();
+    const traceLogs = page.getByTestId('trace-logs');
+    await traceLogs.waitFor();
+    const outside = await traceLogs.innerText();
+    assert.ok(outside.includes('retrying the lost call') && outside.includes('(not received)'), outside);
+    await page.screenshot({ path: join(shots, 'trace-logs-light.png') });
+
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+    assert.equal(await page.locator('img, iframe, script:not([src])').count(), 0, 'no element was created from a log body');
+    await page.locator('.wf-row', { hasText: 'fetch_profile.task' }).click();
+    await logs.waitFor();
+    await page.screenshot({ path: join(shots, 'span-logs-light.png') });
+    await page.close();
+    // The tests after this one count the traces the first one sent.
+    assert.equal((await fetch(`${inspector.url}/api/traces/${traceId}`, { method: 'DELETE' })).status, 200);
   });
 
   it('opens a 100,000-span trace and scrolls it with a bounded number of rows', async function () {
@@ -416,8 +476,15 @@ describe('trace list at scale in Chromium (standalone command)', function () {
     assert.equal(await page.locator('.trace-item', { hasText: ONLY_THREAD }).count(), 0, 'no trace with the thread is on screen');
     await page.getByTestId('toggle-filters').click();
     const thread = page.getByTestId('filter-thread');
-    await page.waitForFunction((value) => [...document.querySelectorAll<HTMLOptionElement>('[data-testid="filter-thread"] option')].some((option) => option.value === value), ONLY_THREAD);
-    assert.equal(await thread.locator(`option[value="${ONLY_THREAD}"]`).innerText(), `${ONLY_THREAD} (1)`);
+    // The trace's one LLM call is priced from the table: the option shows the thread's traces and their estimated
+    // cost, once the facets refreshed after the last of the trace's spans arrived.
+    await page.waitForFunction(
+      (value) =>
+        [...document.querySelectorAll<HTMLOptionElement>('[data-testid="filter-thread"] option')].some(
+          (option) => option.value === value && new RegExp(`^${value} \\(1 · ≈\\$[0-9.]+\\)$`).test(option.innerText),
+        ),
+      ONLY_THREAD,
+    );
     await thread.selectOption(ONLY_THREAD);
     await page.waitForFunction(() => document.querySelector('[data-testid="list-status"]')?.textContent === '1 trace');
     assert.deepEqual(await page.locator('.trace-item').evaluateAll((items) => items.map((item) => item.getAttribute('data-trace-id'))), [OLDEST]);

@@ -19,10 +19,13 @@ import { MalformedPayloadError, type DecodeResult } from '../../src/core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../src/core/otlp/common';
 import { decodeOtlpJson, parseJsonText } from '../../src/core/otlp/json';
 import { decodeCanonicalOtlpJson } from '../../src/core/otlp/jsonWire';
+import { decodeOtlpLogsJsonBytes } from '../../src/core/otlp/logsJson';
+import { decodeOtlpLogsProto } from '../../src/core/otlp/logsProto';
+import { countMetricsJsonBytes, countMetricsProto } from '../../src/core/otlp/metrics';
 import { decodeOtlpProto } from '../../src/core/otlp/proto';
 import { TraceStore } from '../../src/core/store';
-import { TRACE_EXPORT_PATH } from '../../src/server/grpc';
 import { startInspector } from '../../src/server/listener';
+import { LOGS, METRICS, TRACES } from '../../src/server/signals';
 import { seededRandom } from '../fixtures/otlp';
 import { encodeBody, mutateBytes, mutateJson, type Random } from './mutators';
 import { buildSeeds, type Seed, type SeedKind } from './seeds';
@@ -73,13 +76,25 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const PATHS: Record<SeedKind, string[]> = {
   'otlp-json': ['/v1/traces', '/api/v2/traces', '/v2/traces'],
   'otlp-proto': ['/v1/traces', '/api/v1/traces', '/v2/traces'],
+  'logs-json': ['/v1/logs', '/api/v1/logs'],
+  'logs-proto': ['/v1/logs', '/api/v1/logs'],
+  'metrics-json': ['/v1/metrics', '/api/v1/metrics'],
+  'metrics-proto': ['/v1/metrics', '/api/v1/metrics'],
   ingest: ['/api/v1/traces/ingest', '/v1/traces/ingest', '/api/openai/v1/traces/ingest'],
 };
+const JSON_TYPES = ['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', ''];
+const PROTO_TYPES = ['application/x-protobuf', 'application/protobuf', ''];
 const CONTENT_TYPES: Record<SeedKind, string[]> = {
-  'otlp-json': ['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', ''],
-  'otlp-proto': ['application/x-protobuf', 'application/protobuf', ''],
+  'otlp-json': JSON_TYPES,
+  'otlp-proto': PROTO_TYPES,
+  'logs-json': JSON_TYPES,
+  'logs-proto': PROTO_TYPES,
+  'metrics-json': JSON_TYPES,
+  'metrics-proto': PROTO_TYPES,
   ingest: ['application/json', 'text/plain', ''],
 };
+/** The gRPC method of each protobuf kind. */
+const GRPC_PATHS: Partial<Record<SeedKind, string>> = { 'otlp-proto': TRACES.grpcPath, 'logs-proto': LOGS.grpcPath, 'metrics-proto': METRICS.grpcPath };
 const WRONG_CONTENT_TYPES = ['text/html', 'application/x-www-form-urlencoded', 'application/x-protobuf', 'application/json'];
 
 /** One generated input: the payload, where it goes and how it is labelled. */
@@ -106,7 +121,7 @@ export function fuzzInput(seeds: readonly Seed[], seed: number, iteration: numbe
   let payload = base.bytes;
   const rounds = 1 + Math.floor(random() * 3);
   for (let round = 0; round < rounds; round++) {
-    if (base.kind !== 'otlp-proto' && random() < 0.5) {
+    if (GRPC_PATHS[base.kind] === undefined && random() < 0.5) {
       try {
         payload = Buffer.from(JSON.stringify(mutateJson(random, JSON.parse(payload.toString('utf8')))));
         continue;
@@ -120,7 +135,7 @@ export function fuzzInput(seeds: readonly Seed[], seed: number, iteration: numbe
   const contentType = types[Math.floor(random() * types.length)];
   const { body, gzip } = encodeBody(random, payload);
   const paths = PATHS[base.kind];
-  return { kind: base.kind, payload, path: paths[Math.floor(random() * paths.length)], contentType, body, gzip, viaGrpc: base.kind === 'otlp-proto' && random() < 0.1 };
+  return { kind: base.kind, payload, path: paths[Math.floor(random() * paths.length)], contentType, body, gzip, viaGrpc: GRPC_PATHS[base.kind] !== undefined && random() < 0.1 };
 }
 
 /**
@@ -130,6 +145,10 @@ export function fuzzInput(seeds: readonly Seed[], seed: number, iteration: numbe
  */
 export function decodeDirectly(input: FuzzInput): void {
   if (input.kind === 'otlp-proto') decodeOtlpProto(input.payload, FUZZ_LIMITS);
+  else if (input.kind === 'logs-proto') decodeOtlpLogsProto(input.payload, FUZZ_LIMITS);
+  else if (input.kind === 'logs-json') decodeOtlpLogsJsonBytes(input.payload, FUZZ_LIMITS);
+  else if (input.kind === 'metrics-proto') countMetricsProto(input.payload);
+  else if (input.kind === 'metrics-json') countMetricsJsonBytes(input.payload);
   else if (input.kind === 'otlp-json') {
     const fast = decodeCanonicalOtlpJson(input.payload, FUZZ_LIMITS);
     let general: DecodeResult;
@@ -162,9 +181,9 @@ function send(agent: Agent, url: URL, input: FuzzInput, timeoutMs: number): Prom
   });
 }
 
-function callGrpc(client: grpc.Client, bytes: Buffer, timeoutMs: number): Promise<number> {
+function callGrpc(client: grpc.Client, path: string, bytes: Buffer, timeoutMs: number): Promise<number> {
   return new Promise((resolve) => {
-    client.makeUnaryRequest(TRACE_EXPORT_PATH, (b: Buffer) => b, (b: Buffer) => b, bytes, { deadline: Date.now() + timeoutMs }, (error) => resolve(error ? error.code : grpc.status.OK));
+    client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, bytes, { deadline: Date.now() + timeoutMs }, (error) => resolve(error ? error.code : grpc.status.OK));
   });
 }
 
@@ -232,7 +251,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       }
 
       if (input.viaGrpc) {
-        const code = await callGrpc(client, input.payload, hangMs);
+        const code = await callGrpc(client, GRPC_PATHS[input.kind]!, input.payload, hangMs);
         report.grpcCalls++;
         count(`grpc:${grpc.status[code]}`);
         if (code === grpc.status.DEADLINE_EXCEEDED) finding(report.hangs, iteration, 'grpc', `no answer within ${hangMs} ms`, input);

@@ -1,18 +1,21 @@
 /**
  * The fuzz corpus: real payloads to mutate. OTLP JSON and protobuf exactly as
- * the OpenTelemetry SDK serialises them, generated OTLP requests covering every
- * AnyValue type, and Respan ingest bodies.
+ * the OpenTelemetry SDK serialises them (traces, logs, metrics), generated
+ * OTLP requests covering every AnyValue type, and Respan ingest bodies.
  */
 
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { SpanKind, SpanStatusCode, TraceFlags, context, trace } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { JsonLogsSerializer, JsonMetricsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type IdGenerator } from '@opentelemetry/sdk-trace-base';
 import { encodeExportRequestProto } from '../../src/core/otlp/proto';
 import { randomOtlpRequest, seededRandom, toProtoObject } from '../fixtures/otlp';
 
 /** What a seed is, which decides where it is sent and how it is labelled. */
-export type SeedKind = 'otlp-json' | 'otlp-proto' | 'ingest';
+export type SeedKind = 'otlp-json' | 'otlp-proto' | 'logs-json' | 'logs-proto' | 'metrics-json' | 'metrics-proto' | 'ingest';
 
 /** One corpus entry. */
 export interface Seed {
@@ -71,12 +74,62 @@ async function sdkSpans() {
   return spans;
 }
 
+/** Log records recorded by the real SDK: GenAI message events in a span, a plain line outside any; fixed times. */
+async function sdkLogRecords() {
+  const exporter = new InMemoryLogRecordExporter();
+  const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'fuzz-agent' }), processors: [new SimpleLogRecordProcessor({ exporter })] });
+  const logger = provider.getLogger('fuzz', '1.0.0');
+  const inSpan = trace.setSpanContext(context.active(), { traceId: `f0${'1'.padStart(30, '0')}`, spanId: '2'.padStart(16, '0'), traceFlags: TraceFlags.SAMPLED });
+  const at = 1_700_000_000_000;
+  logger.emit({ timestamp: at, observedTimestamp: at, context: inSpan, severityNumber: SeverityNumber.INFO, attributes: { 'event.name': 'gen_ai.user.message', 'gen_ai.system': 'openai' }, body: { content: 'Tell me a joke' } });
+  logger.emit({
+    timestamp: at + 1,
+    observedTimestamp: at + 1,
+    context: inSpan,
+    severityNumber: SeverityNumber.INFO,
+    eventName: 'gen_ai.choice',
+    body: { index: 0, finish_reason: 'tool_calls', message: { tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] } },
+  });
+  logger.emit({ timestamp: at + 2, observedTimestamp: at + 2, severityNumber: SeverityNumber.WARN, severityText: 'WARN', body: 'worker restarted', attributes: { attempts: 3, tags: ['a', 'b'] } });
+  await provider.forceFlush();
+  const records = exporter.getFinishedLogRecords();
+  await provider.shutdown();
+  return records;
+}
+
+/** Metrics recorded by the real SDK: a histogram and a counter. */
+async function sdkMetrics() {
+  const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 600_000 });
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'fuzz-agent' }), readers: [reader] });
+  const meter = provider.getMeter('fuzz', '1.0.0');
+  meter.createHistogram('gen_ai.client.token.usage').record(31, { 'gen_ai.token.type': 'input' });
+  meter.createCounter('requests').add(2, { route: '/chat' });
+  const { resourceMetrics } = await reader.collect();
+  await provider.shutdown();
+  // The SDK stamps data points with the clock: fixed times keep the corpus the same on every run.
+  for (const scope of resourceMetrics.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      for (const point of metric.dataPoints as Array<{ startTime: [number, number]; endTime: [number, number] }>) {
+        point.startTime = [1_700_000_000, 0];
+        point.endTime = [1_700_000_001, 0];
+      }
+    }
+  }
+  return resourceMetrics;
+}
+
 /** Builds the corpus; the same bytes on every run. */
 export async function buildSeeds(): Promise<Seed[]> {
   const spans = await sdkSpans();
+  const records = await sdkLogRecords();
+  const metrics = await sdkMetrics();
   const seeds: Seed[] = [
     { kind: 'otlp-json', bytes: Buffer.from(JsonTraceSerializer.serializeRequest(spans)!) },
     { kind: 'otlp-proto', bytes: Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!) },
+    { kind: 'logs-json', bytes: Buffer.from(JsonLogsSerializer.serializeRequest(records)!) },
+    { kind: 'logs-proto', bytes: Buffer.from(ProtobufLogsSerializer.serializeRequest(records)!) },
+    { kind: 'metrics-json', bytes: Buffer.from(JsonMetricsSerializer.serializeRequest(metrics)!) },
+    { kind: 'metrics-proto', bytes: Buffer.from(ProtobufMetricsSerializer.serializeRequest(metrics)!) },
   ];
   const random = seededRandom(0xc0ffee);
   for (let i = 0; i < 6; i++) {

@@ -41,7 +41,7 @@ function spanIdOf(n: number): string {
   return n.toString(16).padStart(16, '0');
 }
 
-/** Descriptors of the OTLP logs and metrics export requests (test-only: the inspector takes traces). */
+/** Descriptors of the OTLP logs and metrics export requests, to post them where traces are expected. */
 const otherSignals = protobuf.Root.fromJSON({
   nested: {
     sig: {

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { ROOT_CONTEXT, SpanKind, trace, type Attributes, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ForwardLimits } from '../../src/core/forward/forwarder';
 import type { ForwardSettings } from '../../src/core/forward/payload';
 import { TraceStore } from '../../src/core/store';
@@ -78,10 +78,16 @@ async function waitFor(what: string, probe: () => boolean | Promise<boolean>, ti
 }
 
 /** Exports spans with the real OTel SDK (OTLP/HTTP protobuf) to the inspector. */
-async function exportWithOtel(inspectorUrl: string, record: (tracer: Tracer) => void, resource: Attributes = {}): Promise<void> {
+/**
+ * Records spans with the real OTel SDK and exports them to the inspector: one
+ * request per span, or (`inOneRequest`) all of them in one export, for tests
+ * whose assertions need the whole trace stored before forwarding starts.
+ */
+async function exportWithOtel(inspectorUrl: string, record: (tracer: Tracer) => void, resource: Attributes = {}, inOneRequest = false): Promise<void> {
+  const exporter = new OTLPTraceExporter({ url: `${inspectorUrl}/v1/traces` });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'forwarding-it', ...resource }),
-    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${inspectorUrl}/v1/traces` }))],
+    spanProcessors: [inOneRequest ? new BatchSpanProcessor(exporter, { scheduledDelayMillis: 60_000 }) : new SimpleSpanProcessor(exporter)],
   });
   record(provider.getTracer('forwarding-it', '1.2.3'));
   await provider.forceFlush();
@@ -110,6 +116,49 @@ function storedSpanKeys(store: TraceStore): string[] {
 
 function assertKeyNowhere(texts: readonly string[]): void {
   for (const text of texts) assert.ok(!text.includes(KEY), `the API key leaked into: ${text.slice(0, 300)}`);
+}
+
+/** No run of 8 characters of the key, wherever the text was cut. */
+function assertNoKeyFragment(texts: readonly string[]): void {
+  for (const text of texts) {
+    for (let at = 0; at + 8 <= KEY.length; at++) {
+      const fragment = KEY.slice(at, at + 8);
+      assert.ok(!text.includes(fragment), `"${fragment}" of the API key leaked into: ${text.slice(Math.max(0, text.indexOf(fragment) - 100), text.indexOf(fragment) + 100)}`);
+    }
+  }
+}
+
+/** Collects the `forwarding` events of the live stream until closed. */
+async function forwardingEvents(inspectorUrl: string): Promise<{ events: ForwardingChangeJson[]; raw: string[]; close: () => Promise<void> }> {
+  const abort = new AbortController();
+  const stream = await fetch(`${inspectorUrl}/api/events`, { signal: abort.signal });
+  const reader = stream.body!.getReader();
+  const events: ForwardingChangeJson[] = [];
+  const raw: string[] = [];
+  let buffer = '';
+  const reading = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffer += Buffer.from(value).toString('utf8');
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        raw.push(block);
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (/^event: forwarding$/m.test(block) && data) events.push(JSON.parse(data) as ForwardingChangeJson);
+      }
+    }
+  })().catch(() => undefined);
+  return {
+    events,
+    raw,
+    close: async () => {
+      abort.abort();
+      await reading;
+    },
+  };
 }
 
 describe('forwarding to Respan (integration)', function () {
@@ -217,7 +266,8 @@ describe('forwarding to Respan (integration)', function () {
     await fake.start(0);
     inspector = await startInspector(fake, { autoForward: true });
     let traceId = '';
-    await exportWithOtel(inspector.server.url, (tracer) => (traceId = recordTrace(tracer, 'wrong_key')));
+    // In one request: every span of the trace is in the first (refused) batch.
+    await exportWithOtel(inspector.server.url, (tracer) => (traceId = recordTrace(tracer, 'wrong_key')), {}, true);
 
     await waitFor('forwarding to pause', async () => (await inspector!.api<ForwardingStatusJson>('/api/forwarding')).body.activity === 'paused');
     const { body: status } = await inspector.api<ForwardingStatusJson>('/api/forwarding');
@@ -286,33 +336,36 @@ describe('forwarding to Respan (integration)', function () {
     let traceId = '';
     await exportWithOtel(inspector.server.url, (tracer) => (traceId = recordTrace(tracer, 'live')));
     await waitFor('the trace to be stored', () => inspector!.store.get(traceId)?.spans.size === 4);
-    const abort = new AbortController();
-    const stream = await fetch(`${inspector.server.url}/api/events`, { signal: abort.signal });
-    const reader = stream.body!.getReader();
-    const events: ForwardingChangeJson[] = [];
-    let buffer = '';
-    const reading = (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        buffer += Buffer.from(value).toString('utf8');
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (/^event: forwarding$/m.test(block) && data) events.push(JSON.parse(data) as ForwardingChangeJson);
-        }
-      }
-    })().catch(() => undefined);
+    const { events, close } = await forwardingEvents(inspector.server.url);
     try {
       await inspector.api<ForwardTraceJson>(`/api/traces/${traceId}/forward?wait=1`, { method: 'POST' });
       await waitFor('a forwarding event saying the trace was sent', () => events.some((event) => event.traceIds.includes(traceId) && event.status.counts.sent === 4));
       assert.ok(events.some((event) => event.traceIds.includes(traceId) && event.status.activity === 'sending'));
       assertKeyNowhere(events.map((event) => JSON.stringify(event)));
     } finally {
-      abort.abort();
-      await reading;
+      await close();
+    }
+  });
+
+  it("shows no part of the key when Respan's error message puts it across the 500-character cut", async () => {
+    inspector = await startInspector(fake);
+    let traceId = '';
+    await exportWithOtel(inspector.server.url, (tracer) => (traceId = recordTrace(tracer, 'echo')));
+    await waitFor('the trace to be stored', () => inspector!.store.get(traceId)?.spans.size === 4);
+    // The message is kept to 500 characters: the cut falls 12 characters into the key, and the key's tail follows.
+    fake.answerAlways({ kind: 'bad-request', message: `${'a'.repeat(487)} ${KEY} is not allowed to write here; ${KEY.slice(5)} ${KEY.slice(0, 15)}` });
+    const stream = await forwardingEvents(inspector.server.url);
+    try {
+      const { body } = await inspector.api<ForwardTraceJson>(`/api/traces/${traceId}/forward?wait=1`, { method: 'POST' });
+      assert.equal(body.ok, false);
+      assert.match(body.message, /4 spans not forwarded: Respan answered 400 Bad Request: a{487} \[api key hid…$/);
+      await inspector.api<ForwardingStatusJson>('/api/forwarding');
+      await inspector.api<TraceForwardingJson>(`/api/traces/${traceId}/forward`);
+      await waitFor('a forwarding event with the failure', () => stream.events.some((event) => event.status.counts.failed === 4));
+      assertNoKeyFragment([...inspector.answers, ...stream.raw, ...inspector.logs]);
+      assert.ok(inspector.logs.some((line) => line.includes('[api key hid…')));
+    } finally {
+      await stream.close();
     }
   });
 
@@ -497,6 +550,26 @@ describe('forwarding to Respan (integration)', function () {
       assert.equal(await cli.done, 2);
       assert.match(cli.output(), /refusing to send the Respan API key over plain http to api\.respan\.example/);
       assert.ok(!cli.output().includes(KEY));
+    });
+
+    it('refuses plain http to a name under .localhost, which Node resolves through DNS', async () => {
+      const cli = runCli(['--forward', '--port', '0', '--grpc-port', '0'], { RESPAN_API_KEY: KEY, RESPAN_BASE_URL: 'http://x.localhost/api' });
+      assert.equal(await cli.done, 2);
+      assert.match(cli.output(), /refusing to send the Respan API key over plain http to x\.localhost/);
+      assert.ok(!cli.output().includes(KEY));
+    });
+
+    it("prints no part of the key on stderr when Respan's error message puts it across the cut", async () => {
+      fake.answerAlways({ kind: 'bad-request', message: `${'b'.repeat(490)} ${KEY}` });
+      const cli = runCli(['--forward', '--demo', '--port', '0', '--grpc-port', '0'], { RESPAN_API_KEY: KEY, RESPAN_BASE_URL: fake.baseUrl });
+      try {
+        await waitFor('Respan to refuse a request, and the refusal to be printed', () => fake.requests.length > 0 && /not forwarded: Respan answered 400/.test(cli.output()), 30_000);
+      } finally {
+        cli.stop();
+      }
+      await cli.done;
+      assert.match(cli.output(), /Respan answered 400 Bad Request: b{490} \[api key …$/m);
+      assertNoKeyFragment([cli.output()]);
     });
 
     it('auto-forwards the demo workload with --forward and never prints the key', async () => {

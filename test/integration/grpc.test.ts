@@ -176,7 +176,7 @@ describe('OTLP/gRPC receiver', function () {
   it('answers an unknown method with UNIMPLEMENTED', async () => {
     const client = new grpc.Client(`127.0.0.1:${inspector.grpc!.port}`, grpc.credentials.createInsecure());
     const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-      client.makeUnaryRequest('/opentelemetry.proto.collector.logs.v1.LogsService/Export', (b: Buffer) => b, (b: Buffer) => b, gzipSync('x'), (err) => resolve(err)),
+      client.makeUnaryRequest('/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export', (b: Buffer) => b, (b: Buffer) => b, gzipSync('x'), (err) => resolve(err)),
     );
     client.close();
     assert.equal(error?.code, grpc.status.UNIMPLEMENTED);

@@ -8,7 +8,8 @@ import * as assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { TraceStore } from '../../src/core/store';
 import { parseArgs, UsageError } from '../../src/cli/main';
-import { hostNameOf, isLoopbackHost, parseAllowedOrigin } from '../../src/server/guard';
+import { isLoopbackHost } from '../../src/core/net/loopback';
+import { hostNameOf, parseAllowedOrigin } from '../../src/server/guard';
 import { startInspector } from '../../src/server/listener';
 import { InspectorServer } from '../../src/server/server';
 import { messageOf, rawRequest, type RawResponse } from '../support/rawHttp';
@@ -43,7 +44,7 @@ describe('hostile pages: the HTTP guard', function () {
   const postSpans = (headers: Record<string, string> = {}, path = '/v1/traces') => rawRequest(`${base}${path}`, { method: 'POST', body: SPANS, headers: { 'Content-Type': 'application/json', ...headers } });
 
   describe('Host header (DNS rebinding)', () => {
-    for (const host of ['evil.example', 'evil.example:4318', 'localhost.evil.example', '127.0.0.1.nip.io', '10.0.0.1', 'attacker.com:80']) {
+    for (const host of ['evil.example', 'evil.example:4318', 'localhost.evil.example', '127.0.0.1.nip.io', '10.0.0.1', 'attacker.com:80', 'app.localhost']) {
       it(`refuses Host "${host}" on the API, the receivers and the UI with 403`, async () => {
         for (const response of [await get('/api/traces', { Host: host }), await postSpans({ Host: host }), await get('/', { Host: host }), await get('/api/events', { Host: host })]) {
           assert.equal(response.status, 403);
@@ -54,7 +55,7 @@ describe('hostile pages: the HTTP guard', function () {
       });
     }
 
-    for (const host of ['localhost', 'LOCALHOST', 'localhost.', 'app.localhost', '127.0.0.1', '127.1.2.3', '[::1]', 'devbox.internal', 'DevBox.Internal']) {
+    for (const host of ['localhost', 'LOCALHOST', 'localhost.', '127.0.0.1', '127.1.2.3', '[::1]', 'devbox.internal', 'DevBox.Internal']) {
       it(`answers Host "${host}:port"`, async () => {
         assert.equal((await get('/api/traces', { Host: `${host}:${port}` })).status, 200);
       });
@@ -137,7 +138,7 @@ describe('hostile pages: the HTTP guard', function () {
 
   describe('span receivers', () => {
     it('refuses uploads from a page whose origin is not allowed, with a message naming the flag', async () => {
-      for (const path of ['/v1/traces', '/api/v2/traces', '/api/v1/traces/ingest']) {
+      for (const path of ['/v1/traces', '/api/v2/traces', '/api/v1/traces/ingest', '/v1/logs', '/v1/metrics']) {
         const response = await postSpans({ Origin: 'https://evil.example', 'Content-Type': 'text/plain' }, path);
         assert.equal(response.status, 403, path);
         assert.match(messageOf(response), /--allow-origin https:\/\/evil\.example/);

@@ -18,7 +18,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ingestIdToHex } from '../../src/core/ingest';
 import { encodeExportRequestProto } from '../../src/core/otlp/proto';
-import type { TraceListJson } from '../../src/protocol/api';
+import type { StatusJson, TraceListJson } from '../../src/protocol/api';
 import { seededRandom, toProtoObject } from '../fixtures/otlp';
 
 interface Cli {
@@ -171,6 +171,9 @@ describe('traces kept on disk by the standalone command', function () {
     try {
       assert.match(second.output(), new RegExp(`Traces kept: +in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; restored 4 traces \\(11 spans\\)`));
       assert.deepEqual(await getJson<TraceListJson>(`${second.url}/api/traces`), before);
+      const status = await getJson<StatusJson>(`${second.url}/api/status`);
+      assert.equal(status.dataDir, dir);
+      assert.ok(status.disk !== null && status.disk.bytes > 0 && status.disk.bytes <= folderBytes(dir), JSON.stringify(status.disk));
       for (const [traceId, detail] of details) assert.deepEqual(await getJson(`${second.url}/api/traces/${traceId}`), detail);
       // It keeps taking spans, and those are kept too.
       await send(`${second.url}/v1/traces`, 'POST', JSON.stringify(otlpTrace('abcdefabcdefabcdefabcdefabcdef01', 2, 'after')));
@@ -190,6 +193,8 @@ describe('traces kept on disk by the standalone command', function () {
     const first = await startCli(['--data-dir', dir, '--no-persist', '--no-grpc']);
     try {
       assert.match(first.output(), /Traces kept: +in memory only \(--no-persist\)/);
+      const status = await getJson<StatusJson>(`${first.url}/api/status`);
+      assert.deepEqual([status.dataDir, status.disk], [null, null]);
       await send(`${first.url}/v1/traces`, 'POST', JSON.stringify(otlpTrace('abcdefabcdefabcdefabcdefabcdef02', 2, 'x')));
       assert.equal((await getJson<TraceListJson>(`${first.url}/api/traces`)).total, 1);
     } finally {
@@ -212,6 +217,8 @@ describe('traces kept on disk by the standalone command', function () {
       try {
         assert.match(second.output(), new RegExp(`another inspector \\(process ${first.child.pid} on [^)]+\\) is keeping its traces in .*, so this one keeps traces in memory only`));
         assert.match(second.output(), /Traces kept: +in memory only \(see above\)/);
+        assert.equal((await getJson<StatusJson>(`${second.url}/api/status`)).dataDir, null);
+        assert.equal((await getJson<StatusJson>(`${first.url}/api/status`)).dataDir, dir);
         await send(`${second.url}/v1/traces`, 'POST', JSON.stringify(otlpTrace('abcdefabcdefabcdefabcdefabcdef03', 2, 'second')));
       } finally {
         assert.equal(await second.stop(), 0);

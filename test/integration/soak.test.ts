@@ -11,7 +11,7 @@ describe('soak: concurrent real exporters', function () {
 
   it('accepts every delivered span exactly once and stays within the retention bound', async () => {
     const maxSpans = 2_000;
-    const report = await runSoak({ seconds: Number(process.env.SOAK_SECONDS ?? 5), maxSpans, tracesPerTick: 3 });
+    const report = await runSoak({ seconds: Number(process.env.SOAK_SECONDS ?? 5), maxSpans, tracesPerTick: 3, minSpans: 3 * maxSpans });
     console.log(formatSoakReport(report).replace(/^/gm, '      '));
     for (const app of report.apps) {
       assert.ok(app.delivered > 0, `${app.name} delivered nothing`);

@@ -29,6 +29,11 @@ export interface SoakOptions {
   maxSpans?: number;
   /** Traces each app starts per tick of 20 ms. Default 4 (5 spans each). */
   tracesPerTick?: number;
+  /**
+   * Spans to send at least, however long that takes: a slow machine runs
+   * past `seconds` rather than sending too few to prove anything.
+   */
+  minSpans?: number;
   log?: (line: string) => void;
 }
 
@@ -105,6 +110,9 @@ const TRANSPORTS: Transport[] = [
 ];
 
 /** One LLM-app trace: workflow → task → LLM call, tool call, and a retrieval. */
+/** Spans {@link recordTrace} makes. */
+const SPANS_PER_TRACE = 5;
+
 function recordTrace(tracer: Tracer, app: number, n: number): void {
   const root = tracer.startSpan('support_agent.workflow', { attributes: { 'traceloop.span.kind': 'workflow', 'respan.customer_params.customer_identifier': `cus_${n % 50}`, 'app.index': app } });
   const rootContext = trace.setSpan(context.active(), root);
@@ -174,10 +182,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   const started = Date.now();
   const deadline = started + options.seconds * 1_000;
+  const minTicks = Math.ceil((options.minSpans ?? 0) / (apps.length * tracesPerTick * SPANS_PER_TRACE));
   let lastLog = started;
   await Promise.all(
     apps.map(async (app, index) => {
-      for (let n = 0; Date.now() < deadline; n++) {
+      for (let n = 0; Date.now() < deadline || n < minTicks; n++) {
         for (let i = 0; i < tracesPerTick; i++) recordTrace(app.tracer, index, n * tracesPerTick + i);
         await sleep(20);
         maxHeap = Math.max(maxHeap, process.memoryUsage().heapUsed);

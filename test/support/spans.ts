@@ -1,6 +1,7 @@
-/** Builders of normalised spans for unit tests. */
+/** Builders of normalised spans and log records for unit tests. */
 
-import type { Attributes, Span } from '../../src/core/model';
+import { assembleLogRecord, type LogRecord } from '../../src/core/logs/record';
+import type { AttributeValue, Attributes, Span, SpanEvent } from '../../src/core/model';
 import { assembleSpan } from '../../src/core/otlp/common';
 
 /** Fields a test cares about; the rest get plausible defaults. */
@@ -14,6 +15,9 @@ export interface SpanSpec {
   attributes?: Attributes;
   error?: boolean;
   resource?: Attributes;
+  events?: SpanEvent[];
+  /** Instrumentation scope name. */
+  scope?: string;
 }
 
 const SHARED_RESOURCE: Attributes = { 'service.name': 'test-service' };
@@ -39,13 +43,46 @@ export function makeSpan(spec: SpanSpec): Span {
     statusCode: spec.error ? 'ERROR' : 'UNSET',
     statusMessage: '',
     attributes: spec.attributes ?? {},
-    events: [],
+    events: spec.events ?? [],
     links: [],
     droppedAttributesCount: 0,
     droppedEventsCount: 0,
     droppedLinksCount: 0,
     resource: spec.resource ?? SHARED_RESOURCE,
-    scope: { name: 'test', attributes: {} },
+    scope: { name: spec.scope ?? 'test', attributes: {} },
     origin: 'otlp',
+  });
+}
+
+/** Fields of a log record a test cares about. */
+export interface LogSpec {
+  /** Trace label; null: no trace context. */
+  trace?: string | null;
+  /** Span label; null: no span id. */
+  span?: string | null;
+  eventName?: string;
+  body?: AttributeValue;
+  atMs?: number;
+  severityNumber?: number;
+  attributes?: Attributes;
+}
+
+/** A log record with ids derived from short labels (as {@link makeSpan}'s). */
+export function makeLog(spec: LogSpec): LogRecord {
+  const time = BigInt(Math.round((spec.atMs ?? 1_700_000_000_001) * 1e6));
+  return assembleLogRecord({
+    traceId: spec.trace === null ? null : hexId(spec.trace ?? 'trace', 32),
+    spanId: spec.span === null || spec.span === undefined ? null : hexId(spec.span, 16),
+    timeUnixNano: time,
+    observedTimeUnixNano: time,
+    severityNumber: spec.severityNumber ?? 9,
+    severityText: '',
+    eventName: spec.eventName ?? '',
+    body: spec.body ?? null,
+    attributes: spec.attributes ?? {},
+    droppedAttributesCount: 0,
+    flags: 0,
+    resource: SHARED_RESOURCE,
+    scope: { name: 'test', attributes: {} },
   });
 }

@@ -62,9 +62,16 @@ describe('derived fields: alias precedence', () => {
   });
 
   it('reads customer parameters from a customer_params object or JSON text', () => {
-    assert.deepEqual(respanParamsOf({ customer_params: '{"customer_identifier":"c","email":"e@x"}' }), { customerIdentifier: 'c', customerEmail: 'e@x' });
+    assert.deepEqual(respanParamsOf({ customer_params: '{"customer_identifier":"c","email":"e@x"}' }), {
+      customerIdentifier: 'c',
+      customerEmail: 'e@x',
+      sources: { customerIdentifier: 'customer_params', customerEmail: 'customer_params' },
+    });
     assert.equal(respanParamsOf({ customer_params: { name: 'only a name' } }), undefined);
-    assert.deepEqual(respanParamsOf({ customer_params: { customer_identifier: 'c' }, 'respan.customer.identifier': 'wins' }), { customerIdentifier: 'wins' });
+    assert.deepEqual(respanParamsOf({ customer_params: { customer_identifier: 'c' }, 'respan.customer.identifier': 'wins' }), {
+      customerIdentifier: 'wins',
+      sources: { customerIdentifier: 'respan.customer.identifier' },
+    });
   });
 
   it('keeps exported helpers consistent when called one after another', () => {

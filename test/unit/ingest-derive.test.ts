@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { costOf, deriveFields, displayKindOf, respanParamsOf, tokensOf } from '../../src/core/derive';
+import { deriveFields, displayKindOf, respanParamsOf, tokensOf, unitPricesOf } from '../../src/core/derive';
 import { decodeIngest, ingestIdToHex, parseIngestTime } from '../../src/core/ingest';
 import { MalformedPayloadError } from '../../src/core/model';
 
@@ -80,6 +80,14 @@ describe('Respan ingest decoding', () => {
       traceGroupIdentifier: 'grp_1',
       environment: 'staging',
       metadata: { plan: 'pro' },
+      sources: {
+        customerIdentifier: 'customer_params',
+        customerName: 'customer_params',
+        customerEmail: 'customer_params',
+        threadIdentifier: 'thread_identifier',
+        traceGroupIdentifier: 'trace_group_identifier',
+        environment: 'environment',
+      },
     });
     assert.equal(span.derived.entityName, 'chat_step');
   });
@@ -129,10 +137,33 @@ describe('derived fields', () => {
     assert.equal(tokensOf({ unrelated: 1 }), undefined);
   });
 
-  it('prefers the span cost, else applies custom unit prices per million tokens', () => {
-    assert.equal(costOf({ 'gen_ai.usage.cost': 0.5, prompt_unit_price: 100 }, { input: 1000 }), 0.5);
-    assert.equal(costOf({ prompt_unit_price: 3, completion_unit_price: 15 }, { input: 1_000_000, output: 100_000 }), 4.5);
-    assert.equal(costOf({}, { input: 10 }), undefined);
+  it('keeps a reported cost as reported, and custom unit prices for the estimator', () => {
+    const reported = deriveFields({ 'gen_ai.usage.cost': 0.5, prompt_unit_price: 100, 'gen_ai.usage.input_tokens': 1000 }, {}, 'UNSET', []);
+    assert.equal(reported.cost, 0.5);
+    assert.equal(reported.costSource, 'reported');
+    const unitPriced = deriveFields({ 'respan.prompt_unit_price': 3, completion_unit_price: '15', 'gen_ai.usage.input_tokens': 10 }, {}, 'UNSET', []);
+    assert.equal(unitPriced.cost, undefined);
+    assert.deepEqual(unitPriced.unitPrices, { prompt: 3, completion: 15 });
+    assert.deepEqual(unitPricesOf({ completion_unit_price: 2 }), { completion: 2 });
+    assert.equal(unitPricesOf({}), undefined);
+  });
+
+  it('reads cache and reasoning tokens from Respan ingest usage objects, OpenAI-shaped and Anthropic-shaped', () => {
+    assert.deepEqual(tokensOf({ usage: { prompt_tokens: 100, completion_tokens: 20, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 8 } } }), {
+      input: 100,
+      output: 20,
+      total: 120,
+      cacheRead: 40,
+      reasoning: 8,
+    });
+    assert.deepEqual(tokensOf({ usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 30, cache_creation_input_tokens: 60 } }), {
+      input: 10,
+      output: 5,
+      total: 15,
+      cacheRead: 30,
+      cacheWrite: 60,
+    });
+    assert.deepEqual(tokensOf({ prompt_tokens: 50, completion_tokens: 5, prompt_cache_hit_tokens: 20, prompt_cache_creation_tokens: 10 }), { input: 50, output: 5, total: 55, cacheRead: 20, cacheWrite: 10 });
   });
 
   it('reads Respan parameters in all their spellings, legacy prefix included', () => {
@@ -142,9 +173,24 @@ describe('derived fields', () => {
       traceGroupIdentifier: 'g1',
       customIdentifier: 'x',
       environment: 'prod',
+      sources: {
+        customerIdentifier: 'keywordsai.customer_params.customer_identifier',
+        threadIdentifier: 'respan.threads.thread_identifier',
+        traceGroupIdentifier: 'respan.trace_group_identifier',
+        customIdentifier: 'respan.span_params.custom_identifier',
+        environment: 'respan.environment',
+      },
     });
-    assert.deepEqual(respanParamsOf({ 'respan.customer.identifier': 'c2', 'respan.thread.id': 't2', 'respan.trace_group.id': 'g2' }), { customerIdentifier: 'c2', threadIdentifier: 't2', traceGroupIdentifier: 'g2' });
-    assert.deepEqual(respanParamsOf({ 'traceloop.association.properties.customer_identifier': 'c3' }), { customerIdentifier: 'c3' });
+    assert.deepEqual(respanParamsOf({ 'respan.customer.identifier': 'c2', 'respan.thread.id': 't2', 'respan.trace_group.id': 'g2' }), {
+      customerIdentifier: 'c2',
+      threadIdentifier: 't2',
+      traceGroupIdentifier: 'g2',
+      sources: { customerIdentifier: 'respan.customer.identifier', threadIdentifier: 'respan.thread.id', traceGroupIdentifier: 'respan.trace_group.id' },
+    });
+    assert.deepEqual(respanParamsOf({ 'traceloop.association.properties.customer_identifier': 'c3' }), {
+      customerIdentifier: 'c3',
+      sources: { customerIdentifier: 'traceloop.association.properties.customer_identifier' },
+    });
     assert.deepEqual(respanParamsOf({ 'respan.metadata': '{"a":1}', 'respan.metadata.b': 'two' }), { metadata: { a: 1, b: 'two' } });
     assert.equal(respanParamsOf({ other: 'x' }), undefined);
   });

@@ -8,8 +8,10 @@ import { decodeIngest } from '../../src/core/ingest';
 import { MalformedPayloadError, rejectedCount, toJsonAttributes } from '../../src/core/model';
 import { DEFAULT_DECODE_LIMITS, MAX_LISTED_REJECTIONS, type DecodeLimits } from '../../src/core/otlp/common';
 import { decodeOtlpJson, decodeOtlpJsonText } from '../../src/core/otlp/json';
+import { decodeCanonicalOtlpJson } from '../../src/core/otlp/jsonWire';
 import { decodeOtlpProto, encodeExportRequestProto } from '../../src/core/otlp/proto';
 import { lengthField, randomOtlpRequest, seededRandom, toProtoObject, varint } from '../fixtures/otlp';
+import { fullGc } from '../support/gc';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const SPAN = 'eee19b7ec3c1b174';
@@ -112,6 +114,55 @@ describe('protobuf decoding within limits', () => {
       assert.equal(span.status.message, span.name);
       assert.equal(span.scope.name, span.name);
     }
+  });
+});
+
+describe('fields that have no business being large', () => {
+  const longState = (label: string) => `${label}=${'s'.repeat(1_000_000)}`;
+  const request = () => ({
+    resourceSpans: [
+      {
+        scopeSpans: [
+          {
+            spans: [
+              { traceId: TRACE, spanId: SPAN, startTimeUnixNano: '1', traceState: longState('span'), links: [{ traceId: TRACE, spanId: SPAN, traceState: longState('link') }] },
+              { traceId: TRACE, spanId: 'eee19b7ec3c1b175', startTimeUnixNano: '1', traceState: 'vendor=short,other=ok' },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+
+  it('cuts a traceState (span or link) past the 512 characters of W3C Trace Context, visibly, in every decoder', () => {
+    const body = Buffer.from(JSON.stringify(request()));
+    const decoded = {
+      'general JSON': decodeOtlpJsonText(body.toString('utf8')),
+      'fast JSON': decodeCanonicalOtlpJson(body, DEFAULT_DECODE_LIMITS),
+      protobuf: decodeOtlpProto(encodeExportRequestProto(toProtoObject(request()))),
+    };
+    for (const [decoder, result] of Object.entries(decoded)) {
+      assert.ok(result, `${decoder} took the body`);
+      const [cut, short] = result.spans;
+      assert.equal(cut.traceState, `span=${'s'.repeat(507)}…[truncated ${1_000_005 - 512} characters]`, decoder);
+      assert.equal(cut.links[0].traceState, `link=${'s'.repeat(507)}…[truncated ${1_000_005 - 512} characters]`, decoder);
+      assert.equal(short.traceState, 'vendor=short,other=ok', decoder);
+    }
+    assert.deepStrictEqual(decoded['fast JSON'], decoded['general JSON'], 'the fast path cuts exactly as the general decoder');
+  });
+
+  it('keeps only the kept part of a cut value alive, not the original it was cut from', () => {
+    const kept: unknown[] = [];
+    fullGc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 40; i++) {
+      const body = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, startTimeUnixNano: '1', traceState: longState(`v${i}`), attributes: [{ key: 'doc', value: { stringValue: `${i}`.padEnd(2_000_000, 'd') } }] }] }] }] };
+      kept.push(decodeOtlpJson(body, { ...DEFAULT_DECODE_LIMITS, maxStringLength: 100_000 }).spans[0]);
+    }
+    fullGc();
+    const grownMb = (process.memoryUsage().heapUsed - before) / 1e6;
+    assert.equal(kept.length, 40);
+    assert.ok(grownMb < 20, `40 spans cut to about 100 KB each keep ${grownMb.toFixed(1)} MB (uncut: 120 MB)`);
   });
 });
 

@@ -3,7 +3,7 @@
  * carry megabytes of prompts, so retention also evicts by approximate size.
  */
 import * as assert from 'node:assert/strict';
-import { TraceStore, approxSpanBytes } from '../../src/core/store';
+import { TraceStore, approxSpanBytes, resourceBytes, scopeBytes } from '../../src/core/store';
 import { InspectorServer } from '../../src/server/server';
 import { fullGc } from '../support/gc';
 import { hexId, makeSpan } from '../support/spans';
@@ -23,6 +23,44 @@ describe('TraceStore byte bound', () => {
     const resource = { 'service.name': 'svc', 'host.description': 'h'.repeat(10_000) };
     const withResource = approxSpanBytes(makeSpan({ id: 'a', resource }));
     assert.equal(withResource, approxSpanBytes(makeSpan({ id: 'a' })));
+  });
+
+  it('charges a shared resource and scope once, whatever number of spans and traces hold them, until the last one goes', () => {
+    const store = new TraceStore({ schedule: () => undefined });
+    const resource = { 'service.name': 'svc', 'host.description': 'h'.repeat(100_000) };
+    const scope = { name: 's'.repeat(50_000), version: 'v'.repeat(20_000), attributes: { 'scope.blob': 'b'.repeat(30_000) } };
+    const spans = Array.from({ length: 5 }, (_, i) => ({ ...makeSpan({ trace: `t${i}`, id: 'a', resource }), scope }));
+    store.add(spans);
+    const shared = resourceBytes(resource) + scopeBytes(scope);
+    assert.ok(shared > 200_000);
+    assert.equal(store.approxBytes, spans.reduce((sum, span) => sum + approxSpanBytes(span), 0) + shared);
+    for (let i = 0; i < 4; i++) store.delete(traceOf(`t${i}`));
+    assert.equal(store.approxBytes, approxSpanBytes(spans[4]) + shared, 'the last trace holding them keeps them charged');
+    const moved = { ...makeSpan({ trace: 't4', id: 'a' }), scope: { name: 'other', attributes: {} } };
+    store.add([moved]);
+    assert.equal(store.approxBytes, approxSpanBytes(moved) + resourceBytes(moved.resource) + scopeBytes(moved.scope), 'a replaced span releases what it held');
+    store.clear();
+    assert.equal(store.approxBytes, 0);
+  });
+
+  it('evicts traces whose requests share megabytes of resource, though each span is small', () => {
+    const store = new TraceStore({ maxBytes: 3 * MB, schedule: () => undefined });
+    for (let r = 0; r < 10; r++) {
+      const resource = { 'service.name': 'svc', blob: `${r}`.padEnd(MB, 'r') };
+      store.add(Array.from({ length: 16 }, (_, i) => makeSpan({ trace: `r${r}s${i}`, id: 'a', resource })));
+    }
+    assert.ok(store.approxBytes <= 3 * MB, `charged ${store.approxBytes}`);
+    assert.ok(store.traceCount <= 3 * 16, `${store.traceCount} traces kept of 160`);
+  });
+
+  it('charges traceStates, link ids and Respan parameters parsed from JSON text', () => {
+    const bare = approxSpanBytes(makeSpan({ id: 'a' }));
+    const withState = { ...makeSpan({ id: 'a' }), traceState: 't'.repeat(500) };
+    assert.equal(approxSpanBytes(withState) - bare, 500);
+    const withLink = { ...makeSpan({ id: 'a' }), links: [{ traceId: traceOf('x'), spanId: 'b'.repeat(16), traceState: 'l'.repeat(300), attributes: {} }] };
+    assert.ok(approxSpanBytes(withLink) - bare >= 300 + 48);
+    const metadata = makeSpan({ id: 'a', attributes: { 'respan.metadata': JSON.stringify({ notes: 'm'.repeat(50_000) }) } });
+    assert.ok(approxSpanBytes(metadata) - bare >= 2 * 50_000, 'the attribute, and the metadata parsed from it');
   });
 
   it('charges a typical 12-attribute span near what it measures on the heap (about 880 bytes)', () => {
@@ -51,7 +89,8 @@ describe('TraceStore byte bound', () => {
     store.add([makeSpan({ trace: 'u', id: 'a' })]);
     store.setPinned(traceOf('u'), true);
     assert.equal(store.delete(traceOf('t')), true);
-    assert.equal(store.approxBytes, approxSpanBytes(makeSpan({ trace: 'u', id: 'a' })));
+    const left = makeSpan({ trace: 'u', id: 'a' });
+    assert.equal(store.approxBytes, approxSpanBytes(left) + resourceBytes(left.resource) + scopeBytes(left.scope));
     store.clear();
     assert.ok(store.approxBytes > 0, 'the pinned trace stays charged');
     store.setPinned(traceOf('u'), false);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { TOO_DEEP } from '../../src/core/nesting';
 import { attributeGroupOf, groupAttributes, parseJsonString } from '../../webview/model/attributes';
 import { formatCost, formatCount, formatDuration, formatTick } from '../../webview/model/format';
 import { detectImportFormat, summarizeImport } from '../../webview/model/importFormat';
@@ -161,6 +162,10 @@ describe('webview attribute grouping', () => {
     assert.equal(parseJsonString('{not json'), undefined);
     assert.equal(parseJsonString('"quoted"'), undefined);
     assert.equal(parseJsonString(12), undefined);
+  });
+  it('cuts JSON in strings that nests without end at a visible marker', () => {
+    const parsed = parseJsonString(`${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`);
+    assert.ok(JSON.stringify(parsed).includes(TOO_DEEP));
   });
 });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { traceQueryToSearch } from '../../src/protocol/messages';
+import { traceQueryToSearch } from '../../src/protocol/query';
 import { activeFilterCount, facetChoices, filterChoices, filterTraces, groupTraces, parseDurationInput } from '../../webview/model/traceFilter';
 import { BASE_MS, makeSummary } from '../fixtures/webview-traces';
 
@@ -83,6 +83,7 @@ describe('webview trace list filters', () => {
       traceGroups: [facet('g', 1)],
       environments: [facet('prod', 4)],
       names: [facet('chat', 9)],
+      runs: [],
     });
     assert.deepEqual(
       choices.threads.map((option) => option.value),

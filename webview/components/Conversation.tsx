@@ -6,7 +6,7 @@
  */
 
 import { useMemo, useState } from 'preact/hooks';
-import type { ChatMessage, Conversation, MessagePart, ToolCall, ToolDefinition } from '../../src/core/llm/types';
+import type { ChatMessage, ContentNotRecorded, Conversation, MessagePart, ToolCall, ToolDefinition } from '../../src/core/llm/types';
 import { CopyButton, Icon, LongText, Section } from './common';
 import { JsonView } from './JsonView';
 import { Value } from './Value';
@@ -29,6 +29,7 @@ const SOURCE_LABELS: Record<string, string> = {
   'openinference-io': 'OpenInference input / output',
   'respan-ingest': 'Respan ingest fields',
   'entity-io': 'Traceloop entity input / output',
+  'ai-sdk': 'Vercel AI SDK ai.prompt / ai.response',
 };
 
 /** The conversation of one span, with a pretty/raw toggle. */
@@ -56,6 +57,8 @@ export function ConversationView({ conversation, rawAttributes }: { conversation
       </div>
       {raw ? (
         <RawAttributes entries={rawAttributes} />
+      ) : conversation.notRecorded ? (
+        <NotRecordedNote reason={conversation.notRecorded} />
       ) : (
         <div class="messages">
           {conversation.messages.map((message, i) => (
@@ -71,6 +74,17 @@ export function ConversationView({ conversation, rawAttributes }: { conversation
           ))}
         </Section>
       )}
+    </div>
+  );
+}
+
+/** In place of the messages of a model call whose SDK recorded no content: why, and the setting that records it. */
+function NotRecordedNote({ reason }: { reason: ContentNotRecorded }) {
+  return (
+    <div class="conversation-not-recorded" data-testid="content-not-recorded">
+      <Icon name="info" /> No prompt or completion was recorded: this model call has a model and token counts, but{' '}
+      {reason.sdk ? <strong>{reason.sdk}</strong> : 'the SDK that sent it'} did not record message content. To record it:{' '}
+      <span class="code">{reason.setting}</span>
     </div>
   );
 }

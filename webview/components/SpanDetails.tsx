@@ -1,7 +1,7 @@
 /**
  * Details of the selected span: what it is and how long it took, then what a
  * developer came for (exception, LLM conversation, entity input/output), then
- * every attribute, grouped, with events, links, resource and scope.
+ * every attribute, grouped, with log records, events, links, resource and scope.
  */
 
 import { useMemo } from 'preact/hooks';
@@ -9,15 +9,20 @@ import { conversationOf, entityIO, requestSettings } from '../../src/core/llm/co
 import type { RequestSettings } from '../../src/core/llm/conversation';
 import { exceptionsOf, type ExceptionInfo } from '../../src/core/source/exception';
 import type { StackFrame } from '../../src/core/source/stack';
+import type { RespanField } from '../../src/core/model';
 import type { SpanJson } from '../../src/protocol/api';
 import type { SourceTarget } from '../../src/protocol/messages';
 import { useServices } from '../context';
-import { attributeGroupOf, groupAttributes, valueToText } from '../model/attributes';
-import { formatClock, formatCost, formatCount, formatDuration } from '../model/format';
+import { attributeGroupOf, groupAttributes } from '../model/attributes';
+import { formatClock, formatCount, formatDuration } from '../model/format';
 import { isLlmKind, kindInfo } from '../model/kinds';
 import { CopyButton, Fact, Icon, IconButton, LongText, Section } from './common';
 import { ConversationView } from './Conversation';
+import { CostBreakdown, CostFact } from './CostDetails';
+import { ErrorBoundary } from './ErrorBoundary';
 import { JsonView } from './JsonView';
+import { DottedKey, KeyValues } from './KeyValues';
+import { LogList, spanLogRows } from './Logs';
 import { Value } from './Value';
 
 export interface SpanDetailsProps {
@@ -38,9 +43,10 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
   const settings = useMemo(() => requestSettings(span.attributes), [span]);
   const groups = useMemo(() => groupAttributes(span.attributes), [span]);
   const exceptions = useMemo(() => exceptionsOf(span), [span]);
+  const logs = useMemo(() => spanLogRows(span.events), [span]);
+  const events = useMemo(() => span.events.filter((event) => event.log === undefined), [span]);
   const isLlm = isLlmKind(span.displayKind) || span.model !== null || (conversation !== undefined && conversation.source !== 'entity-io');
   const showIo = io !== undefined && (ENTITY_KINDS.has(span.displayKind) || !conversation || conversation.source === 'entity-io');
-  const ttft = timeToFirstToken(span);
 
   const openSource = (target: SourceTarget) => {
     host.openSource(target).then(
@@ -80,11 +86,28 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
           <span class="muted"> · +{formatDuration(span.startTimeMs - traceStartMs)}</span>
         </Fact>
         {span.service && <Fact label="Service">{span.service}</Fact>}
+        {span.run && (
+          <Fact label="Run" title={span.run.id}>
+            {span.run.label}
+            <span class="muted"> · first span {formatClock(span.run.firstSeenMs)}</span>
+          </Fact>
+        )}
         {span.model && <Fact label="Model">{span.model}</Fact>}
         {span.provider && <Fact label="Provider">{span.provider}</Fact>}
-        {span.tokens && <Fact label="Tokens">{tokenText(span.tokens)}</Fact>}
-        {span.cost !== null && <Fact label="Cost">{formatCost(span.cost)}</Fact>}
-        {isLlm && ttft !== undefined && <Fact label="Time to first token">{formatDuration(ttft)}</Fact>}
+        {span.tokens && (
+          <Fact label="Tokens">
+            {tokenText(span.tokens)}
+            {span.tokensCountedInDescendant && <NotInTotal testId="tokens-not-in-total" />}
+          </Fact>
+        )}
+        <CostFact span={span}>{span.costCountedInDescendant && <NotInTotal testId="cost-not-in-total" />}</CostFact>
+        {span.streaming?.timeToFirstTokenMs !== undefined && <Fact label="Time to first token">{formatDuration(span.streaming.timeToFirstTokenMs)}</Fact>}
+        {span.streaming?.tokensPerSecond !== undefined && (
+          <Fact label="Tokens per second">
+            {span.streaming.tokensPerSecond.toFixed(1)}
+            {span.streaming.tokensPerSecondSource === 'computed' && <span class="muted"> · output tokens after the first, over the time they took</span>}
+          </Fact>
+        )}
         {span.entityPath && <Fact label="Entity path">{span.entityPath}</Fact>}
         {span.workflowName && <Fact label="Workflow">{span.workflowName}</Fact>}
         {span.sourceLocation && (
@@ -109,155 +132,216 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
         )}
       </div>
 
+      {span.pricing?.rates && (
+        <Section title="Cost" testId="cost-section">
+          {() => <CostBreakdown span={span} />}
+        </Section>
+      )}
+
       {exceptions.map((exception, i) => (
-        <ExceptionView key={i} exception={exception} canOpen={capabilities.openSource} onOpen={openSource} />
+        <ErrorBoundary key={i} part="exception">
+          <ExceptionView exception={exception} canOpen={capabilities.openSource} onOpen={openSource} />
+        </ErrorBoundary>
       ))}
 
       {isLlm && conversation && conversation.source !== 'entity-io' && (
         <Section title="Conversation" testId="llm-section">
-          <SettingsLine settings={settings} />
-          <ConversationView conversation={conversation} rawAttributes={Object.entries(span.attributes).filter(([key]) => attributeGroupOf(key) === 'llm' || key.startsWith('input.') || key.startsWith('output.'))} />
+          {() => (
+            <>
+              <SettingsLine settings={settings} />
+              <ConversationView conversation={conversation} rawAttributes={Object.entries(span.attributes).filter(([key]) => attributeGroupOf(key) === 'llm' || key.startsWith('input.') || key.startsWith('output.'))} />
+            </>
+          )}
         </Section>
       )}
 
       {showIo && io && (
         <Section title="Input / output" testId="entity-io">
-          {io.call ? (
-            <div class="io-block">
-              <div class="io-label">Arguments</div>
-              {io.call.args.length === 0 && Object.keys(io.call.kwargs).length === 0 && <span class="muted">none</span>}
-              {io.call.args.map((arg, i) => (
-                <div class="kv" key={`a${i}`}>
-                  <span class="kv-key">#{i}</span>
-                  <div class="kv-value">
-                    <Value value={arg} openDepth={2} />
-                  </div>
+          {() => (
+            <>
+              {io.call ? (
+                <div class="io-block">
+                  <div class="io-label">Arguments</div>
+                  {io.call.args.length === 0 && Object.keys(io.call.kwargs).length === 0 && <span class="muted">none</span>}
+                  {io.call.args.map((arg, i) => (
+                    <div class="kv" key={`a${i}`}>
+                      <span class="kv-key">#{i}</span>
+                      <div class="kv-value">
+                        <Value value={arg} openDepth={2} />
+                      </div>
+                    </div>
+                  ))}
+                  {Object.entries(io.call.kwargs).map(([key, value]) => (
+                    <div class="kv" key={`k${key}`}>
+                      <span class="kv-key">{key}</span>
+                      <div class="kv-value">
+                        <Value value={value} openDepth={2} />
+                      </div>
+                    </div>
+                  ))}
                 </div>
-              ))}
-              {Object.entries(io.call.kwargs).map(([key, value]) => (
-                <div class="kv" key={`k${key}`}>
-                  <span class="kv-key">{key}</span>
-                  <div class="kv-value">
-                    <Value value={value} openDepth={2} />
+              ) : (
+                io.input !== undefined && (
+                  <div class="io-block">
+                    <div class="io-label">Input</div>
+                    <Value value={io.input} openDepth={2} />
                   </div>
+                )
+              )}
+              {io.output !== undefined && (
+                <div class="io-block">
+                  <div class="io-label">Output</div>
+                  <Value value={io.output} openDepth={2} />
                 </div>
-              ))}
-            </div>
-          ) : (
-            io.input !== undefined && (
-              <div class="io-block">
-                <div class="io-label">Input</div>
-                <Value value={io.input} openDepth={2} />
-              </div>
-            )
-          )}
-          {io.output !== undefined && (
-            <div class="io-block">
-              <div class="io-label">Output</div>
-              <Value value={io.output} openDepth={2} />
-            </div>
+              )}
+            </>
           )}
         </Section>
       )}
 
-      {span.respan && Object.keys(span.respan).length > 0 && (
-        <Section title="Respan parameters">
-          <KeyValues entries={Object.entries(span.respan)} />
+      {span.respan && (
+        <Section title="Respan parameters" testId="respan-params">
+          {() => <RespanParamsView params={span.respan!} />}
         </Section>
       )}
 
       <Section title={`Attributes (${Object.keys(span.attributes).length})`} testId="attributes">
-        {groups.length === 0 && <span class="muted">No attributes.</span>}
-        {groups.map((group) => (
-          <div class="attribute-group" key={group.id}>
-            <div class="group-title">{group.title}</div>
-            <KeyValues entries={group.entries} />
-          </div>
-        ))}
+        {() => (
+          <>
+            {groups.length === 0 && <span class="muted">No attributes.</span>}
+            {groups.map((group) => (
+              <div class="attribute-group" key={group.id}>
+                <div class="group-title">{group.title}</div>
+                <KeyValues entries={group.entries} />
+              </div>
+            ))}
+          </>
+        )}
       </Section>
 
-      {span.events.length > 0 && (
-        <Section title={`Events (${span.events.length})`}>
-          {span.events.map((event, i) => (
-            <div class="event" key={i}>
-              <div class="event-header">
-                <Icon name="symbol-event" />
-                <span class="event-name">{event.name}</span>
-                <span class="muted">+{formatDuration(event.timeMs - span.startTimeMs)}</span>
-              </div>
-              {Object.keys(event.attributes).length > 0 && <KeyValues entries={Object.entries(event.attributes)} />}
-            </div>
-          ))}
+      {logs.length > 0 && (
+        <Section title={`Logs (${logs.length})`} testId="span-logs">
+          {() => <LogList rows={logs} originMs={span.startTimeMs} />}
+        </Section>
+      )}
+
+      {events.length > 0 && (
+        <Section title={`Events (${events.length})`}>
+          {() => (
+            <>
+              {events.map((event, i) => (
+                <div class="event" key={i}>
+                  <div class="event-header">
+                    <Icon name="symbol-event" />
+                    <span class="event-name">{event.name}</span>
+                    <span class="muted">+{formatDuration(event.timeMs - span.startTimeMs)}</span>
+                  </div>
+                  {Object.keys(event.attributes).length > 0 && <KeyValues entries={Object.entries(event.attributes)} />}
+                </div>
+              ))}
+            </>
+          )}
         </Section>
       )}
 
       {span.links.length > 0 && (
         <Section title={`Links (${span.links.length})`}>
-          {span.links.map((link, i) => (
-            <div class="link" key={i}>
-              <Icon name="link" />
-              {knownTrace(link.traceId) ? (
-                <button type="button" class="link-button" onClick={() => openTrace(link.traceId, link.spanId)}>
-                  trace {link.traceId.slice(0, 8)}… span {link.spanId.slice(0, 8)}
-                </button>
-              ) : (
-                <span class="code" title="The linked trace is not in the inspector">
-                  trace {link.traceId} span {link.spanId}
-                </span>
-              )}
-              {Object.keys(link.attributes).length > 0 && <KeyValues entries={Object.entries(link.attributes)} />}
-            </div>
-          ))}
+          {() => (
+            <>
+              {span.links.map((link, i) => (
+                <div class="link" key={i}>
+                  <Icon name="link" />
+                  {knownTrace(link.traceId) ? (
+                    <button type="button" class="link-button" onClick={() => openTrace(link.traceId, link.spanId)}>
+                      trace {link.traceId.slice(0, 8)}… span {link.spanId.slice(0, 8)}
+                    </button>
+                  ) : (
+                    <span class="code" title="The linked trace is not in the inspector">
+                      trace {link.traceId} span {link.spanId}
+                    </span>
+                  )}
+                  {Object.keys(link.attributes).length > 0 && <KeyValues entries={Object.entries(link.attributes)} />}
+                </div>
+              ))}
+            </>
+          )}
         </Section>
       )}
 
       <Section title="Resource" open={false}>
-        <KeyValues entries={Object.entries(span.resource).sort(([a], [b]) => a.localeCompare(b))} />
+        {() => <KeyValues entries={Object.entries(span.resource).sort(([a], [b]) => a.localeCompare(b))} />}
       </Section>
       <Section title={`Scope: ${span.scope.name || '(unnamed)'}${span.scope.version ? ` ${span.scope.version}` : ''}`} open={false}>
-        {Object.keys(span.scope.attributes).length === 0 ? <span class="muted">No scope attributes.</span> : <KeyValues entries={Object.entries(span.scope.attributes)} />}
+        {() => (Object.keys(span.scope.attributes).length === 0 ? <span class="muted">No scope attributes.</span> : <KeyValues entries={Object.entries(span.scope.attributes)} />)}
       </Section>
       <Section title="Span JSON" open={false}>
-        <JsonView value={span} openDepth={1} />
+        {() => <JsonView value={span} openDepth={1} />}
       </Section>
     </div>
   );
 }
 
-/** A key/value table with a copy button per value. */
-export function KeyValues({ entries }: { entries: Array<[string, unknown]> }) {
+/** Why a span's own usage is left out of the trace total. */
+function NotInTotal({ testId }: { testId: string }) {
   return (
-    <div class="kv-list">
-      {entries.map(([key, value]) => (
-        <div class="kv" key={key}>
-          <span class="kv-key" title={key}>
-            <DottedKey text={key} />
-          </span>
-          <div class="kv-value">
-            <Value value={value} />
-          </div>
-          <CopyButton text={() => valueToText(value)} what={key} />
-        </div>
-      ))}
-    </div>
+    <span class="muted" data-testid={testId} title="One call traced twice (an SDK's own span under an instrumentation's, a framework's span over or beside its client's) is counted once, at the innermost span that carries usage.">
+      {' '}
+      · not in the trace total: another span reports the same call
+    </span>
   );
 }
 
-/** An attribute key that may wrap only after its dots (`gen_ai.<wbr>prompt.<wbr>0`). */
-function DottedKey({ text }: { text: string }) {
-  const parts = text.split('.');
+type RespanParamsJson = NonNullable<SpanJson['respan']>;
+
+/** The single-valued Respan parameters as the details name them, in display order. */
+const RESPAN_FIELD_LABELS: ReadonlyArray<readonly [RespanField, string]> = [
+  ['customerIdentifier', 'customer'],
+  ['customerName', 'customer name'],
+  ['customerEmail', 'customer email'],
+  ['threadIdentifier', 'thread'],
+  ['traceGroupIdentifier', 'trace group'],
+  ['customIdentifier', 'custom id'],
+  ['environment', 'environment'],
+];
+
+/** Customer, thread, … each with the attribute it was read from; then the metadata. */
+function RespanParamsView({ params }: { params: RespanParamsJson }) {
+  const metadata = Object.entries(params.metadata ?? {});
   return (
     <>
-      {parts.map((part, i) => (
-        <span key={i}>
-          {part}
-          {i < parts.length - 1 && (
-            <>
-              .<wbr />
-            </>
-          )}
-        </span>
-      ))}
+      <div class="kv-list" data-testid="respan-fields">
+        {RESPAN_FIELD_LABELS.map(([field, label]) => {
+          const value = params[field];
+          const source = params.sources?.[field];
+          return (
+            value !== undefined && (
+              <div class="kv" key={field} data-testid={`respan-${field}`}>
+                <span class="kv-key">{label}</span>
+                <div class="kv-value">
+                  {value}
+                  {source && (
+                    <span class="muted">
+                      {' '}
+                      (from{' '}
+                      <span class="code">
+                        <DottedKey text={source} />
+                      </span>
+                      )
+                    </span>
+                  )}
+                </div>
+                <CopyButton text={value} what={label} />
+              </div>
+            )
+          );
+        })}
+      </div>
+      {metadata.length > 0 && (
+        <div class="attribute-group" data-testid="respan-metadata">
+          <div class="group-title">Metadata</div>
+          <KeyValues entries={metadata} />
+        </div>
+      )}
     </>
   );
 }
@@ -342,20 +426,4 @@ function tokenText(tokens: NonNullable<SpanJson['tokens']>): string {
 function locationText(location: NonNullable<SpanJson['sourceLocation']>): string {
   const position = location.line !== undefined ? `:${location.line}${location.column !== undefined ? `:${location.column}` : ''}` : '';
   return `${location.filePath}${position}${location.functionName ? ` (${location.functionName})` : ''}`;
-}
-
-function stringAttr(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** Time to first token in ms: from an attribute (seconds), or the first streamed-chunk event. */
-function timeToFirstToken(span: SpanJson): number | undefined {
-  for (const key of ['time_to_first_token', 'gen_ai.response.time_to_first_token', 'gen_ai.server.time_to_first_token', 'llm.time_to_first_token', 'respan.time_to_first_token']) {
-    const value = span.attributes[key];
-    const seconds = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  }
-  const chunk = span.events.find((event) => /(^|\.)(first_token|completion\.chunk|content\.completion\.chunk)$/.test(event.name));
-  return chunk ? Math.max(0, chunk.timeMs - span.startTimeMs) : undefined;
 }

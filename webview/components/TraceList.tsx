@@ -8,10 +8,10 @@
 import type { TargetedKeyboardEvent } from 'preact';
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TraceSummaryJson } from '../../src/protocol/api';
-import type { TraceQuery } from '../../src/protocol/messages';
+import type { TraceQuery } from '../../src/protocol/query';
 import { formatAge, formatCost, formatCount, formatDuration, formatInteger } from '../model/format';
 import { kindInfo } from '../model/kinds';
-import { activeFilterCount, parseDurationInput, type FilterChoices, type FilterOption, type TraceGroup, type TraceGrouping } from '../model/traceFilter';
+import { activeFilterCount, parseCostInput, parseDurationInput, type FilterChoices, type FilterOption, type TraceGroup, type TraceGrouping } from '../model/traceFilter';
 import { anchoredTop, chooseAnchors, rowIndexOf, traceListRows, type TraceListRow } from '../model/traceList';
 import { scrollTopForVirtualTop, scrollTopToReveal, virtualScrollTop, virtualWindow } from '../model/virtual';
 import { Icon, IconButton } from './common';
@@ -85,6 +85,7 @@ export function TraceList(props: TraceListProps) {
           <option value="none">No grouping</option>
           <option value="thread">By thread</option>
           <option value="traceGroup">By trace group</option>
+          <option value="run">By run</option>
         </select>
       </div>
       {props.filtersOpen && <Filters query={query} set={set} choices={props.choices} clear={() => onQuery(query.q ? { q: query.q } : {})} />}
@@ -109,7 +110,12 @@ export function TraceList(props: TraceListProps) {
 }
 
 /** The count line above the rows. */
-function statusText({ loading, shownCount, listedCount, total }: TraceListProps): string {
+function statusText(props: TraceListProps): string {
+  const text = countText(props);
+  return props.query.sort === 'cost' && !props.loading ? `${text}, costliest first` : text;
+}
+
+function countText({ loading, shownCount, listedCount, total }: TraceListProps): string {
   if (loading) return 'Loading traces…';
   if (listedCount < total && shownCount === listedCount) return `Newest ${formatInteger(listedCount)} of ${formatInteger(total)} traces`;
   if (shownCount === total) return `${formatInteger(total)} ${total === 1 ? 'trace' : 'traces'}`;
@@ -310,7 +316,7 @@ interface RowProps {
 }
 
 function GroupRow({ id, active, grouping, row, group, collapsed, onToggle }: RowProps & { group: TraceGroup; collapsed: boolean; onToggle(): void }) {
-  const label = group.key ?? (grouping === 'thread' ? 'No thread' : 'No trace group');
+  const label = group.label ?? (grouping === 'thread' ? 'No thread' : grouping === 'run' ? 'No run' : 'No trace group');
   return (
     <div
       id={id}
@@ -326,7 +332,7 @@ function GroupRow({ id, active, grouping, row, group, collapsed, onToggle }: Row
     >
       <div class="trace-line">
         <Icon name={collapsed ? 'chevron-right' : 'chevron-down'} />
-        <Icon name={grouping === 'thread' ? 'comment-discussion' : 'folder'} />
+        <Icon name={grouping === 'thread' ? 'comment-discussion' : grouping === 'run' ? 'server-process' : 'folder'} />
         <span class="group-name" title={label}>
           {label}
         </span>
@@ -334,7 +340,7 @@ function GroupRow({ id, active, grouping, row, group, collapsed, onToggle }: Row
       <div class="group-facts muted">
         {formatInteger(group.traces.length)} {group.traces.length === 1 ? 'trace' : 'traces'}
         {group.errorCount > 0 ? ` · ${formatInteger(group.errorCount)} ${group.errorCount === 1 ? 'error' : 'errors'}` : ''}
-        {group.cost !== null ? ` · ${formatCost(group.cost)}` : ''}
+        {group.cost !== null ? ` · ${formatCost(group.cost, group.costEstimated)}` : ''}
       </div>
     </div>
   );
@@ -379,7 +385,7 @@ function TraceItem({ id, active, grouping, row, trace, selected, onSelect, nowMs
             </span>
           )}
           {tokens > 0 && <span>{formatCount(tokens)} tok</span>}
-          {trace.cost !== null && <span>{formatCost(trace.cost)}</span>}
+          {trace.cost !== null && <span data-testid="trace-cost">{formatCost(trace.cost, trace.costEstimated)}</span>}
           <span>
             {trace.spanCount} {trace.spanCount === 1 ? 'span' : 'spans'}
           </span>
@@ -408,10 +414,11 @@ function factsTitle(trace: TraceSummaryJson, tokens: number): string {
   const facts: string[] = [];
   if (trace.models.length > 0) facts.push(`Models: ${trace.models.join(', ')}`);
   if (tokens > 0) facts.push(`Tokens: ${formatInteger(tokens)}`);
-  if (trace.cost !== null) facts.push(`Cost: ${formatCost(trace.cost)}`);
+  if (trace.cost !== null) facts.push(`Cost: ${formatCost(trace.cost, trace.costEstimated)}${trace.costEstimated ? ' (includes estimates from the price table)' : ''}`);
   facts.push(`Spans: ${formatInteger(trace.spanCount)}`);
   if (trace.customerIdentifier) facts.push(`Customer: ${trace.customerIdentifier}`);
   if (trace.threadIdentifier) facts.push(`Thread: ${trace.threadIdentifier}`);
+  if (trace.run) facts.push(`Run: ${trace.run.label}`);
   if (trace.services.length > 0 || trace.service) facts.push(`Services: ${(trace.services.length > 0 ? trace.services : [trace.service]).join(', ')}`);
   return facts.join('\n');
 }
@@ -419,6 +426,13 @@ function factsTitle(trace: TraceSummaryJson, tokens: number): string {
 function Filters({ query, set, choices, clear }: { query: TraceQuery; set(patch: Partial<TraceQuery>): void; choices: FilterChoices; clear(): void }) {
   return (
     <div class="filters" data-testid="filters">
+      <label class="filter-row">
+        <span class="filter-label">Order</span>
+        <select class="select" value={query.sort ?? 'newest'} onChange={(event) => set({ sort: event.currentTarget.value === 'cost' ? 'cost' : undefined })} data-testid="sort">
+          <option value="newest">Newest first</option>
+          <option value="cost">Costliest first</option>
+        </select>
+      </label>
       <label class="checkbox">
         <input type="checkbox" checked={query.errors ?? false} onChange={(event) => set({ errors: event.currentTarget.checked || undefined })} data-testid="filter-errors" />
         Errors only
@@ -434,11 +448,16 @@ function Filters({ query, set, choices, clear }: { query: TraceQuery; set(patch:
       <Choice label="Service" value={query.service} options={choices.services} onChange={(service) => set({ service })} testId="filter-service" />
       <Choice label="Environment" value={query.environment} options={choices.environments} onChange={(environment) => set({ environment })} testId="filter-environment" />
       <Choice label="Span name" value={query.name} options={choices.names} onChange={(name) => set({ name })} testId="filter-name" />
+      <Choice label="Run" value={query.run} options={choices.runs} onChange={(run) => set({ run })} testId="filter-run" />
       <div class="filter-row">
         <span class="filter-label">Duration</span>
         <DurationInput placeholder="min" value={query.minDurationMs} onChange={(minDurationMs) => set({ minDurationMs })} />
         <span class="muted">–</span>
         <DurationInput placeholder="max" value={query.maxDurationMs} onChange={(maxDurationMs) => set({ maxDurationMs })} />
+      </div>
+      <div class="filter-row">
+        <span class="filter-label">Cost at least</span>
+        <CostInput value={query.minCost} onChange={(minCost) => set({ minCost })} />
       </div>
       <button type="button" class="link-button" onClick={clear}>
         Clear filters
@@ -457,11 +476,38 @@ function Choice({ label, value, options, onChange, testId }: { label: string; va
         <option value="">Any</option>
         {all.map((option) => (
           <option key={option.value} value={option.value}>
-            {`${option.value} (${formatInteger(option.traces)})`}
+            {optionText(option)}
           </option>
         ))}
       </select>
     </label>
+  );
+}
+
+/** A drop-down option: the value (or a run's label), its traces, and what they cost when known. */
+function optionText(option: FilterOption): string {
+  const cost = option.cost !== undefined ? ` · ${formatCost(option.cost, option.costEstimated)}` : '';
+  return `${option.label ?? option.value} (${formatInteger(option.traces)}${cost})`;
+}
+
+function CostInput({ value, onChange }: { value: number | undefined; onChange(value: number | undefined): void }) {
+  const [text, setText] = useState(value === undefined ? '' : String(value));
+  const invalid = text.trim() !== '' && parseCostInput(text) === undefined;
+  return (
+    <input
+      class={`text-input duration-input${invalid ? ' invalid' : ''}`}
+      type="text"
+      placeholder="USD"
+      aria-label="Minimum cost in USD (e.g. 0.01)"
+      title="Only traces that cost at least this many USD, e.g. 0.01"
+      value={text}
+      onInput={(event) => {
+        setText(event.currentTarget.value);
+        const parsed = parseCostInput(event.currentTarget.value);
+        if (event.currentTarget.value.trim() === '' || parsed !== undefined) onChange(parsed);
+      }}
+      data-testid="filter-min-cost"
+    />
   );
 }
 

@@ -4,6 +4,7 @@ import type { ComponentChildren, TargetedMouseEvent } from 'preact';
 import { useState } from 'preact/hooks';
 import { useServices } from '../context';
 import { formatCount } from '../model/format';
+import { ErrorBoundary } from './ErrorBoundary';
 
 /** A codicon. Decorative unless given a `title`. */
 export function Icon({ name, title, class: extra }: { name: string; title?: string; class?: string }) {
@@ -101,8 +102,19 @@ function hasMoreLines(text: string, lines: number): boolean {
   return false;
 }
 
-/** A section with a clickable header that folds its content (native `<details>`). */
-export function Section(props: { title: ComponentChildren; open?: boolean; actions?: ComponentChildren; children: ComponentChildren; testId?: string; class?: string }) {
+/**
+ * A section with a clickable header that folds its content (native `<details>`).
+ * Its content fails alone (see {@link ErrorBoundary}); give it as a function to
+ * guard what computing it may throw too.
+ */
+export function Section(props: {
+  title: ComponentChildren;
+  open?: boolean;
+  actions?: ComponentChildren;
+  children: ComponentChildren | (() => ComponentChildren);
+  testId?: string;
+  class?: string;
+}) {
   return (
     <details class={`section${props.class ? ` ${props.class}` : ''}`} open={props.open ?? true} data-testid={props.testId}>
       <summary>
@@ -114,7 +126,9 @@ export function Section(props: { title: ComponentChildren; open?: boolean; actio
           </span>
         )}
       </summary>
-      <div class="section-body">{props.children}</div>
+      <div class="section-body">
+        <ErrorBoundary part={props.testId ?? (typeof props.title === 'string' ? props.title : 'section')}>{props.children}</ErrorBoundary>
+      </div>
     </details>
   );
 }

@@ -3,6 +3,8 @@
  * hidden inside string values. Pure, DOM-free.
  */
 
+import { tryParseJson } from '../../src/core/llm/values';
+
 /** Attribute groups of the details panel, in display order. */
 export type AttributeGroupId = 'respan' | 'llm' | 'entity' | 'code' | 'http' | 'other';
 
@@ -124,12 +126,9 @@ export function parseJsonString(value: unknown): object | undefined {
   if (typeof value !== 'string' || value.length < 2 || value.length > MAX_JSON_PARSE_LENGTH) return undefined;
   const first = firstNonSpace(value);
   if (first !== '{' && first !== '[') return undefined;
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return parsed !== null && typeof parsed === 'object' ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+  // Cut at the nesting every reader of span content is bounded by: the text may nest without end.
+  const parsed = tryParseJson(value);
+  return parsed.ok && parsed.value !== null && typeof parsed.value === 'object' ? parsed.value : undefined;
 }
 
 function firstNonSpace(text: string): string {

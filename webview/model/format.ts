@@ -67,19 +67,22 @@ export function formatInteger(n: number): string {
   return integerFormat.format(n);
 }
 
-/** USD with enough digits for fractions of a cent: `$0.00042`, `$1.23`. */
-export function formatCost(usd: number): string {
+/** USD with enough digits for fractions of a cent: `$0.00042`, `$1.23`; an estimate is marked: `≈$0.0123`. */
+export function formatCost(usd: number, estimated = false): string {
   if (!Number.isFinite(usd)) return '–';
-  if (usd === 0) return '$0';
+  const mark = estimated ? '≈' : '';
+  if (usd === 0) return `${mark}$0`;
   const abs = Math.abs(usd);
-  if (abs >= 1) return `$${usd.toFixed(2)}`;
-  if (abs >= 0.01) return `$${trim(usd.toFixed(4))}`;
-  return `$${trim(usd.toPrecision(2))}`;
+  if (abs >= 1) return `${mark}$${usd.toFixed(2)}`;
+  if (abs >= 0.01) return `${mark}$${trim(usd.toFixed(4))}`;
+  return `${mark}$${trim(usd.toPrecision(2))}`;
 }
 
-/** First characters of an id, for compact display. */
-export function shortId(id: string, length = 8): string {
-  return id.length > length ? id.slice(0, length) : id;
+/** A price in USD per million tokens: `$2.50`, `$0.075`, `$15.00`. */
+export function formatRate(usdPerMillion: number): string {
+  if (!Number.isFinite(usdPerMillion)) return '–';
+  if (usdPerMillion === 0) return '$0';
+  return usdPerMillion >= 1 ? `$${usdPerMillion.toFixed(2)}` : `$${trim(usdPerMillion.toPrecision(3))}`;
 }
 
 function pad2(n: number): string {

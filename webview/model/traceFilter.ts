@@ -5,7 +5,7 @@
  */
 
 import type { FacetValueJson, FacetsJson, TraceSummaryJson } from '../../src/protocol/api';
-import type { TraceQuery } from '../../src/protocol/messages';
+import type { TraceQuery } from '../../src/protocol/query';
 
 /** True when a trace summary passes every filter set in `query` (`limit` is ignored). */
 export function matchesTraceQuery(trace: TraceSummaryJson, query: TraceQuery): boolean {
@@ -20,6 +20,8 @@ export function matchesTraceQuery(trace: TraceSummaryJson, query: TraceQuery): b
   // `name` matches a span of any name in the trace; the summary knows only the root's, so it cannot rule a trace out: the server decides.
   if (query.minDurationMs !== undefined && trace.durationMs < query.minDurationMs) return false;
   if (query.maxDurationMs !== undefined && trace.durationMs > query.maxDurationMs) return false;
+  if (query.minCost !== undefined && (trace.cost === null || trace.cost < query.minCost)) return false;
+  // `run` matches a span of any run in the trace; the summary knows only the root's, so the server decides.
   const text = query.q?.trim().toLowerCase();
   if (text) {
     // The summary is all the view has; the server also searches span content.
@@ -42,7 +44,7 @@ export function matchesTraceQuery(trace: TraceSummaryJson, query: TraceQuery): b
 }
 
 /** The filters of {@link TraceQuery}, each checked on its own by {@link filterTraces}. */
-const FILTER_FIELDS = ['q', 'errors', 'pinned', 'environment', 'model', 'customer', 'thread', 'traceGroup', 'service', 'name', 'minDurationMs', 'maxDurationMs'] as const;
+const FILTER_FIELDS = ['q', 'errors', 'pinned', 'environment', 'model', 'customer', 'thread', 'traceGroup', 'service', 'name', 'run', 'minDurationMs', 'maxDurationMs', 'minCost'] as const;
 
 function sameFilter(a: TraceQuery[(typeof FILTER_FIELDS)[number]], b: TraceQuery[(typeof FILTER_FIELDS)[number]]): boolean {
   if (typeof a === 'boolean' || typeof b === 'boolean') return Boolean(a) === Boolean(b);
@@ -76,50 +78,71 @@ export function sortNewestFirst(traces: TraceSummaryJson[]): TraceSummaryJson[] 
   return [...traces].sort(compareNewestFirst);
 }
 
+/** Costliest first; traces without a cost after every trace with one; then newest first. */
+export function compareCostliestFirst(a: TraceSummaryJson, b: TraceSummaryJson): number {
+  const costA = a.cost ?? -Infinity;
+  const costB = b.cost ?? -Infinity;
+  return costB > costA ? 1 : costB < costA ? -1 : compareNewestFirst(a, b);
+}
+
 /** How the list is grouped. */
-export type TraceGrouping = 'none' | 'thread' | 'traceGroup';
+export type TraceGrouping = 'none' | 'thread' | 'traceGroup' | 'run';
+
+/** How the list is ordered: the query's `sort`. */
+export type TraceOrder = NonNullable<TraceQuery['sort']>;
 
 /** One group of the list. */
 export interface TraceGroup {
-  /** The thread or trace group identifier; null for traces without one. */
+  /** The thread, trace group or run identifier; null for traces without one. */
   key: string | null;
-  /** Traces of the group: oldest first inside a thread or trace group (conversation order). */
+  /** What the group header shows: the run's label, else the key. */
+  label: string | null;
+  /** Traces of the group: oldest first inside a group (a thread reads as its conversation), costliest first when sorted by cost. */
   traces: TraceSummaryJson[];
   /** Latest activity in the group, for ordering groups newest first. */
   lastActivityMs: number;
   errorCount: number;
   cost: number | null;
+  /** Some of {@link cost} is estimated. */
+  costEstimated: boolean;
+}
+
+function groupOf(key: string | null, label: string | null, traces: TraceSummaryJson[], lastActivityMs: number): TraceGroup {
+  return { key, label, traces, lastActivityMs, errorCount: sum(traces, (t) => t.errorCount), cost: costOf(traces), costEstimated: traces.some((t) => t.cost !== null && t.costEstimated) };
+}
+
+function groupKeyOf(trace: TraceSummaryJson, by: Exclude<TraceGrouping, 'none'>): { key: string | null; label: string | null } {
+  if (by === 'run') return { key: trace.run?.id ?? null, label: trace.run?.label ?? null };
+  const key = (by === 'thread' ? trace.threadIdentifier : trace.traceGroupIdentifier) ?? null;
+  return { key, label: key };
 }
 
 /**
- * Groups traces by Respan thread or trace group. Groups come newest activity
- * first; inside a group traces run oldest first, so a thread reads as the
- * conversation it was. Traces without an identifier form one last group.
+ * Groups traces by Respan thread, trace group or run. Groups come newest
+ * activity first (costliest first when sorted by cost); inside a group traces
+ * run oldest first, so a thread reads as the conversation it was. Traces
+ * without an identifier form one last group.
  */
-export function groupTraces(traces: TraceSummaryJson[], by: TraceGrouping): TraceGroup[] {
+export function groupTraces(traces: TraceSummaryJson[], by: TraceGrouping, order: TraceOrder = 'newest'): TraceGroup[] {
+  const byCost = order === 'cost';
   if (by === 'none') {
-    const sorted = sortNewestFirst(traces);
-    return [{ key: null, traces: sorted, lastActivityMs: sorted[0]?.updatedAtMs ?? 0, errorCount: sum(sorted, (t) => t.errorCount), cost: costOf(sorted) }];
+    const sorted = [...traces].sort(byCost ? compareCostliestFirst : compareNewestFirst);
+    return [groupOf(null, null, sorted, sorted[0]?.updatedAtMs ?? 0)];
   }
-  const groups = new Map<string | null, TraceSummaryJson[]>();
+  const groups = new Map<string | null, { label: string | null; traces: TraceSummaryJson[] }>();
   for (const trace of traces) {
-    const key = (by === 'thread' ? trace.threadIdentifier : trace.traceGroupIdentifier) ?? null;
-    let list = groups.get(key);
-    if (!list) groups.set(key, (list = []));
-    list.push(trace);
+    const { key, label } = groupKeyOf(trace, by);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { label, traces: [] }));
+    group.traces.push(trace);
   }
   const result: TraceGroup[] = [];
-  for (const [key, list] of groups) {
-    list.sort((a, b) => a.startTimeMs - b.startTimeMs || (a.traceId < b.traceId ? -1 : 1));
-    result.push({
-      key,
-      traces: list,
-      lastActivityMs: Math.max(...list.map((t) => Math.max(t.updatedAtMs, t.startTimeMs + t.durationMs))),
-      errorCount: sum(list, (t) => t.errorCount),
-      cost: costOf(list),
-    });
+  for (const [key, { label, traces: list }] of groups) {
+    list.sort(byCost ? compareCostliestFirst : (a, b) => a.startTimeMs - b.startTimeMs || (a.traceId < b.traceId ? -1 : 1));
+    result.push(groupOf(key, label, list, Math.max(...list.map((t) => Math.max(t.updatedAtMs, t.startTimeMs + t.durationMs)))));
   }
-  return result.sort((a, b) => (a.key === null ? 1 : 0) - (b.key === null ? 1 : 0) || b.lastActivityMs - a.lastActivityMs);
+  const noKeyLast = (a: TraceGroup, b: TraceGroup) => (a.key === null ? 1 : 0) - (b.key === null ? 1 : 0);
+  return result.sort((a, b) => noKeyLast(a, b) || (byCost ? (b.cost ?? -Infinity) - (a.cost ?? -Infinity) || 0 : 0) || b.lastActivityMs - a.lastActivityMs);
 }
 
 /** One value offered by a filter drop-down. */
@@ -127,6 +150,11 @@ export interface FilterOption {
   value: string;
   /** Traces that have the value. */
   traces: number;
+  /** What the option shows when it is not the value itself (a run's label). */
+  label?: string;
+  /** USD of those traces (customers, threads, trace groups, runs), when the store knows it. */
+  cost?: number;
+  costEstimated?: boolean;
 }
 
 /** The values each filter drop-down offers, sorted by value. */
@@ -139,6 +167,7 @@ export interface FilterChoices {
   environments: FilterOption[];
   /** Span names; the store's facets count any span, the fallback from listed traces only their roots. */
   names: FilterOption[];
+  runs: FilterOption[];
 }
 
 /** Orders drop-down values; numeric, so `thread-9` comes before `thread-10`. One collator: `localeCompare` builds one per call. */
@@ -160,6 +189,8 @@ export function filterChoices(traces: TraceSummaryJson[]): FilterChoices {
   const services = new Map<string, number>();
   const environments = new Map<string, number>();
   const names = new Map<string, number>();
+  const runs = new Map<string, number>();
+  const runLabels = new Map<string, string>();
   const count = (counts: Map<string, number>, value: string | null) => {
     if (value) counts.set(value, (counts.get(value) ?? 0) + 1);
   };
@@ -171,6 +202,10 @@ export function filterChoices(traces: TraceSummaryJson[]): FilterChoices {
     count(traceGroups, trace.traceGroupIdentifier);
     count(environments, trace.environment);
     count(names, trace.name);
+    if (trace.run) {
+      count(runs, trace.run.id);
+      runLabels.set(trace.run.id, trace.run.label);
+    }
   }
   return {
     models: sortedOptions(models),
@@ -180,12 +215,21 @@ export function filterChoices(traces: TraceSummaryJson[]): FilterChoices {
     services: sortedOptions(services),
     environments: sortedOptions(environments),
     names: sortedOptions(names),
+    runs: sortedOptions(runs).map((option) => ({ ...option, label: runLabels.get(option.value) })),
   };
 }
 
 /** Every value the store knows (`GET /api/facets`), for the drop-downs. */
 export function facetChoices(facets: FacetsJson): FilterChoices {
-  const options = (values: FacetValueJson[] | undefined) => sortedOptions(new Map((values ?? []).map((facet) => [facet.value, facet.traces])));
+  const options = (values: FacetValueJson[] | undefined): FilterOption[] =>
+    (values ?? [])
+      .map((facet) => ({
+        value: facet.value,
+        traces: facet.traces,
+        ...(facet.label !== undefined ? { label: facet.label } : {}),
+        ...(facet.cost !== undefined ? { cost: facet.cost, costEstimated: facet.costEstimated ?? false } : {}),
+      }))
+      .sort((a, b) => valueOrder.compare(a.label ?? a.value, b.label ?? b.value));
   return {
     models: options(facets.models),
     customers: options(facets.customers),
@@ -194,6 +238,7 @@ export function facetChoices(facets: FacetsJson): FilterChoices {
     services: options(facets.services),
     environments: options(facets.environments),
     names: options(facets.names),
+    runs: options(facets.runs),
   };
 }
 
@@ -203,9 +248,10 @@ export function activeFilterCount(query: TraceQuery): number {
   if (query.errors) n++;
   if (query.pinned) n++;
   if (query.environment) n++;
-  for (const value of [query.model, query.customer, query.thread, query.traceGroup, query.service, query.name]) if (value) n++;
+  for (const value of [query.model, query.customer, query.thread, query.traceGroup, query.service, query.name, query.run]) if (value) n++;
   if (query.minDurationMs !== undefined) n++;
   if (query.maxDurationMs !== undefined) n++;
+  if (query.minCost !== undefined) n++;
   return n;
 }
 
@@ -219,6 +265,12 @@ export function parseDurationInput(text: string): number | undefined {
   const value = Number(match[1]);
   const unit = (match[2] ?? 'ms').toLowerCase();
   return unit === 'm' ? value * 60_000 : unit === 's' ? value * 1000 : value;
+}
+
+/** Parses a cost typed by the user: `0.01`, `$0.5`. Undefined for empty or unreadable input. */
+export function parseCostInput(text: string): number | undefined {
+  const match = /^\s*\$?\s*(\d+(?:\.\d*)?|\.\d+)\s*$/.exec(text);
+  return match ? Number(match[1]) : undefined;
 }
 
 function sum<T>(items: T[], get: (item: T) => number): number {

@@ -5,8 +5,7 @@
  * few URL facts needed here are parsed by hand.
  */
 
-/** The base URL users get unless they set `RESPAN_BASE_URL` (WIRE.md §5). */
-export const DEFAULT_RESPAN_BASE_URL = 'https://api.respan.ai/api';
+import { isLoopbackHost } from '../net/loopback';
 
 /** Which Respan API receives the spans. */
 export type ForwardApi = 'otlp' | 'ingest';
@@ -50,17 +49,6 @@ export function parseBaseUrl(text: string): BaseUrlParts {
   return { scheme: match[1].toLowerCase() as 'http' | 'https', host, port, path: (match[4] ?? '').replace(/\/+$/, '') };
 }
 
-/** True for addresses that never leave this machine: localhost names, 127.0.0.0/8, ::1. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
-  if (name === 'localhost' || name.endsWith('.localhost')) return true;
-  if (/^127(?:\.\d{1,3}){3}$/.test(name)) return name.split('.').every((part) => Number(part) <= 255);
-  if (name === '::1' || /^(?:0{1,4}:){7}0{0,3}1$/.test(name)) return true;
-  // IPv4-mapped loopback, e.g. ::ffff:127.0.0.1
-  const mapped = /^::ffff:(127(?:\.\d{1,3}){3})$/.exec(name);
-  return mapped !== null;
-}
-
 /**
  * The normalised base URL (no trailing slash), after checking that a key sent
  * there stays safe: plain http only to a loopback address.
@@ -69,7 +57,7 @@ export function checkBaseUrl(text: string): string {
   const parts = parseBaseUrl(text);
   if (parts.scheme === 'http' && !isLoopbackHost(parts.host)) {
     throw new ForwardConfigError(
-      `refusing to send the Respan API key over plain http to ${parts.host}; use an https:// base URL (plain http is allowed only for loopback addresses such as 127.0.0.1)`,
+      `refusing to send the Respan API key over plain http to ${parts.host}; use an https:// base URL (plain http is allowed only to localhost, 127.0.0.0/8 and ::1, which never ask DNS)`,
     );
   }
   const host = parts.host.includes(':') ? `[${parts.host}]` : parts.host;

@@ -147,7 +147,8 @@ function mapOtlpSpan(span: Span, ids: IngestIds): IngestSpanJson {
     if (usage.prompt_tokens !== undefined) out.prompt_tokens = usage.prompt_tokens;
     if (usage.completion_tokens !== undefined) out.completion_tokens = usage.completion_tokens;
   }
-  if (derived.cost !== undefined) out.cost = derived.cost;
+  // Respan prices calls itself: only a cost the sender reported travels, never the local estimate.
+  if (derived.costSource === 'reported') out.cost = derived.cost;
   const respan = derived.respan;
   if (respan) {
     if (respan.customerIdentifier) out.customer_identifier = respan.customerIdentifier;

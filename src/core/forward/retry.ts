@@ -3,6 +3,8 @@
  * long to wait, and what a failed answer says.
  */
 
+import { MAX_NESTING_DEPTH } from '../nesting';
+
 /** Statuses retried with backoff; every other non-2xx answer is final. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
@@ -81,15 +83,16 @@ export function serverMessage(body: string): string {
   return shorten(text);
 }
 
-function pickMessage(value: unknown): string | undefined {
+/** The first message in an error body, looking no deeper than span content may nest (the body may nest without end). */
+function pickMessage(value: unknown, depth = 0): string | undefined {
   if (typeof value === 'string') return value;
-  if (value === null || typeof value !== 'object') return undefined;
+  if (value === null || typeof value !== 'object' || depth >= MAX_NESTING_DEPTH) return undefined;
   const record = value as Record<string, unknown>;
   for (const key of ['message', 'errorMessage', 'error', 'detail', 'details']) {
     const inner = record[key];
     if (typeof inner === 'string' && inner !== '') return inner;
     if (inner !== null && typeof inner === 'object') {
-      const nested = pickMessage(inner);
+      const nested = pickMessage(inner, depth + 1);
       if (nested) return nested;
     }
   }

@@ -5,9 +5,12 @@
  * `input.value`/`output.value` and entity input/output as fallbacks.
  */
 
+import { displayKindOf, modelOf, tokensOf } from '../derive';
+import type { Attributes, DisplayKind } from '../model';
+import { senderCaptureOf, type ScopeLike } from './capture';
 import { unflattenIndexed } from './flatten';
-import { chatMessagesIn, contentToParts, messageFrom, messagesFrom, toolCallFrom, toolDefinitionsFrom, toolResultMessageFrom } from './parts';
-import type { ChatMessage, Conversation, ConversationSource, MessageDirection, ToolCall, ToolDefinition } from './types';
+import { chatMessagesIn, contentToParts, messageFrom, messagesFrom, parseArguments, toolCallFrom, toolDefinitionsFrom, toolResultMessageFrom } from './parts';
+import type { ChatMessage, Conversation, ConversationSource, MessageDirection, MessagePart, ToolCall, ToolDefinition, ToolResultPart } from './types';
 import { asNumber, asString, isRecord, parseStructured, tryParseJson, type AttributeMap, type EventLike } from './values';
 
 export type * from './types';
@@ -181,6 +184,64 @@ function listOf(value: unknown): unknown[] {
   return Array.isArray(structured) ? structured : [];
 }
 
+/**
+ * The Vercel AI SDK's spans (`experimental_telemetry`): a model call
+ * (`.doGenerate` / `.doStream`) records the exact prompt it sent
+ * (`ai.prompt.messages`), a whole call (`ai.generateText`, …) what the caller
+ * passed (`ai.prompt`); both record the response. A tool call span records the
+ * call and its result.
+ */
+function aiSdk(attributes: AttributeMap): Extracted {
+  if (attributes['ai.toolCall.name'] !== undefined || attributes['ai.toolCall.id'] !== undefined) return aiSdkToolCall(attributes);
+  let input = messagesFrom(attributes['ai.prompt.messages'], 'input');
+  if (input.length === 0) input = aiSdkPrompt(attributes['ai.prompt']);
+  return { input, output: aiSdkResponse(attributes), tools: toolDefinitionsFrom(attributes['ai.prompt.tools']) };
+}
+
+/** `ai.prompt`: JSON text of `{system, prompt, messages}` as the caller passed them. */
+function aiSdkPrompt(value: unknown): ChatMessage[] {
+  const prompt = parseStructured(value);
+  if (!isRecord(prompt)) return messagesFrom(prompt, 'input');
+  return [...messagesFrom(prompt.system, 'input', { role: 'system' }), ...messagesFrom(prompt.prompt, 'input'), ...messagesFrom(prompt.messages, 'input')];
+}
+
+/** The assistant message of `ai.response.*`, or none when the response recorded no content. */
+function aiSdkResponse(attributes: AttributeMap): ChatMessage[] {
+  const parts: MessagePart[] = [];
+  const reasoning = asString(attributes['ai.response.reasoning']);
+  if (reasoning !== undefined) parts.push({ type: 'reasoning', text: reasoning });
+  const text = asString(attributes['ai.response.text']);
+  if (text !== undefined) parts.push({ type: 'text', text });
+  const object = parseStructured(attributes['ai.response.object']);
+  if (typeof object === 'string') parts.push({ type: 'text', text: object });
+  else if (object !== undefined && object !== null) parts.push({ type: 'json', value: object });
+  const calls = parseStructured(attributes['ai.response.toolCalls']);
+  // Each call is a `tool-call` content part without its type.
+  const toolCalls = Array.isArray(calls) ? contentToParts(calls.filter(isRecord).map((call) => ({ ...call, type: 'tool-call' }))).toolCalls : [];
+  if (parts.length === 0 && toolCalls.length === 0) return [];
+  const message: ChatMessage = { role: 'assistant', direction: 'output', parts, toolCalls };
+  const finishReason = asString(attributes['ai.response.finishReason']);
+  if (finishReason !== undefined) message.finishReason = finishReason;
+  return [message];
+}
+
+/** An `ai.toolCall` span: the model's call as the input, the tool's result as the output. */
+function aiSdkToolCall(attributes: AttributeMap): Extracted {
+  const call: ToolCall = { name: asString(attributes['ai.toolCall.name']) ?? '', arguments: parseArguments(attributes['ai.toolCall.args']) };
+  const id = asString(attributes['ai.toolCall.id']);
+  if (id !== undefined) call.id = id;
+  const input: ChatMessage[] = [{ role: 'assistant', direction: 'input', parts: [], toolCalls: [call] }];
+  const result = attributes['ai.toolCall.result'];
+  if (result === undefined || result === null) return { input };
+  const part: ToolResultPart = { type: 'tool_result', content: parseArguments(result) };
+  const message: ChatMessage = { role: 'tool', direction: 'output', parts: [part], toolCalls: [] };
+  if (id !== undefined) {
+    part.toolCallId = id;
+    message.toolCallId = id;
+  }
+  return { input, output: [message] };
+}
+
 /** A fallback message from a non-chat input or output value. */
 function ioMessages(value: unknown, mimeType: string | undefined, direction: MessageDirection): ChatMessage[] {
   if (value === undefined || value === null || value === '') return [];
@@ -246,6 +307,7 @@ const EXTRACTORS: readonly (readonly [ConversationSource, Extractor])[] = [
   ['genai', genai],
   ['traceloop', traceloopLegacy],
   ['openinference', openInference],
+  ['ai-sdk', aiSdk],
   ['genai-events', genaiEvents],
   ['respan-ingest', respanIngest],
   ['openinference-io', openInferenceIO],
@@ -257,12 +319,37 @@ const EXTRACTORS: readonly (readonly [ConversationSource, Extractor])[] = [
 export interface SpanLike {
   attributes: AttributeMap;
   events?: readonly EventLike[];
+  /** The span's name and instrumentation scope: they tell a model call and the SDK that sent it. */
+  name?: string;
+  scope?: ScopeLike;
+}
+
+/** Kinds whose calls have no conversation to record (their input is data, not messages). */
+const NO_CONVERSATION_KINDS: ReadonlySet<DisplayKind> = new Set(['embedding', 'retriever', 'reranker']);
+
+/** A model call: it names a model, counts tokens, and is of a kind that converses. */
+function isModelCall(attributes: AttributeMap, name: string | undefined): boolean {
+  // The derive readers take any attribute value; the webview's JSON-safe ones included.
+  const read = attributes as Attributes;
+  return modelOf(read) !== undefined && tokensOf(read) !== undefined && !NO_CONVERSATION_KINDS.has(displayKindOf(read, name));
+}
+
+/** True when some message holds content: a part other than empty or placeholder text, or a tool call's arguments. */
+function hasContent(messages: readonly ChatMessage[], placeholder: string | undefined): boolean {
+  const isContent = (part: MessagePart): boolean => {
+    if (part.type === 'text') return part.text !== '' && part.text !== placeholder;
+    if (part.type === 'tool_result') return part.content !== null && part.content !== placeholder;
+    return true;
+  };
+  return messages.some((message) => message.parts.some(isContent) || message.toolCalls.some((call) => call.arguments !== undefined));
 }
 
 /**
  * The conversation of an LLM span, or undefined when the span carries no
- * messages and no tool definitions. Never throws: malformed JSON in a message
- * attribute is shown as a text message.
+ * messages and no tool definitions and is not a model call. A model call
+ * whose messages hold no content says why ({@link Conversation.notRecorded}).
+ * Never throws: malformed JSON in a message attribute is shown as a text
+ * message.
  */
 export function conversationOf(span: SpanLike): Conversation | undefined {
   const attributes = span.attributes ?? {};
@@ -296,7 +383,12 @@ export function conversationOf(span: SpanLike): Conversation | undefined {
     }
   }
 
+  const messages = [...(input ?? []), ...(output ?? [])];
+  const conversation: Conversation = { messages, tools: tools ?? [], sources };
   const source = inputSource ?? outputSource ?? sources[0];
-  if (source === undefined) return undefined;
-  return { messages: [...(input ?? []), ...(output ?? [])], tools: tools ?? [], source, sources };
+  if (source !== undefined) conversation.source = source;
+  const capture = senderCaptureOf(span.scope, attributes);
+  if (!hasContent(messages, capture.placeholder) && isModelCall(attributes, span.name)) conversation.notRecorded = capture.notRecorded;
+  else if (source === undefined) return undefined;
+  return conversation;
 }

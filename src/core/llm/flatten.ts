@@ -4,11 +4,23 @@
  * so one message reader can serve flattened and structured senders alike.
  */
 
+import { MAX_NESTING_DEPTH } from '../nesting';
 import type { AttributeMap } from './values';
 
 type Node = { [key: string]: unknown };
 
 const INDEX = /^\d{1,9}$/;
+
+/**
+ * The segments of a key below the prefix, at most {@link MAX_NESTING_DEPTH}
+ * of them: the rest of a longer key stays one dotted segment, so the rebuilt
+ * structure nests no deeper than any other value while losing nothing.
+ */
+function segmentsOf(key: string): string[] {
+  const segments = key.split('.');
+  if (segments.length <= MAX_NESTING_DEPTH) return segments;
+  return [...segments.slice(0, MAX_NESTING_DEPTH - 1), segments.slice(MAX_NESTING_DEPTH - 1).join('.')];
+}
 
 function newNode(): Node {
   // No prototype: keys such as `__proto__` or `constructor` are just keys here.
@@ -41,7 +53,8 @@ function finish(value: unknown): unknown {
  * The items under `prefix.{i}.…`, ordered by `i`, each rebuilt into nested
  * objects and arrays (`tool_calls.0.function.name` → `{tool_calls: [{function: {name}}]}`).
  * Keys whose first segment after the prefix is not an index are ignored. When
- * a key is both a value and a parent of other keys, the value wins.
+ * a key is both a value and a parent of other keys, the value wins. Keys of
+ * more than `MAX_NESTING_DEPTH` segments keep their tail as one dotted key.
  */
 export function unflattenIndexed(attributes: AttributeMap, prefix: string): unknown[] {
   const dotted = `${prefix}.`;
@@ -53,7 +66,7 @@ export function unflattenIndexed(attributes: AttributeMap, prefix: string): unkn
     .filter((key) => key.startsWith(dotted))
     .sort();
   for (const key of keys) {
-    const segments = key.slice(dotted.length).split('.');
+    const segments = segmentsOf(key.slice(dotted.length));
     if (!INDEX.test(segments[0])) continue;
     let node = root;
     let blocked = false;

@@ -42,6 +42,10 @@ function looksLikeParts(value: unknown): value is unknown[] {
   );
 }
 
+function isUrl(text: string): boolean {
+  return /^(https?|data):/i.test(text);
+}
+
 function dataUrl(data: string, mimeType: string | undefined): string {
   return data.startsWith('data:') ? data : `data:${mimeType ?? 'application/octet-stream'};base64,${data}`;
 }
@@ -170,6 +174,12 @@ function typedPart(item: Record<string, unknown>, type: string, out: ContentResu
     }
     case 'image': {
       if (anthropicSource(item.source, 'image', out)) return true;
+      // The Vercel AI SDK's image part: `image` is a URL or base64 text.
+      if (typeof item.image === 'string') {
+        const mimeType = asString(item.mediaType);
+        out.parts.push(withMime<ImagePart>({ type: 'image', url: isUrl(item.image) ? item.image : dataUrl(item.image, mimeType) }, mimeType));
+        return true;
+      }
       // OpenInference nests the URL as `image.image.url`; others use `image.url` or `url`.
       const image = isRecord(item.image) ? item.image : undefined;
       const url = asString(isRecord(image?.image) ? image.image.url : image?.url) ?? asString(item.url) ?? asString(item.image_url);
@@ -202,11 +212,13 @@ function typedPart(item: Record<string, unknown>, type: string, out: ContentResu
       // OpenAI chat nests `{file: {...}}`; OTel and Responses put the fields on the part.
       const file = isRecord(item.file) ? item.file : item;
       const modality = asString(item.modality) ?? 'document';
-      const mimeType = asString(file.mime_type);
+      const mimeType = asString(file.mime_type) ?? asString(file.mediaType);
       const filename = asString(file.filename);
       if (typeof file.file_id === 'string') out.parts.push(mediaPart('file', { modality, mimeType, fileId: file.file_id, filename }));
       else if (typeof file.file_data === 'string') out.parts.push(mediaPart('blob', { modality, mimeType, data: file.file_data, filename }));
       else if (typeof file.file_url === 'string') out.parts.push(mediaPart('uri', { modality, mimeType, uri: file.file_url, filename }));
+      // The Vercel AI SDK's file part: `data` is a URL or base64 text.
+      else if (typeof file.data === 'string') out.parts.push(isUrl(file.data) ? mediaPart('uri', { modality, mimeType, uri: file.data, filename }) : mediaPart('blob', { modality, mimeType, data: file.data, filename }));
       else return false;
       return true;
     }
@@ -239,6 +251,17 @@ function typedPart(item: Record<string, unknown>, type: string, out: ContentResu
       if (!isRecord(item.function)) return false;
       pushToolCall(out, item.id, item.function.name, item.function.arguments);
       return true;
+    case 'tool-call':
+      // The Vercel AI SDK (`input`; `args` before v5).
+      pushToolCall(out, item.toolCallId, item.toolName, item.input ?? item.args);
+      return true;
+    case 'tool-result': {
+      // The Vercel AI SDK: `output` is `{type, value}` (`error-text` / `error-json` for a failure); before v5, `result` and `isError`.
+      const output = isRecord(item.output) ? item.output : undefined;
+      const failed = item.isError === true || (typeof output?.type === 'string' && output.type.startsWith('error'));
+      pushToolResult(out, item.toolCallId, output === undefined ? item.result : (output.value ?? output.reason ?? output), failed);
+      return true;
+    }
     case 'tool_call_response':
       pushToolResult(out, item.id, item.response ?? item.result);
       return true;
@@ -290,7 +313,10 @@ function geminiPart(item: Record<string, unknown>, out: ContentResult): boolean 
   return false;
 }
 
-function addPart(item: unknown, out: ContentResult): void {
+function addPart(content: unknown, out: ContentResult): void {
+  let item = content;
+  // OpenInference wraps each content item as `{message_content: {...}}`; unwrapped in a loop, as text can nest it without end.
+  while (isRecord(item) && isRecord(item.message_content)) item = item.message_content;
   if (item === undefined || item === null) return;
   if (typeof item === 'string') {
     out.parts.push({ type: 'text', text: item });
@@ -298,11 +324,6 @@ function addPart(item: unknown, out: ContentResult): void {
   }
   if (!isRecord(item)) {
     out.parts.push(typeof item === 'object' ? { type: 'json', value: item } : { type: 'text', text: String(item) });
-    return;
-  }
-  // OpenInference wraps each content item as `{message_content: {...}}`.
-  if (isRecord(item.message_content)) {
-    addPart(item.message_content, out);
     return;
   }
   const handled = typeof item.type === 'string' ? typedPart(item, item.type.toLowerCase(), out) : geminiPart(item, out);

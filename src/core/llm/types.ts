@@ -18,7 +18,9 @@ export type ConversationSource =
   /** Respan ingest fields `prompt_messages`, `completion_message`, `input`, `output`. */
   | 'respan-ingest'
   /** Chat messages found inside `traceloop.entity.input` / `traceloop.entity.output`. */
-  | 'entity-io';
+  | 'entity-io'
+  /** The Vercel AI SDK's `ai.prompt.messages` / `ai.prompt`, `ai.response.*` and `ai.toolCall.*`. */
+  | 'ai-sdk';
 
 /** Whether a message was sent to the model or produced by it. */
 export type MessageDirection = 'input' | 'output';
@@ -126,13 +128,26 @@ export interface ToolDefinition {
   definition: unknown;
 }
 
+/** Why a model call's conversation is empty, and how to fill it. */
+export interface ContentNotRecorded {
+  /** The SDK that sent the span, as its users know it; absent when the span does not say. */
+  sdk?: string;
+  /** The setting that makes that SDK record content. */
+  setting: string;
+}
+
 /** A span's LLM conversation, normalised. */
 export interface Conversation {
   /** Input messages, then output messages, each in the order the sender gave. */
   messages: ChatMessage[];
   tools: ToolDefinition[];
-  /** Where the messages were read from (the input's source when both directions have one). */
-  source: ConversationSource;
+  /** Where the messages were read from (the input's source when both directions have one); absent when nothing was. */
+  source?: ConversationSource;
   /** Every source that contributed messages or tools, without repeats, in order of use. */
   sources: ConversationSource[];
+  /**
+   * Set when the span is a model call (it names a model and counts tokens)
+   * whose messages hold no content: its SDK was told not to record it.
+   */
+  notRecorded?: ContentNotRecorded;
 }

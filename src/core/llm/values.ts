@@ -4,6 +4,8 @@
  * arrive as objects or as JSON text. Nothing here throws.
  */
 
+import { cutDeepNesting } from '../nesting';
+
 /**
  * Attribute map as both hosts see it: the decoded {@link Attributes} of a
  * `Span`, or the JSON-safe `Record<string, unknown>` of a `SpanJson` in the
@@ -22,13 +24,19 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `{ ok: true, value }` when `text` is JSON, `{ ok: false }` otherwise. */
+/**
+ * `{ ok: true, value }` when `text` is JSON, `{ ok: false }` otherwise.
+ * Nesting past `MAX_NESTING_DEPTH` is cut at a visible marker: the text
+ * is span content, and every reader of the value recurses over it.
+ */
 export function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch {
     return { ok: false };
   }
+  return { ok: true, value: cutDeepNesting(value) };
 }
 
 /**

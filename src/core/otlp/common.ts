@@ -4,9 +4,11 @@
  */
 
 import { deriveFields } from '../derive';
+import { streamingOf } from '../llm/streaming';
 import { nanosToMillis } from '../encoding';
-import type { Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, SpanStatus, StatusCode } from '../model';
+import type { Attributes, DerivedFields, InstrumentationScope, Rejections, Span, SpanEvent, SpanKind, SpanLink, SpanOrigin, SpanStatus, StatusCode } from '../model';
 import { SPAN_KINDS, STATUS_CODES } from '../model';
+import { MAX_NESTING_DEPTH } from '../nesting';
 
 /**
  * Bounds that keep one hostile or buggy span from exhausting memory. Values
@@ -26,8 +28,8 @@ export interface DecodeLimits {
   /** Links kept per span. */
   maxLinks: number;
   /**
-   * Spans taken from one request; the rest are rejected (and counted). Bounds
-   * the memory one request can claim. Default 100,000.
+   * Spans (or log records) taken from one request; the rest are rejected (and
+   * counted). Bounds the memory one request can claim. Default 100,000.
    */
   maxSpansPerRequest?: number;
 }
@@ -36,7 +38,7 @@ export interface DecodeLimits {
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxStringLength: 1_000_000,
   maxAttributes: 2_000,
-  maxDepth: 32,
+  maxDepth: MAX_NESTING_DEPTH,
   maxArrayLength: 10_000,
   maxEvents: 1_000,
   maxLinks: 1_000,
@@ -46,15 +48,15 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
 /** Rejections listed one by one per request; later ones are only counted. */
 export const MAX_LISTED_REJECTIONS = 100;
 
-/** Records a rejected span in `result`: listed while the list is short, counted after. */
-export function rejectSpan(result: DecodeResult, path: () => string, reason: string): void {
+/** Records a rejected span (or log record) in `result`: listed while the list is short, counted after. */
+export function rejectSpan(result: Rejections, path: () => string, reason: string): void {
   if (result.rejected.length < MAX_LISTED_REJECTIONS) result.rejected.push({ path: path(), reason });
   else result.moreRejected = (result.moreRejected ?? 0) + 1;
 }
 
-/** The reason given for spans past {@link DecodeLimits.maxSpansPerRequest}. */
-export function overSpanLimit(limits: DecodeLimits): string {
-  return `over the limit of ${spanLimitOf(limits)} spans per request`;
+/** The reason given for spans, or the log records named by `items`, past {@link DecodeLimits.maxSpansPerRequest}. */
+export function overSpanLimit(limits: DecodeLimits, items = 'spans'): string {
+  return `over the limit of ${spanLimitOf(limits)} ${items} per request`;
 }
 
 /** {@link DecodeLimits.maxSpansPerRequest} or its default. */
@@ -62,13 +64,30 @@ export function spanLimitOf(limits: DecodeLimits): number {
   return limits.maxSpansPerRequest ?? 100_000;
 }
 
-/** Marker appended to a value cut at a limit. */
+/**
+ * Marker appended to a value cut at a limit. The kept part is a copy: a slice
+ * would keep the whole original alive (V8 slices share their parent's
+ * characters), and the store charges only what it keeps.
+ */
 export function truncated(text: string, limit: number): string {
-  return `${text.slice(0, limit)}…[truncated ${text.length - limit} characters]`;
+  const kept = JSON.parse(JSON.stringify(text.slice(0, limit))) as string;
+  return `${kept}…[truncated ${text.length - limit} characters]`;
 }
 
-/** Marker standing for a value nested deeper than the limit. */
-export const TOO_DEEP = '[nested too deep]';
+/**
+ * Characters kept of a span's or link's `traceState`. W3C Trace Context has
+ * vendors propagate up to 512 characters and cut longer lists, so a longer
+ * one is not a trace state worth its memory.
+ */
+export const MAX_TRACE_STATE_LENGTH = 512;
+
+/** A `traceState` as kept: cut past {@link MAX_TRACE_STATE_LENGTH} (or the string limit, if lower) with the truncation marker. */
+export function traceStateText(value: string, limits: DecodeLimits): string {
+  const limit = Math.min(MAX_TRACE_STATE_LENGTH, limits.maxStringLength);
+  return value.length > limit ? truncated(value, limit) : value;
+}
+
+export { TOO_DEEP } from '../nesting';
 
 /** Span kind from an OTLP enum number or name (`SPAN_KIND_CLIENT`, `CLIENT`, any case). */
 export function spanKindOf(value: unknown): SpanKind {
@@ -155,12 +174,21 @@ export function assembleSpan(parts: SpanParts): Span {
     resource: parts.resource,
     scope: parts.scope,
     origin: parts.origin,
-    derived: deriveFields(parts.attributes, parts.resource, parts.statusCode, parts.events),
+    derived: deriveFields(parts.attributes, parts.resource, parts.statusCode, parts.events, parts.name),
   };
+  if (span.derived.displayKind === 'llm') {
+    const streaming = streamingOf(span.attributes, span.events, span.startTimeUnixNano, span.durationMs, span.derived.tokens);
+    if (streaming) span.derived.streaming = streaming;
+  }
   if (parts.traceState) span.traceState = parts.traceState;
   if (parts.flags) span.flags = parts.flags;
   if (parts.droppedAttributesCount) span.droppedAttributesCount = parts.droppedAttributesCount;
   if (parts.droppedEventsCount) span.droppedEventsCount = parts.droppedEventsCount;
   if (parts.droppedLinksCount) span.droppedLinksCount = parts.droppedLinksCount;
   return span;
+}
+
+/** The derived fields `span` would have with `events` instead of its own: attaching log records recomputes them. */
+export function derivedWithEvents(span: Span, events: readonly SpanEvent[]): DerivedFields {
+  return deriveFields(span.attributes, span.resource, span.status.code, events, span.name);
 }

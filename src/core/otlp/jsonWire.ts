@@ -23,7 +23,7 @@ import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Sp
 import { setOwn } from '../model';
 import { decodeUtf8 } from '../utf8';
 import { RequestIds } from './requestIds';
-import { assembleSpan, spanKindOf, spanLimitOf, statusCodeOf, truncated, type DecodeLimits } from './common';
+import { assembleSpan, spanKindOf, spanLimitOf, statusCodeOf, traceStateText, truncated, type DecodeLimits } from './common';
 
 /** Thrown (never escapes this module) when the body is not in the canonical form. */
 const GIVE_UP: unique symbol = Symbol('not canonical OTLP/JSON');
@@ -716,7 +716,7 @@ class CanonicalJsonDecoder {
         seen = this.once(seen, field);
         if (field === LinkField.TraceId) traceId = this.linkId(32);
         else if (field === LinkField.SpanId) spanId = this.linkId(16);
-        else if (field === LinkField.TraceState) traceState = this.text();
+        else if (field === LinkField.TraceState) traceState = traceStateText(this.string(), this.limits);
         else if (field === LinkField.Attributes) this.attributes(attributes);
         // The general decoder does not keep a link's flags or dropped count.
         else this.smallInteger();
@@ -766,7 +766,7 @@ class CanonicalJsonDecoder {
           else parentSpanId = this.spanId();
           break;
         case SpanField.TraceState:
-          traceState = this.text();
+          traceState = traceStateText(this.string(), this.limits);
           break;
         case SpanField.Flags:
           flags = this.smallInteger();

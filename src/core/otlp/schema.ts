@@ -1,8 +1,9 @@
 /**
  * The OTLP trace protobuf schema, written from the field numbers of
  * opentelemetry-proto (collector/trace/v1, trace/v1, common/v1, resource/v1)
- * plus google.rpc.Status, as a protobufjs JSON descriptor so it bundles without
- * loading .proto files at run time.
+ * plus the logs and metrics services' answers (collector/logs/v1,
+ * collector/metrics/v1) and google.rpc.Status, as a protobufjs JSON
+ * descriptor so it bundles without loading .proto files at run time.
  */
 
 import * as protobuf from 'protobufjs/light';
@@ -109,6 +110,18 @@ const descriptor = {
         },
         ArrayValue: { fields: { values: { rule: 'repeated', type: 'AnyValue', id: 1 } } },
         KeyValueList: { fields: { values: keyValues(1) } },
+        ExportLogsServiceResponse: {
+          fields: { partialSuccess: { type: 'ExportLogsPartialSuccess', id: 1 } },
+        },
+        ExportLogsPartialSuccess: {
+          fields: { rejectedLogRecords: { type: 'int64', id: 1 }, errorMessage: { type: 'string', id: 2 } },
+        },
+        ExportMetricsServiceResponse: {
+          fields: { partialSuccess: { type: 'ExportMetricsPartialSuccess', id: 1 } },
+        },
+        ExportMetricsPartialSuccess: {
+          fields: { rejectedDataPoints: { type: 'int64', id: 1 }, errorMessage: { type: 'string', id: 2 } },
+        },
         RpcStatus: {
           fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 } },
         },
@@ -119,9 +132,11 @@ const descriptor = {
 
 const root = protobuf.Root.fromJSON(descriptor);
 
-/** Message types of the OTLP trace service. */
+/** Message types of the OTLP trace service, and the answers of the logs and metrics services. */
 export const OtlpTypes = {
   ExportTraceServiceRequest: root.lookupType('otlp.ExportTraceServiceRequest'),
   ExportTraceServiceResponse: root.lookupType('otlp.ExportTraceServiceResponse'),
+  ExportLogsServiceResponse: root.lookupType('otlp.ExportLogsServiceResponse'),
+  ExportMetricsServiceResponse: root.lookupType('otlp.ExportMetricsServiceResponse'),
   RpcStatus: root.lookupType('otlp.RpcStatus'),
 };

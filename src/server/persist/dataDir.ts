@@ -6,12 +6,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-
-/** Name of the inspector's folder inside the platform's data folder. */
-const DATA_FOLDER_NAME = 'respan-trace-inspector';
-
-/** Disk the journal may use, in MB, unless told otherwise. */
-export const DEFAULT_MAX_DISK_MB = 4096;
+import { DATA_FOLDER_NAME } from '../../core/defaults';
 
 /**
  * The data folder for one user of the machine: `$XDG_DATA_HOME` (else

@@ -59,6 +59,8 @@ export interface Persistence {
   readonly state: PersistenceState;
   /** Bytes of the files in the data folder that the journal owns. */
   readonly diskBytes: number;
+  /** The bound on {@link diskBytes} (`--max-disk-mb`). */
+  readonly maxDiskBytes: number;
   /** Writes a snapshot now and removes what it replaces; resolves when done. */
   compact(): Promise<void>;
   /** Flushes to disk, releases the folder and stops journaling. */
@@ -142,6 +144,10 @@ class DiskJournal implements StoreJournal, Persistence {
 
   get diskBytes(): number {
     return (this.snapshot?.size ?? 0) + this.tailBytes;
+  }
+
+  get maxDiskBytes(): number {
+    return this.options.maxDiskBytes;
   }
 
   /** Takes the folder, replays it into the store and continues its last log. */

@@ -45,8 +45,8 @@ describe('Listener lifecycle', () => {
   it('activation started the listener, which answers on its port', async () => {
     const ext = await inspector();
     const url = await listenerUrl();
-    const status = (await (await fetch(`${url}/api/status`)).json()) as { name: string };
-    assert.equal(status.name, 'respan-trace-inspector');
+    const status = (await (await fetch(`${url}/api/status`)).json()) as { inspector: string };
+    assert.equal(status.inspector, 'respan-trace-inspector');
     assert.match(ext.statusBar.text, new RegExp(`Respan :${portOf(url)}\\b`));
     const { activationMs, setupMs } = await extensionApi();
     await ext.keyLoaded;
@@ -124,6 +124,34 @@ describe('Listener lifecycle', () => {
       assert.equal(ext.listener.state, before, 'the listener was not restarted');
     } finally {
       await config().update('maxMemoryMB', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('prices with respanInspector.prices over the price table, in place, from the next span on', async () => {
+    const ext = await inspector();
+    const before = ext.listener.state;
+    const port = portOf(await listenerUrl());
+    const send = async (span: string) => {
+      const body = [{ trace_unique_id: 'vscode-prices', span_unique_id: span, log_type: 'chat', model: 'gpt-4o', provider_id: 'openai', prompt_tokens: 1_000_000, completion_tokens: 0 }];
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1/traces/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(response.status, 200);
+      return waitFor(`span ${span}`, () => [...ext.store.entries()].flatMap((entry) => [...entry.spans.values()]).find((item) => item.attributes.span_unique_id === span));
+    };
+    const table = await send('before');
+    assert.equal(table.derived.costSource, 'estimate');
+    assert.equal(table.derived.cost, 2.5);
+    await config().update('prices', { 'gpt-4o': { input: 4, output: 4 } }, vscode.ConfigurationTarget.Workspace);
+    try {
+      const custom = await waitFor('the custom price to apply', async () => {
+        const span = await send(`after-${Date.now()}`);
+        return span.derived.costSource === 'custom' ? span : undefined;
+      });
+      assert.equal(custom.derived.cost, 4);
+      assert.equal(custom.derived.pricing!.table, 'respanInspector.prices');
+      assert.equal(table.derived.cost, 2.5, 'what was priced keeps its cost');
+      assert.equal(ext.listener.state, before, 'the listener was not restarted');
+    } finally {
+      await config().update('prices', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
