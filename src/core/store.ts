@@ -10,9 +10,9 @@ import type { StoreJournal } from './journal';
 import { attachedLogRecords, withLogRecords } from './logs/attach';
 import { DetachedLogs, TraceLogs } from './logs/held';
 import { byTime, type LogRecord } from './logs/record';
-import type { AttributeValue, Attributes, InstrumentationScope, RespanParams, Span, TokenUsage } from './model';
+import type { AttributeValue, Attributes, InstrumentationScope, RespanParams, RunInfo, Span, TokenUsage } from './model';
 import { emptyRollup, rollUp, type UsageRollup } from './rollup';
-import { RunRegistry } from './runs';
+import { RunRegistry, type RememberedRun } from './runs';
 import type { SpanSource } from './spanSource';
 
 /** What changed in the store since the previous change event. */
@@ -176,6 +176,42 @@ export interface TraceQuery {
   limit?: number;
 }
 
+/** One run's share of the store ({@link TraceStore.runSummaries}). */
+export interface RunSummary {
+  run: RunInfo;
+  /** Traces with at least one span of the run. */
+  traceCount: number;
+  /** Spans of the run. */
+  spanCount: number;
+  /** Error spans of those traces. */
+  errorCount: number;
+  /** Token totals of those traces, each LLM call counted once. */
+  tokens: Required<TokenUsage>;
+  /** USD of those traces that carry a cost; undefined when none does. */
+  cost: number | undefined;
+  /** Some of {@link cost} is estimated. */
+  costEstimated: boolean;
+  /** The latest span end (epoch ms) in those traces. */
+  lastSeenMs: number;
+}
+
+function zeroTokens(): Required<TokenUsage> {
+  return { input: 0, output: 0, total: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
+}
+
+function emptyRunSummary(run: RunInfo): RunSummary {
+  return {
+    run,
+    traceCount: 0,
+    spanCount: 0,
+    errorCount: 0,
+    tokens: zeroTokens(),
+    cost: undefined,
+    costEstimated: false,
+    lastSeenMs: -Infinity,
+  };
+}
+
 /** Orders of {@link TraceStore.list}. */
 export type TraceOrder = 'newest' | 'cost';
 
@@ -279,7 +315,7 @@ function emptyEntry(traceId: string): TraceEntry {
     endTimeMs: -Infinity,
     rootSpan: undefined,
     earliestSpan: undefined,
-    tokens: { input: 0, output: 0, total: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+    tokens: zeroTokens(),
     cost: 0,
     costedSpans: 0,
     rollup: emptyRollup(),
@@ -898,6 +934,48 @@ export class TraceStore {
       roots.sort((a, b) => order.get(a)! - order.get(b)!);
     }
     return { entry, spans, roots, orphans, children };
+  }
+
+  /**
+   * Every run that has spans in the store, most recently active first, with
+   * what its traces hold. A trace with spans of several runs (one request
+   * across services) counts toward each, as in the runs facet.
+   */
+  runSummaries(): RunSummary[] {
+    const summaries = new Map<string, RunSummary>();
+    for (const entry of this.traces.values()) {
+      for (const [runId, spanCount] of entry.facets.runs) {
+        const run = this.runs.get(runId);
+        if (run === undefined) continue;
+        let summary = summaries.get(runId);
+        if (summary === undefined) summaries.set(runId, (summary = emptyRunSummary(run)));
+        summary.traceCount++;
+        summary.spanCount += spanCount;
+        summary.errorCount += entry.errorCount;
+        for (const key of Object.keys(summary.tokens) as (keyof TokenUsage)[]) summary.tokens[key] += entry.tokens[key];
+        if (entry.costedSpans > 0) summary.cost = (summary.cost ?? 0) + entry.cost;
+        if (entry.estimatedCostSpans > 0) summary.costEstimated = true;
+        if (entry.endTimeMs > summary.lastSeenMs) summary.lastSeenMs = entry.endTimeMs;
+      }
+    }
+    return [...summaries.values()].sort((a, b) => b.lastSeenMs - a.lastSeenMs || a.run.id.localeCompare(b.run.id));
+  }
+
+  /** The runs of the spans in the store, with what tells each apart, for a journal to keep. */
+  rememberedRuns(): RememberedRun[] {
+    const ids = new Set<string>();
+    for (const entry of this.traces.values()) for (const runId of entry.facets.runs.keys()) ids.add(runId);
+    const runs: RememberedRun[] = [];
+    for (const id of ids) {
+      const remembered = this.runs.remembered(id);
+      if (remembered !== undefined) runs.push(remembered);
+    }
+    return runs;
+  }
+
+  /** Runs a journal kept: spans that come from them again (replayed or new) join them instead of starting new runs. */
+  restoreRuns(runs: readonly RememberedRun[]): void {
+    this.runs.restore(runs);
   }
 
   /** Every trace entry, least recently updated first. */

@@ -18,6 +18,34 @@ export interface RunJson {
   firstSeenMs: number;
 }
 
+/**
+ * One row of `GET /api/runs`: a run and what its traces in the store hold. A
+ * trace with spans of several runs counts toward each.
+ */
+export interface RunSummaryJson extends RunJson {
+  /** The run's `service.name`. */
+  service: string;
+  /** The latest span end (epoch ms) in its traces. */
+  lastSeenMs: number;
+  /** Traces with at least one span of the run. */
+  traceCount: number;
+  /** Spans of the run. */
+  spanCount: number;
+  /** Error spans of its traces. */
+  errorCount: number;
+  /** Token totals of its traces, each LLM call counted once (zero totals left out). */
+  tokens: TokenUsage;
+  /** USD of its traces that carry a cost; null when none does. */
+  cost: number | null;
+  /** True when {@link cost} includes an estimate from the price table. */
+  costEstimated: boolean;
+}
+
+/** Body of `GET /api/runs`: every run with spans in the store, most recently active first. */
+export interface RunListJson {
+  runs: RunSummaryJson[];
+}
+
 /** One row of `GET /api/traces`. */
 export interface TraceSummaryJson {
   traceId: string;

@@ -18,7 +18,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ingestIdToHex } from '../../src/core/ingest';
 import { encodeExportRequestProto } from '../../src/core/otlp/proto';
-import type { StatusJson, TraceListJson } from '../../src/protocol/api';
+import type { RunListJson, StatusJson, TraceListJson } from '../../src/protocol/api';
 import { seededRandom, toProtoObject } from '../fixtures/otlp';
 
 interface Cli {
@@ -118,6 +118,19 @@ function ingestTrace(key: string, spans: number, padding: string): string {
       metadata: { padding },
     })),
   );
+}
+
+/** A one-span trace from process `pid` of service `agent`, starting `second` seconds after a fixed time, as an OTLP/JSON request. */
+function processTrace(traceId: string, pid: number, second: number): string {
+  const startNs = BigInt(1_700_000_000 + second) * 1_000_000_000n;
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'agent' } }, { key: 'process.pid', value: { intValue: String(pid) } }] },
+        scopeSpans: [{ spans: [{ traceId, spanId: traceId.slice(0, 16), name: 'agent.run', startTimeUnixNano: String(startNs), endTimeUnixNano: String(startNs + 500_000_000n) }] }],
+      },
+    ],
+  });
 }
 
 async function sendWithSdk(exporter: SpanExporter, service: string): Promise<void> {
@@ -268,6 +281,46 @@ describe('traces kept on disk by the standalone command', function () {
       for (let n = oldestKept; n < count; n++) assert.ok(kept.has(traceIdOf(n)), `trace ${n} is kept (the oldest kept is ${oldestKept})`);
     } finally {
       await restarted.stop();
+    }
+  });
+
+  it('keeps each run and its traces across a restart, after a snapshot dropped the run\'s first trace: /api/runs, listRuns and the run filter answer the same', async () => {
+    const dir = dataDir();
+    // A 1 MB disk limit makes the journal take a snapshot once about 350 KB of changes are logged.
+    const args = ['--data-dir', dir, '--no-grpc', '--max-disk-mb', '1'];
+    const traceIdOf = (n: number) => `${n.toString(16).padStart(4, '0')}${'cd'.repeat(14)}`;
+    const first = await startCli(args);
+    let runsBefore: RunListJson;
+    try {
+      await send(`${first.url}/v1/traces`, 'POST', processTrace(traceIdOf(1), 4242, 0));
+      await send(`${first.url}/v1/traces`, 'POST', processTrace(traceIdOf(2), 4242, 10));
+      await send(`${first.url}/api/traces/${traceIdOf(1)}`, 'DELETE');
+      await send(`${first.url}/api/traces/${traceIdOf(2)}/pin`, 'POST');
+      for (let n = 100; n < 110; n++) await send(`${first.url}/v1/traces`, 'POST', JSON.stringify(otlpTrace(traceIdOf(n), 1, 'x'.repeat(60_000))));
+      while (!readdirSync(dir).some((name) => name.endsWith('.snapshot'))) await new Promise((resolve) => setTimeout(resolve, 50));
+      runsBefore = await getJson<RunListJson>(`${first.url}/api/runs`);
+    } finally {
+      assert.equal(await first.stop(), 0, first.output());
+    }
+    assert.deepEqual(
+      runsBefore.runs.map(({ id, label, service, firstSeenMs, traceCount, spanCount }) => ({ id, label, service, firstSeenMs, traceCount, spanCount })),
+      [{ id: 'agent:4242:1700000000000', label: 'agent · pid 4242', service: 'agent', firstSeenMs: 1_700_000_000_000, traceCount: 1, spanCount: 1 }],
+    );
+
+    const second = await startCli(args);
+    try {
+      assert.deepEqual(await getJson<RunListJson>(`${second.url}/api/runs`), runsBefore);
+      const viaService = await fetch(`${second.url}/api/service/listRuns`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      assert.deepEqual(await viaService.json(), runsBefore);
+      const runId = runsBefore.runs[0].id;
+      // The same process sends again: its trace joins the run it had before the restart.
+      await send(`${second.url}/v1/traces`, 'POST', processTrace(traceIdOf(3), 4242, 20));
+      const ofRun = await getJson<TraceListJson>(`${second.url}/api/traces?run=${encodeURIComponent(runId)}`);
+      assert.deepEqual(ofRun.traces.map((item) => item.traceId).sort(), [traceIdOf(2), traceIdOf(3)]);
+      assert.ok(ofRun.traces.every((item) => item.run?.id === runId));
+      assert.equal((await getJson<RunListJson>(`${second.url}/api/runs`)).runs[0].traceCount, 2);
+    } finally {
+      await second.stop();
     }
   });
 

@@ -423,6 +423,43 @@ describe('journal compaction', () => {
     await reopened.persistence.close();
   });
 
+  it('keeps each run (its id, label and first-seen time) across a snapshot that no longer holds the run\'s first trace, and later spans of the process join it', async () => {
+    const dir = tempDir();
+    const { store } = newStore();
+    const { persistence } = open(store, dir);
+    /** A one-span trace from process 4242 of `agent`, starting `second` seconds into the run. */
+    const fromProcess = (n: number, second: number) =>
+      otlpSource(
+        {
+          resourceSpans: [
+            {
+              resource: { attributes: [{ key: 'service.name', value: { stringValue: 'agent' } }, { key: 'process.pid', value: { intValue: '4242' } }] },
+              scopeSpans: [{ spans: [{ traceId: `${n}`.padStart(32, 'c'), spanId: `${n}`.padStart(16, 'd'), name: `call ${n}`, startTimeUnixNano: `${1_700_000_000 + second}000000000`, endTimeUnixNano: `${1_700_000_000 + second}500000000` }] }],
+            },
+          ],
+        },
+        0,
+      );
+    const [first] = receive(store, fromProcess(1, 0));
+    receive(store, fromProcess(2, 10));
+    const run = first.derived.run!;
+    assert.equal(run.id, 'agent:4242:1700000000000');
+    store.delete(first.traceId);
+    await persistence.compact();
+    await persistence.close();
+
+    const { store: restored } = newStore();
+    const reopened = open(restored, dir);
+    assert.deepEqual(restored.get('2'.padStart(32, 'c'))!.spans.get('2'.padStart(16, 'd'))!.derived.run, run);
+    const [later] = receive(restored, fromProcess(3, 20));
+    assert.deepEqual(later.derived.run, run);
+    assert.deepEqual(
+      restored.runSummaries().map((summary) => [summary.run.id, summary.traceCount]),
+      [[run.id, 2]],
+    );
+    await reopened.persistence.close();
+  });
+
   it('after a crash during a snapshot, replays the older generation and drops the unfinished snapshot', async () => {
     const dir = tempDir();
     const { store } = newStore();

@@ -18,7 +18,7 @@ import { encodeOtlpJson } from '../otlp/export';
 import type { SpanSource } from '../spanSource';
 import type { TraceStore, TraceTree } from '../store';
 import { INSPECTOR_ID, type StatusJson, type TraceForwardingJson } from '../../protocol/api';
-import { logRecordJson, spanJson, summaryJson, traceDetailJson } from '../../protocol/serialize';
+import { logRecordJson, runSummaryJson, spanJson, summaryJson, traceDetailJson } from '../../protocol/serialize';
 import type { ServiceEndpoint, ServiceEventListener, ServiceHandlers, ServiceParams, ServiceRequestType, ServiceResult } from '../../protocol/service';
 import { CaptureGate } from './capture';
 import { ServiceError } from './errors';
@@ -152,6 +152,8 @@ export class InspectorService implements ServiceEndpoint {
       const { traces, total } = this.store.list(storeQueryOf(query));
       return { traces: traces.map(summaryJson), total };
     },
+
+    listRuns: async () => ({ runs: this.store.runSummaries().map(runSummaryJson) }),
 
     getFacets: async () => this.store.facetValues(),
 

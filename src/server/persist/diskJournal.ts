@@ -16,7 +16,8 @@
  * the disk itself at most a second later, so a power cut loses at most about
  * the last second.
  *
- * A snapshot holds the pinned traces and every span of the store, in the
+ * A snapshot holds the pinned traces, the runs of its spans (so a run keeps
+ * its id after its first spans are gone) and every span of the store, in the
  * order the spans were added: a record whose spans are all still in the store
  * is copied as it is (no decoding, no encoding); of the others, only the spans
  * still there are encoded again.
@@ -26,6 +27,7 @@ import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readdirSync, 
 import { join } from 'node:path';
 import type { StoreJournal } from '../../core/journal';
 import type { Span } from '../../core/model';
+import type { RememberedRun } from '../../core/runs';
 import type { DecodeLimits } from '../../core/otlp/common';
 import { decodeSpanSource, type SpanSource } from '../../core/spanSource';
 import type { TraceStore } from '../../core/store';
@@ -321,6 +323,9 @@ class DiskJournal implements StoreJournal, Persistence {
       case 'pinned':
         for (const traceId of record.meta.traceIds) this.replayPins?.add(traceId);
         return 0;
+      case 'runs':
+        store.restoreRuns(record.meta.runs.map(({ key, ...run }) => ({ key, run })));
+        return 0;
       case 'pin':
         store.setPinned(record.meta.traceId, record.meta.pinned);
         return 0;
@@ -516,7 +521,7 @@ class DiskJournal implements StoreJournal, Persistence {
    * record they came from, in the order of those records. A span's record is
    * the newest that holds its ids: older ones held versions since replaced.
    */
-  private freeze(): { pinned: string[]; groups: { ref: RecordRef | undefined; spans: Span[] }[]; traces: number; spans: number; approxBytes: number } {
+  private freeze(): { pinned: string[]; runs: RememberedRun[]; groups: { ref: RecordRef | undefined; spans: Span[] }[]; traces: number; spans: number; approxBytes: number } {
     const store = this.store;
     const seen = new Map<string, Set<string>>();
     const groups: { ref: RecordRef | undefined; spans: Span[] }[] = [];
@@ -552,7 +557,7 @@ class DiskJournal implements StoreJournal, Persistence {
       }
       groups.unshift(...untracked);
     }
-    return { pinned, groups, traces, spans: store.spanCount, approxBytes: store.approxBytes };
+    return { pinned, runs: store.rememberedRuns(), groups, traces, spans: store.spanCount, approxBytes: store.approxBytes };
   }
 
   private async writeSnapshot(): Promise<void> {
@@ -588,6 +593,7 @@ class DiskJournal implements StoreJournal, Persistence {
     try {
       writeRecord(encodeRecord('file', { format: JOURNAL_FORMAT, version: JOURNAL_VERSION, role: 'snapshot', generation }));
       writeRecord(encodeRecord('pinned', { traceIds: frozen.pinned }));
+      writeRecord(encodeRecord('runs', { runs: frozen.runs.map(({ key, run }) => ({ key, ...run })) }));
       let sinceYield = 0;
       for (const { ref, spans } of frozen.groups) {
         const start = size;

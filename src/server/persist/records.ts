@@ -33,9 +33,27 @@ export interface RecordMetas {
   evict: { traceIds: string[] };
   /** First record of a snapshot after `file`: the traces that were pinned. The snapshot's spans follow, in the order they were added. */
   pinned: { traceIds: string[] };
+  /**
+   * In a snapshot after `pinned`: the runs of its spans, so spans replayed
+   * (and spans the same processes send later) join the runs they had, whatever
+   * the snapshot no longer holds (the run's first span, say).
+   */
+  runs: { runs: RunMeta[] };
   /** The last record of a complete snapshot. */
   snapshotEnd: { traces: number; spans: number };
 }
+
+/** One run of a `runs` record. */
+export interface RunMeta {
+  key: string;
+  id: string;
+  label: string;
+  service: string;
+  firstSeenMs: number;
+}
+
+/** Characters a run's key, id, label or service may have on disk (the registry keeps them far shorter). */
+const MAX_RUN_TEXT = 4096;
 
 /** A record kind. */
 export type RecordKind = keyof RecordMetas;
@@ -44,6 +62,9 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 const isTraceId = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{32}$/.test(value);
+const isRunText = (value: unknown): value is string => typeof value === 'string' && value.length <= MAX_RUN_TEXT;
+const isRun = (value: unknown): value is RunMeta =>
+  isObject(value) && isRunText(value.key) && isRunText(value.id) && isRunText(value.label) && isRunText(value.service) && isTime(value.firstSeenMs);
 
 /** Meta check of each kind: true when `meta` (parsed JSON) has the kind's shape. `bodyLength` bounds what meta may say of the body. */
 const RECORD_TABLE: { readonly [K in RecordKind]: { readonly code: number; readonly check: (meta: Record<string, unknown>, bodyLength: number) => boolean } } = {
@@ -56,6 +77,7 @@ const RECORD_TABLE: { readonly [K in RecordKind]: { readonly code: number; reado
   evict: { code: 7, check: (m) => Array.isArray(m.traceIds) && m.traceIds.every(isTraceId) },
   pinned: { code: 8, check: (m) => Array.isArray(m.traceIds) && m.traceIds.every(isTraceId) },
   snapshotEnd: { code: 9, check: (m) => isCount(m.traces) && isCount(m.spans) },
+  runs: { code: 10, check: (m) => Array.isArray(m.runs) && m.runs.every(isRun) },
 };
 
 const KIND_OF_CODE = new Map<number, RecordKind>(Object.entries(RECORD_TABLE).map(([kind, entry]) => [entry.code, kind as RecordKind]));
