@@ -84,6 +84,12 @@ export interface TraceListJson {
   traces: TraceSummaryJson[];
   /** Traces matching the filters before `limit` was applied. */
   total: number;
+  /**
+   * Present while the inspector is still restoring the traces it kept on
+   * disk: the answer lists those restored so far, and more will follow (as
+   * live `change` events).
+   */
+  loading?: true;
 }
 
 /** One value of a facet and how many traces have it on at least one span. */

@@ -21,9 +21,9 @@ export type InspectorOptions = Omit<InspectorServerSettings, 'port'> &
     /** OTLP/gRPC port. Default {@link DEFAULT_GRPC_PORT}; 0 picks a free port; `null` runs no gRPC receiver. */
     grpcPort?: number | null;
     /**
-     * Keep the store's traces in this data folder across restarts (replayed
-     * into the store once the HTTP port is taken, before any span is received).
-     * Absent: memory only.
+     * Keep the store's traces in this data folder across restarts: replayed
+     * into the store once the HTTP port is taken (the listener answers reads
+     * meanwhile; spans received wait for the replay's end). Absent: memory only.
      */
     persistence?: Omit<PersistOptions, 'limits'>;
   };
@@ -60,7 +60,7 @@ export interface RunningInspector {
  * What both decode goes through the HTTP listener's sinks (capture pause,
  * store, then `onSpans` for spans). Never rejects for a port in use: look at
  * `errors` (gRPC's own log lines are silenced, so the caller's report is the
- * only one).
+ * only one). With `persistence`, resolves once the kept traces are replayed.
  */
 export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
   const host = options.host ?? DEFAULT_HOST;
@@ -78,8 +78,10 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     errors.http = error as Error;
   }
 
-  // Only the process that holds the port takes the data folder; no request is read before the replay ends.
+  // Only the process that holds the port takes the data folder. While it replays, reads are answered from
+  // what is replayed so far and every change (spans received, pins, deletes) waits for the replay's end.
   const persistence = http && persistOptions ? openPersistence(server.service.store, { ...persistOptions, limits: options.limits ?? DEFAULT_DECODE_LIMITS }) : undefined;
+  if (persistence) server.service.holdChangesUntil(persistence.replayed);
   server.setPersistence(persistence);
 
   let grpc: GrpcReceiver | undefined;
@@ -100,6 +102,8 @@ export async function startInspector(options: InspectorOptions): Promise<Running
       errors.grpc = error as Error;
     }
   }
+
+  await persistence?.replayed;
 
   let stopped = false;
   const httpUrl = http?.url;

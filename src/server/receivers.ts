@@ -116,6 +116,7 @@ export async function receiveOtlp(request: IncomingMessage, response: ServerResp
     // An empty protobuf message is a valid empty export; empty text is not JSON.
     if (encoding === 'json' && body.length === 0) throw new MalformedPayloadError(`the body is empty: send an OTLP/JSON ${signal.requestName}`);
     const decoded = encoding === 'json' ? signal.decodeJson(body, context.limits) : signal.decodeProto(body, context.limits);
+    await context.sinks.whenWritable();
     answerOtlp(response, encoding, decoded, signal, context);
   } catch (error) {
     if (error instanceof HttpError) return sendOtlpError(response, encoding, error.status, error.message, error.headers);
@@ -152,6 +153,7 @@ export async function receiveIngest(request: IncomingMessage, response: ServerRe
     if (result.spans.length === 0 && rejected > 0) {
       throw new HttpError(400, `no span could be accepted; ${describeRejections(result)}`);
     }
+    await context.sinks.whenWritable();
     context.sinks.spans(result.spans, source);
     const answer: Record<string, unknown> = { success: true, ingested_count: result.spans.length };
     if (rejected > 0) {

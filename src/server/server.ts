@@ -195,6 +195,7 @@ export class InspectorServer {
       spans: (spans, source) => this.accept(spans, source),
       logs: (records) => this.service.ingestLogs(records),
       metrics: (dataPoints) => this.service.countMetrics(dataPoints),
+      whenWritable: () => this.service.whenWritable(),
     };
     this.receiverContext = { maxBodyBytes, limits, sinks: this.sinks };
     this.apiToken = options.apiToken ?? (isLoopbackHost(this.host) ? undefined : newApiToken());

@@ -21,6 +21,8 @@ export interface OtlpSinks {
   logs(records: LogRecord[]): void;
   /** One metrics export request with this many data points. */
   metrics(dataPoints: number): void;
+  /** Resolves when the sinks take what is delivered (after the store's journal replayed); undefined when they take it now. */
+  whenWritable(): Promise<void> | undefined;
 }
 
 /** What one export request carried, decoded. */

@@ -16,6 +16,8 @@ import { decodeSpanSource, type SpanSource } from '../../src/core/spanSource';
 import { TraceStore } from '../../src/core/store';
 import { crc32Portable } from '../../src/server/persist/crc32';
 import { defaultDataDir } from '../../src/server/persist/dataDir';
+import { InspectorService } from '../../src/core/service/inspectorService';
+import { nodeTimers } from '../../src/server/forwarding';
 import { openPersistence, type Persistence } from '../../src/server/persist/diskJournal';
 import { FRAME_HEADER_BYTES, bufferSource, readFrames, type FrameDamage, type FrameRecord } from '../../src/server/persist/frames';
 import { decodeRecord, encodeRecord } from '../../src/server/persist/records';
@@ -40,9 +42,11 @@ interface Opened {
   messages: string[];
 }
 
-function open(store: TraceStore, dataDir: string, maxDiskBytes = 1024 * 1024 * 1024): Opened {
+/** Opens the journal and waits for its replay to end. */
+async function open(store: TraceStore, dataDir: string, maxDiskBytes = 1024 * 1024 * 1024): Promise<Opened> {
   const messages: string[] = [];
   const persistence = openPersistence(store, { dataDir, maxDiskBytes, limits: DEFAULT_DECODE_LIMITS, log: (_level, message) => messages.push(message) });
+  await persistence.replayed;
   return { persistence, messages };
 }
 
@@ -192,7 +196,7 @@ describe('journal replay', () => {
       // A restarted store has the same limits: smaller ones would evict more while replaying.
       const limits = { maxTraces: 12, maxSpans: 400 };
       let { store, clock } = newStore(limits);
-      let { persistence, messages } = open(store, dir);
+      let { persistence, messages } = await open(store, dir);
       const sent: SpanSource[] = [];
       const restart = async (step: number) => {
         const expected = describe_(store);
@@ -200,7 +204,7 @@ describe('journal replay', () => {
         const now = clock.now;
         ({ store, clock } = newStore(limits));
         clock.now = now;
-        const reopened = open(store, dir);
+        const reopened = await open(store, dir);
         assert.deepEqual(describe_(store), expected, `seed ${seed}, restart at step ${step}`);
         assert.deepEqual([...messages, ...reopened.messages], [], `seed ${seed}, step ${step}`);
         ({ persistence, messages } = reopened);
@@ -237,7 +241,7 @@ describe('journal replay', () => {
   it('copies a record whose spans are all still in the store into a snapshot as it is, and encodes only the spans still there of the others', async () => {
     const dir = tempDir();
     const { store } = newStore({ maxTraces: 3 });
-    const { persistence } = open(store, dir);
+    const { persistence } = await open(store, dir);
     const sources = Array.from({ length: 5 }, (_, i) => protobufSource(oneTraceRequest(i), i));
     // One trace per request: the first two are evicted, the last three are whole.
     for (const source of sources) receive(store, source);
@@ -247,10 +251,53 @@ describe('journal replay', () => {
     await persistence.close();
   });
 
+  it('answers reads while it replays, from what is replayed so far (the list says it is loading), and holds changes until the replay ends', async () => {
+    const dir = tempDir();
+    const { store } = newStore();
+    const first = await open(store, dir);
+    // Twelve 1 MB bodies: the replay takes several steps.
+    const traceIds: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const request = oneTraceRequest(i);
+      (request.resourceSpans[0].scopeSpans[0].spans[0] as Record<string, unknown>).attributes = [{ key: 'padding', value: { stringValue: 'x'.repeat(1_000_000) } }];
+      traceIds.push(receive(store, otlpSource(request, 0))[0].traceId);
+    }
+    await first.persistence.close();
+
+    const { store: restored } = newStore();
+    const service = new InspectorService({ store: restored, timers: nodeTimers });
+    const persistence = openPersistence(restored, { dataDir: dir, maxDiskBytes: 1024 * 1024 * 1024, limits: DEFAULT_DECODE_LIMITS, log: () => undefined });
+    service.holdChangesUntil(persistence.replayed);
+    // The first step is replayed before openPersistence returns; the rest is not yet.
+    const early = await service.handle('listTraces', {});
+    assert.ok(early.total > 0 && early.total < traceIds.length, `${early.total} traces listed while replaying`);
+    assert.equal(early.loading, true);
+    assert.ok(service.whenWritable() !== undefined, 'receivers wait');
+    // The last trace is not replayed yet: the pin waits for it instead of answering not-found.
+    const lastTrace = traceIds[traceIds.length - 1];
+    assert.equal(restored.get(lastTrace), undefined);
+    const order: string[] = [];
+    const pinned = service.handle('pinTrace', { traceId: lastTrace, pinned: true }).then((result) => order.push('pinned') && result);
+    await persistence.replayed.then(() => order.push('replayed'));
+    assert.deepEqual(await pinned, { traceId: lastTrace, pinned: true });
+    assert.deepEqual(order, ['replayed', 'pinned']);
+    const after = await service.handle('listTraces', {});
+    assert.equal(after.total, traceIds.length);
+    assert.equal('loading' in after, false);
+    assert.equal(service.whenWritable(), undefined);
+    await persistence.close();
+
+    // The pin made while replaying was journaled.
+    const { store: again } = newStore();
+    const reopened = await open(again, dir);
+    assert.equal(again.get(lastTrace)?.pinned, true);
+    await reopened.persistence.close();
+  });
+
   it('keeps a trace pinned when the store held more traces than a later, lower bound; evictions by a lower bound at restart are journaled', async () => {
     const dir = tempDir();
     const { store } = newStore({ maxTraces: 10 });
-    const first = open(store, dir);
+    const first = await open(store, dir);
     const traceIds = Array.from({ length: 8 }, (_, i) => receive(store, protobufSource(oneTraceRequest(i), i))[0].traceId);
     store.setPinned(traceIds[3], true);
     store.setLimits({ maxTraces: 2 });
@@ -259,16 +306,16 @@ describe('journal replay', () => {
     await first.persistence.close();
 
     const { store: restored } = newStore({ maxTraces: 2 });
-    const second = open(restored, dir);
+    const second = await open(restored, dir);
     assert.deepEqual([...restored.entries()].map((entry) => entry.traceId), kept);
     await second.persistence.close();
 
     const { store: lower } = newStore({ maxTraces: 1 });
-    const third = open(lower, dir);
+    const third = await open(lower, dir);
     assert.deepEqual([...lower.entries()].map((entry) => entry.traceId), [traceIds[3]]);
     await third.persistence.close();
     const { store: higher } = newStore({ maxTraces: 10 });
-    const fourth = open(higher, dir);
+    const fourth = await open(higher, dir);
     assert.deepEqual([...higher.entries()].map((entry) => entry.traceId), [traceIds[3]]);
     await fourth.persistence.close();
   });
@@ -276,7 +323,7 @@ describe('journal replay', () => {
   it('keeps the newer of two versions of a span, and pins across a clear', async () => {
     const dir = tempDir();
     const { store } = newStore();
-    const { persistence } = open(store, dir);
+    const { persistence } = await open(store, dir);
     const request = randomOtlpRequest(seededRandom(21), 3) as { resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[] };
     receive(store, otlpSource(request, 1));
     const traceId = [...store.entries()][0].traceId;
@@ -287,7 +334,7 @@ describe('journal replay', () => {
     await persistence.close();
 
     const { store: restored } = newStore();
-    const reopened = open(restored, dir);
+    const reopened = await open(restored, dir);
     assert.equal(restored.get(traceId)?.pinned, true);
     assert.ok([...restored.get(traceId)!.spans.values()].some((span) => span.name === 'second version'));
     assert.deepEqual(describe_(restored), describe_(store));
@@ -296,7 +343,7 @@ describe('journal replay', () => {
     await reopened.persistence.close();
 
     const { store: again } = newStore();
-    const third = open(again, dir);
+    const third = await open(again, dir);
     assert.equal(again.traceCount, 0);
     await third.persistence.close();
   });
@@ -304,7 +351,7 @@ describe('journal replay', () => {
   it('removes a torn tail of the log, reports it, keeps everything before it, and appends after it', async () => {
     const dir = tempDir();
     const { store } = newStore();
-    const first = open(store, dir);
+    const first = await open(store, dir);
     const random = seededRandom(8);
     for (let i = 0; i < 5; i++) receive(store, otlpSource(randomOtlpRequest(random, 3), i));
     const before = describe_(store);
@@ -316,7 +363,7 @@ describe('journal replay', () => {
     for (const cut of [sizeBefore + 1, sizeBefore + FRAME_HEADER_BYTES, sizeBefore + 30, full.length - 1]) {
       writeFileSync(logFile(dir), full.subarray(0, cut));
       const { store: restored } = newStore();
-      const reopened = open(restored, dir);
+      const reopened = await open(restored, dir);
       assert.deepEqual(describe_(restored), before, `cut at ${cut}`);
       assert.match(reopened.messages.join('\n'), new RegExp(`journal-00000000\\.log: the last ${cut - sizeBefore} bytes .*were removed`));
       assert.equal(statSync(logFile(dir)).size, sizeBefore);
@@ -324,7 +371,7 @@ describe('journal replay', () => {
       const more = receive(restored, otlpSource(randomOtlpRequest(random, 2), 10));
       await reopened.persistence.close();
       const { store: afterMore } = newStore();
-      const last = open(afterMore, dir);
+      const last = await open(afterMore, dir);
       assert.deepEqual(last.messages, []);
       for (const span of more) assert.ok(afterMore.getSpan(span.traceId, span.spanId));
       await last.persistence.close();
@@ -334,7 +381,7 @@ describe('journal replay', () => {
   it('loses only the records of a bit-flipped, length-damaged or garbage stretch, with a message naming file and offset', async () => {
     const dir = tempDir();
     const { store } = newStore();
-    const first = open(store, dir);
+    const first = await open(store, dir);
     const random = seededRandom(12);
     const batches: Span[][] = [];
     const offsets: number[] = [];
@@ -355,7 +402,7 @@ describe('journal replay', () => {
       damage(bytes);
       writeFileSync(logFile(dir), bytes);
       const { store: restored } = newStore();
-      const reopened = open(restored, dir);
+      const reopened = await open(restored, dir);
       batches.forEach((batch, index) => {
         for (const span of batch) assert.equal(restored.getSpan(span.traceId, span.spanId) !== undefined, index !== 2, `${label}: batch ${index}`);
       });
@@ -371,14 +418,14 @@ describe('journal replay', () => {
     writeFileSync(join(dir, 'journal-00000003.log'), Buffer.alloc(0));
     writeFileSync(join(dir, 'journal-00000004.log'), Buffer.from(Array.from({ length: 100_000 }, () => Math.floor(random() * 256))));
     const { store } = newStore();
-    const { persistence, messages } = open(store, dir);
+    const { persistence, messages } = await open(store, dir);
     assert.equal(persistence.state.status, 'on');
     assert.equal(store.traceCount, 0);
     assert.match(messages.join('\n'), /journal-00000003\.snapshot: .*unreadable/);
     const spans = receive(store, otlpSource(randomOtlpRequest(random, 2), 1));
     await persistence.close();
     const { store: restored } = newStore();
-    const reopened = open(restored, dir);
+    const reopened = await open(restored, dir);
     for (const span of spans) assert.ok(restored.getSpan(span.traceId, span.spanId));
     await reopened.persistence.close();
   });
@@ -390,12 +437,12 @@ describe('journal compaction', () => {
     const { store } = newStore();
     const spans = decodeSpanSource(otlpSource(randomOtlpRequest(seededRandom(60), 3), 1), DEFAULT_DECODE_LIMITS).spans;
     store.add(spans);
-    const { persistence } = open(store, dir);
+    const { persistence } = await open(store, dir);
     receive(store, otlpSource(randomOtlpRequest(seededRandom(61), 2), 2));
     const expected = describe_(store);
     await persistence.close();
     const { store: restored } = newStore();
-    const reopened = open(restored, dir);
+    const reopened = await open(restored, dir);
     assert.deepEqual(describe_(restored), expected);
     await reopened.persistence.close();
   });
@@ -403,7 +450,7 @@ describe('journal compaction', () => {
   it('replaces older files with one snapshot and a new log, and replays to the same store', async () => {
     const dir = tempDir();
     const { store, clock } = newStore({ maxTraces: 5 });
-    const { persistence } = open(store, dir);
+    const { persistence } = await open(store, dir);
     const random = seededRandom(30);
     for (let i = 0; i < 20; i++) {
       clock.now += 10;
@@ -417,7 +464,7 @@ describe('journal compaction', () => {
     const expected = describe_(store);
     await persistence.close();
     const { store: restored } = newStore({ maxTraces: 5 });
-    const reopened = open(restored, dir);
+    const reopened = await open(restored, dir);
     assert.deepEqual(describe_(restored), expected);
     assert.deepEqual(reopened.messages, []);
     await reopened.persistence.close();
@@ -426,7 +473,7 @@ describe('journal compaction', () => {
   it('keeps each run (its id, label and first-seen time) across a snapshot that no longer holds the run\'s first trace, and later spans of the process join it', async () => {
     const dir = tempDir();
     const { store } = newStore();
-    const { persistence } = open(store, dir);
+    const { persistence } = await open(store, dir);
     /** A one-span trace from process 4242 of `agent`, starting `second` seconds into the run. */
     const fromProcess = (n: number, second: number) =>
       otlpSource(
@@ -449,7 +496,7 @@ describe('journal compaction', () => {
     await persistence.close();
 
     const { store: restored } = newStore();
-    const reopened = open(restored, dir);
+    const reopened = await open(restored, dir);
     assert.deepEqual(restored.get('2'.padStart(32, 'c'))!.spans.get('2'.padStart(16, 'd'))!.derived.run, run);
     const [later] = receive(restored, fromProcess(3, 20));
     assert.deepEqual(later.derived.run, run);
@@ -463,7 +510,7 @@ describe('journal compaction', () => {
   it('after a crash during a snapshot, replays the older generation and drops the unfinished snapshot', async () => {
     const dir = tempDir();
     const { store } = newStore();
-    const first = open(store, dir);
+    const first = await open(store, dir);
     const random = seededRandom(31);
     for (let i = 0; i < 4; i++) receive(store, otlpSource(randomOtlpRequest(random, 3), i));
     await first.persistence.compact();
@@ -474,7 +521,7 @@ describe('journal compaction', () => {
     writeFileSync(join(dir, 'journal-00000002.snapshot.partial'), Buffer.concat(encodeRecord('file', { format: 'respan-trace-inspector journal', version: 1, role: 'snapshot', generation: 2 })));
     writeFileSync(join(dir, 'journal-00000002.log'), Buffer.concat(encodeRecord('file', { format: 'respan-trace-inspector journal', version: 1, role: 'log', generation: 2 })));
     const { store: restored } = newStore();
-    const reopened = open(restored, dir);
+    const reopened = await open(restored, dir);
     assert.deepEqual(describe_(restored), expected);
     assert.ok(!files(dir).some((name) => name.endsWith('.partial')));
     await reopened.persistence.close();
@@ -484,20 +531,20 @@ describe('journal compaction', () => {
     const dir = tempDir();
     const saved = tempDir();
     const { store } = newStore();
-    const first = open(store, dir);
+    const first = await open(store, dir);
     const random = seededRandom(32);
     for (let i = 0; i < 4; i++) receive(store, otlpSource(randomOtlpRequest(random, 3), i));
     await first.persistence.close();
     cpSync(dir, saved, { recursive: true });
     const { store: second } = newStore();
-    const reopened = open(second, dir);
+    const reopened = await open(second, dir);
     store.delete([...store.entries()][0].traceId);
     second.delete([...second.entries()][0].traceId);
     await reopened.persistence.compact();
     await reopened.persistence.close();
     copyFileSync(join(saved, 'journal-00000000.log'), join(dir, 'journal-00000000.log'));
     const { store: third } = newStore();
-    const last = open(third, dir);
+    const last = await open(third, dir);
     assert.deepEqual(describe_(third), describe_(store));
     assert.ok(!files(dir).includes('journal-00000000.log'));
     await last.persistence.close();
@@ -507,7 +554,7 @@ describe('journal compaction', () => {
     const dir = tempDir();
     const { store, clock } = newStore({ maxTraces: 100_000, maxSpans: 10_000_000 });
     const maxDiskBytes = 2 * 1024 * 1024;
-    const { persistence, messages } = open(store, dir, maxDiskBytes);
+    const { persistence, messages } = await open(store, dir, maxDiskBytes);
     const random = seededRandom(33);
     const big = 'x'.repeat(2_000);
     receive(store, otlpSource(randomOtlpRequest(random, 2), 0));
@@ -528,7 +575,7 @@ describe('journal compaction', () => {
     const expected = describe_(store);
     await persistence.close();
     const { store: restored } = newStore({ maxTraces: 100_000, maxSpans: 10_000_000 });
-    const reopened = open(restored, dir, maxDiskBytes);
+    const reopened = await open(restored, dir, maxDiskBytes);
     assert.deepEqual(describe_(restored), expected);
     await reopened.persistence.close();
   });
@@ -539,7 +586,7 @@ describe('journal folder', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'inspector.lock'), JSON.stringify({ pid: process.ppid, host: require('node:os').hostname(), startedAtMs: 0 }));
     const { store } = newStore();
-    const held = open(store, dir);
+    const held = await open(store, dir);
     assert.equal(held.persistence.state.status, 'off');
     assert.match(held.messages.join('\n'), new RegExp(`another inspector \\(process ${process.ppid} on .*\\) is keeping its traces in .*memory only`));
     receive(store, otlpSource(randomOtlpRequest(seededRandom(1), 2), 1));
@@ -547,7 +594,7 @@ describe('journal folder', () => {
 
     const exited = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     writeFileSync(join(dir, 'inspector.lock'), JSON.stringify({ pid: Number(exited.stdout), host: require('node:os').hostname(), startedAtMs: 0 }));
-    const taken = open(store, dir);
+    const taken = await open(store, dir);
     assert.equal(taken.persistence.state.status, 'on');
     assert.equal(JSON.parse(readFileSync(join(dir, 'inspector.lock'), 'utf8')).pid, process.pid);
     await taken.persistence.close();
@@ -559,7 +606,7 @@ describe('journal folder', () => {
     const later = Buffer.concat(encodeRecord('file', { format: 'respan-trace-inspector journal', version: 99, role: 'log', generation: 0 }));
     writeFileSync(join(dir, 'journal-00000000.log'), later);
     const { store } = newStore();
-    const { persistence, messages } = open(store, dir);
+    const { persistence, messages } = await open(store, dir);
     assert.equal(persistence.state.status, 'off');
     assert.match(messages.join('\n'), /journal-00000000\.log was written by a later version/);
     assert.deepEqual(readFileSync(join(dir, 'journal-00000000.log')), later);

@@ -80,6 +80,8 @@ export class InspectorService implements ServiceEndpoint {
   /** OTLP metrics exports answered, and their data points (metrics are counted, not kept). */
   private readonly metrics = { exportRequests: 0, dataPoints: 0 };
   private processFacts: (() => ProcessFacts) | undefined;
+  /** While the store's journal replays: settles when the store takes changes again. */
+  private replaying: Promise<void> | undefined;
 
   constructor(private readonly options: InspectorServiceOptions) {
     this.store = options.store;
@@ -112,6 +114,29 @@ export class InspectorService implements ServiceEndpoint {
     return () => {
       if (this.processFacts === facts) this.processFacts = undefined;
     };
+  }
+
+  /**
+   * Holds every change to the store (the receivers' spans and log records,
+   * pins, deletes, imports) until `replayed` settles, so nothing lands between
+   * replayed records; reads answer meanwhile from what the store holds so far,
+   * and `listTraces` says it is still loading.
+   */
+  holdChangesUntil(replayed: Promise<void>): void {
+    const held: Promise<void> = replayed.then(
+      () => this.releaseChanges(held),
+      () => this.releaseChanges(held),
+    );
+    this.replaying = held;
+  }
+
+  private releaseChanges(held: Promise<void>): void {
+    if (this.replaying === held) this.replaying = undefined;
+  }
+
+  /** Resolves when the store takes changes again; undefined when it takes them now. */
+  whenWritable(): Promise<void> | undefined {
+    return this.replaying;
   }
 
   /** Live events: store changes, and forwarding changes when the inspector forwards. */
@@ -150,7 +175,7 @@ export class InspectorService implements ServiceEndpoint {
     listTraces: async (params) => {
       const query = traceQueryParam(paramsObject(params));
       const { traces, total } = this.store.list(storeQueryOf(query));
-      return { traces: traces.map(summaryJson), total };
+      return { traces: traces.map(summaryJson), total, ...(this.replaying ? { loading: true as const } : {}) };
     },
 
     listRuns: async () => ({ runs: this.store.runSummaries().map(runSummaryJson) }),
@@ -181,6 +206,7 @@ export class InspectorService implements ServiceEndpoint {
     },
 
     pinTrace: async (params) => {
+      await this.replaying;
       const read = paramsObject(params);
       const traceId = traceIdParam(read);
       const pinned = booleanParam(read, 'pinned');
@@ -189,6 +215,7 @@ export class InspectorService implements ServiceEndpoint {
     },
 
     deleteTraces: async (params) => {
+      await this.replaying;
       const traceIds = traceIdsParam(paramsObject(params));
       if (traceIds === undefined) {
         this.store.clear();
@@ -204,6 +231,7 @@ export class InspectorService implements ServiceEndpoint {
     },
 
     importTraces: async (params) => {
+      await this.replaying;
       const read = paramsObject(params);
       const content = stringParam(read, 'content');
       const fileName = optionalStringParam(read, 'fileName');

@@ -59,6 +59,12 @@ export type PersistenceState =
 /** The store's on-disk journal, once opened. */
 export interface Persistence {
   readonly state: PersistenceState;
+  /**
+   * Settles when the replay of what the folder holds has ended and the
+   * journal takes changes (or persistence turned off). Until then the store
+   * holds what is replayed so far: read it, change it only after.
+   */
+  readonly replayed: Promise<void>;
   /** Bytes of the files in the data folder that the journal owns. */
   readonly diskBytes: number;
   /** The bound on {@link diskBytes} (`--max-disk-mb`). */
@@ -86,8 +92,8 @@ const DISK_SHARES = 3;
 /** Every this many records of spans, the disk bytes per approximate span byte are sampled. */
 const RATIO_SAMPLE_EVERY = 32;
 
-/** A snapshot being written yields to the listener after about this many bytes. */
-const SNAPSHOT_BYTES_PER_STEP = 4 * 1024 * 1024;
+/** A snapshot being written, or a replay, yields to the listener after about this many bytes. */
+const BYTES_PER_STEP = 4 * 1024 * 1024;
 
 /** Where a record of spans is on disk, and which spans the store took from it. */
 interface RecordRef {
@@ -111,6 +117,13 @@ interface FoundFile {
 }
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The journal was closed while it replayed or wrote a snapshot. */
+class StoppedError extends Error {
+  constructor() {
+    super('the inspector is stopping');
+  }
+}
 
 class DiskJournal implements StoreJournal, Persistence {
   state: PersistenceState;
@@ -136,6 +149,9 @@ class DiskJournal implements StoreJournal, Persistence {
   /** No automatic compaction before the logs reach this (raised after a failed one). */
   private compactFloor = 0;
   private closed = false;
+  replayed: Promise<void> = Promise.resolve();
+  /** Record bytes replayed since the replay last yielded. */
+  private replayedSinceYield = 0;
 
   constructor(
     private readonly store: TraceStore,
@@ -152,8 +168,12 @@ class DiskJournal implements StoreJournal, Persistence {
     return this.options.maxDiskBytes;
   }
 
-  /** Takes the folder, replays it into the store and continues its last log. */
-  open(): void {
+  /**
+   * Takes the folder, replays it into the store and continues its last log.
+   * The replay yields to the listener between steps, so reads are answered
+   * from what it has replayed so far.
+   */
+  async open(): Promise<void> {
     const { dataDir } = this.options;
     let limits: TraceStore['limits'] | undefined;
     try {
@@ -174,7 +194,7 @@ class DiskJournal implements StoreJournal, Persistence {
       // The journal holds every eviction that happened; the store's own bounds would also evict, at times
       // when they may have been higher, and could take a trace before the record that pinned it.
       this.store.setLimits({ maxSpans: Infinity, maxTraces: Infinity, maxBytes: Infinity });
-      this.replay(files);
+      await this.replay(files);
       const replayMs = Date.now() - started;
       const last = this.logs[this.logs.length - 1];
       if (last) this.log = LogFile.reopen(last.path, last.generation, last.size);
@@ -201,7 +221,7 @@ class DiskJournal implements StoreJournal, Persistence {
       }
       this.maybeCompact();
     } catch (error) {
-      this.turnOff(`traces cannot be kept in ${dataDir}: ${(error as Error).message}. This inspector keeps traces in memory only.`);
+      if (!(error instanceof StoppedError)) this.turnOff(`traces cannot be kept in ${dataDir}: ${(error as Error).message}. This inspector keeps traces in memory only.`);
       if (limits) this.store.setLimits(limits);
       this.lock?.release();
       this.lock = undefined;
@@ -242,21 +262,21 @@ class DiskJournal implements StoreJournal, Persistence {
     return undefined;
   }
 
-  private replay(files: FoundFile[]): void {
+  private async replay(files: FoundFile[]): Promise<void> {
     const complete = files.filter((file) => !file.partial);
     const base = complete.filter((file) => file.role === 'snapshot').pop();
     const baseGeneration = base?.generation ?? 0;
     for (const file of files) this.nextGeneration = Math.max(this.nextGeneration, file.generation + 1);
     if (base) {
       this.replayPins = new Set();
-      const size = this.replayFile(base);
+      const size = await this.replayFile(base);
       this.replayPins = undefined;
       this.snapshot = { path: base.path, size };
       if (this.store.approxBytes > 0) this.learnRatio(Math.max(0.1, size / this.store.approxBytes), 1);
     }
     for (const file of complete) {
       if (file.role !== 'log' || file.generation < baseGeneration) continue;
-      const size = this.replayFile(file);
+      const size = await this.replayFile(file);
       this.logs.push({ path: file.path, generation: file.generation, size });
       this.tailBytes += size;
     }
@@ -267,7 +287,7 @@ class DiskJournal implements StoreJournal, Persistence {
   }
 
   /** Replays one file into the store; reports damage, cuts a torn end off a log. Returns the file's size after. */
-  private replayFile(file: FoundFile): number {
+  private async replayFile(file: FoundFile): Promise<number> {
     const fd = openSync(file.path, file.role === 'log' ? 'r+' : 'r');
     const name = fileName(file.generation, file.role);
     try {
@@ -297,6 +317,12 @@ class DiskJournal implements StoreJournal, Persistence {
         } catch (error) {
           lost++;
           this.options.log('warn', `${name}: the ${record.kind} record at offset ${frame.offset} could not be replayed: ${(error as Error).message}`);
+        }
+        this.replayedSinceYield += frame.end - frame.offset;
+        if (this.replayedSinceYield >= BYTES_PER_STEP) {
+          this.replayedSinceYield = 0;
+          await nextTick();
+          if (this.closed) throw new StoppedError();
         }
       }
       if (lost > 0) this.options.log('warn', `${name}: ${lost} damaged record${lost === 1 ? ' was' : 's were'} skipped; everything else was restored`);
@@ -484,7 +510,7 @@ class DiskJournal implements StoreJournal, Persistence {
     } catch (error) {
       // Not again before the logs have grown by as much again.
       this.compactFloor = 2 * this.tailBytes;
-      if (this.state.status === 'on') this.options.log('warn', `the journal in ${this.options.dataDir} could not be compacted: ${(error as Error).message}; it will be tried again later`);
+      if (this.state.status === 'on' && !(error instanceof StoppedError)) this.options.log('warn', `the journal in ${this.options.dataDir} could not be compacted: ${(error as Error).message}; it will be tried again later`);
     } finally {
       this.compacting = undefined;
     }
@@ -609,11 +635,11 @@ class DiskJournal implements StoreJournal, Persistence {
           }
         }
         sinceYield += size - start;
-        if (sinceYield >= SNAPSHOT_BYTES_PER_STEP) {
+        if (sinceYield >= BYTES_PER_STEP) {
           sinceYield = 0;
           // The listener keeps answering while a snapshot is written.
           await nextTick();
-          if (this.closed) throw new Error('the inspector is stopping');
+          if (this.closed) throw new StoppedError();
         }
       }
       writeRecord(encodeRecord('snapshotEnd', { traces: frozen.traces, spans: frozen.spans }));
@@ -659,6 +685,7 @@ class DiskJournal implements StoreJournal, Persistence {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.replayed;
     clearInterval(this.syncTimer);
     this.flushEvictions();
     this.store.setJournal(undefined);
@@ -672,12 +699,13 @@ class DiskJournal implements StoreJournal, Persistence {
 
 /**
  * Opens the journal of `store` in `options.dataDir`: replays what the folder
- * holds into the store, then journals every later change. Never throws: when
+ * holds into the store (the first step before it returns, the rest in steps
+ * until `replayed` settles), then journals every later change. Never throws: when
  * the folder cannot be used (another inspector holds it, it cannot be
  * written), `state` says why and the store works in memory only.
  */
 export function openPersistence(store: TraceStore, options: PersistOptions): Persistence {
   const journal = new DiskJournal(store, options);
-  journal.open();
+  journal.replayed = journal.open();
   return journal;
 }
