@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { DEFAULT_DECODE_LIMITS } from '../src/core/otlp/common';
 import { encodeExportRequestProto } from '../src/core/otlp/proto';
 import { TraceStore } from '../src/core/store';
+import type { TraceListJson } from '../src/protocol/api';
 import { startInspector } from '../src/server/listener';
 import { openPersistence } from '../src/server/persist/diskJournal';
 
@@ -164,8 +165,13 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts `dist/cli.js` and measures until an answer lists a trace; returns the seconds and what it printed. */
-async function restart(args: string[], expectTraces: boolean): Promise<{ seconds: number; output: string }> {
+/**
+ * Starts `dist/cli.js` and measures until an answer lists a trace (while the
+ * journal still replays, the answer says it is loading) and until one lists
+ * traces without loading (everything restored); returns the seconds and what
+ * it printed.
+ */
+async function restart(args: string[], expectTraces: boolean): Promise<{ seconds: number; restoredSeconds: number; output: string }> {
   const port = await freePort();
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [join(__dirname, '..', 'dist', 'cli.js'), '--no-open', '--no-grpc', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -173,24 +179,29 @@ async function restart(args: string[], expectTraces: boolean): Promise<{ seconds
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
   const agent = new Agent({ keepAlive: false });
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  let seconds: number | undefined;
   for (;;) {
-    const listed = await new Promise<number | undefined>((resolve) => {
+    const listed = await new Promise<TraceListJson | undefined>((resolve) => {
       const req = request({ host: '127.0.0.1', port, path: '/api/traces?limit=1', agent }, (res) => {
         let body = '';
         res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve(res.statusCode === 200 ? (JSON.parse(body) as { traces: unknown[] }).traces.length : undefined));
+        res.on('end', () => resolve(res.statusCode === 200 ? (JSON.parse(body) as TraceListJson) : undefined));
       });
       req.on('error', () => resolve(undefined));
       req.end();
     });
-    if (listed !== undefined && (listed > 0 || !expectTraces)) break;
+    if (listed !== undefined && (listed.traces.length > 0 || !expectTraces)) {
+      seconds ??= elapsed();
+      if (!listed.loading) break;
+    }
     if (child.exitCode !== null) throw new Error(`the inspector exited: ${output}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const restoredSeconds = elapsed();
   child.kill('SIGINT');
   await new Promise((resolve) => child.once('exit', resolve));
-  return { seconds, output };
+  return { seconds, restoredSeconds, output };
 }
 
 async function main(): Promise<void> {
@@ -234,6 +245,7 @@ async function main(): Promise<void> {
   const store = new TraceStore({ maxSpans: RETAINED_SPANS, maxTraces: 1_000_000, maxBytes: Infinity, schedule: quiet });
   let cpuStart = process.cpuUsage();
   const persistence = openPersistence(store, { dataDir: snapshotDir, maxDiskBytes: MAX_DISK_BYTES, limits: DEFAULT_DECODE_LIMITS, log: quiet });
+  await persistence.replayed;
   const replayLogCpu = cpuSeconds(cpuStart);
   const replayMs = persistence.state.status === 'on' ? persistence.state.restored.ms : NaN;
   const started = process.hrtime.bigint();
@@ -245,6 +257,7 @@ async function main(): Promise<void> {
   cpuStart = process.cpuUsage();
   const fromSnapshotStore = new TraceStore({ maxSpans: RETAINED_SPANS, maxTraces: 1_000_000, maxBytes: Infinity, schedule: quiet });
   const reopened = openPersistence(fromSnapshotStore, { dataDir: snapshotDir, maxDiskBytes: MAX_DISK_BYTES, limits: DEFAULT_DECODE_LIMITS, log: quiet });
+  await reopened.replayed;
   const replaySnapshotCpu = cpuSeconds(cpuStart);
   const replaySnapshotMs = reopened.state.status === 'on' ? reopened.state.restored.ms : NaN;
   await reopened.close();
@@ -258,10 +271,10 @@ async function main(): Promise<void> {
   const fromLog = await restart(['--data-dir', logDir], true);
   const fromSnapshot = await restart(['--data-dir', snapshotDir], true);
   const restoredOf = (output: string) => /restored (.*) in ([\d.]+) s/.exec(output)?.slice(1).join(', replayed in ') ?? output;
-  console.log(`restart of dist/cli.js to the first answer that lists a trace (${RETAINED_SPANS.toLocaleString('en-US')} spans retained):`);
+  console.log(`restart of dist/cli.js to the first answer that lists a trace, and to the first that lists them all (${RETAINED_SPANS.toLocaleString('en-US')} spans retained):`);
   console.log(`  nothing kept (--no-persist, to an empty answer): ${baseline.seconds.toFixed(2)} s`);
-  console.log(`  from the request bodies as received:            ${fromLog.seconds.toFixed(2)} s   (${restoredOf(fromLog.output)} s)`);
-  console.log(`  from a snapshot:                                 ${fromSnapshot.seconds.toFixed(2)} s   (${restoredOf(fromSnapshot.output)} s)`);
+  console.log(`  from the request bodies as received:            ${fromLog.seconds.toFixed(2)} s, all ${fromLog.restoredSeconds.toFixed(2)} s   (${restoredOf(fromLog.output)} s)`);
+  console.log(`  from a snapshot:                                 ${fromSnapshot.seconds.toFixed(2)} s, all ${fromSnapshot.restoredSeconds.toFixed(2)} s   (${restoredOf(fromSnapshot.output)} s)`);
   for (const dir of [logDir, snapshotDir]) rmSync(dir, { recursive: true, force: true });
 }
 
