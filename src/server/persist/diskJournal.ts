@@ -92,8 +92,15 @@ const DISK_SHARES = 3;
 /** Every this many records of spans, the disk bytes per approximate span byte are sampled. */
 const RATIO_SAMPLE_EVERY = 32;
 
-/** A snapshot being written, or a replay, yields to the listener after about this many bytes. */
+/** A snapshot being written yields to the listener after about this many bytes. */
 const BYTES_PER_STEP = 4 * 1024 * 1024;
+
+/**
+ * A replay yields to the listener after about this many bytes (some 2,000
+ * typical spans): an answer takes several turns of the event loop (accept,
+ * read, answer), each waiting for a step.
+ */
+const REPLAY_BYTES_PER_STEP = 1024 * 1024;
 
 /** Where a record of spans is on disk, and which spans the store took from it. */
 interface RecordRef {
@@ -319,7 +326,7 @@ class DiskJournal implements StoreJournal, Persistence {
           this.options.log('warn', `${name}: the ${record.kind} record at offset ${frame.offset} could not be replayed: ${(error as Error).message}`);
         }
         this.replayedSinceYield += frame.end - frame.offset;
-        if (this.replayedSinceYield >= BYTES_PER_STEP) {
+        if (this.replayedSinceYield >= REPLAY_BYTES_PER_STEP) {
           this.replayedSinceYield = 0;
           await nextTick();
           if (this.closed) throw new StoppedError();
