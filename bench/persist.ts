@@ -7,8 +7,9 @@
  *     time (the figure that holds on a machine other jobs keep busy);
  *   - bytes on disk per span, as received and after compaction;
  *   - restart of the standalone command with 200,000 spans retained, from
- *     its start to the first answer that lists a trace, from the log of
- *     request bodies and from a snapshot, next to a start with nothing kept.
+ *     its start to the first answer that lists a trace (the listener answers
+ *     while it restores) and to the first that lists them all, from the log
+ *     of request bodies and from a snapshot, next to a start with nothing kept.
  *
  *   npm run bench:persist
  */
