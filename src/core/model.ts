@@ -128,6 +128,8 @@ export interface RunInfo {
   id: string;
   /** `service · pid 1234`, or `service · <instance id>`. */
   label: string;
+  /** Its `service.name` ('unknown service' without one). */
+  service: string;
   /** Start time (epoch ms) of the first span seen from the run. */
   firstSeenMs: number;
 }

@@ -24,6 +24,7 @@ import type {
   ForwardTraceJson,
   ImportResultJson,
   PinResultJson,
+  RunListJson,
   SpanJson,
   StatusJson,
   StoreChangeJson,
@@ -47,6 +48,12 @@ export type NoParams = Record<string, never>;
 export interface ServiceRequests {
   /** Traces matching the filters, newest first (`GET /api/traces`). */
   listTraces: { params: { query?: TraceQuery }; result: TraceListJson };
+  /**
+   * Runs (each process that sent spans) with spans in the store, most
+   * recently active first, with their traces' counts, tokens and cost
+   * (`GET /api/runs`). `listTraces` with `query.run` lists one run's traces.
+   */
+  listRuns: { params: NoParams; result: RunListJson };
   /** Every value of each filterable field over the whole store, for filter drop-downs (`GET /api/facets`). */
   getFacets: { params: NoParams; result: FacetsJson };
   /** One trace with all its spans (`GET /api/traces/{traceId}`); `not-found` for an unknown trace. */

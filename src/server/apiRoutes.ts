@@ -1,7 +1,7 @@
 /**
  * The HTTP form of the service: `POST /api/service/{type}` (JSON parameters
  * in, the JSON result out) and the REST routes scripts use (`/api/traces`,
- * `/api/facets`, `/api/status`, `/api/import`, and the forwarding routes of
+ * `/api/facets`, `/api/runs`, `/api/status`, `/api/import`, and the forwarding routes of
  * `forwardingRoutes.ts`). Each route only translates: a URL, query string or
  * body into a request's parameters, and its result (or `ServiceError`) into
  * an answer. What is answered is decided by the service.
@@ -111,6 +111,10 @@ export async function apiRoute(context: ApiContext, method: string, path: string
   if (path === '/api/facets') {
     allow(method, ['GET'], request, `${method} is not allowed here; use GET`);
     return jsonAnswer(await service.handle('getFacets', {}));
+  }
+  if (path === '/api/runs') {
+    allow(method, ['GET'], request, `${method} is not allowed here; use GET`);
+    return jsonAnswer(await service.handle('listRuns', {}));
   }
   if (path === '/api/status') {
     allow(method, ['GET'], request, `${method} is not allowed here; use GET`);

@@ -18,6 +18,7 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import { ServiceError } from '../core/service/errors';
 import { fixedForwarding } from '../core/service/forwarding';
 import { InspectorService, type ProcessFacts } from '../core/service/inspectorService';
+import type { SpanSource } from '../core/spanSource';
 import type { TraceStore } from '../core/store';
 import type { ApiErrorJson, LiveStreamCountsJson, StartedBy } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
@@ -25,6 +26,7 @@ import type { ServiceEvent } from '../protocol/service';
 import { apiRoute, jsonAnswer, serviceErrorAnswer, type RouteAnswer } from './apiRoutes';
 import { HttpError } from './body';
 import { nodeTimers } from './forwarding';
+import type { Persistence } from './persist/diskJournal';
 import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
 import { INGEST_PATHS, OTLP_SIGNAL_PATHS, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
@@ -172,6 +174,7 @@ export class InspectorServer {
   private readonly liveStreams = new Set<LiveStream>();
   private readonly clientListeners = new Set<(clients: number) => void>();
   private grpcEndpoint: string | undefined;
+  private persistence: Persistence | undefined;
   private detachFromService: (() => void) | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private boundPort: number | undefined;
@@ -190,9 +193,10 @@ export class InspectorServer {
             timers: nodeTimers,
           });
     this.sinks = {
-      spans: (spans) => this.accept(spans),
+      spans: (spans, source) => this.accept(spans, source),
       logs: (records) => this.acceptLogs(records),
       metrics: (dataPoints) => this.service.countMetrics(dataPoints),
+      whenWritable: () => this.service.whenWritable(),
     };
     this.receiverContext = { maxBodyBytes, limits, sinks: this.sinks };
     this.apiToken = options.apiToken ?? (isLoopbackHost(this.host) ? undefined : newApiToken());
@@ -281,8 +285,13 @@ export class InspectorServer {
     this.grpcEndpoint = endpoint;
   }
 
-  private accept(spans: Span[]): void {
-    if (this.service.ingest(spans)) this.options.onSpans?.(spans);
+  /** The on-disk journal the store writes to, for `/api/status`. */
+  setPersistence(persistence: Persistence | undefined): void {
+    this.persistence = persistence;
+  }
+
+  private accept(spans: Span[], source: SpanSource | undefined): void {
+    if (this.service.ingest(spans, source)) this.options.onSpans?.(spans);
   }
 
   /** Spans that gained log events are captured again: a forwarder that has not sent them yet sends them with their events. */
@@ -336,8 +345,15 @@ export class InspectorServer {
       clients: this.liveStreams.size,
       url: this.url,
       endpoints: { http: this.url, ...(this.grpcEndpoint ? { grpc: this.grpcEndpoint } : {}) },
+      ...this.persistenceFacts(),
       heapUsedBytes: process.memoryUsage().heapUsed,
     };
+  }
+
+  private persistenceFacts(): Pick<ProcessFacts, 'dataDir' | 'disk'> {
+    const persistence = this.persistence;
+    if (persistence?.state.status !== 'on') return { dataDir: null, disk: null };
+    return { dataDir: persistence.state.dataDir, disk: { bytes: persistence.diskBytes, maxBytes: persistence.maxDiskBytes } };
   }
 
   private async openLiveStream(method: string, request: IncomingMessage, response: ServerResponse): Promise<void> {

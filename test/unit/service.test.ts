@@ -63,7 +63,7 @@ function rig(options: { apiKey?: string; forwarding?: boolean } = {}): Rig {
     timers: time,
     maxImportChars: 100_000,
   });
-  service.describeProcess(() => ({ version: '9.9.9', pid: 4242, startedBy: 'user', clients: 2, url: 'http://127.0.0.1:4318', endpoints: { http: 'http://127.0.0.1:4318' }, heapUsedBytes: 12_345 }));
+  service.describeProcess(() => ({ version: '9.9.9', pid: 4242, startedBy: 'user', clients: 2, url: 'http://127.0.0.1:4318', endpoints: { http: 'http://127.0.0.1:4318' }, dataDir: null, disk: null, heapUsedBytes: 12_345 }));
   return { store, service, time, transport, forwarder };
 }
 
@@ -194,7 +194,7 @@ describe('service: status without a listener', () => {
     const store = new TraceStore();
     const service = new InspectorService({ store, timers: new FakeTime() });
     await refused(service.handle('status', {}), 'unavailable', /not listening/);
-    const stop = service.describeProcess(() => ({ version: '1', pid: 1, startedBy: 'extension', clients: 0, url: 'http://127.0.0.1:1', endpoints: { http: 'http://127.0.0.1:1' }, heapUsedBytes: 1 }));
+    const stop = service.describeProcess(() => ({ version: '1', pid: 1, startedBy: 'extension', clients: 0, url: 'http://127.0.0.1:1', endpoints: { http: 'http://127.0.0.1:1' }, dataDir: null, disk: null, heapUsedBytes: 1 }));
     assert.equal((await service.handle('status', {})).startedBy, 'extension');
     stop();
     await refused(service.handle('status', {}), 'unavailable', /not listening/);

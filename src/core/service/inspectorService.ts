@@ -15,9 +15,10 @@ import { BYTES_PER_MB, DEFAULT_MAX_BODY_BYTES } from '../defaults';
 import { describeRejections, MalformedPayloadError, rejectedCount, type Span } from '../model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../otlp/common';
 import { encodeOtlpJson } from '../otlp/export';
+import type { SpanSource } from '../spanSource';
 import type { TraceStore, TraceTree } from '../store';
 import { INSPECTOR_ID, type StatusJson, type TraceForwardingJson } from '../../protocol/api';
-import { logRecordJson, spanJson, summaryJson, traceDetailJson } from '../../protocol/serialize';
+import { logRecordJson, runSummaryJson, spanJson, summaryJson, traceDetailJson } from '../../protocol/serialize';
 import type { ServiceEndpoint, ServiceEventListener, ServiceHandlers, ServiceParams, ServiceRequestType, ServiceResult } from '../../protocol/service';
 import { CaptureGate } from './capture';
 import { ServiceError } from './errors';
@@ -60,7 +61,7 @@ export interface InspectorServiceOptions {
  * identity, its listener and its heap (core sees neither sockets nor the
  * heap). The HTTP listener describes it while it listens.
  */
-export type ProcessFacts = Pick<StatusJson, 'version' | 'pid' | 'startedBy' | 'exitWhenIdleSeconds' | 'clients' | 'url' | 'endpoints'> & {
+export type ProcessFacts = Pick<StatusJson, 'version' | 'pid' | 'startedBy' | 'exitWhenIdleSeconds' | 'clients' | 'url' | 'endpoints' | 'dataDir' | 'disk'> & {
   heapUsedBytes: number;
 };
 
@@ -72,12 +73,15 @@ function notFoundTrace(traceId: string): ServiceError {
 export class InspectorService implements ServiceEndpoint {
   /** Capture pause, shared by the receivers ({@link ingest}) and `setCapture`. */
   readonly capture: CaptureGate;
-  private readonly store: TraceStore;
+  /** The store it answers from. */
+  readonly store: TraceStore;
   private readonly limits: DecodeLimits;
   private readonly maxImportChars: number;
   /** OTLP metrics exports answered, and their data points (metrics are counted, not kept). */
   private readonly metrics = { exportRequests: 0, dataPoints: 0 };
   private processFacts: (() => ProcessFacts) | undefined;
+  /** While the store's journal replays: settles when the store takes changes again. */
+  private replaying: Promise<void> | undefined;
 
   constructor(private readonly options: InspectorServiceOptions) {
     this.store = options.store;
@@ -112,6 +116,29 @@ export class InspectorService implements ServiceEndpoint {
     };
   }
 
+  /**
+   * Holds every change to the store (the receivers' spans and log records,
+   * pins, deletes, imports) until `replayed` settles, so nothing lands between
+   * replayed records; reads answer meanwhile from what the store holds so far,
+   * and `listTraces` says it is still loading.
+   */
+  holdChangesUntil(replayed: Promise<void>): void {
+    const held: Promise<void> = replayed.then(
+      () => this.releaseChanges(held),
+      () => this.releaseChanges(held),
+    );
+    this.replaying = held;
+  }
+
+  private releaseChanges(held: Promise<void>): void {
+    if (this.replaying === held) this.replaying = undefined;
+  }
+
+  /** Resolves when the store takes changes again; undefined when it takes them now. */
+  whenWritable(): Promise<void> | undefined {
+    return this.replaying;
+  }
+
   /** Live events: store changes, and forwarding changes when the inspector forwards. */
   subscribe(listener: ServiceEventListener): () => void {
     const offStore = this.store.onChange((change) => listener({ type: 'change', data: change }));
@@ -124,11 +151,12 @@ export class InspectorService implements ServiceEndpoint {
 
   /**
    * The receivers' way in: stores the spans unless capture is paused (then
-   * they are counted as dropped). Returns whether they were stored.
+   * they are counted as dropped). `source` is the request body they were
+   * decoded from, for the store's journal. Returns whether they were stored.
    */
-  ingest(spans: Span[]): boolean {
+  ingest(spans: Span[], source?: SpanSource): boolean {
     if (!this.capture.admit(spans.length)) return false;
-    this.store.add(spans);
+    this.store.add(spans, { source });
     return true;
   }
 
@@ -150,8 +178,10 @@ export class InspectorService implements ServiceEndpoint {
     listTraces: async (params) => {
       const query = traceQueryParam(paramsObject(params));
       const { traces, total } = this.store.list(storeQueryOf(query));
-      return { traces: traces.map(summaryJson), total };
+      return { traces: traces.map(summaryJson), total, ...(this.replaying ? { loading: true as const } : {}) };
     },
+
+    listRuns: async () => ({ runs: this.store.runSummaries().map(runSummaryJson) }),
 
     getFacets: async () => this.store.facetValues(),
 
@@ -179,6 +209,7 @@ export class InspectorService implements ServiceEndpoint {
     },
 
     pinTrace: async (params) => {
+      await this.replaying;
       const read = paramsObject(params);
       const traceId = traceIdParam(read);
       const pinned = booleanParam(read, 'pinned');
@@ -187,6 +218,7 @@ export class InspectorService implements ServiceEndpoint {
     },
 
     deleteTraces: async (params) => {
+      await this.replaying;
       const traceIds = traceIdsParam(paramsObject(params));
       if (traceIds === undefined) {
         this.store.clear();
@@ -202,6 +234,7 @@ export class InspectorService implements ServiceEndpoint {
     },
 
     importTraces: async (params) => {
+      await this.replaying;
       const read = paramsObject(params);
       const content = stringParam(read, 'content');
       const fileName = optionalStringParam(read, 'fileName');
