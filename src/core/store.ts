@@ -705,6 +705,25 @@ export class TraceStore {
     return this.get(traceId)?.spans.get(spanId.toLowerCase());
   }
 
+  /**
+   * Whether `span` shows as a root although it has a parent id, as in
+   * {@link tree}, without building the tree unless its ancestors loop.
+   */
+  shownAsOrphan(entry: TraceEntry, span: Span): boolean {
+    const parent = span.parentSpanId;
+    if (parent === null) return false;
+    if (parent === span.spanId || !entry.spans.has(parent)) return true;
+    const seen = new Set<string>([span.spanId]);
+    for (let id: string | null = parent; id !== null; ) {
+      if (seen.has(id)) return this.tree(entry.traceId)!.orphans.has(span.spanId);
+      seen.add(id);
+      const ancestor = entry.spans.get(id);
+      if (ancestor === undefined) return false;
+      id = ancestor.parentSpanId;
+    }
+    return false;
+  }
+
   /** Pins or unpins a trace; pinned traces are never evicted. Returns false for an unknown trace. */
   setPinned(traceId: string, pinned: boolean): boolean {
     const entry = this.get(traceId);

@@ -223,6 +223,17 @@ export interface TraceDetailJson {
   logs: LogRecordJson[];
 }
 
+/**
+ * The head of `GET /api/traces/{traceId}/lean` (the binary lean form, see
+ * `src/core/leanTrace.ts`): what the trace view shows besides the rows.
+ */
+export interface LeanTraceHeadJson {
+  traceId: string;
+  summary: TraceSummaryJson;
+  /** As {@link TraceDetailJson.logs}. */
+  logs: LogRecordJson[];
+}
+
 /** Body of `GET /api/traces/{traceId}/logs`: every log record of the trace, events of its spans included, in time order. */
 export interface TraceLogsJson {
   traceId: string;

@@ -8,7 +8,7 @@ import type { Attributes, RunInfo, Span, SpanEvent } from '../core/model';
 import { toJsonAttributes, toJsonValue } from '../core/model';
 import { costCountedBelow, tokensCountedBelow } from '../core/rollup';
 import type { TraceEntry, TraceTree } from '../core/store';
-import type { LogRecordJson, RunJson, SpanEventJson, SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
+import type { LeanTraceHeadJson, LogRecordJson, RunJson, SpanEventJson, SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
 
 function firstKey(counts: Map<string, number>): string | null {
   for (const key of counts.keys()) return key;
@@ -157,4 +157,9 @@ export function traceDetailJson(tree: TraceTree): TraceDetailJson {
     summary: summaryJson(tree.entry),
     logs: tree.entry.logs?.unattached().map(logRecordJson) ?? [],
   };
+}
+
+/** The head of a trace's lean form: its summary and the logs that belong to no span. */
+export function leanTraceHeadJson(tree: TraceTree): LeanTraceHeadJson {
+  return { traceId: tree.entry.traceId, summary: summaryJson(tree.entry), logs: tree.entry.logs?.unattached().map(logRecordJson) ?? [] };
 }

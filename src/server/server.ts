@@ -15,10 +15,11 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
 import { isLoopbackHost } from '../core/net/loopback';
 import { encodeOtlpJson } from '../core/otlp/export';
-import type { StoreChange, TraceOrder, TraceQuery, TraceStore } from '../core/store';
-import type { ApiErrorJson, FacetsJson, LiveStreamCountsJson, StatusJson, TraceListJson, TraceLogsJson, UntracedLogsJson } from '../protocol/api';
+import { LEAN_TRACE_MEDIA_TYPE, encodeLeanTrace } from '../core/leanTrace';
+import type { StoreChange, TraceOrder, TraceQuery, TraceStore, TraceTree } from '../core/store';
+import type { ApiErrorJson, FacetsJson, LiveStreamCountsJson, SpanJson, StatusJson, TraceListJson, TraceLogsJson, UntracedLogsJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
-import { logRecordJson, summaryJson, traceDetailJson } from '../protocol/serialize';
+import { leanTraceHeadJson, logRecordJson, spanJson, summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
 import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
@@ -101,7 +102,7 @@ function withoutSourceMapReference(content: Buffer): Buffer {
   return match ? content.subarray(0, tailStart + match.index + 1) : content;
 }
 
-const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin|\/logs)?$/;
+const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin|\/logs|\/lean|\/spans\/[^/]{1,256})?$/;
 
 /** Answers that never carry span content to other origins or into caches. */
 const BASE_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
@@ -109,6 +110,40 @@ const BASE_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'n
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   response.writeHead(status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...headers });
   response.end(JSON.stringify(body));
+}
+
+/** `/spans/` before a span id in a trace's path. */
+const SPAN_SUFFIX = '/spans/';
+
+/**
+ * Writes a trace's lean form chunk by chunk, waiting for the socket to drain
+ * and giving the event loop a turn between chunks, so ingest and other
+ * requests go on while a 100,000-span trace is sent.
+ */
+async function sendLeanTrace(tree: TraceTree, response: ServerResponse): Promise<void> {
+  response.writeHead(200, { ...BASE_HEADERS, 'Content-Type': LEAN_TRACE_MEDIA_TYPE });
+  for (const chunk of encodeLeanTrace(tree, JSON.stringify(leanTraceHeadJson(tree)))) {
+    if (response.destroyed) return;
+    if (!response.write(chunk)) await new Promise<void>((resolve) => {
+      const done = () => {
+        response.off('drain', done);
+        response.off('close', done);
+        resolve();
+      };
+      response.on('drain', done);
+      response.on('close', done);
+    });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  response.end();
+}
+
+function pathSegment(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new HttpError(400, `malformed percent-encoding in ${encoded}`);
+  }
 }
 
 function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
@@ -311,7 +346,7 @@ export class InspectorServer {
         return sendJson(response, answer.status, answer.body);
       }
       const traceMatch = TRACE_PATH.exec(path);
-      if (traceMatch) return this.traceResource(method, traceMatch[1].toLowerCase(), traceMatch[2], response);
+      if (traceMatch) return await this.traceResource(method, traceMatch[1].toLowerCase(), traceMatch[2], response);
       if (path.startsWith('/api/traces/')) throw new HttpError(404, `no trace at ${path}: trace ids are 32 hex digits`);
       if (path === '/api/events') return this.openLiveStream(method, request, response);
       if (path === '/api/facets') return this.onlyGet(method, () => sendJson(response, 200, this.store.facetValues() satisfies FacetsJson));
@@ -364,7 +399,7 @@ export class InspectorServer {
     }
   }
 
-  private traceResource(method: string, traceId: string, suffix: string | undefined, response: ServerResponse): void {
+  private async traceResource(method: string, traceId: string, suffix: string | undefined, response: ServerResponse): Promise<void> {
     const notFound = () => new HttpError(404, `no trace with id ${traceId} (never received, deleted, or evicted by retention)`);
     if (suffix === '/pin') {
       if (method !== 'POST' && method !== 'DELETE') throw new HttpError(405, 'pin with POST, unpin with DELETE', { Allow: 'POST, DELETE' });
@@ -381,8 +416,17 @@ export class InspectorServer {
       if (records === undefined) throw notFound();
       return sendJson(response, 200, { traceId, logs: records.map(logRecordJson) } satisfies TraceLogsJson);
     }
+    if (suffix?.startsWith(SPAN_SUFFIX)) {
+      const spanId = pathSegment(suffix.slice(SPAN_SUFFIX.length));
+      const entry = this.store.get(traceId);
+      if (!entry) throw notFound();
+      const span = this.store.getSpan(traceId, spanId);
+      if (!span) throw new HttpError(404, `no span with id ${spanId} in trace ${traceId}`);
+      return sendJson(response, 200, spanJson(span, this.store.shownAsOrphan(entry, span), entry) satisfies SpanJson);
+    }
     const tree = this.store.tree(traceId);
     if (!tree) throw notFound();
+    if (suffix === '/lean') return sendLeanTrace(tree, response);
     if (suffix === '/otlp') {
       return sendJson(response, 200, encodeOtlpJson(tree.spans), { 'Content-Disposition': `attachment; filename="trace-${traceId}.json"` });
     }
