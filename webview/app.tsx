@@ -5,7 +5,8 @@
 
 import type { TargetedDragEvent, TargetedPointerEvent } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { LogRecordJson, TraceSummaryJson } from '../src/protocol/api';
+import { decodeLeanTrace } from '../src/core/leanTrace';
+import type { LogRecordJson, SpanJson, TraceSummaryJson } from '../src/protocol/api';
 import type { ListenerEndpoints, TraceQuery } from '../src/protocol/messages';
 import { CopyButton, Icon, IconButton, Section } from './components/common';
 import { EmptyState } from './components/EmptyState';
@@ -20,7 +21,8 @@ import { formatClock, formatCost, formatCount, formatDuration } from './model/fo
 import { detectImportFormat } from './model/importFormat';
 import { kindInfo } from './model/kinds';
 import { activeFilterCount, facetChoices, filterChoices, filterTraces, groupTraces, type FilterChoices, type TraceGrouping } from './model/traceFilter';
-import { buildTraceIndex, type TraceIndex } from './model/traceIndex';
+import { SpanDetailsCache, opensLean, parseLeanHead } from './model/spanDetails';
+import { buildTraceIndex, leanTraceIndex, type TraceIndex } from './model/traceIndex';
 import { TraceListSync, type TraceListState } from './model/traceListSync';
 
 /** Minimum spacing of refetches of the filter drop-downs' values while traces keep changing, ms. */
@@ -42,6 +44,8 @@ interface OpenTrace {
   summary: TraceSummaryJson;
   /** The trace's log records that are not events of a span. */
   logs: LogRecordJson[];
+  /** Details fetched span by span, for a trace opened in the lean form; null when the index has them all. */
+  details: SpanDetailsCache | null;
   /** Evicted or deleted from the store while open: still shown, marked stale. */
   gone?: boolean;
 }
@@ -63,6 +67,8 @@ export function App({ host }: { host: InspectorHost }) {
   const [traceError, setTraceError] = useState<string | null>(null);
   const [loadingTrace, setLoadingTrace] = useState(false);
   const [selected, setSelected] = useState(-1);
+  /** Bumped when the selected span's details arrive. */
+  const [, setDetailsArrived] = useState(0);
   const [detailsWidth, setDetailsWidth] = useState(saved.detailsWidth ?? 440);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [connected, setConnected] = useState(true);
@@ -77,8 +83,8 @@ export function App({ host }: { host: InspectorHost }) {
   const restoredTrace = useRef<string | undefined>(undefined);
   const traceSeq = useRef(0);
   const facetsSeq = useRef(0);
-  const latest = useRef({ query, traceId, open, selected, filtersOpen });
-  latest.current = { query, traceId, open, selected, filtersOpen };
+  const latest = useRef({ query, traceId, open, selected, filtersOpen, list });
+  latest.current = { query, traceId, open, selected, filtersOpen, list };
   const listSync = useMemo(() => new TraceListSync({ fetch: (listQuery) => host.listTraces(listQuery), onState: setList, onError: setListError }), [host]);
   useEffect(() => () => listSync.dispose(), [listSync]);
 
@@ -111,15 +117,43 @@ export function App({ host }: { host: InspectorHost }) {
     }
   }
 
+  /** The trace's span count as the page knows it (the open trace, the list), else asked of the host; null when the trace is gone. */
+  async function spanCountOf(id: string): Promise<number | null> {
+    const { open: current, list: listed } = latest.current;
+    if (current && current.traceId === id && !current.gone) return current.index.count;
+    const row = listed?.traces.find((t) => t.traceId === id) ?? (await host.listTraces({ traceIds: [id], limit: 1 })).traces[0];
+    return row ? row.spanCount : null;
+  }
+
+  /** The trace to show: large ones in the lean form (details fetched per span), the rest whole as JSON; null when gone. */
+  async function fetchTrace(id: string): Promise<Omit<OpenTrace, 'traceId'> | null> {
+    const count = await spanCountOf(id);
+    if (count === null) return null;
+    if (!opensLean(count)) {
+      const detail = await host.getTrace(id);
+      performance.mark('rti:data');
+      return detail && { index: buildTraceIndex(detail), summary: detail.summary, logs: detail.logs, details: null };
+    }
+    const bytes = await host.getLeanTrace(id);
+    performance.mark('rti:data');
+    if (!bytes) return null;
+    const lean = decodeLeanTrace(bytes);
+    const head = parseLeanHead(lean.head);
+    const details = new SpanDetailsCache(id, (traceId, spanId) => host.getSpan(traceId, spanId), (spanId) => {
+      const shown = latest.current.open;
+      if (shown?.details === details && latest.current.selected >= 0 && shown.index.spanId[latest.current.selected] === spanId) setDetailsArrived((n) => n + 1);
+    });
+    return { index: leanTraceIndex(id, lean), summary: head.summary, logs: head.logs, details };
+  }
+
   async function loadTrace(id: string, quiet: boolean): Promise<void> {
     const seq = ++traceSeq.current;
     if (!quiet) setLoadingTrace(true);
     performance.mark('rti:request');
     try {
-      const detail = await host.getTrace(id);
+      const trace = await fetchTrace(id);
       if (seq !== traceSeq.current) return;
-      performance.mark('rti:data');
-      if (!detail) {
+      if (!trace) {
         const current = latest.current.open;
         if (restoredTrace.current === id) {
           restoredTrace.current = undefined;
@@ -131,14 +165,14 @@ export function App({ host }: { host: InspectorHost }) {
         return;
       }
       if (restoredTrace.current === id) restoredTrace.current = undefined;
-      const index = buildTraceIndex(detail);
+      const { index } = trace;
       performance.mark('rti:indexed');
       const previous = latest.current.open;
-      const previousSpan = previous && previous.traceId === id && latest.current.selected >= 0 ? previous.index.spans[latest.current.selected]?.spanId : undefined;
+      const previousSpan = previous && previous.traceId === id && latest.current.selected >= 0 ? previous.index.spanId[latest.current.selected] : undefined;
       const wanted = pendingSpan.current ?? previousSpan;
       pendingSpan.current = undefined;
       const wantedIndex = wanted !== undefined ? index.byId.get(wanted) : undefined;
-      setOpen({ traceId: id, index, summary: detail.summary, logs: detail.logs });
+      setOpen({ traceId: id, ...trace });
       setSelected(wantedIndex ?? (index.roots.length > 0 ? index.roots[0] : -1));
       setTraceError(null);
     } catch (error) {
@@ -260,7 +294,12 @@ export function App({ host }: { host: InspectorHost }) {
   }, [traceId, listVisible, grouping, query, detailsWidth]);
 
   // The host follows the selection (VS Code reveals it in its tree); told once the trace has loaded.
-  const selectedSpanId = open && selected >= 0 ? open.index.spans[selected]?.spanId : undefined;
+  const selectedSpanId = open && selected >= 0 && selected < open.index.count ? open.index.spanId[selected] : undefined;
+  // A lean trace's details: the selected span's, and its neighbours' ahead of keyboard steps.
+  useEffect(() => {
+    if (open?.details && selected >= 0 && selected < open.index.count) open.details.loadAround(open.index, selected);
+  }, [open, selected]);
+
   useEffect(() => {
     if (traceId === null) host.selectionChanged(null);
     else if (open && open.traceId === traceId) host.selectionChanged(traceId, selectedSpanId);
@@ -333,7 +372,7 @@ export function App({ host }: { host: InspectorHost }) {
     return <div class="app-loading">{listError ? <span class="error-text">{listError}</span> : 'Connecting…'}</div>;
   }
   const capabilities = info.capabilities;
-  const selectedSpan = open && selected >= 0 && selected < open.index.count ? open.index.spans[selected] : null;
+  const selectedSpan = open && selected >= 0 && selected < open.index.count ? spanDetailsOf(open, selected) : null;
 
   return (
     <ServicesContext.Provider value={services}>
@@ -419,10 +458,22 @@ export function App({ host }: { host: InspectorHost }) {
                   </section>
                   <div class="pane-splitter" onPointerDown={startDetailsResize} title="Drag to resize" />
                   <section class="details-pane" ref={detailsRef} style={{ width: `${detailsWidth}px` }}>
-                    {selectedSpan ? (
+                    {selectedSpan && typeof selectedSpan === 'object' && 'spanId' in selectedSpan ? (
                       <ErrorBoundary part="span details" resetKey={selectedSpan}>
                         <SpanDetails key={selectedSpan.spanId} span={selectedSpan} traceStartMs={open.index.originMs} knownTrace={(id) => knownTraces.has(id)} />
                       </ErrorBoundary>
+                    ) : selectedSpan ? (
+                      <div class="placeholder muted" data-testid="span-details-pending">
+                        {selectedSpan === 'pending' ? (
+                          <>
+                            <Icon name="loading" class="codicon-modifier-spin" /> Loading the details of {open.index.name[selected]}…
+                          </>
+                        ) : selectedSpan === 'gone' ? (
+                          'This span is no longer in the inspector.'
+                        ) : (
+                          <span class="error-text">{selectedSpan.error}</span>
+                        )}
+                      </div>
                     ) : open.logs.length > 0 ? (
                       <div class="trace-logs" data-testid="trace-logs">
                         <p class="muted">Select a span to see its details. These log records of the trace belong to no span that arrived:</p>
@@ -551,4 +602,12 @@ export function App({ host }: { host: InspectorHost }) {
       </div>
     );
   }
+}
+
+/** What the details pane shows for span `i`: its details, or that they are on their way, gone, or failed. */
+function spanDetailsOf(trace: OpenTrace, i: number): SpanJson | 'pending' | 'gone' | { error: string } {
+  if (trace.index.details) return trace.index.details[i];
+  const known = trace.details?.lookup(trace.index.spanId[i]);
+  if (known === undefined || known === 'pending') return 'pending';
+  return known === null ? 'gone' : known;
 }

@@ -9,6 +9,8 @@
 import { decodeTraceFile } from '../core/importFile';
 import { rejectedCount } from '../core/model';
 import { encodeOtlpJson } from '../core/otlp/export';
+import { encodeLeanTrace } from '../core/leanTrace';
+import type { TraceTree } from '../core/store';
 import type { TraceQuery as StoreQuery } from '../core/store';
 import type {
   ForwardResult,
@@ -20,7 +22,7 @@ import type {
   ViewRequestResults,
 } from '../protocol/messages';
 import { traceQueryToSearch } from '../protocol/messages';
-import { summaryJson, traceDetailJson } from '../protocol/serialize';
+import { leanTraceHeadJson, spanDetailJson, summaryJson, traceDetailJson } from '../protocol/serialize';
 import { describeRejections } from '../server/receivers';
 import { traceQueryOf } from '../server/server';
 import type { CaptureStore } from './listener';
@@ -65,6 +67,25 @@ export function importTraces(store: CaptureStore, content: string): ImportResult
   };
 }
 
+/** A trace's lean form in one buffer (a message carries it whole), built chunk by chunk with a turn of the event loop between chunks. */
+async function leanTraceBytes(tree: TraceTree): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (const chunk of encodeLeanTrace(tree, JSON.stringify(leanTraceHeadJson(tree)))) {
+    chunks.push(chunk);
+    length += chunk.length;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  // A buffer of its own (not a slice of Node's pool), so the message carries exactly these bytes.
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
 /** Thrown for a request the host refuses; the message is shown to the user. */
 export class ViewRequestError extends Error {}
 
@@ -87,6 +108,12 @@ async function answer(request: ViewRequest, store: CaptureStore, services: ViewS
       const tree = store.tree(request.traceId);
       return tree ? traceDetailJson(tree) : null;
     }
+    case 'getLeanTrace': {
+      const tree = store.tree(request.traceId);
+      return tree ? await leanTraceBytes(tree) : null;
+    }
+    case 'getSpan':
+      return spanDetailJson(store, request.traceId, request.spanId);
     case 'getFacets':
       return store.facetValues();
     case 'openSource':

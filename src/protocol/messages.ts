@@ -18,7 +18,7 @@
  * inlined into HTML) and the view renders it as text.
  */
 
-import type { FacetsJson, StoreChangeJson, TraceDetailJson, TraceListJson } from './api';
+import type { FacetsJson, SpanJson, StoreChangeJson, TraceDetailJson, TraceListJson } from './api';
 
 // ---------------------------------------------------------------------------
 // Shared value types
@@ -144,6 +144,21 @@ export interface GetTraceRequest extends RequestBase<'getTrace'> {
 }
 
 /**
+ * One trace in the lean binary form (`src/core/leanTrace.ts`). Reply: its
+ * bytes (a `Uint8Array`, which the webview transport moves as binary), or
+ * `null` when unknown.
+ */
+export interface GetLeanTraceRequest extends RequestBase<'getLeanTrace'> {
+  traceId: string;
+}
+
+/** One span's details. Reply: {@link SpanJson}, or `null` when the trace or span is unknown. */
+export interface GetSpanRequest extends RequestBase<'getSpan'> {
+  traceId: string;
+  spanId: string;
+}
+
+/**
  * Every value of each filterable field over the whole store, for the filter
  * drop-downs (the same answer as `GET /api/facets`). Reply: {@link FacetsJson}.
  */
@@ -215,6 +230,8 @@ export interface SelectionChangedMessage {
 export type ViewRequest =
   | ListTracesRequest
   | GetTraceRequest
+  | GetLeanTraceRequest
+  | GetSpanRequest
   | GetFacetsRequest
   | OpenSourceRequest
   | CopyRequest
@@ -228,6 +245,8 @@ export type ViewRequest =
 export interface ViewRequestResults {
   listTraces: TraceListJson;
   getTrace: TraceDetailJson | null;
+  getLeanTrace: Uint8Array | null;
+  getSpan: SpanJson | null;
   getFacets: FacetsJson;
   openSource: boolean;
   copy: null;

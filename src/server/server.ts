@@ -19,7 +19,7 @@ import { LEAN_TRACE_MEDIA_TYPE, encodeLeanTrace } from '../core/leanTrace';
 import type { StoreChange, TraceOrder, TraceQuery, TraceStore, TraceTree } from '../core/store';
 import type { ApiErrorJson, FacetsJson, LiveStreamCountsJson, SpanJson, StatusJson, TraceListJson, TraceLogsJson, UntracedLogsJson } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
-import { leanTraceHeadJson, logRecordJson, spanJson, summaryJson, traceDetailJson } from '../protocol/serialize';
+import { leanTraceHeadJson, logRecordJson, spanDetailJson, summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
 import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
@@ -418,11 +418,9 @@ export class InspectorServer {
     }
     if (suffix?.startsWith(SPAN_SUFFIX)) {
       const spanId = pathSegment(suffix.slice(SPAN_SUFFIX.length));
-      const entry = this.store.get(traceId);
-      if (!entry) throw notFound();
-      const span = this.store.getSpan(traceId, spanId);
-      if (!span) throw new HttpError(404, `no span with id ${spanId} in trace ${traceId}`);
-      return sendJson(response, 200, spanJson(span, this.store.shownAsOrphan(entry, span), entry) satisfies SpanJson);
+      const span = spanDetailJson(this.store, traceId, spanId);
+      if (!span) throw new HttpError(404, `no span with id ${spanId} in trace ${traceId} (never received, deleted, or evicted by retention)`);
+      return sendJson(response, 200, span satisfies SpanJson);
     }
     const tree = this.store.tree(traceId);
     if (!tree) throw notFound();

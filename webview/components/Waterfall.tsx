@@ -402,11 +402,11 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
   }
 
   function renderRow(row: number, span: number): JSX.Element {
-    const data = index.spans[span];
     const depth = index.depth[span];
     const kids = childCount(index, span);
     const open = expanded[span] === 1;
-    const info = kindInfo(data.displayKind);
+    const displayKind = index.displayKind[span];
+    const info = kindInfo(displayKind);
     const error = index.isError[span] === 1;
     const bar = barGeometry(index.startMs[span], index.endMs[span], timeWindow);
     const { left, width } = bar;
@@ -427,7 +427,7 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
         aria-level={depth + 1}
         aria-expanded={kids > 0 ? open : undefined}
         aria-selected={span === selected}
-        data-span-id={data.spanId}
+        data-span-id={index.spanId[span]}
         onClick={() => onRowClick(span)}
         onDblClick={() => kids > 0 && toggle(span, false)}
       >
@@ -445,13 +445,13 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
           ) : (
             <span class="wf-twisty" />
           )}
-          <Icon name={info.icon} class={`wf-kind kind-${data.displayKind}`} />
-          <span class="wf-label" title={data.name}>
-            {data.name}
+          <Icon name={info.icon} class={`wf-kind kind-${displayKind}`} />
+          <span class="wf-label" title={index.name[span]}>
+            {index.name[span]}
           </span>
           {depth > MAX_INDENT_LEVELS && <span class="wf-depth" title="Nesting depth">{depth}</span>}
           {!open && kids > 0 && <span class="wf-hidden-count" title="Hidden descendants">{index.subtreeSize[span] - 1}</span>}
-          {error && <Icon name="error" class="wf-error-icon" title={data.status.message || 'Error'} />}
+          {error && <Icon name="error" class="wf-error-icon" title={index.statusMessage[span] || 'Error'} />}
         </div>
         <div class="wf-timeline">
           {bar.outside ? (
@@ -462,7 +462,7 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
           ) : (
             <>
               <div
-                class={`wf-bar kind-${data.displayKind}${error ? ' error' : ''}${critical ? ' critical' : ''}${bar.clipStart ? ' clip-start' : ''}${bar.clipEnd ? ' clip-end' : ''}`}
+                class={`wf-bar kind-${displayKind}${error ? ' error' : ''}${critical ? ' critical' : ''}${bar.clipStart ? ' clip-start' : ''}${bar.clipEnd ? ' clip-end' : ''}`}
                 style={{ left: `${left}%`, width: `${width}%` }}
               >
                 {critical && renderSegments(index, span, timeWindow)}

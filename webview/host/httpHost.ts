@@ -3,7 +3,7 @@
  * query API on its own origin and follows the store through Server-Sent Events.
  */
 
-import type { ApiErrorJson, FacetsJson, ForwardTraceJson, StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
+import type { ApiErrorJson, FacetsJson, ForwardTraceJson, SpanJson, StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
 import type { ForwardResult, ImportResult, ListenerEndpoints, TraceQuery } from '../../src/protocol/messages';
 import { traceQueryToSearch } from '../../src/protocol/messages';
 import { copyWithBrowser, downloadText } from './dom';
@@ -87,6 +87,19 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
       const text = await response.text();
       if (!response.ok) throw new Error(errorMessage(response, text));
       return JSON.parse(text) as TraceDetailJson;
+    },
+    async getLeanTrace(traceId: string) {
+      const response = await fetch(`${base}/api/traces/${encodeURIComponent(traceId)}/lean`);
+      if (response.status === 404) return null;
+      if (!response.ok) throw new Error(errorMessage(response, await response.text()));
+      return new Uint8Array(await response.arrayBuffer());
+    },
+    async getSpan(traceId: string, spanId: string) {
+      const response = await fetch(`${base}/api/traces/${encodeURIComponent(traceId)}/spans/${encodeURIComponent(spanId)}`);
+      if (response.status === 404) return null;
+      const text = await response.text();
+      if (!response.ok) throw new Error(errorMessage(response, text));
+      return JSON.parse(text) as SpanJson;
     },
     getFacets: () => request<FacetsJson>('/api/facets'),
     async openSource() {

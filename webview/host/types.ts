@@ -4,7 +4,7 @@
  * browser, `vscodeHost` over `postMessage` inside a VS Code webview.
  */
 
-import type { FacetsJson, StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
+import type { FacetsJson, SpanJson, StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
 import type {
   ForwardResult,
   HostCapabilities,
@@ -47,6 +47,10 @@ export interface InspectorHost {
   listTraces(query: TraceQuery): Promise<TraceListJson>;
   /** Null when the trace is not (or no longer) in the store. */
   getTrace(traceId: string): Promise<TraceDetailJson | null>;
+  /** The trace's lean binary form (`src/core/leanTrace.ts`); null when it is not in the store. */
+  getLeanTrace(traceId: string): Promise<Uint8Array | null>;
+  /** One span's details; null when the trace or the span is not in the store. */
+  getSpan(traceId: string, spanId: string): Promise<SpanJson | null>;
   /** Every value of each filterable field over the whole store, for the filter drop-downs. */
   getFacets(): Promise<FacetsJson>;
   /** Whether the file was found and opened. */

@@ -111,6 +111,8 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
     },
     listTraces: (query) => send('listTraces', { query }),
     getTrace: (traceId) => send('getTrace', { traceId }),
+    getLeanTrace: (traceId) => send('getLeanTrace', { traceId }),
+    getSpan: (traceId, spanId) => send('getSpan', { traceId, spanId }),
     getFacets: () => send('getFacets', {}),
     openSource: (location) => send('openSource', { target: location }),
     async copy(text) {

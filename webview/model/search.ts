@@ -1,7 +1,10 @@
 /**
  * Find-in-trace: which spans match a text, and stepping through matches and
  * errors in tree order. The searchable text of each span is built lazily on
- * the first search and cached, so typing stays fast on 100,000 spans.
+ * the first search and cached, so typing stays fast on 100,000 spans. A trace
+ * that came in the lean form has no attributes or events in the page: find
+ * then searches what its rows carry (name, id, status message, kind, service,
+ * model).
  * Pure, DOM-free.
  */
 
@@ -14,11 +17,11 @@ export class SpanSearch {
 
   constructor(private readonly index: TraceIndex) {}
 
-  /** Spans whose name, ids, status, attributes or events contain `text` (case-insensitive), in tree order. */
+  /** Spans whose name, ids, status, attributes or events (when in the page) contain `text` (case-insensitive), in tree order. */
   find(text: string): Int32Array {
     const needle = text.trim().toLowerCase();
     if (needle === '') return new Int32Array(0);
-    const haystacks = (this.haystacks ??= this.index.spans.map(searchText));
+    const haystacks = (this.haystacks ??= this.index.details ? this.index.details.map(searchText) : rowSearchTexts(this.index));
     const { preorder, count } = this.index;
     const out: number[] = [];
     for (let pos = 0; pos < count; pos++) {
@@ -40,6 +43,18 @@ export function searchText(span: SpanJson): string {
     appendValues(parts, event.attributes);
   }
   return parts.join('\n').toLowerCase();
+}
+
+/** What a lean trace's rows carry, lower-cased: the part of {@link searchText} the page has without the details. */
+function rowSearchTexts(index: TraceIndex): string[] {
+  const out = new Array<string>(index.count);
+  for (let i = 0; i < index.count; i++) {
+    const parts = [index.name[i], index.spanId[i], index.statusMessage[i], index.displayKind[i]];
+    if (index.model[i]) parts.push(index.model[i]!);
+    if (index.service[i]) parts.push(index.service[i]!);
+    out[i] = parts.join('\n').toLowerCase();
+  }
+  return out;
 }
 
 function appendValues(parts: string[], attributes: Record<string, unknown>): void {

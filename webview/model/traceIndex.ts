@@ -1,19 +1,34 @@
 /**
  * The waterfall's data structures, built once per trace detail: spans by
  * index, parent and children (compressed arrays), pre-order, depth, subtree
- * sizes, relative times and the critical path. Everything is a typed array so
+ * sizes, relative times and the critical path, from either wire form (the
+ * JSON detail or the lean binary form). Everything is a typed array so
  * a 100,000-span trace indexes in a few tens of milliseconds and the visible
  * rows can be re-flattened on every expand/collapse. Pure, DOM-free.
  */
 
+import type { LeanTrace } from '../../src/core/leanTrace';
+import type { DisplayKind } from '../../src/core/model';
 import type { SpanJson, TraceDetailJson } from '../../src/protocol/api';
 
-/** Indexed form of one trace. Span indices refer to {@link TraceIndex.spans}. */
+/** What rows show of each span, by position in start order: the same from either wire form. */
+export type SpanColumns = Omit<LeanTrace, 'head'>;
+
+/** Indexed form of one trace. Span indices are positions in start order. */
 export interface TraceIndex {
   traceId: string;
-  /** Spans sorted by start time (stable), as given by the query API. */
-  spans: SpanJson[];
+  /**
+   * Every span's details when the trace came as JSON (all of it); null when
+   * it came in the lean form, whose details are fetched span by span.
+   */
+  details: SpanJson[] | null;
   count: number;
+  spanId: string[];
+  name: string[];
+  service: (string | null)[];
+  model: (string | null)[];
+  statusMessage: string[];
+  displayKind: DisplayKind[];
   /** Span id → index. */
   byId: Map<string, number>;
   /** Parent index, or -1 for roots (including orphans and cycle breakers). */
@@ -56,23 +71,51 @@ export interface TraceIndex {
   errorCount: number;
 }
 
-/** Builds the index of a trace detail. */
+/** Builds the index of a trace detail (the JSON form). */
 export function buildTraceIndex(detail: TraceDetailJson): TraceIndex {
   const spans = sortedByStart(detail.spans);
   const count = spans.length;
-  const byId = new Map<string, number>();
-  for (let i = 0; i < count; i++) {
-    // A duplicate span id keeps its first occurrence as the parent target.
-    if (!byId.has(spans[i].spanId)) byId.set(spans[i].spanId, i);
-  }
-
+  const byId = firstPositions(spans.map((span) => span.spanId));
   const parent = new Int32Array(count).fill(-1);
+  let originMs = count > 0 ? Infinity : 0;
   for (let i = 0; i < count; i++) {
     const span = spans[i];
+    if (span.startTimeMs < originMs) originMs = span.startTimeMs;
     if (span.orphan || !span.parentSpanId) continue;
     const p = byId.get(span.parentSpanId);
     if (p !== undefined && p !== i) parent[i] = p;
   }
+  const columns: SpanColumns = {
+    count,
+    originMs,
+    parent,
+    startMs: Float64Array.from(spans, (span) => span.startTimeMs - originMs),
+    durationMs: Float64Array.from(spans, (span) => span.durationMs),
+    isError: Uint8Array.from(spans, (span) => (span.isError ? 1 : 0)),
+    displayKind: spans.map((span) => span.displayKind),
+    spanId: spans.map((span) => span.spanId),
+    name: spans.map((span) => span.name),
+    service: spans.map((span) => span.service),
+    model: spans.map((span) => span.model),
+    statusMessage: spans.map((span) => span.status.message),
+  };
+  return indexColumns(detail.traceId, columns, spans, byId);
+}
+
+/** Builds the index of a trace's lean form; its spans' details are fetched on demand. */
+export function leanTraceIndex(traceId: string, lean: LeanTrace): TraceIndex {
+  return indexColumns(traceId, lean, null, firstPositions(lean.spanId));
+}
+
+/** Span id → position; a duplicate span id keeps its first occurrence as the parent target. */
+function firstPositions(ids: string[]): Map<string, number> {
+  const byId = new Map<string, number>();
+  for (let i = 0; i < ids.length; i++) if (!byId.has(ids[i])) byId.set(ids[i], i);
+  return byId;
+}
+
+function indexColumns(traceId: string, columns: SpanColumns, details: SpanJson[] | null, byId: Map<string, number>): TraceIndex {
+  const { count, parent } = columns;
   breakCycles(parent);
 
   const childStart = new Int32Array(count + 1);
@@ -115,32 +158,26 @@ export function buildTraceIndex(detail: TraceDetailJson): TraceIndex {
     if (p >= 0) subtreeSize[p] += subtreeSize[node];
   }
 
-  let originMs = Infinity;
-  let lastMs = -Infinity;
-  for (let i = 0; i < count; i++) {
-    const start = spans[i].startTimeMs;
-    if (start < originMs) originMs = start;
-    const end = start + Math.max(0, spans[i].durationMs);
-    if (end > lastMs) lastMs = end;
-  }
-  if (count === 0) originMs = lastMs = 0;
-  const startMs = new Float64Array(count);
+  const { startMs, durationMs, isError } = columns;
   const endMs = new Float64Array(count);
-  const isError = new Uint8Array(count);
+  let lastMs = 0;
   let errorCount = 0;
   for (let i = 0; i < count; i++) {
-    startMs[i] = spans[i].startTimeMs - originMs;
-    endMs[i] = startMs[i] + Math.max(0, spans[i].durationMs);
-    if (spans[i].isError) {
-      isError[i] = 1;
-      errorCount++;
-    }
+    endMs[i] = startMs[i] + Math.max(0, durationMs[i]);
+    if (endMs[i] > lastMs) lastMs = endMs[i];
+    errorCount += isError[i];
   }
 
   const index: TraceIndex = {
-    traceId: detail.traceId,
-    spans,
+    traceId,
+    details,
     count,
+    spanId: columns.spanId,
+    name: columns.name,
+    service: columns.service,
+    model: columns.model,
+    statusMessage: columns.statusMessage,
+    displayKind: columns.displayKind,
     byId,
     parent,
     childStart,
@@ -151,8 +188,8 @@ export function buildTraceIndex(detail: TraceDetailJson): TraceIndex {
     preorderPos,
     subtreeSize,
     maxDepth,
-    originMs,
-    totalMs: Math.max(lastMs - originMs, 1e-6),
+    originMs: columns.originMs,
+    totalMs: Math.max(lastMs, 1e-6),
     startMs,
     endMs,
     isError,
@@ -323,7 +360,7 @@ export function carryExpansion(previous: TraceIndex, previousExpanded: Uint8Arra
   const expanded = allExpanded(next);
   for (let i = 0; i < previous.count; i++) {
     if (previousExpanded[i]) continue;
-    const j = next.byId.get(previous.spans[i].spanId);
+    const j = next.byId.get(previous.spanId[i]);
     if (j !== undefined) expanded[j] = 0;
   }
   return expanded;
