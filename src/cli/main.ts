@@ -17,7 +17,10 @@ import { createNodeForwarder, forwardingEnvironment, type NodeForwarding } from 
 import { GrpcReceiver, silenceGrpcLibraryLogs } from '../server/grpc';
 import { newApiToken, parseAllowedOrigin } from '../server/guard';
 import { createCostEstimator, PRICE_DATA_URL, readPriceFile, updatePriceTable } from '../server/prices';
+import type { StartedBy } from '../protocol/api';
+import { IdleExit } from '../server/idle';
 import { InspectorServer, PortInUseError } from '../server/server';
+import { packageVersion } from '../server/version';
 import { startDemo, type DemoHandle } from './demo';
 
 /** Parsed command line. */
@@ -53,6 +56,10 @@ export interface CliOptions {
   updatePrices?: string;
   /** Serve the UI's source maps (--dev); they carry the UI's sources, so off unless asked. */
   dev?: boolean;
+  /** Who started the process (--started-by), as `/api/status` tells clients. */
+  startedBy: StartedBy;
+  /** End this long after the last client left (--exit-when-idle); absent: run until stopped. */
+  exitWhenIdleSeconds?: number;
 }
 
 const USAGE = `Usage: respan-inspector [options]
@@ -79,6 +86,10 @@ Options:
   --max-memory-mb <n>
                      approximate memory for captured spans, in MB (default 1024);
                      past it the oldest traces are evicted, as with --max-spans
+  --exit-when-idle <s>
+                     end <s> seconds after the last client (a VS Code window, a browser
+                     tab) left; without it the inspector runs until stopped
+  --started-by <who> user (default) or extension: how /api/status names the starter
   -h, --help         show this help
 
 Forwarding to Respan (reads RESPAN_API_KEY and RESPAN_BASE_URL from the environment;
@@ -129,6 +140,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     redact: [],
     prices: [],
     priceFiles: [],
+    startedBy: 'user',
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
@@ -185,6 +197,15 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--max-memory-mb':
         options.maxMemoryMb = integer('--max-memory-mb', value(), 16, 1_000_000);
         break;
+      case '--exit-when-idle':
+        options.exitWhenIdleSeconds = integer('--exit-when-idle', value(), 0, 86_400);
+        break;
+      case '--started-by': {
+        const who = value();
+        if (who !== 'user' && who !== 'extension') throw new UsageError(`--started-by needs user or extension, got ${who === undefined ? 'nothing' : `"${who}"`}`);
+        options.startedBy = who;
+        break;
+      }
       case '-h':
       case '--help':
         options.help = true;
@@ -399,6 +420,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     ...access,
     onSpans: forwarder ? (spans) => forwarder.captured(spans) : undefined,
     forwarding: forwarder,
+    identity: { version: packageVersion(), startedBy: options.startedBy, exitWhenIdleSeconds: options.exitWhenIdleSeconds },
   });
   try {
     await server.start();
@@ -413,6 +435,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const url = server.url;
   const grpc = await startGrpc(options, server);
+  server.setGrpcEndpoint(grpc?.endpoint);
   const uiUrl = apiToken ? `${url}/?token=${encodeURIComponent(apiToken)}` : `${url}/`;
   const out = process.stdout;
   out.write(`\nRespan Trace Inspector is listening on ${url}\n\n`);
@@ -454,6 +477,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
   }
 
+  let idle: IdleExit | undefined;
+  let stopIdleWatch: (() => void) | undefined;
   await new Promise<void>((resolve) => {
     const shutdown = () => {
       process.off('SIGINT', shutdown);
@@ -462,7 +487,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
+    if (options.exitWhenIdleSeconds !== undefined) {
+      const seconds = options.exitWhenIdleSeconds;
+      idle = new IdleExit(seconds * 1000, () => {
+        out.write(`\nNo client for ${seconds} s (--exit-when-idle).\n`);
+        shutdown();
+      });
+      stopIdleWatch = server.onClientsChange((clients) => idle?.clientsChanged(clients));
+    }
   });
+  stopIdleWatch?.();
+  idle?.dispose();
   out.write('\nShutting down…\n');
   await demo?.stop();
   if (forwarding) await finishForwarding(forwarding, out);

@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import type { DemoHandle, DemoOptions } from '../cli/demo';
 import type { ForwardingChange } from '../core/forward/forwarder';
 import { isLoopbackHost } from '../core/net/loopback';
+import { isInspectorStatus } from '../protocol/api';
 import type { ForwardResult } from '../protocol/messages';
 import { createCostEstimator } from '../server/prices';
 import { COMMANDS, CONTEXT_KEYS } from './commands';
@@ -66,8 +67,7 @@ function freePort(host: string): Promise<number | undefined> {
 async function isInspectorAt(host: string, port: number): Promise<boolean> {
   try {
     const response = await fetch(`${clientUrl(host, port)}/api/status`, { signal: AbortSignal.timeout(1000) });
-    const body = (await response.json()) as { name?: unknown };
-    return body.name === 'respan-trace-inspector';
+    return isInspectorStatus(await response.json());
   } catch {
     return false;
   }

@@ -91,24 +91,6 @@ export interface FacetsJson {
   runs: FacetValueJson[];
 }
 
-/** Body of `GET /api/status`. */
-export interface StatusJson {
-  name: 'respan-trace-inspector';
-  url: string;
-  spanCount: number;
-  traceCount: number;
-  memory: {
-    /** What the store charges against its bound: every span's content, and each resource and scope once. */
-    storeBytes: number;
-    /** The bound (`--max-memory-mb`): past it, the least recently updated unpinned traces are evicted. */
-    maxStoreBytes: number;
-    /** The process's V8 heap in use (all of it: the store, requests in flight, garbage not yet collected). */
-    heapUsedBytes: number;
-  };
-  /** Where estimated costs' prices come from (the table's name and version), once it is loaded. */
-  priceTable: string | null;
-}
-
 /** A span event, with its exact time as a decimal string. */
 export interface SpanEventJson {
   name: string;
@@ -247,18 +229,6 @@ export interface UntracedLogsJson {
   received: number;
 }
 
-/** Body of `GET /api/status`. */
-export interface StatusJson {
-  name: 'respan-trace-inspector';
-  url: string;
-  spanCount: number;
-  traceCount: number;
-  /** Log records kept: attached to spans, waiting for their span, without a span, without a trace. */
-  logRecordCount: number;
-  /** OTLP metrics exports answered (metrics are counted, not kept). */
-  metrics: { exportRequests: number; dataPoints: number };
-}
-
 /**
  * One event of the live stream (`GET /api/events`, Server-Sent Events, event
  * name `change`): what changed in the store since the previous event. The
@@ -275,6 +245,58 @@ export type StoreChangeJson = StoreChange;
 export interface LiveStreamCountsJson {
   spanCount: number;
   traceCount: number;
+}
+
+/** The value of {@link StatusJson.inspector}: how a client tells this inspector from anything else on the port. */
+export const INSPECTOR_ID = 'respan-trace-inspector';
+
+/** Who started an inspector process: a person (runs until stopped) or the VS Code extension (ends when idle). */
+export type StartedBy = 'user' | 'extension';
+
+/**
+ * Body of `GET /api/status`: the process identifies itself, so the extension
+ * attaches to an inspector already listening on its port and reports anything
+ * else there as a taken port.
+ */
+export interface StatusJson {
+  inspector: typeof INSPECTOR_ID;
+  /** Version of the package the process runs. */
+  version: string;
+  pid: number;
+  startedBy: StartedBy;
+  /** Seconds the process stays up after its last client left; absent: until stopped. */
+  exitWhenIdleSeconds?: number;
+  /** Open live streams (`/api/events`): one per VS Code window and per browser tab. */
+  clients: number;
+  /** `http://host:port` of the HTTP listener. */
+  url: string;
+  endpoints: {
+    /** OTLP/HTTP, the Respan paths, the API and the UI. */
+    http: string;
+    /** OTLP/gRPC, when that receiver runs. */
+    grpc?: string;
+  };
+  spanCount: number;
+  traceCount: number;
+  memory: {
+    /** What the store charges against its bound: every span's content, and each resource and scope once. */
+    storeBytes: number;
+    /** The bound (`--max-memory-mb`): past it, the least recently updated unpinned traces are evicted. */
+    maxStoreBytes: number;
+    /** The process's V8 heap in use (all of it: the store, requests in flight, garbage not yet collected). */
+    heapUsedBytes: number;
+  };
+  /** Log records kept: attached to spans, waiting for their span, without a span, without a trace. */
+  logRecordCount: number;
+  /** OTLP metrics exports answered (metrics are counted, not kept). */
+  metrics: { exportRequests: number; dataPoints: number };
+  /** Where estimated costs' prices come from (the table's name and version), once it is loaded. */
+  priceTable: string | null;
+}
+
+/** True when a `/api/status` body comes from a Respan Trace Inspector. */
+export function isInspectorStatus(body: unknown): body is StatusJson {
+  return typeof body === 'object' && body !== null && (body as { inspector?: unknown }).inspector === INSPECTOR_ID;
 }
 
 /** Error body of every query API failure. */

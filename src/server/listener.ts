@@ -72,6 +72,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     try {
       await receiver.start();
       grpc = receiver;
+      server.setGrpcEndpoint(receiver.endpoint);
     } catch (error) {
       errors.grpc = error as Error;
     }

@@ -17,7 +17,18 @@ import { isLoopbackHost } from '../core/net/loopback';
 import { encodeOtlpJson } from '../core/otlp/export';
 import { LEAN_TRACE_MEDIA_TYPE, encodeLeanTrace } from '../core/leanTrace';
 import type { StoreChange, TraceOrder, TraceQuery, TraceStore, TraceTree } from '../core/store';
-import type { ApiErrorJson, FacetsJson, LiveStreamCountsJson, SpanJson, StatusJson, TraceListJson, TraceLogsJson, UntracedLogsJson } from '../protocol/api';
+import {
+  INSPECTOR_ID,
+  type ApiErrorJson,
+  type FacetsJson,
+  type LiveStreamCountsJson,
+  type SpanJson,
+  type StartedBy,
+  type StatusJson,
+  type TraceListJson,
+  type TraceLogsJson,
+  type UntracedLogsJson,
+} from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
 import { leanTraceHeadJson, logRecordJson, spanDetailJson, summaryJson, traceDetailJson } from '../protocol/serialize';
 import { HttpError, readBody } from './body';
@@ -57,6 +68,16 @@ export interface InspectorServerOptions {
   apiToken?: string;
   /** Forwarding to Respan, for the `/api/forwarding` and `/api/traces/{id}/forward` routes; without it they answer 404. */
   forwarding?: Forwarder;
+  /** How `/api/status` identifies the process. Default: started by a user, version unknown. */
+  identity?: InspectorIdentity;
+}
+
+/** Who runs this listener, as `/api/status` tells it. */
+export interface InspectorIdentity {
+  version: string;
+  startedBy: StartedBy;
+  /** Seconds the process stays up after its last client left; absent: until stopped. */
+  exitWhenIdleSeconds?: number;
 }
 
 /** The port is taken by another process. */
@@ -233,6 +254,8 @@ export class InspectorServer {
   /** The token `/api/*` requires, if any (given, or generated because the host is not loopback). */
   readonly apiToken: string | undefined;
   private readonly liveStreams = new Set<LiveStream>();
+  private readonly clientListeners = new Set<(clients: number) => void>();
+  private grpcEndpoint: string | undefined;
   private unsubscribe: (() => void) | undefined;
   private unsubscribeForwarding: (() => void) | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
@@ -321,6 +344,22 @@ export class InspectorServer {
     });
   }
 
+  /** Open live streams: each VS Code window and each browser tab holds one while it shows traces. */
+  get clientCount(): number {
+    return this.liveStreams.size;
+  }
+
+  /** Calls `listener` with the client count whenever a live stream opens or closes; returns the unsubscribe. */
+  onClientsChange(listener: (clients: number) => void): () => void {
+    this.clientListeners.add(listener);
+    return () => this.clientListeners.delete(listener);
+  }
+
+  /** The OTLP/gRPC endpoint running beside this listener, for `/api/status`. */
+  setGrpcEndpoint(endpoint: string | undefined): void {
+    this.grpcEndpoint = endpoint;
+  }
+
   private accept(spans: Span[]): void {
     this.store.add(spans);
     this.options.onSpans?.(spans);
@@ -369,9 +408,16 @@ export class InspectorServer {
   }
 
   private status(): StatusJson {
+    const identity = this.options.identity ?? { version: 'unknown', startedBy: 'user' };
     return {
-      name: 'respan-trace-inspector',
+      inspector: INSPECTOR_ID,
+      version: identity.version,
+      pid: process.pid,
+      startedBy: identity.startedBy,
+      ...(identity.exitWhenIdleSeconds !== undefined ? { exitWhenIdleSeconds: identity.exitWhenIdleSeconds } : {}),
+      clients: this.liveStreams.size,
       url: this.url,
+      endpoints: { http: this.url, ...(this.grpcEndpoint ? { grpc: this.grpcEndpoint } : {}) },
       spanCount: this.store.spanCount,
       traceCount: this.store.traceCount,
       memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes: process.memoryUsage().heapUsed },
@@ -456,12 +502,19 @@ export class InspectorServer {
     response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify(this.streamCounts())}\n\n`);
     const stream: LiveStream = { response, behind: false };
     this.liveStreams.add(stream);
+    this.clientsChanged();
     response.on('drain', () => {
       if (!stream.behind) return;
       stream.behind = false;
       this.writeToStream(stream, `event: resync\ndata: ${JSON.stringify(this.streamCounts())}\n\n`);
     });
-    request.on('close', () => this.liveStreams.delete(stream));
+    request.on('close', () => {
+      if (this.liveStreams.delete(stream)) this.clientsChanged();
+    });
+  }
+
+  private clientsChanged(): void {
+    for (const listener of [...this.clientListeners]) listener(this.liveStreams.size);
   }
 
   private streamCounts(): LiveStreamCountsJson {

@@ -9,7 +9,9 @@ import { once } from 'node:events';
 import { createStore, parseArgs, UsageError, environmentLines } from '../../src/cli/main';
 import { PRICE_DATA_URL } from '../../src/server/prices';
 import { makeSpan } from '../support/spans';
-import type { TraceListJson } from '../../src/protocol/api';
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { StatusJson, TraceListJson } from '../../src/protocol/api';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -62,6 +64,7 @@ describe('respan-inspector command', function () {
         redact: [],
         prices: [],
         priceFiles: [],
+        startedBy: 'user',
       });
     });
 
@@ -101,6 +104,7 @@ describe('respan-inspector command', function () {
         prices: [{ model: 'house', rates: { input: 1, cacheRead: 1, cacheWrite: 1, output: 2, reasoning: 2 }, origin: '--price' }],
         priceFiles: ['prices.json'],
         updatePrices: PRICE_DATA_URL,
+        startedBy: 'user',
       });
     });
 
@@ -109,6 +113,14 @@ describe('respan-inspector command', function () {
       assert.throws(() => parseArgs(['--port']), /got nothing/);
       assert.throws(() => parseArgs(['--verbose']), /unknown option --verbose/);
       assert.throws(() => parseArgs(['--max-memory-mb', '1']), /--max-memory-mb needs a whole number from 16/);
+      assert.throws(() => parseArgs(['--started-by', 'robot']), /--started-by needs user or extension, got "robot"/);
+      assert.throws(() => parseArgs(['--exit-when-idle', '-1']), /--exit-when-idle needs a whole number/);
+    });
+
+    it('reads who started the process and when it ends', () => {
+      const options = parseArgs(['--started-by', 'extension', '--exit-when-idle', '30']);
+      assert.equal(options.startedBy, 'extension');
+      assert.equal(options.exitWhenIdleSeconds, 30);
     });
 
     it('bounds the store by --max-memory-mb, evicting the oldest traces', () => {
@@ -192,5 +204,89 @@ describe('respan-inspector command', function () {
     assert.equal(code, 2);
     assert.match(output(), /--port needs a whole number/);
     assert.match(output(), /Usage: respan-inspector/);
+  });
+
+  describe('as the inspector process', () => {
+    const running: ChildProcess[] = [];
+    afterEach(() => {
+      for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+
+    /** A CLI on free ports, answering `/api/status`. */
+    async function startProcess(args: string[]): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null>; output: () => string }> {
+      const port = await freePort();
+      const { child, output } = startCli(['--port', String(port), '--grpc-port', String(await freePort()), ...args]);
+      running.push(child);
+      const exited = once(child, 'exit').then(([code]) => code as number | null);
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor(async () => ((await fetch(`${url}/api/status`)).ok ? true : undefined), 20_000);
+      return { child, url, exited, output };
+    }
+
+    async function status(url: string): Promise<StatusJson> {
+      return (await (await fetch(`${url}/api/status`)).json()) as StatusJson;
+    }
+
+    /** Opens the live stream the way a window does; resolves once the server counts it. */
+    async function openStream(url: string): Promise<ClientRequest> {
+      const request = httpRequest(`${url}/api/events`);
+      const connected = new Promise<void>((resolve, reject) => {
+        request.on('response', (response) => {
+          response.resume();
+          resolve();
+        });
+        request.on('error', reject);
+      });
+      request.end();
+      await connected;
+      return request;
+    }
+
+    it('identifies itself at /api/status', async () => {
+      const { child, url } = await startProcess(['--started-by', 'extension', '--exit-when-idle', '600']);
+      const body = await status(url);
+      const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+      assert.equal(body.inspector, 'respan-trace-inspector');
+      assert.equal(body.version, version);
+      assert.equal(body.pid, child.pid);
+      assert.equal(body.startedBy, 'extension');
+      assert.equal(body.exitWhenIdleSeconds, 600);
+      assert.equal(body.endpoints.http, url);
+      assert.match(body.endpoints.grpc ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(body.clients, 0);
+      const stream = await openStream(url);
+      assert.equal((await status(url)).clients, 1);
+      stream.destroy();
+      const byHand = await startProcess([]);
+      assert.equal((await status(byHand.url)).startedBy, 'user');
+      assert.equal((await status(byHand.url)).exitWhenIdleSeconds, undefined);
+    });
+
+    it('ends after its last live stream closed, and not while one is open', async function () {
+      this.timeout(60_000);
+      const held = await startProcess(['--started-by', 'extension', '--exit-when-idle', '1']);
+      const first = await openStream(held.url);
+      const second = await openStream(held.url);
+      first.destroy();
+      // A twin with the same idle time and no client shows the idle time has passed.
+      const twin = await startProcess(['--started-by', 'extension', '--exit-when-idle', '1']);
+      assert.equal(await twin.exited, 0, twin.output());
+      assert.equal(held.child.exitCode, null, 'the process with an open stream is still running');
+      assert.equal((await status(held.url)).clients, 1);
+      second.destroy();
+      assert.equal(await held.exited, 0, held.output());
+      assert.match(held.output(), /No client for 1 s/);
+    });
+
+    it('never ends on idle when started by hand', async function () {
+      this.timeout(60_000);
+      const byHand = await startProcess([]);
+      (await openStream(byHand.url)).destroy();
+      const twin = await startProcess(['--started-by', 'extension', '--exit-when-idle', '1']);
+      (await openStream(twin.url)).destroy();
+      assert.equal(await twin.exited, 0, twin.output());
+      assert.equal(byHand.child.exitCode, null);
+      assert.equal((await status(byHand.url)).clients, 0);
+    });
   });
 });

@@ -45,8 +45,8 @@ describe('Listener lifecycle', () => {
   it('activation started the listener, which answers on its port', async () => {
     const ext = await inspector();
     const url = await listenerUrl();
-    const status = (await (await fetch(`${url}/api/status`)).json()) as { name: string };
-    assert.equal(status.name, 'respan-trace-inspector');
+    const status = (await (await fetch(`${url}/api/status`)).json()) as { inspector: string };
+    assert.equal(status.inspector, 'respan-trace-inspector');
     assert.match(ext.statusBar.text, new RegExp(`Respan :${portOf(url)}\\b`));
     const { activationMs, setupMs } = await extensionApi();
     await ext.keyLoaded;

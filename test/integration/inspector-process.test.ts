@@ -1,0 +1,144 @@
+/**
+ * The extension's side of the shared inspector process, outside VS Code: the
+ * launcher starts a real detached CLI process (or attaches to the one already
+ * listening), and the typed client reads it and follows its live stream.
+ */
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeOtlpJson } from '../../src/core/otlp/export';
+import { HttpInspectorClient, type InspectorEvent } from '../../src/extension/inspectorClient';
+import { attachOrStart, freePort, PortTakenError, processArgs, type ProcessSettings } from '../../src/extension/inspectorProcess';
+import { makeSpan } from '../support/spans';
+
+const COMMAND = { execPath: process.execPath, args: ['--import', 'tsx', 'src/cli/main.ts'] };
+const KEY = 'rk-test-secret-0123456789';
+
+async function settingsOnFreePorts(): Promise<ProcessSettings> {
+  return {
+    listener: { host: '127.0.0.1', httpPort: (await freePort('127.0.0.1'))!, grpcEnabled: true, grpcPort: (await freePort('127.0.0.1'))! },
+    maxSpans: 1000,
+    maxTraces: 100,
+    maxMemoryMb: 64,
+    forwarding: { autoForward: false, api: 'otlp', filter: 'all', redact: [], baseUrl: 'http://127.0.0.1:9/api' },
+    apiKey: KEY,
+  };
+}
+
+async function sendTrace(url: string, label: string): Promise<string> {
+  const span = makeSpan({ trace: label, id: 'root', name: `${label}-root` });
+  const response = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(encodeOtlpJson([span])) });
+  assert.equal(response.status, 200);
+  return span.traceId;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(probe: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await probe())) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+describe('the inspector process, from the extension side', function () {
+  this.timeout(60_000);
+  const started: number[] = [];
+  const logFile = join(mkdtempSync(join(tmpdir(), 'inspector-process-')), 'logs', 'inspector.log');
+  afterEach(() => {
+    for (const pid of started.splice(0)) if (processExists(pid)) process.kill(pid, 'SIGKILL');
+  });
+
+  it('turns settings into flags and keeps the key off the command line', async () => {
+    const args = processArgs(await settingsOnFreePorts(), 5000);
+    assert.deepEqual(args.slice(0, 5), ['--no-open', '--started-by', 'extension', '--exit-when-idle', '60']);
+    assert.ok(args.includes('--max-memory-mb'));
+    assert.ok(!args.some((arg) => arg.includes(KEY)));
+  });
+
+  it('starts a detached process when none listens, and a second window attaches to it', async () => {
+    const settings = await settingsOnFreePorts();
+    const first = await attachOrStart({ settings, command: COMMAND, logFile });
+    started.push(first.status.pid);
+    assert.equal(first.started, true);
+    assert.equal(first.status.startedBy, 'extension');
+    assert.notEqual(first.status.pid, process.pid);
+    // The key reached the process through its environment, not its command line.
+    const client = new HttpInspectorClient(first.url);
+    assert.equal((await client.call('forwardingStatus', {})).hasApiKey, true);
+    const commandLine = readFileSync(`/proc/${first.status.pid}/cmdline`, 'utf8');
+    assert.ok(commandLine.includes('--started-by'), commandLine);
+    assert.ok(!commandLine.includes(KEY));
+    assert.match(readFileSync(logFile, 'utf8'), /listening on/);
+    assert.doesNotMatch(readFileSync(logFile, 'utf8'), new RegExp(KEY));
+
+    const second = await attachOrStart({ settings, command: COMMAND, logFile });
+    assert.equal(second.started, false);
+    assert.equal(second.status.pid, first.status.pid);
+  });
+
+  it('two windows starting at once share one process', async () => {
+    const settings = await settingsOnFreePorts();
+    const [a, b] = await Promise.all([attachOrStart({ settings, command: COMMAND, logFile }), attachOrStart({ settings, command: COMMAND, logFile })]);
+    started.push(a.status.pid, b.status.pid);
+    assert.equal(a.status.pid, b.status.pid);
+    assert.equal([a.started, b.started].filter(Boolean).length, 1);
+  });
+
+  it('reports a port held by another program, and starts nothing', async () => {
+    const other: Server = createServer((_request, response) => response.end('not an inspector'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const settings = await settingsOnFreePorts();
+      settings.listener.httpPort = (other.address() as { port: number }).port;
+      await assert.rejects(attachOrStart({ settings, command: COMMAND, logFile }), (error) => error instanceof PortTakenError && error.port === settings.listener.httpPort);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('the client lists, reads, pins, exports and deletes through the process, and follows its live stream', async () => {
+    const settings = await settingsOnFreePorts();
+    const inspector = await attachOrStart({ settings, command: COMMAND, logFile });
+    started.push(inspector.status.pid);
+    const client = new HttpInspectorClient(inspector.url);
+    const events: InspectorEvent[] = [];
+    const stream = client.events((event) => events.push(event));
+    await waitUntil(async () => (await client.call('status', {})).clients === 1);
+    const traceId = await sendTrace(inspector.url, 'one');
+    await waitUntil(() => events.some((event) => event.type === 'change' && event.change.added.includes(traceId)));
+    assert.equal(events[0].type, 'hello');
+    assert.deepEqual((await client.call('listTraces', { query: { q: 'one-root' } })).traces.map((trace) => trace.traceId), [traceId]);
+    assert.equal((await client.call('getTrace', { traceId }))?.spans[0].name, 'one-root');
+    assert.equal(await client.call('getTrace', { traceId: 'f'.repeat(32) }), null);
+    assert.deepEqual(await client.call('pinTrace', { traceId, pinned: true }), { traceId, pinned: true });
+    assert.match(await client.call('exportTrace', { traceId }), /"resourceSpans"/);
+    assert.equal((await client.call('deleteTrace', { traceId })).deleted, true);
+    assert.equal((await client.call('listTraces', {})).total, 0);
+    stream.close();
+    await stream.ended;
+  });
+
+  it('the live stream ends when the process dies, and the next attach starts a new one that keeps serving', async () => {
+    const settings = await settingsOnFreePorts();
+    const inspector = await attachOrStart({ settings, command: COMMAND, logFile });
+    started.push(inspector.status.pid);
+    const stream = new HttpInspectorClient(inspector.url).events(() => undefined);
+    await waitUntil(async () => (await new HttpInspectorClient(inspector.url).call('status', {})).clients === 1);
+    process.kill(inspector.status.pid, 'SIGKILL');
+    await stream.ended;
+    const again = await attachOrStart({ settings, command: COMMAND, logFile });
+    started.push(again.status.pid);
+    assert.equal(again.started, true);
+    assert.notEqual(again.status.pid, inspector.status.pid);
+    await sendTrace(again.url, 'two');
+    assert.equal((await new HttpInspectorClient(again.url).call('listTraces', {})).total, 1);
+  });
+});
