@@ -3,7 +3,10 @@
  * for 10,000- and 100,000-span traces, the time from the trace's data being
  * available in the page to its first rows on screen, the cost of a scroll
  * frame, the cost of collapsing/expanding a large subtree, and the cost of a
- * Ctrl + wheel zoom step of the time axis.
+ * Ctrl + wheel zoom step of the time axis. Then, for the 100,000-span trace:
+ * the bytes per span of the lean form and of the JSON form, the time from
+ * selecting a span (a key press) to its details on screen, and the worst
+ * answer time of `GET /api/status` while the listener sends each form.
  *
  * Run: npm run bench:ui
  */
@@ -13,6 +16,7 @@ import { buildBundles, largeTraceRequests, launchChromium, postOtlp, startInspec
 
 interface Figures {
   spans: number;
+  navigationToRowsMs: number;
   fetchAndParseMs: number;
   indexMs: number;
   dataToRowsMs: number;
@@ -147,6 +151,7 @@ async function measure(page: Page, url: string, traceId: string, spans: number):
 
   return {
     spans,
+    navigationToRowsMs: marks.rows,
     fetchAndParseMs: marks.data - marks.request,
     indexMs: marks.indexed - marks.data,
     dataToRowsMs: marks.rows - marks.data,
@@ -165,12 +170,56 @@ async function measure(page: Page, url: string, traceId: string, spans: number):
   };
 }
 
+/** Key press (ArrowDown) to the selected span's details on screen, ms, over `steps` steps down the rows. */
+async function selectToDetails(page: Page, steps: number): Promise<number[]> {
+  return page.evaluate(async (count) => {
+    const el = document.querySelector<HTMLElement>('[data-testid="waterfall"]')!;
+    el.focus();
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      el.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+      const id = await new Promise<string>((resolve) => {
+        const check = () => {
+          const name = document.querySelector('.wf-row.selected .wf-label')?.textContent;
+          const shown = document.querySelector('[data-testid="span-details"]')?.textContent ?? '';
+          if (name && shown.includes(name)) resolve(name);
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      });
+      if (id) times.push(performance.now() - t0);
+      // A reader's pace: a few steps a second, so prefetch can do its part.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    return times;
+  }, steps);
+}
+
+/** Bytes of a GET and the worst time `/api/status` took to answer (polled one after the other) while it was sent. */
+async function listenerWhileSending(url: string, path: string): Promise<{ bytes: number; worstStatusMs: number }> {
+  let sending = true;
+  let worst = 0;
+  const poll = (async () => {
+    while (sending) {
+      const t0 = performance.now();
+      await (await fetch(`${url}/api/status`)).arrayBuffer();
+      worst = Math.max(worst, performance.now() - t0);
+    }
+  })();
+  const body = await (await fetch(url + path)).arrayBuffer();
+  sending = false;
+  await poll;
+  return { bytes: body.byteLength, worstStatusMs: worst };
+}
+
 async function main(): Promise<void> {
   buildBundles();
   const inspector = await startInspector(['--max-spans', '300000']);
   const browser = await launchChromium();
   try {
     const results: Figures[] = [];
+    let details: number[] = [];
     for (const spans of [10_000, 100_000]) {
       const traceId = (spans === 10_000 ? 'a' : 'c').repeat(32);
       await postOtlp(inspector.url, largeTraceRequests(traceId, spans));
@@ -179,8 +228,16 @@ async function main(): Promise<void> {
       // tsx compiles with keepNames, which wraps named functions in page.evaluate callbacks in `__name(...)`.
       await page.addInitScript('globalThis.__name = (fn) => fn;');
       results.push(await measure(page, inspector.url, traceId, spans));
+      if (spans === 100_000) {
+        await page.goto(`${inspector.url}/#trace=${traceId}`);
+        await page.locator('[data-testid="span-details"]').waitFor({ timeout: 120_000 });
+        details = await selectToDetails(page, 60);
+      }
       await page.close();
     }
+    const leanPath = `/api/traces/${'c'.repeat(32)}/lean`;
+    const lean = await listenerWhileSending(inspector.url, leanPath);
+    const json = await listenerWhileSending(inspector.url, `/api/traces/${'c'.repeat(32)}`);
     const f = (n: number) => n.toFixed(1).padStart(8);
     console.log('\nInspector UI rendering (headless Chromium, ms)\n');
     console.log('spans     fetch+parse  index  data→rows  step p50  step p95  jump p50  jump p95  frame p95  collapse  expand  subtree  row elements  zoom p50  zoom p95  rows zoomed');
@@ -192,6 +249,10 @@ async function main(): Promise<void> {
     console.log('\nstep: scroll by 3 rows; jump: scroll anywhere (scrollbar drag); both = event → render → style + layout.');
     console.log('zoom: one Ctrl + wheel step of the time axis = event → render → style + layout.');
     console.log('frame p95: interval between animation frames while scrolling one step per frame (16.7 = no dropped frame).');
+    console.log('\nnavigation → first rows (ms): ' + results.map((r) => `${r.spans} spans ${r.navigationToRowsMs.toFixed(0)}`).join(', ') + ' (traces of 2,000 spans or more open in the lean form)');
+    console.log(`100,000 spans on the wire: lean ${(lean.bytes / 100_000).toFixed(1)} bytes/span (${(lean.bytes / 1e6).toFixed(1)} MB), JSON ${(json.bytes / 100_000).toFixed(1)} bytes/span (${(json.bytes / 1e6).toFixed(1)} MB)`);
+    console.log(`GET /api/status worst answer while sending the 100,000-span trace: lean ${lean.worstStatusMs.toFixed(1)} ms, JSON ${json.worstStatusMs.toFixed(1)} ms`);
+    console.log(`select a span (ArrowDown) → its details on screen, 100,000 spans: p50 ${percentile(details, 50).toFixed(1)} ms, p95 ${percentile(details, 95).toFixed(1)} ms, max ${Math.max(...details).toFixed(1)} ms`);
     console.log('Targets: data→rows ≤ 500 ms at 100k spans; a scroll frame ≤ 16 ms; collapse/expand of a 10k subtree ≤ 100 ms.');
   } finally {
     await browser.close();
