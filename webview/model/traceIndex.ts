@@ -97,7 +97,8 @@ export function buildTraceIndex(detail: TraceDetailJson): TraceIndex {
     name: spans.map((span) => span.name),
     service: spans.map((span) => span.service),
     model: spans.map((span) => span.model),
-    statusMessage: spans.map((span) => span.status.message),
+    // A malformed answer without a status costs that span's details part, not the whole trace (the error boundaries' promise).
+    statusMessage: spans.map((span) => span.status?.message ?? ''),
   };
   return indexColumns(detail.traceId, columns, spans, byId);
 }
