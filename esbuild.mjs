@@ -2,7 +2,7 @@
 // VS Code test index) with `vscode` external, and the browser bundle of the UI.
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { slimPriceTable } from './scripts/slimPriceTable.mjs';
 
 const watch = process.argv.includes('--watch');
@@ -21,9 +21,6 @@ const common = {
   define: { GENAI_PRICES_VERSION: JSON.stringify(genaiPricesVersion) },
 };
 
-/** Entry points that exist (the skeleton grows one issue at a time). */
-const present = (entries) => Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
-
 const builds = [
   {
     ...common,
@@ -34,13 +31,13 @@ const builds = [
     external: ['vscode', 'mocha'],
     plugins: [slimPriceTable],
     outdir: 'dist',
-    entryPoints: present({
+    entryPoints: {
       cli: 'src/cli/main.ts',
       extension: 'src/extension/extension.ts',
       // The demo agent (with the OpenTelemetry SDK) apart, so the extension loads it only when asked.
       demo: 'src/cli/demo.ts',
       'vscode-test-index': 'test/vscode/index.ts',
-    }),
+    },
   },
   {
     ...common,
@@ -48,12 +45,12 @@ const builds = [
     target: ['chrome120'],
     format: 'iife',
     outdir: 'dist/webview',
-    entryPoints: present({ webview: 'webview/main.tsx' }),
+    entryPoints: { webview: 'webview/main.tsx' },
     loader: { '.ttf': 'file' },
     jsx: 'automatic',
     jsxImportSource: 'preact',
   },
-].filter((options) => Object.keys(options.entryPoints).length > 0);
+];
 
 if (watch) {
   const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));

@@ -5,9 +5,10 @@
 
 import type { TargetedDragEvent, TargetedPointerEvent } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { decodeLeanTrace } from '../src/core/leanTrace';
-import type { LogRecordJson, SpanJson, TraceSummaryJson } from '../src/protocol/api';
-import type { ListenerEndpoints, TraceQuery } from '../src/protocol/messages';
+import { FORWARD_ANSWER_WAIT_MS } from '../src/core/defaults';
+import type { SpanJson } from '../src/protocol/api';
+import type { ListenerEndpoints } from '../src/protocol/messages';
+import type { TraceQuery } from '../src/protocol/query';
 import { CopyButton, Icon, IconButton, Section } from './components/common';
 import { EmptyState } from './components/EmptyState';
 import { ErrorBoundary } from './components/ErrorBoundary';
@@ -21,8 +22,7 @@ import { formatClock, formatCost, formatCount, formatDuration } from './model/fo
 import { detectImportFormat } from './model/importFormat';
 import { kindInfo } from './model/kinds';
 import { activeFilterCount, facetChoices, filterChoices, filterTraces, groupTraces, type FilterChoices, type TraceGrouping } from './model/traceFilter';
-import { SpanDetailsCache, opensLean, parseLeanHead } from './model/spanDetails';
-import { buildTraceIndex, leanTraceIndex, type TraceIndex } from './model/traceIndex';
+import { OpenTraceLoader, type OpenTrace, type TraceLoadOutcome } from './model/openTraceLoader';
 import { TraceListSync, type TraceListState } from './model/traceListSync';
 
 /** Minimum spacing of refetches of the filter drop-downs' values while traces keep changing, ms. */
@@ -36,18 +36,6 @@ interface Toast {
   id: number;
   message: string;
   kind: 'info' | 'error';
-}
-
-interface OpenTrace {
-  traceId: string;
-  index: TraceIndex;
-  summary: TraceSummaryJson;
-  /** The trace's log records that are not events of a span. */
-  logs: LogRecordJson[];
-  /** Details fetched span by span, for a trace opened in the lean form; null when the index has them all. */
-  details: SpanDetailsCache | null;
-  /** Evicted or deleted from the store while open: still shown, marked stale. */
-  gone?: boolean;
 }
 
 export function App({ host }: { host: InspectorHost }) {
@@ -67,7 +55,7 @@ export function App({ host }: { host: InspectorHost }) {
   const [traceError, setTraceError] = useState<string | null>(null);
   const [loadingTrace, setLoadingTrace] = useState(false);
   const [selected, setSelected] = useState(-1);
-  /** Bumped when the selected span's details arrive. */
+  /** Bumped when the selected span's details arrive (lean traces). */
   const [, setDetailsArrived] = useState(0);
   const [detailsWidth, setDetailsWidth] = useState(saved.detailsWidth ?? 440);
   const [toasts, setToasts] = useState<Toast[]>([]);
@@ -81,12 +69,30 @@ export function App({ host }: { host: InspectorHost }) {
   const pendingSpan = useRef<string | undefined>(undefined);
   /** The trace reopened from saved state: if the store no longer has it (a restarted listener), drop it quietly. */
   const restoredTrace = useRef<string | undefined>(undefined);
-  const traceSeq = useRef(0);
   const facetsSeq = useRef(0);
   const latest = useRef({ query, traceId, open, selected, filtersOpen, list });
   latest.current = { query, traceId, open, selected, filtersOpen, list };
-  const listSync = useMemo(() => new TraceListSync({ fetch: (listQuery) => host.listTraces(listQuery), onState: setList, onError: setListError }), [host]);
+  const listSync = useMemo(() => new TraceListSync({ fetch: (listQuery) => host.callService('listTraces', { query: listQuery }), onState: setList, onError: setListError }), [host]);
   useEffect(() => () => listSync.dispose(), [listSync]);
+  const traceLoader = useMemo(
+    () =>
+      new OpenTraceLoader({
+        call: host.callService,
+        knownSpanCount: (id) => {
+          const { open: current, list: listed } = latest.current;
+          if (current && current.traceId === id && !current.gone) return current.index.count;
+          return listed?.traces.find((trace) => trace.traceId === id)?.spanCount;
+        },
+        wants: (id) => latest.current.traceId === id,
+        onOutcome: showLoadOutcome,
+        onLoading: setLoadingTrace,
+        onDetails: (trace, spanId) => {
+          const { open: shown, selected: at } = latest.current;
+          if (shown?.details === trace.details && at >= 0 && shown.index.spanId[at] === spanId) setDetailsArrived((n) => n + 1);
+        },
+      }),
+    [host],
+  );
 
   const notify = (message: string, kind: 'info' | 'error' = 'info') => {
     const id = Date.now() + Math.random();
@@ -109,7 +115,7 @@ export function App({ host }: { host: InspectorHost }) {
   async function loadFacets(): Promise<void> {
     const seq = ++facetsSeq.current;
     try {
-      const result = await host.getFacets();
+      const result = await host.callService('getFacets', {});
       if (seq === facetsSeq.current) setFacets(facetChoices(result));
     } catch {
       // The drop-downs fall back to the values of the listed traces.
@@ -117,69 +123,37 @@ export function App({ host }: { host: InspectorHost }) {
     }
   }
 
-  /** The trace's span count as the page knows it (the open trace, the list), else asked of the host; null when the trace is gone. */
-  async function spanCountOf(id: string): Promise<number | null> {
-    const { open: current, list: listed } = latest.current;
-    if (current && current.traceId === id && !current.gone) return current.index.count;
-    const row = listed?.traces.find((t) => t.traceId === id) ?? (await host.listTraces({ traceIds: [id], limit: 1 })).traces[0];
-    return row ? row.spanCount : null;
+  function loadTrace(id: string, quiet: boolean): void {
+    void traceLoader.load(id, quiet);
   }
 
-  /** The trace to show: large ones in the lean form (details fetched per span), the rest whole as JSON; null when gone. */
-  async function fetchTrace(id: string): Promise<Omit<OpenTrace, 'traceId'> | null> {
-    const count = await spanCountOf(id);
-    if (count === null) return null;
-    if (!opensLean(count)) {
-      const detail = await host.getTrace(id);
-      performance.mark('rti:data');
-      return detail && { index: buildTraceIndex(detail), summary: detail.summary, logs: detail.logs, details: null };
+  function showLoadOutcome(outcome: TraceLoadOutcome): void {
+    if (outcome.kind === 'failed') {
+      setTraceError(outcome.message);
+      return;
     }
-    const bytes = await host.getLeanTrace(id);
-    performance.mark('rti:data');
-    if (!bytes) return null;
-    const lean = decodeLeanTrace(bytes);
-    const head = parseLeanHead(lean.head);
-    const details = new SpanDetailsCache(id, (traceId, spanId) => host.getSpan(traceId, spanId), (spanId) => {
-      const shown = latest.current.open;
-      if (shown?.details === details && latest.current.selected >= 0 && shown.index.spanId[latest.current.selected] === spanId) setDetailsArrived((n) => n + 1);
-    });
-    return { index: leanTraceIndex(id, lean), summary: head.summary, logs: head.logs, details };
-  }
-
-  async function loadTrace(id: string, quiet: boolean): Promise<void> {
-    const seq = ++traceSeq.current;
-    if (!quiet) setLoadingTrace(true);
-    performance.mark('rti:request');
-    try {
-      const trace = await fetchTrace(id);
-      if (seq !== traceSeq.current) return;
-      if (!trace) {
-        const current = latest.current.open;
-        if (restoredTrace.current === id) {
-          restoredTrace.current = undefined;
-          setTraceId(null);
-          return;
-        }
-        if (current && current.traceId === id) setOpen({ ...current, gone: true });
-        else setTraceError('This trace is no longer in the inspector (deleted or evicted).');
+    if (outcome.kind === 'gone') {
+      const current = latest.current.open;
+      if (restoredTrace.current === outcome.traceId) {
+        restoredTrace.current = undefined;
+        setTraceId(null);
         return;
       }
-      if (restoredTrace.current === id) restoredTrace.current = undefined;
-      const { index } = trace;
-      performance.mark('rti:indexed');
-      const previous = latest.current.open;
-      const previousSpan = previous && previous.traceId === id && latest.current.selected >= 0 ? previous.index.spanId[latest.current.selected] : undefined;
-      const wanted = pendingSpan.current ?? previousSpan;
-      pendingSpan.current = undefined;
-      const wantedIndex = wanted !== undefined ? index.byId.get(wanted) : undefined;
-      setOpen({ traceId: id, ...trace });
-      setSelected(wantedIndex ?? (index.roots.length > 0 ? index.roots[0] : -1));
-      setTraceError(null);
-    } catch (error) {
-      if (seq === traceSeq.current) setTraceError((error as Error).message);
-    } finally {
-      if (seq === traceSeq.current) setLoadingTrace(false);
+      if (current && current.traceId === outcome.traceId) setOpen({ ...current, gone: true });
+      else setTraceError('This trace is no longer in the inspector (deleted or evicted).');
+      return;
     }
+    const { trace } = outcome;
+    const { index } = trace;
+    if (restoredTrace.current === trace.traceId) restoredTrace.current = undefined;
+    const previous = latest.current.open;
+    const previousSpan = previous && previous.traceId === trace.traceId && latest.current.selected >= 0 ? previous.index.spanId[latest.current.selected] : undefined;
+    const wanted = pendingSpan.current ?? previousSpan;
+    pendingSpan.current = undefined;
+    const wantedIndex = wanted !== undefined ? index.byId.get(wanted) : undefined;
+    setOpen(trace);
+    setSelected(wantedIndex ?? (index.roots.length > 0 ? index.roots[0] : -1));
+    setTraceError(null);
   }
 
   function openTraceById(id: string, spanId?: string): void {
@@ -196,7 +170,7 @@ export function App({ host }: { host: InspectorHost }) {
     setTraceId(id);
     if (!current || current.traceId !== id) setOpen(null);
     setTraceError(null);
-    void loadTrace(id, false);
+    loadTrace(id, false);
   }
 
   // Start: connect to the host, then load the list and the trace to show.
@@ -233,10 +207,12 @@ export function App({ host }: { host: InspectorHost }) {
     const scheduleTrace = (id: string) => {
       traceTimer ??= setTimeout(() => {
         traceTimer = undefined;
-        if (latest.current.traceId === id) void loadTrace(id, true);
+        if (latest.current.traceId === id) loadTrace(id, true);
       }, DETAIL_REFRESH_MS);
     };
-    const offChange = host.onStoreChange((change) => {
+    const offChange = host.onServiceEvent((event) => {
+      if (event.type !== 'change') return;
+      const change = event.data;
       listSync.noteChange(change);
       if (latest.current.filtersOpen) scheduleFacets();
       const id = latest.current.traceId;
@@ -256,7 +232,7 @@ export function App({ host }: { host: InspectorHost }) {
         listSync.reload();
         if (latest.current.filtersOpen) void loadFacets();
         const id = latest.current.traceId;
-        if (id) void loadTrace(id, true);
+        if (id) loadTrace(id, true);
       }
     });
     const clock = setInterval(() => setNow(Date.now()), 15_000);
@@ -320,8 +296,8 @@ export function App({ host }: { host: InspectorHost }) {
           notify(`${file.name}: ${detected.error}`, 'error');
           continue;
         }
-        const result = await host.importFile(file.name, text, detected.format);
-        notify(`Imported ${result.accepted} spans from ${file.name}${result.rejected ? `; ${result.rejected} rejected${result.message ? `: ${result.message}` : ''}` : ''}`, result.rejected ? 'error' : 'info');
+        const result = await host.callService('importTraces', { content: text, fileName: file.name });
+        notify(`Imported ${result.imported} spans from ${file.name}${result.rejected ? `; ${result.rejected} rejected${result.message ? `: ${result.message}` : ''}` : ''}`, result.rejected ? 'error' : 'info');
         listSync.reload();
         if (result.traceIds.length > 0) openTraceById(result.traceIds[0]);
       } catch (error) {
@@ -344,7 +320,7 @@ export function App({ host }: { host: InspectorHost }) {
       return;
     }
     setConfirmClear(false);
-    host.deleteTraces().then(
+    host.callService('deleteTraces', {}).then(
       () => {
         setOpen(null);
         setTraceId(null);
@@ -561,7 +537,12 @@ export function App({ host }: { host: InspectorHost }) {
           title="Export as OTLP JSON"
           label="Export"
           testId="export"
-          onClick={() => host.exportTrace(trace.traceId).then((saved) => saved && notify('Trace exported'), (error: Error) => notify(error.message, 'error'))}
+          onClick={() =>
+            host
+              .callService('exportTrace', { traceId: trace.traceId })
+              .then((file) => host.saveFile(file.fileName, file.content))
+              .then((saved) => saved && notify('Trace exported'), (error: Error) => notify(error.message, 'error'))
+          }
         />
         {capabilities.pin && (
           <IconButton
@@ -569,7 +550,7 @@ export function App({ host }: { host: InspectorHost }) {
             title={summary.pinned ? 'Unpin (let retention evict it)' : 'Pin (keep it when retention evicts old traces)'}
             active={summary.pinned}
             onClick={() =>
-              host.pinTrace(trace.traceId, !summary.pinned).then(
+              host.callService('pinTrace', { traceId: trace.traceId, pinned: !summary.pinned }).then(
                 () => setOpen({ ...trace, summary: { ...summary, pinned: !summary.pinned } }),
                 (error: Error) => notify(error.message, 'error'),
               )
@@ -581,7 +562,11 @@ export function App({ host }: { host: InspectorHost }) {
             icon="cloud-upload"
             title="Send this trace to Respan"
             label="Send to Respan"
-            onClick={() => host.forwardTrace(trace.traceId).then((result) => notify(result.message, result.ok ? 'info' : 'error'), (error: Error) => notify(error.message, 'error'))}
+            onClick={() =>
+              host
+                .callService('forwardTrace', { traceId: trace.traceId, waitMs: FORWARD_ANSWER_WAIT_MS })
+                .then((result) => notify(result.message, result.ok ? 'info' : 'error'), (error: Error) => notify(error.message, 'error'))
+            }
           />
         )}
         {capabilities.delete && (
@@ -589,7 +574,7 @@ export function App({ host }: { host: InspectorHost }) {
             icon="trash"
             title="Delete this trace"
             onClick={() =>
-              host.deleteTraces([trace.traceId]).then(
+              host.callService('deleteTraces', { traceIds: [trace.traceId] }).then(
                 () => {
                   setOpen(null);
                   setTraceId(null);

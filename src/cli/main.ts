@@ -8,18 +8,28 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  BYTES_PER_MB,
+  DEFAULT_GRPC_PORT,
+  DEFAULT_HOST,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_MAX_MEMORY_MB,
+  DEFAULT_MAX_SPANS,
+  DEFAULT_MAX_TRACES,
+  MIN_MAX_MEMORY_MB,
+} from '../core/defaults';
 import { ForwardConfigError, type ForwardApi } from '../core/forward/destination';
 import type { ForwardFilter } from '../core/forward/filter';
 import { parsePriceFlag, PriceSpecError, type CustomPrice } from '../core/cost/customPrices';
-import { isLoopbackHost } from '../core/net/loopback';
+import { DEFAULT_FORWARD_SETTINGS } from '../core/forward/payload';
 import { TraceStore } from '../core/store';
 import { createNodeForwarder, forwardingEnvironment, type NodeForwarding } from '../server/forwarding';
-import { GrpcReceiver, silenceGrpcLibraryLogs } from '../server/grpc';
-import { newApiToken, parseAllowedOrigin } from '../server/guard';
+import { parseAllowedOrigin } from '../server/guard';
+import { startInspector } from '../server/listener';
 import { createCostEstimator, PRICE_DATA_URL, readPriceFile, updatePriceTable } from '../server/prices';
 import type { StartedBy } from '../protocol/api';
 import { IdleExit } from '../server/idle';
-import { InspectorServer, PortInUseError } from '../server/server';
+import { PortInUseError } from '../server/server';
 import { packageVersion } from '../server/version';
 import { startDemo, type DemoHandle } from './demo';
 
@@ -68,8 +78,8 @@ Runs a local trace inspector for LLM apps: an OTLP and Respan ingest listener
 with a trace UI in your browser.
 
 Options:
-  --port <n>         HTTP port for OTLP/HTTP, Respan paths, the API and the UI (default 4318)
-  --grpc-port <n>    OTLP/gRPC port (default 4317)
+  --port <n>         HTTP port for OTLP/HTTP, Respan paths, the API and the UI (default ${DEFAULT_HTTP_PORT})
+  --grpc-port <n>    OTLP/gRPC port (default ${DEFAULT_GRPC_PORT})
   --no-grpc          run no OTLP/gRPC receiver
   --allow-origin <o> let web pages from origin <o> (e.g. http://localhost:3000, or
                      http://localhost:* for every port) send spans, for browser-side
@@ -77,14 +87,14 @@ Options:
   --allow-host <h>   also answer requests addressed to host name <h>; repeatable
   --api-token <t>    require token <t> to read traces (API and UI); one is generated
                      when --host is not a loopback address
-  --host <addr>      address to bind (default 127.0.0.1; anything else exposes your traces)
+  --host <addr>      address to bind (default ${DEFAULT_HOST}; anything else exposes your traces)
   --no-open          do not open the browser
   --demo             run a built-in demo agent that sends traces every few seconds
   --dev              serve the UI's source maps (for debugging the UI; they carry its sources)
-  --max-spans <n>    spans kept in memory before the oldest traces are evicted (default 200000)
-  --max-traces <n>   traces kept in memory (default 10000)
+  --max-spans <n>    spans kept in memory before the oldest traces are evicted (default ${DEFAULT_MAX_SPANS})
+  --max-traces <n>   traces kept in memory (default ${DEFAULT_MAX_TRACES})
   --max-memory-mb <n>
-                     approximate memory for captured spans, in MB (default 1024);
+                     approximate memory for captured spans, in MB (default ${DEFAULT_MAX_MEMORY_MB});
                      past it the oldest traces are evicted, as with --max-spans
   --exit-when-idle <s>
                      end <s> seconds after the last client (a VS Code window, a browser
@@ -125,18 +135,18 @@ function integer(flag: string, value: string | undefined, min: number, max: numb
 /** Parses `argv` (without node and the script). */
 export function parseArgs(argv: readonly string[]): CliOptions {
   const options: CliOptions = {
-    host: '127.0.0.1',
-    port: 4318,
-    grpcPort: 4317,
+    host: DEFAULT_HOST,
+    port: DEFAULT_HTTP_PORT,
+    grpcPort: DEFAULT_GRPC_PORT,
     open: true,
     demo: false,
-    maxSpans: 200_000,
-    maxTraces: 10_000,
-    maxMemoryMb: 1024,
+    maxSpans: DEFAULT_MAX_SPANS,
+    maxTraces: DEFAULT_MAX_TRACES,
+    maxMemoryMb: DEFAULT_MAX_MEMORY_MB,
     help: false,
     forward: false,
-    forwardFilter: 'all',
-    forwardApi: 'otlp',
+    forwardFilter: DEFAULT_FORWARD_SETTINGS.filter,
+    forwardApi: DEFAULT_FORWARD_SETTINGS.api,
     redact: [],
     prices: [],
     priceFiles: [],
@@ -195,7 +205,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         options.maxTraces = integer('--max-traces', value(), 1, 10_000_000);
         break;
       case '--max-memory-mb':
-        options.maxMemoryMb = integer('--max-memory-mb', value(), 16, 1_000_000);
+        options.maxMemoryMb = integer('--max-memory-mb', value(), MIN_MAX_MEMORY_MB, 1_000_000);
         break;
       case '--exit-when-idle':
         options.exitWhenIdleSeconds = integer('--exit-when-idle', value(), 0, 86_400);
@@ -295,25 +305,6 @@ export function grpcEnvironmentLines(endpoint: string): string[] {
   return [`OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`, 'OTEL_EXPORTER_OTLP_PROTOCOL=grpc'];
 }
 
-/**
- * Starts the OTLP/gRPC receiver next to `server`, feeding the same sinks. A port
- * in use is reported plainly and is not fatal: HTTP keeps working.
- */
-async function startGrpc(options: CliOptions, server: InspectorServer): Promise<GrpcReceiver | undefined> {
-  if (options.grpcPort === null) return undefined;
-  silenceGrpcLibraryLogs();
-  const receiver = new GrpcReceiver({ host: options.host, port: options.grpcPort, sinks: server.sinks });
-  try {
-    await receiver.start();
-    return receiver;
-  } catch (error) {
-    const reason = error instanceof PortInUseError ? `port ${error.port} is already in use (another collector or inspector?)` : (error as Error).message;
-    process.stderr.write(`respan-inspector: OTLP/gRPC is off: ${reason}. OTLP/HTTP still works; pick another gRPC port with --grpc-port <n>.
-`);
-    return undefined;
-  }
-}
-
 /** The environment lines users set to send traces to a listener at `url`. */
 export function environmentLines(url: string): string[] {
   return [`OTEL_EXPORTER_OTLP_ENDPOINT=${url}`, `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`, `RESPAN_BASE_URL=${url}/api`];
@@ -351,7 +342,7 @@ export function createStore(options: Pick<CliOptions, 'maxSpans' | 'maxTraces' |
   return new TraceStore({
     maxSpans: options.maxSpans,
     maxTraces: options.maxTraces,
-    maxBytes: options.maxMemoryMb * 1024 * 1024,
+    maxBytes: options.maxMemoryMb * BYTES_PER_MB,
     costs: createCostEstimator([...flagPrices, ...filePrices]),
   });
 }
@@ -407,36 +398,40 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`respan-inspector: forwarding to Respan is unavailable: ${error.message}\n`);
   }
   const forwarder = forwarding?.forwarder;
-  // Beyond loopback, anyone on the network could read traces: require a token.
-  const apiToken = options.apiToken ?? (isLoopbackHost(options.host) ? undefined : newApiToken());
-  const access = { allowedOrigins: options.allowOrigins, allowedHosts: options.allowHosts, apiToken };
   const webviewDir = join(__dirname, 'webview');
-  const server = new InspectorServer({
+  const inspector = await startInspector({
     store,
     host: options.host,
-    port: options.port,
+    httpPort: options.port,
+    grpcPort: options.grpcPort,
     webviewDir: existsSync(webviewDir) ? webviewDir : undefined,
     sourceMaps: options.dev,
-    ...access,
+    allowedOrigins: options.allowOrigins,
+    allowedHosts: options.allowHosts,
+    apiToken: options.apiToken,
     onSpans: forwarder ? (spans) => forwarder.captured(spans) : undefined,
     forwarding: forwarder,
     identity: { version: packageVersion(), startedBy: options.startedBy, exitWhenIdleSeconds: options.exitWhenIdleSeconds },
   });
-  try {
-    await server.start();
-  } catch (error) {
+  const { http, grpc, apiToken } = inspector;
+  if (!http) {
+    await inspector.stop();
     forwarding?.dispose();
+    const error = inspector.errors.http;
     if (error instanceof PortInUseError) {
       process.stderr.write(`respan-inspector: port ${error.port} is already in use (another inspector or collector?). Pick another with --port <n>.\n`);
       return 1;
     }
-    throw error;
+    throw error ?? new Error('the HTTP listener did not start');
+  }
+  if (inspector.errors.grpc) {
+    const error = inspector.errors.grpc;
+    const reason = error instanceof PortInUseError ? `port ${error.port} is already in use (another collector or inspector?)` : error.message;
+    process.stderr.write(`respan-inspector: OTLP/gRPC is off: ${reason}. OTLP/HTTP still works; pick another gRPC port with --grpc-port <n>.\n`);
   }
 
-  const url = server.url;
-  const grpc = await startGrpc(options, server);
-  server.setGrpcEndpoint(grpc?.endpoint);
-  const uiUrl = apiToken ? `${url}/?token=${encodeURIComponent(apiToken)}` : `${url}/`;
+  const url = http.url;
+  const uiUrl = inspector.uiUrl ?? `${url}/`;
   const out = process.stdout;
   out.write(`\nRespan Trace Inspector is listening on ${url}\n\n`);
   out.write(`  Open the inspector:   ${uiUrl}\n`);
@@ -457,7 +452,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const auth = apiToken ? ' -H "Authorization: Bearer <access token>"' : '';
     out.write(`Forward a trace to Respan with:  curl -X POST${auth} ${url}/api/traces/<traceId>/forward\n\n`);
   }
-  if (!isLoopbackHost(options.host)) {
+  if (inspector.exposed) {
     out.write(`Warning: bound to ${options.host}, so anyone who can reach this machine can send traces here.\n`);
     out.write('Requests must name this machine by an IP address it listens on, or by a name given with --allow-host.\n');
     out.write('Reading them needs the access token (the UI link above carries it; scripts send "Authorization: Bearer <token>"):\n\n');
@@ -493,7 +488,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         out.write(`\nNo client for ${seconds} s (--exit-when-idle).\n`);
         shutdown();
       });
-      stopIdleWatch = server.onClientsChange((clients) => idle?.clientsChanged(clients));
+      stopIdleWatch = http.onClientsChange((clients) => idle?.clientsChanged(clients));
     }
   });
   stopIdleWatch?.();
@@ -501,8 +496,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   out.write('\nShutting down…\n');
   await demo?.stop();
   if (forwarding) await finishForwarding(forwarding, out);
-  await grpc?.stop();
-  await server.stop();
+  await inspector.stop();
   return 0;
 }
 

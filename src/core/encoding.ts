@@ -89,14 +89,6 @@ export function parseJsonId(value: unknown, byteLength: 16 | 8): string | { erro
   return { error: `${label} ${JSON.stringify(value.slice(0, 64))} is not ${byteLength * 2} hex digits` };
 }
 
-/** A span id from protobuf bytes, or an error message. */
-export function parseBytesId(bytes: Uint8Array | undefined, byteLength: 16 | 8): string | { error: string } {
-  const label = byteLength === 16 ? 'trace id' : 'span id';
-  if (!bytes || bytes.length !== byteLength) return { error: `${label} must be ${byteLength} bytes, got ${bytes?.length ?? 0}` };
-  const hex = bytesToHex(bytes);
-  return isAllZero(hex) ? { error: `${label} is all zeros` } : hex;
-}
-
 function isAllZero(hex: string): boolean {
   for (let i = 0; i < hex.length; i++) if (hex.charCodeAt(i) !== 48) return false;
   return true;

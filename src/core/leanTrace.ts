@@ -1,50 +1,64 @@
 /**
  * The lean binary form of a trace: only what the waterfall's rows and bars
  * need (structure, ids, names, services, models, status messages, kinds,
- * error flags, times), about a tenth of the JSON form's bytes. Strings are
- * sent once and referred to by number; numbers are binary, little-endian.
+ * error and orphan flags, times), about a tenth of the JSON form's bytes.
  *
- * Layout (version 1):
+ * Spans come in tree order (pre-order: each root, then its subtree, children
+ * by start time), with each span's parent as the position of a span sent
+ * before it. The tree is the server's (roots, orphans and loop breakers
+ * decided once, in `TraceStore.tree`): a reader takes it as it is, cannot
+ * meet a loop, and can show the first rows from the first chunk.
+ *
+ * Layout (version 2), little-endian, every column 8-byte aligned from the
+ * start of the body:
  * - header: magic `RTIL`, u16 version, u16 zero, u32 span count, u32 head
- *   length, f64 origin (earliest start, epoch ms), then the head: UTF-8 JSON
- *   the producer chose (the query API puts the trace's summary and logs there);
- * - chunks until every span is sent: u32 count of new strings, each as u32
- *   byte length + UTF-8 (numbered on from the previous chunk's), u32 span
- *   count, then one {@link RECORD_BYTES}-byte record per span, in start order.
+ *   length, f64 origin (earliest start, epoch ms), then the head (UTF-8 JSON
+ *   the producer chose: the service puts the trace's summary and logs there),
+ *   padded to 8;
+ * - chunks until every span is sent: u32 byte length of the chunk's new
+ *   strings (a UTF-8 JSON array of strings, numbered on from the previous
+ *   chunk's), the strings, padding to 8, u32 span count n, u32 zero, then the
+ *   columns: f64 start (ms after the origin) ×n, f64 duration ×n, i32 parent
+ *   ×n, u32 string refs ×n each for span id, name, service, model, status
+ *   message, u8 display kind ×n, u8 flags ×n, padding to 8.
  *
- * Produced chunk by chunk, so a server can yield between chunks; decoded
+ * Produced chunk by chunk, so a producer can yield between chunks; decoded
  * with every length and reference checked, so a truncated or hostile body
- * gives a {@link LeanTraceError}, never a huge allocation or a wrong tree.
+ * gives a {@link LeanTraceError}, never a huge allocation, a loop or a wrong
+ * tree.
  */
 
 import { DISPLAY_KINDS, type DisplayKind } from './model';
 import type { TraceTree } from './store';
 
 /** Version of the layout this module writes and reads. */
-export const LEAN_TRACE_VERSION = 1;
-/** Media type of the lean form over HTTP. */
-export const LEAN_TRACE_MEDIA_TYPE = 'application/octet-stream';
+export const LEAN_TRACE_VERSION = 2;
 /** Spans per chunk: small enough that a chunk is quick to build, large enough that chunks are few. */
-export const LEAN_CHUNK_SPANS = 4096;
+export const LEAN_CHUNK_SPANS = 8192;
 
 /** `RTIL` read as a little-endian u32. */
 const MAGIC = 0x4c495452;
 const HEADER_BYTES = 24;
-/** parent i32, spanId/name/service/model/status string refs u32, start f64, duration f64, kind u8, flags u8, 2 padding. */
-const RECORD_BYTES = 44;
+/** String references per span: id, name, service, model, status message. */
+const REFS = 5;
+/** Bytes per span in a chunk's columns: start, duration, parent, the refs, kind, flags. */
+const SPAN_BYTES = 8 + 8 + 4 + 4 * REFS + 1 + 1;
 /** A string reference meaning "none" (service and model only). */
 const NO_STRING = 0xffffffff;
 const FLAG_ERROR = 1;
+const FLAG_ORPHAN = 2;
 
-/** The decoded lean form: one entry per span in start order, the columns the waterfall's index is built from. */
+/** The decoded lean form: one entry per span in tree order, the columns the waterfall's index is built from. */
 export interface LeanTrace {
   /** The head's JSON text, as the producer wrote it. */
   head: string;
   count: number;
   /** Earliest start, epoch ms (0 for an empty trace). */
   originMs: number;
-  /** Parent's position, or -1 for roots (true roots and orphans). */
+  /** Parent's position (always before the span), or -1 for roots (true roots and orphans). */
   parent: Int32Array;
+  /** 1 where a root carries a parent id the trace does not resolve (missing parent, or a loop broken there). */
+  orphan: Uint8Array;
   /** Start relative to {@link originMs}, ms. */
   startMs: Float64Array;
   durationMs: Float64Array;
@@ -74,82 +88,130 @@ interface Utf8Codec {
 const globals = globalThis as unknown as { TextEncoder: new () => Pick<Utf8Codec, 'encode'>; TextDecoder: new (label: 'utf-8', options: { fatal: boolean }) => Pick<Utf8Codec, 'decode'> };
 const encoder = new globals.TextEncoder();
 const decoder = new globals.TextDecoder('utf-8', { fatal: false });
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+const padded = (bytes: number) => (bytes + 7) & ~7;
+
+/** The spans of a lean body, encoded: its chunks, span count and origin, without the header (see {@link leanTraceHeader}). */
+export interface LeanSpans {
+  count: number;
+  originMs: number;
+  chunks: Uint8Array[];
+  /** Bytes of {@link chunks}. */
+  byteLength: number;
+}
+
+/** The spans of `tree` in tree order, with each one's parent position (-1 for roots). */
+export function treeOrder(tree: TraceTree): { order: TraceTree['spans']; parent: Int32Array } {
+  const { entry, roots, children } = tree;
+  const order: TraceTree['spans'] = [];
+  const parent = new Int32Array(tree.spans.length);
+  const stack: Array<{ id: string; parent: number }> = [];
+  for (let r = roots.length - 1; r >= 0; r--) stack.push({ id: roots[r], parent: -1 });
+  while (stack.length > 0) {
+    const { id, parent: at } = stack.pop()!;
+    const position = order.length;
+    parent[position] = at;
+    order.push(entry.spans.get(id)!);
+    const kids = children.get(id);
+    if (kids) for (let k = kids.length - 1; k >= 0; k--) stack.push({ id: kids[k], parent: position });
+  }
+  return { order, parent };
+}
 
 /**
- * The lean form of `tree`, as a sequence of chunks (the header first). Each
- * chunk is built only when asked for, so a caller that yields between chunks
- * never holds the event loop for the whole trace.
+ * The spans of `tree` as chunks, each built only when asked for, so a caller
+ * that yields between chunks never holds the event loop for the whole trace.
  */
-export function* encodeLeanTrace(tree: TraceTree, headJson: string, spansPerChunk = LEAN_CHUNK_SPANS): Generator<Uint8Array> {
-  const spans = tree.spans;
-  const count = spans.length;
-  const originMs = count > 0 ? spans[0].startTimeMs : 0;
-  const head = encoder.encode(headJson);
-  const header = new Uint8Array(HEADER_BYTES + head.length);
-  const view = new DataView(header.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint16(4, LEAN_TRACE_VERSION, true);
-  view.setUint32(8, count, true);
-  view.setUint32(12, head.length, true);
-  view.setFloat64(16, originMs, true);
-  header.set(head, HEADER_BYTES);
-  yield header;
-
-  const position = new Map<string, number>();
-  for (let i = 0; i < count; i++) position.set(spans[i].spanId, i);
+export function* encodeLeanSpans(tree: TraceTree, spansPerChunk = LEAN_CHUNK_SPANS): Generator<Uint8Array> {
+  const { order, parent } = treeOrder(tree);
+  const count = order.length;
+  const originMs = tree.spans.length > 0 ? tree.spans[0].startTimeMs : 0;
   const strings = new Map<string, number>();
   for (let from = 0; from < count; from += spansPerChunk) {
-    const to = Math.min(count, from + spansPerChunk);
-    const fresh: Uint8Array[] = [];
-    let freshBytes = 0;
+    const n = Math.min(count, from + spansPerChunk) - from;
+    const fresh: string[] = [];
     const ref = (text: string): number => {
       let id = strings.get(text);
       if (id === undefined) {
         strings.set(text, (id = strings.size));
-        const bytes = encoder.encode(text);
-        fresh.push(bytes);
-        freshBytes += 4 + bytes.length;
+        fresh.push(text);
       }
       return id;
     };
-    const refs = new Uint32Array((to - from) * 5);
-    for (let i = from, k = 0; i < to; i++, k += 5) {
-      const span = spans[i];
-      refs[k] = ref(span.spanId);
-      refs[k + 1] = ref(span.name);
-      refs[k + 2] = span.derived.service === undefined ? NO_STRING : ref(span.derived.service);
-      refs[k + 3] = span.derived.model === undefined ? NO_STRING : ref(span.derived.model);
-      refs[k + 4] = ref(span.status.message);
+    const refs = new Uint32Array(n * REFS);
+    for (let i = 0; i < n; i++) {
+      const span = order[from + i];
+      refs[i] = ref(span.spanId);
+      refs[n + i] = ref(span.name);
+      refs[2 * n + i] = span.derived.service === undefined ? NO_STRING : ref(span.derived.service);
+      refs[3 * n + i] = span.derived.model === undefined ? NO_STRING : ref(span.derived.model);
+      refs[4 * n + i] = ref(span.status.message);
     }
-    const chunk = new Uint8Array(4 + freshBytes + 4 + (to - from) * RECORD_BYTES);
-    const out = new DataView(chunk.buffer);
-    let at = 0;
-    out.setUint32(at, fresh.length, true);
-    at += 4;
-    for (const bytes of fresh) {
-      out.setUint32(at, bytes.length, true);
-      chunk.set(bytes, at + 4);
-      at += 4 + bytes.length;
-    }
-    out.setUint32(at, to - from, true);
-    at += 4;
-    for (let i = from, k = 0; i < to; i++, k += 5, at += RECORD_BYTES) {
-      const span = spans[i];
-      const parentId = span.parentSpanId;
-      const parent = parentId === null || tree.orphans.has(span.spanId) ? -1 : (position.get(parentId) ?? -1);
-      out.setInt32(at, parent, true);
-      for (let r = 0; r < 5; r++) out.setUint32(at + 4 + r * 4, refs[k + r], true);
-      out.setFloat64(at + 24, span.startTimeMs - originMs, true);
-      out.setFloat64(at + 32, span.durationMs, true);
-      out.setUint8(at + 40, DISPLAY_KINDS.indexOf(span.derived.displayKind));
-      out.setUint8(at + 41, span.derived.isError ? FLAG_ERROR : 0);
+    const text = encoder.encode(JSON.stringify(fresh));
+    const columnsAt = padded(4 + text.length) + 8;
+    const chunk = new Uint8Array(columnsAt + padded(n * SPAN_BYTES));
+    const view = new DataView(chunk.buffer);
+    view.setUint32(0, text.length, true);
+    chunk.set(text, 4);
+    view.setUint32(columnsAt - 8, n, true);
+    const start = new Float64Array(chunk.buffer, columnsAt, n);
+    const duration = new Float64Array(chunk.buffer, columnsAt + 8 * n, n);
+    const parents = new Int32Array(chunk.buffer, columnsAt + 16 * n, n);
+    new Uint32Array(chunk.buffer, columnsAt + 20 * n, REFS * n).set(refs);
+    const kind = new Uint8Array(chunk.buffer, columnsAt + (20 + 4 * REFS) * n, n);
+    const flags = new Uint8Array(chunk.buffer, columnsAt + (21 + 4 * REFS) * n, n);
+    for (let i = 0; i < n; i++) {
+      const span = order[from + i];
+      start[i] = span.startTimeMs - originMs;
+      duration[i] = span.durationMs;
+      parents[i] = parent[from + i];
+      kind[i] = DISPLAY_KINDS.indexOf(span.derived.displayKind);
+      flags[i] = (span.derived.isError ? FLAG_ERROR : 0) | (tree.orphans.has(span.spanId) ? FLAG_ORPHAN : 0);
     }
     yield chunk;
   }
 }
 
+/** The header of a lean body of `spans` with the head `headJson`. */
+export function leanTraceHeader(spans: Pick<LeanSpans, 'count' | 'originMs'>, headJson: string): Uint8Array {
+  const head = encoder.encode(headJson);
+  const header = new Uint8Array(padded(HEADER_BYTES + head.length));
+  const view = new DataView(header.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint16(4, LEAN_TRACE_VERSION, true);
+  view.setUint32(8, spans.count, true);
+  view.setUint32(12, head.length, true);
+  view.setFloat64(16, spans.originMs, true);
+  header.set(head, HEADER_BYTES);
+  return header;
+}
+
+/** A whole lean body: the header, then the spans' chunks. */
+export function joinLeanTrace(spans: LeanSpans, headJson: string): Uint8Array {
+  const header = leanTraceHeader(spans, headJson);
+  const body = new Uint8Array(header.length + spans.byteLength);
+  body.set(header, 0);
+  let at = header.length;
+  for (const chunk of spans.chunks) {
+    body.set(chunk, at);
+    at += chunk.length;
+  }
+  return body;
+}
+
+/** The lean body of `tree` in one go (tests, and callers with small trees). */
+export function encodeLeanTrace(tree: TraceTree, headJson: string, spansPerChunk?: number): Uint8Array {
+  const chunks = [...encodeLeanSpans(tree, spansPerChunk)];
+  const originMs = tree.spans.length > 0 ? tree.spans[0].startTimeMs : 0;
+  return joinLeanTrace({ count: tree.spans.length, originMs, chunks, byteLength: chunks.reduce((sum, chunk) => sum + chunk.length, 0) }, headJson);
+}
+
 /** Decodes a whole lean body; throws {@link LeanTraceError} on anything but a complete, consistent one. */
-export function decodeLeanTrace(body: Uint8Array): LeanTrace {
+export function decodeLeanTrace(input: Uint8Array): LeanTrace {
+  if (!littleEndian) throw new LeanTraceError('this machine is big-endian; the lean form is read on little-endian machines only');
+  // Columns are read in place as typed arrays, which need 8-byte alignment.
+  const body = input.byteOffset % 8 === 0 ? input : input.slice();
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   let at = 0;
   const need = (bytes: number, what: string) => {
@@ -163,17 +225,18 @@ export function decodeLeanTrace(body: Uint8Array): LeanTrace {
   const headBytes = view.getUint32(12, true);
   const originMs = view.getFloat64(16, true);
   at = HEADER_BYTES;
-  // Every span takes a record: a count the body cannot hold is refused before anything is allocated for it.
-  if (count > (body.byteLength - HEADER_BYTES) / RECORD_BYTES) throw new LeanTraceError(`claims ${count} spans, more than its ${body.byteLength} bytes can hold`);
+  // Every span takes its columns: a count the body cannot hold is refused before anything is allocated for it.
+  if (count > (body.byteLength - HEADER_BYTES) / SPAN_BYTES) throw new LeanTraceError(`claims ${count} spans, more than its ${body.byteLength} bytes can hold`);
   need(headBytes, 'the head');
   const head = decoder.decode(body.subarray(at, at + headBytes));
-  at += headBytes;
+  at = padded(at + headBytes);
 
   const trace: LeanTrace = {
     head,
     count,
     originMs,
     parent: new Int32Array(count),
+    orphan: new Uint8Array(count),
     startMs: new Float64Array(count),
     durationMs: new Float64Array(count),
     isError: new Uint8Array(count),
@@ -185,48 +248,65 @@ export function decodeLeanTrace(body: Uint8Array): LeanTrace {
     statusMessage: new Array<string>(count),
   };
   const strings: string[] = [];
-  const text = (offset: number, what: string, optional: boolean): string | null => {
-    const id = view.getUint32(offset, true);
-    if (optional && id === NO_STRING) return null;
-    if (id >= strings.length) throw new LeanTraceError(`span ${what} refers to string ${id}, only ${strings.length} were sent`);
-    return strings[id];
-  };
   let done = 0;
   while (done < count) {
     need(4, 'a chunk');
-    const fresh = view.getUint32(at, true);
-    at += 4;
-    for (let s = 0; s < fresh; s++) {
-      need(4, 'a string length');
-      const length = view.getUint32(at, true);
-      at += 4;
-      need(length, 'a string');
-      strings.push(decoder.decode(body.subarray(at, at + length)));
-      at += length;
+    const textBytes = view.getUint32(at, true);
+    need(4 + textBytes, 'a chunk\'s strings');
+    appendStrings(strings, body.subarray(at + 4, at + 4 + textBytes));
+    at = padded(at + 4 + textBytes);
+    need(8, 'a chunk span count');
+    const n = view.getUint32(at, true);
+    at += 8;
+    if (n === 0 || n > count - done) throw new LeanTraceError(`a chunk of ${n} spans after ${done} of ${count}`);
+    need(padded(n * SPAN_BYTES), 'span columns');
+    const base = body.byteOffset + at;
+    trace.startMs.set(new Float64Array(body.buffer, base, n), done);
+    trace.durationMs.set(new Float64Array(body.buffer, base + 8 * n, n), done);
+    const parents = new Int32Array(body.buffer, base + 16 * n, n);
+    const refs = new Uint32Array(body.buffer, base + 20 * n, REFS * n);
+    const kinds = new Uint8Array(body.buffer, base + (20 + 4 * REFS) * n, n);
+    const flags = new Uint8Array(body.buffer, base + (21 + 4 * REFS) * n, n);
+    const text = (k: number, what: string): string => {
+      const id = refs[k];
+      if (id >= strings.length) throw new LeanTraceError(`span ${done + (k % n)} ${what} refers to string ${id}, only ${strings.length} were sent`);
+      return strings[id];
+    };
+    for (let i = 0; i < n; i++) {
+      const position = done + i;
+      const parent = parents[i];
+      // A parent is always sent before its child: no loop can be written.
+      if (parent < -1 || parent >= position) throw new LeanTraceError(`span ${position} has parent ${parent}`);
+      trace.parent[position] = parent;
+      const kind = kinds[i];
+      if (kind >= DISPLAY_KINDS.length) throw new LeanTraceError(`span ${position} has display kind ${kind}`);
+      trace.displayKind[position] = DISPLAY_KINDS[kind];
+      trace.isError[position] = flags[i] & FLAG_ERROR;
+      trace.orphan[position] = parent === -1 && (flags[i] & FLAG_ORPHAN) !== 0 ? 1 : 0;
+      trace.spanId[position] = text(i, 'id');
+      trace.name[position] = text(n + i, 'name');
+      trace.service[position] = refs[2 * n + i] === NO_STRING ? null : text(2 * n + i, 'service');
+      trace.model[position] = refs[3 * n + i] === NO_STRING ? null : text(3 * n + i, 'model');
+      trace.statusMessage[position] = text(4 * n + i, 'status message');
     }
-    need(4, 'a chunk span count');
-    const inChunk = view.getUint32(at, true);
-    at += 4;
-    if (inChunk === 0 || inChunk > count - done) throw new LeanTraceError(`a chunk of ${inChunk} spans after ${done} of ${count}`);
-    need(inChunk * RECORD_BYTES, 'span records');
-    for (let i = done, end = done + inChunk; i < end; i++, at += RECORD_BYTES) {
-      const parent = view.getInt32(at, true);
-      if (parent < -1 || parent >= count || parent === i) throw new LeanTraceError(`span ${i} has parent ${parent}`);
-      trace.parent[i] = parent;
-      trace.spanId[i] = text(at + 4, 'id', false)!;
-      trace.name[i] = text(at + 8, 'name', false)!;
-      trace.service[i] = text(at + 12, 'service', true);
-      trace.model[i] = text(at + 16, 'model', true);
-      trace.statusMessage[i] = text(at + 20, 'status message', false)!;
-      trace.startMs[i] = view.getFloat64(at + 24, true);
-      trace.durationMs[i] = view.getFloat64(at + 32, true);
-      const kind = view.getUint8(at + 40);
-      if (kind >= DISPLAY_KINDS.length) throw new LeanTraceError(`span ${i} has display kind ${kind}`);
-      trace.displayKind[i] = DISPLAY_KINDS[kind];
-      trace.isError[i] = view.getUint8(at + 41) & FLAG_ERROR;
-    }
-    done += inChunk;
+    at += padded(n * SPAN_BYTES);
+    done += n;
   }
   if (at !== body.byteLength) throw new LeanTraceError(`${body.byteLength - at} bytes after the last span`);
   return trace;
+}
+
+/** Appends a chunk's new strings (a JSON array of strings) to the table. */
+function appendStrings(strings: string[], bytes: Uint8Array): void {
+  let fresh: unknown;
+  try {
+    fresh = JSON.parse(decoder.decode(bytes));
+  } catch {
+    throw new LeanTraceError('a chunk\'s strings are not JSON');
+  }
+  if (!Array.isArray(fresh)) throw new LeanTraceError('a chunk\'s strings are not a list');
+  for (const text of fresh) {
+    if (typeof text !== 'string') throw new LeanTraceError('a chunk\'s strings hold something other than a string');
+    strings.push(text);
+  }
 }

@@ -261,6 +261,20 @@ export function rejectedCount(result: Rejections): number {
   return result.rejected.length + (result.moreRejected ?? 0);
 }
 
+/** What a decoder rejects, in messages: spans unless told otherwise (log records). */
+export interface RejectedItemNoun {
+  item: string;
+  items: string;
+}
+
+/** One line naming what was rejected and why (the first few, then a count). */
+export function describeRejections(result: Rejections, noun: RejectedItemNoun = { item: 'span', items: 'spans' }): string {
+  const total = rejectedCount(result);
+  const shown = result.rejected.slice(0, 5).map((item) => `${item.path}: ${item.reason}`);
+  const more = total > shown.length ? `; and ${total - shown.length} more` : '';
+  return `${total} ${total === 1 ? noun.item : noun.items} rejected: ${shown.join('; ')}${more}`;
+}
+
 /**
  * Sets `target[key]` as an own property, also for the key `__proto__` (which
  * plain assignment would turn into a prototype change, losing the value).

@@ -5,6 +5,7 @@
  */
 
 import { CostEstimator } from './cost/estimator';
+import { BYTES_PER_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SPANS, DEFAULT_MAX_TRACES } from './defaults';
 import { attachedLogRecords, withLogRecords } from './logs/attach';
 import { DetachedLogs, TraceLogs } from './logs/held';
 import { byTime, type LogRecord } from './logs/record';
@@ -34,14 +35,14 @@ export type Scheduler = (callback: () => void) => void;
 
 /** Store settings. */
 export interface TraceStoreOptions {
-  /** Spans kept at most, over all traces. Default 200,000. */
+  /** Spans kept at most, over all traces. Default {@link DEFAULT_MAX_SPANS}. */
   maxSpans?: number;
-  /** Traces kept at most. Default 10,000. */
+  /** Traces kept at most. Default {@link DEFAULT_MAX_TRACES}. */
   maxTraces?: number;
   /**
    * Approximate heap bytes of span content kept at most (see {@link approxSpanBytes}).
    * Span counts alone do not bound memory: one span may carry megabytes of
-   * prompts. Default 1 GiB.
+   * prompts. Default {@link DEFAULT_MAX_MEMORY_MB} MB.
    */
   maxBytes?: number;
   /** Log records kept at most (attached to spans or not). Default: as many as `maxSpans`. */
@@ -92,6 +93,8 @@ export interface TraceEntry {
   pinned: boolean;
   /** Wall-clock ms of the last span received. */
   updatedAtMs: number;
+  /** Bumped on every change to the trace's spans or logs, so what is derived from it can be kept until it changes. */
+  revision: number;
   errorCount: number;
   /** Spans whose parent has not arrived. */
   orphanCount: number;
@@ -262,6 +265,7 @@ function emptyEntry(traceId: string): TraceEntry {
     childCounts: new Map(),
     pinned: false,
     updatedAtMs: 0,
+    revision: 0,
     errorCount: 0,
     orphanCount: 0,
     startTimeMs: Infinity,
@@ -356,9 +360,9 @@ export class TraceStore {
   private pending: { added: Set<string>; updated: Set<string>; evicted: Set<string>; cleared: boolean } | undefined;
 
   constructor(options: TraceStoreOptions = {}) {
-    this.maxSpans = options.maxSpans ?? 200_000;
-    this.maxTraces = options.maxTraces ?? 10_000;
-    this.maxBytes = options.maxBytes ?? 1024 * 1024 * 1024;
+    this.maxSpans = options.maxSpans ?? DEFAULT_MAX_SPANS;
+    this.maxTraces = options.maxTraces ?? DEFAULT_MAX_TRACES;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_MEMORY_MB * BYTES_PER_MB;
     this.maxLogRecords = options.maxLogRecords;
     this.schedule = options.schedule ?? defaultSchedule;
     this.nowMs = options.nowMs ?? Date.now;
@@ -441,6 +445,7 @@ export class TraceStore {
       this.lastPending = this.pending;
     }
     entry.updatedAtMs = now;
+    entry.revision++;
     // Spans of one trace that came in different requests share one id string.
     span.traceId = entry.traceId;
 
@@ -594,6 +599,7 @@ export class TraceStore {
     this.traces.set(entry.traceId, entry);
     this.note('updated', entry.traceId);
     entry.updatedAtMs = now;
+    entry.revision++;
     // The next span of the last trace must re-insert it: it may no longer be last in eviction order.
     this.lastEntry = undefined;
   }
@@ -703,25 +709,6 @@ export class TraceStore {
   /** One span, or undefined. */
   getSpan(traceId: string, spanId: string): Span | undefined {
     return this.get(traceId)?.spans.get(spanId.toLowerCase());
-  }
-
-  /**
-   * Whether `span` shows as a root although it has a parent id, as in
-   * {@link tree}, without building the tree unless its ancestors loop.
-   */
-  shownAsOrphan(entry: TraceEntry, span: Span): boolean {
-    const parent = span.parentSpanId;
-    if (parent === null) return false;
-    if (parent === span.spanId || !entry.spans.has(parent)) return true;
-    const seen = new Set<string>([span.spanId]);
-    for (let id: string | null = parent; id !== null; ) {
-      if (seen.has(id)) return this.tree(entry.traceId)!.orphans.has(span.spanId);
-      seen.add(id);
-      const ancestor = entry.spans.get(id);
-      if (ancestor === undefined) return false;
-      id = ancestor.parentSpanId;
-    }
-    return false;
   }
 
   /** Pins or unpins a trace; pinned traces are never evicted. Returns false for an unknown trace. */

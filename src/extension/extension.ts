@@ -7,9 +7,6 @@
 import * as vscode from 'vscode';
 import { InspectorExtension } from './inspector';
 
-/** Command that tells which build of the extension runs in which VS Code. */
-export const SHOW_VERSION_COMMAND = 'respanInspector.showVersion';
-
 /**
  * What `activate` returns. TEST-ONLY: the extension-host suites reach the
  * running extension through it (`extension.exports`); nothing else should

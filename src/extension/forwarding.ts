@@ -6,12 +6,14 @@
  */
 
 import * as vscode from 'vscode';
+import { DEFAULT_RESPAN_BASE_URL } from '../core/defaults';
 import { checkApiKey, type ForwardApi } from '../core/forward/destination';
 import type { ForwardFilter } from '../core/forward/filter';
 import type { Forwarder, ForwardingChange, TraceForwardState } from '../core/forward/forwarder';
+import { DEFAULT_FORWARD_SETTINGS } from '../core/forward/payload';
 import type { Span } from '../core/model';
+import type { ForwardingAccess } from '../core/service/forwarding';
 import type { TraceStore } from '../core/store';
-import type { ForwardResult } from '../protocol/messages';
 import { createNodeForwarder, type NodeForwarding } from '../server/forwarding';
 import { SECTION } from './settings';
 
@@ -30,20 +32,17 @@ export interface ForwardingSettings {
 /** Reads the forwarding settings. */
 export function readForwardingSettings(): ForwardingSettings {
   const config = vscode.workspace.getConfiguration(`${SECTION}.forwarding`);
-  const api = config.get<string>('api', 'otlp');
-  const filter = config.get<string>('filter', 'all');
+  const api = config.get<string>('api', DEFAULT_FORWARD_SETTINGS.api);
+  const filter = config.get<string>('filter', DEFAULT_FORWARD_SETTINGS.filter);
   const redact = config.get<unknown>('redact', []);
   return {
-    baseUrl: config.get<string>('baseUrl', 'https://api.respan.ai/api').trim() || 'https://api.respan.ai/api',
+    baseUrl: config.get<string>('baseUrl', DEFAULT_RESPAN_BASE_URL).trim() || DEFAULT_RESPAN_BASE_URL,
     autoForward: config.get<boolean>('autoForward', false),
     api: api === 'ingest' ? 'ingest' : 'otlp',
     filter: filter === 'sdk' ? 'sdk' : 'all',
     redact: Array.isArray(redact) ? redact.filter((rule): rule is string => typeof rule === 'string' && rule.trim() !== '') : [],
   };
 }
-
-/** How long a forward from the panel or the tree waits for Respan's answer before saying "queued". */
-const ANSWER_WAIT_MS = 15_000;
 
 /** Short words for a trace's forwarding state, shown in the tree. */
 export const FORWARD_STATE_LABELS: Record<TraceForwardState, string | undefined> = {
@@ -55,8 +54,8 @@ export const FORWARD_STATE_LABELS: Record<TraceForwardState, string | undefined>
   skipped: 'not forwarded (filtered)',
 };
 
-/** The extension's forwarder and its key. */
-export class ForwardingService implements vscode.Disposable {
+/** The extension's forwarder and its key; the service reaches the forwarder through it. */
+export class ForwardingService implements ForwardingAccess, vscode.Disposable {
   private node: NodeForwarding | undefined;
   private settings: ForwardingSettings;
   private apiKey: string | undefined;
@@ -66,6 +65,7 @@ export class ForwardingService implements vscode.Disposable {
   private unsubscribe: (() => void) | undefined;
   /** Forwarding state changed (undefined: the forwarder was replaced). */
   readonly onDidChange = this.changeEmitter.event;
+  readonly missingKeyHint = 'set it with the command "Respan Trace Inspector: Set Respan API Key"';
 
   /** Builds the forwarder without a key; {@link loadKey} hands it the stored one. */
   constructor(
@@ -95,6 +95,21 @@ export class ForwardingService implements vscode.Disposable {
   /** The forwarder, unless its settings are invalid. */
   get forwarder(): Forwarder | undefined {
     return this.node?.forwarder;
+  }
+
+  current(): Forwarder | undefined {
+    return this.forwarder;
+  }
+
+  unavailableReason(): string {
+    return this.configError ?? 'not set up';
+  }
+
+  onChange(listener: (change: ForwardingChange) => void): () => void {
+    const subscription = this.changeEmitter.event((change) => {
+      if (change) listener(change);
+    });
+    return () => subscription.dispose();
   }
 
   /** True when a key is stored. */
@@ -155,28 +170,6 @@ export class ForwardingService implements vscode.Disposable {
   /** A trace's forwarding state (`none` when never forwarded or unavailable). */
   traceState(traceId: string): TraceForwardState {
     return this.node?.forwarder.traceStatus(traceId).state ?? 'none';
-  }
-
-  /**
-   * Sends one trace, waiting a while for Respan's answer so the user hears
-   * how it went; the message never contains the key.
-   */
-  async forwardTrace(traceId: string, options: { resend?: boolean } = {}): Promise<ForwardResult> {
-    const forwarder = this.node?.forwarder;
-    if (!forwarder) return { ok: false, message: `Forwarding is unavailable: ${this.configError ?? 'not set up'}.` };
-    if (!forwarder.hasApiKey) return { ok: false, message: 'Set your Respan API key first (command "Respan Trace Inspector: Set Respan API Key").' };
-    const receipt = forwarder.forwardTraces([traceId], { resend: options.resend === true });
-    if (receipt.notFound.length > 0) return { ok: false, message: 'This trace is no longer in the inspector.' };
-    if (receipt.queued === 0 && receipt.overflowed === 0) return { ok: true, message: `Respan already has this trace (${receipt.alreadySent} spans).` };
-    const settled = await Promise.race([forwarder.whenSettled([traceId]).then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), ANSWER_WAIT_MS))]);
-    const status = forwarder.traceStatus(traceId);
-    if (!settled) return { ok: true, message: `Queued ${receipt.queued} spans for Respan; still sending.` };
-    if (status.state === 'failed') {
-      const reason = status.failures[0]?.reason ?? forwarder.status().pausedReason ?? 'failed';
-      return { ok: false, message: `Respan did not take the trace: ${reason}.` };
-    }
-    if (forwarder.status().activity === 'paused') return { ok: false, message: `Forwarding is paused: ${forwarder.status().pausedReason ?? 'check the API key'}.` };
-    return { ok: true, message: `Sent ${status.counts.sent} spans to Respan.` };
   }
 
   private useKey(key: string | undefined): void {

@@ -6,20 +6,24 @@
  */
 
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { DemoHandle, DemoOptions } from '../cli/demo';
+import { BYTES_PER_MB, FORWARD_ANSWER_WAIT_MS } from '../core/defaults';
 import type { ForwardingChange } from '../core/forward/forwarder';
 import { isLoopbackHost } from '../core/net/loopback';
-import { isInspectorStatus } from '../protocol/api';
-import type { ForwardResult } from '../protocol/messages';
+import { isServiceError } from '../core/service/errors';
+import { InspectorService } from '../core/service/inspectorService';
+import { TraceStore } from '../core/store';
+import { isInspectorStatus, type ForwardTraceJson } from '../protocol/api';
+import { nodeTimers } from '../server/forwarding';
 import { createCostEstimator } from '../server/prices';
 import { COMMANDS, CONTEXT_KEYS } from './commands';
 import { DisposableStore } from './disposables';
 import { FORWARD_STATE_LABELS, ForwardingService } from './forwarding';
 import { clientUrl, environmentText } from './environment';
-import { CaptureStore, ListenerController, type ListenerState, type ListenerSettings, type PortProblem, type ReceiverFactory } from './listener';
+import { ListenerController, type ListenerState, type ListenerSettings, type PortProblem, type ReceiverFactory } from './listener';
+import { freePort } from './inspectorProcess';
 import { InspectorPanel, InspectorPanelSerializer, PANEL_VIEW_TYPE, type SpanRef } from './panel';
 import { PriceSettings } from './prices';
 import { readSettings, sameListener, SECTION, updateSetting, type InspectorSettings } from './settings';
@@ -27,7 +31,7 @@ import { SourceNavigator, type JumpResult } from './source';
 import { ListenerStatusBar } from './statusBar';
 import { TerminalEnvironment } from './terminal';
 import { TracesTreeProvider, type TracesNode } from './tree';
-import { exportTraceJson, importTraces, type ViewServices } from './viewRequests';
+import type { EditorServices } from './viewRequests';
 
 /** The Traces view's id (package.json `views`). */
 export const TRACES_VIEW_ID = 'respanInspector.traces';
@@ -50,19 +54,6 @@ function refOf(argument: ItemArgument): SpanRef | undefined {
   return typeof argument.traceId === 'string' ? argument : undefined;
 }
 
-/** A free TCP port on `host`, as a suggestion when the configured one is taken. */
-function freePort(host: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(undefined));
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : undefined;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** True when a Respan Trace Inspector answers its status route at host:port (so the port's holder can be named). */
 async function isInspectorAt(host: string, port: number): Promise<boolean> {
   try {
@@ -77,10 +68,12 @@ async function isInspectorAt(host: string, port: number): Promise<boolean> {
 
 /** The store's retention bounds from the settings. */
 function retentionOf(settings: InspectorSettings): { maxSpans: number; maxTraces: number; maxBytes: number } {
-  return { maxSpans: settings.maxSpans, maxTraces: settings.maxTraces, maxBytes: settings.maxMemoryMb * 1024 * 1024 };
+  return { maxSpans: settings.maxSpans, maxTraces: settings.maxTraces, maxBytes: settings.maxMemoryMb * BYTES_PER_MB };
 }
 export class InspectorExtension implements vscode.Disposable {
-  readonly store: CaptureStore;
+  readonly store: TraceStore;
+  /** Every operation of the panel and the commands, answered from the store and the forwarder. */
+  readonly service: InspectorService;
   readonly listener: ListenerController;
   readonly tree: TracesTreeProvider;
   readonly treeView: vscode.TreeView<TracesNode>;
@@ -92,8 +85,8 @@ export class InspectorExtension implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   /** Per-model prices and the opt-in price table update. */
   readonly prices: PriceSettings;
-  /** Forwarding to Respan; set up by {@link start} (it reads SecretStorage). */
-  forwarding: ForwardingService | undefined;
+  /** Forwarding to Respan; its key is read by {@link start}. */
+  readonly forwarding: ForwardingService;
   private current: InspectorSettings;
 
   /** The settings in effect (read when they change). */
@@ -114,20 +107,19 @@ export class InspectorExtension implements vscode.Disposable {
     this.current = readSettings();
     const d = this.disposables;
     this.output = d.add(vscode.window.createOutputChannel('Respan Trace Inspector', { log: true }));
-    this.store = new CaptureStore({ ...retentionOf(this.settings), costs: createCostEstimator(this.settings.prices) });
+    this.store = new TraceStore({ ...retentionOf(this.settings), costs: createCostEstimator(this.settings.prices) });
     this.prices = new PriceSettings(this.store.costs, this.output);
+    this.forwarding = d.add(new ForwardingService(this.store, context.secrets, this.output));
+    this.service = new InspectorService({ store: this.store, forwarding: this.forwarding, timers: nodeTimers });
     this.listener = new ListenerController({
-      store: this.store,
+      service: this.service,
       webviewDir: context.asAbsolutePath(join('dist', 'webview')),
       receivers: options.receivers,
-      // Paused capture forwards nothing either: the spans were dropped.
-      onSpans: (spans) => {
-        if (this.store.isCapturing) this.forwarding?.captured(spans);
-      },
-      forwarding: () => this.forwarding?.forwarder,
+      // Called only for stored spans: paused capture forwards nothing either.
+      onSpans: (spans) => this.forwarding.captured(spans),
     });
     this.navigator = d.add(new SourceNavigator(() => this.sourceColumn()));
-    this.panel = d.add(new InspectorPanel({ extensionUri: context.extensionUri, store: this.store, services: this.viewServices(), endpoints: () => this.listener.endpoints }));
+    this.panel = d.add(new InspectorPanel({ extensionUri: context.extensionUri, service: this.service, editor: this.editorServices(), endpoints: () => this.listener.endpoints }));
     this.tree = d.add(new TracesTreeProvider(this.store));
     this.treeView = d.add(vscode.window.createTreeView(TRACES_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
     this.terminal = new TerminalEnvironment(context.environmentVariableCollection);
@@ -137,10 +129,10 @@ export class InspectorExtension implements vscode.Disposable {
     d.add(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, new InspectorPanelSerializer(this.panel)));
     d.addCallback(this.store.onChange((change) => {
       this.statusBar.setCounts(change.spanCount, change.traceCount);
-      this.panel.notifyStoreChange(change);
       void this.setContext(CONTEXT_KEYS.hasTraces, change.traceCount > 0);
     }));
     d.add(this.listener.onDidChangeState((state) => this.onListenerState(state)));
+    d.add(this.forwarding.onDidChange((change) => this.onForwardingChange(change)));
     d.add(this.panel.onDidChangeSelection((selection) => void this.followPanelSelection(selection)));
     d.add(vscode.workspace.onDidChangeConfiguration((event) => this.onConfigurationChange(event)));
     this.registerCommands();
@@ -155,12 +147,9 @@ export class InspectorExtension implements vscode.Disposable {
   /** Sets up forwarding, then starts the listener when `autoStart` is on. Resolves once it runs or failed; never rejects. */
   async start(): Promise<void> {
     const started = performance.now();
-    const forwarding = this.disposables.add(new ForwardingService(this.store, this.context.secrets, this.output));
-    this.forwarding = forwarding;
-    this.disposables.add(forwarding.onDidChange((change) => this.onForwardingChange(change)));
     this.onForwardingChange(undefined);
     // The key read (a round trip to the UI side in remote windows) does not hold up activation or the listener.
-    this.keyLoaded = forwarding.loadKey().then(
+    this.keyLoaded = this.forwarding.loadKey().then(
       () => void (this.startTimings.keyMs = performance.now() - started),
       (error: Error) => this.output.error(`could not read the Respan API key: ${error.message}`),
     );
@@ -241,13 +230,11 @@ export class InspectorExtension implements vscode.Disposable {
 
   private onConfigurationChange(event: vscode.ConfigurationChangeEvent): void {
     if (!event.affectsConfiguration(SECTION)) return;
-    if (event.affectsConfiguration(`${SECTION}.forwarding`) && this.forwarding) {
-      const before = this.forwarding.forwarder;
+    if (event.affectsConfiguration(`${SECTION}.forwarding`)) {
+      // The service reads the current forwarder at each request: a rebuilt one needs no listener restart.
       this.forwarding.reloadSettings();
       const problem = this.forwarding.problem;
       if (problem) void vscode.window.showErrorMessage(`Respan Trace Inspector: forwarding settings not applied: ${problem}`);
-      // A forwarder built only now must reach the browser UI's routes: they are bound at start.
-      if (this.forwarding.forwarder !== before && this.listener.state.status === 'running') void this.listener.start(this.listenerSettings());
     }
     const previous = this.settings;
     const next = readSettings();
@@ -280,7 +267,7 @@ export class InspectorExtension implements vscode.Disposable {
     if (state.status === 'running') parts.push(`:${state.httpPort}`);
     else if (state.status === 'error') parts.push('listener failed');
     else if (state.status === 'stopped') parts.push('stopped');
-    if (!this.store.isCapturing) parts.push('paused');
+    if (!this.service.capture.capturing) parts.push('paused');
     this.treeView.description = parts.join(' · ');
     const filter = this.tree.filter;
     this.treeView.message = filter ? `Filtered by "${filter}"` : undefined;
@@ -293,14 +280,11 @@ export class InspectorExtension implements vscode.Disposable {
   // -------------------------------------------------------------------------
   // Panel and tree
 
-  private viewServices(): ViewServices {
+  private editorServices(): EditorServices {
     return {
       openSource: async (target) => (await this.navigator.openTarget(target)) !== undefined,
       copy: async (text) => vscode.env.clipboard.writeText(text),
       saveExport: (name, content) => this.saveExport(name, content),
-      forwardTrace: (traceId): Promise<ForwardResult> =>
-        this.forwarding ? this.forwarding.forwardTrace(traceId) : Promise.resolve({ ok: false, message: 'Forwarding is not set up.' }),
-      canForward: () => this.forwarding?.forwarder !== undefined,
     };
   }
 
@@ -393,14 +377,13 @@ export class InspectorExtension implements vscode.Disposable {
     return vscode.env.openExternal(external);
   }
 
-  private clearTraces(): void {
-    this.store.clear();
-    this.store.flush();
+  private async clearTraces(): Promise<void> {
+    await this.service.handle('deleteTraces', {});
   }
 
-  private setCapturing(capturing: boolean): void {
-    this.store.setCapturing(capturing);
-    this.statusBar.setPaused(!capturing, this.store.dropped);
+  private async setCapturing(capturing: boolean): Promise<void> {
+    const { droppedSpans } = await this.service.handle('setCapture', { capturing });
+    this.statusBar.setPaused(!capturing, droppedSpans);
     void this.setContext(CONTEXT_KEYS.paused, !capturing);
     this.updateTitle();
   }
@@ -446,12 +429,14 @@ export class InspectorExtension implements vscode.Disposable {
   private async exportTrace(argument: ItemArgument): Promise<boolean> {
     const traceId = await this.chooseTrace(argument, 'Export which trace?');
     if (!traceId) return false;
-    const json = exportTraceJson(this.store, traceId);
-    if (json === undefined) {
-      void vscode.window.showWarningMessage('Respan Trace Inspector: that trace is no longer in the inspector.');
+    let file;
+    try {
+      file = await this.service.handle('exportTrace', { traceId });
+    } catch (error) {
+      void vscode.window.showWarningMessage(`Respan Trace Inspector: ${(error as Error).message}`);
       return false;
     }
-    return this.saveExport(`trace-${traceId}.json`, json);
+    return this.saveExport(file.fileName, file.content);
   }
 
   private async saveExport(suggestedName: string, content: string): Promise<boolean> {
@@ -477,21 +462,26 @@ export class InspectorExtension implements vscode.Disposable {
         })
       )?.[0];
     if (!uri) return 0;
+    const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
+    let content: string;
     try {
-      const content = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-      const result = importTraces(this.store, content);
-      const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
-      if (result.accepted === 0) {
-        void vscode.window.showErrorMessage(`Respan Trace Inspector: nothing could be imported from ${name}${result.message ? `: ${result.message}` : '.'}`);
+      content = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Respan Trace Inspector: could not import ${uri.fsPath}: ${(error as Error).message}`);
+      return 0;
+    }
+    try {
+      const result = await this.service.handle('importTraces', { content, fileName: name });
+      if (result.imported === 0) {
+        void vscode.window.showErrorMessage(`Respan Trace Inspector: ${name} holds no spans.`);
         return 0;
       }
       const note = result.rejected > 0 ? `; ${result.message}` : '';
-      void vscode.window.showInformationMessage(`Respan Trace Inspector: imported ${result.accepted} spans from ${name}${note}`);
-      this.store.flush();
+      void vscode.window.showInformationMessage(`Respan Trace Inspector: imported ${result.imported} spans from ${name}${note}`);
       this.panel.show({ traceId: result.traceIds[0] });
-      return result.accepted;
+      return result.imported;
     } catch (error) {
-      void vscode.window.showErrorMessage(`Respan Trace Inspector: could not import ${uri.fsPath}: ${(error as Error).message}`);
+      void vscode.window.showErrorMessage(`Respan Trace Inspector: ${(error as Error).message}`);
       return 0;
     }
   }
@@ -559,14 +549,28 @@ export class InspectorExtension implements vscode.Disposable {
     return id;
   }
 
-  private pin(argument: ItemArgument, pinned: boolean): boolean {
+  private async pin(argument: ItemArgument, pinned: boolean): Promise<boolean> {
     const ref = refOf(argument);
-    return ref ? this.store.setPinned(ref.traceId, pinned) : false;
+    if (!ref) return false;
+    return this.service.handle('pinTrace', { traceId: ref.traceId, pinned }).then(
+      () => true,
+      (error: unknown) => this.unlessGone(error),
+    );
   }
 
-  private deleteTrace(argument: ItemArgument): boolean {
+  private async deleteTrace(argument: ItemArgument): Promise<boolean> {
     const ref = refOf(argument);
-    return ref ? this.store.delete(ref.traceId) : false;
+    if (!ref) return false;
+    return this.service.handle('deleteTraces', { traceIds: [ref.traceId] }).then(
+      () => true,
+      (error: unknown) => this.unlessGone(error),
+    );
+  }
+
+  /** False for a trace that left the store meanwhile (nothing to tell); anything else is thrown on. */
+  private unlessGone(error: unknown): false {
+    if (isServiceError(error, 'not-found')) return false;
+    throw error;
   }
 
   // -------------------------------------------------------------------------
@@ -576,10 +580,10 @@ export class InspectorExtension implements vscode.Disposable {
 
   private onForwardingChange(change: ForwardingChange | undefined): void {
     const forwarding = this.forwarding;
-    const forwarder = forwarding?.forwarder;
+    const forwarder = forwarding.forwarder;
     this.tree.forwardingAvailable = forwarder !== undefined;
-    this.tree.forwardLabel = (traceId) => (forwarding ? FORWARD_STATE_LABELS[forwarding.traceState(traceId)] : undefined);
-    void this.setContext(CONTEXT_KEYS.hasApiKey, forwarding?.hasApiKey ?? false);
+    this.tree.forwardLabel = (traceId) => FORWARD_STATE_LABELS[forwarding.traceState(traceId)];
+    void this.setContext(CONTEXT_KEYS.hasApiKey, forwarding.hasApiKey);
     const status = change?.status ?? forwarder?.status();
     this.statusBar.setForwarding(status);
     if (change) this.tree.refreshTraces(change.traceIds);
@@ -595,7 +599,6 @@ export class InspectorExtension implements vscode.Disposable {
   }
 
   private async setApiKey(key?: string): Promise<boolean> {
-    if (!this.forwarding) return false;
     const value =
       key ??
       (await vscode.window.showInputBox({
@@ -617,21 +620,22 @@ export class InspectorExtension implements vscode.Disposable {
   }
 
   private async clearApiKey(): Promise<void> {
-    await this.forwarding?.clearApiKey();
+    await this.forwarding.clearApiKey();
     void vscode.window.showInformationMessage('Respan Trace Inspector: Respan API key removed.');
   }
 
-  private async forwardTrace(argument: ItemArgument): Promise<ForwardResult | undefined> {
+  private async forwardTrace(argument: ItemArgument): Promise<Pick<ForwardTraceJson, 'ok' | 'message'> | undefined> {
     const traceId = await this.chooseTrace(argument, 'Forward which trace to Respan?');
-    if (!traceId || !this.forwarding) return undefined;
+    if (!traceId) return undefined;
     if (!this.forwarding.hasApiKey) {
       const choice = await vscode.window.showWarningMessage('Respan Trace Inspector: set your Respan API key to forward traces.', 'Set Respan API Key');
       if (!choice || !(await this.setApiKey())) return undefined;
     }
-    const forwarding = this.forwarding;
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Respan Trace Inspector: sending the trace to Respan…' },
-      () => forwarding.forwardTrace(traceId),
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Respan Trace Inspector: sending the trace to Respan…' }, () =>
+      this.service.handle('forwardTrace', { traceId, waitMs: FORWARD_ANSWER_WAIT_MS }).then(
+        ({ ok, message }) => ({ ok, message }),
+        (error: Error) => ({ ok: false, message: error.message }),
+      ),
     );
     if (result.ok) void vscode.window.showInformationMessage(`Respan Trace Inspector: ${result.message}`);
     else void vscode.window.showErrorMessage(`Respan Trace Inspector: ${result.message}`);

@@ -1,49 +1,18 @@
 /**
  * The extension host's typed client of the inspector process. The host
  * relays: it asks, passes answers on, and never decodes, stores or serialises
- * traces itself. Every request goes through {@link InspectorClient.call} and
- * one table from request type to HTTP route, so moving to the service's
- * single route (`POST /api/service/{type}`) changes only that table. No
- * `vscode` here, so it is tested outside VS Code.
+ * traces itself. Every request is one of the service's
+ * (`src/protocol/service.ts`), sent as `POST /api/service/{type}`; the live
+ * stream carries the service's events. No `vscode` here, so it is tested
+ * outside VS Code.
  */
 
-import type {
-  FacetsJson,
-  ForwardingChangeJson,
-  ForwardingStatusJson,
-  ForwardTraceJson,
-  StatusJson,
-  StoreChangeJson,
-  TraceDetailJson,
-  TraceListJson,
-} from '../protocol/api';
-import { traceQueryToSearch, type TraceQuery } from '../protocol/messages';
+import type { LiveStreamCountsJson } from '../protocol/api';
+import { createServiceCall, SERVICE_EVENT_TYPES, type ServiceCall, type ServiceEvent, type ServiceEvents } from '../protocol/service';
+import { httpServiceTransport } from '../protocol/serviceHttp';
 
-/** Every request the extension sends the process: params and result. */
-export interface InspectorRequests {
-  status: { params: Record<string, never>; result: StatusJson };
-  listTraces: { params: { query?: TraceQuery }; result: TraceListJson };
-  getFacets: { params: Record<string, never>; result: FacetsJson };
-  /** `null` for a trace the process does not have. */
-  getTrace: { params: { traceId: string }; result: TraceDetailJson | null };
-  pinTrace: { params: { traceId: string; pinned: boolean }; result: { traceId: string; pinned: boolean } };
-  deleteTrace: { params: { traceId: string }; result: { traceId: string; deleted: boolean } };
-  clearTraces: { params: Record<string, never>; result: { cleared: boolean; traceCount: number } };
-  importTraces: { params: { content: string }; result: { imported: number; traceIds: string[]; rejected: number; message?: string } };
-  /** The trace's OTLP/JSON text, passed on to a file without being parsed here. */
-  exportTrace: { params: { traceId: string }; result: string };
-  forwardTrace: { params: { traceId: string }; result: ForwardTraceJson };
-  forwardingStatus: { params: Record<string, never>; result: ForwardingStatusJson };
-}
-
-/** A request type of {@link InspectorRequests}. */
-export type InspectorRequestType = keyof InspectorRequests;
-
-/** One event of the process's live stream. */
-export type InspectorEvent =
-  | { type: 'hello'; spanCount: number; traceCount: number }
-  | { type: 'change'; change: StoreChangeJson }
-  | { type: 'forwarding'; change: ForwardingChangeJson };
+/** One event of the process's live stream: a service event, or the stream's own greeting and resync. */
+export type InspectorEvent = ServiceEvent | { type: 'hello' | 'resync'; data: LiveStreamCountsJson };
 
 /** An open live stream; while it is open, the process counts this window as a client. */
 export interface EventSubscription {
@@ -56,51 +25,11 @@ export interface EventSubscription {
 export interface InspectorClient {
   /** The process's base URL (`http://host:port`). */
   readonly url: string;
-  call<K extends InspectorRequestType>(type: K, params: InspectorRequests[K]['params']): Promise<InspectorRequests[K]['result']>;
+  /** Sends a service request; rejects with a `ServiceError` when the service refuses it. */
+  readonly call: ServiceCall;
   /** Opens the live stream; `listener` gets each event in order. */
   events(listener: (event: InspectorEvent) => void): EventSubscription;
 }
-
-/** A request the process refused or could not answer; `message` is its explanation. */
-export class InspectorRequestError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** How one request type travels over the REST routes. */
-interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
-  path: string;
-  body?: string;
-  /** The answer is passed on as text, not parsed. */
-  text?: boolean;
-  /** A 404 answers `null` (the trace is gone) instead of failing. */
-  nullIfMissing?: boolean;
-}
-
-const traceId = (id: string) => encodeURIComponent(id);
-
-/** The one table from request type to REST route. */
-const ROUTES: { [K in InspectorRequestType]: (params: InspectorRequests[K]['params']) => Route } = {
-  status: () => ({ method: 'GET', path: '/api/status' }),
-  listTraces: ({ query }) => {
-    const search = traceQueryToSearch(query ?? {});
-    return { method: 'GET', path: `/api/traces${search ? `?${search}` : ''}` };
-  },
-  getFacets: () => ({ method: 'GET', path: '/api/facets' }),
-  getTrace: (params) => ({ method: 'GET', path: `/api/traces/${traceId(params.traceId)}`, nullIfMissing: true }),
-  pinTrace: (params) => ({ method: params.pinned ? 'POST' : 'DELETE', path: `/api/traces/${traceId(params.traceId)}/pin` }),
-  deleteTrace: (params) => ({ method: 'DELETE', path: `/api/traces/${traceId(params.traceId)}` }),
-  clearTraces: () => ({ method: 'DELETE', path: '/api/traces' }),
-  importTraces: (params) => ({ method: 'POST', path: '/api/import', body: params.content }),
-  exportTrace: (params) => ({ method: 'GET', path: `/api/traces/${traceId(params.traceId)}/otlp`, text: true }),
-  forwardTrace: (params) => ({ method: 'POST', path: `/api/traces/${traceId(params.traceId)}/forward?wait=1` }),
-  forwardingStatus: () => ({ method: 'GET', path: '/api/forwarding' }),
-};
 
 /** Splits a Server-Sent Events text stream into events. */
 class EventParser {
@@ -125,34 +54,20 @@ class EventParser {
   }
 }
 
+const STREAM_EVENTS = new Set<string>(['hello', 'resync', ...SERVICE_EVENT_TYPES]);
+
 function eventOf(name: string, data: string): InspectorEvent | undefined {
-  const body = JSON.parse(data) as unknown;
-  if (name === 'hello') return { type: 'hello', ...(body as { spanCount: number; traceCount: number }) };
-  if (name === 'change') return { type: 'change', change: body as StoreChangeJson };
-  if (name === 'forwarding') return { type: 'forwarding', change: body as ForwardingChangeJson };
-  return undefined;
+  if (!STREAM_EVENTS.has(name)) return undefined;
+  // The process wrote each event's data for its type.
+  return { type: name as keyof ServiceEvents | 'hello' | 'resync', data: JSON.parse(data) } as InspectorEvent;
 }
 
 /** The client over HTTP to the process at `url` (`http://host:port`). */
 export class HttpInspectorClient implements InspectorClient {
-  constructor(readonly url: string) {}
+  readonly call: ServiceCall;
 
-  async call<K extends InspectorRequestType>(type: K, params: InspectorRequests[K]['params']): Promise<InspectorRequests[K]['result']> {
-    const route = (ROUTES[type] as (params: InspectorRequests[K]['params']) => Route)(params);
-    const response = await fetch(`${this.url}${route.path}`, {
-      method: route.method,
-      ...(route.body !== undefined ? { body: route.body, headers: { 'Content-Type': 'application/json' } } : {}),
-    });
-    if (response.status === 404 && route.nullIfMissing) {
-      await response.body?.cancel();
-      return null as InspectorRequests[K]['result'];
-    }
-    if (!response.ok) {
-      const body = (await response.json().catch(() => undefined)) as { error?: unknown } | undefined;
-      throw new InspectorRequestError(response.status, typeof body?.error === 'string' ? body.error : `the inspector answered ${response.status}`);
-    }
-    if (route.text) return (await response.text()) as InspectorRequests[K]['result'];
-    return (await response.json()) as InspectorRequests[K]['result'];
+  constructor(readonly url: string) {
+    this.call = createServiceCall(httpServiceTransport(url, (target, init) => fetch(target, init)));
   }
 
   events(listener: (event: InspectorEvent) => void): EventSubscription {

@@ -1,14 +1,12 @@
 /**
- * The listener's lifecycle inside the extension: one trace store that lives as
- * long as the extension, and receivers that start, stop and restart on it as
- * settings change. No `vscode` here (tested outside VS Code); the extension
- * turns its state changes into UI.
+ * The listener's lifecycle inside the extension: one service (and its store)
+ * that lives as long as the extension, and receivers that start, stop and
+ * restart on it as settings change. No `vscode` here (tested outside VS
+ * Code); the extension turns its state changes into UI.
  */
 
-import type { Forwarder } from '../core/forward/forwarder';
-import type { LogRecord } from '../core/logs/record';
 import type { Span } from '../core/model';
-import { TraceStore, type TraceStoreOptions } from '../core/store';
+import type { InspectorService } from '../core/service/inspectorService';
 import type { ListenerEndpoints } from '../protocol/messages';
 import { startInspector } from '../server/listener';
 import { PortInUseError } from '../server/server';
@@ -50,12 +48,11 @@ export interface Receivers {
 
 /** What receivers need besides their settings. */
 export interface ReceiverContext {
-  store: TraceStore;
+  /** The service the listener's API carries and its receivers feed. */
+  service: InspectorService;
   webviewDir: string | undefined;
   /** Spans accepted by a receiver, after they are stored (auto-forward). */
   onSpans?: (spans: Span[]) => void;
-  /** Serves the forwarding routes of the browser UI. */
-  forwarding?: Forwarder;
 }
 
 /** Starts receivers; rejects (with {@link PortInUseError} for a taken port) when the HTTP listener cannot start. */
@@ -72,7 +69,7 @@ function problemOf(error: Error): PortProblem {
  */
 export const defaultReceiverFactory: ReceiverFactory = async (settings, context) => {
   const running = await startInspector({
-    store: context.store,
+    service: context.service,
     host: settings.host,
     httpPort: settings.httpPort,
     grpcPort: settings.grpcEnabled ? settings.grpcPort : null,
@@ -80,7 +77,6 @@ export const defaultReceiverFactory: ReceiverFactory = async (settings, context)
     allowedHosts: settings.allowedHosts,
     allowedOrigins: settings.allowedOrigins,
     onSpans: context.onSpans,
-    forwarding: context.forwarding,
   });
   if (!running.http) {
     await running.stop();
@@ -102,61 +98,13 @@ export type ListenerState =
   | { status: 'running'; settings: ListenerSettings; httpPort: number; grpcPort?: number; grpcProblem?: PortProblem; url: string; uiUrl: string }
   | ({ status: 'error'; settings: ListenerSettings } & PortProblem);
 
-/**
- * A trace store whose capture can be paused: while paused, spans from
- * receivers are counted and dropped (log records too); imports still go in.
- */
-export class CaptureStore extends TraceStore {
-  private capturing = true;
-  private droppedSpans = 0;
-
-  constructor(options?: TraceStoreOptions) {
-    super(options);
-  }
-
-  /** False while capture is paused. */
-  get isCapturing(): boolean {
-    return this.capturing;
-  }
-
-  /** Spans dropped since capture was last paused. */
-  get dropped(): number {
-    return this.droppedSpans;
-  }
-
-  /** Pauses (false) or resumes (true) capture. */
-  setCapturing(capturing: boolean): void {
-    if (capturing === this.capturing) return;
-    this.capturing = capturing;
-    if (!capturing) this.droppedSpans = 0;
-  }
-
-  /** Receivers' entry point: honours pause. */
-  override add(spans: readonly Span[]): void {
-    if (this.capturing) super.add(spans);
-    else this.droppedSpans += spans.length;
-  }
-
-  /** Receivers' entry point for log records: paused capture drops them with their spans. */
-  override addLogs(records: readonly LogRecord[]): void {
-    if (this.capturing) super.addLogs(records);
-  }
-
-  /** Adds spans the user imported on purpose, paused or not. */
-  addImported(spans: readonly Span[]): void {
-    super.add(spans);
-  }
-}
-
 /** Options of {@link ListenerController}. */
 export interface ListenerControllerOptions {
-  store: TraceStore;
+  service: InspectorService;
   /** Folder of the built UI, served at `/` for "open in browser". */
   webviewDir?: string;
   receivers?: ReceiverFactory;
   onSpans?: (spans: Span[]) => void;
-  /** The forwarder to serve the browser UI's forwarding routes with, read at each start. */
-  forwarding?: () => Forwarder | undefined;
 }
 
 type StateListener = (state: ListenerState) => void;
@@ -199,8 +147,8 @@ export class ListenerController {
       await this.stopReceivers();
       this.setState({ status: 'starting', settings });
       try {
-        const { store, webviewDir, onSpans, forwarding } = this.options;
-        this.receivers = await this.factory(settings, { store, webviewDir, onSpans, forwarding: forwarding?.() });
+        const { service, webviewDir, onSpans } = this.options;
+        this.receivers = await this.factory(settings, { service, webviewDir, onSpans });
         const { httpPort, grpcPort, grpcProblem, uiUrl } = this.receivers;
         this.setState({
           status: 'running',

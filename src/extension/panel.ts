@@ -1,17 +1,18 @@
 /**
  * The inspector panel: the shared UI (dist/webview) in a webview panel,
- * speaking the typed protocol of src/protocol/messages.ts. One panel at a
- * time; a serializer brings it back after a window reload.
+ * speaking the typed protocol of src/protocol/messages.ts. Its service
+ * requests and live events are relayed between the view and the service
+ * unread; only editor requests are answered here. One panel at a time; a
+ * serializer brings it back after a window reload.
  */
 
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { StoreChange } from '../core/store';
-import type { HostToViewMessage, ListenerEndpoints, ViewRequest, ViewToHostMessage } from '../protocol/messages';
+import type { EditorRequest, HostToViewMessage, ListenerEndpoints, ServiceRequestMessage, ViewToHostMessage } from '../protocol/messages';
 import { PROTOCOL_VERSION, isViewToHostMessage } from '../protocol/messages';
 import { renderInspectorHtml } from '../protocol/html';
-import type { CaptureStore } from './listener';
-import { answerViewRequest, hostCapabilities, type ViewServices } from './viewRequests';
+import type { ServiceEndpoint } from '../protocol/service';
+import { answerViewRequest, panelCapabilities, type EditorServices } from './viewRequests';
 
 /** The panel's view type (also its serializer's and its activation event's). */
 export const PANEL_VIEW_TYPE = 'respanInspector.inspector';
@@ -25,8 +26,9 @@ export interface SpanRef {
 /** Options of {@link InspectorPanel}. */
 export interface InspectorPanelOptions {
   extensionUri: vscode.Uri;
-  store: CaptureStore;
-  services: ViewServices;
+  /** Where the view's service requests go, and whose live events it is sent. */
+  service: ServiceEndpoint;
+  editor: EditorServices;
   /** The listener's endpoints now (null while it is down). */
   endpoints(): ListenerEndpoints | null;
 }
@@ -53,8 +55,13 @@ export class InspectorPanel implements vscode.Disposable {
   /** Times (ms since the panel was revealed) from show to the view's `ready`, newest last; for measuring reloads. */
   readonly readyTimings: number[] = [];
   private shownAt = 0;
+  private readonly unsubscribe: () => void;
 
-  constructor(private readonly options: InspectorPanelOptions) {}
+  constructor(private readonly options: InspectorPanelOptions) {
+    this.unsubscribe = options.service.subscribe((event) => {
+      if (this.viewReady) this.post({ kind: 'event', event });
+    });
+  }
 
   /** The panel, while one is open. */
   get webviewPanel(): vscode.WebviewPanel | undefined {
@@ -104,11 +111,6 @@ export class InspectorPanel implements vscode.Disposable {
     } else {
       this.pendingReveal = target;
     }
-  }
-
-  /** Forwards a store change to the live view. */
-  notifyStoreChange(change: StoreChange): void {
-    if (this.viewReady) this.post({ kind: 'storeChanged', change });
   }
 
   /** Tells the live view where the listener now is. */
@@ -178,7 +180,7 @@ export class InspectorPanel implements vscode.Disposable {
     this.messageEmitter.fire(raw);
     switch (raw.kind) {
       case 'ready':
-        this.onReady(raw.version);
+        void this.onReady(raw.version);
         break;
       case 'selectionChanged': {
         const selection = raw.traceId === null ? undefined : { traceId: raw.traceId, ...(raw.spanId ? { spanId: raw.spanId } : {}) };
@@ -186,24 +188,29 @@ export class InspectorPanel implements vscode.Disposable {
         this.selectionEmitter.fire(selection);
         break;
       }
+      case 'service':
       case 'request':
         void this.answer(raw);
         break;
     }
   }
 
-  private onReady(version: number): void {
-    this.viewReady = true;
+  private async onReady(version: number): Promise<void> {
     this.readyTimings.push(Date.now() - this.shownAt);
     if (version !== PROTOCOL_VERSION) {
       void vscode.window.showWarningMessage(`Respan Trace Inspector: the panel speaks protocol ${version}, the extension ${PROTOCOL_VERSION}. Reload the window.`);
     }
+    const panel = this.panel;
+    const capabilities = await panelCapabilities(this.options.service);
+    // Closed or replaced meanwhile: the new view sends its own `ready`.
+    if (this.panel !== panel) return;
+    this.viewReady = true;
     const reveal = this.pendingReveal ?? this.lastSelection;
     this.pendingReveal = undefined;
     this.post({
       kind: 'init',
       version: PROTOCOL_VERSION,
-      capabilities: hostCapabilities(this.options.services),
+      capabilities,
       endpoints: this.options.endpoints(),
       // The Traces view in the side bar is the list: the panel's width goes to the waterfall.
       hostListsTraces: true,
@@ -211,13 +218,8 @@ export class InspectorPanel implements vscode.Disposable {
     });
   }
 
-  private async answer(request: ViewRequest): Promise<void> {
-    try {
-      const result = await answerViewRequest(request, this.options.store, this.options.services);
-      this.post({ kind: 'reply', requestId: request.id, ok: true, result });
-    } catch (error) {
-      this.post({ kind: 'reply', requestId: request.id, ok: false, error: error instanceof Error ? error.message : String(error) });
-    }
+  private async answer(request: ServiceRequestMessage | EditorRequest): Promise<void> {
+    this.post(await answerViewRequest(request, this.options.service, this.options.editor));
   }
 
   private post(message: HostToViewMessage): void {
@@ -226,6 +228,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.unsubscribe();
     this.detach();
     this.panel?.dispose();
     this.panel = undefined;

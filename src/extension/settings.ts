@@ -2,6 +2,7 @@
 
 import * as vscode from 'vscode';
 import { parsePriceTable, type CustomPrice } from '../core/cost/customPrices';
+import { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SPANS, DEFAULT_MAX_TRACES, MIN_MAX_MEMORY_MB } from '../core/defaults';
 import { parseAllowedOrigin } from '../server/guard';
 import type { ListenerSettings } from './listener';
 
@@ -39,7 +40,7 @@ function positive(value: unknown, fallback: number): number {
 /** Reads the settings; out-of-range values fall back to the defaults. */
 export function readSettings(): InspectorSettings {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const host = config.get<string>('host', '127.0.0.1').trim();
+  const host = config.get<string>('host', DEFAULT_HOST).trim();
   const allowedOrigins: string[] = [];
   const invalidOrigins: string[] = [];
   for (const entry of config.get<unknown[]>('allowedOrigins', [])) {
@@ -50,15 +51,15 @@ export function readSettings(): InspectorSettings {
   const prices = parsePriceTable(config.get<unknown>('prices', {}), `${SECTION}.prices`);
   return {
     listener: {
-      host: host === '' ? '127.0.0.1' : host,
-      httpPort: port(config.get('httpPort'), 4318),
+      host: host === '' ? DEFAULT_HOST : host,
+      httpPort: port(config.get('httpPort'), DEFAULT_HTTP_PORT),
       grpcEnabled: config.get<boolean>('grpcEnabled', true),
-      grpcPort: port(config.get('grpcPort'), 4317),
+      grpcPort: port(config.get('grpcPort'), DEFAULT_GRPC_PORT),
       allowedOrigins,
     },
-    maxSpans: positive(config.get('maxSpans'), 200_000),
-    maxTraces: positive(config.get('maxTraces'), 10_000),
-    maxMemoryMb: Math.max(16, positive(config.get('maxMemoryMB'), 1024)),
+    maxSpans: positive(config.get('maxSpans'), DEFAULT_MAX_SPANS),
+    maxTraces: positive(config.get('maxTraces'), DEFAULT_MAX_TRACES),
+    maxMemoryMb: Math.max(MIN_MAX_MEMORY_MB, positive(config.get('maxMemoryMB'), DEFAULT_MAX_MEMORY_MB)),
     autoStart: config.get<boolean>('autoStart', true),
     terminalEnvironment: config.get<boolean>('terminal.injectEnvironment', true),
     invalidOrigins,

@@ -7,8 +7,7 @@
 import * as vscode from 'vscode';
 import type { Span } from '../core/model';
 import { jumpTargetsOf } from '../core/source/jump';
-import type { StoreChange, TraceEntry, TraceQuery, TraceTree } from '../core/store';
-import type { CaptureStore } from './listener';
+import type { StoreChange, TraceEntry, TraceQuery, TraceStore, TraceTree } from '../core/store';
 import { formatCount, headSpan, kindIcon, spanDescription, spanFacts, traceDescription, traceFacts } from './presentation';
 
 /** URI scheme of tree items, for error decorations. */
@@ -101,7 +100,7 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
   /** A trace's forwarding state in words, shown after its description (undefined: nothing to say). */
   forwardLabel: (traceId: string) => string | undefined = () => undefined;
 
-  constructor(private readonly store: CaptureStore) {
+  constructor(private readonly store: TraceStore) {
     this.unsubscribe = store.onChange((change) => this.onStoreChange(change));
   }
 

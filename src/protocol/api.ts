@@ -163,10 +163,11 @@ export interface SpanJson {
   /** USD: reported by the sender, custom-priced or estimated ({@link costSource}). */
   cost: number | null;
   /**
-   * True when the span carries tokens but the trace total counts a
-   * descendant's instead: one call traced twice (an SDK's own span under an
-   * instrumentation's, a framework's span over its client's), counted once
-   * at the innermost span that carries usage.
+   * True when the span carries tokens but the trace total counts another
+   * span's for the same call instead: one call traced twice (an SDK's own
+   * span under an instrumentation's, a framework's span over its client's, or
+   * beside it, enclosing it in time), counted once at the innermost span that
+   * carries usage: a descendant's, or the enclosed sibling's.
    */
   tokensCountedInDescendant: boolean;
   /** The same for the span's cost. */
@@ -214,6 +215,17 @@ export interface LeanTraceHeadJson {
   summary: TraceSummaryJson;
   /** As {@link TraceDetailJson.logs}. */
   logs: LogRecordJson[];
+}
+
+/** The cache of encoded lean traces (`status.memory.leanTraceCache`). */
+export interface LeanTraceCacheJson {
+  traces: number;
+  bytes: number;
+  /** The bound: past it, the least recently asked traces' encodings are dropped. */
+  maxBytes: number;
+  /** Answers served from the cache, and answers that encoded the trace. */
+  hits: number;
+  misses: number;
 }
 
 /** Body of `GET /api/traces/{traceId}/logs`: every log record of the trace, events of its spans included, in time order. */
@@ -278,6 +290,10 @@ export interface StatusJson {
   };
   spanCount: number;
   traceCount: number;
+  /** False while capture is paused: receivers' spans are dropped (and counted), imports still go in. */
+  capturing: boolean;
+  /** Spans dropped since capture was last paused. */
+  droppedSpans: number;
   memory: {
     /** What the store charges against its bound: every span's content, and each resource and scope once. */
     storeBytes: number;
@@ -285,6 +301,8 @@ export interface StatusJson {
     maxStoreBytes: number;
     /** The process's V8 heap in use (all of it: the store, requests in flight, garbage not yet collected). */
     heapUsedBytes: number;
+    /** The lean forms of recently opened traces, kept until their trace changes (not part of `storeBytes`). */
+    leanTraceCache: LeanTraceCacheJson;
   };
   /** Log records kept: attached to spans, waiting for their span, without a span, without a trace. */
   logRecordCount: number;
@@ -302,6 +320,49 @@ export function isInspectorStatus(body: unknown): body is StatusJson {
 /** Error body of every query API failure. */
 export interface ApiErrorJson {
   error: string;
+}
+
+/** Whether the inspector keeps what its receivers take (`setCapture`). */
+export interface CaptureJson {
+  capturing: boolean;
+  /** Spans dropped since capture was last paused. */
+  droppedSpans: number;
+}
+
+/** Answer of `POST /api/import`: what an imported OTLP/JSON or Respan ingest JSON file gave. */
+export interface ImportResultJson {
+  /** Spans stored. */
+  imported: number;
+  /** Spans the decoder refused. */
+  rejected: number;
+  /** Traces that received spans, in first-seen order (a client opens the first). */
+  traceIds: string[];
+  /** What was refused and why, when something was. */
+  message?: string;
+}
+
+/** Answer of `POST` / `DELETE /api/traces/{traceId}/pin`. */
+export interface PinResultJson {
+  traceId: string;
+  pinned: boolean;
+}
+
+/** What a deletion removed. */
+export interface DeleteResultJson {
+  /** The given traces that were in the store and are now gone. */
+  deleted: string[];
+  /** True when every unpinned trace was removed (no ids given). */
+  cleared: boolean;
+  /** Traces left (pinned ones survive a clear). */
+  traceCount: number;
+}
+
+/** A trace as an OTLP/JSON file (`GET /api/traces/{traceId}/otlp` answers its content). */
+export interface TraceExportJson {
+  /** Suggested file name. */
+  fileName: string;
+  /** An `ExportTraceServiceRequest` in OTLP/JSON, which any OTLP receiver (this one included) accepts. */
+  content: string;
 }
 
 /**

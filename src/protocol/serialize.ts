@@ -6,8 +6,8 @@
 import type { LogRecord } from '../core/logs/record';
 import type { Attributes, RunInfo, Span, SpanEvent } from '../core/model';
 import { toJsonAttributes, toJsonValue } from '../core/model';
-import { costCountedBelow, tokensCountedBelow } from '../core/rollup';
-import type { TraceEntry, TraceStore, TraceTree } from '../core/store';
+import { costCountedElsewhere, tokensCountedElsewhere } from '../core/rollup';
+import type { TraceEntry, TraceTree } from '../core/store';
 import type { LeanTraceHeadJson, LogRecordJson, RunJson, SpanEventJson, SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
 
 function firstKey(counts: Map<string, number>): string | null {
@@ -92,8 +92,8 @@ export function spanJson(span: Span, orphan: boolean, entry: TraceEntry): SpanJs
     provider: derived.provider ?? null,
     tokens: derived.tokens ?? null,
     cost: derived.cost ?? null,
-    tokensCountedInDescendant: tokensCountedBelow(entry, span),
-    costCountedInDescendant: costCountedBelow(entry, span),
+    tokensCountedInDescendant: tokensCountedElsewhere(entry, span),
+    costCountedInDescendant: costCountedElsewhere(entry, span),
     costSource: derived.costSource ?? null,
     pricing: derived.pricing ?? null,
     streaming: derived.streaming ?? null,
@@ -160,13 +160,7 @@ export function traceDetailJson(tree: TraceTree): TraceDetailJson {
 }
 
 /** The head of a trace's lean form: its summary and the logs that belong to no span. */
-export function leanTraceHeadJson(tree: TraceTree): LeanTraceHeadJson {
-  return { traceId: tree.entry.traceId, summary: summaryJson(tree.entry), logs: tree.entry.logs?.unattached().map(logRecordJson) ?? [] };
+export function leanTraceHeadJson(entry: TraceEntry): LeanTraceHeadJson {
+  return { traceId: entry.traceId, summary: summaryJson(entry), logs: entry.logs?.unattached().map(logRecordJson) ?? [] };
 }
 
-/** One span's details, as in the trace's JSON form; null when the trace or the span is not in the store. */
-export function spanDetailJson(store: TraceStore, traceId: string, spanId: string): SpanJson | null {
-  const entry = store.get(traceId);
-  const span = entry && store.getSpan(traceId, spanId);
-  return entry && span ? spanJson(span, store.shownAsOrphan(entry, span), entry) : null;
-}

@@ -6,7 +6,7 @@
  * SecretStorage instead of the environment.
  */
 
-import { DEFAULT_RESPAN_BASE_URL } from '../core/forward/destination';
+import { DEFAULT_RESPAN_BASE_URL } from '../core/defaults';
 import { Forwarder, type ForwardLog, type ForwardLimits, type ForwardTimers, type ForwardTransport, type SpanSource } from '../core/forward/forwarder';
 import type { ForwardSettings } from '../core/forward/payload';
 import type { TraceStore } from '../core/store';
@@ -85,7 +85,7 @@ export interface ForwardingEnvironment {
   baseUrl: string;
 }
 
-/** Reads `RESPAN_API_KEY` and `RESPAN_BASE_URL` (default `https://api.respan.ai/api`). */
+/** Reads `RESPAN_API_KEY` and `RESPAN_BASE_URL` (default {@link DEFAULT_RESPAN_BASE_URL}). */
 export function forwardingEnvironment(env: Record<string, string | undefined>): ForwardingEnvironment {
   const apiKey = env.RESPAN_API_KEY?.trim();
   const baseUrl = env.RESPAN_BASE_URL?.trim();

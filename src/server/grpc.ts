@@ -12,9 +12,10 @@
  */
 
 import * as grpc from '@grpc/grpc-js';
-import { MalformedPayloadError, rejectedCount } from '../core/model';
+import { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES } from '../core/defaults';
+import { describeRejections, MalformedPayloadError, rejectedCount } from '../core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
-import { describeRejections, nothingAccepted } from './receivers';
+import { nothingAccepted } from './receivers';
 import { PortInUseError } from './server';
 import { SIGNALS, TRACES, type OtlpSignal, type OtlpSinks } from './signals';
 
@@ -42,11 +43,11 @@ function serviceOf(signal: OtlpSignal): grpc.ServiceDefinition {
 export interface GrpcReceiverOptions {
   /** Take what was decoded. */
   sinks: OtlpSinks;
-  /** Default 127.0.0.1. */
+  /** Default {@link DEFAULT_HOST}. */
   host?: string;
-  /** Default 4317; 0 picks a free port. */
+  /** Default {@link DEFAULT_GRPC_PORT}; 0 picks a free port. */
   port?: number;
-  /** Bytes a message may have, compressed and after decompression. Default 64 MiB (as the HTTP body limit). */
+  /** Bytes a message may have, compressed and after decompression. Default {@link DEFAULT_MAX_BODY_BYTES} (as the HTTP body limit). */
   maxMessageBytes?: number;
   limits?: DecodeLimits;
 }
@@ -65,7 +66,7 @@ export class GrpcReceiver {
 
   /** Host the listener is bound to. */
   get host(): string {
-    return this.options.host ?? '127.0.0.1';
+    return this.options.host ?? DEFAULT_HOST;
   }
 
   /** The bound port (after `start()`). */
@@ -81,7 +82,7 @@ export class GrpcReceiver {
 
   /** Starts listening; rejects with {@link PortInUseError} when the port is taken. */
   async start(): Promise<void> {
-    const maxBytes = this.options.maxMessageBytes ?? 64 * 1024 * 1024;
+    const maxBytes = this.options.maxMessageBytes ?? DEFAULT_MAX_BODY_BYTES;
     const server = new grpc.Server({
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_concurrent_streams': 100,
@@ -90,7 +91,7 @@ export class GrpcReceiver {
     for (const signal of SIGNALS) {
       server.addService(serviceOf(signal), { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => this.export(signal, call.request, callback) });
     }
-    const port = this.options.port ?? 4317;
+    const port = this.options.port ?? DEFAULT_GRPC_PORT;
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${this.hostForAddress()}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
         if (!error) return resolve(bound);

@@ -5,20 +5,25 @@
  * reported and the HTTP listener keeps working.
  */
 
+import { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_HTTP_PORT } from '../core/defaults';
 import { isLoopbackHost } from '../core/net/loopback';
-import { GrpcReceiver } from './grpc';
-import { InspectorServer, type InspectorServerOptions } from './server';
+import type { InspectorService } from '../core/service/inspectorService';
+import { GrpcReceiver, silenceGrpcLibraryLogs } from './grpc';
+import { InspectorServer, type InspectorServerSettings, type ServiceSource } from './server';
 
 /** Settings of {@link startInspector}: those of {@link InspectorServer} plus the ports. */
-export interface InspectorOptions extends Omit<InspectorServerOptions, 'port'> {
-  /** HTTP port (OTLP/HTTP, Respan paths, API, UI). Default 4318; 0 picks a free port. */
-  httpPort?: number;
-  /** OTLP/gRPC port. Default 4317; 0 picks a free port; `null` runs no gRPC receiver. */
-  grpcPort?: number | null;
-}
+export type InspectorOptions = Omit<InspectorServerSettings, 'port'> &
+  ServiceSource & {
+    /** HTTP port (OTLP/HTTP, Respan paths, API, UI). Default {@link DEFAULT_HTTP_PORT}; 0 picks a free port. */
+    httpPort?: number;
+    /** OTLP/gRPC port. Default {@link DEFAULT_GRPC_PORT}; 0 picks a free port; `null` runs no gRPC receiver. */
+    grpcPort?: number | null;
+  };
 
 /** What {@link startInspector} started, and what failed to start. */
 export interface RunningInspector {
+  /** The service the listener carries (built on the given store, or the one given). */
+  readonly service: InspectorService;
   /** The HTTP listener, when it started. */
   readonly http: InspectorServer | undefined;
   /** The gRPC receiver, when it started. */
@@ -41,14 +46,17 @@ export interface RunningInspector {
 
 /**
  * Starts the HTTP listener and (unless `grpcPort` is null) the OTLP/gRPC
- * receiver on the same host. What both decode goes through the HTTP listener's
- * sinks (spans: store, then `onSpans`). Never rejects for a port in use: look at `errors`.
+ * receiver on the same host, with the same body limit and decode limits.
+ * What both decode goes through the HTTP listener's sinks (capture pause,
+ * store, then `onSpans` for spans). Never rejects for a port in use: look at
+ * `errors` (gRPC's own log lines are silenced, so the caller's report is the
+ * only one).
  */
 export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? DEFAULT_HOST;
   const { httpPort, grpcPort, ...serverOptions } = options;
   // Beyond loopback, anyone on the network could read traces: the server then requires a token (generated if not given).
-  const server = new InspectorServer({ ...serverOptions, host, port: httpPort ?? 4318 });
+  const server = new InspectorServer({ ...serverOptions, host, port: httpPort ?? DEFAULT_HTTP_PORT });
   const apiToken = server.apiToken;
   const errors: { http?: Error; grpc?: Error } = {};
 
@@ -62,9 +70,10 @@ export async function startInspector(options: InspectorOptions): Promise<Running
 
   let grpc: GrpcReceiver | undefined;
   if (grpcPort !== null) {
+    silenceGrpcLibraryLogs();
     const receiver = new GrpcReceiver({
       host,
-      port: grpcPort ?? 4317,
+      port: grpcPort ?? DEFAULT_GRPC_PORT,
       maxMessageBytes: options.maxBodyBytes,
       limits: options.limits,
       sinks: server.sinks,
@@ -81,6 +90,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   let stopped = false;
   const httpUrl = http?.url;
   return {
+    service: server.service,
     http,
     grpc,
     httpUrl,

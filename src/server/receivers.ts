@@ -6,8 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeIngest } from '../core/ingest';
-import type { Rejections } from '../core/model';
-import { MalformedPayloadError, rejectedCount } from '../core/model';
+import { describeRejections, MalformedPayloadError, rejectedCount } from '../core/model';
 import type { DecodeLimits } from '../core/otlp/common';
 import { parseJsonText } from '../core/otlp/json';
 import { encodeRpcStatusProto } from '../core/otlp/proto';
@@ -76,14 +75,6 @@ function sniff(body: Buffer): Encoding {
     return byte === 0x7b ? 'json' : 'protobuf';
   }
   return 'json';
-}
-
-/** One line naming what was rejected and why (the first few, then a count). */
-export function describeRejections(result: Rejections, signal: OtlpSignal = TRACES): string {
-  const total = rejectedCount(result);
-  const shown = result.rejected.slice(0, 5).map((item) => `${item.path}: ${item.reason}`);
-  const more = total > shown.length ? `; and ${total - shown.length} more` : '';
-  return `${total} ${total === 1 ? signal.item : signal.items} rejected: ${shown.join('; ')}${more}`;
 }
 
 /** Why an export whose every item was rejected is refused as a whole (HTTP 400, gRPC INVALID_ARGUMENT); undefined when something was accepted. */

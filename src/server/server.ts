@@ -8,43 +8,34 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join } from 'node:path';
-import { decodeTraceFile } from '../core/importFile';
+import { DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MAX_BODY_BYTES } from '../core/defaults';
+import type { Forwarder } from '../core/forward/forwarder';
 import type { Span } from '../core/model';
-import { MalformedPayloadError, rejectedCount } from '../core/model';
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
-import type { Forwarder, ForwardingChange } from '../core/forward/forwarder';
+import { MalformedPayloadError } from '../core/model';
 import { isLoopbackHost } from '../core/net/loopback';
-import { encodeOtlpJson } from '../core/otlp/export';
-import { LEAN_TRACE_MEDIA_TYPE, encodeLeanTrace } from '../core/leanTrace';
-import type { StoreChange, TraceOrder, TraceQuery, TraceStore, TraceTree } from '../core/store';
-import {
-  INSPECTOR_ID,
-  type ApiErrorJson,
-  type FacetsJson,
-  type LiveStreamCountsJson,
-  type SpanJson,
-  type StartedBy,
-  type StatusJson,
-  type TraceListJson,
-  type TraceLogsJson,
-  type UntracedLogsJson,
-} from '../protocol/api';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
+import { ServiceError } from '../core/service/errors';
+import { fixedForwarding } from '../core/service/forwarding';
+import { InspectorService, type ProcessFacts } from '../core/service/inspectorService';
+import type { TraceStore } from '../core/store';
+import type { ApiErrorJson, LiveStreamCountsJson, StartedBy } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
-import { leanTraceHeadJson, logRecordJson, spanDetailJson, summaryJson, traceDetailJson } from '../protocol/serialize';
-import { HttpError, readBody } from './body';
+import { BINARY_MEDIA_TYPE, type ServiceEvent } from '../protocol/service';
+import { apiRoute, jsonAnswer, serviceErrorAnswer, type RouteAnswer } from './apiRoutes';
+import { HttpError } from './body';
+import { nodeTimers } from './forwarding';
 import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
-import { INGEST_PATHS, OTLP_SIGNAL_PATHS, describeRejections, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
+import { INGEST_PATHS, OTLP_SIGNAL_PATHS, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
 import type { OtlpSinks } from './signals';
 
-/** Settings of an {@link InspectorServer}. */
-export interface InspectorServerOptions {
-  store: TraceStore;
-  /** Default 127.0.0.1. */
+/** How the listener binds and what it accepts. */
+export interface InspectorServerSettings {
+  /** Default {@link DEFAULT_HOST}. */
   host?: string;
-  /** Default 4318; 0 picks a free port. */
+  /** Default {@link DEFAULT_HTTP_PORT}; 0 picks a free port. */
   port?: number;
-  /** Bytes a request body may have after decompression. Default 64 MiB. */
+  /** Bytes a request body may have after decompression. Default {@link DEFAULT_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
   limits?: DecodeLimits;
   /** Folder holding the built UI (`webview.js`, `webview.css`, fonts); without it `/` explains how to build. */
@@ -54,7 +45,7 @@ export interface InspectorServerOptions {
    * (`--dev`). Default off: the maps carry the UI's sources.
    */
   sourceMaps?: boolean;
-  /** Called with every batch of accepted spans, after they are stored (forwarding hooks in here). */
+  /** Called with every batch of spans the receivers stored (not while capture is paused); auto-forward hooks in here. */
   onSpans?: (spans: Span[]) => void;
   /** Origins (`http://host:port`) whose pages may send spans (browser-side SDKs). Default none. */
   allowedOrigins?: readonly string[];
@@ -66,8 +57,6 @@ export interface InspectorServerOptions {
    * from {@link InspectorServer.apiToken}.
    */
   apiToken?: string;
-  /** Forwarding to Respan, for the `/api/forwarding` and `/api/traces/{id}/forward` routes; without it they answer 404. */
-  forwarding?: Forwarder;
   /** How `/api/status` identifies the process. Default: started by a user, version unknown. */
   identity?: InspectorIdentity;
 }
@@ -79,6 +68,21 @@ export interface InspectorIdentity {
   /** Seconds the process stays up after its last client left; absent: until stopped. */
   exitWhenIdleSeconds?: number;
 }
+
+/** What a listener carries: a service shared with other clients, or a store (and forwarder) to build one on. */
+export type ServiceSource =
+  | {
+      /** The service shared with other clients (the extension's panel). */
+      service: InspectorService;
+    }
+  | {
+      store: TraceStore;
+      /** Forwarding to Respan, for the forwarding requests; without it they answer 404. */
+      forwarding?: Forwarder;
+    };
+
+/** Settings of an {@link InspectorServer}. */
+export type InspectorServerOptions = InspectorServerSettings & ServiceSource;
 
 /** The port is taken by another process. */
 export class PortInUseError extends Error {
@@ -123,104 +127,43 @@ function withoutSourceMapReference(content: Buffer): Buffer {
   return match ? content.subarray(0, tailStart + match.index + 1) : content;
 }
 
-const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin|\/logs|\/lean|\/spans\/[^/]{1,256})?$/;
-
 /** Answers that never carry span content to other origins or into caches. */
 const BASE_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...headers });
-  response.end(JSON.stringify(body));
-}
+/** Bytes of a binary answer written per turn of the event loop. */
+const BINARY_SLICE_BYTES = 256 * 1024;
 
-/** `/spans/` before a span id in a trace's path. */
-const SPAN_SUFFIX = '/spans/';
-
-/**
- * Writes a trace's lean form chunk by chunk, waiting for the socket to drain
- * and giving the event loop a turn between chunks, so ingest and other
- * requests go on while a 100,000-span trace is sent.
- */
-async function sendLeanTrace(tree: TraceTree, response: ServerResponse): Promise<void> {
-  response.writeHead(200, { ...BASE_HEADERS, 'Content-Type': LEAN_TRACE_MEDIA_TYPE });
-  for (const chunk of encodeLeanTrace(tree, JSON.stringify(leanTraceHeadJson(tree)))) {
-    if (response.destroyed) return;
-    if (!response.write(chunk)) await new Promise<void>((resolve) => {
-      const done = () => {
-        response.off('drain', done);
-        response.off('close', done);
-        resolve();
-      };
-      response.on('drain', done);
-      response.on('close', done);
-    });
-    await new Promise<void>((resolve) => setImmediate(resolve));
+async function sendAnswer(response: ServerResponse, answer: RouteAnswer): Promise<void> {
+  if ('json' in answer) {
+    response.writeHead(answer.status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...answer.headers });
+    response.end(answer.json);
+    return;
+  }
+  const { bytes } = answer;
+  response.writeHead(answer.status, { ...BASE_HEADERS, 'Content-Type': BINARY_MEDIA_TYPE, 'Content-Length': String(bytes.length), ...answer.headers });
+  // Slice by slice, waiting for the socket to drain: other requests and ingest go on while a large trace is sent.
+  for (let at = 0; at < bytes.length && !response.destroyed; at += BINARY_SLICE_BYTES) {
+    if (!response.write(bytes.subarray(at, at + BINARY_SLICE_BYTES))) await drained(response);
+    else await new Promise<void>((resolve) => setImmediate(resolve));
   }
   response.end();
 }
 
-function pathSegment(encoded: string): string {
-  try {
-    return decodeURIComponent(encoded);
-  } catch {
-    throw new HttpError(400, `malformed percent-encoding in ${encoded}`);
-  }
+/** Resolves when the response can take more, or is closed. */
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
 
 function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  sendJson(response, status, { error: message } satisfies ApiErrorJson, headers);
-}
-
-function numberParam(params: URLSearchParams, name: string): number | undefined {
-  const raw = params.get(name);
-  if (raw === null || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new HttpError(400, `query parameter ${name} must be a number, got "${raw}"`);
-  return value;
-}
-
-function flagParam(params: URLSearchParams, name: string): boolean {
-  const raw = params.get(name);
-  return raw !== null && raw !== '0' && raw !== 'false';
-}
-
-/** The filters of `GET /api/traces` from its query string. */
-export function traceQueryOf(params: URLSearchParams): TraceQuery {
-  const text = (name: string) => params.get(name) || undefined;
-  return {
-    text: text('q'),
-    errorsOnly: flagParam(params, 'errors'),
-    pinnedOnly: flagParam(params, 'pinned'),
-    name: text('name'),
-    service: text('service'),
-    model: text('model'),
-    customer: text('customer'),
-    thread: text('thread'),
-    traceGroup: text('traceGroup'),
-    environment: text('environment'),
-    minDurationMs: numberParam(params, 'minDurationMs'),
-    maxDurationMs: numberParam(params, 'maxDurationMs'),
-    minCost: numberParam(params, 'minCost'),
-    run: text('run'),
-    sort: orderParam(params),
-    traceIds: idsParam(params),
-    limit: numberParam(params, 'limit'),
-  };
-}
-
-/** `sort=newest` (default) or `sort=cost`. */
-function orderParam(params: URLSearchParams): TraceOrder | undefined {
-  const raw = params.get('sort');
-  if (raw === null || raw === '' || raw === 'newest') return undefined;
-  if (raw === 'cost') return 'cost';
-  throw new HttpError(400, `query parameter sort must be newest or cost, got "${raw}"`);
-}
-
-/** `ids=a,b,c`: only these traces; an empty `ids=` selects none. */
-function idsParam(params: URLSearchParams): string[] | undefined {
-  const raw = params.get('ids');
-  if (raw === null) return undefined;
-  return raw.split(',').filter((id) => id !== '');
+  void sendAnswer(response, jsonAnswer({ error: message } satisfies ApiErrorJson, status, headers));
 }
 
 /**
@@ -244,38 +187,40 @@ function requestUrl(target: string): URL {
 /** The listener. Create, `start()`, and `stop()` when done. */
 export class InspectorServer {
   private readonly server: Server;
-  private readonly store: TraceStore;
+  /** The service this listener's API and live stream carry. */
+  readonly service: InspectorService;
   private readonly receiverContext: ReceiverContext;
   /** Where every receiver (these HTTP ones, and the gRPC receiver) delivers what it decoded. */
   readonly sinks: OtlpSinks;
-  /** OTLP metrics exports answered, and their data points. */
-  private readonly metrics = { exportRequests: 0, dataPoints: 0 };
   private readonly guard: RequestGuard;
   /** The token `/api/*` requires, if any (given, or generated because the host is not loopback). */
   readonly apiToken: string | undefined;
   private readonly liveStreams = new Set<LiveStream>();
   private readonly clientListeners = new Set<(clients: number) => void>();
   private grpcEndpoint: string | undefined;
-  private unsubscribe: (() => void) | undefined;
-  private unsubscribeForwarding: (() => void) | undefined;
+  private detachFromService: (() => void) | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private boundPort: number | undefined;
 
   constructor(private readonly options: InspectorServerOptions) {
-    this.store = options.store;
+    const limits = options.limits ?? DEFAULT_DECODE_LIMITS;
+    const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.service =
+      'service' in options
+        ? options.service
+        : new InspectorService({
+            store: options.store,
+            forwarding: options.forwarding && fixedForwarding(options.forwarding),
+            limits,
+            maxImportChars: maxBodyBytes,
+            timers: nodeTimers,
+          });
     this.sinks = {
       spans: (spans) => this.accept(spans),
-      logs: (records) => this.store.addLogs(records),
-      metrics: (dataPoints) => {
-        this.metrics.exportRequests++;
-        this.metrics.dataPoints += dataPoints;
-      },
+      logs: (records) => this.service.ingestLogs(records),
+      metrics: (dataPoints) => this.service.countMetrics(dataPoints),
     };
-    this.receiverContext = {
-      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
-      limits: options.limits ?? DEFAULT_DECODE_LIMITS,
-      sinks: this.sinks,
-    };
+    this.receiverContext = { maxBodyBytes, limits, sinks: this.sinks };
     this.apiToken = options.apiToken ?? (isLoopbackHost(this.host) ? undefined : newApiToken());
     this.guard = new RequestGuard({ host: this.host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, apiToken: this.apiToken });
     this.server = createServer((request, response) => {
@@ -290,7 +235,7 @@ export class InspectorServer {
 
   /** Host the listener is bound to. */
   get host(): string {
-    return this.options.host ?? '127.0.0.1';
+    return this.options.host ?? DEFAULT_HOST;
   }
 
   /** The bound port (after `start()`). */
@@ -307,7 +252,7 @@ export class InspectorServer {
 
   /** Starts listening; rejects with {@link PortInUseError} when the port is taken. */
   start(): Promise<void> {
-    const port = this.options.port ?? 4318;
+    const port = this.options.port ?? DEFAULT_HTTP_PORT;
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
         this.server.off('listening', onListening);
@@ -316,8 +261,12 @@ export class InspectorServer {
       const onListening = () => {
         this.server.off('error', onError);
         this.boundPort = (this.server.address() as AddressInfo).port;
-        this.unsubscribe = this.store.onChange((change) => this.broadcast(change));
-        this.unsubscribeForwarding = this.options.forwarding?.onChange((change) => this.broadcastForwarding(change));
+        const unsubscribe = this.service.subscribe((event) => this.broadcast(event));
+        const undescribe = this.service.describeProcess(() => this.processFacts());
+        this.detachFromService = () => {
+          unsubscribe();
+          undescribe();
+        };
         this.keepAlive = setInterval(() => this.writeToStreams(': keep-alive\n\n'), 15_000);
         this.keepAlive.unref();
         resolve();
@@ -330,10 +279,8 @@ export class InspectorServer {
 
   /** Stops listening and closes every connection, live streams included. */
   async stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.unsubscribeForwarding?.();
-    this.unsubscribeForwarding = undefined;
+    this.detachFromService?.();
+    this.detachFromService = undefined;
     clearInterval(this.keepAlive);
     for (const stream of this.liveStreams) stream.response.end();
     this.liveStreams.clear();
@@ -361,8 +308,7 @@ export class InspectorServer {
   }
 
   private accept(spans: Span[]): void {
-    this.store.add(spans);
-    this.options.onSpans?.(spans);
+    if (this.service.ingest(spans)) this.options.onSpans?.(spans);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -379,24 +325,16 @@ export class InspectorServer {
         return signal !== undefined ? await receiveOtlp(request, response, this.receiverContext, signal) : await receiveIngest(request, response, this.receiverContext);
       }
       if (path === '/api' || path.startsWith('/api/')) this.guard.checkApi(request, this.port);
-      if (path === '/api/traces') return await this.tracesCollection(method, url, request, response);
-      if (FORWARDING_PATH.test(path)) {
-        const answer = await forwardingRoute(this.options.forwarding, method, path, url, request);
-        return sendJson(response, answer.status, answer.body);
-      }
-      const traceMatch = TRACE_PATH.exec(path);
-      if (traceMatch) return await this.traceResource(method, traceMatch[1].toLowerCase(), traceMatch[2], response);
-      if (path.startsWith('/api/traces/')) throw new HttpError(404, `no trace at ${path}: trace ids are 32 hex digits`);
-      if (path === '/api/events') return this.openLiveStream(method, request, response);
-      if (path === '/api/facets') return this.onlyGet(method, () => sendJson(response, 200, this.store.facetValues() satisfies FacetsJson));
-      if (path === '/api/status') return this.onlyGet(method, () => sendJson(response, 200, this.status()));
-      if (path === '/api/logs') return this.onlyGet(method, () => sendJson(response, 200, this.untracedLogs()));
-      if (path === '/api/import') return await this.importFile(method, request, response);
+      if (path === '/api/events') return await this.openLiveStream(method, request, response);
+      const context = { service: this.service, maxBodyBytes: this.receiverContext.maxBodyBytes };
+      const answer = FORWARDING_PATH.test(path) ? await forwardingRoute(this.service, method, path, url, request) : await apiRoute(context, method, path, url, request);
+      if (answer) return await sendAnswer(response, answer);
       if (path === '/' || path === '/index.html') return this.onlyGet(method, () => this.openPage(url, request, response));
       if (path.startsWith('/webview/')) return await this.serveStatic(method, path.slice('/webview/'.length), response);
       throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), logs to /v1/logs, query them at /api/traces`);
     } catch (error) {
       if (error instanceof HttpError) return sendError(response, error.status, error.message, error.headers);
+      if (error instanceof ServiceError) return await sendAnswer(response, serviceErrorAnswer(error));
       if (error instanceof MalformedPayloadError) return sendError(response, 400, error.message);
       throw error;
     }
@@ -407,10 +345,10 @@ export class InspectorServer {
     answer();
   }
 
-  private status(): StatusJson {
+  /** What this process says of itself in the service's `status`. */
+  private processFacts(): ProcessFacts {
     const identity = this.options.identity ?? { version: 'unknown', startedBy: 'user' };
     return {
-      inspector: INSPECTOR_ID,
       version: identity.version,
       pid: process.pid,
       startedBy: identity.startedBy,
@@ -418,95 +356,25 @@ export class InspectorServer {
       clients: this.liveStreams.size,
       url: this.url,
       endpoints: { http: this.url, ...(this.grpcEndpoint ? { grpc: this.grpcEndpoint } : {}) },
-      spanCount: this.store.spanCount,
-      traceCount: this.store.traceCount,
-      memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes: process.memoryUsage().heapUsed },
-      priceTable: this.store.costs.tableLabel ?? null,
-      logRecordCount: this.store.logRecordCount,
-      metrics: { ...this.metrics },
+      heapUsedBytes: process.memoryUsage().heapUsed,
     };
   }
 
-  private untracedLogs(): UntracedLogsJson {
-    const { records, received } = this.store.untracedLogs();
-    return { logs: records.map(logRecordJson), received };
-  }
-
-  private async tracesCollection(method: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (method === 'GET' || method === 'HEAD') {
-      const { traces, total } = this.store.list(traceQueryOf(url.searchParams));
-      sendJson(response, 200, { traces: traces.map(summaryJson), total } satisfies TraceListJson);
-    } else if (method === 'DELETE') {
-      this.store.clear();
-      sendJson(response, 200, { cleared: true, traceCount: this.store.traceCount });
-    } else {
-      request.resume();
-      throw new HttpError(405, `${method} is not allowed on /api/traces; use GET or DELETE`, { Allow: 'GET, DELETE' });
-    }
-  }
-
-  private async traceResource(method: string, traceId: string, suffix: string | undefined, response: ServerResponse): Promise<void> {
-    const notFound = () => new HttpError(404, `no trace with id ${traceId} (never received, deleted, or evicted by retention)`);
-    if (suffix === '/pin') {
-      if (method !== 'POST' && method !== 'DELETE') throw new HttpError(405, 'pin with POST, unpin with DELETE', { Allow: 'POST, DELETE' });
-      if (!this.store.setPinned(traceId, method === 'POST')) throw notFound();
-      return sendJson(response, 200, { traceId, pinned: method === 'POST' });
-    }
-    if (method === 'DELETE' && suffix === undefined) {
-      if (!this.store.delete(traceId)) throw notFound();
-      return sendJson(response, 200, { traceId, deleted: true });
-    }
-    if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`, { Allow: suffix ? 'GET' : 'GET, DELETE' });
-    if (suffix === '/logs') {
-      const records = this.store.logsOf(traceId);
-      if (records === undefined) throw notFound();
-      return sendJson(response, 200, { traceId, logs: records.map(logRecordJson) } satisfies TraceLogsJson);
-    }
-    if (suffix?.startsWith(SPAN_SUFFIX)) {
-      const spanId = pathSegment(suffix.slice(SPAN_SUFFIX.length));
-      const span = spanDetailJson(this.store, traceId, spanId);
-      if (!span) throw new HttpError(404, `no span with id ${spanId} in trace ${traceId} (never received, deleted, or evicted by retention)`);
-      return sendJson(response, 200, span satisfies SpanJson);
-    }
-    const tree = this.store.tree(traceId);
-    if (!tree) throw notFound();
-    if (suffix === '/lean') return sendLeanTrace(tree, response);
-    if (suffix === '/otlp') {
-      return sendJson(response, 200, encodeOtlpJson(tree.spans), { 'Content-Disposition': `attachment; filename="trace-${traceId}.json"` });
-    }
-    sendJson(response, 200, traceDetailJson(tree));
-  }
-
-  private async importFile(method: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (method !== 'POST') throw new HttpError(405, 'import a trace file with POST', { Allow: 'POST' });
-    const body = await readBody(request, this.receiverContext.maxBodyBytes);
-    const result = decodeTraceFile(body.toString('utf8'), this.receiverContext.limits);
-    const rejected = rejectedCount(result);
-    if (result.spans.length === 0 && rejected > 0) throw new HttpError(400, `nothing could be imported; ${describeRejections(result)}`);
-    this.accept(result.spans);
-    const traceIds = [...new Set(result.spans.map((span) => span.traceId))];
-    sendJson(response, 200, {
-      imported: result.spans.length,
-      traceIds,
-      rejected,
-      ...(rejected ? { message: describeRejections(result) } : {}),
-    });
-  }
-
-  private openLiveStream(method: string, request: IncomingMessage, response: ServerResponse): void {
+  private async openLiveStream(method: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (method !== 'GET') throw new HttpError(405, 'open the live stream with GET', { Allow: 'GET' });
     if (this.liveStreams.size >= MAX_LIVE_STREAMS) {
       throw new HttpError(503, `too many live streams are open (${MAX_LIVE_STREAMS}, the most this inspector serves): close other inspector tabs or scripts reading /api/events`, { 'Retry-After': '10' });
     }
+    const counts = await this.streamCounts();
     response.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify(this.streamCounts())}\n\n`);
+    response.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify(counts)}\n\n`);
     const stream: LiveStream = { response, behind: false };
     this.liveStreams.add(stream);
     this.clientsChanged();
     response.on('drain', () => {
       if (!stream.behind) return;
       stream.behind = false;
-      this.writeToStream(stream, `event: resync\ndata: ${JSON.stringify(this.streamCounts())}\n\n`);
+      void this.streamCounts().then((now) => this.writeToStream(stream, `event: resync\ndata: ${JSON.stringify(now)}\n\n`));
     });
     request.on('close', () => {
       if (this.liveStreams.delete(stream)) this.clientsChanged();
@@ -517,17 +385,14 @@ export class InspectorServer {
     for (const listener of [...this.clientListeners]) listener(this.liveStreams.size);
   }
 
-  private streamCounts(): LiveStreamCountsJson {
-    return { spanCount: this.store.spanCount, traceCount: this.store.traceCount };
+  private async streamCounts(): Promise<LiveStreamCountsJson> {
+    const { spanCount, traceCount } = await this.service.handle('status', {});
+    return { spanCount, traceCount };
   }
 
-  private broadcast(change: StoreChange): void {
-    if (this.liveStreams.size > 0) this.writeToStreams(`event: change\ndata: ${JSON.stringify(change)}\n\n`);
-  }
-
-  /** Forwarding state changes, as `forwarding` events of the live stream (`ForwardingChangeJson`). */
-  private broadcastForwarding(change: ForwardingChange): void {
-    if (this.liveStreams.size > 0) this.writeToStreams(`event: forwarding\ndata: ${JSON.stringify(change)}\n\n`);
+  /** A live event of the service, as the SSE event of its type. */
+  private broadcast(event: ServiceEvent): void {
+    if (this.liveStreams.size > 0) this.writeToStreams(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
   }
 
   private writeToStreams(text: string): void {

@@ -7,9 +7,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { buildBundles, ensureScreenshotDir, hexId, launchChromium, postOtlp, startInspector, type RunningInspector } from './support';
+import { hexId, openTrace, openUi, postOtlp, screenshotThemes, useInspectorInChromium } from './support';
 
 const TRACE_ID = 'e'.repeat(32);
 
@@ -54,26 +52,11 @@ function silentChatRequest(): unknown[] {
 
 describe('conversation of a model call without content, in Chromium', function () {
   this.timeout(120_000);
-  let inspector: RunningInspector;
-  let browser: Browser;
-  const shots = ensureScreenshotDir();
-
-  before(async () => {
-    buildBundles();
-    inspector = await startInspector();
-    browser = await launchChromium();
-    await postOtlp(inspector.url, silentChatRequest());
-  });
-
-  after(async () => {
-    await browser?.close();
-    await inspector?.stop();
-  });
+  const session = useInspectorInChromium((url) => postOtlp(url, silentChatRequest()));
 
   it('says the SDK recorded no content and names the setting that records it', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    await page.goto(`${inspector.url}/`);
-    await page.locator(`.trace-item[data-trace-id="${TRACE_ID}"]`).click();
+    const { page } = await openUi(session, { width: 1400, height: 860 });
+    await openTrace(page, TRACE_ID);
     await page.locator('.wf-row', { hasText: 'chat gpt-4o-mini' }).click();
     const note = page.getByTestId('content-not-recorded');
     await note.waitFor();
@@ -81,10 +64,7 @@ describe('conversation of a model call without content, in Chromium', function (
     assert.ok(text.includes('OpenTelemetry GenAI instrumentation'), text);
     assert.ok(text.includes('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true'), text);
     assert.equal(await page.getByTestId('conversation').locator('.messages').count(), 0, 'no empty message box');
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: join(shots, `conversation-not-recorded-${scheme}.png`) });
-    }
+    await screenshotThemes(page, session.shots, 'conversation-not-recorded');
     await page.close();
   });
 });

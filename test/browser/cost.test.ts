@@ -7,9 +7,8 @@
  */
 
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { buildBundles, ensureScreenshotDir, launchChromium, startInspector, type RunningInspector } from './support';
+import type { Page } from 'playwright-core';
+import { openUi, screenshotThemes, useInspectorInChromium } from './support';
 
 /** Respan ingest spans of three traces: an estimated call with cached input, a reported cost, an unknown model. */
 function ingestItems(): unknown[] {
@@ -27,24 +26,15 @@ function ingestItems(): unknown[] {
 
 describe('cost in the UI (Chromium)', function () {
   this.timeout(120_000);
-  let inspector: RunningInspector;
-  let browser: Browser;
   let page: Page;
-  const shots = ensureScreenshotDir();
+  const session = useInspectorInChromium(async (url) => {
+    const response = await fetch(`${url}/api/v1/traces/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ingestItems()) });
+    assert.equal(response.status, 200);
+  });
 
   before(async () => {
-    buildBundles();
-    inspector = await startInspector();
-    const response = await fetch(`${inspector.url}/api/v1/traces/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ingestItems()) });
-    assert.equal(response.status, 200);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    await page.goto(`${inspector.url}/`);
+    ({ page } = await openUi(session, { width: 1400, height: 860 }));
     await page.locator('.trace-item', { hasText: 'unknown model call' }).waitFor();
-  });
-  after(async () => {
-    await browser?.close();
-    await inspector?.stop();
   });
 
   const rowNames = () => page.locator('.trace-item .trace-name').allInnerTexts();
@@ -81,10 +71,7 @@ describe('cost in the UI (Chromium)', function () {
     assert.match(await breakdown.getByTestId('cost-row-cacheRead').innerText(), /12,000\s+\$1\.25\s+\$0\.015/);
     assert.match(await breakdown.getByTestId('cost-row-output').innerText(), /1,000\s+\$10\.00\s+\$0\.01/);
     assert.match(await page.getByTestId('cost-source').innerText(), /Estimated with genai-prices \d+\.\d+\.\d+ \(bundled\) · OpenAI gpt-4o/);
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: join(shots, `cost-estimate-${scheme}.png`) });
-    }
+    await screenshotThemes(page, session.shots, 'cost-estimate');
   });
 
   it('says when no price is known for a model', async () => {

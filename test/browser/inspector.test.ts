@@ -476,9 +476,15 @@ describe('trace list at scale in Chromium (standalone command)', function () {
     assert.equal(await page.locator('.trace-item', { hasText: ONLY_THREAD }).count(), 0, 'no trace with the thread is on screen');
     await page.getByTestId('toggle-filters').click();
     const thread = page.getByTestId('filter-thread');
-    await page.waitForFunction((value) => [...document.querySelectorAll<HTMLOptionElement>('[data-testid="filter-thread"] option')].some((option) => option.value === value), ONLY_THREAD);
-    // The trace's one LLM call is priced from the table: the option shows the thread's traces and their estimated cost.
-    assert.match(await thread.locator(`option[value="${ONLY_THREAD}"]`).innerText(), new RegExp(`^${ONLY_THREAD} \\(1 · ≈\\$[0-9.]+\\)$`));
+    // The trace's one LLM call is priced from the table: the option shows the thread's traces and their estimated
+    // cost, once the facets refreshed after the last of the trace's spans arrived.
+    await page.waitForFunction(
+      (value) =>
+        [...document.querySelectorAll<HTMLOptionElement>('[data-testid="filter-thread"] option')].some(
+          (option) => option.value === value && new RegExp(`^${value} \\(1 · ≈\\$[0-9.]+\\)$`).test(option.innerText),
+        ),
+      ONLY_THREAD,
+    );
     await thread.selectOption(ONLY_THREAD);
     await page.waitForFunction(() => document.querySelector('[data-testid="list-status"]')?.textContent === '1 trace');
     assert.deepEqual(await page.locator('.trace-item').evaluateAll((items) => items.map((item) => item.getAttribute('data-trace-id'))), [OLDEST]);

@@ -1,6 +1,7 @@
 /**
  * A large trace opens through the lean binary form in real Chromium against
- * the standalone command: the page asks for `/lean`, never the trace's JSON;
+ * the standalone command: the page asks the service for `getLeanTrace`, never
+ * the trace's JSON (`getTrace`);
  * selecting spans (by click, by keys, by find) fetches and shows their
  * details. Also the two routes' answers to scripts and to bad requests.
  *
@@ -9,7 +10,8 @@
 
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { decodeLeanTrace, LEAN_TRACE_MEDIA_TYPE } from '../../src/core/leanTrace';
+import { decodeLeanTrace } from '../../src/core/leanTrace';
+import { BINARY_MEDIA_TYPE } from '../../src/protocol/service';
 import type { SpanJson, TraceDetailJson } from '../../src/protocol/api';
 import { buildBundles, hexId, largeTraceRequests, launchChromium, postOtlp, startInspector, type RunningInspector } from './support';
 
@@ -38,17 +40,22 @@ describe('lean trace form in the browser', function () {
   it('opens a large trace through the lean form and shows span details on selection, by keys and by find', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     const paths: string[] = [];
-    page.on('request', (request) => paths.push(new URL(request.url()).pathname));
+    const spanRequests: string[] = [];
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      paths.push(path);
+      if (path === '/api/service/getSpan') spanRequests.push((JSON.parse(request.postData() ?? '{}') as { spanId: string }).spanId);
+    });
     await page.goto(`${inspector.url}/`);
     await page.locator(`.trace-item[data-trace-id="${TRACE_ID}"]`).click();
     await page.locator('.wf-row').first().waitFor({ timeout: 60_000 });
     assert.ok((await page.locator('.wf-row-count').innerText()).includes(`${SPANS} spans`));
-    assert.ok(paths.includes(`/api/traces/${TRACE_ID}/lean`), 'the lean route was used');
-    assert.ok(!paths.includes(`/api/traces/${TRACE_ID}`), 'the JSON route was not used');
+    assert.ok(paths.includes('/api/service/getLeanTrace'), 'the lean form was asked for');
+    assert.ok(!paths.includes('/api/service/getTrace'), 'the JSON form was not');
 
     // The root is selected on open: its details arrive on demand.
     await details(page).filter({ hasText: 'big root' }).waitFor();
-    assert.ok(paths.includes(`/api/traces/${TRACE_ID}/spans/${hexId(1)}`));
+    assert.ok(spanRequests.includes(hexId(1)));
 
     // Keyboard: down to the first branch, down again into it.
     await page.getByTestId('waterfall').focus();
@@ -71,25 +78,27 @@ describe('lean trace form in the browser', function () {
 
     // Errors over the whole trace are counted from the lean form's flags.
     assert.ok(Number(await page.getByTestId('next-error').innerText()) > 0);
-    assert.ok(!paths.includes(`/api/traces/${TRACE_ID}`), 'still no JSON of the whole trace');
+    assert.ok(!paths.includes('/api/service/getTrace'), 'still no JSON of the whole trace');
     await page.close();
   });
 
   it('answers scripts: the lean body decodes to the JSON form\'s spans, one span as JSON, clear errors', async () => {
     const response = await fetch(`${inspector.url}/api/traces/${TRACE_ID}/lean`);
     assert.equal(response.status, 200);
-    assert.equal(response.headers.get('content-type'), LEAN_TRACE_MEDIA_TYPE);
+    assert.equal(response.headers.get('content-type'), BINARY_MEDIA_TYPE);
     const lean = decodeLeanTrace(new Uint8Array(await response.arrayBuffer()));
     const detail = (await (await fetch(`${inspector.url}/api/traces/${TRACE_ID}`)).json()) as TraceDetailJson;
     assert.equal(lean.count, detail.spans.length);
-    assert.deepEqual(lean.spanId, detail.spans.map((span) => span.spanId));
-    assert.deepEqual(lean.name, detail.spans.map((span) => span.name));
+    const byId = new Map(detail.spans.map((span) => [span.spanId, span]));
+    assert.deepEqual(new Set(lean.spanId), new Set(byId.keys()));
+    assert.deepEqual(lean.name, lean.spanId.map((id) => byId.get(id)!.name));
+    assert.deepEqual(Array.from(lean.parent, (p, i) => (p < 0 ? null : lean.spanId[p]) ?? byId.get(lean.spanId[i])!.parentSpanId), lean.spanId.map((id) => byId.get(id)!.parentSpanId));
 
     const span = (await (await fetch(`${inspector.url}/api/traces/${TRACE_ID}/spans/${detail.spans[7].spanId}`)).json()) as SpanJson;
     assert.deepEqual(span, detail.spans[7]);
     const missing = await fetch(`${inspector.url}/api/traces/${TRACE_ID}/spans/${'f'.repeat(16)}`);
     assert.equal(missing.status, 404);
-    assert.match(((await missing.json()) as { error: string }).error, /no span with id f{16}/);
+    assert.match(((await missing.json()) as { error: string }).error, /has no span f{16}/);
     assert.equal((await fetch(`${inspector.url}/api/traces/${TRACE_ID}/spans/%zz`)).status, 400);
     assert.equal((await fetch(`${inspector.url}/api/traces/${'0'.repeat(32)}/lean`)).status, 404);
   });

@@ -9,8 +9,8 @@
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { buildBundles, ensureScreenshotDir, hexId, launchChromium, postOtlp, startInspector, type RunningInspector } from './support';
+import type { Page } from 'playwright-core';
+import { hexId, openTrace, openUi, postOtlp, useInspectorInChromium } from './support';
 
 const TRACE_ID = 'c7'.repeat(16);
 
@@ -44,21 +44,7 @@ function tracedTwice(): unknown {
 
 describe('span details in Chromium: identity sources and usage counted once', function () {
   this.timeout(180_000);
-  let inspector: RunningInspector;
-  let browser: Browser;
-  const shots = ensureScreenshotDir();
-
-  before(async () => {
-    buildBundles();
-    inspector = await startInspector();
-    browser = await launchChromium();
-    await postOtlp(inspector.url, [tracedTwice()]);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await inspector?.stop();
-  });
+  const session = useInspectorInChromium((url) => postOtlp(url, [tracedTwice()]));
 
   async function select(page: Page, name: string): Promise<string> {
     await page.locator('.wf-row', { hasText: name }).click();
@@ -67,9 +53,8 @@ describe('span details in Chromium: identity sources and usage counted once', fu
   }
 
   it('says where the customer and thread came from, shows metadata decoded, and which usage the total leaves out', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    await page.goto(`${inspector.url}/`);
-    await page.locator(`.trace-item[data-trace-id="${TRACE_ID}"]`).click();
+    const { page } = await openUi(session, { width: 1400, height: 860 });
+    await openTrace(page, TRACE_ID);
     await page.locator('.wf-row').first().waitFor();
 
     await select(page, 'support_workflow.workflow');
@@ -80,10 +65,10 @@ describe('span details in Chromium: identity sources and usage counted once', fu
     assert.match(metadata, /seats\s+3/);
     assert.doesNotMatch(metadata, /"pro"/);
     await page.emulateMedia({ colorScheme: 'light' });
-    await page.screenshot({ path: join(shots, 'respan-fields-sources-light.png') });
+    await page.screenshot({ path: join(session.shots, 'respan-fields-sources-light.png') });
 
     const outer = await select(page, 'anthropic.chat');
-    assert.match(outer, /100 in · 47 out · 147 total · not in the trace total: a span below reports the same call/);
+    assert.match(outer, /100 in · 47 out · 147 total · not in the trace total: another span reports the same call/);
     const inner = await select(page, 'messages.create');
     assert.match(inner, /100 in · 47 out · 147 total/);
     assert.equal(await page.getByTestId('tokens-not-in-total').count(), 0);
@@ -92,7 +77,7 @@ describe('span details in Chromium: identity sources and usage counted once', fu
     assert.doesNotMatch(await page.locator(`.trace-item[data-trace-id="${TRACE_ID}"]`).innerText(), /294/);
 
     await select(page, 'anthropic.chat');
-    await page.screenshot({ path: join(shots, 'usage-counted-once-light.png') });
+    await page.screenshot({ path: join(session.shots, 'usage-counted-once-light.png') });
     await page.close();
   });
 });

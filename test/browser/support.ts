@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page, type PageScreenshotOptions } from 'playwright-core';
 
 export const ROOT = resolve(__dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
@@ -72,6 +72,60 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
 export function ensureScreenshotDir(): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return SCREENSHOTS;
+}
+
+/** The standalone command and Chromium one browser suite runs against; filled by its `before` hook. */
+export interface BrowserSession {
+  inspector: RunningInspector;
+  browser: Browser;
+  /** Where screenshots go. */
+  shots: string;
+}
+
+/**
+ * Registers the suite's hooks: before, build the bundles, start the standalone
+ * command, `seed` it (post its traces), launch Chromium; after, close both.
+ */
+export function useInspectorInChromium(seed: (url: string) => Promise<void>): BrowserSession {
+  const session = { shots: ensureScreenshotDir() } as BrowserSession;
+  before(async () => {
+    buildBundles();
+    session.inspector = await startInspector();
+    await seed(session.inspector.url);
+    session.browser = await launchChromium();
+  });
+  after(async () => {
+    await session.browser?.close();
+    await session.inspector?.stop();
+  });
+  return session;
+}
+
+/** A new page of the UI at `viewport`, with the uncaught page errors it meets; `prepare` runs before it loads (routes). */
+export async function openUi(
+  session: BrowserSession,
+  viewport: { width: number; height: number },
+  prepare: (page: Page) => Promise<void> = async () => {},
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await session.browser.newPage({ viewport });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await prepare(page);
+  await page.goto(`${session.inspector.url}/`);
+  return { page, errors };
+}
+
+/** Opens a trace from the list. */
+export async function openTrace(page: Page, traceId: string): Promise<void> {
+  await page.locator(`.trace-item[data-trace-id="${traceId}"]`).click();
+}
+
+/** Screenshots of the page in the light and the dark theme: `{name}-light.png`, `{name}-dark.png`. */
+export async function screenshotThemes(page: Page, shots: string, name: string, options: Omit<PageScreenshotOptions, 'path'> = {}): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ ...options, path: join(shots, `${name}-${scheme}.png`) });
+  }
 }
 
 /** 16 hex digits from a number. */

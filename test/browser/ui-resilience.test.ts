@@ -1,6 +1,6 @@
 /**
  * One span the UI cannot render must not take the UI down. In real Chromium
- * against the standalone command, the page's own requests are intercepted and
+ * against the standalone command, the page's own service calls are intercepted and
  * answered with trace details that are valid JSON but that parts of the UI
  * cannot render (a null where an object belongs), as a bug meeting hostile
  * span content would. Each part that fails shows "This section could not be
@@ -12,9 +12,9 @@
  */
 
 import assert from 'node:assert/strict';
-import type { Browser, Page, Route } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import type { SpanJson, TraceDetailJson } from '../../src/protocol/api';
-import { buildBundles, ensureScreenshotDir, hexId, launchChromium, postOtlp, startInspector, type RunningInspector } from './support';
+import { hexId, openTrace, openUi, postOtlp, useInspectorInChromium } from './support';
 
 /** Header fails (its summary has no token counts); one span's Events section fails; another span's details fail. */
 const FRAGILE = 'f7a611e0000000000000000000000001';
@@ -64,7 +64,7 @@ function corrupt(detail: TraceDetailJson): void {
 }
 
 async function interceptTraceDetails(page: Page): Promise<void> {
-  await page.route(/\/api\/traces\/[0-9a-f]{32}$/, async (route: Route) => {
+  await page.route(/\/api\/service\/getTrace$/, async (route: Route) => {
     const response = await route.fetch();
     const detail = (await response.json()) as TraceDetailJson;
     corrupt(detail);
@@ -75,10 +75,6 @@ async function interceptTraceDetails(page: Page): Promise<void> {
 const part = (page: Page, name: string) => page.locator(`[data-testid="part-error"][data-part="${name}"]`);
 const row = (page: Page, name: string) => page.locator('.wf-row', { has: page.locator('.wf-label', { hasText: name }) });
 
-async function openTrace(page: Page, traceId: string): Promise<void> {
-  await page.locator(`.trace-item[data-trace-id="${traceId}"]`).click();
-}
-
 async function expectHealthyTraceWorks(page: Page): Promise<void> {
   await openTrace(page, HEALTHY);
   await page.locator('.trace-title', { hasText: 'healthy_run' }).waitFor();
@@ -88,28 +84,10 @@ async function expectHealthyTraceWorks(page: Page): Promise<void> {
 
 describe('UI resilience in Chromium (standalone command)', function () {
   this.timeout(180_000);
-  let inspector: RunningInspector;
-  let browser: Browser;
-  const shots = ensureScreenshotDir();
-
-  before(async () => {
-    buildBundles();
-    inspector = await startInspector();
-    browser = await launchChromium();
-    await postOtlp(inspector.url, traceRequests());
-  });
-
-  after(async () => {
-    await browser?.close();
-    await inspector?.stop();
-  });
+  const session = useInspectorInChromium((url) => postOtlp(url, traceRequests()));
 
   async function newPage(): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await interceptTraceDetails(page);
-    await page.goto(`${inspector.url}/`);
+    const { page, errors } = await openUi(session, { width: 1500, height: 900 }, interceptTraceDetails);
     await page.locator(`.trace-item[data-trace-id="${HEALTHY}"]`).waitFor();
     return { page, errors };
   }
@@ -130,7 +108,7 @@ describe('UI resilience in Chromium (standalone command)', function () {
     await events.locator('[data-testid="part-error"]').waitFor();
     assert.match(await events.innerText(), new RegExp(`${MESSAGE} Cannot convert undefined or null to object`));
     await page.getByTestId('attributes').getByText('tool.name').waitFor();
-    await page.screenshot({ path: `${shots}/resilience-failed-section.png` });
+    await page.screenshot({ path: `${session.shots}/resilience-failed-section.png` });
 
     // A span whose details cannot be shown at all: the details pane says so; the waterfall stays.
     await row(page, 'status_span').click();
@@ -149,7 +127,7 @@ describe('UI resilience in Chromium (standalone command)', function () {
     await openTrace(page, BREAKER);
     await part(page, 'waterfall').waitFor();
     assert.match(await part(page, 'waterfall').innerText(), new RegExp(MESSAGE));
-    await page.screenshot({ path: `${shots}/resilience-failed-waterfall.png` });
+    await page.screenshot({ path: `${session.shots}/resilience-failed-waterfall.png` });
     await expectHealthyTraceWorks(page);
 
     assert.deepEqual(errors, [], 'nothing escaped to the page');
@@ -180,11 +158,11 @@ describe('UI resilience in Chromium (standalone command)', function () {
     await openTrace(page, HEALTHY);
     await page.locator('.trace-title', { hasText: 'healthy_run' }).waitFor();
     // A list the app itself cannot take in: nothing between the app and the page catches this.
-    await page.route(/\/api\/traces(\?.*)?$/, (route) => route.fulfill({ json: { traces: [null], total: 1 } }));
+    await page.route(/\/api\/service\/listTraces$/, (route) => route.fulfill({ json: { traces: [null], total: 1 } }));
     await page.reload();
     await part(page, 'inspector').waitFor();
     assert.match(await part(page, 'inspector').innerText(), new RegExp(`${MESSAGE} .*null`));
-    await page.unroute(/\/api\/traces(\?.*)?$/);
+    await page.unroute(/\/api\/service\/listTraces$/);
     await page.reload();
     await page.locator(`.trace-item[data-trace-id="${HEALTHY}"]`).waitFor();
     assert.equal(await page.locator('.trace-header').count(), 0, 'no trace reopened');
@@ -194,15 +172,15 @@ describe('UI resilience in Chromium (standalone command)', function () {
   });
 
   it('refetches the trace list when the live stream says it dropped events (resync)', async () => {
-    const page = await browser.newPage();
+    const page = await session.browser.newPage();
     let listFetches = 0;
     let firstListSeen: () => void = () => undefined;
     const listed = new Promise<void>((resolve) => (firstListSeen = resolve));
     page.on('request', (request) => {
-      if (new URL(request.url()).pathname === '/api/traces') listFetches++;
+      if (new URL(request.url()).pathname === '/api/service/listTraces') listFetches++;
     });
     page.on('response', (response) => {
-      if (new URL(response.url()).pathname === '/api/traces') firstListSeen();
+      if (new URL(response.url()).pathname === '/api/service/listTraces') firstListSeen();
     });
     // The stream as a page that fell behind gets it: the greeting, then a resync (once the list is loaded).
     await page.route('**/api/events', async (route) => {
@@ -213,7 +191,7 @@ describe('UI resilience in Chromium (standalone command)', function () {
         body: 'retry: 600000\nevent: hello\ndata: {"spanCount":5,"traceCount":3}\n\nevent: resync\ndata: {"spanCount":5,"traceCount":3}\n\n',
       });
     });
-    await page.goto(`${inspector.url}/`);
+    await page.goto(`${session.inspector.url}/`);
     await listed;
     for (let turn = 0; listFetches < 2 && turn < 200; turn++) await page.waitForTimeout(100);
     assert.equal(listFetches, 2, 'the list was fetched once to start, and again on the resync');

@@ -10,9 +10,8 @@
  */
 
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { buildBundles, ensureScreenshotDir, hexId, launchChromium, postOtlp, startInspector, type RunningInspector } from './support';
+import type { Locator, Page } from 'playwright-core';
+import { hexId, openTrace, openUi, postOtlp, screenshotThemes, useInspectorInChromium } from './support';
 
 const TRACE_ID = 'd'.repeat(32);
 const TOTAL_MS = 10_000;
@@ -94,28 +93,11 @@ const near = (actual: number, expected: number, tolerance: number, what: string)
 
 describe('waterfall zoom in Chromium (standalone command)', function () {
   this.timeout(120_000);
-  let inspector: RunningInspector;
-  let browser: Browser;
-  const shots = ensureScreenshotDir();
-
-  before(async () => {
-    buildBundles();
-    inspector = await startInspector();
-    browser = await launchChromium();
-    await postOtlp(inspector.url, zoomTraceRequests());
-  });
-
-  after(async () => {
-    await browser?.close();
-    await inspector?.stop();
-  });
+  const session = useInspectorInChromium((url) => postOtlp(url, zoomTraceRequests()));
 
   async function openZoomTrace(): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1800, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${inspector.url}/`);
-    await page.locator(`.trace-item[data-trace-id="${TRACE_ID}"]`).click();
+    const { page, errors } = await openUi(session, { width: 1800, height: 900 });
+    await openTrace(page, TRACE_ID);
     await row(page, 'llm_call').waitFor();
     return { page, errors };
   }
@@ -161,11 +143,8 @@ describe('waterfall zoom in Chromium (standalone command)', function () {
     assert.equal(await page.locator('.wf-row.selected .wf-label').innerText(), 'llm_call');
     const bars = await page.locator('.waterfall').boundingBox();
     assert.ok(bars);
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: join(shots, `waterfall-zoomed-${scheme}.png`) });
-      await page.screenshot({ path: join(shots, `waterfall-zoomed-detail-${scheme}.png`), clip: { x: bars.x, y: bars.y, width: bars.width, height: 300 } });
-    }
+    await screenshotThemes(page, session.shots, 'waterfall-zoomed');
+    await screenshotThemes(page, session.shots, 'waterfall-zoomed-detail', { clip: { x: bars.x, y: bars.y, width: bars.width, height: 300 } });
 
     await page.getByTestId('reset-zoom').click();
     assert.deepEqual(await tickLabels(page), wholeTicks);

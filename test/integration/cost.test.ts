@@ -5,22 +5,20 @@
  * estimates are checked against each provider's published per-million prices.
  */
 import * as assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parsePriceFlag } from '../../src/core/cost/customPrices';
 import { TraceStore } from '../../src/core/store';
 import type { FacetsJson, SpanJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
 import { createCostEstimator, updatePriceTable } from '../../src/server/prices';
 import { InspectorServer } from '../../src/server/server';
 import { startFakeProvider, type FakeProvider, type FakeUsage } from '../support/fakeProvider';
-
-const run = promisify(execFile);
+import { runSender } from '../support/senders';
 
 /** USD of `tokens` at `usdPerMillion`. */
 const usd = (tokens: number, usdPerMillion: number) => (tokens * usdPerMillion) / 1_000_000;
@@ -58,7 +56,7 @@ describe('cost of every LLM call, with real senders', function () {
   /** Runs a sender scenario against the fake provider answering with `usage`; returns its trace once stored. */
   async function send(scenario: string, model: string, usage: FakeUsage, spanCount = 2): Promise<TraceDetailJson> {
     provider.setScript(() => ({ text: 'Why did the span cross the road? To reach the other trace.', usage }));
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/support/costSender.ts', scenario, base, provider.url, model], { timeout: 60_000 });
+    const stdout = await runSender('test/support/costSender.ts', [scenario, base, provider.url, model]);
     const traceId = stdout.trim();
     assert.match(traceId, /^[0-9a-f]{32}$/);
     for (let attempt = 0; attempt < 200; attempt++) {

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { ROOT_CONTEXT, SpanKind, trace, type Attributes, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ForwardLimits } from '../../src/core/forward/forwarder';
 import type { ForwardSettings } from '../../src/core/forward/payload';
 import { TraceStore } from '../../src/core/store';
@@ -78,10 +78,16 @@ async function waitFor(what: string, probe: () => boolean | Promise<boolean>, ti
 }
 
 /** Exports spans with the real OTel SDK (OTLP/HTTP protobuf) to the inspector. */
-async function exportWithOtel(inspectorUrl: string, record: (tracer: Tracer) => void, resource: Attributes = {}): Promise<void> {
+/**
+ * Records spans with the real OTel SDK and exports them to the inspector: one
+ * request per span, or (`inOneRequest`) all of them in one export, for tests
+ * whose assertions need the whole trace stored before forwarding starts.
+ */
+async function exportWithOtel(inspectorUrl: string, record: (tracer: Tracer) => void, resource: Attributes = {}, inOneRequest = false): Promise<void> {
+  const exporter = new OTLPTraceExporter({ url: `${inspectorUrl}/v1/traces` });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'forwarding-it', ...resource }),
-    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${inspectorUrl}/v1/traces` }))],
+    spanProcessors: [inOneRequest ? new BatchSpanProcessor(exporter, { scheduledDelayMillis: 60_000 }) : new SimpleSpanProcessor(exporter)],
   });
   record(provider.getTracer('forwarding-it', '1.2.3'));
   await provider.forceFlush();
@@ -260,7 +266,8 @@ describe('forwarding to Respan (integration)', function () {
     await fake.start(0);
     inspector = await startInspector(fake, { autoForward: true });
     let traceId = '';
-    await exportWithOtel(inspector.server.url, (tracer) => (traceId = recordTrace(tracer, 'wrong_key')));
+    // In one request: every span of the trace is in the first (refused) batch.
+    await exportWithOtel(inspector.server.url, (tracer) => (traceId = recordTrace(tracer, 'wrong_key')), {}, true);
 
     await waitFor('forwarding to pause', async () => (await inspector!.api<ForwardingStatusJson>('/api/forwarding')).body.activity === 'paused');
     const { body: status } = await inspector.api<ForwardingStatusJson>('/api/forwarding');

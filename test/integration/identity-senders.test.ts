@@ -8,17 +8,16 @@
  * never ends is absent, and so on.
  */
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { conversationOf } from '../../src/core/llm/conversation';
 import type { ChatMessage } from '../../src/core/llm/types';
 import { TraceStore } from '../../src/core/store';
 import type { FacetsJson, SpanJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
-import { InspectorServer } from '../../src/server/server';
-import { defaultScript, startFakeProvider, DEFAULT_TEXT, type FakeProvider } from '../support/fakeProvider';
-import { KEYWORDSAI_IDENTITY, OPENINFERENCE_IDENTITY, QUESTION, REJECTED_PROMPT, TOOL_NAME, TOOL_RESULT, TRACELOOP_IDENTITY } from '../support/agentScenario';
+import { defaultScript, DEFAULT_TEXT, type FakeProvider } from '../support/fakeProvider';
+import { runSender, startSenderTarget, type SenderTarget } from '../support/senders';
+import { KEYWORDSAI_IDENTITY, LANGCHAIN_PROMPT, OPENINFERENCE_IDENTITY, QUESTION, REJECTED_PROMPT, TOOL_NAME, TOOL_RESULT, TRACELOOP_IDENTITY } from '../support/agentScenario';
 
-const run = promisify(execFile);
+/** The snapshot OpenAI's API names when asked for `gpt-4o-mini`: the fake answers the LangChain call with it, as the real API would. */
+const ANSWERING_SNAPSHOT = 'gpt-4o-mini-2024-07-18';
 
 /** One line per message: role, the call it answers, its text or tool result, the calls it makes. */
 function childrenOf(detail: TraceDetailJson, parent: SpanJson): SpanJson[] {
@@ -35,21 +34,21 @@ function conversationLines(span: SpanJson): string[] {
 
 describe('real SDKs as senders: identity, tokens once, conversations, errors', function () {
   this.timeout(120_000);
+  let target: SenderTarget;
   let store: TraceStore;
-  let server: InspectorServer;
+  let server: SenderTarget['server'];
   let provider: FakeProvider;
 
   before(async () => {
-    store = new TraceStore({ schedule: (flush) => setTimeout(flush, 5) });
-    server = new InspectorServer({ store, port: 0 });
-    await server.start();
     // Every sender marks the request it wants refused with the same prompt.
-    provider = await startFakeProvider((request) => (JSON.stringify(request.body).includes(REJECTED_PROMPT) ? { errorStatus: 400 } : defaultScript(request)));
+    target = await startSenderTarget((request) => {
+      const body = JSON.stringify(request.body);
+      if (body.includes(REJECTED_PROMPT)) return { errorStatus: 400 };
+      return body.includes(LANGCHAIN_PROMPT) ? { ...defaultScript(request), model: ANSWERING_SNAPSHOT } : defaultScript(request);
+    });
+    ({ store, server, provider } = target);
   });
-  after(async () => {
-    await provider.close();
-    await server.stop();
-  });
+  after(() => target.close());
   beforeEach(() => {
     store.clear();
     provider.requests.length = 0;
@@ -63,7 +62,7 @@ describe('real SDKs as senders: identity, tokens once, conversations, errors', f
 
   /** Runs a sender to completion (it flushes before it exits) and returns its trace. */
   async function send(sender: string): Promise<TraceDetailJson> {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', `test/support/${sender}.ts`, server.url, provider.url], { timeout: 90_000, maxBuffer: 16 * 1024 * 1024 });
+    const stdout = await runSender(`test/support/${sender}.ts`, [server.url, provider.url], { timeout: 90_000 });
     const traceId = /TRACE_ID=([0-9a-f]{32})/.exec(stdout)?.[1];
     assert.ok(traceId, `no trace id in the sender's output:\n${stdout.slice(-2000)}`);
     return getJson<TraceDetailJson>(`/api/traces/${traceId}`);
@@ -98,11 +97,16 @@ describe('real SDKs as senders: identity, tokens once, conversations, errors', f
     assert.deepEqual(children(workflow), ['embed.task (task)', 'plan.task (task)', 'stream.task (task)', 'summarise.task (task)', 'writer.agent (agent)']);
     assert.deepEqual(children(only(detail, 'plan.task')), ['chat gpt-4o (llm)', 'chat gpt-4o (llm)', 'get_weather.tool (tool)']);
     assert.deepEqual(children(only(detail, 'writer.agent')), ['chat claude-sonnet-4-5 (llm)', 'chat claude-sonnet-4-5 (llm)']);
-    // LangChain's span is the OpenAI client span's sibling, not its parent.
+    // LangChain's span is the OpenAI client span's sibling, not its parent, and encloses it in time; it names the model
+    // asked for, the client span the snapshot that answered.
     assert.deepEqual(children(only(detail, 'summarise.task')), ['chat gpt-4o-mini (llm)', 'chat gpt-4o-mini (llm)']);
     const [viaLangChain, viaClient] = [...childrenOf(detail, only(detail, 'summarise.task'))].sort((a, b) => a.scope.name.localeCompare(b.scope.name));
     assert.deepEqual([viaLangChain.scope.name, viaClient.scope.name], ['@traceloop/instrumentation-langchain', '@traceloop/instrumentation-openai']);
+    assert.deepEqual([viaLangChain.model, viaClient.model], ['gpt-4o-mini', ANSWERING_SNAPSHOT]);
     assert.deepEqual([viaLangChain.tokens, viaClient.tokens], [{ input: 31, output: 12, total: 43 }, { input: 31, output: 12, total: 43 }]);
+    const times = (span: SpanJson) => [BigInt(span.startTimeUnixNano), BigInt(span.endTimeUnixNano)];
+    const [[langChainStart, langChainEnd], [clientStart, clientEnd]] = [times(viaLangChain), times(viaClient)];
+    assert.ok(langChainStart <= clientStart && clientEnd <= langChainEnd, `LangChain's span [${langChainStart}, ${langChainEnd}] encloses the client's [${clientStart}, ${clientEnd}]`);
     // Embeddings are not traced; the provider did answer them.
     assert.deepEqual(children(only(detail, 'embed.task')), []);
     assert.ok(provider.requests.some((request) => request.path === '/v1/embeddings'));
@@ -124,10 +128,10 @@ describe('real SDKs as senders: identity, tokens once, conversations, errors', f
     const [streamed] = childrenOf(detail, only(detail, 'stream.task'));
     assert.deepEqual([streamed.name, streamed.tokens], ['chat gpt-4o-mini', { input: 4, output: 14, total: 18 }]);
 
-    // No span of one call sits under another's here, so every call counts; LangChain's call counts twice (README Compatibility).
-    assert.ok(detail.spans.every((span) => !span.tokensCountedInDescendant));
-    assert.deepEqual(detail.summary.tokens, { input: 31 * 2 + 31 + 31 * 2 + 4, output: 12 * 2 + 12 + 12 * 2 + 14, total: 43 * 2 + 43 + 43 * 2 + 18 });
-    assert.deepEqual([...detail.summary.models].sort(), ['claude-sonnet-4-5', 'gpt-4o', 'gpt-4o-mini']);
+    // Each call once: the LangChain call at the client's span, which LangChain's encloses.
+    assert.deepEqual(detail.spans.filter((span) => span.tokensCountedInDescendant).map((span) => span.spanId), [viaLangChain.spanId]);
+    assert.deepEqual(detail.summary.tokens, { input: 31 * 2 + 31 + 31 + 4, output: 12 * 2 + 12 + 12 + 14, total: 43 * 2 + 43 + 43 + 18 });
+    assert.deepEqual([...detail.summary.models].sort(), ['claude-sonnet-4-5', 'gpt-4o', 'gpt-4o-mini', ANSWERING_SNAPSHOT]);
 
     // The Anthropic instrumentation ends a rejected call's span with the error; the OpenAI one never ends it.
     assert.equal(refused.isError, true);

@@ -7,15 +7,11 @@
  * returns.
  */
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { conversationOf, requestSettings, type ChatMessage, type Conversation } from '../../src/core/llm/conversation';
 import { TraceStore } from '../../src/core/store';
-import { InspectorServer } from '../../src/server/server';
 import type { SpanJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
-import { DEFAULT_TEXT, DEFAULT_USAGE, startFakeProvider, type FakeProvider } from '../support/fakeProvider';
-
-const run = promisify(execFile);
+import { DEFAULT_TEXT, DEFAULT_USAGE, type FakeProvider } from '../support/fakeProvider';
+import { runSender, startSenderTarget, type SenderTarget } from '../support/senders';
 
 /** Each message as `direction:role:text`, tool calls as `call name(args JSON)#id`, results as `result#id=JSON`. */
 function transcript(conversation: Conversation | undefined): string[] {
@@ -29,20 +25,16 @@ function transcript(conversation: Conversation | undefined): string[] {
 
 describe('LLM SDKs as senders: what the user sees', function () {
   this.timeout(90_000);
+  let target: SenderTarget;
   let store: TraceStore;
-  let server: InspectorServer;
+  let server: SenderTarget['server'];
   let fake: FakeProvider;
 
   before(async () => {
-    store = new TraceStore({ schedule: (flush) => setTimeout(flush, 5) });
-    server = new InspectorServer({ store, port: 0 });
-    await server.start();
-    fake = await startFakeProvider();
+    target = await startSenderTarget();
+    ({ store, server, provider: fake } = target);
   });
-  after(async () => {
-    await fake.close();
-    await server.stop();
-  });
+  after(() => target.close());
   beforeEach(() => store.clear());
 
   async function getJson<T>(path: string): Promise<T> {
@@ -64,10 +56,7 @@ describe('LLM SDKs as senders: what the user sees', function () {
     throw new Error(`expected ${count} spans, have ${spans.map((span) => span.name).join(', ')}`);
   }
 
-  async function send(script: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, ...args], { timeout: 60_000, env: { ...process.env, ...env } });
-    return stdout;
-  }
+  const send = (script: string, args: string[], env: Record<string, string> = {}) => runSender(script, args, { env });
 
   describe('Vercel AI SDK with experimental_telemetry and a plain OTLP exporter', () => {
     let traces: Record<string, TraceDetailJson>;

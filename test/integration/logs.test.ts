@@ -6,8 +6,6 @@
  * paths, answered as on the traces path.
  */
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { context, trace, TraceFlags, type SpanContext } from '@opentelemetry/api';
@@ -36,8 +34,7 @@ import type { LogRecordJson, SpanJson, StatusJson, TraceDetailJson, TraceLogsJso
 import { startInspector, type RunningInspector } from '../../src/server/listener';
 import { DEFAULT_TEXT, startFakeProvider, type FakeProvider } from '../support/fakeProvider';
 import { messageOf, rawRequest, type RawResponse } from '../support/rawHttp';
-
-const run = promisify(execFile);
+import { runSender } from '../support/senders';
 
 /** A store that notes which signal arrived when. */
 class RecordingStore extends TraceStore {
@@ -87,8 +84,8 @@ describe('OTLP logs and metrics from real senders', function () {
   describe('the OTel GenAI instrumentation (traces over gRPC, message events as logs over HTTP)', () => {
     for (const order of ['logs-first', 'spans-first'] as const) {
       it(`shows the conversation with the tool call and its result, the model and the tokens, when the logs come ${order === 'logs-first' ? 'before' : 'after'} the spans`, async () => {
-        const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/support/genaiSender.ts', inspector.grpcEndpoint!, base, fake.openaiBaseUrl, order], {
-          env: { ...process.env, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' },
+        const stdout = await runSender('test/support/genaiSender.ts', [inspector.grpcEndpoint!, base, fake.openaiBaseUrl, order], {
+          env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' },
         });
         const traceId = stdout.trim();
         assert.equal(store.arrivals[0], order === 'logs-first' ? 'logs' : 'spans');

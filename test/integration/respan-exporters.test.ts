@@ -6,33 +6,25 @@
  * API, and the conversation as the UI builds it from the span JSON.
  */
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { conversationOf, type ChatMessage } from '../../src/core/llm/conversation';
 import { TraceStore } from '../../src/core/store';
 import type { FacetsJson, SpanJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
-import { InspectorServer } from '../../src/server/server';
-import { DEFAULT_TEXT, DEFAULT_USAGE, startFakeProvider, type FakeProvider } from '../support/fakeProvider';
+import { DEFAULT_TEXT, DEFAULT_USAGE, type FakeProvider } from '../support/fakeProvider';
+import { runSender, startSenderTarget, type SenderTarget } from '../support/senders';
 import { SENDER_METADATA, WEATHER_RESULT } from '../support/vercelExporterSender';
-
-const run = promisify(execFile);
 
 describe('Respan exporters as senders', function () {
   this.timeout(90_000);
+  let target: SenderTarget;
   let store: TraceStore;
-  let server: InspectorServer;
+  let server: SenderTarget['server'];
   let fake: FakeProvider;
 
   before(async () => {
-    store = new TraceStore({ schedule: (flush) => setTimeout(flush, 5) });
-    server = new InspectorServer({ store, port: 0 });
-    await server.start();
-    fake = await startFakeProvider();
+    target = await startSenderTarget();
+    ({ store, server, provider: fake } = target);
   });
-  after(async () => {
-    await server.stop();
-    await fake.close();
-  });
+  after(() => target.close());
   beforeEach(() => {
     store.clear();
     fake.requests.length = 0;
@@ -51,9 +43,7 @@ describe('Respan exporters as senders', function () {
     ['a base URL without /api', ''],
   ] as const) {
     it(`@keywordsai/exporter-vercel with ${label}: a tool-calling generateText shows its model, tokens, conversation, tool result and customer`, async () => {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/support/vercelExporterSender.ts', `${server.url}${suffix}`, fake.openaiBaseUrl], {
-        timeout: 60_000,
-      });
+      const stdout = await runSender('test/support/vercelExporterSender.ts', [`${server.url}${suffix}`, fake.openaiBaseUrl]);
       const traceId = stdout.trim();
       assert.match(traceId, /^[0-9a-f]{32}$/);
       // The program ran both steps against the provider: the tool call, then the answer.

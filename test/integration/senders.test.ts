@@ -4,9 +4,7 @@
  * API shows the trees they sent.
  */
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
@@ -17,8 +15,7 @@ import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@op
 import { TraceStore } from '../../src/core/store';
 import { InspectorServer } from '../../src/server/server';
 import type { StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
-
-const run = promisify(execFile);
+import { runSender } from '../support/senders';
 
 describe('capture pipeline with real senders', function () {
   this.timeout(60_000);
@@ -118,7 +115,7 @@ describe('capture pipeline with real senders', function () {
   }
 
   it('builds the tree sent by the real Traceloop SDK (workflow, tasks, agent, tool)', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/support/traceloopSender.ts', base], { timeout: 40_000 });
+    const stdout = await runSender('test/support/traceloopSender.ts', [base], { timeout: 40_000 });
     const traceId = stdout.trim();
     assert.match(traceId, /^[0-9a-f]{32}$/);
     let detail = await traceWhenStored(traceId);

@@ -10,6 +10,8 @@ export const QUESTION = 'What is the weather in Paris?';
 export const REJECTED_PROMPT = 'This request must fail.';
 export const TOOL_NAME = 'get_weather';
 export const TOOL_RESULT = '{"city":"Paris","forecast":"sunny","celsius":21}';
+/** The prompt the agent sends through LangChain. */
+export const LANGCHAIN_PROMPT = 'Summarise: sunny, 21 degrees.';
 
 /** The tool the agent offers, in OpenAI's chat completions shape. */
 export const WEATHER_TOOL = {

@@ -1,6 +1,6 @@
 /** Fake clock and timers for testing code that takes injected time (the forwarder). */
 
-import type { ForwardTimers } from '../../src/core/forward/forwarder';
+import type { ForwardTimers } from '../../src/core/forward/wakeTimer';
 
 interface FakeTimer {
   id: number;

@@ -21,7 +21,7 @@ import { ChatOpenAI } from '@langchain/openai';
 import { trace } from '@opentelemetry/api';
 import * as traceloop from '@traceloop/node-server-sdk';
 import OpenAI from 'openai';
-import { QUESTION, REJECTED_PROMPT, TOOL_NAME, TOOL_RESULT, TRACELOOP_IDENTITY, WEATHER_TOOL } from './agentScenario';
+import { LANGCHAIN_PROMPT, QUESTION, REJECTED_PROMPT, TOOL_NAME, TOOL_RESULT, TRACELOOP_IDENTITY, WEATHER_TOOL } from './agentScenario';
 
 async function main(inspectorUrl: string, providerUrl: string): Promise<void> {
   traceloop.initialize({
@@ -57,7 +57,7 @@ async function main(inspectorUrl: string, providerUrl: string): Promise<void> {
         await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 256, messages: [{ role: 'user', content: REJECTED_PROMPT }] }).catch(() => undefined);
       });
       await traceloop.withTask({ name: 'summarise' }, async () => {
-        await langchain.invoke('Summarise: sunny, 21 degrees.');
+        await langchain.invoke(LANGCHAIN_PROMPT);
       });
       await traceloop.withTask({ name: 'stream' }, async () => {
         const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Stream a joke.' }], stream: true, stream_options: { include_usage: true } });

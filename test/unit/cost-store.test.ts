@@ -5,7 +5,8 @@ import { encodeIngestSpan, ingestIdsOf } from '../../src/core/forward/ingestEnco
 import { streamingOf } from '../../src/core/llm/streaming';
 import { TraceStore } from '../../src/core/store';
 import { summaryJson } from '../../src/protocol/serialize';
-import { traceQueryOf } from '../../src/server/server';
+import { storeQueryOf } from '../../src/core/service/params';
+import { traceQueryFromSearch } from '../../src/protocol/query';
 import { bundledPriceTable } from '../../src/server/prices';
 import { hexId, makeSpan } from '../support/spans';
 
@@ -54,8 +55,8 @@ describe('costs in the store', () => {
     assert.deepEqual(ids({}), [traceOf('free'), traceOf('cheap'), traceOf('mid'), traceOf('dear')]);
     assert.deepEqual(ids({ sort: 'cost' }), [traceOf('dear'), traceOf('mid'), traceOf('cheap'), traceOf('free')]);
     assert.deepEqual(ids({ minCost: 0.5 }), [traceOf('mid'), traceOf('dear')]);
-    assert.deepEqual(ids(traceQueryOf(new URLSearchParams('minCost=0.5&sort=cost&limit=1'))), [traceOf('dear')]);
-    assert.throws(() => traceQueryOf(new URLSearchParams('sort=price')), /sort must be newest or cost/);
+    assert.deepEqual(ids(storeQueryOf(traceQueryFromSearch(new URLSearchParams('minCost=0.5&sort=cost&limit=1')))), [traceOf('dear')]);
+    assert.throws(() => traceQueryFromSearch(new URLSearchParams('sort=price')), /sort must be newest or cost/);
   });
 
   it('totals cost per customer, thread and run in the facets, each trace once', () => {

@@ -1,17 +1,22 @@
-// The extension's VS Code-free parts: the listener lifecycle, capture pause,
-// the webview requests answered from the store, terminal environment, and the
-// tree's presentation (kept equal to the inspector UI's).
+// The extension's VS Code-free parts: the listener lifecycle, the panel's
+// relay of service requests (unread) and its editor requests, terminal
+// environment, and the tree's presentation (kept equal to the inspector UI's).
 import * as assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { formatDuration, traceDescription } from '../../src/extension/presentation';
-import { CaptureStore, ListenerController, type ListenerState } from '../../src/extension/listener';
-import { answerViewRequest, storeQueryOf, type ViewServices } from '../../src/extension/viewRequests';
+import { ListenerController, type ListenerState } from '../../src/extension/listener';
+import { answerViewRequest, panelCapabilities, type EditorServices } from '../../src/extension/viewRequests';
 import { clientUrl, endpointsOf, environmentText, listenerEnvironment } from '../../src/extension/environment';
-import type { ViewRequest, ViewRequestOf, ViewRequestParams } from '../../src/protocol/messages';
-import { makeLog, makeSpan } from '../support/spans';
-import { encodeOtlpJson } from '../../src/core/otlp/export';
+import { Forwarder } from '../../src/core/forward/forwarder';
+import { fixedForwarding } from '../../src/core/service/forwarding';
+import { InspectorService } from '../../src/core/service/inspectorService';
+import { TraceStore } from '../../src/core/store';
+import type { EditorRequest, ServiceRequestMessage } from '../../src/protocol/messages';
+import { nodeTimers } from '../../src/server/forwarding';
+import { makeSpan } from '../support/spans';
 
-const syncStore = () => new CaptureStore({ schedule: () => undefined });
+const syncStore = () => new TraceStore({ schedule: () => undefined });
+const serviceOf = (store = syncStore()) => new InspectorService({ store, timers: nodeTimers });
 
 async function canConnect(port: number): Promise<boolean> {
   const { connect } = await import('node:net');
@@ -34,7 +39,7 @@ function occupy(): Promise<{ server: Server; port: number }> {
 
 describe('extension: listener lifecycle', () => {
   it('starts on a free port, reports running with the client URL, and stop frees the port', async () => {
-    const controller = new ListenerController({ store: syncStore() });
+    const controller = new ListenerController({ service: serviceOf() });
     const states: ListenerState['status'][] = [];
     controller.onDidChangeState((state) => states.push(state.status));
     const state = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: 0 });
@@ -55,7 +60,7 @@ describe('extension: listener lifecycle', () => {
   it('reports a port in use as an error naming the port, and starts elsewhere afterwards', async () => {
     const { server, port } = await occupy();
     try {
-      const controller = new ListenerController({ store: syncStore() });
+      const controller = new ListenerController({ service: serviceOf() });
       const failed = await controller.start({ host: '127.0.0.1', httpPort: port, grpcEnabled: true, grpcPort: 0 });
       assert.equal(failed.status, 'error');
       if (failed.status !== 'error') return;
@@ -72,7 +77,7 @@ describe('extension: listener lifecycle', () => {
   it('runs without gRPC when only the gRPC port is taken, and says why', async () => {
     const { server, port } = await occupy();
     try {
-      const controller = new ListenerController({ store: syncStore() });
+      const controller = new ListenerController({ service: serviceOf() });
       const state = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: port });
       assert.equal(state.status, 'running');
       if (state.status !== 'running') return;
@@ -85,7 +90,7 @@ describe('extension: listener lifecycle', () => {
   });
 
   it('restarts one operation at a time: the old port is free once the new one listens', async () => {
-    const controller = new ListenerController({ store: syncStore() });
+    const controller = new ListenerController({ service: serviceOf() });
     const first = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: true, grpcPort: 0 });
     assert.equal(first.status, 'running');
     const [second, third] = await Promise.all([
@@ -100,130 +105,74 @@ describe('extension: listener lifecycle', () => {
   });
 });
 
-describe('extension: capture pause', () => {
-  it('drops and counts spans from receivers while paused, but keeps imports', () => {
-    const store = syncStore();
-    store.setCapturing(false);
-    store.add([makeSpan({ trace: 'a', id: 'root' })]);
-    assert.equal(store.spanCount, 0);
-    assert.equal(store.dropped, 1);
-    store.addImported([makeSpan({ trace: 'b', id: 'root' })]);
-    assert.equal(store.spanCount, 1);
-    store.setCapturing(true);
-    store.add([makeSpan({ trace: 'a', id: 'root' })]);
-    assert.equal(store.spanCount, 2);
-  });
-  it('drops log records from receivers while paused', () => {
-    const store = syncStore();
-    store.setCapturing(false);
-    store.addLogs([makeLog({ trace: 'a', span: 'root' })]);
-    assert.equal(store.logRecordCount, 0);
-    store.setCapturing(true);
-    store.addLogs([makeLog({ trace: 'a', span: 'root' })]);
-    assert.equal(store.logRecordCount, 1);
-  });
-});
-
-describe('extension: webview requests', () => {
-  const services = (calls: string[] = []): ViewServices => ({
+describe('extension: the panel relay', () => {
+  const editor = (calls: string[] = []): EditorServices => ({
     openSource: async (target) => {
       calls.push(`open ${target.filePath}:${target.line}`);
       return true;
     },
     copy: async (text) => void calls.push(`copy ${text}`),
     saveExport: async (name, content) => {
-      calls.push(`save ${name} ${JSON.parse(content).resourceSpans.length}`);
+      calls.push(`save ${name} ${content.length}`);
       return true;
     },
-    forwardTrace: async () => ({ ok: false, message: 'not available' }),
-    canForward: () => false,
   });
   let nextId = 1;
-  const request = <T extends ViewRequest['type']>(type: T, params: ViewRequestParams<T>): ViewRequestOf<T> =>
-    ({ kind: 'request', type, id: nextId++, ...params }) as ViewRequestOf<T>;
+  const service = (type: string, params: unknown) => ({ kind: 'service', id: nextId++, type, params }) as ServiceRequestMessage;
 
-  function seeded(): CaptureStore {
+  function seeded(): InspectorService {
     const store = syncStore();
-    store.add([
-      makeSpan({ trace: 'one', id: 'root', name: 'joke_workflow.workflow', startMs: 1_700_000_000_000 }),
-      makeSpan({ trace: 'one', id: 'child', parent: 'root', name: 'openai.chat', error: true, startMs: 1_700_000_000_001 }),
-      makeSpan({ trace: 'two', id: 'root', name: 'other', startMs: 1_700_000_001_000 }),
-    ]);
-    return store;
+    store.add([makeSpan({ trace: 'one', id: 'root', name: 'joke_workflow.workflow' }), makeSpan({ trace: 'one', id: 'child', parent: 'root', name: 'openai.chat', error: true })]);
+    return serviceOf(store);
   }
 
-  it('lists traces newest first with the same filters as the query API', async () => {
-    const store = seeded();
-    const all = await answerViewRequest(request('listTraces', { query: {} }), store, services());
-    assert.deepEqual(all.traces.map((trace) => trace.name), ['other', 'joke_workflow.workflow']);
-    const errors = await answerViewRequest(request('listTraces', { query: { errors: true } }), store, services());
-    assert.deepEqual(errors.traces.map((trace) => trace.name), ['joke_workflow.workflow']);
-    assert.deepEqual(storeQueryOf({ q: 'x', pinned: true, limit: 5 }), { ...storeQueryOf({}), text: 'x', pinnedOnly: true, limit: 5 });
+  it('relays a service request unread and replies with the service’s answer', async () => {
+    const inspector = seeded();
+    const request = service('listTraces', { query: { errors: true } });
+    const reply = await answerViewRequest(request, inspector, editor());
+    assert.deepEqual(reply, { kind: 'reply', requestId: request.id, ok: true, result: await inspector.handle('listTraces', { query: { errors: true } }) });
   });
 
-  it('refreshes only the traces asked for by id, with the same filters', async () => {
-    const store = seeded();
-    const [newest, oldest] = store.list().traces.map((trace) => trace.traceId);
-    const both = await answerViewRequest(request('listTraces', { query: { traceIds: [oldest, newest] } }), store, services());
-    assert.deepEqual(both.traces.map((trace) => trace.traceId), [newest, oldest]);
-    const failing = await answerViewRequest(request('listTraces', { query: { traceIds: [oldest, newest], errors: true } }), store, services());
-    assert.deepEqual(failing.traces.map((trace) => trace.traceId), [oldest]);
-    assert.deepEqual(await answerViewRequest(request('listTraces', { query: { traceIds: [] } }), store, services()), { traces: [], total: 0 });
+  it('replies to a refused request with the message and the service’s reason', async () => {
+    const inspector = seeded();
+    const unknown = service('getTrace', { traceId: 'f'.repeat(32) });
+    assert.deepEqual(await answerViewRequest(unknown, inspector, editor()), {
+      kind: 'reply',
+      requestId: unknown.id,
+      ok: false,
+      error: `no trace with id ${'f'.repeat(32)} (never received, deleted, or evicted by retention)`,
+      reason: 'not-found',
+    });
+    const madeUp = service('formatDisk', {});
+    const reply = await answerViewRequest(madeUp, inspector, editor());
+    assert.equal(reply.ok, false);
+    assert.equal(reply.ok === false && reply.reason, 'invalid');
   });
 
-  it('answers getFacets with every value in the store, as GET /api/facets does', async () => {
-    const store = seeded();
-    store.add([makeSpan({ trace: 'three', id: 'root', name: 'chat', startMs: 1_700_000_002_000, attributes: { 'respan.threads.thread_identifier': 'th-1', 'gen_ai.request.model': 'gpt-4o' } })]);
-    const facets = await answerViewRequest(request('getFacets', {}), store, services());
-    assert.deepEqual(facets, store.facetValues());
-    assert.deepEqual(facets.threads, [{ value: 'th-1', traces: 1 }]);
-    assert.deepEqual(facets.models, [{ value: 'gpt-4o', traces: 1 }]);
-    assert.deepEqual(facets.services, [{ value: 'test-service', traces: 3 }]);
-  });
-
-  it('answers getTrace with the detail JSON, null for an unknown trace', async () => {
-    const store = seeded();
-    const traceId = store.list().traces[1].traceId;
-    const detail = await answerViewRequest(request('getTrace', { traceId }), store, services());
-    assert.equal(detail?.spans.length, 2);
-    assert.equal(detail?.spans.find((span) => span.name === 'openai.chat')?.isError, true);
-    assert.equal(await answerViewRequest(request('getTrace', { traceId: 'f'.repeat(32) }), store, services()), null);
-  });
-
-  it('pins, deletes, clears, and refuses to pin an unknown trace', async () => {
-    const store = seeded();
-    const [newest, oldest] = store.list().traces.map((trace) => trace.traceId);
-    await answerViewRequest(request('pinTrace', { traceId: oldest, pinned: true }), store, services());
-    assert.equal(store.get(oldest)?.pinned, true);
-    await answerViewRequest(request('deleteTraces', { traceIds: [newest] }), store, services());
-    assert.equal(store.get(newest), undefined);
-    await answerViewRequest(request('deleteTraces', {}), store, services());
-    assert.equal(store.traceCount, 1, 'clearing keeps pinned traces');
-    await assert.rejects(answerViewRequest(request('pinTrace', { traceId: 'a'.repeat(32), pinned: true }), store, services()), /no longer/);
-  });
-
-  it('exports through the save service and imports the export back, even while paused', async () => {
-    const store = seeded();
+  it('answers editor requests through the editor, apart from the service', async () => {
     const calls: string[] = [];
-    const traceId = store.list().traces[1].traceId;
-    assert.equal(await answerViewRequest(request('exportTrace', { traceId }), store, services(calls)), true);
-    assert.deepEqual(calls, [`save trace-${traceId}.json 1`]);
-
-    const target = syncStore();
-    target.setCapturing(false);
-    const content = JSON.stringify(encodeOtlpJson(store.tree(traceId)!.spans));
-    const result = await answerViewRequest(request('importTraces', { fileName: 'x.json', format: 'otlp-json', content }), target, services());
-    assert.deepEqual(result, { accepted: 2, rejected: 0, traceIds: [traceId] });
-    assert.equal(target.spanCount, 2);
-    await assert.rejects(answerViewRequest(request('importTraces', { fileName: 'bad.json', format: 'respan-ingest', content: '[{"nonsense": true}]' }), target, services()), /bad\.json/);
+    const inspector = seeded();
+    const requests: EditorRequest[] = [
+      { kind: 'request', type: 'openSource', id: 1, target: { filePath: 'app.py', line: 3 } },
+      { kind: 'request', type: 'copy', id: 2, text: 'abc' },
+      { kind: 'request', type: 'saveExport', id: 3, fileName: 'trace.json', content: '{}' },
+    ];
+    const results = [];
+    for (const request of requests) results.push(await answerViewRequest(request, inspector, editor(calls)));
+    assert.deepEqual(results.map((reply) => reply.ok && reply.result), [true, null, true]);
+    assert.deepEqual(calls, ['open app.py:3', 'copy abc', 'save trace.json 2']);
   });
 
-  it('passes open-source and copy requests to the editor services', async () => {
-    const calls: string[] = [];
-    const store = seeded();
-    assert.equal(await answerViewRequest(request('openSource', { target: { filePath: 'app.py', line: 3 } }), store, services(calls)), true);
-    assert.equal(await answerViewRequest(request('copy', { text: 'abc' }), store, services(calls)), null);
-    assert.deepEqual(calls, ['open app.py:3', 'copy abc']);
+  it('offers forwarding only when the service has a forwarder', async () => {
+    assert.equal((await panelCapabilities(seeded())).forward, false);
+    const store = syncStore();
+    const forwarder = new Forwarder({ transport: { send: async () => ({ status: 200, headers: {}, body: '' }) }, now: Date.now, timers: nodeTimers });
+    try {
+      const withForwarding = new InspectorService({ store, timers: nodeTimers, forwarding: fixedForwarding(forwarder) });
+      assert.deepEqual(await panelCapabilities(withForwarding), { openSource: true, copy: true, exportToFile: true, import: true, pin: true, delete: true, forward: true });
+    } finally {
+      forwarder.dispose();
+    }
   });
 });
 
@@ -246,7 +195,7 @@ describe('extension: terminal environment', () => {
 describe('extension: one RESPAN_BASE_URL for both Respan SDKs', () => {
   it('takes spans where the Python SDK (base + /v2/traces) and the JS SDK (base + /api/v1/traces) send them', async () => {
     const store = syncStore();
-    const controller = new ListenerController({ store });
+    const controller = new ListenerController({ service: serviceOf(store) });
     const state = await controller.start({ host: '127.0.0.1', httpPort: 0, grpcEnabled: false, grpcPort: 0 });
     try {
       assert.equal(state.status, 'running');

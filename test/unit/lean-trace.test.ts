@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { LeanTraceError, decodeLeanTrace, encodeLeanTrace } from '../../src/core/leanTrace';
 import { decodeTraceFile } from '../../src/core/importFile';
 import type { Span } from '../../src/core/model';
+import { InspectorService } from '../../src/core/service/inspectorService';
 import { TraceStore } from '../../src/core/store';
-import { leanTraceHeadJson, spanDetailJson, traceDetailJson } from '../../src/protocol/serialize';
-import { buildTraceIndex, leanTraceIndex, type TraceIndex } from '../../webview/model/traceIndex';
+import { leanTraceHeadJson, traceDetailJson } from '../../src/protocol/serialize';
+import { buildTraceIndex, criticalSegments, leanTraceIndex, type TraceIndex } from '../../webview/model/traceIndex';
 import { parseLeanHead } from '../../webview/model/spanDetails';
 import { largeTraceRequests } from '../browser/support';
 import { randomOtlpRequest, seededRandom } from '../fixtures/otlp';
@@ -18,23 +19,52 @@ function storeOf(spans: Span[]): TraceStore {
 
 function leanBytes(store: TraceStore, traceId: string, spansPerChunk?: number): Uint8Array {
   const tree = store.tree(traceId)!;
-  return Buffer.concat([...encodeLeanTrace(tree, JSON.stringify(leanTraceHeadJson(tree)), spansPerChunk)]);
+  return encodeLeanTrace(tree, JSON.stringify(leanTraceHeadJson(tree.entry)), spansPerChunk);
 }
 
-/** Every column rows and bars read, from the JSON form's index and the lean form's. */
+/** Everything rows and bars read of span `i`, named by span ids so both forms' orders compare. */
+function rowOf(index: TraceIndex, i: number): unknown {
+  const id = (j: number) => (j < 0 ? null : index.spanId[j]);
+  const kids = Array.from(index.childList.subarray(index.childStart[i], index.childStart[i + 1]), id);
+  return {
+    parent: id(index.parent[i]),
+    kids,
+    depth: index.depth[i],
+    subtree: index.subtreeSize[i],
+    start: index.startMs[i],
+    end: index.endMs[i],
+    error: index.isError[i],
+    critical: index.critical[i],
+    segments: criticalSegments(index, i),
+    name: index.name[i],
+    service: index.service[i],
+    model: index.model[i],
+    status: index.statusMessage(i),
+    kind: index.displayKind[i],
+  };
+}
+
+/** The lean form's index shows the same tree, rows and bars as the JSON form's, in the same tree order. */
 function assertSameRows(store: TraceStore, traceId: string, spansPerChunk?: number): void {
-  const fromJson = buildTraceIndex(JSON.parse(JSON.stringify(traceDetailJson(store.tree(traceId)!))));
+  const detail = JSON.parse(JSON.stringify(traceDetailJson(store.tree(traceId)!))) as ReturnType<typeof traceDetailJson>;
+  const fromJson = buildTraceIndex(detail);
   const lean = decodeLeanTrace(leanBytes(store, traceId, spansPerChunk));
   const fromLean = leanTraceIndex(traceId, lean);
-  const columns: (keyof TraceIndex)[] = ['count', 'originMs', 'totalMs', 'maxDepth', 'errorCount', 'spanId', 'name', 'service', 'model', 'statusMessage', 'displayKind'];
-  for (const column of columns) assert.deepEqual(fromLean[column], fromJson[column], column);
-  const arrays: (keyof TraceIndex)[] = ['parent', 'roots', 'depth', 'preorder', 'subtreeSize', 'startMs', 'endMs', 'isError', 'critical', 'criticalValues'];
-  for (const column of arrays) assert.deepEqual(Array.from(fromLean[column] as ArrayLike<number>), Array.from(fromJson[column] as ArrayLike<number>), column);
+  for (const column of ['count', 'originMs', 'totalMs', 'maxDepth', 'errorCount'] as const) assert.equal(fromLean[column], fromJson[column], column);
+  const inTreeOrder = (index: TraceIndex) => Array.from(index.preorder, (i) => index.spanId[i]);
+  assert.deepEqual(inTreeOrder(fromLean), inTreeOrder(fromJson), 'tree order');
+  assert.deepEqual(inTreeOrder(fromLean), lean.spanId, 'the lean form comes in tree order');
+  assert.deepEqual(Array.from(fromLean.roots, (i) => fromLean.spanId[i]), Array.from(fromJson.roots, (i) => fromJson.spanId[i]), 'roots');
+  const orphans = new Set(detail.spans.filter((span) => span.orphan).map((span) => span.spanId));
+  for (let i = 0; i < fromLean.count; i++) {
+    const j = fromJson.byId.get(fromLean.spanId[i])!;
+    assert.deepEqual(rowOf(fromLean, i), rowOf(fromJson, j), fromLean.spanId[i]);
+    assert.equal(lean.orphan[i], orphans.has(fromLean.spanId[i]) ? 1 : 0, 'orphan flag');
+  }
   assert.equal(fromLean.details, null);
   const head = parseLeanHead(lean.head);
-  const detail = traceDetailJson(store.tree(traceId)!);
-  assert.deepEqual(head.summary, JSON.parse(JSON.stringify(detail.summary)));
-  assert.deepEqual(head.logs, JSON.parse(JSON.stringify(detail.logs)));
+  assert.deepEqual(head.summary, detail.summary);
+  assert.deepEqual(head.logs, detail.logs);
 }
 
 describe('lean trace form', () => {
@@ -74,22 +104,50 @@ describe('lean trace form', () => {
     assert.equal(index.parent[at('lost')], -1);
     assert.equal(index.parent[at('loopA')], -1);
     assert.equal(index.parent[at('loopB')], at('loopA'));
+    const lean = decodeLeanTrace(leanBytes(store, traceId));
+    assert.deepEqual([at('root'), at('lost'), at('loopA'), at('loopB')].map((i) => lean.orphan[i]), [0, 1, 1, 0]);
   });
 
-  it('answers one span as the JSON form has it, orphans and loop breakers included', () => {
-    const spans = [
-      makeSpan({ id: 'root' }),
-      makeSpan({ id: 'kid', parent: 'root', startMs: 1_700_000_000_001, attributes: { k: 'v' } }),
-      makeSpan({ id: 'lost', parent: 'nowhere', startMs: 1_700_000_000_002 }),
-      makeSpan({ id: 'loopA', parent: 'loopB', startMs: 1_700_000_000_003 }),
-      makeSpan({ id: 'loopB', parent: 'loopA', startMs: 1_700_000_000_004 }),
-    ];
-    const store = storeOf(spans);
-    const traceId = spans[0].traceId;
-    const detail = traceDetailJson(store.tree(traceId)!);
-    for (const span of detail.spans) assert.deepEqual(spanDetailJson(store, traceId, span.spanId), span, span.name);
-    assert.equal(spanDetailJson(store, traceId, 'f'.repeat(16)), null);
-    assert.equal(spanDetailJson(store, 'f'.repeat(32), spans[0].spanId), null);
+  it('answers the lean form through the service: encoded once per revision, kept within its bound, dropped on eviction', async () => {
+    const tracesOf = (label: string, n: number) =>
+      Array.from({ length: n }, (_, k) => makeSpan({ trace: label, id: `${label}${k}`, parent: k === 0 ? undefined : `${label}0`, startMs: 1_700_000_000_000 + k }));
+    const store = storeOf([...tracesOf('one', 50), ...tracesOf('two', 50)]);
+    const timers = { setTimeout: (callback: () => void) => setImmediate(callback), clearTimeout: () => undefined } as unknown as ConstructorParameters<typeof InspectorService>[0]['timers'];
+    const service = new InspectorService({ store, timers, leanCacheBytes: 6_000 });
+    const one = hexId('one', 32);
+    const two = hexId('two', 32);
+    const cache = async () => {
+      const facts = { version: 't', pid: 1, startedBy: 'user' as const, clients: 0, url: 'http://127.0.0.1:1', endpoints: [], heapUsedBytes: 0 };
+      service.describeProcess(() => facts as never);
+      return (await service.handle('status', {})).memory.leanTraceCache;
+    };
+
+    const first = await service.handle('getLeanTrace', { traceId: one });
+    assert.deepEqual(first, leanBytes(store, one));
+    assert.deepEqual(await service.handle('getLeanTrace', { traceId: one.toUpperCase() }), first);
+    assert.deepEqual(await cache(), { traces: 1, bytes: (await cache()).bytes, maxBytes: 6_000, hits: 1, misses: 1 });
+
+    // A new span is a new revision: encoded again, and the answer has it.
+    store.add([makeSpan({ trace: 'one', id: 'late', parent: 'one0', startMs: 1_700_000_000_100 })]);
+    assert.equal(decodeLeanTrace(await service.handle('getLeanTrace', { traceId: one })).count, 51);
+    assert.equal((await cache()).misses, 2);
+
+    // A pin changes the head, not the spans: no new encoding.
+    store.setPinned(one, true);
+    assert.equal(parseLeanHead(decodeLeanTrace(await service.handle('getLeanTrace', { traceId: one })).head).summary.pinned, true);
+    assert.equal((await cache()).misses, 2);
+
+    // Two traces' encodings do not fit the bound: the least recently asked goes.
+    await service.handle('getLeanTrace', { traceId: two });
+    const bounded = await cache();
+    assert.equal(bounded.traces, 1);
+    assert.ok(bounded.bytes <= 6_000);
+
+    // A deleted trace's encoding is dropped and the trace is not found.
+    store.delete(two);
+    store.flush();
+    assert.deepEqual(await cache(), { ...bounded, traces: 0, bytes: 0 });
+    await assert.rejects(service.handle('getLeanTrace', { traceId: two }), /no trace with id/);
   });
 
   describe('hostile bodies', () => {
@@ -101,19 +159,21 @@ describe('lean trace form', () => {
       edit(new DataView(bytes.buffer), bytes);
       return bytes;
     };
-    const headLength = new DataView(good.buffer, good.byteOffset).getUint32(12, true);
-    /** Offset of the first record: header, head, new-string count, the strings, chunk span count. */
-    const firstRecord = (() => {
+    const padded = (n: number) => (n + 7) & ~7;
+    /** Offset of the first chunk's columns: header and head (padded), the strings (padded), span count and zero. */
+    const columns = (() => {
       const view = new DataView(good.buffer, good.byteOffset);
-      let at = 24 + headLength;
-      const strings = view.getUint32(at, true);
-      at += 4;
-      for (let s = 0; s < strings; s++) at += 4 + view.getUint32(at, true);
-      return at + 4;
+      const chunk = padded(24 + view.getUint32(12, true));
+      return padded(chunk + 4 + view.getUint32(chunk, true)) + 8;
     })();
+    // Two spans: start ×2, duration ×2 (f64), parent ×2 (i32), id, name, service, model, status refs ×2 each (u32), kind ×2, flags ×2.
+    const parentAt = columns + 32;
+    const nameRefAt = columns + 48;
+    const kindAt = columns + 80;
 
     it('decodes the unedited body', () => {
       assert.equal(decodeLeanTrace(good).count, 2);
+      assert.deepEqual(Array.from(decodeLeanTrace(good).parent), [-1, 0]);
     });
 
     it('refuses every truncation with a clear error', () => {
@@ -122,36 +182,45 @@ describe('lean trace form', () => {
       }
     });
 
+    it('reads a body at any offset of its buffer', () => {
+      const shifted = new Uint8Array(good.length + 3);
+      shifted.set(good, 3);
+      assert.deepEqual(decodeLeanTrace(shifted.subarray(3)).spanId, decodeLeanTrace(good).spanId);
+    });
+
     it('refuses a wrong magic number, another version, trailing bytes', () => {
       assert.throws(() => decodeLeanTrace(edited((view) => view.setUint32(0, 0x7b227472, true))), /wrong magic number/);
-      assert.throws(() => decodeLeanTrace(edited((view) => view.setUint16(4, 2, true))), /version 2, this inspector reads version 1/);
-      assert.throws(() => decodeLeanTrace(Buffer.concat([good, Buffer.from([0])])), /1 bytes after the last span/);
+      assert.throws(() => decodeLeanTrace(edited((view) => view.setUint16(4, 1, true))), /version 1, this inspector reads version 2/);
+      assert.throws(() => decodeLeanTrace(Buffer.concat([good, Buffer.alloc(8)])), /8 bytes after the last span/);
     });
 
     it('refuses a span count the body cannot hold before allocating for it', () => {
       assert.throws(() => decodeLeanTrace(edited((view) => view.setUint32(8, 0xffffffff, true))), /claims 4294967295 spans/);
     });
 
-    it('refuses references to strings not sent, parents out of range, unknown kinds', () => {
-      assert.throws(() => decodeLeanTrace(edited((view) => view.setUint32(firstRecord + 8, 99, true))), /span name refers to string 99/);
-      assert.throws(() => decodeLeanTrace(edited((view) => view.setInt32(firstRecord, 5, true))), /span 0 has parent 5/);
-      assert.throws(() => decodeLeanTrace(edited((view) => view.setInt32(firstRecord, 0, true))), /span 0 has parent 0/);
-      assert.throws(() => decodeLeanTrace(edited((view) => view.setUint8(firstRecord + 40, 200))), /display kind 200/);
+    it('refuses references to strings not sent, unknown kinds, strings that are not a list of strings', () => {
+      assert.throws(() => decodeLeanTrace(edited((view) => view.setUint32(nameRefAt, 99, true))), /span 0 name refers to string 99/);
+      assert.throws(() => decodeLeanTrace(edited((view) => view.setUint8(kindAt, 200))), /display kind 200/);
+      const chunk = padded(24 + new DataView(good.buffer, good.byteOffset).getUint32(12, true));
+      assert.throws(() => decodeLeanTrace(edited((_view, bytes) => (bytes[chunk + 4] = 0x7b))), /strings are not JSON|not a list/);
     });
 
-    it('turns a parent loop sent by a hostile body into a root', () => {
-      const looped = edited((view) => {
-        view.setInt32(firstRecord, 1, true);
-        view.setInt32(firstRecord + 44, 0, true);
-      });
-      const index = leanTraceIndex(spans[0].traceId, decodeLeanTrace(looped));
-      assert.equal(index.roots.length, 1);
-      assert.equal(index.preorder.length, 2);
+    it('refuses a parent that is not sent before its child, so a hostile body cannot make a loop', () => {
+      assert.throws(() => decodeLeanTrace(edited((view) => view.setInt32(parentAt, 1, true))), /span 0 has parent 1/);
+      assert.throws(() => decodeLeanTrace(edited((view) => view.setInt32(parentAt + 4, 1, true))), /span 1 has parent 1/);
+      assert.throws(() => decodeLeanTrace(edited((view) => view.setInt32(parentAt, -2, true))), /span 0 has parent -2/);
     });
 
     it('refuses a head that is not the trace head', () => {
       assert.throws(() => parseLeanHead('[1'), /head is not JSON/);
       assert.throws(() => parseLeanHead('{"traceId":"x"}'), /lacks the trace id, summary or logs/);
     });
+  });
+
+  it('refuses a JSON answer whose parents loop, instead of hiding spans', () => {
+    const store = storeOf([makeSpan({ id: 'a' }), makeSpan({ id: 'b', parent: 'a', startMs: 1_700_000_000_001 })]);
+    const detail = traceDetailJson(store.tree(hexId('trace', 32))!);
+    detail.spans[0].parentSpanId = detail.spans[1].spanId;
+    assert.throws(() => buildTraceIndex(detail), /hang off a loop of parents/);
   });
 });

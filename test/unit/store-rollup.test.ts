@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Attributes, Span } from '../../src/core/model';
-import { costCountedBelow, tokensCountedBelow } from '../../src/core/rollup';
+import { costCountedElsewhere, tokensCountedElsewhere } from '../../src/core/rollup';
 import { TraceStore, approxSpanBytes, type TraceEntry } from '../../src/core/store';
 import { hexId, makeSpan } from '../support/spans';
 
@@ -9,6 +9,11 @@ const id = (label: string) => hexId(label, 16);
 
 function usage(input: number, output: number, cost?: number): Attributes {
   return { 'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': output, ...(cost !== undefined ? { cost } : {}) };
+}
+
+/** A chat span's attributes: the model and its usage. */
+function chat(model: string, input: number, output: number, cost?: number): Attributes {
+  return { 'gen_ai.request.model': model, ...usage(input, output, cost) };
 }
 
 /** Every order of `items` (for the small lists these tests use). */
@@ -29,9 +34,9 @@ function totals(entry: TraceEntry) {
   return { input: entry.tokens.input, output: entry.tokens.output, total: entry.tokens.total, cost: Math.round(entry.cost * 1e9) / 1e9 + 0 };
 }
 
-/** Which spans the trace does not count because a descendant's usage is counted instead. */
+/** Which spans the trace does not count because another span's usage for the same call is counted instead. */
 function hidden(entry: TraceEntry): string[] {
-  return [...entry.spans.values()].filter((span) => tokensCountedBelow(entry, span)).map((span) => span.name).sort();
+  return [...entry.spans.values()].filter((span) => tokensCountedElsewhere(entry, span)).map((span) => span.name).sort();
 }
 
 describe('TraceStore: each LLM call counted once', () => {
@@ -50,8 +55,8 @@ describe('TraceStore: each LLM call counted once', () => {
         const label = `${order.map((span) => span.name).join(' → ')} (${batches})`;
         assert.deepEqual(totals(entry), { input: 110, output: 52, total: 162, cost: 0.0025 }, label);
         assert.deepEqual(hidden(entry), ['outer'], label);
-        assert.equal(costCountedBelow(entry, entry.spans.get(id('outer'))!), true, label);
-        assert.equal(costCountedBelow(entry, entry.spans.get(id('inner'))!), false, label);
+        assert.equal(costCountedElsewhere(entry, entry.spans.get(id('outer'))!), true, label);
+        assert.equal(costCountedElsewhere(entry, entry.spans.get(id('inner'))!), false, label);
         assert.equal(entry.costedSpans, 3, label);
       }
     }
@@ -65,7 +70,7 @@ describe('TraceStore: each LLM call counted once', () => {
       const { entry } = storeOf(order);
       assert.deepEqual(totals(entry), { input: 7, output: 3, total: 10, cost: 0 });
       assert.equal(hidden(entry).length, depth - 1);
-      assert.equal(tokensCountedBelow(entry, entry.spans.get(id(`c${depth - 1}`))!), false);
+      assert.equal(tokensCountedElsewhere(entry, entry.spans.get(id(`c${depth - 1}`))!), false);
     }
   });
 
@@ -152,23 +157,191 @@ describe('TraceStore: each LLM call counted once', () => {
     }
   });
 
-  it('agrees with a from-scratch count after every step of random arrivals and replacements, loops included', () => {
+  describe('a sibling that encloses another span of the same call', () => {
+    // Traceloop's LangChain span beside the OpenAI client span it encloses (the handler never makes its span active):
+    // the client span answers with the dated model. A second, singly traced call follows in the same task.
+    const task = makeSpan({ id: 'task', name: 'task', startMs: 1000, durationMs: 500 });
+    const langchain = makeSpan({ id: 'langchain', parent: 'task', name: 'langchain', startMs: 1010, durationMs: 120, attributes: chat('gpt-4o-mini', 31, 12, 0.0002) });
+    const client = makeSpan({ id: 'client', parent: 'task', name: 'client', startMs: 1027, durationMs: 100.5, attributes: chat('gpt-4o-mini-2024-07-18', 31, 12, 0.0002) });
+    const next = makeSpan({ id: 'next', parent: 'task', name: 'next', startMs: 1200, durationMs: 80, attributes: chat('gpt-4o-mini', 31, 12, 0.0002) });
+
+    it('counts the call once, at the enclosed span, in every arrival order', () => {
+      for (const order of permutations([task, langchain, client, next])) {
+        for (const batches of ['one', 'each'] as const) {
+          const { entry } = storeOf(order, batches);
+          const label = `${order.map((span) => span.name).join(' → ')} (${batches})`;
+          assert.deepEqual(totals(entry), { input: 62, output: 24, total: 86, cost: 0.0004 }, label);
+          assert.deepEqual(hidden(entry), ['langchain'], label);
+          assert.equal(costCountedElsewhere(entry, entry.spans.get(id('langchain'))!), true, label);
+          assert.equal(costCountedElsewhere(entry, entry.spans.get(id('client'))!), false, label);
+        }
+      }
+    });
+
+    it('treats roots alike', () => {
+      const roots = [
+        makeSpan({ id: 'outer', name: 'outer', startMs: 0, durationMs: 50, attributes: chat('m', 5, 5) }),
+        makeSpan({ id: 'inner', name: 'inner', startMs: 10, durationMs: 20, attributes: chat('m', 5, 5) }),
+      ];
+      for (const order of permutations(roots)) {
+        const { entry } = storeOf(order);
+        assert.deepEqual(totals(entry), { input: 5, output: 5, total: 10, cost: 0 });
+        assert.deepEqual(hidden(entry), ['outer']);
+      }
+    });
+
+    it('leaves a wrapper out while a descendant or an enclosed sibling reports usage', () => {
+      const step = (attributes: Attributes) => makeSpan({ id: 'step', parent: 'outer', name: 'step', startMs: 5, durationMs: 5, attributes });
+      const inner = (output: number) => makeSpan({ id: 'inner', parent: 'task', name: 'inner', startMs: 10, durationMs: 20, attributes: chat('m', 5, output) });
+      const { store, entry } = storeOf([makeSpan({ id: 'outer', parent: 'task', name: 'outer', startMs: 0, durationMs: 50, attributes: chat('m', 5, 5) }), inner(5), step(chat('m', 2, 2))]);
+      assert.deepEqual([totals(entry).input, hidden(entry)], [7, ['outer']]);
+      store.add([step({})]);
+      assert.deepEqual([totals(entry).input, hidden(entry)], [5, ['outer']]);
+      store.add([inner(6)]);
+      assert.deepEqual([totals(entry).input, hidden(entry)], [10, []]);
+      store.add([step(chat('m', 2, 2))]);
+      assert.deepEqual([totals(entry).input, hidden(entry)], [7, ['outer']]);
+      store.add([inner(5)]);
+      assert.deepEqual([totals(entry).input, hidden(entry)], [7, ['outer']]);
+    });
+
+    it('counts one span of three that report the same call, and one of two with the same times', () => {
+      const three = [
+        makeSpan({ id: 'a', parent: 'task', name: 'a', startMs: 0, durationMs: 30, attributes: chat('m', 5, 5) }),
+        makeSpan({ id: 'b', parent: 'task', name: 'b', startMs: 1, durationMs: 28, attributes: chat('m', 5, 5) }),
+        makeSpan({ id: 'c', parent: 'task', name: 'c', startMs: 2, durationMs: 26, attributes: chat('m', 5, 5) }),
+      ];
+      for (const order of permutations(three)) assert.deepEqual([totals(storeOf(order).entry).input, hidden(storeOf(order).entry)], [5, ['a', 'b']]);
+      const twins = [
+        makeSpan({ id: 'x', parent: 'task', name: 'x', startMs: 0, durationMs: 30, attributes: chat('m', 5, 5) }),
+        makeSpan({ id: 'y', parent: 'task', name: 'y', startMs: 0, durationMs: 30, attributes: chat('m', 5, 5) }),
+      ];
+      for (const order of permutations(twins)) assert.deepEqual([totals(storeOf(order).entry).input, hidden(storeOf(order).entry).length], [5, 1]);
+    });
+
+    it('allows the enclosed span to be recorded ending within a millisecond after the wrapper (OpenTelemetry JS clocks)', () => {
+      const wrapper = makeSpan({ id: 'w', parent: 'task', name: 'w', startMs: 0, durationMs: 100, attributes: chat('m', 5, 5) });
+      const within = makeSpan({ id: 'i', parent: 'task', name: 'i', startMs: 3, durationMs: 97.9, attributes: chat('m', 5, 5) });
+      const beyond = makeSpan({ id: 'i', parent: 'task', name: 'i', startMs: 3, durationMs: 98.1, attributes: chat('m', 5, 5) });
+      assert.deepEqual(hidden(storeOf([wrapper, within]).entry), ['w']);
+      assert.deepEqual(hidden(storeOf([wrapper, beyond]).entry), []);
+    });
+
+    it('counts both of two spans that are not one call traced twice', () => {
+      const cases: Record<string, Span[]> = {
+        'identical calls one after the other': [
+          makeSpan({ id: 'first', parent: 'task', startMs: 0, durationMs: 100, attributes: chat('m', 5, 5) }),
+          makeSpan({ id: 'second', parent: 'task', startMs: 100, durationMs: 100, attributes: chat('m', 5, 5) }),
+        ],
+        'identical calls with a gap': [
+          makeSpan({ id: 'first', parent: 'task', startMs: 0, durationMs: 0.5, attributes: chat('m', 5, 5) }),
+          makeSpan({ id: 'second', parent: 'task', startMs: 0.75, durationMs: 0.5, attributes: chat('m', 5, 5) }),
+        ],
+        'overlapping, neither enclosing the other': [
+          makeSpan({ id: 'first', parent: 'task', startMs: 0, durationMs: 100, attributes: chat('m', 5, 5) }),
+          makeSpan({ id: 'second', parent: 'task', startMs: 50, durationMs: 100, attributes: chat('m', 5, 5) }),
+        ],
+        'different models': [
+          makeSpan({ id: 'first', parent: 'task', startMs: 0, durationMs: 100, attributes: chat('gpt-4o', 5, 5) }),
+          makeSpan({ id: 'second', parent: 'task', startMs: 10, durationMs: 50, attributes: chat('gpt-4o-mini', 5, 5) }),
+        ],
+        'different snapshots of a model': [
+          makeSpan({ id: 'first', parent: 'task', startMs: 0, durationMs: 100, attributes: chat('gpt-4o-2024-05-13', 5, 5) }),
+          makeSpan({ id: 'second', parent: 'task', startMs: 10, durationMs: 50, attributes: chat('gpt-4o-2024-08-06', 5, 5) }),
+        ],
+        'different output tokens': [
+          makeSpan({ id: 'first', parent: 'task', startMs: 0, durationMs: 100, attributes: chat('m', 5, 5) }),
+          makeSpan({ id: 'second', parent: 'task', startMs: 10, durationMs: 50, attributes: chat('m', 5, 6) }),
+        ],
+        'different parents': [
+          makeSpan({ id: 'first', parent: 'task', startMs: 0, durationMs: 100, attributes: chat('m', 5, 5) }),
+          makeSpan({ id: 'second', parent: 'other', startMs: 10, durationMs: 50, attributes: chat('m', 5, 5) }),
+        ],
+        'a root and a child': [
+          makeSpan({ id: 'first', startMs: 0, durationMs: 100, attributes: chat('m', 5, 5) }),
+          makeSpan({ id: 'second', parent: 'task', startMs: 10, durationMs: 50, attributes: chat('m', 5, 5) }),
+        ],
+        'no model': [
+          makeSpan({ id: 'first', parent: 'task', startMs: 0, durationMs: 100, attributes: usage(5, 5) }),
+          makeSpan({ id: 'second', parent: 'task', startMs: 10, durationMs: 50, attributes: usage(5, 5) }),
+        ],
+      };
+      for (const [label, pair] of Object.entries(cases)) {
+        for (const order of permutations(pair)) {
+          const { entry } = storeOf(order);
+          assert.deepEqual([totals(entry).input, hidden(entry)], [10, []], label);
+        }
+      }
+    });
+
+    it('tells apart many identical calls one after another, in any arrival order, and finds the one a wrapper encloses', () => {
+      const calls = Array.from({ length: 2000 }, (_, i) => makeSpan({ id: `call${i}`, parent: 'task', name: `call${i}`, startMs: i * 100, durationMs: 90, attributes: chat('m', 31, 12) }));
+      const wrapper = makeSpan({ id: 'wrapper', parent: 'task', name: 'wrapper', startMs: 1234 * 100 - 5, durationMs: 100, attributes: chat('m', 31, 12) });
+      const interleaved = calls.filter((_, i) => i % 2 === 1).concat(calls.filter((_, i) => i % 2 === 0).reverse());
+      for (const order of [[...calls, wrapper], [wrapper, ...calls].reverse(), [...interleaved.slice(0, 1000), wrapper, ...interleaved.slice(1000)]]) {
+        const { entry } = storeOf(order, 'one');
+        assert.deepEqual([totals(entry).input, hidden(entry)], [2000 * 31, ['wrapper']]);
+      }
+    });
+
+    it('follows replacements that make or unmake the pair', () => {
+      const { store, entry } = storeOf([task, langchain, client, next]);
+      // The client span re-sent with other figures: no longer the same call.
+      store.add([makeSpan({ id: 'client', parent: 'task', name: 'client', startMs: 1027, durationMs: 100.5, attributes: chat('gpt-4o-mini', 31, 13) })]);
+      assert.deepEqual(totals(entry), { input: 93, output: 37, total: 130, cost: 0.0004 });
+      assert.deepEqual(hidden(entry), []);
+      store.add([client]);
+      assert.deepEqual(totals(entry), { input: 62, output: 24, total: 86, cost: 0.0004 });
+      // The wrapper moved to another parent: no longer a sibling.
+      store.add([makeSpan({ id: 'langchain', parent: 'next', name: 'langchain', startMs: 1010, durationMs: 120, attributes: chat('gpt-4o-mini', 31, 12, 0.0002) })]);
+      assert.deepEqual(totals(entry), { input: 62, output: 24, total: 86, cost: 0.0004 });
+      assert.deepEqual(hidden(entry), ['next']);
+      store.add([langchain]);
+      assert.deepEqual(hidden(entry), ['langchain']);
+      assert.equal(store.approxBytes, storeOf([task, langchain, client, next]).store.approxBytes);
+    });
+  });
+
+  it('agrees with a from-scratch count after every step of random arrivals and replacements, loops and same-call siblings included', () => {
     // Deterministic pseudo-random numbers (a linear congruential generator), so a failure can be replayed.
     let seed = 12345;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-    const labels = Array.from({ length: 9 }, (_, i) => `r${i}`);
+    const labels = Array.from({ length: 12 }, (_, i) => `r${i}`);
     const nameOf = new Map([...labels, 'missing1', 'missing2'].map((label) => [id(label), label]));
-    const randomSpan = (label: string) =>
+    /** Usage of one of a few calls, so spans often report the same one; mostly with a model, dated or not. */
+    const randomUsage = (): Attributes =>
+      random() < 0.6
+        ? { ...usage(pick([5, 7]), pick([1, 2]), random() < 0.5 ? 0.01 : undefined), ...(random() < 0.8 ? { 'gen_ai.request.model': pick(['m', 'm-2024-01-01', 'm-2024-02-02', 'n']) } : {}) }
+        : {};
+    // Trees with loops and missing parents, spans starting within a few milliseconds.
+    const treeSpan = (label: string) =>
       makeSpan({
         id: label,
         name: label,
         parent: random() < 0.2 ? null : pick([...labels, 'missing1', 'missing2']),
         startMs: pick([1, 2, 3]),
-        attributes: random() < 0.5 ? usage(Math.ceil(random() * 50), 1, random() < 0.5 ? 0.01 : undefined) : {},
+        // Durations a millisecond apart and a fraction of one, so spans enclose each other, nearly, or not at all.
+        durationMs: pick([0.5, 1, 2, 2.5, 3]),
+        attributes: randomUsage(),
+      });
+    // Mostly siblings under one parent, spread in time: groups of same-call siblings of every size and overlap.
+    const siblingSpan = (label: string) =>
+      makeSpan({
+        id: label,
+        name: label,
+        parent: random() < 0.15 ? null : random() < 0.1 ? pick(labels) : 'missing1',
+        startMs: Math.floor(random() * 40) / 2,
+        durationMs: pick([0, 0.5, 1, 1.5, 3, 8, 20]),
+        attributes: randomUsage(),
       });
 
-    /** The roll-up's rule computed over the whole trace at once: loops cut at their earliest span, then every span with a carrier below it hidden. */
+    /**
+     * The roll-up's rule computed over the whole trace at once: loops cut at
+     * their earliest span; hidden, every span with a carrier below it, and
+     * every span that wraps a sibling (by the links the roll-up follows)
+     * reporting the same call.
+     */
     const reference = (spans: readonly Span[]) => {
       const byId = new Map(spans.map((span) => [span.spanId, span]));
       const earliest = (a: Span, b: Span) => (a.startTimeUnixNano < b.startTimeUnixNano || (a.startTimeUnixNano === b.startTimeUnixNano && a.spanId < b.spanId) ? a : b);
@@ -188,6 +361,27 @@ describe('TraceStore: each LLM call counted once', () => {
           if (span.derived.cost) hiddenCost.add(id);
         }
       }
+      const parentOf = (span: Span) => (cuts.has(span.spanId) ? null : span.parentSpanId);
+      const undated = (model: string) => model.replace(/-\d{4}-\d{2}-\d{2}$/, '');
+      const sameCall = (a: Span, b: Span) =>
+        a !== b &&
+        parentOf(a) === parentOf(b) &&
+        a.derived.model !== undefined &&
+        b.derived.model !== undefined &&
+        (a.derived.model === b.derived.model || undated(a.derived.model) === b.derived.model || undated(b.derived.model) === a.derived.model) &&
+        a.derived.tokens?.input === b.derived.tokens?.input &&
+        a.derived.tokens?.output === b.derived.tokens?.output;
+      const starts = (a: Span, b: Span) =>
+        a.startTimeUnixNano < b.startTimeUnixNano ||
+        (a.startTimeUnixNano === b.startTimeUnixNano && (a.endTimeUnixNano > b.endTimeUnixNano || (a.endTimeUnixNano === b.endTimeUnixNano && a.spanId < b.spanId)));
+      const wraps = (outer: Span, inner: Span) => starts(outer, inner) && inner.startTimeUnixNano < outer.endTimeUnixNano && inner.endTimeUnixNano <= outer.endTimeUnixNano + 1_000_000n;
+      for (const outer of spans) {
+        for (const inner of spans) {
+          if (!outer.derived.tokens || !inner.derived.tokens || !sameCall(outer, inner) || !wraps(outer, inner)) continue;
+          hiddenTokens.add(outer.spanId);
+          if (inner.derived.cost) hiddenCost.add(outer.spanId);
+        }
+      }
       const counted = spans.filter((span) => span.derived.tokens && !hiddenTokens.has(span.spanId));
       return {
         input: counted.reduce((sum, span) => sum + span.derived.tokens!.input!, 0),
@@ -196,7 +390,8 @@ describe('TraceStore: each LLM call counted once', () => {
       };
     };
 
-    for (let round = 0; round < 400; round++) {
+    for (let round = 0; round < 600; round++) {
+      const randomSpan = round % 3 === 2 ? siblingSpan : treeSpan;
       const store = new TraceStore({ schedule: () => undefined });
       const present = new Map<string, Span>();
       for (let step = 0; step < 16; step++) {
@@ -206,8 +401,9 @@ describe('TraceStore: each LLM call counted once', () => {
         for (const span of batch) present.set(span.name, span);
         const entry = store.get(TRACE)!;
         const expected = reference([...present.values()]);
-        const label = `round ${round}, step ${step}: ${[...present.values()].map((span) => `${span.name}→${span.parentSpanId === null ? '-' : nameOf.get(span.parentSpanId)}`).join(' ')}`;
+        const label = `round ${round}, step ${step}: ${[...present.values()].map((span) => `${span.name}→${span.parentSpanId === null ? '-' : nameOf.get(span.parentSpanId)} ${span.derived.model ?? ''} ${span.derived.tokens?.input ?? ''} ${span.startTimeMs}+${span.durationMs}`).join(', ')}`;
         assert.deepEqual({ input: entry.tokens.input, cost: totals(entry).cost, hidden: hidden(entry) }, expected, label);
+        assert.equal(store.approxBytes, storeOf([...present.values()]).store.approxBytes, label);
       }
     }
   });

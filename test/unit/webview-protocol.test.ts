@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { escapeHtmlAttribute, inspectorCsp, renderInspectorHtml } from '../../src/protocol/html';
-import { isHostToViewMessage, isViewToHostMessage, traceQueryToSearch, type ViewRequestOf } from '../../src/protocol/messages';
-import { traceQueryOf } from '../../src/server/server';
+import { isServiceError } from '../../src/core/service/errors';
+import { isHostToViewMessage, isViewToHostMessage, type ServiceRequestMessage } from '../../src/protocol/messages';
+import { traceQueryFromSearch, traceQueryToSearch, type TraceQuery } from '../../src/protocol/query';
 
 describe('webview HTML shell', () => {
   const options = { scriptUri: '/webview.js', styleUri: '/webview.css', nonce: 'abcDEF123456', cspSource: "'self'" };
@@ -35,27 +36,56 @@ describe('webview HTML shell', () => {
 describe('webview message guards', () => {
   it('accepts only known message kinds', () => {
     assert.equal(isHostToViewMessage({ kind: 'reply', requestId: 1, ok: true, result: null }), true);
-    assert.equal(isHostToViewMessage({ kind: 'storeChanged' }), true);
+    assert.equal(isHostToViewMessage({ kind: 'event', event: { type: 'change', data: {} } }), true);
+    assert.equal(isHostToViewMessage({ kind: 'storeChanged' }), false);
     assert.equal(isHostToViewMessage({ kind: 'evil' }), false);
     assert.equal(isHostToViewMessage('init'), false);
-    assert.equal(isViewToHostMessage({ kind: 'ready', version: 1 }), true);
-    assert.equal(isViewToHostMessage({ kind: 'request', type: 'getTrace', id: 3, traceId: 'x' }), true);
-    assert.equal(isViewToHostMessage({ kind: 'request', type: 'getTrace' }), false);
+    assert.equal(isViewToHostMessage({ kind: 'ready', version: 2 }), true);
+    assert.equal(isViewToHostMessage({ kind: 'service', type: 'getTrace', id: 3, params: { traceId: 'x' } }), true);
+    assert.equal(isViewToHostMessage({ kind: 'request', type: 'openSource', id: 4, target: { filePath: 'a.py' } }), true);
+    assert.equal(isViewToHostMessage({ kind: 'service', type: 'getTrace' }), false);
+  });
+  it('types a service request by the service table', () => {
+    const request: ServiceRequestMessage = { kind: 'service', type: 'getFacets', id: 7, params: {} };
+    assert.equal(isViewToHostMessage(request), true);
   });
 });
 
-describe('webview list and facet requests', () => {
+describe('trace list query string', () => {
+  it('reads back every filter it writes, through one table', () => {
+    const query: Required<TraceQuery> = {
+      q: 'a&b',
+      errors: true,
+      pinned: true,
+      environment: 'prod',
+      model: 'gpt-4o',
+      customer: 'cus 1',
+      thread: 'th/1',
+      traceGroup: 'g',
+      service: 'svc',
+      name: 'openai.chat',
+      minDurationMs: 10,
+      maxDurationMs: 2.5,
+      minCost: 0.25,
+      run: 'run-1',
+      sort: 'cost',
+      traceIds: ['a'.repeat(32), 'b'.repeat(32)],
+      limit: 50,
+    };
+    assert.deepEqual(traceQueryFromSearch(new URLSearchParams(traceQueryToSearch(query))), query);
+  });
   it('sends the trace ids of a partial refresh as ids=, an empty list as no traces', () => {
     const ids = ['a'.repeat(32), 'b'.repeat(32)];
     assert.equal(traceQueryToSearch({ errors: true, traceIds: ids }), `?errors=1&ids=${ids.join(',')}`);
-    assert.deepEqual(traceQueryOf(new URLSearchParams(traceQueryToSearch({ traceIds: ids }))).traceIds, ids);
     assert.equal(traceQueryToSearch({ traceIds: [] }), '?ids=');
-    assert.deepEqual(traceQueryOf(new URLSearchParams(traceQueryToSearch({ traceIds: [] }))).traceIds, []);
-    assert.equal(traceQueryOf(new URLSearchParams('')).traceIds, undefined, 'no ids= means every trace');
+    assert.deepEqual(traceQueryFromSearch(new URLSearchParams('?ids=')).traceIds, []);
+    assert.equal(traceQueryFromSearch(new URLSearchParams('')).traceIds, undefined, 'no ids= means every trace');
   });
-  it('accepts the facets request as a request the view may post', () => {
-    const request: ViewRequestOf<'getFacets'> = { kind: 'request', type: 'getFacets', id: 7 };
-    assert.equal(isViewToHostMessage(request), true);
-    assert.equal(isViewToHostMessage({ kind: 'request', type: 'getFacets' }), false);
+  it('reads flags as the REST API always did, and refuses a number that is not one', () => {
+    assert.deepEqual(traceQueryFromSearch(new URLSearchParams('errors=0&pinned=yes&q=')), { errors: false, pinned: true });
+    assert.throws(
+      () => traceQueryFromSearch(new URLSearchParams('limit=ten')),
+      (error: unknown) => isServiceError(error, 'invalid') && /query parameter limit must be a number, got "ten"/.test(error.message),
+    );
   });
 });

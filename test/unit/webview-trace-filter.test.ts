@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { traceQueryToSearch } from '../../src/protocol/messages';
+import { traceQueryToSearch } from '../../src/protocol/query';
 import { activeFilterCount, facetChoices, filterChoices, filterTraces, groupTraces, parseDurationInput } from '../../webview/model/traceFilter';
 import { BASE_MS, makeSummary } from '../fixtures/webview-traces';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { StoreChangeJson, TraceListJson, TraceSummaryJson } from '../../src/protocol/api';
-import type { TraceQuery } from '../../src/protocol/messages';
+import type { TraceQuery } from '../../src/protocol/query';
 import { compareNewestFirst, groupTraces } from '../../webview/model/traceFilter';
 import { anchoredTop, chooseAnchors, groupRowKey, mergeTraceUpdates, rowIndexOf, traceListRows } from '../../webview/model/traceList';
 import { TraceListSync, type TraceListState } from '../../webview/model/traceListSync';

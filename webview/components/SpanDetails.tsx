@@ -284,9 +284,9 @@ export function SpanDetails({ span, traceStartMs, knownTrace }: SpanDetailsProps
 /** Why a span's own usage is left out of the trace total. */
 function NotInTotal({ testId }: { testId: string }) {
   return (
-    <span class="muted" data-testid={testId} title="One call traced twice (an SDK's own span under an instrumentation's, a framework's span over its client's) is counted once, at the innermost span that carries usage.">
+    <span class="muted" data-testid={testId} title="One call traced twice (an SDK's own span under an instrumentation's, a framework's span over or beside its client's) is counted once, at the innermost span that carries usage.">
       {' '}
-      · not in the trace total: a span below reports the same call
+      · not in the trace total: another span reports the same call
     </span>
   );
 }

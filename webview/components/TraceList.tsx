@@ -8,7 +8,7 @@
 import type { TargetedKeyboardEvent } from 'preact';
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TraceSummaryJson } from '../../src/protocol/api';
-import type { TraceQuery } from '../../src/protocol/messages';
+import type { TraceQuery } from '../../src/protocol/query';
 import { formatAge, formatCost, formatCount, formatDuration, formatInteger } from '../model/format';
 import { kindInfo } from '../model/kinds';
 import { activeFilterCount, parseCostInput, parseDurationInput, type FilterChoices, type FilterOption, type TraceGroup, type TraceGrouping } from '../model/traceFilter';

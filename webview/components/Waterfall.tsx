@@ -451,7 +451,7 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
           </span>
           {depth > MAX_INDENT_LEVELS && <span class="wf-depth" title="Nesting depth">{depth}</span>}
           {!open && kids > 0 && <span class="wf-hidden-count" title="Hidden descendants">{index.subtreeSize[span] - 1}</span>}
-          {error && <Icon name="error" class="wf-error-icon" title={index.statusMessage[span] || 'Error'} />}
+          {error && <Icon name="error" class="wf-error-icon" title={index.statusMessage(span) || 'Error'} />}
         </div>
         <div class="wf-timeline">
           {bar.outside ? (

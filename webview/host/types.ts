@@ -1,19 +1,15 @@
 /**
- * The one seam between the inspector UI and whatever embeds it. The app talks
- * only to this interface; `httpHost` implements it over the query API in a
- * browser, `vscodeHost` over `postMessage` inside a VS Code webview.
+ * The one seam between the inspector UI and whatever embeds it. The app
+ * reaches the inspector's service through {@link InspectorHost.callService}
+ * (one typed call per request of `src/protocol/service.ts`) and the editor
+ * through the few methods only an editor has. `httpHost` carries the service
+ * over HTTP in a browser, `vscodeHost` over `postMessage` inside a VS Code
+ * webview.
  */
 
-import type { FacetsJson, SpanJson, StoreChangeJson, TraceDetailJson, TraceListJson } from '../../src/protocol/api';
-import type {
-  ForwardResult,
-  HostCapabilities,
-  ImportFormat,
-  ImportResult,
-  ListenerEndpoints,
-  SourceTarget,
-  TraceQuery,
-} from '../../src/protocol/messages';
+import type { HostCapabilities, ListenerEndpoints, SourceTarget } from '../../src/protocol/messages';
+import type { TraceQuery } from '../../src/protocol/query';
+import type { ServiceCall, ServiceEventListener } from '../../src/protocol/service';
 
 /** What the host tells the app when it starts. */
 export interface HostInfo {
@@ -38,32 +34,25 @@ export interface PersistedUiState {
 /** Unsubscribes a listener. */
 export type Unsubscribe = () => void;
 
-/** The services the app needs from its host. Every method may reject with an `Error` whose message is shown to the user. */
+/** What the app needs from its host. Every method may reject with an `Error` whose message is shown to the user. */
 export interface InspectorHost {
   /** `browser` or `vscode`: for wording only, never for behaviour (use capabilities). */
   readonly name: 'browser' | 'vscode';
   /** Connects; resolves once the host has said what it can do. */
   start(): Promise<HostInfo>;
-  listTraces(query: TraceQuery): Promise<TraceListJson>;
-  /** Null when the trace is not (or no longer) in the store. */
-  getTrace(traceId: string): Promise<TraceDetailJson | null>;
-  /** The trace's lean binary form (`src/core/leanTrace.ts`); null when it is not in the store. */
-  getLeanTrace(traceId: string): Promise<Uint8Array | null>;
-  /** One span's details; null when the trace or the span is not in the store. */
-  getSpan(traceId: string, spanId: string): Promise<SpanJson | null>;
-  /** Every value of each filterable field over the whole store, for the filter drop-downs. */
-  getFacets(): Promise<FacetsJson>;
+  /**
+   * Sends a request to the inspector's service. Rejects with a `ServiceError`
+   * (its `reason` says why) when the service refuses, with an `Error` when
+   * the service cannot be reached.
+   */
+  readonly callService: ServiceCall;
   /** Whether the file was found and opened. */
   openSource(target: SourceTarget): Promise<boolean>;
   copy(text: string): Promise<void>;
-  /** Saves or downloads the trace as OTLP JSON; false when the user cancelled. */
-  exportTrace(traceId: string): Promise<boolean>;
-  importFile(fileName: string, content: string, format: ImportFormat): Promise<ImportResult>;
-  pinTrace(traceId: string, pinned: boolean): Promise<void>;
-  /** Deletes the given traces, or all of them. */
-  deleteTraces(traceIds?: string[]): Promise<void>;
-  forwardTrace(traceId: string): Promise<ForwardResult>;
-  onStoreChange(listener: (change: StoreChangeJson) => void): Unsubscribe;
+  /** Saves an exported file: a save dialog (false when cancelled) or a browser download. */
+  saveFile(fileName: string, content: string): Promise<boolean>;
+  /** The service's live events. */
+  onServiceEvent(listener: ServiceEventListener): Unsubscribe;
   onRevealSpan(listener: (traceId: string, spanId?: string) => void): Unsubscribe;
   onEndpointsChange(listener: (endpoints: ListenerEndpoints | null) => void): Unsubscribe;
   /** Live connection to the store lost (false), or back or resynchronised after missed changes (true): the app then refetches. */

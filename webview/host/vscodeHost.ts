@@ -1,21 +1,25 @@
 /**
  * The VS Code host: the webview talks to the extension with `postMessage`,
- * using the typed protocol of `src/protocol/messages.ts`. Requests carry an id
- * and are settled by the reply with the same id.
+ * using the typed protocol of `src/protocol/messages.ts`. Service requests
+ * and editor requests carry an id and are settled by the reply with the same
+ * id; the extension relays service requests to the service unread.
  */
 
-import type { StoreChangeJson } from '../../src/protocol/api';
+import { ServiceError } from '../../src/core/service/errors';
 import {
   PROTOCOL_VERSION,
   isHostToViewMessage,
+  type EditorRequest,
+  type EditorRequestOf,
+  type EditorRequestParams,
+  type EditorRequestResults,
   type HostToViewMessage,
   type InitMessage,
   type ListenerEndpoints,
-  type ViewRequest,
-  type ViewRequestParams,
-  type ViewRequestResults,
+  type ServiceRequestMessage,
   type ViewToHostMessage,
 } from '../../src/protocol/messages';
+import { createServiceCall, type ServiceEvent } from '../../src/protocol/service';
 import { copyWithBrowser } from './dom';
 import { Emitter, type HostInfo, type InspectorHost, type PersistedUiState } from './types';
 
@@ -46,7 +50,7 @@ interface Pending {
 /** Creates the VS Code host over the webview API (acquired once: VS Code allows one call). */
 export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventListener'> = window): InspectorHost {
   const pending = new Map<number, Pending>();
-  const storeChanged = new Emitter<[StoreChangeJson]>();
+  const serviceEvents = new Emitter<[ServiceEvent]>();
   const reveal = new Emitter<[string, string | undefined]>();
   const endpointsChanged = new Emitter<[ListenerEndpoints | null]>();
   let nextId = 1;
@@ -71,11 +75,11 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
         pending.delete(message.requestId);
         clearTimeout(entry.timer);
         if (message.ok) entry.resolve(message.result);
-        else entry.reject(new Error(message.error));
+        else entry.reject(message.reason ? new ServiceError(message.reason, message.error) : new Error(message.error));
         break;
       }
-      case 'storeChanged':
-        storeChanged.emit(message.change);
+      case 'event':
+        serviceEvents.emit(message.event);
         break;
       case 'revealSpan':
         reveal.emit(message.traceId, message.spanId);
@@ -86,16 +90,22 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
     }
   }
 
-  function send<T extends ViewRequest['type']>(type: T, params: ViewRequestParams<T>): Promise<ViewRequestResults[T]> {
-    const id = nextId++;
-    return new Promise<ViewRequestResults[T]>((resolve, reject) => {
+  /** Posts a request and waits for the reply with its id. */
+  function request(message: ServiceRequestMessage | EditorRequest): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
-        pending.delete(id);
-        reject(new Error(`VS Code did not answer "${type}" in time.`));
+        pending.delete(message.id);
+        reject(new Error(`VS Code did not answer "${message.type}" in time.`));
       }, REQUEST_TIMEOUT_MS);
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-      api.postMessage({ kind: 'request', type, id, ...params } as ViewRequest);
+      pending.set(message.id, { resolve, reject, timer });
+      api.postMessage(message);
     });
+  }
+
+  const callService = createServiceCall((type, params) => request({ kind: 'service', id: nextId++, type, params } as ServiceRequestMessage));
+
+  function editor<T extends EditorRequest['type']>(type: T, params: EditorRequestParams<T>): Promise<EditorRequestResults[T]> {
+    return request({ kind: 'request', type, id: nextId++, ...params } as EditorRequestOf<T>) as Promise<EditorRequestResults[T]>;
   }
 
   return {
@@ -109,26 +119,14 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
         api.postMessage({ kind: 'ready', version: PROTOCOL_VERSION });
       });
     },
-    listTraces: (query) => send('listTraces', { query }),
-    getTrace: (traceId) => send('getTrace', { traceId }),
-    getLeanTrace: (traceId) => send('getLeanTrace', { traceId }),
-    getSpan: (traceId, spanId) => send('getSpan', { traceId, spanId }),
-    getFacets: () => send('getFacets', {}),
-    openSource: (location) => send('openSource', { target: location }),
+    callService,
+    openSource: (location) => editor('openSource', { target: location }),
     async copy(text) {
-      if (copyThroughHost) await send('copy', { text });
+      if (copyThroughHost) await editor('copy', { text });
       else await copyWithBrowser(text);
     },
-    exportTrace: (traceId) => send('exportTrace', { traceId }),
-    importFile: (fileName, content, format) => send('importTraces', { fileName, content, format }),
-    async pinTrace(traceId, pinned) {
-      await send('pinTrace', { traceId, pinned });
-    },
-    async deleteTraces(traceIds) {
-      await send('deleteTraces', traceIds ? { traceIds } : {});
-    },
-    forwardTrace: (traceId) => send('forwardTrace', { traceId }),
-    onStoreChange: (listener) => storeChanged.on(listener),
+    saveFile: (fileName, content) => editor('saveExport', { fileName, content }),
+    onServiceEvent: (listener) => serviceEvents.on(listener),
     onRevealSpan: (listener) => reveal.on(listener),
     onEndpointsChange: (listener) => endpointsChanged.on(listener),
     // postMessage has no connection to lose.

@@ -85,11 +85,6 @@ export function formatRate(usdPerMillion: number): string {
   return usdPerMillion >= 1 ? `$${usdPerMillion.toFixed(2)}` : `$${trim(usdPerMillion.toPrecision(3))}`;
 }
 
-/** First characters of an id, for compact display. */
-export function shortId(id: string, length = 8): string {
-  return id.length > length ? id.slice(0, length) : id;
-}
-
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }

@@ -1,6 +1,7 @@
 /** Recognises the format of a JSON file the user imports. Pure, DOM-free. */
 
-import type { ImportFormat } from '../../src/protocol/messages';
+/** Which format an imported file is in. */
+export type ImportFormat = 'otlp-json' | 'respan-ingest';
 
 /** Result of {@link detectImportFormat}. */
 export type DetectedImport = { format: ImportFormat } | { error: string };

@@ -49,7 +49,7 @@ export function searchText(span: SpanJson): string {
 function rowSearchTexts(index: TraceIndex): string[] {
   const out = new Array<string>(index.count);
   for (let i = 0; i < index.count; i++) {
-    const parts = [index.name[i], index.spanId[i], index.statusMessage[i], index.displayKind[i]];
+    const parts = [index.name[i], index.spanId[i], index.statusMessage(i), index.displayKind[i]];
     if (index.model[i]) parts.push(index.model[i]!);
     if (index.service[i]) parts.push(index.service[i]!);
     out[i] = parts.join('\n').toLowerCase();

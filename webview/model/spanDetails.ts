@@ -36,7 +36,7 @@ export function parseLeanHead(text: string): LeanTraceHeadJson {
 }
 
 /** Fetches one span's details; null when the trace or span is gone. */
-export type FetchSpan = (traceId: string, spanId: string) => Promise<SpanJson | null>;
+export type FetchSpan = (spanId: string) => Promise<SpanJson | null>;
 
 /** One entry: the details, or the fetch in flight, or why it failed. */
 type Entry = { span: SpanJson | null } | { pending: Promise<void> } | { error: string };
@@ -68,7 +68,7 @@ export class SpanDetailsCache {
   load(spanId: string): void {
     const known = this.entries.get(spanId);
     if (known !== undefined && !('error' in known)) return;
-    const pending = this.fetchSpan(this.traceId, spanId).then(
+    const pending = this.fetchSpan(spanId).then(
       (span) => this.settle(spanId, { span }),
       (error: Error) => this.settle(spanId, { error: error.message }),
     );

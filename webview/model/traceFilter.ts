@@ -5,7 +5,7 @@
  */
 
 import type { FacetValueJson, FacetsJson, TraceSummaryJson } from '../../src/protocol/api';
-import type { TraceQuery } from '../../src/protocol/messages';
+import type { TraceQuery } from '../../src/protocol/query';
 
 /** True when a trace summary passes every filter set in `query` (`limit` is ignored). */
 export function matchesTraceQuery(trace: TraceSummaryJson, query: TraceQuery): boolean {

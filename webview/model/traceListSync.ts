@@ -9,7 +9,7 @@
  */
 
 import type { StoreChangeJson, TraceListJson, TraceSummaryJson } from '../../src/protocol/api';
-import type { TraceQuery } from '../../src/protocol/messages';
+import type { TraceQuery } from '../../src/protocol/query';
 import { compareNewestFirst } from './traceFilter';
 import { mergeTraceUpdates } from './traceList';
 

@@ -7,9 +7,6 @@
 
 import { isLoopbackHost } from '../net/loopback';
 
-/** The base URL users get unless they set `RESPAN_BASE_URL` (WIRE.md §5). */
-export const DEFAULT_RESPAN_BASE_URL = 'https://api.respan.ai/api';
-
 /** Which Respan API receives the spans. */
 export type ForwardApi = 'otlp' | 'ingest';
 

@@ -1,11 +1,20 @@
 /**
- * The forwarding service: a bounded delivery queue that sends captured spans
- * to the Respan API in batches, retries what can be retried, and keeps a
- * visible state for every span it was asked to send.
+ * The forwarding service: sends captured spans to the Respan API in
+ * batches, retries what can be retried, and keeps a visible state for every
+ * span it was asked to send. It composes three parts, each with its own
+ * rules and tests:
+ * - the ledger (`ledger.ts`): where each span stands; a span Respan accepted
+ *   is never sent again on its own;
+ * - the queue (`queue.ts`): batches by count and bytes, the byte limit
+ *   learned from 413s, one batch in flight;
+ * - the transport (`transport.ts`): the key, what an answer means, and the
+ *   backoff before the next request.
+ * What is left here is the policy between them: when a batch goes, what an
+ * answer does to its spans, auto-forward, and pausing on a wrong key.
  *
- * Pure: the HTTP transport, the clock, the timers and the source of captured
- * spans are injected, so hosts (the standalone command, the VS Code
- * extension) supply Node's, and tests supply fakes with fake time.
+ * Pure: the HTTP transport, the clock, the timers, the randomness and the
+ * source of captured spans are injected, so hosts (the standalone command,
+ * the VS Code extension) supply Node's, and tests supply fakes with fake time.
  *
  * Delivery rules:
  * - Spans wait up to `batchDelayMs` to be batched; a batch holds at most
@@ -18,17 +27,12 @@
  *   auto-forward stops until a new key is set (which retries them). Any other
  *   answer (400, 404, 500, a redirect): failed with the server's message,
  *   never retried automatically.
- * - 413 (too large): the spans go back to the front of the queue and, for
- *   the rest of the session, no batch may hold more bytes than the larger
- *   half of the refused one, so they go again in halves, which halve again
- *   while Respan still refuses. This costs the spans no attempt, waits no
- *   backoff and never pauses. Only a span refused on its own fails, with a
- *   reason saying it alone is larger than Respan accepts, and its size.
- * - A span accepted by Respan is never sent again automatically. A span that
- *   arrives again before it was sent replaces the queued copy (the latest
- *   version is sent once). One that arrives again after it was sent is not
- *   re-sent: if its content changed it is marked `changedSinceSent`, and a
- *   manual forward with `resend` sends it again.
+ * - 413 (too large): the spans go back to the front of the queue in halves
+ *   (see `queue.ts`). This costs the spans no attempt, waits no backoff and
+ *   never pauses. Only a span refused on its own fails, with a reason saying
+ *   it alone is larger than Respan accepts, and its size.
+ * - A span accepted by Respan is never sent again automatically (see
+ *   `ledger.ts`); a manual forward with `resend` sends it again.
  * - The queue holds at most `maxQueuedSpans` spans. Past that, spans are
  *   failed with the reason "queue full" (counted in `overflowed`) and can be
  *   retried with {@link Forwarder.retryFailed}; nothing is dropped silently.
@@ -37,38 +41,20 @@
  */
 
 import type { Span } from '../model';
-import { checkApiKey, checkBaseUrl, DEFAULT_RESPAN_BASE_URL, endpointUrl, ForwardConfigError } from './destination';
-import { DEFAULT_FORWARD_SETTINGS, PayloadBuilder, previewForward, requestHeaders, utf8Length, type ForwardPreview, type ForwardSettings, type PreparedSpan } from './payload';
-import { backoffDelay, describeStatus, parseRetryAfter, RETRYABLE_STATUSES, serverMessage } from './retry';
+import { DEFAULT_RESPAN_BASE_URL } from '../defaults';
+import { checkBaseUrl, endpointUrl, ForwardConfigError } from './destination';
+import { ForwardLedger, type ForwardCounts, type SpanForwardStatus, type SpanRecord, type TraceForwardState, type TraceForwardStatus } from './ledger';
+import { DEFAULT_FORWARD_SETTINGS, PayloadBuilder, previewForward, utf8Length, type ForwardPreview, type ForwardSettings, type PreparedSpan } from './payload';
+import { BatchQueue, type Batch, type BatchLimits } from './queue';
 import { SecretScrubber } from './secrets';
+import { NO_KEY_MESSAGE, RespanTransport, type ForwardTransport, type RetryLimits, type SendOutcome, type TransportReport } from './transport';
+import { WakeTimer, type ForwardTimers } from './wakeTimer';
 
-/** One HTTP request of the forwarder. */
-export interface ForwardRequest {
-  url: string;
-  method: 'POST';
-  headers: Record<string, string>;
-  body: string;
-  /** The transport must give up (reject) after this long, including reading the answer. */
-  timeoutMs: number;
-}
-
-/** The answer to a {@link ForwardRequest}. Header names in lowercase. */
-export interface ForwardResponse {
-  status: number;
-  headers: Record<string, string | undefined>;
-  body: string;
-}
-
-/** Sends requests. Rejects on network errors and timeouts. */
-export interface ForwardTransport {
-  send(request: ForwardRequest): Promise<ForwardResponse>;
-}
-
-/** The host's timers (Node's, the browser's, or fake ones in tests). */
-export interface ForwardTimers {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+// The Forwarder's options and answers are built from its parts' types; hosts import them all from here.
+export type { ForwardCounts, ForwardFailure, SpanForwardState, SpanForwardStatus, TraceForwardState, TraceForwardStatus } from './ledger';
+export type { ForwardRequest, ForwardResponse, ForwardTransport } from './transport';
+export { WRONG_KEY_MESSAGE } from './transport';
+export type { ForwardTimers } from './wakeTimer';
 
 /** Where captured spans can be found again (the trace store), for manual forwards and retries. */
 export interface SpanSource {
@@ -83,26 +69,10 @@ export type ForwardLogLevel = 'info' | 'warn' | 'error';
 /** Receives log lines (already free of secrets), e.g. for an output channel or stderr. */
 export type ForwardLog = (level: ForwardLogLevel, message: string) => void;
 
-/** Bounds and timings of the queue. */
-export interface ForwardLimits {
-  /** Spans per request. Default 500. */
-  maxBatchSpans: number;
-  /** Bytes per request body (a single larger span is sent alone). Default 4 MiB; lowered for the session by a 413. */
-  maxBatchBytes: number;
-  /** Spans held in the queue (pending or sending). Default 20,000. */
-  maxQueuedSpans: number;
-  /** How long spans wait for more to batch with, in ms. Default 1000. */
-  batchDelayMs: number;
-  /** Per-request timeout, in ms. Default 30,000. */
-  requestTimeoutMs: number;
+/** Bounds and timings of forwarding: the queue's, the transport's, and how often a span is tried. */
+export interface ForwardLimits extends BatchLimits, RetryLimits {
   /** Attempts per span before it is failed (retryable by hand). Default 10. */
   maxAttempts: number;
-  /** First retry delay, in ms; doubles per consecutive failure. Default 1000. */
-  baseRetryDelayMs: number;
-  /** Cap of the exponential delay, in ms. Default 60,000. */
-  maxRetryDelayMs: number;
-  /** Cap of a server's `Retry-After`, in ms. Default 15 minutes. */
-  maxRetryAfterMs: number;
 }
 
 /** Defaults of {@link ForwardLimits}. */
@@ -140,61 +110,6 @@ export interface ForwarderOptions {
   userAgent?: string;
 }
 
-/** Where one span stands. */
-export type SpanForwardState = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
-
-/** Why a span failed. */
-export type ForwardFailure =
-  /** The server answered with a final error (400, 404, 500, …), or 413 to a span sent on its own. */
-  | 'rejected'
-  /** 401/403: the key is wrong. Retried when a new key is set. */
-  | 'auth'
-  /** Retryable errors until `maxAttempts`. */
-  | 'retries-exhausted'
-  /** The queue was full when the span came. */
-  | 'queue-full'
-  /** The span could not be encoded, or is no longer captured and cannot be retried. */
-  | 'unavailable';
-
-/** The forwarding state of one span. */
-export interface SpanForwardStatus {
-  traceId: string;
-  spanId: string;
-  state: SpanForwardState;
-  /** Why it is failed or skipped, or why it is waiting (after a retryable error or a 413). */
-  reason?: string;
-  failure?: ForwardFailure;
-  /** Requests this span was part of, not counting those Respan refused as too large (413). */
-  attempts: number;
-  sentAtMs?: number;
-  /** The span arrived again with different content after it was sent. */
-  changedSinceSent?: boolean;
-}
-
-/** Spans per state. */
-export interface ForwardCounts {
-  pending: number;
-  sending: number;
-  sent: number;
-  failed: number;
-  skipped: number;
-}
-
-/** Summary state of a trace: the most pressing state among its spans. */
-export type TraceForwardState = 'none' | 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
-
-/** The forwarding state of one trace. */
-export interface TraceForwardStatus {
-  traceId: string;
-  /** `failed` if any span failed, else `sending`, `pending`, `sent`, `skipped`, or `none` (never forwarded). */
-  state: TraceForwardState;
-  counts: ForwardCounts;
-  /** Up to 20 failed spans with their reasons. */
-  failures: Array<{ spanId: string; reason: string }>;
-  /** Sent spans that changed locally afterwards. */
-  changedSinceSent: number;
-}
-
 /** What the queue as a whole is doing. */
 export type ForwarderActivity = 'idle' | 'batching' | 'sending' | 'retrying' | 'paused';
 
@@ -218,7 +133,7 @@ export interface ForwardingStatus {
   overflowed: number;
   /** When the next attempt is due while retrying (ms since the epoch). */
   nextAttemptAtMs: number | null;
-  lastError: { message: string; atMs: number; status: number | null } | null;
+  lastError: TransportReport['lastError'];
   /** A notice about the last accepted request (partial success). */
   warning: string | null;
   lastSentAtMs: number | null;
@@ -252,121 +167,60 @@ export interface ForwardReceipt {
   notFound: string[];
 }
 
-/** The user-facing words for a wrong key; said plainly wherever it shows. */
-export const WRONG_KEY_MESSAGE = 'the Respan API key is wrong';
-
-interface SpanRecord {
-  readonly traceId: string;
-  readonly spanId: string;
-  state: SpanForwardState;
-  /** The version to send; dropped once sent, or once failed when a span source can give it back. */
-  span?: Span;
-  /** A newer version that arrived while this span was being sent. */
-  next?: Span;
-  reason?: string;
-  failure?: ForwardFailure;
-  attempts: number;
-  queuedAtMs: number;
-  sentAtMs?: number;
-  /** Hash of what was sent, to tell a changed re-arrival from a plain duplicate. */
-  sentFingerprint?: string;
-  changedSinceSent?: boolean;
-}
-
-type Outcome =
-  | { kind: 'accepted'; warning: string | null }
-  | { kind: 'retry'; message: string; status: number | null; retryAfterMs: number | undefined }
-  | { kind: 'auth'; message: string; status: number }
-  | { kind: 'too-large'; message: string; status: number }
-  | { kind: 'rejected'; message: string; status: number };
-
 type Pause = { kind: 'auth' | 'no-key'; reason: string };
-
-const MAX_FAILURES_LISTED = 20;
-
-/** Bytes of a body besides its spans, as counted when cutting batches. */
-const BODY_OVERHEAD_BYTES = 32;
-
-function spanKey(traceId: string, spanId: string): string {
-  return `${traceId}/${spanId}`;
-}
-
-/** 32-bit FNV-1a with the length, as hex: enough to tell two encodings of one span apart. */
-function fingerprint(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return `${hash.toString(16)}:${text.length}`;
-}
 
 /** The forwarding service. See the module comment for the delivery rules. */
 export class Forwarder {
-  private readonly transport: ForwardTransport;
   private readonly now: () => number;
-  private readonly timers: ForwardTimers;
-  private readonly random: () => number;
   private readonly source: SpanSource | undefined;
   private readonly limits: ForwardLimits;
   private readonly logSink: ForwardLog | undefined;
   private readonly userAgent: string | undefined;
   private readonly scrubber = new SecretScrubber();
+  private readonly transport: RespanTransport;
+  private readonly ledger: ForwardLedger;
+  private readonly queue: BatchQueue<SpanRecord>;
+  private readonly wakeTimer: WakeTimer;
 
   private baseUrlValue: string;
-  private apiKey: string | undefined;
   private builder: PayloadBuilder;
   private autoForwardOn = false;
   /** Auto-forward was on when a 401/403 stopped it: a new key turns it back on. */
   private autoStoppedByAuth = false;
   private pause: Pause | undefined;
-
-  private readonly records = new Map<string, Map<string, SpanRecord>>();
-  /** Pending spans in sending order. */
-  private readonly queue = new Map<string, SpanRecord>();
-  private inFlight: SpanRecord[] | undefined;
-  private readonly counts: ForwardCounts = { pending: 0, sending: 0, sent: 0, failed: 0, skipped: 0 };
-  private overflowedCount = 0;
-  /**
-   * Bytes a batch may hold: `maxBatchBytes`, lowered each time Respan refuses
-   * a batch as too large (413). Only bytes are lowered, never the span count:
-   * a 413 is about the body's size, and one oversized span must not shrink
-   * every later batch to a single span.
-   */
-  private batchBytesCeiling: number;
-
-  private wakeHandle: unknown;
-  private wakeAtMs: number | undefined;
-  private flushRequested = false;
-  private backoffUntilMs = 0;
-  private consecutiveFailures = 0;
-  private lastError: ForwardingStatus['lastError'] = null;
-  private warning: string | null = null;
-  private lastSentAtMs: number | null = null;
-  private readonly requests = { accepted: 0, failed: 0 };
   private disposed = false;
 
   private readonly listeners = new Set<(change: ForwardingChange) => void>();
   private readonly waiters = new Set<{ traceIds: string[] | undefined; resolve: () => void }>();
-  private touched = new Set<string>();
 
   /** Throws {@link ForwardConfigError} for an unsafe base URL, an invalid key or redaction rule. */
   constructor(options: ForwarderOptions) {
-    this.transport = options.transport;
     this.now = options.now;
-    this.timers = options.timers;
-    this.random = options.random ?? Math.random;
     this.source = options.source;
     this.limits = { ...DEFAULT_FORWARD_LIMITS, ...options.limits };
-    this.batchBytesCeiling = this.limits.maxBatchBytes;
     this.logSink = options.log;
     this.userAgent = options.userAgent;
+    this.transport = new RespanTransport({
+      transport: options.transport,
+      now: options.now,
+      random: options.random ?? Math.random,
+      scrubber: this.scrubber,
+      limits: this.limits,
+      userAgent: options.userAgent,
+    });
+    this.ledger = new ForwardLedger({
+      scrub: (text) => this.scrub(text),
+      keepFailedSpans: options.source === undefined,
+      encode: (span) => {
+        const prepared = this.safePrepare(span);
+        return prepared === null || typeof prepared === 'string' ? undefined : prepared.json;
+      },
+    });
+    this.queue = new BatchQueue({ keyOf: (record) => `${record.traceId}/${record.spanId}`, now: options.now, limits: this.limits });
+    this.wakeTimer = new WakeTimer(options.timers, options.now, () => this.pump(true));
     this.baseUrlValue = checkBaseUrl(options.baseUrl ?? DEFAULT_RESPAN_BASE_URL);
     this.builder = this.makeBuilder({ ...DEFAULT_FORWARD_SETTINGS, ...options.settings });
-    if (options.apiKey !== undefined) {
-      this.apiKey = checkApiKey(options.apiKey);
-      this.scrubber.add(this.apiKey);
-    }
+    if (options.apiKey !== undefined) this.transport.setKey(options.apiKey);
     if (options.autoForward) this.setAutoForward(true);
   }
 
@@ -389,7 +243,7 @@ export class Forwarder {
   }
 
   get hasApiKey(): boolean {
-    return this.apiKey !== undefined;
+    return this.transport.hasKey;
   }
 
   get autoForward(): boolean {
@@ -409,7 +263,7 @@ export class Forwarder {
       // The message quotes the URL, and someone may have pasted a key into it.
       throw error instanceof ForwardConfigError ? new ForwardConfigError(this.scrub(error.message)) : error;
     }
-    if (checked !== this.baseUrlValue) this.batchBytesCeiling = this.limits.maxBatchBytes;
+    if (checked !== this.baseUrlValue) this.queue.forgetLearnedLimit();
     this.baseUrlValue = checked;
     this.say('info', `forwarding to ${this.endpoint}`);
     this.changed();
@@ -420,9 +274,7 @@ export class Forwarder {
    * with it are queued again and auto-forward resumes if it was on.
    */
   setApiKey(key: string): void {
-    const checked = checkApiKey(key);
-    this.scrubber.add(checked);
-    this.apiKey = checked;
+    this.transport.setKey(key);
     this.say('info', 'Respan API key set');
     if (this.pause !== undefined) {
       this.pause = undefined;
@@ -438,7 +290,7 @@ export class Forwarder {
 
   /** Forgets the API key. Auto-forward turns off (it cannot work without one); pending spans wait for a key. */
   clearApiKey(): void {
-    this.apiKey = undefined;
+    this.transport.clearKey();
     this.autoForwardOn = false;
     this.autoStoppedByAuth = false;
     this.say('info', 'Respan API key cleared; auto-forward is off');
@@ -450,7 +302,7 @@ export class Forwarder {
    * or off. Turning it on needs a key: throws {@link ForwardConfigError} otherwise.
    */
   setAutoForward(on: boolean): void {
-    if (on && this.apiKey === undefined) throw new ForwardConfigError('set the Respan API key before turning on auto-forward');
+    if (on && !this.transport.hasKey) throw new ForwardConfigError('set the Respan API key before turning on auto-forward');
     this.autoForwardOn = on;
     this.autoStoppedByAuth = false;
     if (on && this.pause?.kind === 'auth') this.pause = undefined;
@@ -483,12 +335,12 @@ export class Forwarder {
     if (this.disposed) return;
     let any = false;
     for (const span of spans) {
-      const record = this.records.get(span.traceId)?.get(span.spanId);
+      const record = this.ledger.get(span.traceId, span.spanId);
       if (record === undefined) {
         if (!this.autoForwardOn) continue;
-        this.push(this.newRecord(span), span);
+        this.enqueue(this.ledger.create(span), span);
       } else {
-        this.update(record, span, 'auto', false);
+        this.readmit(record, span, 'auto', false);
       }
       any = true;
     }
@@ -508,11 +360,11 @@ export class Forwarder {
     const traces = new Set<string>();
     for (const span of spans) {
       traces.add(span.traceId);
-      let record = this.records.get(span.traceId)?.get(span.spanId);
+      let record = this.ledger.get(span.traceId, span.spanId);
       if (record === undefined) {
-        record = this.newRecord(span);
-        this.push(record, span);
-      } else if (!this.update(record, span, 'manual', options.resend === true)) {
+        record = this.ledger.create(span);
+        this.enqueue(record, span);
+      } else if (!this.readmit(record, span, 'manual', options.resend === true)) {
         receipt.alreadySent++;
         continue;
       }
@@ -520,7 +372,7 @@ export class Forwarder {
       else receipt.queued++;
     }
     receipt.traceIds = [...traces];
-    this.flushRequested = true;
+    this.queue.requestFlush();
     this.changed();
     return receipt;
   }
@@ -550,7 +402,7 @@ export class Forwarder {
     this.requireKey();
     if (this.pause?.kind === 'auth') this.pause = undefined;
     const queued = this.requeueFailed(() => true, traceIds);
-    this.flushRequested = true;
+    this.queue.requestFlush();
     this.changed();
     return queued;
   }
@@ -561,24 +413,13 @@ export class Forwarder {
    * spans are kept: they are still delivered.
    */
   forget(traceIds: readonly string[]): void {
-    for (const traceId of traceIds) {
-      const byId = this.records.get(traceId);
-      if (byId === undefined) continue;
-      for (const [spanId, record] of byId) {
-        if (record.state === 'pending' || record.state === 'sending') continue;
-        if (record.failure === 'queue-full') this.overflowedCount--;
-        this.counts[record.state]--;
-        byId.delete(spanId);
-      }
-      if (byId.size === 0) this.records.delete(traceId);
-      this.touched.add(traceId);
-    }
+    this.ledger.forget(traceIds);
     this.changed();
   }
 
   /** Sends what is queued without waiting for the batch delay (backoff still applies). */
   flush(): void {
-    this.flushRequested = true;
+    this.queue.requestFlush();
     this.changed();
   }
 
@@ -600,7 +441,7 @@ export class Forwarder {
   /** Stops timers; pending spans stay counted as unsent. Later calls do nothing. */
   dispose(): void {
     this.disposed = true;
-    this.disarm();
+    this.wakeTimer.cancel();
     this.listeners.clear();
     for (const waiter of this.waiters) waiter.resolve();
     this.waiters.clear();
@@ -616,76 +457,54 @@ export class Forwarder {
 
   /** The state of the whole queue. */
   status(): ForwardingStatus {
-    const counts = { ...this.counts };
+    const counts = this.ledger.counts();
+    const hasKey = this.transport.hasKey;
+    const retryAtMs = this.transport.retryAtMs;
+    const report = this.transport.report();
     let activity: ForwarderActivity = 'idle';
-    if (this.pause !== undefined || (this.apiKey === undefined && counts.pending > 0)) activity = 'paused';
-    else if (this.inFlight !== undefined) activity = 'sending';
-    else if (counts.pending > 0) activity = this.backoffUntilMs > this.now() ? 'retrying' : 'batching';
+    if (this.pause !== undefined || (!hasKey && counts.pending > 0)) activity = 'paused';
+    else if (this.queue.isSending) activity = 'sending';
+    else if (counts.pending > 0) activity = retryAtMs > this.now() ? 'retrying' : 'batching';
     let pausedReason: string | null = this.pause?.reason ?? null;
-    if (pausedReason === null && this.apiKey === undefined && counts.pending > 0) pausedReason = 'no Respan API key is set';
+    if (pausedReason === null && !hasKey && counts.pending > 0) pausedReason = NO_KEY_MESSAGE;
     return {
       baseUrl: this.baseUrlValue,
       endpoint: this.endpoint,
       settings: this.settings,
-      hasApiKey: this.apiKey !== undefined,
+      hasApiKey: hasKey,
       autoForward: this.autoForwardOn,
       activity,
       pausedReason: pausedReason === null ? null : this.scrub(pausedReason),
       pausedBy: this.pause?.kind ?? (pausedReason === null ? null : 'no-key'),
       counts,
       unsent: counts.pending + counts.sending + counts.failed,
-      overflowed: this.overflowedCount,
-      nextAttemptAtMs: activity === 'retrying' ? this.backoffUntilMs : null,
-      lastError: this.lastError,
-      warning: this.warning,
-      lastSentAtMs: this.lastSentAtMs,
-      requests: { ...this.requests },
+      overflowed: this.ledger.overflowed,
+      nextAttemptAtMs: activity === 'retrying' ? retryAtMs : null,
+      lastError: report.lastError,
+      warning: report.warning,
+      lastSentAtMs: report.lastSentAtMs,
+      requests: report.requests,
     };
   }
 
   /** The state of one trace (`none` when it was never forwarded). */
   traceStatus(traceId: string): TraceForwardStatus {
-    const counts: ForwardCounts = { pending: 0, sending: 0, sent: 0, failed: 0, skipped: 0 };
-    const failures: TraceForwardStatus['failures'] = [];
-    let changedSinceSent = 0;
-    for (const record of this.records.get(traceId)?.values() ?? []) {
-      counts[record.state]++;
-      if (record.state === 'failed' && failures.length < MAX_FAILURES_LISTED) failures.push({ spanId: record.spanId, reason: record.reason ?? 'failed' });
-      if (record.changedSinceSent) changedSinceSent++;
-    }
-    const state: TraceForwardState =
-      counts.failed > 0 ? 'failed' : counts.sending > 0 ? 'sending' : counts.pending > 0 ? 'pending' : counts.sent > 0 ? 'sent' : counts.skipped > 0 ? 'skipped' : 'none';
-    return { traceId, state, counts, failures, changedSinceSent };
+    return this.ledger.traceStatus(traceId);
   }
 
   /** The summary state of every trace the forwarder knows about (for badges on a whole list at once). */
   traceStates(): Record<string, TraceForwardState> {
-    const out: Record<string, TraceForwardState> = {};
-    for (const traceId of this.records.keys()) out[traceId] = this.traceStatus(traceId).state;
-    return out;
+    return this.ledger.traceStates();
   }
 
   /** The state of one span, or undefined when it was never forwarded. */
   spanStatus(traceId: string, spanId: string): SpanForwardStatus | undefined {
-    const record = this.records.get(traceId)?.get(spanId);
-    if (record === undefined) return undefined;
-    return {
-      traceId,
-      spanId,
-      state: record.state,
-      ...(record.reason !== undefined ? { reason: record.reason } : {}),
-      ...(record.failure !== undefined ? { failure: record.failure } : {}),
-      attempts: record.attempts,
-      ...(record.sentAtMs !== undefined ? { sentAtMs: record.sentAtMs } : {}),
-      ...(record.changedSinceSent ? { changedSinceSent: true } : {}),
-    };
+    return this.ledger.spanStatus(traceId, spanId);
   }
 
   /** The state of every span of a trace the forwarder knows about. */
   spanStatuses(traceId: string): SpanForwardStatus[] {
-    const out: SpanForwardStatus[] = [];
-    for (const record of this.records.get(traceId)?.values() ?? []) out.push(this.spanStatus(traceId, record.spanId) as SpanForwardStatus);
-    return out;
+    return this.ledger.spanStatuses(traceId);
   }
 
   /** Exactly what forwarding `spans` would send now, with the key hidden. */
@@ -700,110 +519,36 @@ export class Forwarder {
     return this.preview(spans);
   }
 
-  // ── records ──────────────────────────────────────────────────────────────
+  // ── queueing ─────────────────────────────────────────────────────────────
 
   private requireKey(): void {
-    if (this.apiKey === undefined) throw new ForwardConfigError('no Respan API key is set');
-  }
-
-  private newRecord(span: Span): SpanRecord {
-    const record: SpanRecord = { traceId: span.traceId, spanId: span.spanId, state: 'skipped', attempts: 0, queuedAtMs: this.now() };
-    let byId = this.records.get(span.traceId);
-    if (byId === undefined) this.records.set(span.traceId, (byId = new Map()));
-    byId.set(span.spanId, record);
-    // Counted as skipped until push() moves it to its real state.
-    this.counts.skipped++;
-    return record;
-  }
-
-  private setState(record: SpanRecord, state: SpanForwardState): void {
-    if (record.failure === 'queue-full') this.overflowedCount--;
-    this.counts[record.state]--;
-    this.counts[state]++;
-    record.state = state;
-    record.failure = undefined;
-    record.reason = undefined;
-    this.touched.add(record.traceId);
-  }
-
-  private fail(record: SpanRecord, failure: ForwardFailure, reason: string, keepSpan?: Span): void {
-    this.setState(record, 'failed');
-    record.failure = failure;
-    record.reason = this.scrub(reason);
-    if (failure === 'queue-full') this.overflowedCount++;
-    // With a source the span can be found again on retry; without one, keep it.
-    record.span = this.source ? undefined : keepSpan;
+    if (!this.transport.hasKey) throw new ForwardConfigError(NO_KEY_MESSAGE);
   }
 
   /** Puts a record at the end of the queue, or fails it as "queue full". */
-  private push(record: SpanRecord, span: Span): void {
-    if (this.queue.size + (this.inFlight?.length ?? 0) >= this.limits.maxQueuedSpans) {
-      this.fail(record, 'queue-full', `queue full (${this.limits.maxQueuedSpans} spans waiting); retry once it drains`, span);
-      return;
-    }
-    this.setState(record, 'pending');
-    record.span = span;
-    record.queuedAtMs = this.now();
-    this.queue.set(spanKey(record.traceId, record.spanId), record);
+  private enqueue(record: SpanRecord, span: Span): void {
+    if (this.queue.add(record)) this.ledger.queued(record, span);
+    else this.ledger.fail(record, 'queue-full', `queue full (${this.limits.maxQueuedSpans} spans waiting); retry once it drains`, span);
   }
 
-  /**
-   * A known span arrived again (`auto`) or was asked for again (`manual`).
-   * Returns true when it is (or stays) queued.
-   */
-  private update(record: SpanRecord, span: Span, why: 'auto' | 'manual', resend: boolean): boolean {
-    switch (record.state) {
-      case 'pending':
-        record.span = span;
-        return true;
-      case 'sending':
-        record.next = span;
-        return why === 'manual' && !resend ? false : true;
-      case 'sent':
-        if (!resend) {
-          this.noteChange(record, span);
-          return false;
-        }
-        record.changedSinceSent = undefined;
-        this.push(record, span);
-        return true;
-      case 'failed':
-        // A failed span is sent again only when someone asks; a re-arrival just refreshes it.
-        if (why === 'auto') {
-          if (record.span !== undefined || this.source === undefined) record.span = span;
-          return false;
-        }
-        this.push(record, span);
-        return true;
-      case 'skipped':
-        this.push(record, span);
-        return true;
-    }
-  }
-
-  private noteChange(record: SpanRecord, span: Span): void {
-    const prepared = this.safePrepare(span);
-    if (prepared !== null && typeof prepared !== 'string' && fingerprint(prepared.json) !== record.sentFingerprint) {
-      record.changedSinceSent = true;
-      this.touched.add(record.traceId);
-    }
+  /** A known span arrived again or was asked for again. Returns true when it is (or stays) queued. */
+  private readmit(record: SpanRecord, span: Span, why: 'auto' | 'manual', resend: boolean): boolean {
+    const readmission = this.ledger.reconsider(record, span, why, resend);
+    if (readmission === 'enqueue') this.enqueue(record, span);
+    return readmission !== 'declined';
   }
 
   private requeueFailed(which: (record: SpanRecord) => boolean, traceIds: readonly string[] | undefined): number {
     let queued = 0;
-    const traces = traceIds ?? [...this.records.keys()];
-    for (const traceId of traces) {
-      for (const record of this.records.get(traceId)?.values() ?? []) {
-        if (record.state !== 'failed' || !which(record)) continue;
-        const span = record.span ?? this.source?.span(record.traceId, record.spanId);
-        if (span === undefined) {
-          this.fail(record, 'unavailable', 'no longer captured (evicted or deleted), so it cannot be sent again');
-          continue;
-        }
-        record.attempts = 0;
-        this.push(record, span);
-        if (record.failure !== 'queue-full') queued++;
+    for (const record of this.ledger.failed(which, traceIds)) {
+      const span = record.span ?? this.source?.span(record.traceId, record.spanId);
+      if (span === undefined) {
+        this.ledger.fail(record, 'unavailable', 'no longer captured (evicted or deleted), so it cannot be sent again');
+        continue;
       }
+      this.ledger.resetAttempts(record);
+      this.enqueue(record, span);
+      if (record.failure !== 'queue-full') queued++;
     }
     return queued;
   }
@@ -816,13 +561,28 @@ export class Forwarder {
     }
   }
 
+  /** Encodes a queued record for the batch being cut; a span the filter leaves out, or that cannot be encoded, is settled here. */
+  private prepareForBatch(record: SpanRecord): PreparedSpan | undefined {
+    // A queued record always holds the version to send (the ledger sets it when it is queued).
+    const prepared = this.safePrepare(record.span as Span);
+    if (prepared === null) {
+      this.ledger.skip(record, `left out by the "${this.builder.settings.filter}" filter (the Respan SDK would not send this span)`);
+      return undefined;
+    }
+    if (typeof prepared === 'string') {
+      this.ledger.fail(record, 'unavailable', prepared);
+      return undefined;
+    }
+    return prepared;
+  }
+
   // ── sending ──────────────────────────────────────────────────────────────
 
   /** Reports changes, resolves waiters, and decides when to send next. */
   private changed(): void {
-    if (this.touched.size > 0 || this.listeners.size > 0) {
-      const change: ForwardingChange = { traceIds: [...this.touched], status: this.status() };
-      this.touched = new Set();
+    const traceIds = this.ledger.takeTouched();
+    if (traceIds.length > 0 || this.listeners.size > 0) {
+      const change: ForwardingChange = { traceIds, status: this.status() };
       for (const listener of [...this.listeners]) {
         try {
           listener(change);
@@ -837,41 +597,13 @@ export class Forwarder {
 
   private checkWaiters(): void {
     if (this.waiters.size === 0) return;
-    const stuck = this.disposed || this.pause !== undefined || this.apiKey === undefined;
+    const stuck = this.disposed || this.pause !== undefined || !this.transport.hasKey;
     for (const waiter of [...this.waiters]) {
-      if (stuck || !this.busy(waiter.traceIds)) {
+      if (stuck || !this.ledger.unsettled(waiter.traceIds)) {
         this.waiters.delete(waiter);
         waiter.resolve();
       }
     }
-  }
-
-  private busy(traceIds: string[] | undefined): boolean {
-    if (traceIds === undefined) return this.counts.pending + this.counts.sending > 0;
-    return traceIds.some((traceId) => {
-      for (const record of this.records.get(traceId)?.values() ?? []) if (record.state === 'pending' || record.state === 'sending') return true;
-      return false;
-    });
-  }
-
-  private disarm(): void {
-    if (this.wakeHandle !== undefined) this.timers.clearTimeout(this.wakeHandle);
-    this.wakeHandle = undefined;
-    this.wakeAtMs = undefined;
-  }
-
-  private arm(atMs: number): void {
-    if (this.wakeAtMs === atMs && this.wakeHandle !== undefined) return;
-    this.disarm();
-    this.wakeAtMs = atMs;
-    this.wakeHandle = this.timers.setTimeout(
-      () => {
-        this.wakeHandle = undefined;
-        this.wakeAtMs = undefined;
-        this.pump(true);
-      },
-      Math.max(0, atMs - this.now()),
-    );
   }
 
   /**
@@ -880,176 +612,74 @@ export class Forwarder {
    * so a host's request handler never runs a send of its own.
    */
   private pump(fromTimer = false): void {
-    if (this.disposed || this.inFlight !== undefined || this.pause !== undefined || this.apiKey === undefined) return;
-    if (this.queue.size === 0) {
-      this.flushRequested = false;
-      this.disarm();
-      return;
-    }
+    if (this.disposed || this.queue.isSending || this.pause !== undefined || !this.transport.hasKey) return;
+    const due = this.queue.dueAtMs(this.transport.retryAtMs);
+    if (due === undefined) return this.wakeTimer.cancel();
     const now = this.now();
-    let due = this.backoffUntilMs;
-    if (!this.flushRequested && this.queue.size < this.limits.maxBatchSpans) {
-      const oldest = this.queue.values().next().value as SpanRecord;
-      due = Math.max(due, oldest.queuedAtMs + this.limits.batchDelayMs);
-    }
-    if (!fromTimer || now < due) return this.arm(Math.max(due, now));
-    this.disarm();
+    if (!fromTimer || now < due) return this.wakeTimer.at(Math.max(due, now));
+    this.wakeTimer.cancel();
     void this.sendBatch();
   }
 
-  /** Takes the next batch off the queue; skipped and unencodable spans are settled on the way. */
-  private takeBatch(): { records: SpanRecord[]; prepared: PreparedSpan[] } {
-    const records: SpanRecord[] = [];
-    const prepared: PreparedSpan[] = [];
-    let bytes = BODY_OVERHEAD_BYTES;
-    const settled: string[] = [];
-    for (const [key, record] of this.queue) {
-      const one = this.safePrepare(record.span as Span);
-      if (one === null || typeof one === 'string') {
-        settled.push(key);
-        if (one === null) {
-          this.setState(record, 'skipped');
-          record.reason = `left out by the "${this.builder.settings.filter}" filter (the Respan SDK would not send this span)`;
-          record.span = undefined;
-        } else {
-          this.fail(record, 'unavailable', one, record.span);
-        }
-        continue;
-      }
-      if (records.length > 0 && bytes + one.bytes > this.batchBytesCeiling) break;
-      records.push(record);
-      prepared.push(one);
-      bytes += one.bytes;
-      if (records.length >= this.limits.maxBatchSpans) break;
-    }
-    for (const key of settled) this.queue.delete(key);
-    for (const record of records) {
-      this.queue.delete(spanKey(record.traceId, record.spanId));
-      this.setState(record, 'sending');
-      record.attempts++;
-    }
-    return { records, prepared };
-  }
-
   private async sendBatch(): Promise<void> {
-    const key = this.apiKey as string;
     const builder = this.builder;
-    const { records, prepared } = this.takeBatch();
-    if (records.length === 0) {
+    const batch = this.queue.take((record) => this.prepareForBatch(record));
+    if (batch === undefined) {
       this.changed();
       return;
     }
-    this.inFlight = records;
-    const request: ForwardRequest = {
-      url: endpointUrl(this.baseUrlValue, builder.settings.api),
-      method: 'POST',
-      headers: requestHeaders(`Bearer ${key}`, this.userAgent),
-      body: builder.body(prepared),
-      timeoutMs: this.limits.requestTimeoutMs,
-    };
+    for (const record of batch.items) this.ledger.sending(record);
+    const body = builder.body(batch.prepared);
+    // Sent before listeners hear of it: one that clears the key or changes settings cannot leave this batch half-built.
+    const sending = this.transport.send(endpointUrl(this.baseUrlValue, builder.settings.api), body);
     this.changed();
-    let outcome: Outcome;
-    try {
-      outcome = this.classify(await this.transport.send(request));
-    } catch (error) {
-      outcome = { kind: 'retry', message: `could not reach Respan at ${request.url}: ${errorText(error)}`, status: null, retryAfterMs: undefined };
-    }
-    this.inFlight = undefined;
-    if (outcome.kind === 'auth' && key !== this.apiKey) {
-      // The key changed while this request was out: try again with the new one.
-      outcome = { kind: 'retry', message: 'the Respan API key changed during the request', status: outcome.status, retryAfterMs: 0 };
-      for (const record of records) record.attempts--;
-    }
-    this.settle(records, prepared, outcome, request.body);
+    this.settle(batch, await sending, body);
     this.changed();
   }
 
-  private classify(response: ForwardResponse): Outcome {
-    const { status } = response;
-    if (status >= 200 && status < 300) return { kind: 'accepted', warning: partialSuccessWarning(response.body) };
-    // Scrubbed before serverMessage shortens it, so its cut cannot fall inside a key.
-    const said = serverMessage(this.scrub(response.body));
-    const detail = `Respan answered ${describeStatus(status)}${said ? `: ${said}` : ''}`;
-    if (status === 401 || status === 403) {
-      return { kind: 'auth', status, message: `${WRONG_KEY_MESSAGE} (${detail}); set a valid key to resume forwarding` };
-    }
-    if (status === 413) return { kind: 'too-large', status, message: detail };
-    if (RETRYABLE_STATUSES.has(status)) {
-      const header = response.headers['retry-after'];
-      const retryAfterMs = parseRetryAfter(header, this.now());
-      return { kind: 'retry', status, message: detail, retryAfterMs };
-    }
-    if (status >= 300 && status < 400) {
-      const location = response.headers.location;
-      return { kind: 'rejected', status, message: `${detail} (a redirect${location ? ` to ${location}` : ''}); set the Respan base URL to the final address` };
-    }
-    return { kind: 'rejected', status, message: detail };
-  }
-
-  private settle(records: SpanRecord[], prepared: PreparedSpan[], outcome: Outcome, body: string): void {
-    const now = this.now();
+  /** What an answer does to the spans of its batch. */
+  private settle(batch: Batch<SpanRecord>, outcome: SendOutcome, body: string): void {
+    const { items: records, prepared } = batch;
     const traces = new Set(records.map((record) => record.traceId)).size;
     const spans = `${records.length} span${records.length === 1 ? '' : 's'} of ${traces} trace${traces === 1 ? '' : 's'}`;
     if (outcome.kind === 'accepted') {
-      this.requests.accepted++;
-      this.consecutiveFailures = 0;
-      this.backoffUntilMs = 0;
-      this.lastSentAtMs = now;
-      this.warning = outcome.warning === null ? null : this.scrub(outcome.warning);
-      records.forEach((record, index) => {
-        const next = record.next;
-        record.next = undefined;
-        this.setState(record, 'sent');
-        record.sentAtMs = now;
-        record.span = undefined;
-        record.sentFingerprint = fingerprint(prepared[index].json);
-        if (next !== undefined) this.noteChange(record, next);
-      });
+      this.queue.finish();
+      const now = this.now();
+      records.forEach((record, index) => this.ledger.sent(record, prepared[index].json, now));
       this.say('info', `forwarded ${spans}`);
-      if (this.warning !== null) this.say('warn', this.warning);
+      if (outcome.warning !== null) this.say('warn', outcome.warning);
       return;
     }
-    this.requests.failed++;
-    const message = this.scrub(outcome.message);
-    this.lastError = { message, atMs: now, status: outcome.status };
+    const { message } = outcome;
     if (outcome.kind === 'too-large' && records.length > 1) {
-      this.consecutiveFailures = 0;
-      this.backoffUntilMs = 0;
-      this.splitTooLarge(records, prepared, message, spans);
+      // Splitting is not retrying the same request: the refusal costs no attempt.
+      for (const record of records) {
+        this.ledger.uncountAttempt(record);
+        this.ledger.waiting(record, `waiting to be sent in a smaller batch: ${message}`);
+      }
+      const limit = this.queue.finishTooLarge(batch);
+      this.say('warn', `${message}; ${spans} go again in halves, and no request holds more than about ${formatBytes(limit)} from now on`);
       return;
     }
     if (outcome.kind === 'retry') {
-      this.consecutiveFailures++;
-      const computed = outcome.retryAfterMs !== undefined ? Math.min(outcome.retryAfterMs, this.limits.maxRetryAfterMs) : backoffDelay(this.consecutiveFailures, { baseDelayMs: this.limits.baseRetryDelayMs, maxDelayMs: this.limits.maxRetryDelayMs }, this.random);
-      this.backoffUntilMs = now + computed;
-      // Retried spans go back to the front, in their original order.
-      const front: SpanRecord[] = [];
+      const again: SpanRecord[] = [];
       for (const record of records) {
-        const span = record.next ?? record.span;
-        record.next = undefined;
+        if (!outcome.countsAsAttempt) this.ledger.uncountAttempt(record);
         if (record.attempts >= this.limits.maxAttempts) {
-          this.fail(record, 'retries-exhausted', `gave up after ${record.attempts} attempts: ${message}`, span);
+          this.ledger.fail(record, 'retries-exhausted', `gave up after ${record.attempts} attempts: ${message}`);
         } else {
-          // Already counted against the queue bound while in flight, so it always fits.
-          this.setState(record, 'pending');
-          record.span = span;
-          record.reason = `waiting to retry: ${message}`;
-          front.push(record);
+          this.ledger.waiting(record, `waiting to retry: ${message}`);
+          again.push(record);
         }
       }
-      this.putFirst(front);
-      this.say('warn', `${message}; ${front.length} span${front.length === 1 ? '' : 's'} will be retried in ${Math.round(computed / 100) / 10} s`);
+      this.queue.finish(again);
+      this.say('warn', `${message}; ${again.length} span${again.length === 1 ? '' : 's'} will be retried in ${Math.round(outcome.delayMs / 100) / 10} s`);
       return;
     }
-    this.consecutiveFailures = 0;
-    this.backoffUntilMs = 0;
+    this.queue.finish();
     // A span refused on its own as too large cannot be split further.
     const reason = outcome.kind === 'too-large' ? `this span alone is larger than Respan accepts (about ${formatBytes(utf8Length(body))} as a request; ${message})` : message;
-    for (const record of records) {
-      const span = record.next ?? record.span;
-      record.next = undefined;
-      this.fail(record, outcome.kind === 'auth' ? 'auth' : 'rejected', reason, span);
-    }
+    for (const record of records) this.ledger.fail(record, outcome.kind === 'auth' ? 'auth' : 'rejected', reason);
     if (outcome.kind === 'auth') {
       this.pause = { kind: 'auth', reason: message };
       if (this.autoForwardOn) {
@@ -1060,40 +690,6 @@ export class Forwarder {
     } else {
       this.say('error', `${spans} not forwarded: ${reason}`);
     }
-  }
-
-  /**
-   * Respan refused a batch of several spans as too large (413). For the rest
-   * of the session no batch may exceed the bytes of the batch's larger half,
-   * and the spans go back to the front of the queue, so the next requests
-   * carry them in halves (halving again if Respan still refuses; a half with
-   * room to spare under the new limit takes spans queued behind it). The
-   * refusal is not counted as an attempt: splitting is not retrying the same
-   * request.
-   */
-  private splitTooLarge(records: SpanRecord[], prepared: PreparedSpan[], message: string, spans: string): void {
-    const half = Math.ceil(records.length / 2);
-    const bytesOf = (part: PreparedSpan[]) => part.reduce((sum, one) => sum + one.bytes, BODY_OVERHEAD_BYTES);
-    const largerHalf = Math.max(bytesOf(prepared.slice(0, half)), bytesOf(prepared.slice(half)));
-    this.batchBytesCeiling = Math.min(this.batchBytesCeiling, largerHalf);
-    for (const record of records) {
-      const span = record.next ?? record.span;
-      record.next = undefined;
-      record.attempts--;
-      this.setState(record, 'pending');
-      record.span = span;
-      record.reason = `waiting to be sent in a smaller batch: ${message}`;
-    }
-    this.putFirst(records);
-    this.say('warn', `${message}; ${spans} go again in halves, and no request holds more than about ${formatBytes(this.batchBytesCeiling)} from now on`);
-  }
-
-  /** Puts pending records at the front of the queue, in their order. */
-  private putFirst(records: SpanRecord[]): void {
-    const rest = [...this.queue];
-    this.queue.clear();
-    for (const record of records) this.queue.set(spanKey(record.traceId, record.spanId), record);
-    for (const [key, record] of rest) this.queue.set(key, record);
   }
 
   // ── messages ─────────────────────────────────────────────────────────────
@@ -1117,33 +713,4 @@ function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-}
-
-/** The message of a transport error, with its causes (fetch hides the useful part in `cause`). */
-function errorText(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
-    const message = current instanceof Error ? current.message : String(current);
-    if (message && !parts.includes(message)) parts.push(message);
-    current = current instanceof Error ? (current as Error & { cause?: unknown }).cause : undefined;
-  }
-  return parts.join(': ') || 'unknown network error';
-}
-
-/** A notice when Respan accepted the request but rejected some spans (OTLP partial success). */
-function partialSuccessWarning(body: string): string | null {
-  if (body.trim() === '') return null;
-  try {
-    const parsed = JSON.parse(body) as { partialSuccess?: { rejectedSpans?: unknown; errorMessage?: unknown } };
-    const partial = parsed?.partialSuccess;
-    if (!partial) return null;
-    const rejected = Number(partial.rejectedSpans ?? 0);
-    const message = typeof partial.errorMessage === 'string' ? partial.errorMessage : '';
-    if (rejected > 0) return `Respan accepted the request but rejected ${rejected} span${rejected === 1 ? '' : 's'}${message ? `: ${message}` : ''}`;
-    if (message) return `Respan accepted the request with a warning: ${message}`;
-  } catch {
-    // Not JSON: a success is a success.
-  }
-  return null;
 }

@@ -40,23 +40,12 @@ export interface LogDecodeResult {
   moreRejected?: number;
 }
 
-/** Everything a decoder has read of one log record. */
-export interface LogRecordParts {
-  traceId: string | null;
-  spanId: string | null;
-  timeUnixNano: bigint;
-  observedTimeUnixNano: bigint;
-  severityNumber: number;
-  severityText: string;
-  /** The `eventName` field, '' when absent. */
-  eventName: string;
-  body: AttributeValue;
-  attributes: Attributes;
-  droppedAttributesCount: number;
-  flags: number;
-  resource: Attributes;
-  scope: InstrumentationScope;
-}
+/**
+ * Everything a decoder has read of one log record: the fields of a
+ * {@link LogRecord} as sent, every one present (numbers 0 when unset), with
+ * `eventName` from its field only ('' when absent).
+ */
+export type LogRecordParts = Required<LogRecord>;
 
 /**
  * The attribute that carries a record's body in its span-event form. The

@@ -54,9 +54,9 @@ export function rejectSpan(result: Rejections, path: () => string, reason: strin
   else result.moreRejected = (result.moreRejected ?? 0) + 1;
 }
 
-/** The reason given for spans past {@link DecodeLimits.maxSpansPerRequest}. */
-export function overSpanLimit(limits: DecodeLimits): string {
-  return `over the limit of ${spanLimitOf(limits)} spans per request`;
+/** The reason given for spans, or the log records named by `items`, past {@link DecodeLimits.maxSpansPerRequest}. */
+export function overSpanLimit(limits: DecodeLimits, items = 'spans'): string {
+  return `over the limit of ${spanLimitOf(limits)} ${items} per request`;
 }
 
 /** {@link DecodeLimits.maxSpansPerRequest} or its default. */

@@ -6,7 +6,7 @@
  */
 
 import { describe, int64Value, parseJsonId, parseJsonInt64 } from '../encoding';
-import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanLink } from '../model';
+import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Rejections, Span, SpanEvent, SpanLink } from '../model';
 import { StringInterner } from '../intern';
 import { MalformedPayloadError, setOwn } from '../model';
 import { decodeUtf8 } from '../utf8';
@@ -91,7 +91,7 @@ const interner = new StringInterner();
  * `InstrumentationScope`) within the {@link DecodeLimits}.
  */
 export class JsonValueDecoder {
-  constructor(protected readonly limits: DecodeLimits) {}
+  constructor(readonly limits: DecodeLimits) {}
 
   anyValue(value: unknown, depth: number): AttributeValue {
     if (!isObject(value)) {
@@ -313,51 +313,115 @@ class JsonSpanDecoder extends JsonValueDecoder {
 }
 
 /**
- * Decodes a parsed OTLP/JSON `ExportTraceServiceRequest`. Throws
- * {@link MalformedPayloadError} only when the request as a whole is unusable.
+ * Where one signal's items sit in an OTLP/JSON export. Fields are named as
+ * `[lowerCamelCase, snake_case]`; where several are listed, the first present
+ * wins (the later ones are pre-1.0 names).
  */
-export function decodeOtlpJson(body: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
-  if (!isObject(body)) throw new MalformedPayloadError(`an OTLP trace export must be a JSON object, got ${describe(body)}`);
-  const resourceSpans = field(body, 'resourceSpans', 'resource_spans');
-  const result: DecodeResult = { spans: [], rejected: [] };
-  if (resourceSpans === undefined || resourceSpans === null) {
-    if ('resourceLogs' in body || 'resource_logs' in body || 'resourceMetrics' in body || 'resource_metrics' in body) {
-      throw new MalformedPayloadError('this is an OTLP logs or metrics export; this endpoint takes traces (resourceSpans)');
-    }
-    return result;
-  }
-  if (!Array.isArray(resourceSpans)) throw new MalformedPayloadError(`resourceSpans must be an array, got ${describe(resourceSpans)}`);
+export interface JsonExportLayout {
+  /** The export's kind in error messages: `trace`, `logs`. */
+  signal: string;
+  /** The resource groups: `resourceSpans`. */
+  groups: readonly [string, string];
+  /** The other signals' resource groups, so that a request sent to the wrong path is told so. */
+  otherSignals: readonly string[];
+  /** What that request is told. */
+  wrongSignal: string;
+  /** The scope groups of a resource group: `scopeSpans`. */
+  scopeGroups: readonly (readonly [string, string])[];
+  /** The scope of a scope group: `scope`. */
+  scopes: readonly string[];
+  /** The items of a scope group: `spans`. */
+  items: readonly [string, string];
+  /** The items in the over-limit reason: `spans`, `log records`. */
+  itemsNoun: string;
+}
 
-  const decoder = new JsonSpanDecoder(limits);
+/**
+ * Walks a parsed OTLP/JSON export laid out as `layout` says, within the
+ * per-request limit; `read` decodes one item with its resource and scope and
+ * returns why it is rejected, if it is. A malformed group or item is rejected
+ * on its own; throws {@link MalformedPayloadError} only when the request as a
+ * whole is unusable.
+ */
+export function readJsonExport(
+  body: unknown,
+  layout: JsonExportLayout,
+  decoder: JsonValueDecoder,
+  result: Rejections,
+  read: (raw: unknown, resource: Attributes, scope: InstrumentationScope) => string | undefined,
+): void {
+  const [groupsName] = layout.groups;
+  if (!isObject(body)) throw new MalformedPayloadError(`an OTLP ${layout.signal} export must be a JSON object, got ${describe(body)}`);
+  const groups = field(body, ...layout.groups);
+  if (groups === undefined || groups === null) {
+    if (layout.otherSignals.some((name) => name in body)) throw new MalformedPayloadError(layout.wrongSignal);
+    return;
+  }
+  if (!Array.isArray(groups)) throw new MalformedPayloadError(`${groupsName} must be an array, got ${describe(groups)}`);
+
+  const [scopeGroupsName] = layout.scopeGroups[0];
+  const [itemsName] = layout.items;
   const reject = (path: string, reason: string) => rejectSpan(result, () => path, reason);
-  let spanBudget = spanLimitOf(limits);
-  resourceSpans.forEach((group, r) => {
-    const groupPath = `resourceSpans[${r}]`;
+  let budget = spanLimitOf(decoder.limits);
+  groups.forEach((group, r) => {
+    const groupPath = `${groupsName}[${r}]`;
     if (!isObject(group)) return reject(groupPath, `must be an object, got ${describe(group)}`);
     const resource: Attributes = {};
     const resourceObject = group.resource;
     if (isObject(resourceObject)) decoder.attributes(resourceObject.attributes, resource);
-    const scopeSpans = field(group, 'scopeSpans', 'scope_spans') ?? field(group, 'instrumentationLibrarySpans', 'instrumentation_library_spans');
-    if (scopeSpans === undefined || scopeSpans === null) return;
-    if (!Array.isArray(scopeSpans)) return reject(`${groupPath}.scopeSpans`, `must be an array, got ${describe(scopeSpans)}`);
-    scopeSpans.forEach((scopeGroup, s) => {
-      const scopePath = `${groupPath}.scopeSpans[${s}]`;
+    let scopeGroups: unknown;
+    for (const names of layout.scopeGroups) if ((scopeGroups = field(group, ...names)) !== undefined && scopeGroups !== null) break;
+    if (scopeGroups === undefined || scopeGroups === null) return;
+    if (!Array.isArray(scopeGroups)) return reject(`${groupPath}.${scopeGroupsName}`, `must be an array, got ${describe(scopeGroups)}`);
+    scopeGroups.forEach((scopeGroup, s) => {
+      const scopePath = `${groupPath}.${scopeGroupsName}[${s}]`;
       if (!isObject(scopeGroup)) return reject(scopePath, `must be an object, got ${describe(scopeGroup)}`);
-      const scope = decoder.scope(scopeGroup.scope ?? scopeGroup.instrumentationLibrary ?? scopeGroup.instrumentation_library);
-      const spans = scopeGroup.spans;
-      if (spans === undefined || spans === null) return;
-      if (!Array.isArray(spans)) return reject(`${scopePath}.spans`, `must be an array, got ${describe(spans)}`);
-      for (let i = 0; i < spans.length; i++) {
-        if (spanBudget <= 0) {
-          rejectSpan(result, () => `${scopePath}.spans[${i}]`, overSpanLimit(limits));
+      let scopeObject: unknown;
+      for (const name of layout.scopes) if ((scopeObject = scopeGroup[name]) !== undefined && scopeObject !== null) break;
+      const scope = decoder.scope(scopeObject);
+      const items = field(scopeGroup, ...layout.items);
+      if (items === undefined || items === null) return;
+      if (!Array.isArray(items)) return reject(`${scopePath}.${itemsName}`, `must be an array, got ${describe(items)}`);
+      for (let i = 0; i < items.length; i++) {
+        if (budget <= 0) {
+          reject(`${scopePath}.${itemsName}[${i}]`, overSpanLimit(decoder.limits, layout.itemsNoun));
           continue;
         }
-        spanBudget--;
-        const span = decoder.span(spans[i], resource, scope);
-        if (typeof span === 'string') rejectSpan(result, () => `${scopePath}.spans[${i}]`, span);
-        else result.spans.push(span);
+        budget--;
+        const problem = read(items[i], resource, scope);
+        if (problem !== undefined) reject(`${scopePath}.${itemsName}[${i}]`, problem);
       }
     });
+  });
+}
+
+/** Where spans sit in an `ExportTraceServiceRequest`. */
+const TRACE_LAYOUT: JsonExportLayout = {
+  signal: 'trace',
+  groups: ['resourceSpans', 'resource_spans'],
+  otherSignals: ['resourceLogs', 'resource_logs', 'resourceMetrics', 'resource_metrics'],
+  wrongSignal: 'this is an OTLP logs or metrics export; this endpoint takes traces (resourceSpans)',
+  scopeGroups: [
+    ['scopeSpans', 'scope_spans'],
+    ['instrumentationLibrarySpans', 'instrumentation_library_spans'],
+  ],
+  scopes: ['scope', 'instrumentationLibrary', 'instrumentation_library'],
+  items: ['spans', 'spans'],
+  itemsNoun: 'spans',
+};
+
+/**
+ * Decodes a parsed OTLP/JSON `ExportTraceServiceRequest`. Throws
+ * {@link MalformedPayloadError} only when the request as a whole is unusable.
+ */
+export function decodeOtlpJson(body: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
+  const result: DecodeResult = { spans: [], rejected: [] };
+  const decoder = new JsonSpanDecoder(limits);
+  readJsonExport(body, TRACE_LAYOUT, decoder, result, (raw, resource, scope) => {
+    const span = decoder.span(raw, resource, scope);
+    if (typeof span === 'string') return span;
+    result.spans.push(span);
+    return undefined;
   });
   return result;
 }

@@ -8,10 +8,9 @@
 import { describe, parseJsonId, parseJsonInt64 } from '../encoding';
 import { assembleLogRecord, severityNumberOf, type LogDecodeResult, type LogRecord } from '../logs/record';
 import type { Attributes, InstrumentationScope } from '../model';
-import { MalformedPayloadError } from '../model';
 import { decodeUtf8 } from '../utf8';
-import { DEFAULT_DECODE_LIMITS, rejectSpan, spanLimitOf, type DecodeLimits } from './common';
-import { JsonValueDecoder, field, isObject, parseJsonText, type JsonObject } from './json';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './common';
+import { JsonValueDecoder, field, isObject, parseJsonText, readJsonExport, type JsonExportLayout, type JsonObject } from './json';
 
 /** An id of no bytes but zeros, in hex or base64: OTLP's "no trace context", as an empty id is. */
 const NO_CONTEXT_ID = /^(?:0*|A+=*)$/;
@@ -66,51 +65,30 @@ class JsonLogsDecoder extends JsonValueDecoder {
   }
 }
 
+/** Where log records sit in an `ExportLogsServiceRequest`. */
+const LOGS_LAYOUT: JsonExportLayout = {
+  signal: 'logs',
+  groups: ['resourceLogs', 'resource_logs'],
+  otherSignals: ['resourceSpans', 'resource_spans', 'resourceMetrics', 'resource_metrics'],
+  wrongSignal: 'this is an OTLP trace or metrics export; this endpoint takes logs (resourceLogs)',
+  scopeGroups: [['scopeLogs', 'scope_logs']],
+  scopes: ['scope'],
+  items: ['logRecords', 'log_records'],
+  itemsNoun: 'log records',
+};
+
 /**
  * Decodes a parsed OTLP/JSON `ExportLogsServiceRequest`. Throws
  * {@link MalformedPayloadError} only when the request as a whole is unusable.
  */
 export function decodeOtlpLogsJson(body: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): LogDecodeResult {
-  if (!isObject(body)) throw new MalformedPayloadError(`an OTLP logs export must be a JSON object, got ${describe(body)}`);
-  const resourceLogs = field(body, 'resourceLogs', 'resource_logs');
   const result: LogDecodeResult = { records: [], rejected: [] };
-  if (resourceLogs === undefined || resourceLogs === null) {
-    if ('resourceSpans' in body || 'resource_spans' in body || 'resourceMetrics' in body || 'resource_metrics' in body) {
-      throw new MalformedPayloadError('this is an OTLP trace or metrics export; this endpoint takes logs (resourceLogs)');
-    }
-    return result;
-  }
-  if (!Array.isArray(resourceLogs)) throw new MalformedPayloadError(`resourceLogs must be an array, got ${describe(resourceLogs)}`);
-
   const decoder = new JsonLogsDecoder(limits);
-  const reject = (path: string, reason: string) => rejectSpan(result, () => path, reason);
-  let budget = spanLimitOf(limits);
-  resourceLogs.forEach((group, r) => {
-    const groupPath = `resourceLogs[${r}]`;
-    if (!isObject(group)) return reject(groupPath, `must be an object, got ${describe(group)}`);
-    const resource: Attributes = {};
-    if (isObject(group.resource)) decoder.attributes(group.resource.attributes, resource);
-    const scopeLogs = field(group, 'scopeLogs', 'scope_logs');
-    if (scopeLogs === undefined || scopeLogs === null) return;
-    if (!Array.isArray(scopeLogs)) return reject(`${groupPath}.scopeLogs`, `must be an array, got ${describe(scopeLogs)}`);
-    scopeLogs.forEach((scopeGroup, s) => {
-      const scopePath = `${groupPath}.scopeLogs[${s}]`;
-      if (!isObject(scopeGroup)) return reject(scopePath, `must be an object, got ${describe(scopeGroup)}`);
-      const scope = decoder.scope(scopeGroup.scope);
-      const records = field(scopeGroup, 'logRecords', 'log_records');
-      if (records === undefined || records === null) return;
-      if (!Array.isArray(records)) return reject(`${scopePath}.logRecords`, `must be an array, got ${describe(records)}`);
-      for (let i = 0; i < records.length; i++) {
-        if (budget <= 0) {
-          reject(`${scopePath}.logRecords[${i}]`, `over the limit of ${spanLimitOf(limits)} log records per request`);
-          continue;
-        }
-        budget--;
-        const record = decoder.logRecord(records[i], resource, scope);
-        if (typeof record === 'string') reject(`${scopePath}.logRecords[${i}]`, record);
-        else result.records.push(record);
-      }
-    });
+  readJsonExport(body, LOGS_LAYOUT, decoder, result, (raw, resource, scope) => {
+    const record = decoder.logRecord(raw, resource, scope);
+    if (typeof record === 'string') return record;
+    result.records.push(record);
+    return undefined;
   });
   return result;
 }

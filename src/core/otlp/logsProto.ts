@@ -7,7 +7,7 @@
 import type { Attributes, InstrumentationScope } from '../model';
 import { MalformedPayloadError, rejectedCount } from '../model';
 import { assembleLogRecord, severityNumberOf, type LogDecodeResult, type LogRecord } from '../logs/record';
-import { DEFAULT_DECODE_LIMITS, rejectSpan, spanLimitOf, type DecodeLimits } from './common';
+import { DEFAULT_DECODE_LIMITS, overSpanLimit, rejectSpan, spanLimitOf, type DecodeLimits } from './common';
 import { FIXED32, FIXED64, LEN, ProtoMessageReader, VARINT, hex16, hex8, isWireFailure, isZero } from './protoWire';
 import { OtlpTypes } from './schema';
 
@@ -48,102 +48,29 @@ class ProtoLogsDecoder extends ProtoMessageReader {
   }
 
   request(): void {
-    const reader = this.reader;
-    const end = reader.len;
-    let index = 0;
-    while (reader.pos < end) {
-      const tag = this.tag();
-      const wireType = tag & 7;
-      if (tag >>> 3 === 1) {
-        if (wireType === LEN) {
-          this.resourceLogs(this.subEnd(), index++);
-          continue;
-        }
-        this.wrongWireTypes++;
-      }
-      reader.skipType(wireType);
-    }
-    this.ended(end);
+    this.messages(this.reader.len, 1, (end, r) => this.resourceLogs(end, r));
   }
 
   private resourceLogs(end: number, r: number): void {
-    const reader = this.reader;
-    const start = reader.pos;
     const resource: Attributes = {};
-    // Fields may come in any order: read the resource first, then the records that share it.
-    while (reader.pos < end) {
-      const tag = this.tag();
-      const wireType = tag & 7;
-      if (tag >>> 3 === 1) {
-        if (wireType === LEN) {
-          this.resource(this.subEnd(), resource);
-          continue;
-        }
-        this.wrongWireTypes++;
-      }
-      reader.skipType(wireType);
-    }
-    this.ended(end);
-    reader.pos = start;
-    let s = 0;
-    while (reader.pos < end) {
-      const tag = this.tag();
-      const wireType = tag & 7;
-      if (tag >>> 3 === 2) {
-        if (wireType === LEN) {
-          this.scopeLogs(this.subEnd(), resource, r, s++);
-          continue;
-        }
-        this.wrongWireTypes++;
-      }
-      reader.skipType(wireType);
-    }
-    this.ended(end);
+    this.groupResource(end, resource);
+    this.messages(end, 2, (scopeEnd, s) => this.scopeLogs(scopeEnd, resource, r, s));
   }
 
   private scopeLogs(end: number, resource: Attributes, r: number, s: number): void {
-    const reader = this.reader;
-    const start = reader.pos;
-    const scope: InstrumentationScope = { name: '', attributes: {} };
-    while (reader.pos < end) {
-      const tag = this.tag();
-      const wireType = tag & 7;
-      if (tag >>> 3 === 1) {
-        if (wireType === LEN) {
-          this.scope(this.subEnd(), scope);
-          continue;
-        }
-        this.wrongWireTypes++;
+    const scope = this.groupScope(end);
+    this.messages(end, 2, (recordEnd, index) => {
+      const path = () => `resourceLogs[${r}].scopeLogs[${s}].logRecords[${index}]`;
+      if (this.recordBudget <= 0) {
+        this.reader.pos = recordEnd;
+        rejectSpan(this.result, path, overSpanLimit(this.limits, 'log records'));
+        return;
       }
-      reader.skipType(wireType);
-    }
-    this.ended(end);
-    reader.pos = start;
-    let i = 0;
-    while (reader.pos < end) {
-      const tag = this.tag();
-      const wireType = tag & 7;
-      if (tag >>> 3 === 2) {
-        if (wireType === LEN) {
-          const recordEnd = this.subEnd();
-          const index = i++;
-          const path = () => `resourceLogs[${r}].scopeLogs[${s}].logRecords[${index}]`;
-          if (this.recordBudget <= 0) {
-            reader.pos = recordEnd;
-            rejectSpan(this.result, path, `over the limit of ${spanLimitOf(this.limits)} log records per request`);
-            continue;
-          }
-          this.recordBudget--;
-          const record = this.logRecord(recordEnd, resource, scope);
-          if (typeof record === 'string') rejectSpan(this.result, path, record);
-          else this.result.records.push(record);
-          continue;
-        }
-        this.wrongWireTypes++;
-      }
-      reader.skipType(wireType);
-    }
-    this.ended(end);
+      this.recordBudget--;
+      const record = this.logRecord(recordEnd, resource, scope);
+      if (typeof record === 'string') rejectSpan(this.result, path, record);
+      else this.result.records.push(record);
+    });
   }
 
   /** Reads one `LogRecord`; a string says why it is rejected. */

@@ -50,108 +50,30 @@ class ProtoRequestDecoder extends ProtoMessageReader {
     this.spanBudget = spanLimitOf(limits);
   }
 
-
   request(): void {
-    const reader = this.reader;
-    const end = reader.len;
-    let index = 0;
-    while (reader.pos < end) {
-      const tag = this.tag();
-      const wireType = tag & 7;
-      if (tag >>> 3 === 1) {
-        if (wireType === LEN) {
-          this.resourceSpans(this.subEnd(), index++);
-          continue;
-        }
-        this.wrongWireTypes++;
-      }
-      reader.skipType(wireType);
-    }
-    this.ended(end);
+    this.messages(this.reader.len, 1, (end, r) => this.resourceSpans(end, r));
   }
 
   private resourceSpans(end: number, r: number): void {
-    const reader = this.reader;
-    const start = reader.pos;
     const resource: Attributes = {};
-    let hasScopeSpans = false;
-    // Fields may come in any order: read the resource first, then the spans that share it.
-    while (reader.pos < end) {
-      const tag = this.tag();
-      const field = tag >>> 3;
-      const wireType = tag & 7;
-      if (field === 1) {
-        if (wireType === LEN) {
-          this.resource(this.subEnd(), resource);
-          continue;
-        }
-        this.wrongWireTypes++;
-      } else if (field === 2) hasScopeSpans = true;
-      reader.skipType(wireType);
-    }
-    this.ended(end);
-    reader.pos = start;
     // instrumentationLibrarySpans (1000) is the pre-1.0 name, read only when scopeSpans is absent.
-    const spansField = hasScopeSpans ? 2 : 1000;
-    let s = 0;
-    while (reader.pos < end) {
-      const tag = this.tag();
-      const wireType = tag & 7;
-      if (tag >>> 3 === spansField) {
-        if (wireType === LEN) {
-          this.scopeSpans(this.subEnd(), resource, r, s++);
-          continue;
-        }
-        this.wrongWireTypes++;
-      }
-      reader.skipType(wireType);
-    }
-    this.ended(end);
+    const spansField = this.groupResource(end, resource) ? 2 : 1000;
+    this.messages(end, spansField, (scopeEnd, s) => this.scopeSpans(scopeEnd, resource, r, s));
   }
 
-
   private scopeSpans(end: number, resource: Attributes, r: number, s: number): void {
-    const reader = this.reader;
-    const start = reader.pos;
-    const scope: InstrumentationScope = { name: '', attributes: {} };
-    while (reader.pos < end) {
-      const tag = this.tag();
-      const wireType = tag & 7;
-      if (tag >>> 3 === 1) {
-        if (wireType === LEN) {
-          this.scope(this.subEnd(), scope);
-          continue;
-        }
-        this.wrongWireTypes++;
+    const scope = this.groupScope(end);
+    this.messages(end, 2, (spanEnd, index) => {
+      if (this.spanBudget <= 0) {
+        this.reader.pos = spanEnd;
+        rejectSpan(this.result, () => spanPath(r, s, index), overSpanLimit(this.limits));
+        return;
       }
-      reader.skipType(wireType);
-    }
-    this.ended(end);
-    reader.pos = start;
-    let i = 0;
-    while (reader.pos < end) {
-      const tag = this.tag();
-      const wireType = tag & 7;
-      if (tag >>> 3 === 2) {
-        if (wireType === LEN) {
-          const spanEnd = this.subEnd();
-          const index = i++;
-          if (this.spanBudget <= 0) {
-            reader.pos = spanEnd;
-            rejectSpan(this.result, () => spanPath(r, s, index), overSpanLimit(this.limits));
-            continue;
-          }
-          this.spanBudget--;
-          const span = this.span(spanEnd, resource, scope);
-          if (typeof span === 'string') rejectSpan(this.result, () => spanPath(r, s, index), span);
-          else this.result.spans.push(span);
-          continue;
-        }
-        this.wrongWireTypes++;
-      }
-      reader.skipType(wireType);
-    }
-    this.ended(end);
+      this.spanBudget--;
+      const span = this.span(spanEnd, resource, scope);
+      if (typeof span === 'string') rejectSpan(this.result, () => spanPath(r, s, index), span);
+      else this.result.spans.push(span);
+    });
   }
 
   private event(end: number): SpanEvent {

@@ -241,6 +241,70 @@ export class ProtoMessageReader {
     const kept = bytesToBase64(bytes.subarray(0, Math.ceil(limit / 4) * 3)).slice(0, limit);
     return `${kept}…[truncated ${fullLength - limit} characters]`;
   }
+
+  /**
+   * Reads every field number `field` of the message ending at `end` as a
+   * sub-message: `read` gets where it ends and its index among them. Other
+   * fields are skipped; that field with another wire type is counted.
+   */
+  protected messages(end: number, field: number, read: (end: number, index: number) => void): void {
+    const reader = this.reader;
+    let index = 0;
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const wireType = tag & 7;
+      if (tag >>> 3 === field) {
+        if (wireType === LEN) {
+          read(this.subEnd(), index++);
+          continue;
+        }
+        this.wrongWireTypes++;
+      }
+      reader.skipType(wireType);
+    }
+    this.ended(end);
+  }
+
+  /**
+   * Reads the `resource` (field 1) of a `ResourceSpans` or `ResourceLogs` into
+   * `target`, then rewinds to the group's start: fields may come in any order,
+   * and its scope groups need the resource first. True when the group has a
+   * field 2 (`scopeSpans`, `scopeLogs`).
+   */
+  protected groupResource(end: number, target: Attributes): boolean {
+    const reader = this.reader;
+    const start = reader.pos;
+    let hasField2 = false;
+    while (reader.pos < end) {
+      const tag = this.tag();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (field === 1) {
+        if (wireType === LEN) {
+          this.resource(this.subEnd(), target);
+          continue;
+        }
+        this.wrongWireTypes++;
+      } else if (field === 2) hasField2 = true;
+      reader.skipType(wireType);
+    }
+    this.ended(end);
+    reader.pos = start;
+    return hasField2;
+  }
+
+  /**
+   * Reads the `scope` (field 1) of a `ScopeSpans` or `ScopeLogs`, then rewinds
+   * to the group's start, so that its items can share it.
+   */
+  protected groupScope(end: number): InstrumentationScope {
+    const start = this.reader.pos;
+    const scope: InstrumentationScope = { name: '', attributes: {} };
+    this.messages(end, 1, (scopeEnd) => this.scope(scopeEnd, scope));
+    this.reader.pos = start;
+    return scope;
+  }
+
   /** Reads one attribute into `target` unless `kept` already reached the limit (then skips it); returns the new count, unchanged when skipped. */
   protected limitedAttribute(target: Attributes, kept: number): number {
     const itemEnd = this.subEnd();

@@ -1,7 +1,8 @@
 // Forwarding to Respan from VS Code, against a fake Respan endpoint on
 // loopback: the key goes to SecretStorage through the command, a trace is
-// forwarded from the tree's command and from the panel's request path, the
-// tree shows its state, and a refused key is reported plainly.
+// forwarded from the tree's command and through the service (the panel's
+// request path), the tree shows its state, and a refused key is reported
+// plainly.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { FakeRespan } from '../../support/fakeRespan';
@@ -31,9 +32,11 @@ describe('Forwarding to Respan', () => {
     const ext = await inspector();
     await vscode.commands.executeCommand('respanInspector.clearApiKey');
     const sent = await sendTrace({ name: 'no_key_trace' });
-    const result = await ext.forwarding!.forwardTrace(sent.traceId);
-    assert.equal(result.ok, false);
-    assert.match(result.message, /Set Respan API Key/);
+    await assert.rejects(ext.service.handle('forwardTrace', { traceId: sent.traceId, waitMs: 15_000 }), (error: Error & { reason?: string }) => {
+      assert.equal(error.reason, 'unavailable');
+      assert.match(error.message, /Set Respan API Key/);
+      return true;
+    });
     assert.equal(fake.requests.length, 0);
   });
 
@@ -57,7 +60,7 @@ describe('Forwarding to Respan', () => {
     const ext = await inspector();
     await vscode.commands.executeCommand('respanInspector.setApiKey', 'wrong-key-9876543210');
     const sent = await sendTrace({ name: 'refused_trace' });
-    const result = await ext.forwarding!.forwardTrace(sent.traceId);
+    const result = await ext.service.handle('forwardTrace', { traceId: sent.traceId, waitMs: 15_000 });
     assert.equal(result.ok, false);
     assert.match(result.message, /key/i);
     assert.doesNotMatch(result.message, /wrong-key-9876543210/);

@@ -30,10 +30,10 @@ describe('Inspector panel', () => {
     try {
       await vscode.commands.executeCommand('respanInspector.openInInspector', { traceId: sent.traceId, spanId });
       await waitFor('the view to select the span', () => recorder.messages.some((m) => m.kind === 'selectionChanged' && m.spanId === spanId), 20_000);
-      const kinds = recorder.messages.map((m) => (m.kind === 'request' ? `request:${m.type}` : m.kind));
+      const kinds = recorder.messages.map((m) => (m.kind === 'request' || m.kind === 'service' ? `${m.kind}:${m.type}` : m.kind));
       assert.equal(kinds[0], 'ready', 'the view speaks first');
-      assert.ok(kinds.includes('request:getTrace'), `the view fetched the trace: ${kinds.join(', ')}`);
-      assert.ok(recorder.messages.some((m) => m.kind === 'request' && m.type === 'getTrace' && m.traceId === sent.traceId));
+      assert.ok(kinds.includes('service:getTrace'), `the view fetched the trace: ${kinds.join(', ')}`);
+      assert.ok(recorder.messages.some((m) => m.kind === 'service' && m.type === 'getTrace' && m.params.traceId === sent.traceId));
       assert.deepEqual(ext.panel.selection, { traceId: sent.traceId, spanId });
       const panel = ext.panel.webviewPanel!;
       assert.equal(panel.viewType, 'respanInspector.inspector');
@@ -109,17 +109,17 @@ describe('Inspector panel', () => {
     });
   });
 
-  it('forwards store changes to the live view, which refetches its list', async () => {
+  it('relays the service’s live events to the view, which refetches its list', async () => {
     const ext = await inspector();
     const sent = await sendTrace({ name: 'request_root' });
     const recorder = await recordMessages();
     try {
-      // A store change reaches the live view, which refetches its list.
-      ext.store.setPinned(sent.traceId, true);
-      await waitFor('the view to refetch the list', () => recorder.messages.some((m) => m.kind === 'request' && m.type === 'listTraces'), 20_000);
+      // A store change reaches the live view as a service event, and the view refetches its list.
+      await ext.service.handle('pinTrace', { traceId: sent.traceId, pinned: true });
+      await waitFor('the view to refetch the list', () => recorder.messages.some((m) => m.kind === 'service' && m.type === 'listTraces'), 20_000);
     } finally {
       recorder.dispose();
-      ext.store.setPinned(sent.traceId, false);
+      await ext.service.handle('pinTrace', { traceId: sent.traceId, pinned: false });
     }
   });
 });

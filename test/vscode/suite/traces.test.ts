@@ -137,7 +137,7 @@ describe('Traces view', () => {
       });
       assert.equal(response.status, 200, 'senders are still answered while paused');
       assert.equal(ext.store.get('5'.repeat(32)), undefined);
-      assert.equal(ext.store.dropped, 1);
+      assert.equal(ext.service.capture.dropped, 1);
       assert.match(ext.treeView.description ?? '', /paused/);
       assert.match(ext.statusBar.text, /paused/);
     } finally {
