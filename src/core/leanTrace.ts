@@ -34,7 +34,7 @@ import type { TraceTree } from './store';
 /** Version of the layout this module writes and reads. */
 export const LEAN_TRACE_VERSION = 2;
 /** Spans per chunk: small enough that a chunk is quick to build, large enough that chunks are few. */
-export const LEAN_CHUNK_SPANS = 8192;
+export const LEAN_CHUNK_SPANS = 2048;
 
 /** `RTIL` read as a little-endian u32. */
 const MAGIC = 0x4c495452;
