@@ -557,9 +557,12 @@ export class TraceStore {
    * event of that span (whose derived fields then count it); one whose span
    * has not arrived waits for it, one with no span id is kept with its trace,
    * and one with no trace id is kept among the most recent untraced records.
+   * Returns the spans that gained events, as now stored (the forwarder sends
+   * the latest version of a span it has not sent yet).
    */
-  addLogs(records: readonly LogRecord[]): void {
-    if (records.length === 0) return;
+  addLogs(records: readonly LogRecord[]): Span[] {
+    const updated: Span[] = [];
+    if (records.length === 0) return updated;
     const now = this.nowMs();
     for (const [traceId, bySpan] of groupByTraceAndSpan(records)) {
       if (traceId === null) {
@@ -588,9 +591,11 @@ export class TraceStore {
         const merged = this.attach(entry, span, list, 0);
         this.charge(entry, storedSpanBytes(merged) - storedSpanBytes(span));
         this.swap(entry, span, merged);
+        updated.push(merged);
       }
     }
     this.enforceRetention();
+    return updated;
   }
 
   /** Marks a trace updated by something other than a span (its place in eviction order, the change event). */

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { basename, extname, join } from 'node:path';
 import { DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_MAX_BODY_BYTES } from '../core/defaults';
 import type { Forwarder } from '../core/forward/forwarder';
+import type { LogRecord } from '../core/logs/record';
 import type { Span } from '../core/model';
 import { MalformedPayloadError } from '../core/model';
 import { isLoopbackHost } from '../core/net/loopback';
@@ -45,7 +46,7 @@ export interface InspectorServerSettings {
    * (`--dev`). Default off: the maps carry the UI's sources.
    */
   sourceMaps?: boolean;
-  /** Called with every batch of spans the receivers stored (not while capture is paused); auto-forward hooks in here. */
+  /** Called with every batch of spans the receivers stored (not while capture is paused), and with spans again when log records became their events; auto-forward hooks in here. */
   onSpans?: (spans: Span[]) => void;
   /** Origins (`http://host:port`) whose pages may send spans (browser-side SDKs). Default none. */
   allowedOrigins?: readonly string[];
@@ -217,7 +218,7 @@ export class InspectorServer {
           });
     this.sinks = {
       spans: (spans) => this.accept(spans),
-      logs: (records) => this.service.ingestLogs(records),
+      logs: (records) => this.acceptLogs(records),
       metrics: (dataPoints) => this.service.countMetrics(dataPoints),
     };
     this.receiverContext = { maxBodyBytes, limits, sinks: this.sinks };
@@ -309,6 +310,12 @@ export class InspectorServer {
 
   private accept(spans: Span[]): void {
     if (this.service.ingest(spans)) this.options.onSpans?.(spans);
+  }
+
+  /** Spans that gained log events are captured again: a forwarder that has not sent them yet sends them with their events. */
+  private acceptLogs(records: LogRecord[]): void {
+    const updated = this.service.ingestLogs(records);
+    if (updated.length > 0) this.options.onSpans?.(updated);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -6,9 +6,11 @@
 
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { ROOT_CONTEXT, SpanKind, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, trace, type Attributes, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ForwardLimits } from '../../src/core/forward/forwarder';
 import type { ForwardSettings } from '../../src/core/forward/payload';
@@ -258,6 +260,33 @@ describe('forwarding to Respan (integration)', function () {
     assert.ok(status.requests.failed >= 5, `${status.requests.failed} failed requests`);
     assert.equal(status.lastError !== null, true);
     assertKeyNowhere([...inspector.logs, ...inspector.answers]);
+  });
+
+  it('auto-forwards a span with the log records that became its events before it was sent', async () => {
+    // Nothing leaves before the explicit flush, so the records arrive while the span waits.
+    inspector = await startInspector(fake, { autoForward: true, limits: { batchDelayMs: 600_000 } });
+    let spanContext: SpanContext | undefined;
+    await exportWithOtel(inspector.server.url, (tracer) => {
+      const span = tracer.startSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT }, ROOT_CONTEXT);
+      spanContext = span.spanContext();
+      span.end();
+    });
+    const { traceId, spanId } = spanContext!;
+    await waitFor('the span to be stored', () => inspector!.store.get(traceId)?.spans.size === 1);
+
+    const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${inspector.server.url}/v1/logs` }) })] });
+    loggerProvider.getLogger('forwarding-it').emit({ context: trace.setSpanContext(ROOT_CONTEXT, spanContext!), eventName: 'gen_ai.user.message', body: 'What is the weather in Paris?' });
+    await loggerProvider.forceFlush();
+    await loggerProvider.shutdown();
+    await waitFor('the record to become an event of its span', () => inspector!.store.getSpan(traceId, spanId)?.events.length === 1);
+
+    inspector.forwarding.forwarder.flush();
+    await waitFor('the span to be sent', () => fake.requests.length === 1);
+    const sent = fake.requests[0].json as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ spanId: string; events: Array<{ name: string; attributes: Array<{ key: string; value: unknown }> }> }> }> }> };
+    const spans = sent.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans));
+    assert.deepEqual(spans.map((span) => span.spanId), [spanId]);
+    assert.deepEqual(spans[0].events.map((event) => event.name), ['gen_ai.user.message']);
+    assert.ok(JSON.stringify(spans[0].events[0]).includes('What is the weather in Paris?'), JSON.stringify(spans[0].events[0]));
   });
 
   it('stops on 401, reports the wrong key plainly, and resumes with a good key; the key never shows', async () => {

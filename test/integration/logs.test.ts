@@ -45,9 +45,9 @@ class RecordingStore extends TraceStore {
     super.add(spans);
   }
 
-  override addLogs(records: readonly LogRecord[]): void {
+  override addLogs(records: readonly LogRecord[]): Span[] {
     this.arrivals.push('logs');
-    super.addLogs(records);
+    return super.addLogs(records);
   }
 }
 
@@ -92,7 +92,8 @@ describe('OTLP logs and metrics from real senders', function () {
         assert.deepEqual(new Set(store.arrivals), new Set(['logs', 'spans']));
 
         const detail = await getJson<TraceDetailJson>(`/api/traces/${traceId}`);
-        const chats = detail.spans.filter((span) => span.name === 'chat gpt-4o-mini');
+        const isResponsesCall = (span: SpanJson) => span.attributes['gen_ai.response.id'] === 'resp_fake';
+        const chats = detail.spans.filter((span) => span.name === 'chat gpt-4o-mini' && !isResponsesCall(span));
         assert.equal(chats.length, 2);
         for (const chat of chats) {
           assert.equal(chat.displayKind, 'llm');
@@ -133,10 +134,27 @@ describe('OTLP logs and metrics from real senders', function () {
         assert.deepEqual(logEvents(followUp), ['gen_ai.system.message', 'gen_ai.user.message', 'gen_ai.assistant.message', 'gen_ai.tool.message', 'gen_ai.choice']);
         assert.equal(followUp.events[0].log?.severityNumber, SeverityNumber.INFO);
 
+        const responses = detail.spans.filter(isResponsesCall);
+        assert.equal(responses.length, 1);
+        const [responsesCall] = responses;
+        assert.deepEqual(responsesCall.tokens, { input: 31, output: 12, total: 43 });
+        assert.deepEqual(logEvents(responsesCall), ['gen_ai.client.inference.operation.details', 'gen_ai.client.inference.operation.details']);
+        const told = conversationOf(responsesCall)!;
+        assert.equal(told.source, 'genai', 'the operation-details events are the GenAI convention, read with the span attributes');
+        assert.deepEqual(
+          told.messages.map((message) => [message.role, message.direction, message.parts]),
+          [
+            ['system', 'input', [{ type: 'text', text: 'Answer in one line.' }]],
+            ['user', 'input', [{ type: 'text', text: 'Tell me a joke about traces.' }]],
+            ['assistant', 'output', [{ type: 'text', text: DEFAULT_TEXT }]],
+          ],
+        );
+
+        const callIds = new Set([first.spanId, followUp.spanId, responsesCall.spanId]);
         const { logs } = await getJson<TraceLogsJson>(`/api/traces/${traceId}/logs`);
-        assert.equal(logs.length, 8);
-        assert.ok(logs.every((record) => record.traceId === traceId && (record.spanId === first.spanId || record.spanId === followUp.spanId)));
-        assert.equal((await getJson<StatusJson>('/api/status')).logRecordCount, 8);
+        assert.equal(logs.length, 10);
+        assert.ok(logs.every((record) => record.traceId === traceId && callIds.has(record.spanId!)));
+        assert.equal((await getJson<StatusJson>('/api/status')).logRecordCount, 10);
       });
     }
   });

@@ -4,7 +4,8 @@
  * LangChain) and the instrumentations wrapped around them run their own code
  * paths unchanged:
  * - OpenAI: `POST /v1/chat/completions` (plain and `stream: true` server-sent
- *   events, with `stream_options.include_usage`), `POST /v1/embeddings`.
+ *   events, with `stream_options.include_usage`), `POST /v1/embeddings`,
+ *   `POST /v1/responses` (plain).
  * - Anthropic: `POST /v1/messages` (plain and streamed).
  *
  * Replies are scripted per request by {@link FakeProviderScript}; the default
@@ -54,7 +55,7 @@ export interface RecordedRequest {
   headers: IncomingMessage['headers'];
 }
 
-/** Chooses the reply to a chat (`/v1/chat/completions`) or messages (`/v1/messages`) request. */
+/** Chooses the reply to a chat (`/v1/chat/completions`), responses (`/v1/responses`) or messages (`/v1/messages`) request. */
 export type FakeProviderScript = (request: RecordedRequest) => FakeReply;
 
 /** A running fake provider. */
@@ -238,6 +239,47 @@ function anthropicMessage(body: Record<string, unknown>, reply: FakeReply, respo
   response.end();
 }
 
+/** A Responses API answer: output items (function calls, then the message) and usage in its own partition. */
+function openaiResponse(body: Record<string, unknown>, reply: FakeReply, response: ServerResponse): void {
+  const usage = reply.usage ?? DEFAULT_USAGE;
+  const output: unknown[] = (reply.toolCalls ?? []).map((call) => ({
+    type: 'function_call',
+    id: `fc_${call.id}`,
+    call_id: call.id,
+    name: call.name,
+    arguments: call.arguments,
+    status: 'completed',
+  }));
+  if (reply.text !== undefined) {
+    output.push({
+      type: 'message',
+      id: 'msg_fake',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text: reply.text, annotations: [], logprobs: [] }],
+    });
+  }
+  sendJson(response, 200, {
+    id: 'resp_fake',
+    object: 'response',
+    created_at: CREATED,
+    status: 'completed',
+    model: reply.model ?? (body.model as string),
+    instructions: body.instructions ?? null,
+    output,
+    parallel_tool_calls: true,
+    tool_choice: 'auto',
+    tools: body.tools ?? [],
+    usage: {
+      input_tokens: usage.prompt,
+      input_tokens_details: { cached_tokens: usage.cacheRead ?? 0 },
+      output_tokens: usage.completion,
+      output_tokens_details: { reasoning_tokens: usage.reasoning ?? 0 },
+      total_tokens: usage.prompt + usage.completion,
+    },
+  });
+}
+
 function providerError(response: ServerResponse, path: string, status: number): void {
   if (path.startsWith('/v1/messages')) {
     sendJson(response, status, { type: 'error', error: { type: 'invalid_request_error', message: `fake provider refused the request (${status})` } });
@@ -259,11 +301,13 @@ export async function startFakeProvider(script: FakeProviderScript = defaultScri
         if (request.method !== 'POST') return sendJson(response, 405, { error: { message: 'method not allowed' } });
         if (path === '/v1/embeddings') return embeddings(body, response);
         const isChat = path === '/v1/chat/completions';
+        const isResponses = path === '/v1/responses';
         const isMessages = path === '/v1/messages';
-        if (!isChat && !isMessages) return sendJson(response, 404, { error: { message: `the fake provider has nothing at ${path}` } });
+        if (!isChat && !isResponses && !isMessages) return sendJson(response, 404, { error: { message: `the fake provider has nothing at ${path}` } });
         const reply = current(recorded);
         if (reply.errorStatus !== undefined) return providerError(response, path, reply.errorStatus);
         if (isChat) chatCompletion(body, reply, response);
+        else if (isResponses) openaiResponse(body, reply, response);
         else anthropicMessage(body, reply, response);
       },
       () => sendJson(response, 400, { error: { message: 'the body is not JSON' } }),

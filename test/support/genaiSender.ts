@@ -2,7 +2,9 @@
  * A user's program instrumented with the OpenTelemetry GenAI instrumentation
  * (`@opentelemetry/instrumentation-openai`) around the real `openai` client,
  * talking to the fake provider: an agent span over a chat call that offers a
- * tool, and a follow-up call with the tool's result. Spans go over OTLP/gRPC,
+ * tool, a follow-up call with the tool's result, and a Responses API call
+ * (whose messages come as `gen_ai.client.inference.operation.details` events
+ * with structured attributes). Spans go over OTLP/gRPC,
  * the instrumentation's message events over OTLP/HTTP logs, as with
  * `OTEL_EXPORTER_OTLP_ENDPOINT` set. Nothing is exported until the end, then
  * the two providers are flushed in the order asked, each flush waiting for
@@ -59,6 +61,7 @@ async function main(grpcEndpoint: string, httpUrl: string, openaiBaseUrl: string
     const call = first.choices[0].message.tool_calls![0];
     messages.push(first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '{"temperature_c": 21, "sky": "clear"}' });
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages, tools });
+    await client.responses.create({ model: 'gpt-4o-mini', instructions: 'Answer in one line.', input: 'Tell me a joke about traces.' });
   });
   agent.end();
 

@@ -375,6 +375,25 @@ describe('conversationOf', () => {
       assert.deepEqual(summary(conversationOf({ attributes: {}, events })!.messages), ['input:user:Hi', 'output:assistant:Hello']);
     });
 
+    it('reads gen_ai.client.inference.operation.details events: structured messages, one output event per streamed item, instructions not repeated', () => {
+      const textMessage = (role: string, content: string) => ({ role, parts: [{ type: 'text', content }] });
+      const events: EventLike[] = [
+        { name: 'gen_ai.client.inference.operation.details', attributes: { 'gen_ai.input.messages': [textMessage('system', 'Be brief.'), textMessage('user', 'Joke?')] } },
+        { name: 'gen_ai.client.inference.operation.details', attributes: { 'gen_ai.output.messages': [{ ...textMessage('assistant', 'Thinking done.'), finish_reason: 'stop' }] } },
+        { name: 'gen_ai.client.inference.operation.details', attributes: { 'gen_ai.output.messages': [{ ...textMessage('assistant', 'A span walks into a bar.'), finish_reason: 'stop' }] } },
+      ];
+      const conversation = conversationOf({ attributes: { 'gen_ai.system_instructions': 'Be brief.' }, events })!;
+      assert.equal(conversation.source, 'genai');
+      assert.deepEqual(summary(conversation.messages), ['input:system:Be brief.', 'input:user:Joke?', 'output:assistant:Thinking done.', 'output:assistant:A span walks into a bar.']);
+      assert.equal(conversation.messages[3].finishReason, 'stop');
+    });
+
+    it('prefers the span attributes to the operation-details events that repeat them', () => {
+      const events: EventLike[] = [{ name: 'gen_ai.client.inference.operation.details', attributes: { 'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'from the event' }] }]) } }];
+      const attributes = { 'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'from the span' }] }]) };
+      assert.deepEqual(summary(conversationOf({ attributes, events })!.messages), ['input:user:from the span']);
+    });
+
     it('accepts JSON-safe events as the webview receives them', () => {
       const events: EventLike[] = [{ name: 'gen_ai.user.message', attributes: { content: 'hi' } }];
       assert.deepEqual(summary(conversationOf({ attributes: {}, events })!.messages), ['input:user:hi']);

@@ -48,19 +48,46 @@ function traceloopLegacy(attributes: AttributeMap): Extracted {
   };
 }
 
-function genai(attributes: AttributeMap): Extracted {
-  const input: ChatMessage[] = [];
-  const instructions = attributes['gen_ai.system_instructions'];
-  if (instructions !== undefined && instructions !== null) {
-    // A bare list of parts (no wrapping message), plain text, or one part.
-    const { parts, toolCalls } = contentToParts(instructions);
-    if (parts.length > 0) input.push({ role: 'system', direction: 'input', parts, toolCalls });
+/**
+ * The event current GenAI instrumentations emit instead of the span
+ * attributes when content goes to logs: the same keys, as attributes of the
+ * event (one event for the input, one per output item when streamed).
+ */
+const OPERATION_DETAILS_EVENT = 'gen_ai.client.inference.operation.details';
+
+/** The values of a GenAI key: the span's own, else each operation-details event's, in order. */
+function genaiValues(attributes: AttributeMap, events: readonly EventLike[], key: string): unknown[] {
+  const own = attributes[key];
+  if (own !== undefined && own !== null) return [own];
+  const values: unknown[] = [];
+  for (const event of events) {
+    const value = event.name === OPERATION_DETAILS_EVENT ? event.attributes?.[key] : undefined;
+    if (value !== undefined && value !== null) values.push(value);
   }
-  input.push(...messagesFrom(attributes['gen_ai.input.messages'], 'input'));
+  return values;
+}
+
+/** The text of a message's text parts, to tell when two senders' copies are the same message. */
+function textOfParts(parts: readonly MessagePart[]): string {
+  return parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
+function genai(attributes: AttributeMap, events: readonly EventLike[]): Extracted {
+  const input = genaiValues(attributes, events, 'gen_ai.input.messages').flatMap((value) => messagesFrom(value, 'input'));
+  const [instructions] = genaiValues(attributes, events, 'gen_ai.system_instructions');
+  if (instructions !== undefined) {
+    // A bare list of parts (no wrapping message), plain text, or one part;
+    // some instrumentations also repeat it as the first input message.
+    const { parts, toolCalls } = contentToParts(instructions);
+    const text = textOfParts(parts);
+    const repeated = input.some((message) => message.role === 'system' && textOfParts(message.parts) === text);
+    if (parts.length > 0 && !repeated) input.unshift({ role: 'system', direction: 'input', parts, toolCalls });
+  }
+  const [tools] = genaiValues(attributes, events, 'gen_ai.tool.definitions');
   return {
     input,
-    output: messagesFrom(attributes['gen_ai.output.messages'], 'output'),
-    tools: toolDefinitionsFrom(attributes['gen_ai.tool.definitions']),
+    output: genaiValues(attributes, events, 'gen_ai.output.messages').flatMap((value) => messagesFrom(value, 'output')),
+    tools: toolDefinitionsFrom(tools),
   };
 }
 

@@ -65,26 +65,49 @@ export function spanLimitOf(limits: DecodeLimits): number {
 }
 
 /**
- * Marker appended to a value cut at a limit. The kept part is a copy: a slice
- * would keep the whole original alive (V8 slices share their parent's
- * characters), and the store charges only what it keeps.
+ * A copy of `text` that shares no characters with it: a V8 slice keeps its
+ * whole parent alive, and the store charges only what it keeps.
  */
+function detached(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
+}
+
+/** `text` cut at `limit` characters, with a marker saying how many were cut. */
 export function truncated(text: string, limit: number): string {
-  const kept = JSON.parse(JSON.stringify(text.slice(0, limit))) as string;
-  return `${kept}…[truncated ${text.length - limit} characters]`;
+  return `${detached(text.slice(0, limit))}…[truncated ${text.length - limit} characters]`;
 }
 
 /**
  * Characters kept of a span's or link's `traceState`. W3C Trace Context has
- * vendors propagate up to 512 characters and cut longer lists, so a longer
- * one is not a trace state worth its memory.
+ * vendors propagate up to 512 characters, so a longer one is not a trace state
+ * worth its memory.
  */
 export const MAX_TRACE_STATE_LENGTH = 512;
 
-/** A `traceState` as kept: cut past {@link MAX_TRACE_STATE_LENGTH} (or the string limit, if lower) with the truncation marker. */
+/** List members longer than this are the first a vendor drops to fit (W3C Trace Context). */
+const LONG_TRACE_STATE_MEMBER = 128;
+
+/**
+ * A `traceState` as kept. Past {@link MAX_TRACE_STATE_LENGTH} (or the string
+ * limit, if lower) whole list members are dropped, the long ones first, then
+ * from the right, as W3C Trace Context tells a vendor to: what is kept is still
+ * a valid trace state, so it forwards as one. Empty when no member fits.
+ */
 export function traceStateText(value: string, limits: DecodeLimits): string {
   const limit = Math.min(MAX_TRACE_STATE_LENGTH, limits.maxStringLength);
-  return value.length > limit ? truncated(value, limit) : value;
+  if (value.length <= limit) return value;
+  let kept = '';
+  for (let start = 0; start < value.length; ) {
+    const comma = value.indexOf(',', start);
+    const end = comma < 0 ? value.length : comma;
+    const member = value.slice(start, end).trim();
+    start = end + 1;
+    if (member === '' || member.length > LONG_TRACE_STATE_MEMBER) continue;
+    const next = kept === '' ? member : `${kept},${member}`;
+    if (next.length > limit) break;
+    kept = next;
+  }
+  return detached(kept);
 }
 
 export { TOO_DEEP } from '../nesting';

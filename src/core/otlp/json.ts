@@ -252,7 +252,8 @@ class JsonSpanDecoder extends JsonValueDecoder {
       const link: SpanLink = { traceId, spanId, attributes: {} };
       this.attributes(raw.attributes, link.attributes);
       const traceState = field(raw, 'traceState', 'trace_state');
-      if (typeof traceState === 'string' && traceState !== '') link.traceState = traceStateText(traceState, this.limits);
+      const kept = typeof traceState === 'string' ? traceStateText(traceState, this.limits) : '';
+      if (kept !== '') link.traceState = kept;
       links.push(link);
     }
     return { links, dropped };

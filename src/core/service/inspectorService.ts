@@ -139,9 +139,12 @@ export class InspectorService implements ServiceEndpoint {
     return true;
   }
 
-  /** The receivers' way in for OTLP log records: paused capture drops them with their spans. */
-  ingestLogs(records: LogRecord[]): void {
-    if (this.capture.capturing) this.store.addLogs(records);
+  /**
+   * The receivers' way in for OTLP log records: paused capture drops them with
+   * their spans. Returns the stored spans the records became events of.
+   */
+  ingestLogs(records: LogRecord[]): Span[] {
+    return this.capture.capturing ? this.store.addLogs(records) : [];
   }
 
   /** Counts one OTLP metrics export of `dataPoints` data points. */
