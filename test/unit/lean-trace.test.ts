@@ -160,16 +160,15 @@ describe('lean trace form', () => {
       return bytes;
     };
     const padded = (n: number) => (n + 7) & ~7;
-    /** Offset of the first chunk's columns: header and head (padded), the strings (padded), span count and zero. */
-    const columns = (() => {
-      const view = new DataView(good.buffer, good.byteOffset);
-      const chunk = padded(24 + view.getUint32(12, true));
-      return padded(chunk + 4 + view.getUint32(chunk, true)) + 8;
-    })();
-    // Two spans: start ×2, duration ×2 (f64), parent ×2 (i32), id, name, service, model, status refs ×2 each (u32), kind ×2, flags ×2.
+    const view = new DataView(good.buffer, good.byteOffset);
+    /** Offset of the first chunk: after the header and head (padded). */
+    const chunk = padded(24 + view.getUint32(12, true));
+    /** Offset of its columns: span count, text length, the text (padded). */
+    const columns = padded(chunk + 8 + view.getUint32(chunk + 4, true));
+    // Two spans: start ×2, duration ×2 (f64), parent ×2 (i32), name, service, model, status refs ×2 each (u32), kind ×2, flags ×2.
     const parentAt = columns + 32;
-    const nameRefAt = columns + 48;
-    const kindAt = columns + 80;
+    const nameRefAt = columns + 40;
+    const kindAt = columns + 72;
 
     it('decodes the unedited body', () => {
       assert.equal(decodeLeanTrace(good).count, 2);
@@ -198,11 +197,11 @@ describe('lean trace form', () => {
       assert.throws(() => decodeLeanTrace(edited((view) => view.setUint32(8, 0xffffffff, true))), /claims 4294967295 spans/);
     });
 
-    it('refuses references to strings not sent, unknown kinds, strings that are not a list of strings', () => {
+    it('refuses references to strings not sent, unknown kinds, a chunk text that is not a list of strings', () => {
       assert.throws(() => decodeLeanTrace(edited((view) => view.setUint32(nameRefAt, 99, true))), /span 0 name refers to string 99/);
       assert.throws(() => decodeLeanTrace(edited((view) => view.setUint8(kindAt, 200))), /display kind 200/);
-      const chunk = padded(24 + new DataView(good.buffer, good.byteOffset).getUint32(12, true));
-      assert.throws(() => decodeLeanTrace(edited((_view, bytes) => (bytes[chunk + 4] = 0x7b))), /strings are not JSON|not a list/);
+      assert.throws(() => decodeLeanTrace(edited((_view, bytes) => (bytes[chunk + 8] = 0x7b))), /text is not JSON/);
+      assert.throws(() => decodeLeanTrace(edited((v) => v.setUint32(chunk, 1, true))), LeanTraceError);
     });
 
     it('refuses a parent that is not sent before its child, so a hostile body cannot make a loop', () => {

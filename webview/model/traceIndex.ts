@@ -37,8 +37,8 @@ export interface TraceIndex {
   /** The span's status message (read when shown: a malformed span fails the part that shows it). */
   statusMessage(span: number): string;
   displayKind: DisplayKind[];
-  /** Span id → index. */
-  byId: Map<string, number>;
+  /** Span id → index (built on first use: opening a trace does not need it). */
+  readonly byId: Map<string, number>;
   /** Parent index, or -1 for roots (including orphans and loop breakers: the server's tree). */
   parent: Int32Array;
   /** Children of span `i` are `childList[childStart[i] .. childStart[i + 1])`, by start time. */
@@ -111,7 +111,7 @@ export function buildTraceIndex(detail: TraceDetailJson): TraceIndex {
     statusMessage: (i) => spans[i].status.message,
   };
   const tree = childrenOf(parent);
-  return indexColumns(detail.traceId, columns, spans, byId, tree, walkPreorder(parent, tree));
+  return indexColumns(detail.traceId, columns, spans, () => byId, tree, walkPreorder(parent, tree));
 }
 
 /** Builds the index of a trace's lean form (spans in tree order already); its spans' details are fetched on demand. */
@@ -119,7 +119,7 @@ export function leanTraceIndex(traceId: string, lean: LeanTrace): TraceIndex {
   const identity = new Int32Array(lean.count);
   for (let i = 0; i < lean.count; i++) identity[i] = i;
   const columns: SpanColumns = { ...lean, statusMessage: (i) => lean.statusMessage[i] };
-  return indexColumns(traceId, columns, null, firstPositions(lean.spanId), childrenOf(lean.parent), identity);
+  return indexColumns(traceId, columns, null, () => firstPositions(lean.spanId), childrenOf(lean.parent), identity);
 }
 
 /** Span id → position; a duplicate span id keeps its first occurrence as the parent target. */
@@ -171,7 +171,8 @@ function walkPreorder(parent: Int32Array, { childStart, childList, roots }: Chil
   return preorder;
 }
 
-function indexColumns(traceId: string, columns: SpanColumns, details: SpanJson[] | null, byId: Map<string, number>, tree: Children, preorder: Int32Array): TraceIndex {
+function indexColumns(traceId: string, columns: SpanColumns, details: SpanJson[] | null, positions: () => Map<string, number>, tree: Children, preorder: Int32Array): TraceIndex {
+  let byId: Map<string, number> | undefined;
   const { count, parent } = columns;
   const { childStart, childList, roots } = tree;
   const preorderPos = new Int32Array(count);
@@ -213,7 +214,9 @@ function indexColumns(traceId: string, columns: SpanColumns, details: SpanJson[]
     model: columns.model,
     statusMessage: columns.statusMessage,
     displayKind: columns.displayKind,
-    byId,
+    get byId() {
+      return (byId ??= positions());
+    },
     parent,
     childStart,
     childList,

@@ -7,7 +7,7 @@
  * cost figure does not cost a new encoding.
  */
 
-import { encodeLeanSpans, joinLeanTrace, type LeanSpans } from '../leanTrace';
+import { encodeLeanSpans, joinLeanTrace, treeOrder, type LeanSpans } from '../leanTrace';
 import type { TraceStore } from '../store';
 import type { LeanTraceCacheJson, StoreChangeJson } from '../../protocol/api';
 import { leanTraceHeadJson } from '../../protocol/serialize';
@@ -68,11 +68,14 @@ export class LeanTraces {
     }
     this.misses++;
     const revision = entry.revision;
+    // Each step below holds the event loop for a bounded time; other work goes on between steps.
     const tree = this.store.tree(traceId)!;
+    await this.yieldTurn();
+    const ordered = treeOrder(tree);
     await this.yieldTurn();
     const chunks: Uint8Array[] = [];
     let byteLength = 0;
-    for (const chunk of encodeLeanSpans(tree)) {
+    for (const chunk of encodeLeanSpans(tree, ordered)) {
       chunks.push(chunk);
       byteLength += chunk.length;
       await this.yieldTurn();
