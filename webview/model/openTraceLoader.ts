@@ -1,9 +1,11 @@
 /**
- * Loads the trace the view shows: small traces whole as JSON (every span's
- * details in the page), large ones in the lean binary form with span details
- * fetched on demand. A newer load supersedes an older one, and an answer for
- * a trace the view no longer wants is dropped. DOM-free: the app gives it the
- * service and is told the outcome.
+ * Loads the trace the view shows. A trace opens from its lean binary form
+ * (rows first, span details fetched on demand); a small one is then taken
+ * whole as JSON (every span's details in the page, find over attributes),
+ * told as a second outcome the way a live update is. A refresh of a trace
+ * known to be small takes the JSON alone. A newer load supersedes an older
+ * one, and an answer for a trace the view no longer wants is dropped.
+ * DOM-free: the app gives it the service and is told the outcome.
  */
 
 import { decodeLeanTrace } from '../../src/core/leanTrace';
@@ -32,7 +34,7 @@ export type TraceLoadOutcome = { kind: 'loaded'; trace: OpenTrace } | { kind: 'g
 /** Settings of an {@link OpenTraceLoader}. */
 export interface OpenTraceLoaderOptions {
   call: ServiceCall;
-  /** The trace's span count if the page already knows it (the open trace, the list); asked of the service otherwise. */
+  /** The trace's span count if the page already knows it (the open trace, the list). */
   knownSpanCount(traceId: string): number | undefined;
   /** Whether the view still wants `traceId` (not closed or switched meanwhile). */
   wants(traceId: string): boolean;
@@ -54,45 +56,34 @@ export class OpenTraceLoader {
   async load(traceId: string, quiet: boolean): Promise<void> {
     const seq = ++this.seq;
     const { options } = this;
+    const current = () => seq === this.seq && options.wants(traceId);
     if (!quiet) options.onLoading(true);
     performance.mark('rti:request');
     try {
-      const trace = await this.fetch(traceId);
-      if (seq !== this.seq || !options.wants(traceId)) return;
-      options.onOutcome(trace ? { kind: 'loaded', trace } : { kind: 'gone', traceId });
+      const known = quiet ? options.knownSpanCount(traceId) : undefined;
+      if (known !== undefined && !opensLean(known)) {
+        const whole = await this.fetchWhole(traceId);
+        if (current()) options.onOutcome(whole ? { kind: 'loaded', trace: whole } : { kind: 'gone', traceId });
+        return;
+      }
+      const lean = await this.fetchLean(traceId);
+      if (!current()) return;
+      options.onOutcome(lean ? { kind: 'loaded', trace: lean } : { kind: 'gone', traceId });
+      if (seq === this.seq) options.onLoading(false);
+      if (!lean || opensLean(lean.index.count)) return;
+      const whole = await this.fetchWhole(traceId);
+      if (current() && whole) options.onOutcome({ kind: 'loaded', trace: whole });
     } catch (error) {
-      if (seq === this.seq && options.wants(traceId)) options.onOutcome({ kind: 'failed', traceId, message: (error as Error).message });
+      if (current()) options.onOutcome({ kind: 'failed', traceId, message: (error as Error).message });
     } finally {
       if (seq === this.seq) options.onLoading(false);
     }
   }
 
-  /** Drops every load on its way (the trace was closed). */
-  cancel(): void {
-    this.seq++;
-    this.options.onLoading(false);
-  }
-
-  /** The trace in the form its size calls for; null when the store no longer has it. */
-  private async fetch(traceId: string): Promise<OpenTrace | null> {
-    const count = await this.spanCount(traceId);
-    if (count === null) return null;
-    return opensLean(count) ? this.fetchLean(traceId) : this.fetchWhole(traceId);
-  }
-
-  private async spanCount(traceId: string): Promise<number | null> {
-    const known = this.options.knownSpanCount(traceId);
-    if (known !== undefined) return known;
-    const { traces } = await this.options.call('listTraces', { query: { traceIds: [traceId], limit: 1 } });
-    return traces.length > 0 ? traces[0].spanCount : null;
-  }
-
   private async fetchWhole(traceId: string): Promise<OpenTrace | null> {
     const detail = await orGone(this.options.call('getTrace', { traceId }));
-    performance.mark('rti:data');
     if (!detail) return null;
     const index = buildTraceIndex(detail);
-    performance.mark('rti:indexed');
     return { traceId, index, summary: detail.summary, logs: detail.logs, details: null };
   }
 
