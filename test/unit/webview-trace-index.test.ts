@@ -98,16 +98,25 @@ describe('webview trace index', () => {
     assert.equal(late.critical[late.byId.get('inner')!], 0);
   });
 
-  it('breaks parent cycles so every span is shown once', () => {
+  it('takes the server\'s tree: a loop of parents is shown as the server broke it (its orphan flag)', () => {
     const trace = makeTrace([
-      { id: 'p', parent: 'q', start: 0, duration: 10 },
+      { id: 'p', parent: 'q', start: 0, duration: 10, orphan: true },
       { id: 'q', parent: 'p', start: 1, duration: 5 },
       { id: 'c', parent: 'q', start: 2, duration: 1 },
     ]);
     const index = buildTraceIndex(trace);
     const rows = flattenRows(index, allExpanded(index));
     assert.equal(rows.length, 3);
-    assert.equal(index.roots.length, 1);
+    assert.deepEqual(Array.from(index.roots, (i) => index.spanId[i]), ['p']);
+    assert.equal(index.spanId[index.parent[index.byId.get('q')!]], 'p');
+  });
+
+  it('refuses an answer whose parents loop with no span flagged to break it, instead of hiding spans', () => {
+    const trace = makeTrace([
+      { id: 'p', parent: 'q', start: 0, duration: 10 },
+      { id: 'q', parent: 'p', start: 1, duration: 5 },
+    ]);
+    assert.throws(() => buildTraceIndex(trace), /2 of its spans hang off a loop of parents/);
   });
 
   it('sorts spans that arrive out of start order', () => {
