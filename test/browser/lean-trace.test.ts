@@ -11,7 +11,9 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { decodeLeanTrace } from '../../src/core/leanTrace';
-import { BINARY_MEDIA_TYPE } from '../../src/protocol/service';
+import { isServiceError } from '../../src/core/service/errors';
+import { BINARY_MEDIA_TYPE, createServiceCall } from '../../src/protocol/service';
+import { httpServiceTransport } from '../../src/protocol/serviceHttp';
 import type { SpanJson, TraceDetailJson } from '../../src/protocol/api';
 import { buildBundles, hexId, largeTraceRequests, launchChromium, postOtlp, startInspector, type RunningInspector } from './support';
 
@@ -86,7 +88,12 @@ describe('lean trace form in the browser', function () {
     const response = await fetch(`${inspector.url}/api/traces/${TRACE_ID}/lean`);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), BINARY_MEDIA_TYPE);
-    const lean = decodeLeanTrace(new Uint8Array(await response.arrayBuffer()));
+    const body = new Uint8Array(await response.arrayBuffer());
+    const lean = decodeLeanTrace(body);
+    // The same bytes as the service's request, over its HTTP transport (POST /api/service/getLeanTrace) and its typed client.
+    const call = createServiceCall(httpServiceTransport(inspector.url, (url, init) => fetch(url, init)));
+    assert.deepEqual(await call('getLeanTrace', { traceId: TRACE_ID }), body);
+    await assert.rejects(call('getLeanTrace', { traceId: '0'.repeat(32) }), (error: unknown) => isServiceError(error, 'not-found'));
     const detail = (await (await fetch(`${inspector.url}/api/traces/${TRACE_ID}`)).json()) as TraceDetailJson;
     assert.equal(lean.count, detail.spans.length);
     const byId = new Map(detail.spans.map((span) => [span.spanId, span]));

@@ -54,7 +54,7 @@ export interface InspectorServiceOptions {
   maxImportChars?: number;
   /** Timers, for a forward that waits for Respan's answer (and a turn of the event loop between chunks of a lean trace). */
   timers: ForwardTimers;
-  /** Bytes of lean traces kept encoded. Default {@link DEFAULT_LEAN_CACHE_BYTES}. */
+  /** Bytes of lean traces kept encoded. Default {@link DEFAULT_LEAN_CACHE_BYTES}, or an eighth of the store's bound if less. */
   leanCacheBytes?: number;
 }
 
@@ -86,7 +86,8 @@ export class InspectorService implements ServiceEndpoint {
   constructor(private readonly options: InspectorServiceOptions) {
     this.store = options.store;
     const yieldTurn = () => new Promise<void>((resolve) => options.timers.setTimeout(resolve, 0));
-    this.leanTraces = new LeanTraces(options.store, yieldTurn, options.leanCacheBytes ?? DEFAULT_LEAN_CACHE_BYTES);
+    const leanCacheBytes = options.leanCacheBytes ?? Math.min(DEFAULT_LEAN_CACHE_BYTES, Math.floor(options.store.maxApproxBytes / 8));
+    this.leanTraces = new LeanTraces(options.store, yieldTurn, leanCacheBytes);
     options.store.onChange((change) => this.leanTraces.noteChange(change));
     this.capture = options.capture ?? new CaptureGate();
     this.limits = options.limits ?? DEFAULT_DECODE_LIMITS;
