@@ -71,7 +71,9 @@ describe('open trace loader', () => {
     const { loader, requests, outcomes } = rig();
     await loader.load(SMALL, false);
     assert.deepEqual(requests, ['getLeanTrace', 'getTrace']);
-    assert.equal(loaded(outcomes[0]).index.details, null);
+    const lean = loaded(outcomes[0]);
+    assert.equal(lean.index.details, null);
+    assert.equal(lean.details, null, 'no span fetched one by one: they come whole next');
     const whole = loaded(outcomes[1]);
     assert.equal(whole.index.details?.length, 5);
     assert.equal(whole.details, null);

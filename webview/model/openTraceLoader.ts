@@ -22,7 +22,7 @@ export interface OpenTrace {
   summary: TraceSummaryJson;
   /** The trace's log records that are not events of a span. */
   logs: LogRecordJson[];
-  /** Details fetched span by span, for a trace opened in the lean form; null when the index has them all. */
+  /** Details fetched span by span, for a large trace in the lean form; null when the index has them all or they are on their way whole. */
   details: SpanDetailsCache | null;
   /** Evicted or deleted from the store while open: still shown, marked stale. */
   gone?: boolean;
@@ -96,7 +96,10 @@ export class OpenTraceLoader {
     const index = leanTraceIndex(traceId, lean);
     performance.mark('rti:indexed');
     const trace: OpenTrace = { traceId, index, summary: head.summary, logs: head.logs, details: null };
-    trace.details = new SpanDetailsCache(traceId, (spanId) => this.options.call('getSpan', { traceId, spanId }).catch(goneAsNull), (spanId) => this.options.onDetails(trace, spanId));
+    // A small trace's details all come with its JSON, next: none are fetched one by one meanwhile.
+    if (opensLean(index.count)) {
+      trace.details = new SpanDetailsCache(traceId, (spanId) => this.options.call('getSpan', { traceId, spanId }).catch(goneAsNull), (spanId) => this.options.onDetails(trace, spanId));
+    }
     return trace;
   }
 }
