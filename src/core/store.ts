@@ -716,6 +716,28 @@ export class TraceStore {
     return this.get(traceId)?.spans.get(spanId.toLowerCase());
   }
 
+  /**
+   * Whether span `spanId` shows as a root although it has a parent id, as in
+   * {@link tree}, without building the tree unless its ancestors loop: one
+   * span's details stay cheap in a 100,000-span trace.
+   */
+  shownAsOrphan(traceId: string, spanId: string): boolean {
+    const entry = this.get(traceId);
+    const span = entry?.spans.get(spanId.toLowerCase());
+    if (!entry || !span || span.parentSpanId === null) return false;
+    if (span.parentSpanId === span.spanId || !entry.spans.has(span.parentSpanId)) return true;
+    const seen = new Set<string>([span.spanId]);
+    for (let id: string | null = span.parentSpanId; id !== null; ) {
+      // On a loop of parents, the tree decides which span breaks it.
+      if (seen.has(id)) return this.tree(traceId)!.orphans.has(span.spanId);
+      seen.add(id);
+      const ancestor = entry.spans.get(id);
+      if (ancestor === undefined) return false;
+      id = ancestor.parentSpanId;
+    }
+    return false;
+  }
+
   /** Pins or unpins a trace; pinned traces are never evicted. Returns false for an unknown trace. */
   setPinned(traceId: string, pinned: boolean): boolean {
     const entry = this.get(traceId);

@@ -150,6 +150,30 @@ describe('lean trace form', () => {
     await assert.rejects(service.handle('getLeanTrace', { traceId: two }), /no trace with id/);
   });
 
+  it('answers one span (getSpan) as the JSON form has it, orphans and loop breakers included, without building the tree', async () => {
+    const spans = [
+      makeSpan({ id: 'root' }),
+      makeSpan({ id: 'kid', parent: 'root', startMs: 1_700_000_000_001, attributes: { k: 'v' } }),
+      makeSpan({ id: 'lost', parent: 'nowhere', startMs: 1_700_000_000_002 }),
+      makeSpan({ id: 'self', parent: 'self', startMs: 1_700_000_000_003 }),
+      makeSpan({ id: 'loopA', parent: 'loopB', startMs: 1_700_000_000_004 }),
+      makeSpan({ id: 'loopB', parent: 'loopA', startMs: 1_700_000_000_005 }),
+      makeSpan({ id: 'underA', parent: 'loopA', startMs: 1_700_000_000_006 }),
+    ];
+    const store = storeOf(spans);
+    const traceId = spans[0].traceId;
+    const timers = { setTimeout: (callback: () => void) => setImmediate(callback), clearTimeout: () => undefined } as unknown as ConstructorParameters<typeof InspectorService>[0]['timers'];
+    const service = new InspectorService({ store, timers });
+    const detail = JSON.parse(JSON.stringify(traceDetailJson(store.tree(traceId)!))) as ReturnType<typeof traceDetailJson>;
+    assert.deepEqual(detail.spans.filter((span) => span.orphan).map((span) => span.spanId), ['lost', 'self', 'loopA'].map((label) => hexId(label, 16)));
+    let trees = 0;
+    const tree = store.tree.bind(store);
+    store.tree = (id) => (trees++, tree(id));
+    for (const span of detail.spans) assert.deepEqual(JSON.parse(JSON.stringify(await service.handle('getSpan', { traceId, spanId: span.spanId }))), span, span.name);
+    assert.equal(trees, 3, 'the tree is built only for the spans whose ancestors loop');
+    await assert.rejects(service.handle('getSpan', { traceId, spanId: 'f'.repeat(16) }), /has no span f{16}/);
+  });
+
   describe('hostile bodies', () => {
     const spans = [makeSpan({ id: 'root' }), makeSpan({ id: 'kid', parent: 'root', startMs: 1_700_000_000_001 })];
     const store = storeOf(spans);

@@ -174,11 +174,13 @@ export class InspectorService implements ServiceEndpoint {
 
     getSpan: async (params) => {
       const read = paramsObject(params);
-      const tree = this.tree(traceIdParam(read));
+      const traceId = traceIdParam(read);
+      const entry = this.store.get(traceId);
+      if (!entry) throw notFoundTrace(traceId);
       const spanId = spanIdParam(read);
-      const span = tree.entry.spans.get(spanId);
-      if (!span) throw new ServiceError('not-found', `trace ${tree.entry.traceId} has no span ${spanId}`);
-      return spanJson(span, tree.orphans.has(spanId), tree.entry);
+      const span = entry.spans.get(spanId);
+      if (!span) throw new ServiceError('not-found', `trace ${entry.traceId} has no span ${spanId}`);
+      return spanJson(span, this.store.shownAsOrphan(traceId, spanId), entry);
     },
 
     traceLogs: async (params) => {
