@@ -6,6 +6,7 @@ import { InspectorService } from '../../src/core/service/inspectorService';
 import { TraceStore } from '../../src/core/store';
 import { leanTraceHeadJson, traceDetailJson } from '../../src/protocol/serialize';
 import { buildTraceIndex, criticalSegments, leanTraceIndex, type TraceIndex } from '../../webview/model/traceIndex';
+import { SpanSearch } from '../../webview/model/search';
 import { parseLeanHead } from '../../webview/model/spanDetails';
 import { largeTraceRequests } from '../browser/support';
 import { randomOtlpRequest, seededRandom } from '../fixtures/otlp';
@@ -172,6 +173,28 @@ describe('lean trace form', () => {
     for (const span of detail.spans) assert.deepEqual(JSON.parse(JSON.stringify(await service.handle('getSpan', { traceId, spanId: span.spanId }))), span, span.name);
     assert.equal(trees, 3, 'the tree is built only for the spans whose ancestors loop');
     await assert.rejects(service.handle('getSpan', { traceId, spanId: 'f'.repeat(16) }), /has no span f{16}/);
+  });
+
+  it('finds spans of a lean trace by what its rows carry, case-insensitively, in tree order, never across two values', () => {
+    const spans = [
+      makeSpan({ id: 'root', name: 'Agent Run', resource: { 'service.name': 'Billing-API' } }),
+      makeSpan({ id: 'llm', name: 'chat', parent: 'root', startMs: 1_700_000_000_001, attributes: { 'gen_ai.request.model': 'GPT-4o', 'gen_ai.system': 'openai' } }),
+      makeSpan({ id: 'bad', name: 'tool call', parent: 'root', startMs: 1_700_000_000_002, error: true }),
+      makeSpan({ id: 'late', name: 'agent run again', parent: 'llm', startMs: 1_700_000_000_003 }),
+    ];
+    const store = storeOf(spans);
+    const traceId = spans[0].traceId;
+    const index = leanTraceIndex(traceId, decodeLeanTrace(leanBytes(store, traceId, 2)));
+    const search = new SpanSearch(index);
+    const names = (text: string) => Array.from(search.find(text), (i) => index.name[i]);
+    assert.deepEqual(names('AGENT RUN'), ['Agent Run', 'agent run again']);
+    assert.deepEqual(names('gpt-4O'), ['chat']);
+    assert.deepEqual(names(hexId('bad', 16)), ['tool call']);
+    assert.deepEqual(names('billing-api'), ['Agent Run']);
+    assert.deepEqual(names('llm'), ['chat']);
+    assert.deepEqual(names('chat\ntool'), []);
+    assert.deepEqual(names('run\nchat'), []);
+    assert.deepEqual(names('nothing like it'), []);
   });
 
   describe('hostile bodies', () => {

@@ -13,7 +13,10 @@ import type { TraceIndex } from './traceIndex';
 
 /** Lower-cased searchable text per span, built on first use. */
 export class SpanSearch {
+  /** One text per span (the JSON form). */
   private haystacks: string[] | undefined;
+  /** What the rows carry, as columns (the lean form). */
+  private columns: SearchColumn[] | undefined;
 
   constructor(private readonly index: TraceIndex) {}
 
@@ -21,13 +24,16 @@ export class SpanSearch {
   find(text: string): Int32Array {
     const needle = text.trim().toLowerCase();
     if (needle === '') return new Int32Array(0);
-    const haystacks = (this.haystacks ??= this.index.details ? this.index.details.map(searchText) : rowSearchTexts(this.index));
-    const { preorder, count } = this.index;
+    const { preorder, count, details } = this.index;
     const out: number[] = [];
-    for (let pos = 0; pos < count; pos++) {
-      const i = preorder[pos];
-      if (haystacks[i].includes(needle)) out.push(i);
+    if (details) {
+      const haystacks = (this.haystacks ??= details.map(searchText));
+      for (let pos = 0; pos < count; pos++) if (haystacks[preorder[pos]].includes(needle)) out.push(preorder[pos]);
+      return Int32Array.from(out);
     }
+    const matched = new Uint8Array(count);
+    for (const column of (this.columns ??= rowColumns(this.index))) column.mark(needle, matched);
+    for (let pos = 0; pos < count; pos++) if (matched[preorder[pos]]) out.push(preorder[pos]);
     return Int32Array.from(out);
   }
 }
@@ -45,16 +51,80 @@ export function searchText(span: SpanJson): string {
   return parts.join('\n').toLowerCase();
 }
 
-/** What a lean trace's rows carry, lower-cased: the part of {@link searchText} the page has without the details. */
-function rowSearchTexts(index: TraceIndex): string[] {
-  const out = new Array<string>(index.count);
-  for (let i = 0; i < index.count; i++) {
-    const parts = [index.name[i], index.spanId[i], index.statusMessage(i), index.displayKind[i]];
-    if (index.model[i]) parts.push(index.model[i]!);
-    if (index.service[i]) parts.push(index.service[i]!);
-    out[i] = parts.join('\n').toLowerCase();
+/** One field of every span, searchable: marks the spans whose value contains a needle. */
+interface SearchColumn {
+  mark(needle: string, matched: Uint8Array): void;
+}
+
+/**
+ * What a lean trace's rows carry (the part of {@link searchText} the page has
+ * without the details), as columns built for speed at 1,000,000 spans: names
+ * and ids as one lower-cased text each, searched with `indexOf`; fields with
+ * few distinct values (status, kind, model, service) matched once per value.
+ */
+function rowColumns(index: TraceIndex): SearchColumn[] {
+  const status = new Array<string>(index.count);
+  for (let i = 0; i < index.count; i++) status[i] = index.statusMessage(i);
+  return [joinedColumn(index.name), joinedColumn(index.spanId), valueColumn(status), valueColumn(index.displayKind), valueColumn(index.model), valueColumn(index.service)];
+}
+
+/** A column as one lower-cased text, values apart by a line break (no needle holds one: it is trimmed of them inside too). */
+function joinedColumn(values: readonly string[]): SearchColumn {
+  const text = values.join('\n').toLowerCase();
+  // Where each value starts in the text (lower-casing keeps the length of everything a span name or id holds in practice; see below).
+  const starts = new Int32Array(values.length);
+  for (let i = 1; i < values.length; i++) starts[i] = starts[i - 1] + values[i - 1].length + 1;
+  const exact = values.length === 0 || text.length === starts[values.length - 1] + values[values.length - 1].length;
+  return {
+    mark(needle, matched) {
+      if (needle.includes('\n')) return;
+      if (!exact) {
+        // A value whose lower case is longer than itself (rare letters): value by value.
+        for (let i = 0; i < values.length; i++) if (values[i].toLowerCase().includes(needle)) matched[i] = 1;
+        return;
+      }
+      for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+        let lo = 0;
+        let hi = starts.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (starts[mid] <= at) lo = mid;
+          else hi = mid - 1;
+        }
+        matched[lo] = 1;
+      }
+    },
+  };
+}
+
+/** A column of few distinct values: each value lower-cased and tested once per find. */
+function valueColumn(values: readonly (string | null)[]): SearchColumn {
+  const distinct: string[] = [];
+  const codeOf = new Map<string | null, number>();
+  const codes = new Uint32Array(values.length);
+  let previous: string | null | undefined;
+  let previousCode = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    // Neighbouring rows mostly share a value: no lookup then.
+    if (value !== previous) {
+      let code = codeOf.get(value);
+      if (code === undefined) {
+        codeOf.set(value, (code = distinct.length));
+        distinct.push(value === null ? '' : value.toLowerCase());
+      }
+      previous = value;
+      previousCode = code;
+    }
+    codes[i] = previousCode;
   }
-  return out;
+  return {
+    mark(needle, matched) {
+      const hits = Uint8Array.from(distinct, (value) => (value.includes(needle) ? 1 : 0));
+      if (!hits.includes(1)) return;
+      for (let i = 0; i < codes.length; i++) if (hits[codes[i]]) matched[i] = 1;
+    },
+  };
 }
 
 function appendValues(parts: string[], attributes: Record<string, unknown>): void {
