@@ -2,7 +2,7 @@
 // VS Code test index) with `vscode` external, and the browser bundle of the UI.
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { slimPriceTable } from './scripts/slimPriceTable.mjs';
 
 const watch = process.argv.includes('--watch');
@@ -51,6 +51,13 @@ const builds = [
     jsxImportSource: 'preact',
   },
 ];
+
+// A missing entry point stops the build before it starts: watch mode would otherwise go on without that bundle.
+const missing = builds.flatMap((options) => Object.entries(options.entryPoints).filter(([, file]) => !existsSync(file)));
+if (missing.length > 0) {
+  for (const [name, file] of missing) console.error(`esbuild.mjs: entry point "${name}" does not exist: ${file}`);
+  process.exit(1);
+}
 
 if (watch) {
   const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));

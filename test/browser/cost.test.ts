@@ -46,6 +46,15 @@ describe('cost in the UI (Chromium)', function () {
     assert.equal(await page.locator('.trace-item', { hasText: 'unknown model call' }).getByTestId('trace-cost').count(), 0);
   });
 
+  it('keeps the cost on the line a long model name shares with it, cutting the name instead', async () => {
+    const row = page.locator('.trace-item', { hasText: 'estimated call' });
+    const facts = (await row.locator('.trace-row-facts').boundingBox())!;
+    const cost = (await row.getByTestId('trace-cost').boundingBox())!;
+    // Facts that do not fit wrap onto a hidden second line.
+    assert.ok(cost.y + cost.height <= facts.y + facts.height, `the cost is on the hidden line: ${JSON.stringify({ facts, cost })}`);
+    assert.ok(cost.x + cost.width <= facts.x + facts.width);
+  });
+
   it('sorts the list costliest first and filters it by a minimum cost', async () => {
     assert.deepEqual(await rowNames(), ['unknown model call', 'reported call', 'estimated call']);
     await page.getByTestId('toggle-filters').click();

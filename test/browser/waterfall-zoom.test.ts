@@ -138,6 +138,15 @@ describe('waterfall zoom in Chromium (standalone command)', function () {
     assert.match(await page.getByTestId('zoom-window').innerText(), /^4\.\d+s – 5\.\d+s of 10s$/);
     assert.equal(await rowElements(page), rowsBefore, 'zooming renders the same rows in view, no more');
 
+    // In a narrow window the Reset button keeps its label whole, clear of the zoom window's text.
+    const viewport = page.viewportSize()!;
+    await page.setViewportSize({ width: 1000, height: viewport.height });
+    const reset = (await page.getByTestId('reset-zoom').boundingBox())!;
+    const zoomWindow = (await page.getByTestId('zoom-window').boundingBox())!;
+    assert.ok(reset.x + reset.width <= zoomWindow.x, `Reset zoom ${JSON.stringify(reset)} overlaps the zoom window ${JSON.stringify(zoomWindow)}`);
+    assert.ok(await page.getByTestId('reset-zoom').evaluate((button) => button.scrollWidth <= button.clientWidth), 'the Reset zoom label is cut');
+    await page.setViewportSize(viewport);
+
     // A click right after the drag selects as usual.
     await row(page, 'llm_call').click();
     assert.equal(await page.locator('.wf-row.selected .wf-label').innerText(), 'llm_call');

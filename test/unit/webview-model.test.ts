@@ -6,7 +6,6 @@ import { detectImportFormat, summarizeImport } from '../../webview/model/importF
 import { SpanSearch, errorSpans, matchPosition, stepMatch } from '../../webview/model/search';
 import { niceStep, timeTicks } from '../../webview/model/ticks';
 import { buildTraceIndex } from '../../webview/model/traceIndex';
-import { MAX_SCROLL_HEIGHT, scrollTopForVirtualTop, scrollTopToReveal, virtualScrollTop, virtualWindow } from '../../webview/model/virtual';
 import { makeTrace } from '../fixtures/webview-traces';
 
 describe('webview formatting', () => {
@@ -53,51 +52,6 @@ describe('webview time ticks', () => {
   });
   it('survives empty axes', () => {
     assert.deepEqual(timeTicks(0, 500).ticks, [0]);
-  });
-});
-
-describe('webview virtual window', () => {
-  it('renders the visible rows plus overscan', () => {
-    const w = virtualWindow(220, 100, 1000, 20, 5);
-    assert.equal(w.first, 6);
-    assert.equal(w.end, 21);
-    assert.equal(w.offsetTop, 120);
-    assert.equal(w.contentHeight, 20_000);
-  });
-  it('scales the scroller beyond the maximum height and still reaches the last row', () => {
-    const rows = 1_000_000;
-    const rowHeight = 22;
-    const viewport = 600;
-    const bottom = MAX_SCROLL_HEIGHT - viewport;
-    const w = virtualWindow(bottom, viewport, rows, rowHeight, 3);
-    assert.equal(w.contentHeight, MAX_SCROLL_HEIGHT);
-    assert.equal(w.end, rows);
-    // The last row's bottom lines up with the viewport's bottom.
-    const lastTop = w.offsetTop + (rows - 1 - w.first) * rowHeight;
-    assert.equal(Math.round(lastTop + rowHeight), MAX_SCROLL_HEIGHT);
-    assert.equal(virtualScrollTop(bottom, viewport, rows, rowHeight), rows * rowHeight - viewport);
-  });
-  it('computes the scroll position that reveals a row, in both modes', () => {
-    assert.equal(scrollTopToReveal(4, 0, 100, 1000, 20), 0);
-    assert.equal(scrollTopToReveal(5, 0, 100, 1000, 20), 20);
-    assert.equal(scrollTopToReveal(10, 0, 100, 1000, 20), 120);
-    assert.equal(scrollTopToReveal(2, 200, 100, 1000, 20), 40);
-    const rows = 1_000_000;
-    const top = scrollTopToReveal(500_000, 0, 600, rows, 22);
-    const w = virtualWindow(top, 600, rows, 22, 0);
-    assert.ok(w.first <= 500_000 && 500_000 < w.end);
-  });
-  it('maps a real list position back to a scroll position, clamped, in both modes', () => {
-    assert.equal(scrollTopForVirtualTop(440, 100, 1000, 20), 440);
-    assert.equal(scrollTopForVirtualTop(-5, 100, 1000, 20), 0);
-    assert.equal(scrollTopForVirtualTop(50_000, 100, 1000, 20), 20_000 - 100);
-    assert.equal(scrollTopForVirtualTop(300, 600, 10, 20), 0, 'a list shorter than the viewport does not scroll');
-    const rows = 1_000_000;
-    for (const real of [0, 123_456, 11_000_000, rows * 22 - 600]) {
-      const scroll = scrollTopForVirtualTop(real, 600, rows, 22);
-      assert.ok(scroll <= MAX_SCROLL_HEIGHT - 600);
-      assert.ok(Math.abs(virtualScrollTop(scroll, 600, rows, 22) - real) < 1e-6, `round trip of ${real}`);
-    }
   });
 });
 

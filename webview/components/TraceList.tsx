@@ -1,8 +1,7 @@
 /**
- * The trace list: newest first and live, with filters and grouping by thread
- * or trace group. Virtualised like the waterfall: group headers and traces
- * are fixed-height rows and only those in view (plus overscan) are in the
- * DOM, so thousands of traces cost what a screenful does.
+ * The trace list: newest first and live, with filters and grouping by thread,
+ * trace group or run. Group headers and traces are the fixed-height rows of a
+ * {@link VirtualList}, so thousands of traces cost what a screenful does.
  */
 
 import type { TargetedKeyboardEvent } from 'preact';
@@ -13,8 +12,9 @@ import { formatAge, formatCost, formatCount, formatDuration, formatInteger } fro
 import { kindInfo } from '../model/kinds';
 import { activeFilterCount, parseCostInput, parseDurationInput, type FilterChoices, type FilterOption, type TraceGroup, type TraceGrouping } from '../model/traceFilter';
 import { anchoredTop, chooseAnchors, rowIndexOf, traceListRows, type TraceListRow } from '../model/traceList';
-import { scrollTopForVirtualTop, scrollTopToReveal, virtualScrollTop, virtualWindow } from '../model/virtual';
+import { navigationTarget, pageRows, scrollTopForVirtualTop, scrollTopToReveal, virtualScrollTop } from '../model/virtual';
 import { Icon, IconButton } from './common';
+import { VirtualList, useVirtualScroll, type VirtualScroll } from './VirtualList';
 
 /** Row height in px; must match `--list-row-height` in styles.css. */
 export const LIST_ROW_HEIGHT = 44;
@@ -133,14 +133,108 @@ interface TraceRowsProps {
 
 /** The virtual scroller: a listbox (a tree when grouped) whose active row moves with the keys. */
 function TraceRows({ rows, grouping, selectedTraceId, onSelect, onToggleGroup, nowMs }: TraceRowsProps) {
-  const grouped = grouping !== 'none';
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [viewportHeight, setViewportHeight] = useState(600);
+  const scroll = useVirtualScroll(LIST_ROW_HEIGHT, { width: 0, height: 600 });
   /** The keyboard's row (a trace id or a group key), moved since `selection` was selected; a new selection takes over. */
   const [moved, setMoved] = useState<{ key: string; selection: string | null } | null>(null);
   const activeKey = moved && moved.selection === selectedTraceId ? moved.key : selectedTraceId;
   const setActiveKey = (key: string) => setMoved({ key, selection: selectedTraceId });
+  const onScroll = useAnchoredScroll(scroll, rows, selectedTraceId);
+
+  const activeIndex = (() => {
+    const active = rowIndexOf(rows, activeKey);
+    if (active >= 0) return active;
+    return Math.max(0, rowIndexOf(rows, selectedTraceId));
+  })();
+
+  function activate(index: number): void {
+    setActiveKey(rows[index].key);
+    scroll.reveal(index, rows.length);
+  }
+
+  function onKey(event: TargetedKeyboardEvent<HTMLDivElement>): void {
+    if (rows.length === 0) return;
+    const target = navigationTarget(event.key, activeIndex, rows.length, pageRows(scroll.viewport.height, LIST_ROW_HEIGHT));
+    if (target !== null) activate(target);
+    else if (!onRowKey(event.key)) return;
+    event.preventDefault();
+  }
+
+  /** The keys of the active row itself: fold and unfold a group, go up to it, open a trace. True when `key` was one. */
+  function onRowKey(key: string): boolean {
+    const row = rows[activeIndex];
+    switch (key) {
+      case 'ArrowRight':
+        if (row.kind !== 'group' || !row.collapsed) return false;
+        onToggleGroup(row.key);
+        return true;
+      case 'ArrowLeft':
+        if (row.kind === 'group' && !row.collapsed) onToggleGroup(row.key);
+        else if (row.kind === 'trace' && row.grouped) activate(activeIndex - row.position);
+        else return false;
+        return true;
+      case 'Enter':
+      case ' ':
+        if (row.kind === 'group') onToggleGroup(row.key);
+        else onSelect(row.trace.traceId);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  function renderRow(index: number) {
+    const row = rows[index];
+    const common = { id: rowId(index), active: index === activeIndex, grouping, row };
+    return row.kind === 'group' ? (
+      <GroupRow
+        key={row.key}
+        {...common}
+        group={row.group}
+        collapsed={row.collapsed}
+        onToggle={() => {
+          setActiveKey(row.key);
+          onToggleGroup(row.key);
+        }}
+      />
+    ) : (
+      <TraceItem
+        key={row.key}
+        {...common}
+        trace={row.trace}
+        selected={row.trace.traceId === selectedTraceId}
+        onSelect={() => {
+          setActiveKey(row.key);
+          onSelect(row.trace.traceId);
+        }}
+        nowMs={nowMs}
+      />
+    );
+  }
+
+  return (
+    <VirtualList
+      scroll={scroll}
+      rowCount={rows.length}
+      overscan={OVERSCAN}
+      renderRow={renderRow}
+      activeRow={{ row: activeIndex, id: rowId }}
+      onScroll={onScroll}
+      onKeyDown={onKey}
+      class="list-scroll"
+      role={grouping !== 'none' ? 'tree' : 'listbox'}
+      label="Traces"
+      testId="trace-list-rows"
+    />
+  );
+}
+
+/**
+ * Keeps the list's place while its rows change (traces arrived or left, a
+ * group folded): the selected trace, or else the first row in view, stays
+ * where it was on screen; a new selection is brought into view once its row
+ * is listed. Returns the scroller's scroll listener.
+ */
+function useAnchoredScroll(scroll: VirtualScroll, rows: TraceListRow[], selectedTraceId: string | null): (scrollTop: number) => void {
   /** The rows and scroll position on screen, from which the anchor is chosen when the rows change. */
   const drawn = useRef<{ rows: TraceListRow[]; scrollTop: number } | null>(null);
   /** A selection to bring into view once its row is listed. */
@@ -152,19 +246,7 @@ function TraceRows({ rows, grouping, selectedTraceId, onSelect, onToggleGroup, n
   }
 
   useLayoutEffect(() => {
-    const element = scrollRef.current;
-    if (!element) return;
-    const measure = () => setViewportHeight(element.clientHeight);
-    measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
-
-  // New rows (traces arrived or left, a group folded): keep the selected trace, or else the
-  // first row in view, where it was on screen; then bring a new selection into view.
-  useLayoutEffect(() => {
-    const element = scrollRef.current;
+    const element = scroll.ref.current;
     if (!element) return;
     const height = element.clientHeight;
     const previous = drawn.current;
@@ -180,131 +262,18 @@ function TraceRows({ rows, grouping, selectedTraceId, onSelect, onToggleGroup, n
       target = scrollTopToReveal(reveal, target, height, rows.length, LIST_ROW_HEIGHT);
       revealKey.current = null;
     }
-    scrollTo(target);
+    scroll.scrollTo(target);
     drawn.current = { rows, scrollTop: element.scrollTop };
   }, [rows, selectedTraceId]);
 
-  function scrollTo(target: number): void {
-    const element = scrollRef.current;
-    if (!element) return;
-    if (Math.abs(element.scrollTop - target) >= 1) element.scrollTop = target;
-    setScrollTop(element.scrollTop);
-  }
+  return (top) => {
+    if (drawn.current) drawn.current = { ...drawn.current, scrollTop: top };
+  };
+}
 
-  const activeIndex = (() => {
-    const active = rowIndexOf(rows, activeKey);
-    if (active >= 0) return active;
-    return Math.max(0, rowIndexOf(rows, selectedTraceId));
-  })();
-
-  function activate(index: number): void {
-    if (rows.length === 0) return;
-    const row = Math.max(0, Math.min(rows.length - 1, index));
-    setActiveKey(rows[row].key);
-    const element = scrollRef.current;
-    if (element) scrollTo(scrollTopToReveal(row, element.scrollTop, element.clientHeight, rows.length, LIST_ROW_HEIGHT));
-  }
-
-  function onKey(event: TargetedKeyboardEvent<HTMLDivElement>): void {
-    if (rows.length === 0) return;
-    const row = rows[activeIndex];
-    const page = Math.max(1, Math.floor(viewportHeight / LIST_ROW_HEIGHT) - 1);
-    let handled = true;
-    switch (event.key) {
-      case 'ArrowDown':
-        activate(activeIndex + 1);
-        break;
-      case 'ArrowUp':
-        activate(activeIndex - 1);
-        break;
-      case 'PageDown':
-        activate(activeIndex + page);
-        break;
-      case 'PageUp':
-        activate(activeIndex - page);
-        break;
-      case 'Home':
-        activate(0);
-        break;
-      case 'End':
-        activate(rows.length - 1);
-        break;
-      case 'ArrowRight':
-        if (row.kind === 'group' && row.collapsed) onToggleGroup(row.key);
-        else handled = false;
-        break;
-      case 'ArrowLeft':
-        if (row.kind === 'group' && !row.collapsed) onToggleGroup(row.key);
-        else if (row.kind === 'trace' && row.grouped) activate(activeIndex - row.position);
-        else handled = false;
-        break;
-      case 'Enter':
-      case ' ':
-        if (row.kind === 'group') onToggleGroup(row.key);
-        else onSelect(row.trace.traceId);
-        break;
-      default:
-        handled = false;
-    }
-    if (handled) event.preventDefault();
-  }
-
-  const view = virtualWindow(scrollTop, viewportHeight, rows.length, LIST_ROW_HEIGHT, OVERSCAN);
-  const rendered = [];
-  for (let index = view.first; index < view.end; index++) {
-    const row = rows[index];
-    const common = { id: `${ROW_ID}${index}`, active: index === activeIndex, grouping, row };
-    rendered.push(
-      row.kind === 'group' ? (
-        <GroupRow
-          key={row.key}
-          {...common}
-          group={row.group}
-          collapsed={row.collapsed}
-          onToggle={() => {
-            setActiveKey(row.key);
-            onToggleGroup(row.key);
-          }}
-        />
-      ) : (
-        <TraceItem
-          key={row.key}
-          {...common}
-          trace={row.trace}
-          selected={row.trace.traceId === selectedTraceId}
-          onSelect={() => {
-            setActiveKey(row.key);
-            onSelect(row.trace.traceId);
-          }}
-          nowMs={nowMs}
-        />
-      ),
-    );
-  }
-
-  return (
-    <div
-      class="list-scroll"
-      ref={scrollRef}
-      tabIndex={0}
-      role={grouped ? 'tree' : 'listbox'}
-      aria-label="Traces"
-      aria-activedescendant={activeIndex >= view.first && activeIndex < view.end ? `${ROW_ID}${activeIndex}` : undefined}
-      onScroll={(event) => {
-        const top = event.currentTarget.scrollTop;
-        if (drawn.current) drawn.current = { ...drawn.current, scrollTop: top };
-        setScrollTop(top);
-      }}
-      onKeyDown={onKey}
-      data-testid="trace-list-rows"
-    >
-      <div class="list-spacer" style={{ height: `${view.contentHeight}px` }}>
-        <div class="list-rows" style={{ transform: `translateY(${view.offsetTop}px)` }}>
-          {rendered}
-        </div>
-      </div>
-    </div>
-  );
+/** Element id of row `index`, for `aria-activedescendant`. */
+function rowId(index: number): string {
+  return `${ROW_ID}${index}`;
 }
 
 /** Props every row gets from the scroller. */
@@ -377,11 +346,14 @@ function TraceItem({ id, active, grouping, row, trace, selected, onSelect, nowMs
       </div>
       <div class="trace-meta muted">
         {/* One line, most telling first: facts that do not fit wrap onto a hidden line instead of being cut; the tooltip has them all. */}
-        <span class="trace-facts" title={factsTitle(trace, tokens)}>
+        <span class="trace-row-facts" title={factsTitle(trace, tokens)}>
           {trace.models.length > 0 && (
-            <span>
-              <Icon name="sparkle" /> {trace.models[0]}
-              {trace.models.length > 1 ? ` +${trace.models.length - 1}` : ''}
+            <span class="trace-row-model">
+              <Icon name="sparkle" />
+              <span class="trace-row-model-name">
+                {trace.models[0]}
+                {trace.models.length > 1 ? ` +${trace.models.length - 1}` : ''}
+              </span>
             </span>
           )}
           {tokens > 0 && <span>{formatCount(tokens)} tok</span>}

@@ -90,3 +90,44 @@ export function scrollTopForVirtualTop(realTop: number, viewportHeight: number, 
   const clamped = Math.min(Math.max(realTop, 0), maxReal);
   return real === content ? clamped : (clamped / maxReal) * maxContent;
 }
+
+/** The keys that move a list's current row. */
+export type NavigationKey = 'ArrowDown' | 'ArrowUp' | 'PageDown' | 'PageUp' | 'Home' | 'End';
+
+/** Rows one PageUp/PageDown moves: a viewport's worth, less one row that stays in view for context. */
+export function pageRows(viewportHeight: number, rowHeight: number): number {
+  return Math.max(1, Math.floor(viewportHeight / rowHeight) - 1);
+}
+
+/**
+ * The row a navigation key moves to from `current`, clamped to the list (so
+ * from -1, no current row, ArrowDown and ArrowUp both go to the first row);
+ * null when `key` is no navigation key or the list is empty.
+ */
+export function navigationTarget(key: string, current: number, rowCount: number, page: number): number | null {
+  if (rowCount === 0) return null;
+  let target: number;
+  switch (key as NavigationKey) {
+    case 'ArrowDown':
+      target = current + 1;
+      break;
+    case 'ArrowUp':
+      target = current - 1;
+      break;
+    case 'PageDown':
+      target = current + page;
+      break;
+    case 'PageUp':
+      target = current - page;
+      break;
+    case 'Home':
+      target = 0;
+      break;
+    case 'End':
+      target = rowCount - 1;
+      break;
+    default:
+      return null;
+  }
+  return Math.max(0, Math.min(rowCount - 1, target));
+}
