@@ -6,7 +6,12 @@
  * Ctrl + wheel zoom step of the time axis. Then, for the 100,000-span trace:
  * the bytes per span of the lean form and of the JSON form, the time from
  * selecting a span (a key press) to its details on screen, and the worst
- * answer time of `GET /api/status` while the listener sends each form.
+ * answer time of `GET /api/status` while the listener sends each form. Side
+ * by side with Jaeger UI v2.14.0 built from source (`bench/jaegerPeer.ts`;
+ * skipped without the build): navigation to the first row of the same
+ * 100,000-span trace, a fresh browser context per load, alternating. Also a
+ * 1,000-span trace with a cold cache, and a 1,000,000-span trace: first rows,
+ * the page's heap, find by name (`BENCH_MILLION=0` leaves it out).
  *
  * Run: npm run bench:ui
  */

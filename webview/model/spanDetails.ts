@@ -1,8 +1,8 @@
 /**
- * Opening large traces lean: which traces come in the lean binary form, how
- * its head is read, and the cache of span details fetched on demand (the
- * selected span and its neighbours, so stepping through rows never waits
- * for the network). DOM-free.
+ * Large traces in the lean form: which traces stay lean, how the form's head
+ * is read, and the cache of span details fetched on demand (the selected span
+ * and its neighbours, so stepping through rows never waits for the network).
+ * DOM-free.
  */
 
 import type { LeanTraceHeadJson, SpanJson } from '../../src/protocol/api';
