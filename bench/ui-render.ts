@@ -341,7 +341,7 @@ async function main(): Promise<void> {
       console.log(`Jaeger UI side by side: skipped, no build at ${JAEGER_UI_BUILD} (build it per /work/shared/docs/PEERS.md, or set JAEGER_UI_BUILD)`);
     }
     if (huge) {
-      console.log(`1,000,000 spans: first rows ${huge.rowsMs.toFixed(0)} ms after navigation; page heap ${(huge.heapBytes / 1e6).toFixed(0)} MB; find "${huge.needle}" → ${huge.matches} match in ${huge.findMs.toFixed(0)} ms`);
+      console.log(`1,000,000 spans: first rows ${huge.rowsMs.toFixed(0)} ms after navigation; page heap ${(huge.heapBytes / 1e6).toFixed(0)} MB; find "${huge.needle}" → ${huge.matches} in ${huge.findMs.toFixed(0)} ms`);
     }
     console.log('Targets: data→rows ≤ 500 ms at 100k spans; a scroll frame ≤ 16 ms; collapse/expand of a 10k subtree ≤ 100 ms.');
   } finally {
