@@ -103,6 +103,8 @@ export interface TraceEntry {
   pinned: boolean;
   /** Wall-clock ms of the last span received. */
   updatedAtMs: number;
+  /** Bumped on every change to the trace's spans or logs, so what is derived from it can be kept until it changes. */
+  revision: number;
   errorCount: number;
   /** Spans whose parent has not arrived. */
   orphanCount: number;
@@ -309,6 +311,7 @@ function emptyEntry(traceId: string): TraceEntry {
     childCounts: new Map(),
     pinned: false,
     updatedAtMs: 0,
+    revision: 0,
     errorCount: 0,
     orphanCount: 0,
     startTimeMs: Infinity,
@@ -500,6 +503,7 @@ export class TraceStore {
       this.lastPending = this.pending;
     }
     entry.updatedAtMs = now;
+    entry.revision++;
     // Spans of one trace that came in different requests share one id string.
     span.traceId = entry.traceId;
 
@@ -658,6 +662,7 @@ export class TraceStore {
     this.traces.set(entry.traceId, entry);
     this.note('updated', entry.traceId);
     entry.updatedAtMs = now;
+    entry.revision++;
     // The next span of the last trace must re-insert it: it may no longer be last in eviction order.
     this.lastEntry = undefined;
   }
@@ -768,6 +773,28 @@ export class TraceStore {
   /** One span, or undefined. */
   getSpan(traceId: string, spanId: string): Span | undefined {
     return this.get(traceId)?.spans.get(spanId.toLowerCase());
+  }
+
+  /**
+   * Whether span `spanId` shows as a root although it has a parent id, as in
+   * {@link tree}, without building the tree unless its ancestors loop: one
+   * span's details stay cheap in a 100,000-span trace.
+   */
+  shownAsOrphan(traceId: string, spanId: string): boolean {
+    const entry = this.get(traceId);
+    const span = entry?.spans.get(spanId.toLowerCase());
+    if (!entry || !span || span.parentSpanId === null) return false;
+    if (span.parentSpanId === span.spanId || !entry.spans.has(span.parentSpanId)) return true;
+    const seen = new Set<string>([span.spanId]);
+    for (let id: string | null = span.parentSpanId; id !== null; ) {
+      // On a loop of parents, the tree decides which span breaks it.
+      if (seen.has(id)) return this.tree(traceId)!.orphans.has(span.spanId);
+      seen.add(id);
+      const ancestor = entry.spans.get(id);
+      if (ancestor === undefined) return false;
+      id = ancestor.parentSpanId;
+    }
+    return false;
   }
 
   /** Pins or unpins a trace; pinned traces are never evicted. Returns false for an unknown trace. */

@@ -240,6 +240,28 @@ export interface TraceDetailJson {
   logs: LogRecordJson[];
 }
 
+/**
+ * The head of `GET /api/traces/{traceId}/lean` (the binary lean form, see
+ * `src/core/leanTrace.ts`): what the trace view shows besides the rows.
+ */
+export interface LeanTraceHeadJson {
+  traceId: string;
+  summary: TraceSummaryJson;
+  /** As {@link TraceDetailJson.logs}. */
+  logs: LogRecordJson[];
+}
+
+/** The cache of encoded lean traces (`status.memory.leanTraceCache`). */
+export interface LeanTraceCacheJson {
+  traces: number;
+  bytes: number;
+  /** The bound: past it, the least recently asked traces' encodings are dropped. */
+  maxBytes: number;
+  /** Answers served from the cache, and answers that encoded the trace. */
+  hits: number;
+  misses: number;
+}
+
 /** Body of `GET /api/traces/{traceId}/logs`: every log record of the trace, events of its spans included, in time order. */
 export interface TraceLogsJson {
   traceId: string;
@@ -317,6 +339,8 @@ export interface StatusJson {
     maxStoreBytes: number;
     /** The process's V8 heap in use (all of it: the store, requests in flight, garbage not yet collected). */
     heapUsedBytes: number;
+    /** The lean forms of recently opened traces, kept until their trace changes (not part of `storeBytes`). */
+    leanTraceCache: LeanTraceCacheJson;
   };
   /** Log records kept: attached to spans, waiting for their span, without a span, without a trace. */
   logRecordCount: number;

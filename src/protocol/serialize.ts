@@ -8,7 +8,7 @@ import type { Attributes, RunInfo, Span, SpanEvent } from '../core/model';
 import { toJsonAttributes, toJsonValue } from '../core/model';
 import { costCountedElsewhere, tokensCountedElsewhere } from '../core/rollup';
 import type { RunSummary, TraceEntry, TraceTree } from '../core/store';
-import type { LogRecordJson, RunJson, RunSummaryJson, SpanEventJson, SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
+import type { LeanTraceHeadJson, LogRecordJson, RunJson, RunSummaryJson, SpanEventJson, SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
 
 function firstKey(counts: Map<string, number>): string | null {
   for (const key of counts.keys()) return key;
@@ -173,3 +173,9 @@ export function traceDetailJson(tree: TraceTree): TraceDetailJson {
     logs: tree.entry.logs?.unattached().map(logRecordJson) ?? [],
   };
 }
+
+/** The head of a trace's lean form: its summary and the logs that belong to no span. */
+export function leanTraceHeadJson(entry: TraceEntry): LeanTraceHeadJson {
+  return { traceId: entry.traceId, summary: summaryJson(entry), logs: entry.logs?.unattached().map(logRecordJson) ?? [] };
+}
+

@@ -22,7 +22,7 @@ import type { SpanSource } from '../core/spanSource';
 import type { TraceStore } from '../core/store';
 import type { ApiErrorJson, LiveStreamCountsJson, StartedBy } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
-import type { ServiceEvent } from '../protocol/service';
+import { BINARY_MEDIA_TYPE, type ServiceEvent } from '../protocol/service';
 import { apiRoute, jsonAnswer, serviceErrorAnswer, type RouteAnswer } from './apiRoutes';
 import { HttpError } from './body';
 import { nodeTimers } from './forwarding';
@@ -133,13 +133,40 @@ function withoutSourceMapReference(content: Buffer): Buffer {
 /** Answers that never carry span content to other origins or into caches. */
 const BASE_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 
-function sendAnswer(response: ServerResponse, answer: RouteAnswer): void {
-  response.writeHead(answer.status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...answer.headers });
-  response.end(answer.json);
+/** Bytes of a binary answer written per turn of the event loop. */
+const BINARY_SLICE_BYTES = 256 * 1024;
+
+async function sendAnswer(response: ServerResponse, answer: RouteAnswer): Promise<void> {
+  if ('json' in answer) {
+    response.writeHead(answer.status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...answer.headers });
+    response.end(answer.json);
+    return;
+  }
+  const { bytes } = answer;
+  response.writeHead(answer.status, { ...BASE_HEADERS, 'Content-Type': BINARY_MEDIA_TYPE, 'Content-Length': String(bytes.length), ...answer.headers });
+  // Slice by slice, waiting for the socket to drain: other requests and ingest go on while a large trace is sent.
+  for (let at = 0; at < bytes.length && !response.destroyed; at += BINARY_SLICE_BYTES) {
+    if (!response.write(bytes.subarray(at, at + BINARY_SLICE_BYTES))) await drained(response);
+    else await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  response.end();
+}
+
+/** Resolves when the response can take more, or is closed. */
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
 
 function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  sendAnswer(response, jsonAnswer({ error: message } satisfies ApiErrorJson, status, headers));
+  void sendAnswer(response, jsonAnswer({ error: message } satisfies ApiErrorJson, status, headers));
 }
 
 /**
@@ -317,13 +344,13 @@ export class InspectorServer {
       if (path === '/api/events') return await this.openLiveStream(method, request, response);
       const context = { service: this.service, maxBodyBytes: this.receiverContext.maxBodyBytes };
       const answer = FORWARDING_PATH.test(path) ? await forwardingRoute(this.service, method, path, url, request) : await apiRoute(context, method, path, url, request);
-      if (answer) return sendAnswer(response, answer);
+      if (answer) return await sendAnswer(response, answer);
       if (path === '/' || path === '/index.html') return this.onlyGet(method, () => this.openPage(url, request, response));
       if (path.startsWith('/webview/')) return await this.serveStatic(method, path.slice('/webview/'.length), response);
       throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), logs to /v1/logs, query them at /api/traces`);
     } catch (error) {
       if (error instanceof HttpError) return sendError(response, error.status, error.message, error.headers);
-      if (error instanceof ServiceError) return sendAnswer(response, serviceErrorAnswer(error));
+      if (error instanceof ServiceError) return await sendAnswer(response, serviceErrorAnswer(error));
       if (error instanceof MalformedPayloadError) return sendError(response, 400, error.message);
       throw error;
     }

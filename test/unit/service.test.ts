@@ -6,6 +6,7 @@ import { encodeOtlpJson } from '../../src/core/otlp/export';
 import { isServiceError, ServiceError, type ServiceErrorReason } from '../../src/core/service/errors';
 import { fixedForwarding } from '../../src/core/service/forwarding';
 import { InspectorService } from '../../src/core/service/inspectorService';
+import { DEFAULT_LEAN_CACHE_BYTES } from '../../src/core/service/leanTraces';
 import { TraceStore } from '../../src/core/store';
 import type { ServiceEvent } from '../../src/protocol/service';
 import { FakeTime } from '../support/fakeTime';
@@ -167,7 +168,11 @@ describe('service: capture and status', () => {
       { inspector: 'respan-trace-inspector', pid: 4242, url: 'http://127.0.0.1:4318', spanCount: 3, traceCount: 2, capturing: false, droppedSpans: 1 },
       'the process describes itself, the service the rest',
     );
-    assert.deepEqual(status.memory, { storeBytes: store.approxBytes, maxStoreBytes: store.maxApproxBytes, heapUsedBytes: 12_345 }, 'the heap as the process reports it');
+    assert.deepEqual(
+      status.memory,
+      { storeBytes: store.approxBytes, maxStoreBytes: store.maxApproxBytes, heapUsedBytes: 12_345, leanTraceCache: { traces: 0, bytes: 0, maxBytes: DEFAULT_LEAN_CACHE_BYTES, hits: 0, misses: 0 } },
+      'the heap as the process reports it',
+    );
     await service.handle('setCapture', { capturing: true });
     assert.equal(service.ingest([makeSpan({ trace: 'five', id: 'root' })]), true);
     assert.ok(store.get(hexId('five', 32)));

@@ -23,6 +23,7 @@ import type { ServiceEndpoint, ServiceEventListener, ServiceHandlers, ServicePar
 import { CaptureGate } from './capture';
 import { ServiceError } from './errors';
 import { describeForward } from './forwardOutcome';
+import { DEFAULT_LEAN_CACHE_BYTES, LeanTraces } from './leanTraces';
 import type { ForwardingAccess } from './forwarding';
 import {
   booleanParam,
@@ -52,8 +53,10 @@ export interface InspectorServiceOptions {
   limits?: DecodeLimits;
   /** Characters an imported file may have. Default {@link DEFAULT_MAX_BODY_BYTES}, as a request body. */
   maxImportChars?: number;
-  /** Timers, for a forward that waits for Respan's answer. */
+  /** Timers, for a forward that waits for Respan's answer (and a turn of the event loop between chunks of a lean trace). */
   timers: ForwardTimers;
+  /** Bytes of lean traces kept encoded. Default {@link DEFAULT_LEAN_CACHE_BYTES}, or an eighth of the store's bound if less. */
+  leanCacheBytes?: number;
 }
 
 /**
@@ -82,9 +85,14 @@ export class InspectorService implements ServiceEndpoint {
   private processFacts: (() => ProcessFacts) | undefined;
   /** While the store's journal replays: settles when the store takes changes again. */
   private replaying: Promise<void> | undefined;
+  private readonly leanTraces: LeanTraces;
 
   constructor(private readonly options: InspectorServiceOptions) {
     this.store = options.store;
+    const yieldTurn = () => new Promise<void>((resolve) => options.timers.setTimeout(resolve, 0));
+    const leanCacheBytes = options.leanCacheBytes ?? Math.min(DEFAULT_LEAN_CACHE_BYTES, Math.floor(options.store.maxApproxBytes / 8));
+    this.leanTraces = new LeanTraces(options.store, yieldTurn, leanCacheBytes);
+    options.store.onChange((change) => this.leanTraces.noteChange(change));
     this.capture = options.capture ?? new CaptureGate();
     this.limits = options.limits ?? DEFAULT_DECODE_LIMITS;
     this.maxImportChars = options.maxImportChars ?? DEFAULT_MAX_BODY_BYTES;
@@ -187,13 +195,22 @@ export class InspectorService implements ServiceEndpoint {
 
     getTrace: async (params) => traceDetailJson(this.tree(traceIdParam(paramsObject(params)))),
 
+    getLeanTrace: async (params) => {
+      const traceId = traceIdParam(paramsObject(params));
+      const body = await this.leanTraces.body(traceId);
+      if (!body) throw notFoundTrace(traceId);
+      return body;
+    },
+
     getSpan: async (params) => {
       const read = paramsObject(params);
-      const tree = this.tree(traceIdParam(read));
+      const traceId = traceIdParam(read);
+      const entry = this.store.get(traceId);
+      if (!entry) throw notFoundTrace(traceId);
       const spanId = spanIdParam(read);
-      const span = tree.entry.spans.get(spanId);
-      if (!span) throw new ServiceError('not-found', `trace ${tree.entry.traceId} has no span ${spanId}`);
-      return spanJson(span, tree.orphans.has(spanId), tree.entry);
+      const span = entry.spans.get(spanId);
+      if (!span) throw new ServiceError('not-found', `trace ${entry.traceId} has no span ${spanId}`);
+      return spanJson(span, this.store.shownAsOrphan(traceId, spanId), entry);
     },
 
     traceLogs: async (params) => {
@@ -316,7 +333,7 @@ export class InspectorService implements ServiceEndpoint {
         traceCount: this.store.traceCount,
         capturing: this.capture.capturing,
         droppedSpans: this.capture.dropped,
-        memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes },
+        memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes, leanTraceCache: this.leanTraces.counts() },
         priceTable: this.store.costs.tableLabel ?? null,
         logRecordCount: this.store.logRecordCount,
         metrics: { ...this.metrics },
