@@ -3,16 +3,27 @@
  * for 10,000- and 100,000-span traces, the time from the trace's data being
  * available in the page to its first rows on screen, the cost of a scroll
  * frame, the cost of collapsing/expanding a large subtree, and the cost of a
- * Ctrl + wheel zoom step of the time axis.
+ * Ctrl + wheel zoom step of the time axis. Then, for the 100,000-span trace:
+ * the bytes per span of the lean form and of the JSON form, the time from
+ * selecting a span (a key press) to its details on screen, and the worst
+ * answer time of `GET /api/status` while the listener sends each form. Side
+ * by side with Jaeger UI v2.14.0 built from source (`bench/jaegerPeer.ts`;
+ * skipped without the build): navigation to the first row of the same
+ * 100,000-span trace, a fresh browser context per load, alternating. Also a
+ * 1,000-span trace with a cold cache, and a 1,000,000-span trace: first rows,
+ * the page's heap, find by name (`BENCH_MILLION=0` leaves it out).
  *
  * Run: npm run bench:ui
  */
 
-import type { Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import type { TraceDetailJson } from '../src/protocol/api';
+import { JAEGER_UI_BUILD, jaegerTraceJson, startJaegerPeer } from './jaegerPeer';
 import { buildBundles, largeTraceRequests, launchChromium, postOtlp, startInspector } from '../test/browser/support';
 
 interface Figures {
   spans: number;
+  navigationToRowsMs: number;
   fetchAndParseMs: number;
   indexMs: number;
   dataToRowsMs: number;
@@ -147,6 +158,7 @@ async function measure(page: Page, url: string, traceId: string, spans: number):
 
   return {
     spans,
+    navigationToRowsMs: marks.rows,
     fetchAndParseMs: marks.data - marks.request,
     indexMs: marks.indexed - marks.data,
     dataToRowsMs: marks.rows - marks.data,
@@ -165,12 +177,125 @@ async function measure(page: Page, url: string, traceId: string, spans: number):
   };
 }
 
+/** Key press (ArrowDown) to the selected span's details on screen, ms, over `steps` steps down the rows. */
+async function selectToDetails(page: Page, steps: number): Promise<number[]> {
+  return page.evaluate(async (count) => {
+    const el = document.querySelector<HTMLElement>('[data-testid="waterfall"]')!;
+    el.focus();
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      el.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+      const id = await new Promise<string>((resolve) => {
+        const check = () => {
+          const name = document.querySelector('.wf-row.selected .wf-label')?.textContent;
+          const shown = document.querySelector('[data-testid="span-details"]')?.textContent ?? '';
+          if (name && shown.includes(name)) resolve(name);
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      });
+      if (id) times.push(performance.now() - t0);
+      // A reader's pace: a few steps a second, so prefetch can do its part.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    return times;
+  }, steps);
+}
+
+/** Bytes of a GET and the worst time `/api/status` took to answer (polled one after the other) while it was sent. */
+async function listenerWhileSending(url: string, path: string): Promise<{ bytes: number; worstStatusMs: number }> {
+  let sending = true;
+  let worst = 0;
+  const poll = (async () => {
+    while (sending) {
+      const t0 = performance.now();
+      await (await fetch(`${url}/api/status`)).arrayBuffer();
+      worst = Math.max(worst, performance.now() - t0);
+    }
+  })();
+  const body = await (await fetch(url + path)).arrayBuffer();
+  sending = false;
+  await poll;
+  return { bytes: body.byteLength, worstStatusMs: worst };
+}
+
+function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+/** Time from navigation until the row named "big root" is visible, in a fresh browser context (cold cache). */
+async function timeToRootRow(browser: Browser, url: string, selector: (page: Page) => Locator): Promise<number> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const started = performance.now();
+  await page.goto(url);
+  await selector(page).waitFor({ timeout: 120_000 });
+  const elapsed = performance.now() - started;
+  await context.close();
+  return elapsed;
+}
+
+const ourRootRow = (page: Page) => page.locator('.wf-row .wf-label', { hasText: 'big root' }).first();
+
+/** Both UIs open the same 100,000-span trace, alternating, five times each; undefined without a Jaeger UI build. */
+async function besideJaeger(browser: Browser, url: string, traceId: string): Promise<{ ours: number[]; jaeger: number[] } | undefined> {
+  const detail = (await (await fetch(`${url}/api/traces/${traceId}`)).json()) as TraceDetailJson;
+  const peer = await startJaegerPeer(new Map([[traceId, jaegerTraceJson(detail)]]));
+  if (!peer) return undefined;
+  try {
+    const ours: number[] = [];
+    const jaeger: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      ours.push(await timeToRootRow(browser, `${url}/#trace=${traceId}`, ourRootRow));
+      jaeger.push(await timeToRootRow(browser, `${peer.url}/trace/${traceId}`, (page) => page.getByText('big root', { exact: true }).first()));
+    }
+    return { ours, jaeger };
+  } finally {
+    await peer.stop();
+  }
+}
+
+/** A small trace opened five times, each in a fresh context. */
+async function coldOpens(browser: Browser, url: string, spans: number): Promise<number[]> {
+  const traceId = 'd'.repeat(32);
+  await postOtlp(url, largeTraceRequests(traceId, spans));
+  const times: number[] = [];
+  for (let round = 0; round < 5; round++) times.push(await timeToRootRow(browser, `${url}/#trace=${traceId}`, ourRootRow));
+  return times;
+}
+
+/** A 1,000,000-span trace: first rows, the page's heap once open, and find by name over it. */
+async function millionSpans(browser: Browser, url: string): Promise<{ rowsMs: number; heapBytes: number; needle: string; matches: string; findMs: number }> {
+  const traceId = 'e'.repeat(32);
+  for (const request of largeTraceRequests(traceId, 1_000_000)) await postOtlp(url, [request]);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const started = performance.now();
+  await page.goto(`${url}/#trace=${traceId}`);
+  await ourRootRow(page).waitFor({ timeout: 300_000 });
+  const rowsMs = performance.now() - started;
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+  const needle = 'step 987654';
+  const findStarted = performance.now();
+  await page.getByTestId('find-input').fill(needle);
+  const count = page.getByTestId('find-count').filter({ hasText: 'match' });
+  await count.waitFor({ timeout: 60_000 });
+  const findMs = performance.now() - findStarted;
+  const matches = await count.innerText();
+  await context.close();
+  return { rowsMs, heapBytes: usedSize, needle, matches, findMs };
+}
+
 async function main(): Promise<void> {
   buildBundles();
-  const inspector = await startInspector(['--max-spans', '300000']);
+  const inspector = await startInspector(['--max-spans', '1300000', '--max-memory-mb', '4096']);
   const browser = await launchChromium();
   try {
     const results: Figures[] = [];
+    let details: number[] = [];
     for (const spans of [10_000, 100_000]) {
       const traceId = (spans === 10_000 ? 'a' : 'c').repeat(32);
       await postOtlp(inspector.url, largeTraceRequests(traceId, spans));
@@ -179,8 +304,19 @@ async function main(): Promise<void> {
       // tsx compiles with keepNames, which wraps named functions in page.evaluate callbacks in `__name(...)`.
       await page.addInitScript('globalThis.__name = (fn) => fn;');
       results.push(await measure(page, inspector.url, traceId, spans));
+      if (spans === 100_000) {
+        await page.goto(`${inspector.url}/#trace=${traceId}`);
+        await page.locator('[data-testid="span-details"]').waitFor({ timeout: 120_000 });
+        details = await selectToDetails(page, 60);
+      }
       await page.close();
     }
+    const sideBySide = await besideJaeger(browser, inspector.url, 'c'.repeat(32));
+    const coldSmall = await coldOpens(browser, inspector.url, 1_000);
+    const huge = process.env.BENCH_MILLION === '0' ? undefined : await millionSpans(browser, inspector.url);
+    const leanPath = `/api/traces/${'c'.repeat(32)}/lean`;
+    const lean = await listenerWhileSending(inspector.url, leanPath);
+    const json = await listenerWhileSending(inspector.url, `/api/traces/${'c'.repeat(32)}`);
     const f = (n: number) => n.toFixed(1).padStart(8);
     console.log('\nInspector UI rendering (headless Chromium, ms)\n');
     console.log('spans     fetch+parse  index  data→rows  step p50  step p95  jump p50  jump p95  frame p95  collapse  expand  subtree  row elements  zoom p50  zoom p95  rows zoomed');
@@ -192,6 +328,21 @@ async function main(): Promise<void> {
     console.log('\nstep: scroll by 3 rows; jump: scroll anywhere (scrollbar drag); both = event → render → style + layout.');
     console.log('zoom: one Ctrl + wheel step of the time axis = event → render → style + layout.');
     console.log('frame p95: interval between animation frames while scrolling one step per frame (16.7 = no dropped frame).');
+    console.log('\nnavigation → first rows (ms): ' + results.map((r) => `${r.spans} spans ${r.navigationToRowsMs.toFixed(0)}`).join(', ') + ' (traces of 2,000 spans or more open in the lean form)');
+    console.log(`100,000 spans on the wire: lean ${(lean.bytes / 100_000).toFixed(1)} bytes/span (${(lean.bytes / 1e6).toFixed(1)} MB), JSON ${(json.bytes / 100_000).toFixed(1)} bytes/span (${(json.bytes / 1e6).toFixed(1)} MB)`);
+    console.log(`GET /api/status worst answer while sending the 100,000-span trace: lean ${lean.worstStatusMs.toFixed(1)} ms, JSON ${json.worstStatusMs.toFixed(1)} ms`);
+    console.log(`select a span (ArrowDown) → its details on screen, 100,000 spans: p50 ${percentile(details, 50).toFixed(1)} ms, p95 ${percentile(details, 95).toFixed(1)} ms, max ${Math.max(...details).toFixed(1)} ms`);
+    console.log(`navigation → first rows, cold browser cache, 1,000 spans: median ${median(coldSmall).toFixed(0)} ms (runs ${coldSmall.map((t) => t.toFixed(0)).join(', ')})`);
+    if (sideBySide) {
+      const ours = median(sideBySide.ours);
+      const theirs = median(sideBySide.jaeger);
+      console.log(`navigation → row "big root" visible, 100,000 spans, fresh context each, alternating: inspector median ${ours.toFixed(0)} ms (${sideBySide.ours.map((t) => t.toFixed(0)).join(', ')}), Jaeger UI v2.14.0 median ${theirs.toFixed(0)} ms (${sideBySide.jaeger.map((t) => t.toFixed(0)).join(', ')}): ${(theirs / ours).toFixed(1)}× faster`);
+    } else {
+      console.log(`Jaeger UI side by side: skipped, no build at ${JAEGER_UI_BUILD} (build it per /work/shared/docs/PEERS.md, or set JAEGER_UI_BUILD)`);
+    }
+    if (huge) {
+      console.log(`1,000,000 spans: first rows ${huge.rowsMs.toFixed(0)} ms after navigation; page heap ${(huge.heapBytes / 1e6).toFixed(0)} MB; find "${huge.needle}" → ${huge.matches} in ${huge.findMs.toFixed(0)} ms`);
+    }
     console.log('Targets: data→rows ≤ 500 ms at 100k spans; a scroll frame ≤ 16 ms; collapse/expand of a 10k subtree ≤ 100 ms.');
   } finally {
     await browser.close();

@@ -6,8 +6,7 @@
 import type { TargetedDragEvent, TargetedPointerEvent } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { FORWARD_ANSWER_WAIT_MS } from '../src/core/defaults';
-import { isServiceError } from '../src/core/service/errors';
-import type { LogRecordJson, TraceSummaryJson } from '../src/protocol/api';
+import type { SpanJson } from '../src/protocol/api';
 import type { ListenerEndpoints } from '../src/protocol/messages';
 import type { TraceQuery } from '../src/protocol/query';
 import { CopyButton, Icon, IconButton, Section } from './components/common';
@@ -23,7 +22,7 @@ import { formatClock, formatCost, formatCount, formatDuration } from './model/fo
 import { detectImportFormat } from './model/importFormat';
 import { kindInfo } from './model/kinds';
 import { activeFilterCount, facetChoices, filterChoices, filterTraces, groupTraces, type FilterChoices, type TraceGrouping } from './model/traceFilter';
-import { buildTraceIndex, type TraceIndex } from './model/traceIndex';
+import { OpenTraceLoader, type OpenTrace, type TraceLoadOutcome } from './model/openTraceLoader';
 import { TraceListSync, type TraceListState } from './model/traceListSync';
 
 /** Minimum spacing of refetches of the filter drop-downs' values while traces keep changing, ms. */
@@ -37,16 +36,6 @@ interface Toast {
   id: number;
   message: string;
   kind: 'info' | 'error';
-}
-
-interface OpenTrace {
-  traceId: string;
-  index: TraceIndex;
-  summary: TraceSummaryJson;
-  /** The trace's log records that are not events of a span. */
-  logs: LogRecordJson[];
-  /** Evicted or deleted from the store while open: still shown, marked stale. */
-  gone?: boolean;
 }
 
 export function App({ host }: { host: InspectorHost }) {
@@ -66,6 +55,8 @@ export function App({ host }: { host: InspectorHost }) {
   const [traceError, setTraceError] = useState<string | null>(null);
   const [loadingTrace, setLoadingTrace] = useState(false);
   const [selected, setSelected] = useState(-1);
+  /** Bumped when the selected span's details arrive (lean traces). */
+  const [, setDetailsArrived] = useState(0);
   const [detailsWidth, setDetailsWidth] = useState(saved.detailsWidth ?? 440);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [connected, setConnected] = useState(true);
@@ -78,12 +69,30 @@ export function App({ host }: { host: InspectorHost }) {
   const pendingSpan = useRef<string | undefined>(undefined);
   /** The trace reopened from saved state: if the store no longer has it (a restarted listener), drop it quietly. */
   const restoredTrace = useRef<string | undefined>(undefined);
-  const traceSeq = useRef(0);
   const facetsSeq = useRef(0);
-  const latest = useRef({ query, traceId, open, selected, filtersOpen });
-  latest.current = { query, traceId, open, selected, filtersOpen };
+  const latest = useRef({ query, traceId, open, selected, filtersOpen, list });
+  latest.current = { query, traceId, open, selected, filtersOpen, list };
   const listSync = useMemo(() => new TraceListSync({ fetch: (listQuery) => host.callService('listTraces', { query: listQuery }), onState: setList, onError: setListError }), [host]);
   useEffect(() => () => listSync.dispose(), [listSync]);
+  const traceLoader = useMemo(
+    () =>
+      new OpenTraceLoader({
+        call: host.callService,
+        knownSpanCount: (id) => {
+          const { open: current, list: listed } = latest.current;
+          if (current && current.traceId === id && !current.gone) return current.index.count;
+          return listed?.traces.find((trace) => trace.traceId === id)?.spanCount;
+        },
+        wants: (id) => latest.current.traceId === id,
+        onOutcome: showLoadOutcome,
+        onLoading: setLoadingTrace,
+        onDetails: (trace, spanId) => {
+          const { open: shown, selected: at } = latest.current;
+          if (shown?.details === trace.details && at >= 0 && shown.index.spanId[at] === spanId) setDetailsArrived((n) => n + 1);
+        },
+      }),
+    [host],
+  );
 
   const notify = (message: string, kind: 'info' | 'error' = 'info') => {
     const id = Date.now() + Math.random();
@@ -114,45 +123,37 @@ export function App({ host }: { host: InspectorHost }) {
     }
   }
 
-  async function loadTrace(id: string, quiet: boolean): Promise<void> {
-    const seq = ++traceSeq.current;
-    if (!quiet) setLoadingTrace(true);
-    performance.mark('rti:request');
-    try {
-      const detail = await host.callService('getTrace', { traceId: id }).catch((error: unknown) => {
-        if (isServiceError(error, 'not-found')) return null;
-        throw error;
-      });
-      // A newer load, or the trace was closed meanwhile (deleted, cleared): this answer is stale.
-      if (seq !== traceSeq.current || latest.current.traceId !== id) return;
-      performance.mark('rti:data');
-      if (!detail) {
-        const current = latest.current.open;
-        if (restoredTrace.current === id) {
-          restoredTrace.current = undefined;
-          setTraceId(null);
-          return;
-        }
-        if (current && current.traceId === id) setOpen({ ...current, gone: true });
-        else setTraceError('This trace is no longer in the inspector (deleted or evicted).');
+  function loadTrace(id: string, quiet: boolean): void {
+    void traceLoader.load(id, quiet);
+  }
+
+  function showLoadOutcome(outcome: TraceLoadOutcome): void {
+    if (outcome.kind === 'failed') {
+      setTraceError(outcome.message);
+      return;
+    }
+    if (outcome.kind === 'gone') {
+      const current = latest.current.open;
+      if (restoredTrace.current === outcome.traceId) {
+        restoredTrace.current = undefined;
+        setTraceId(null);
         return;
       }
-      if (restoredTrace.current === id) restoredTrace.current = undefined;
-      const index = buildTraceIndex(detail);
-      performance.mark('rti:indexed');
-      const previous = latest.current.open;
-      const previousSpan = previous && previous.traceId === id && latest.current.selected >= 0 ? previous.index.spans[latest.current.selected]?.spanId : undefined;
-      const wanted = pendingSpan.current ?? previousSpan;
-      pendingSpan.current = undefined;
-      const wantedIndex = wanted !== undefined ? index.byId.get(wanted) : undefined;
-      setOpen({ traceId: id, index, summary: detail.summary, logs: detail.logs });
-      setSelected(wantedIndex ?? (index.roots.length > 0 ? index.roots[0] : -1));
-      setTraceError(null);
-    } catch (error) {
-      if (seq === traceSeq.current) setTraceError((error as Error).message);
-    } finally {
-      if (seq === traceSeq.current) setLoadingTrace(false);
+      if (current && current.traceId === outcome.traceId) setOpen({ ...current, gone: true });
+      else setTraceError('This trace is no longer in the inspector (deleted or evicted).');
+      return;
     }
+    const { trace } = outcome;
+    const { index } = trace;
+    if (restoredTrace.current === trace.traceId) restoredTrace.current = undefined;
+    const previous = latest.current.open;
+    const previousSpan = previous && previous.traceId === trace.traceId && latest.current.selected >= 0 ? previous.index.spanId[latest.current.selected] : undefined;
+    const wanted = pendingSpan.current ?? previousSpan;
+    pendingSpan.current = undefined;
+    const wantedIndex = wanted !== undefined ? index.byId.get(wanted) : undefined;
+    setOpen(trace);
+    setSelected(wantedIndex ?? (index.roots.length > 0 ? index.roots[0] : -1));
+    setTraceError(null);
   }
 
   function openTraceById(id: string, spanId?: string): void {
@@ -169,7 +170,7 @@ export function App({ host }: { host: InspectorHost }) {
     setTraceId(id);
     if (!current || current.traceId !== id) setOpen(null);
     setTraceError(null);
-    void loadTrace(id, false);
+    loadTrace(id, false);
   }
 
   // Start: connect to the host, then load the list and the trace to show.
@@ -206,7 +207,7 @@ export function App({ host }: { host: InspectorHost }) {
     const scheduleTrace = (id: string) => {
       traceTimer ??= setTimeout(() => {
         traceTimer = undefined;
-        if (latest.current.traceId === id) void loadTrace(id, true);
+        if (latest.current.traceId === id) loadTrace(id, true);
       }, DETAIL_REFRESH_MS);
     };
     const offChange = host.onServiceEvent((event) => {
@@ -231,7 +232,7 @@ export function App({ host }: { host: InspectorHost }) {
         listSync.reload();
         if (latest.current.filtersOpen) void loadFacets();
         const id = latest.current.traceId;
-        if (id) void loadTrace(id, true);
+        if (id) loadTrace(id, true);
       }
     });
     const clock = setInterval(() => setNow(Date.now()), 15_000);
@@ -269,7 +270,12 @@ export function App({ host }: { host: InspectorHost }) {
   }, [traceId, listVisible, grouping, query, detailsWidth]);
 
   // The host follows the selection (VS Code reveals it in its tree); told once the trace has loaded.
-  const selectedSpanId = open && selected >= 0 ? open.index.spans[selected]?.spanId : undefined;
+  const selectedSpanId = open && selected >= 0 && selected < open.index.count ? open.index.spanId[selected] : undefined;
+  // A lean trace's details: the selected span's, and its neighbours' ahead of keyboard steps.
+  useEffect(() => {
+    if (open?.details && selected >= 0 && selected < open.index.count) open.details.loadAround(open.index, selected);
+  }, [open, selected]);
+
   useEffect(() => {
     if (traceId === null) host.selectionChanged(null);
     else if (open && open.traceId === traceId) host.selectionChanged(traceId, selectedSpanId);
@@ -342,7 +348,7 @@ export function App({ host }: { host: InspectorHost }) {
     return <div class="app-loading">{listError ? <span class="error-text">{listError}</span> : 'Connecting…'}</div>;
   }
   const capabilities = info.capabilities;
-  const selectedSpan = open && selected >= 0 && selected < open.index.count ? open.index.spans[selected] : null;
+  const selectedSpan = open && selected >= 0 && selected < open.index.count ? spanDetailsOf(open, selected) : null;
 
   return (
     <ServicesContext.Provider value={services}>
@@ -428,10 +434,22 @@ export function App({ host }: { host: InspectorHost }) {
                   </section>
                   <div class="pane-splitter" onPointerDown={startDetailsResize} title="Drag to resize" />
                   <section class="details-pane" ref={detailsRef} style={{ width: `${detailsWidth}px` }}>
-                    {selectedSpan ? (
+                    {selectedSpan && typeof selectedSpan === 'object' && 'spanId' in selectedSpan ? (
                       <ErrorBoundary part="span details" resetKey={selectedSpan}>
                         <SpanDetails key={selectedSpan.spanId} span={selectedSpan} traceStartMs={open.index.originMs} knownTrace={(id) => knownTraces.has(id)} />
                       </ErrorBoundary>
+                    ) : selectedSpan ? (
+                      <div class="placeholder muted" data-testid="span-details-pending">
+                        {selectedSpan === 'pending' ? (
+                          <>
+                            <Icon name="loading" class="codicon-modifier-spin" /> Loading the details of {open.index.name[selected]}…
+                          </>
+                        ) : selectedSpan === 'gone' ? (
+                          'This span is no longer in the inspector.'
+                        ) : (
+                          <span class="error-text">{selectedSpan.error}</span>
+                        )}
+                      </div>
                     ) : open.logs.length > 0 ? (
                       <div class="trace-logs" data-testid="trace-logs">
                         <p class="muted">Select a span to see its details. These log records of the trace belong to no span that arrived:</p>
@@ -569,4 +587,12 @@ export function App({ host }: { host: InspectorHost }) {
       </div>
     );
   }
+}
+
+/** What the details pane shows for span `i`: its details, or that they are on their way, gone, or failed. */
+function spanDetailsOf(trace: OpenTrace, i: number): SpanJson | 'pending' | 'gone' | { error: string } {
+  if (trace.index.details) return trace.index.details[i];
+  const known = trace.details?.lookup(trace.index.spanId[i]);
+  if (known === undefined || known === 'pending') return 'pending';
+  return known === null ? 'gone' : known;
 }

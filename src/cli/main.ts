@@ -7,12 +7,13 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   BYTES_PER_MB,
   DEFAULT_GRPC_PORT,
   DEFAULT_HOST,
   DEFAULT_HTTP_PORT,
+  DEFAULT_MAX_DISK_MB,
   DEFAULT_MAX_MEMORY_MB,
   DEFAULT_MAX_SPANS,
   DEFAULT_MAX_TRACES,
@@ -27,6 +28,8 @@ import { TraceStore } from '../core/store';
 import { createNodeForwarder, forwardingEnvironment, type NodeForwarding } from '../server/forwarding';
 import { parseAllowedOrigin } from '../server/guard';
 import { startInspector } from '../server/listener';
+import { defaultDataDir } from '../server/persist/dataDir';
+import type { PersistenceState } from '../server/persist/diskJournal';
 import { createCostEstimator, PRICE_DATA_URL, readPriceFile, updatePriceTable } from '../server/prices';
 import type { StartedBy } from '../protocol/api';
 import { IdleExit } from '../server/idle';
@@ -52,6 +55,12 @@ export interface CliOptions {
   maxTraces: number;
   /** Approximate memory for captured spans, in MB (the store's byte bound). */
   maxMemoryMb: number;
+  /** Keep traces on disk across restarts (--no-persist turns it off). */
+  persist: boolean;
+  /** The data folder (--data-dir); absent: {@link defaultDataDir}. */
+  dataDir?: string;
+  /** Disk the kept traces may use, in MB. */
+  maxDiskMb: number;
   help: boolean;
   /** Auto-forward every captured span to Respan. */
   forward: boolean;
@@ -98,6 +107,10 @@ Options:
   --max-memory-mb <n>
                      approximate memory for captured spans, in MB (default ${DEFAULT_MAX_MEMORY_MB});
                      past it the oldest traces are evicted, as with --max-spans
+  --data-dir <dir>   keep traces in <dir> across restarts (default: ${defaultDataDir()})
+  --no-persist       keep traces in memory only
+  --max-disk-mb <n>  disk the kept traces may use, in MB (default ${DEFAULT_MAX_DISK_MB}); past it the
+                     oldest traces are evicted, as with --max-spans
   --exit-when-idle <s>
                      end <s> seconds after the last client (a VS Code window, a browser
                      tab) left; without it the inspector runs until stopped
@@ -145,6 +158,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     maxSpans: DEFAULT_MAX_SPANS,
     maxTraces: DEFAULT_MAX_TRACES,
     maxMemoryMb: DEFAULT_MAX_MEMORY_MB,
+    persist: true,
+    maxDiskMb: DEFAULT_MAX_DISK_MB,
     help: false,
     forward: false,
     forwardFilter: DEFAULT_FORWARD_SETTINGS.filter,
@@ -208,6 +223,18 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case '--max-memory-mb':
         options.maxMemoryMb = integer('--max-memory-mb', value(), MIN_MAX_MEMORY_MB, 1_000_000);
+        break;
+      case '--data-dir': {
+        const dir = value();
+        if (!dir) throw new UsageError('--data-dir needs a folder, e.g. --data-dir ~/traces');
+        options.dataDir = resolve(dir);
+        break;
+      }
+      case '--no-persist':
+        options.persist = false;
+        break;
+      case '--max-disk-mb':
+        options.maxDiskMb = integer('--max-disk-mb', value(), 1, 100_000_000);
         break;
       case '--exit-when-idle':
         options.exitWhenIdleSeconds = integer('--exit-when-idle', value(), 0, 86_400);
@@ -339,6 +366,15 @@ async function finishForwarding(forwarding: NodeForwarding, out: NodeJS.WriteStr
   forwarding.dispose();
 }
 
+/** Where traces are kept, for the startup banner. */
+function persistenceLine(state: PersistenceState | undefined): string {
+  if (state === undefined) return 'in memory only (--no-persist)';
+  if (state.status === 'off') return 'in memory only (see above)';
+  const { traces, spans, ms } = state.restored;
+  const restored = traces > 0 ? `; restored ${traces} trace${traces === 1 ? '' : 's'} (${spans} spans) in ${(ms / 1000).toFixed(1)} s` : '';
+  return `in ${state.dataDir}${restored}`;
+}
+
 /** The trace store with the retention bounds and prices of the command line (`--price` before `--prices` files). */
 export function createStore(options: Pick<CliOptions, 'maxSpans' | 'maxTraces' | 'maxMemoryMb'>, filePrices: readonly CustomPrice[] = [], flagPrices: readonly CustomPrice[] = []): TraceStore {
   return new TraceStore({
@@ -413,6 +449,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     apiToken: options.apiToken ?? (process.env[API_TOKEN_ENV]?.trim() || undefined),
     onSpans: forwarder ? (spans) => forwarder.captured(spans) : undefined,
     forwarding: forwarder,
+    persistence: options.persist
+      ? {
+          dataDir: options.dataDir ?? defaultDataDir(),
+          maxDiskBytes: options.maxDiskMb * BYTES_PER_MB,
+          log: (level, message) => (level === 'info' ? process.stdout : process.stderr).write(`respan-inspector: ${message}\n`),
+        }
+      : undefined,
     identity: { version: packageVersion(), startedBy: options.startedBy, exitWhenIdleSeconds: options.exitWhenIdleSeconds },
   });
   const { http, grpc, apiToken } = inspector;
@@ -439,6 +482,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   out.write(`  Open the inspector:   ${uiUrl}\n`);
   out.write(`  Query API:            ${url}/api/traces\n`);
   if (grpc) out.write(`  OTLP/gRPC:            ${grpc.endpoint}\n`);
+  out.write(`  Traces kept:          ${persistenceLine(inspector.persistence?.state)}\n`);
   out.write('\n');
   out.write('Point your app at it by setting:\n\n');
   for (const line of environmentLines(url)) out.write(`  export ${line}\n`);

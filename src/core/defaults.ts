@@ -23,6 +23,12 @@ export const DEFAULT_MAX_TRACES = 10_000;
 /** Approximate memory for captured span content, in MB (the store's byte bound). */
 export const DEFAULT_MAX_MEMORY_MB = 1024;
 
+/** Disk the traces kept across restarts may use, in MB (the journal's bound, `--max-disk-mb`). */
+export const DEFAULT_MAX_DISK_MB = 4096;
+
+/** Name of the inspector's folder inside the platform's data folder (the default `--data-dir`). */
+export const DATA_FOLDER_NAME = 'respan-trace-inspector';
+
 /** The smallest memory bound accepted, in MB: below it a single large trace would not fit. */
 export const MIN_MAX_MEMORY_MB = 16;
 

@@ -71,24 +71,28 @@ export interface InstrumentationScope {
  * at ingest from the conventions of Traceloop, Respan, OpenInference and OTel
  * GenAI (WIRE.md §4), in that order of precedence.
  */
-export type DisplayKind =
-  | 'workflow'
-  | 'task'
-  | 'agent'
-  | 'tool'
-  | 'llm'
-  | 'embedding'
-  | 'retriever'
-  | 'reranker'
-  | 'guardrail'
-  | 'evaluator'
-  | 'chain'
-  | 'handoff'
-  | 'session'
-  | 'http'
-  | 'database'
-  | 'messaging'
-  | 'span';
+export type DisplayKind = (typeof DISPLAY_KINDS)[number];
+
+/** Every display kind, in a fixed order: binary forms send a kind as its position here. */
+export const DISPLAY_KINDS = [
+  'workflow',
+  'task',
+  'agent',
+  'tool',
+  'llm',
+  'embedding',
+  'retriever',
+  'reranker',
+  'guardrail',
+  'evaluator',
+  'chain',
+  'handoff',
+  'session',
+  'http',
+  'database',
+  'messaging',
+  'span',
+] as const;
 
 /** Token counts in any of the vocabularies senders use, normalised. */
 export interface TokenUsage {
@@ -128,6 +132,8 @@ export interface RunInfo {
   id: string;
   /** `service · pid 1234`, or `service · <instance id>`. */
   label: string;
+  /** Its `service.name` ('unknown service' without one). */
+  service: string;
   /** Start time (epoch ms) of the first span seen from the run. */
   firstSeenMs: number;
 }

@@ -6,12 +6,14 @@
 
 import { CostEstimator } from './cost/estimator';
 import { BYTES_PER_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SPANS, DEFAULT_MAX_TRACES } from './defaults';
+import type { StoreJournal } from './journal';
 import { attachedLogRecords, withLogRecords } from './logs/attach';
 import { DetachedLogs, TraceLogs } from './logs/held';
 import { byTime, type LogRecord } from './logs/record';
-import type { AttributeValue, Attributes, InstrumentationScope, RespanParams, Span, TokenUsage } from './model';
+import type { AttributeValue, Attributes, InstrumentationScope, RespanParams, RunInfo, Span, TokenUsage } from './model';
 import { emptyRollup, rollUp, type UsageRollup } from './rollup';
-import { RunRegistry } from './runs';
+import { RunRegistry, type RememberedRun } from './runs';
+import type { SpanSource } from './spanSource';
 
 /** What changed in the store since the previous change event. */
 export interface StoreChange {
@@ -61,6 +63,14 @@ export interface TraceStoreOptions {
   costs?: CostEstimator;
 }
 
+/** Options of {@link TraceStore.add}. */
+export interface AddOptions {
+  /** The request body the spans were decoded from, for the journal (see {@link StoreJournal.spansAdded}). */
+  source?: SpanSource;
+  /** The time to record as the traces' `updatedAtMs` instead of now: a journal replaying its records gives their times. */
+  atMs?: number;
+}
+
 /** Counts of each value of a facet (model, customer, …) within one trace. */
 type Counts = Map<string, number>;
 
@@ -93,6 +103,8 @@ export interface TraceEntry {
   pinned: boolean;
   /** Wall-clock ms of the last span received. */
   updatedAtMs: number;
+  /** Bumped on every change to the trace's spans or logs, so what is derived from it can be kept until it changes. */
+  revision: number;
   errorCount: number;
   /** Spans whose parent has not arrived. */
   orphanCount: number;
@@ -164,6 +176,42 @@ export interface TraceQuery {
   sort?: TraceOrder;
   /** Return at most this many (in {@link sort} order). */
   limit?: number;
+}
+
+/** One run's share of the store ({@link TraceStore.runSummaries}). */
+export interface RunSummary {
+  run: RunInfo;
+  /** Traces with at least one span of the run. */
+  traceCount: number;
+  /** Spans of the run. */
+  spanCount: number;
+  /** Error spans of those traces. */
+  errorCount: number;
+  /** Token totals of those traces, each LLM call counted once. */
+  tokens: Required<TokenUsage>;
+  /** USD of those traces that carry a cost; undefined when none does. */
+  cost: number | undefined;
+  /** Some of {@link cost} is estimated. */
+  costEstimated: boolean;
+  /** The latest span end (epoch ms) in those traces. */
+  lastSeenMs: number;
+}
+
+function zeroTokens(): Required<TokenUsage> {
+  return { input: 0, output: 0, total: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
+}
+
+function emptyRunSummary(run: RunInfo): RunSummary {
+  return {
+    run,
+    traceCount: 0,
+    spanCount: 0,
+    errorCount: 0,
+    tokens: zeroTokens(),
+    cost: undefined,
+    costEstimated: false,
+    lastSeenMs: -Infinity,
+  };
 }
 
 /** Orders of {@link TraceStore.list}. */
@@ -263,13 +311,14 @@ function emptyEntry(traceId: string): TraceEntry {
     childCounts: new Map(),
     pinned: false,
     updatedAtMs: 0,
+    revision: 0,
     errorCount: 0,
     orphanCount: 0,
     startTimeMs: Infinity,
     endTimeMs: -Infinity,
     rootSpan: undefined,
     earliestSpan: undefined,
-    tokens: { input: 0, output: 0, total: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+    tokens: zeroTokens(),
     cost: 0,
     costedSpans: 0,
     rollup: emptyRollup(),
@@ -355,6 +404,7 @@ export class TraceStore {
   readonly costs: CostEstimator;
   private readonly runs = new RunRegistry();
   private pending: { added: Set<string>; updated: Set<string>; evicted: Set<string>; cleared: boolean } | undefined;
+  private journal: StoreJournal | undefined;
 
   constructor(options: TraceStoreOptions = {}) {
     this.maxSpans = options.maxSpans ?? DEFAULT_MAX_SPANS;
@@ -396,6 +446,11 @@ export class TraceStore {
     return this.maxBytes;
   }
 
+  /** The retention bounds. */
+  get limits(): { maxSpans: number; maxTraces: number; maxBytes: number } {
+    return { maxSpans: this.maxSpans, maxTraces: this.maxTraces, maxBytes: this.maxBytes };
+  }
+
   /** Changes the retention bounds; evicts at once if the store is now over them. */
   setLimits(limits: { maxSpans?: number; maxTraces?: number; maxBytes?: number; maxLogRecords?: number }): void {
     this.maxSpans = limits.maxSpans ?? this.maxSpans;
@@ -403,6 +458,11 @@ export class TraceStore {
     this.maxBytes = limits.maxBytes ?? this.maxBytes;
     this.maxLogRecords = limits.maxLogRecords ?? this.maxLogRecords;
     this.enforceRetention();
+  }
+
+  /** Sends every later change to `journal` (undefined: to none). */
+  setJournal(journal: StoreJournal | undefined): void {
+    this.journal = journal;
   }
 
   /** Subscribes to coalesced change events; returns the unsubscribe function. */
@@ -415,9 +475,10 @@ export class TraceStore {
    * Adds spans. A span already present (same trace and span id) is replaced;
    * children that arrived before their parent are attached when it comes.
    */
-  add(spans: readonly Span[]): void {
+  add(spans: readonly Span[], options: AddOptions = {}): void {
     if (spans.length === 0) return;
-    const now = this.nowMs();
+    const now = options.atMs ?? this.nowMs();
+    this.journal?.spansAdded(spans, now, options.source);
     for (const span of spans) this.addOne(span, now);
     this.enforceRetention();
   }
@@ -442,6 +503,7 @@ export class TraceStore {
       this.lastPending = this.pending;
     }
     entry.updatedAtMs = now;
+    entry.revision++;
     // Spans of one trace that came in different requests share one id string.
     span.traceId = entry.traceId;
 
@@ -600,6 +662,7 @@ export class TraceStore {
     this.traces.set(entry.traceId, entry);
     this.note('updated', entry.traceId);
     entry.updatedAtMs = now;
+    entry.revision++;
     // The next span of the last trace must re-insert it: it may no longer be last in eviction order.
     this.lastEntry = undefined;
   }
@@ -686,6 +749,7 @@ export class TraceStore {
       if (next === undefined || detachedAtMs <= next.updatedAtMs) this.detached.evictOldest();
       else {
         this.remove(next);
+        this.journal?.evicted(next.traceId);
         next = nextUnpinned(entries);
       }
     }
@@ -711,12 +775,35 @@ export class TraceStore {
     return this.get(traceId)?.spans.get(spanId.toLowerCase());
   }
 
+  /**
+   * Whether span `spanId` shows as a root although it has a parent id, as in
+   * {@link tree}, without building the tree unless its ancestors loop: one
+   * span's details stay cheap in a 100,000-span trace.
+   */
+  shownAsOrphan(traceId: string, spanId: string): boolean {
+    const entry = this.get(traceId);
+    const span = entry?.spans.get(spanId.toLowerCase());
+    if (!entry || !span || span.parentSpanId === null) return false;
+    if (span.parentSpanId === span.spanId || !entry.spans.has(span.parentSpanId)) return true;
+    const seen = new Set<string>([span.spanId]);
+    for (let id: string | null = span.parentSpanId; id !== null; ) {
+      // On a loop of parents, the tree decides which span breaks it.
+      if (seen.has(id)) return this.tree(traceId)!.orphans.has(span.spanId);
+      seen.add(id);
+      const ancestor = entry.spans.get(id);
+      if (ancestor === undefined) return false;
+      id = ancestor.parentSpanId;
+    }
+    return false;
+  }
+
   /** Pins or unpins a trace; pinned traces are never evicted. Returns false for an unknown trace. */
   setPinned(traceId: string, pinned: boolean): boolean {
     const entry = this.get(traceId);
     if (!entry) return false;
     if (entry.pinned !== pinned) {
       entry.pinned = pinned;
+      this.journal?.pinned(entry.traceId, pinned);
       this.note('updated', entry.traceId);
       if (!pinned) this.enforceRetention();
     }
@@ -728,11 +815,13 @@ export class TraceStore {
     const entry = this.get(traceId);
     if (!entry) return false;
     this.remove(entry);
+    this.journal?.deleted(entry.traceId);
     return true;
   }
 
   /** Removes every trace that is not pinned. */
   clear(): void {
+    this.journal?.cleared();
     for (const entry of [...this.traces.values()]) if (!entry.pinned) this.remove(entry);
     this.detached.clear();
     this.ensurePending().cleared = true;
@@ -877,6 +966,48 @@ export class TraceStore {
       roots.sort((a, b) => order.get(a)! - order.get(b)!);
     }
     return { entry, spans, roots, orphans, children };
+  }
+
+  /**
+   * Every run that has spans in the store, most recently active first, with
+   * what its traces hold. A trace with spans of several runs (one request
+   * across services) counts toward each, as in the runs facet.
+   */
+  runSummaries(): RunSummary[] {
+    const summaries = new Map<string, RunSummary>();
+    for (const entry of this.traces.values()) {
+      for (const [runId, spanCount] of entry.facets.runs) {
+        const run = this.runs.get(runId);
+        if (run === undefined) continue;
+        let summary = summaries.get(runId);
+        if (summary === undefined) summaries.set(runId, (summary = emptyRunSummary(run)));
+        summary.traceCount++;
+        summary.spanCount += spanCount;
+        summary.errorCount += entry.errorCount;
+        for (const key of Object.keys(summary.tokens) as (keyof TokenUsage)[]) summary.tokens[key] += entry.tokens[key];
+        if (entry.costedSpans > 0) summary.cost = (summary.cost ?? 0) + entry.cost;
+        if (entry.estimatedCostSpans > 0) summary.costEstimated = true;
+        if (entry.endTimeMs > summary.lastSeenMs) summary.lastSeenMs = entry.endTimeMs;
+      }
+    }
+    return [...summaries.values()].sort((a, b) => b.lastSeenMs - a.lastSeenMs || a.run.id.localeCompare(b.run.id));
+  }
+
+  /** The runs of the spans in the store, with what tells each apart, for a journal to keep. */
+  rememberedRuns(): RememberedRun[] {
+    const ids = new Set<string>();
+    for (const entry of this.traces.values()) for (const runId of entry.facets.runs.keys()) ids.add(runId);
+    const runs: RememberedRun[] = [];
+    for (const id of ids) {
+      const remembered = this.runs.remembered(id);
+      if (remembered !== undefined) runs.push(remembered);
+    }
+    return runs;
+  }
+
+  /** Runs a journal kept: spans that come from them again (replayed or new) join them instead of starting new runs. */
+  restoreRuns(runs: readonly RememberedRun[]): void {
+    this.runs.restore(runs);
   }
 
   /** Every trace entry, least recently updated first. */

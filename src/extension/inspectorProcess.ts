@@ -41,6 +41,10 @@ export interface ProcessSettings {
   maxSpans: number;
   maxTraces: number;
   maxMemoryMb: number;
+  /** Keep traces on disk across restarts (`respanInspector.persist`); false passes `--no-persist`. */
+  persist: boolean;
+  /** The data folder (`respanInspector.dataDir`); absent: the process's default. */
+  dataDir?: string;
   forwarding?: {
     autoForward: boolean;
     api: 'otlp' | 'ingest';
@@ -76,6 +80,8 @@ export function processArgs(settings: ProcessSettings, httpPort: number): string
   for (const host of listener.allowedHosts ?? []) args.push('--allow-host', host);
   if (settings.updatePrices) args.push('--update-prices');
   args.push('--max-spans', String(settings.maxSpans), '--max-traces', String(settings.maxTraces), '--max-memory-mb', String(settings.maxMemoryMb));
+  if (!settings.persist) args.push('--no-persist');
+  else if (settings.dataDir !== undefined) args.push('--data-dir', settings.dataDir);
   const forwarding = settings.forwarding;
   if (forwarding) {
     // Auto-forward without a key would refuse to start: the process then runs without it.

@@ -147,7 +147,9 @@ export class ListenerContribution implements vscode.Disposable {
     }
     const state = this.connection.state;
     const wanted = state.status !== 'stopped';
-    if (!sameListener(next.listener, previous.listener) && (wanted || next.autoStart)) await this.moveListener(next, previous);
+    // Where and whether traces are kept on disk is fixed when the process starts, like its sockets.
+    const newProcess = !sameListener(next.listener, previous.listener) || next.persist !== previous.persist || next.dataDir !== previous.dataDir;
+    if (newProcess && (wanted || next.autoStart)) await this.moveListener(next, previous);
     else if (next.autoStart && !previous.autoStart && state.status === 'stopped') await this.connection.start();
   }
 

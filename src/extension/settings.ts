@@ -18,6 +18,10 @@ export interface InspectorSettings {
   maxTraces: number;
   /** Approximate memory for captured spans, in MB. */
   maxMemoryMb: number;
+  /** Keep captured traces on disk across restarts. */
+  persist: boolean;
+  /** The folder traces are kept in; undefined: the inspector's default per-user data folder. */
+  dataDir: string | undefined;
   autoStart: boolean;
   /** Give new integrated terminals the listener's environment variables. */
   terminalEnvironment: boolean;
@@ -72,6 +76,8 @@ export function readSettings(): InspectorSettings {
     maxSpans: positive(config.get('maxSpans'), DEFAULT_MAX_SPANS),
     maxTraces: positive(config.get('maxTraces'), DEFAULT_MAX_TRACES),
     maxMemoryMb: Math.max(MIN_MAX_MEMORY_MB, positive(config.get('maxMemoryMB'), DEFAULT_MAX_MEMORY_MB)),
+    persist: config.get<boolean>('persist', true),
+    dataDir: config.get<string>('dataDir', '').trim() || undefined,
     autoStart: config.get<boolean>('autoStart', true),
     terminalEnvironment: config.get<boolean>('terminal.injectEnvironment', true),
     invalidOrigins,
@@ -100,6 +106,8 @@ export function processSettingsOf(settings: InspectorSettings, allowedHosts: rea
   return {
     listener: allowedHosts.length === 0 ? settings.listener : { ...settings.listener, allowedHosts },
     ...retentionOf(settings),
+    persist: settings.persist,
+    ...(settings.dataDir !== undefined ? { dataDir: settings.dataDir } : {}),
     forwarding: settings.forwarding,
     exitWhenIdleSeconds: settings.exitWhenIdleSeconds,
     updatePrices: settings.updatePrices,

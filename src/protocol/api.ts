@@ -18,6 +18,34 @@ export interface RunJson {
   firstSeenMs: number;
 }
 
+/**
+ * One row of `GET /api/runs`: a run and what its traces in the store hold. A
+ * trace with spans of several runs counts toward each.
+ */
+export interface RunSummaryJson extends RunJson {
+  /** The run's `service.name`. */
+  service: string;
+  /** The latest span end (epoch ms) in its traces. */
+  lastSeenMs: number;
+  /** Traces with at least one span of the run. */
+  traceCount: number;
+  /** Spans of the run. */
+  spanCount: number;
+  /** Error spans of its traces. */
+  errorCount: number;
+  /** Token totals of its traces, each LLM call counted once (zero totals left out). */
+  tokens: TokenUsage;
+  /** USD of its traces that carry a cost; null when none does. */
+  cost: number | null;
+  /** True when {@link cost} includes an estimate from the price table. */
+  costEstimated: boolean;
+}
+
+/** Body of `GET /api/runs`: every run with spans in the store, most recently active first. */
+export interface RunListJson {
+  runs: RunSummaryJson[];
+}
+
 /** One row of `GET /api/traces`. */
 export interface TraceSummaryJson {
   traceId: string;
@@ -56,6 +84,12 @@ export interface TraceListJson {
   traces: TraceSummaryJson[];
   /** Traces matching the filters before `limit` was applied. */
   total: number;
+  /**
+   * Present while the inspector is still restoring the traces it kept on
+   * disk: the answer lists those restored so far, and more will follow (as
+   * live `change` events).
+   */
+  loading?: true;
 }
 
 /** One value of a facet and how many traces have it on at least one span. */
@@ -206,6 +240,28 @@ export interface TraceDetailJson {
   logs: LogRecordJson[];
 }
 
+/**
+ * The head of `GET /api/traces/{traceId}/lean` (the binary lean form, see
+ * `src/core/leanTrace.ts`): what the trace view shows besides the rows.
+ */
+export interface LeanTraceHeadJson {
+  traceId: string;
+  summary: TraceSummaryJson;
+  /** As {@link TraceDetailJson.logs}. */
+  logs: LogRecordJson[];
+}
+
+/** The cache of encoded lean traces (`status.memory.leanTraceCache`). */
+export interface LeanTraceCacheJson {
+  traces: number;
+  bytes: number;
+  /** The bound: past it, the least recently asked traces' encodings are dropped. */
+  maxBytes: number;
+  /** Answers served from the cache, and answers that encoded the trace. */
+  hits: number;
+  misses: number;
+}
+
 /** Body of `GET /api/traces/{traceId}/logs`: every log record of the trace, events of its spans included, in time order. */
 export interface TraceLogsJson {
   traceId: string;
@@ -266,6 +322,10 @@ export interface StatusJson {
     /** OTLP/gRPC, when that receiver runs. */
     grpc?: string;
   };
+  /** The folder traces are kept in across restarts; null when they are kept in memory only (`--no-persist`, or the folder could not be used). */
+  dataDir: string | null;
+  /** Disk the kept traces use and its bound (`--max-disk-mb`); null when they are kept in memory only. */
+  disk: { bytes: number; maxBytes: number } | null;
   spanCount: number;
   traceCount: number;
   /** False while capture is paused: receivers' spans are dropped (and counted), imports still go in. */
@@ -279,6 +339,8 @@ export interface StatusJson {
     maxStoreBytes: number;
     /** The process's V8 heap in use (all of it: the store, requests in flight, garbage not yet collected). */
     heapUsedBytes: number;
+    /** The lean forms of recently opened traces, kept until their trace changes (not part of `storeBytes`). */
+    leanTraceCache: LeanTraceCacheJson;
   };
   /** Log records kept: attached to spans, waiting for their span, without a span, without a trace. */
   logRecordCount: number;

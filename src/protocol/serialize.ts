@@ -7,8 +7,8 @@ import type { LogRecord } from '../core/logs/record';
 import type { Attributes, RunInfo, Span, SpanEvent } from '../core/model';
 import { toJsonAttributes, toJsonValue } from '../core/model';
 import { costCountedElsewhere, tokensCountedElsewhere } from '../core/rollup';
-import type { TraceEntry, TraceTree } from '../core/store';
-import type { LogRecordJson, RunJson, SpanEventJson, SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
+import type { RunSummary, TraceEntry, TraceTree } from '../core/store';
+import type { LeanTraceHeadJson, LogRecordJson, RunJson, RunSummaryJson, SpanEventJson, SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
 
 function firstKey(counts: Map<string, number>): string | null {
   for (const key of counts.keys()) return key;
@@ -46,6 +46,21 @@ export function summaryJson(entry: TraceEntry): TraceSummaryJson {
 
 function runJson(run: RunInfo | undefined): RunJson | null {
   return run === undefined ? null : { id: run.id, label: run.label, firstSeenMs: run.firstSeenMs };
+}
+
+/** One row of `GET /api/runs`. */
+export function runSummaryJson(summary: RunSummary): RunSummaryJson {
+  return {
+    ...runJson(summary.run)!,
+    service: summary.run.service,
+    lastSeenMs: summary.lastSeenMs,
+    traceCount: summary.traceCount,
+    spanCount: summary.spanCount,
+    errorCount: summary.errorCount,
+    tokens: Object.fromEntries(Object.entries(summary.tokens).filter(([, value]) => value !== 0)),
+    cost: summary.cost ?? null,
+    costEstimated: summary.costEstimated,
+  };
 }
 
 const jsonAttributesCache = new WeakMap<Attributes, Record<string, unknown>>();
@@ -158,3 +173,9 @@ export function traceDetailJson(tree: TraceTree): TraceDetailJson {
     logs: tree.entry.logs?.unattached().map(logRecordJson) ?? [],
   };
 }
+
+/** The head of a trace's lean form: its summary and the logs that belong to no span. */
+export function leanTraceHeadJson(entry: TraceEntry): LeanTraceHeadJson {
+  return { traceId: entry.traceId, summary: summaryJson(entry), logs: entry.logs?.unattached().map(logRecordJson) ?? [] };
+}
+

@@ -8,7 +8,9 @@
  * Adding a request is one entry here and one handler in
  * `src/core/service/inspectorService.ts`: a handler that answers the wrong
  * shape does not compile, and every transport carries the new request as it
- * is. Results are JSON: they travel over HTTP and `postMessage` unchanged.
+ * is. Results are JSON, except those of {@link BINARY_RESULTS}: bytes, sent
+ * as `application/octet-stream` over HTTP and as an `ArrayBuffer` over
+ * `postMessage`.
  */
 
 import type { ServiceErrorReason } from '../core/service/errors';
@@ -26,6 +28,7 @@ import type {
   ForwardTraceJson,
   ImportResultJson,
   PinResultJson,
+  RunListJson,
   SpanJson,
   StatusJson,
   StoreChangeJson,
@@ -49,11 +52,23 @@ export type NoParams = Record<string, never>;
 export interface ServiceRequests {
   /** Traces matching the filters, newest first (`GET /api/traces`). */
   listTraces: { params: { query?: TraceQuery }; result: TraceListJson };
+  /**
+   * Runs (each process that sent spans) with spans in the store, most
+   * recently active first, with their traces' counts, tokens and cost
+   * (`GET /api/runs`). `listTraces` with `query.run` lists one run's traces.
+   */
+  listRuns: { params: NoParams; result: RunListJson };
   /** Every value of each filterable field over the whole store, for filter drop-downs (`GET /api/facets`). */
   getFacets: { params: NoParams; result: FacetsJson };
   /** One trace with all its spans (`GET /api/traces/{traceId}`); `not-found` for an unknown trace. */
   getTrace: { params: { traceId: string }; result: TraceDetailJson };
-  /** One span's details; `not-found` for an unknown trace or span. */
+  /**
+   * One trace in the lean binary form for the waterfall (`src/core/leanTrace.ts`;
+   * `GET /api/traces/{traceId}/lean`): binary over every transport (see
+   * {@link BINARY_RESULTS}); `not-found` for an unknown trace.
+   */
+  getLeanTrace: { params: { traceId: string }; result: Uint8Array };
+  /** One span's details (`GET /api/traces/{traceId}/spans/{spanId}`); `not-found` for an unknown trace or span. */
   getSpan: { params: { traceId: string; spanId: string }; result: SpanJson };
   /** A trace's OTLP log records, attached to its spans or not (`GET /api/traces/{traceId}/logs`). */
   traceLogs: { params: { traceId: string }; result: TraceLogsJson };
@@ -111,6 +126,15 @@ export interface ServiceRequests {
 
 /** A request type. */
 export type ServiceRequestType = keyof ServiceRequests;
+
+/** The request types whose result is bytes. */
+type BinaryRequestType = { [K in ServiceRequestType]: ServiceRequests[K]['result'] extends Uint8Array ? K : never }[ServiceRequestType];
+
+/** Every request whose result is bytes, checked against the table both ways. */
+export const BINARY_RESULTS: Readonly<Record<BinaryRequestType, true>> = { getLeanTrace: true };
+
+/** Media type of a binary result over HTTP. */
+export const BINARY_MEDIA_TYPE = 'application/octet-stream';
 /** The parameters of request `K`. */
 export type ServiceParams<K extends ServiceRequestType> = ServiceRequests[K]['params'];
 /** The result of request `K`. */

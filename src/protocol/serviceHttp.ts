@@ -1,18 +1,19 @@
 /**
  * The service's HTTP transport for any client with a `fetch` (the browser UI,
  * the extension host): `POST /api/service/{type}` with the JSON parameters,
- * the JSON result back, or `{error}` with the status of its reason, read back
+ * the JSON result back (bytes, as a `Uint8Array`, for the requests of
+ * `BINARY_RESULTS`), or `{error}` with the status of its reason, read back
  * into a `ServiceError` through the same table.
  */
 
 import { ServiceError } from '../core/service/errors';
-import { reasonOfStatus, SERVICE_PATH_PREFIX, type ServiceTransport } from './service';
+import { BINARY_MEDIA_TYPE, reasonOfStatus, SERVICE_PATH_PREFIX, type ServiceTransport } from './service';
 
 /** The part of `fetch` the transport uses (protocol is compiled without DOM or Node types). */
 export type ServiceFetch = (
   url: string,
   init: { method: 'POST'; headers: Record<string, string>; body: string },
-) => Promise<{ ok: boolean; status: number; statusText: string; text(): Promise<string> }>;
+) => Promise<{ ok: boolean; status: number; statusText: string; headers: { get(name: string): string | null }; text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> }>;
 
 /** The `error` of an error answer, when it is one. */
 function errorOf(text: string): string | undefined {
@@ -42,6 +43,7 @@ export function httpServiceTransport(base: string, fetch: ServiceFetch): Service
     } catch (error) {
       throw new Error(`The inspector did not answer (${(error as Error).message}). Is it still running?`);
     }
+    if (response.ok && response.headers.get('content-type') === BINARY_MEDIA_TYPE) return new Uint8Array(await response.arrayBuffer());
     const text = await response.text();
     if (response.ok) return JSON.parse(text);
     throw serviceFailure(response.status, response.statusText, text);

@@ -1,7 +1,7 @@
 /**
  * The HTTP form of the service: `POST /api/service/{type}` (JSON parameters
  * in, the JSON result out) and the REST routes scripts use (`/api/traces`,
- * `/api/facets`, `/api/status`, `/api/import`, and the forwarding routes of
+ * `/api/facets`, `/api/runs`, `/api/status`, `/api/import`, and the forwarding routes of
  * `forwardingRoutes.ts`). Each route only translates: a URL, query string or
  * body into a request's parameters, and its result (or `ServiceError`) into
  * an answer. What is answered is decided by the service.
@@ -16,12 +16,12 @@ import { ServiceError } from '../core/service/errors';
 import { HttpError, readBody } from './body';
 import { mediaTypeOf } from './receivers';
 
-/** An answer for the server to send: a status and a JSON text. */
-export interface RouteAnswer {
-  status: number;
-  /** The body, already JSON. */
-  json: string;
-  headers?: Record<string, string>;
+/** An answer for the server to send: a status and a JSON text, or bytes ({@link BINARY_RESULTS}). */
+export type RouteAnswer = { status: number; headers?: Record<string, string> } & ({ json: string } | { bytes: Uint8Array });
+
+/** The answer of a service result: bytes for the requests that answer bytes, JSON for every other. */
+function resultAnswer(result: unknown): RouteAnswer {
+  return result instanceof Uint8Array ? { status: 200, bytes: result } : jsonAnswer(result);
 }
 
 /** A JSON answer. */
@@ -41,7 +41,17 @@ export interface ApiContext {
   maxBodyBytes: number;
 }
 
-const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin|\/logs)?$/;
+const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})(\/otlp|\/pin|\/logs|\/lean|\/spans\/[^/]{1,256})?$/;
+/** `/spans/` before a span id in a trace's path. */
+const SPAN_SUFFIX = '/spans/';
+
+function pathSegment(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new HttpError(400, `malformed percent-encoding in ${encoded}`);
+  }
+}
 
 /** Throws 405 unless `method` is one of `allowed` (HEAD goes with GET). */
 function allow(method: string, allowed: readonly string[], request: IncomingMessage, message: string): void {
@@ -73,7 +83,7 @@ export async function apiRoute(context: ApiContext, method: string, path: string
   const { service } = context;
   if (path.startsWith(SERVICE_PATH_PREFIX)) {
     allow(method, ['POST'], request, 'call the service with POST and the JSON parameters as the body');
-    return jsonAnswer(await service.dispatch(path.slice(SERVICE_PATH_PREFIX.length), await jsonParams(request, context.maxBodyBytes)));
+    return resultAnswer(await service.dispatch(path.slice(SERVICE_PATH_PREFIX.length), await jsonParams(request, context.maxBodyBytes)));
   }
   if (path === '/api/traces') {
     allow(method, ['GET', 'DELETE'], request, `${method} is not allowed on /api/traces; use GET or DELETE`);
@@ -95,6 +105,14 @@ export async function apiRoute(context: ApiContext, method: string, path: string
       allow(method, ['GET'], request, `${method} is not allowed here`);
       return jsonAnswer(await service.handle('traceLogs', { traceId }));
     }
+    if (suffix === '/lean') {
+      allow(method, ['GET'], request, `${method} is not allowed here`);
+      return resultAnswer(await service.handle('getLeanTrace', { traceId }));
+    }
+    if (suffix?.startsWith(SPAN_SUFFIX)) {
+      allow(method, ['GET'], request, `${method} is not allowed here`);
+      return jsonAnswer(await service.handle('getSpan', { traceId, spanId: pathSegment(suffix.slice(SPAN_SUFFIX.length)) }));
+    }
     if (suffix === '/otlp') {
       allow(method, ['GET'], request, `${method} is not allowed here`);
       const { fileName, content } = await service.handle('exportTrace', { traceId });
@@ -111,6 +129,10 @@ export async function apiRoute(context: ApiContext, method: string, path: string
   if (path === '/api/facets') {
     allow(method, ['GET'], request, `${method} is not allowed here; use GET`);
     return jsonAnswer(await service.handle('getFacets', {}));
+  }
+  if (path === '/api/runs') {
+    allow(method, ['GET'], request, `${method} is not allowed here; use GET`);
+    return jsonAnswer(await service.handle('listRuns', {}));
   }
   if (path === '/api/status') {
     allow(method, ['GET'], request, `${method} is not allowed here; use GET`);

@@ -89,7 +89,7 @@ export class GrpcReceiver {
       'grpc.enable_channelz': 0,
     });
     for (const signal of SIGNALS) {
-      server.addService(serviceOf(signal), { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => this.export(signal, call.request, callback) });
+      server.addService(serviceOf(signal), { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => void this.export(signal, call.request, callback) });
     }
     const port = this.options.port ?? DEFAULT_GRPC_PORT;
     this.boundPort = await new Promise<number>((resolve, reject) => {
@@ -119,11 +119,12 @@ export class GrpcReceiver {
     });
   }
 
-  private export(signal: OtlpSignal, bytes: Buffer, callback: grpc.sendUnaryData<Buffer>): void {
+  private async export(signal: OtlpSignal, bytes: Buffer, callback: grpc.sendUnaryData<Buffer>): Promise<void> {
     try {
       const decoded = signal.decodeProto(bytes, this.options.limits ?? DEFAULT_DECODE_LIMITS);
       const refused = nothingAccepted(decoded, signal);
       if (refused !== undefined) return callback({ code: grpc.status.INVALID_ARGUMENT, details: refused });
+      await this.options.sinks.whenWritable();
       decoded.deliver(this.options.sinks);
       const rejected = rejectedCount(decoded.rejections);
       callback(null, Buffer.from(signal.protoAnswer(rejected, rejected > 0 ? describeRejections(decoded.rejections, signal) : '')));

@@ -7,17 +7,25 @@
 
 import { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_HTTP_PORT } from '../core/defaults';
 import { isLoopbackHost } from '../core/net/loopback';
+import { DEFAULT_DECODE_LIMITS } from '../core/otlp/common';
 import type { InspectorService } from '../core/service/inspectorService';
 import { GrpcReceiver, silenceGrpcLibraryLogs } from './grpc';
+import { openPersistence, type Persistence, type PersistOptions } from './persist/diskJournal';
 import { InspectorServer, type InspectorServerSettings, type ServiceSource } from './server';
 
-/** Settings of {@link startInspector}: those of {@link InspectorServer} plus the ports. */
+/** Settings of {@link startInspector}: those of {@link InspectorServer} plus the ports and the data folder. */
 export type InspectorOptions = Omit<InspectorServerSettings, 'port'> &
   ServiceSource & {
     /** HTTP port (OTLP/HTTP, Respan paths, API, UI). Default {@link DEFAULT_HTTP_PORT}; 0 picks a free port. */
     httpPort?: number;
     /** OTLP/gRPC port. Default {@link DEFAULT_GRPC_PORT}; 0 picks a free port; `null` runs no gRPC receiver. */
     grpcPort?: number | null;
+    /**
+     * Keep the store's traces in this data folder across restarts: replayed
+     * into the store once the HTTP port is taken (the listener answers reads
+     * meanwhile; spans received wait for the replay's end). Absent: memory only.
+     */
+    persistence?: Omit<PersistOptions, 'limits'>;
   };
 
 /** What {@link startInspector} started, and what failed to start. */
@@ -40,6 +48,8 @@ export interface RunningInspector {
   readonly apiToken: string | undefined;
   /** Link that opens the browser UI (carrying the token when one is required). */
   readonly uiUrl: string | undefined;
+  /** The on-disk journal, when `persistence` was given and the HTTP listener started (see its `state`). */
+  readonly persistence: Persistence | undefined;
   /** Stops whatever started. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -50,11 +60,11 @@ export interface RunningInspector {
  * What both decode goes through the HTTP listener's sinks (capture pause,
  * store, then `onSpans` for spans). Never rejects for a port in use: look at
  * `errors` (gRPC's own log lines are silenced, so the caller's report is the
- * only one).
+ * only one). With `persistence`, resolves once the kept traces are replayed.
  */
 export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
   const host = options.host ?? DEFAULT_HOST;
-  const { httpPort, grpcPort, ...serverOptions } = options;
+  const { httpPort, grpcPort, persistence: persistOptions, ...serverOptions } = options;
   // Beyond loopback, anyone on the network could read traces: the server then requires a token (generated if not given).
   const server = new InspectorServer({ ...serverOptions, host, port: httpPort ?? DEFAULT_HTTP_PORT });
   const apiToken = server.apiToken;
@@ -67,6 +77,12 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   } catch (error) {
     errors.http = error as Error;
   }
+
+  // Only the process that holds the port takes the data folder. While it replays, reads are answered from
+  // what is replayed so far and every change (spans received, pins, deletes) waits for the replay's end.
+  const persistence = http && persistOptions ? openPersistence(server.service.store, { ...persistOptions, limits: options.limits ?? DEFAULT_DECODE_LIMITS }) : undefined;
+  if (persistence) server.service.holdChangesUntil(persistence.replayed);
+  server.setPersistence(persistence);
 
   let grpc: GrpcReceiver | undefined;
   if (grpcPort !== null) {
@@ -87,6 +103,8 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     }
   }
 
+  await persistence?.replayed;
+
   let stopped = false;
   const httpUrl = http?.url;
   return {
@@ -99,10 +117,12 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     exposed: !isLoopbackHost(host),
     apiToken,
     uiUrl: httpUrl && (apiToken ? `${httpUrl}/?token=${encodeURIComponent(apiToken)}` : `${httpUrl}/`),
+    persistence,
     async stop() {
       if (stopped) return;
       stopped = true;
       await Promise.all([http?.stop(), grpc?.stop()]);
+      await persistence?.close();
     },
   };
 }

@@ -5,11 +5,10 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeIngest } from '../core/ingest';
 import { describeRejections, MalformedPayloadError, rejectedCount } from '../core/model';
 import type { DecodeLimits } from '../core/otlp/common';
-import { parseJsonText } from '../core/otlp/json';
 import { encodeRpcStatusProto } from '../core/otlp/proto';
+import { decodeSpanSource, type SpanSource } from '../core/spanSource';
 import { HttpError, readBody } from './body';
 import { LOGS, METRICS, TRACES, type DecodedExport, type OtlpSignal, type OtlpSinks } from './signals';
 
@@ -117,6 +116,7 @@ export async function receiveOtlp(request: IncomingMessage, response: ServerResp
     // An empty protobuf message is a valid empty export; empty text is not JSON.
     if (encoding === 'json' && body.length === 0) throw new MalformedPayloadError(`the body is empty: send an OTLP/JSON ${signal.requestName}`);
     const decoded = encoding === 'json' ? signal.decodeJson(body, context.limits) : signal.decodeProto(body, context.limits);
+    await context.sinks.whenWritable();
     answerOtlp(response, encoding, decoded, signal, context);
   } catch (error) {
     if (error instanceof HttpError) return sendOtlpError(response, encoding, error.status, error.message, error.headers);
@@ -147,12 +147,14 @@ export async function receiveIngest(request: IncomingMessage, response: ServerRe
       throw new HttpError(415, `unsupported Content-Type "${type}"; the ingest API takes application/json`);
     }
     const body = await readBody(request, context.maxBodyBytes);
-    const result = decodeIngest(parseJsonText(body.toString('utf8')), { limits: context.limits });
+    const source: SpanSource = { format: 'respan-ingest-json', bytes: body, receivedAtMs: Date.now() };
+    const result = decodeSpanSource(source, context.limits);
     const rejected = rejectedCount(result);
     if (result.spans.length === 0 && rejected > 0) {
       throw new HttpError(400, `no span could be accepted; ${describeRejections(result)}`);
     }
-    context.sinks.spans(result.spans);
+    await context.sinks.whenWritable();
+    context.sinks.spans(result.spans, source);
     const answer: Record<string, unknown> = { success: true, ingested_count: result.spans.length };
     if (rejected > 0) {
       answer.rejected_count = rejected;

@@ -18,13 +18,15 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
 import { ServiceError } from '../core/service/errors';
 import { fixedForwarding } from '../core/service/forwarding';
 import { InspectorService, type ProcessFacts } from '../core/service/inspectorService';
+import type { SpanSource } from '../core/spanSource';
 import type { TraceStore } from '../core/store';
 import type { ApiErrorJson, LiveStreamCountsJson, StartedBy } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
-import type { ServiceEvent } from '../protocol/service';
+import { BINARY_MEDIA_TYPE, type ServiceEvent } from '../protocol/service';
 import { apiRoute, jsonAnswer, serviceErrorAnswer, type RouteAnswer } from './apiRoutes';
 import { HttpError } from './body';
 import { nodeTimers } from './forwarding';
+import type { Persistence } from './persist/diskJournal';
 import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
 import { INGEST_PATHS, OTLP_SIGNAL_PATHS, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
@@ -131,13 +133,40 @@ function withoutSourceMapReference(content: Buffer): Buffer {
 /** Answers that never carry span content to other origins or into caches. */
 const BASE_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 
-function sendAnswer(response: ServerResponse, answer: RouteAnswer): void {
-  response.writeHead(answer.status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...answer.headers });
-  response.end(answer.json);
+/** Bytes of a binary answer written per turn of the event loop. */
+const BINARY_SLICE_BYTES = 256 * 1024;
+
+async function sendAnswer(response: ServerResponse, answer: RouteAnswer): Promise<void> {
+  if ('json' in answer) {
+    response.writeHead(answer.status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...answer.headers });
+    response.end(answer.json);
+    return;
+  }
+  const { bytes } = answer;
+  response.writeHead(answer.status, { ...BASE_HEADERS, 'Content-Type': BINARY_MEDIA_TYPE, 'Content-Length': String(bytes.length), ...answer.headers });
+  // Slice by slice, waiting for the socket to drain: other requests and ingest go on while a large trace is sent.
+  for (let at = 0; at < bytes.length && !response.destroyed; at += BINARY_SLICE_BYTES) {
+    if (!response.write(bytes.subarray(at, at + BINARY_SLICE_BYTES))) await drained(response);
+    else await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  response.end();
+}
+
+/** Resolves when the response can take more, or is closed. */
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
 
 function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  sendAnswer(response, jsonAnswer({ error: message } satisfies ApiErrorJson, status, headers));
+  void sendAnswer(response, jsonAnswer({ error: message } satisfies ApiErrorJson, status, headers));
 }
 
 /**
@@ -172,6 +201,7 @@ export class InspectorServer {
   private readonly liveStreams = new Set<LiveStream>();
   private readonly clientListeners = new Set<(clients: number) => void>();
   private grpcEndpoint: string | undefined;
+  private persistence: Persistence | undefined;
   private detachFromService: (() => void) | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private boundPort: number | undefined;
@@ -190,9 +220,10 @@ export class InspectorServer {
             timers: nodeTimers,
           });
     this.sinks = {
-      spans: (spans) => this.accept(spans),
+      spans: (spans, source) => this.accept(spans, source),
       logs: (records) => this.acceptLogs(records),
       metrics: (dataPoints) => this.service.countMetrics(dataPoints),
+      whenWritable: () => this.service.whenWritable(),
     };
     this.receiverContext = { maxBodyBytes, limits, sinks: this.sinks };
     this.apiToken = options.apiToken ?? (isLoopbackHost(this.host) ? undefined : newApiToken());
@@ -281,8 +312,13 @@ export class InspectorServer {
     this.grpcEndpoint = endpoint;
   }
 
-  private accept(spans: Span[]): void {
-    if (this.service.ingest(spans)) this.options.onSpans?.(spans);
+  /** The on-disk journal the store writes to, for `/api/status`. */
+  setPersistence(persistence: Persistence | undefined): void {
+    this.persistence = persistence;
+  }
+
+  private accept(spans: Span[], source: SpanSource | undefined): void {
+    if (this.service.ingest(spans, source)) this.options.onSpans?.(spans);
   }
 
   /** Spans that gained log events are captured again: a forwarder that has not sent them yet sends them with their events. */
@@ -308,13 +344,13 @@ export class InspectorServer {
       if (path === '/api/events') return await this.openLiveStream(method, request, response);
       const context = { service: this.service, maxBodyBytes: this.receiverContext.maxBodyBytes };
       const answer = FORWARDING_PATH.test(path) ? await forwardingRoute(this.service, method, path, url, request) : await apiRoute(context, method, path, url, request);
-      if (answer) return sendAnswer(response, answer);
+      if (answer) return await sendAnswer(response, answer);
       if (path === '/' || path === '/index.html') return this.onlyGet(method, () => this.openPage(url, request, response));
       if (path.startsWith('/webview/')) return await this.serveStatic(method, path.slice('/webview/'.length), response);
       throw new HttpError(404, `nothing at ${path}; send traces to /v1/traces (OTLP) or /api/v1/traces/ingest (Respan), logs to /v1/logs, query them at /api/traces`);
     } catch (error) {
       if (error instanceof HttpError) return sendError(response, error.status, error.message, error.headers);
-      if (error instanceof ServiceError) return sendAnswer(response, serviceErrorAnswer(error));
+      if (error instanceof ServiceError) return await sendAnswer(response, serviceErrorAnswer(error));
       if (error instanceof MalformedPayloadError) return sendError(response, 400, error.message);
       throw error;
     }
@@ -336,8 +372,15 @@ export class InspectorServer {
       clients: this.liveStreams.size,
       url: this.url,
       endpoints: { http: this.url, ...(this.grpcEndpoint ? { grpc: this.grpcEndpoint } : {}) },
+      ...this.persistenceFacts(),
       heapUsedBytes: process.memoryUsage().heapUsed,
     };
+  }
+
+  private persistenceFacts(): Pick<ProcessFacts, 'dataDir' | 'disk'> {
+    const persistence = this.persistence;
+    if (persistence?.state.status !== 'on') return { dataDir: null, disk: null };
+    return { dataDir: persistence.state.dataDir, disk: { bytes: persistence.diskBytes, maxBytes: persistence.maxDiskBytes } };
   }
 
   private async openLiveStream(method: string, request: IncomingMessage, response: ServerResponse): Promise<void> {

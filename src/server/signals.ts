@@ -8,18 +8,21 @@
 import type { LogRecord } from '../core/logs/record';
 import type { Rejections, Span } from '../core/model';
 import type { DecodeLimits } from '../core/otlp/common';
-import { decodeOtlpJsonBytes } from '../core/otlp/json';
 import { decodeOtlpLogsJsonBytes } from '../core/otlp/logsJson';
 import { decodeOtlpLogsProto, encodeLogsResponseProto } from '../core/otlp/logsProto';
 import { countMetricsJsonBytes, countMetricsProto, encodeMetricsResponseProto } from '../core/otlp/metrics';
-import { decodeOtlpProto, encodeExportResponseProto } from '../core/otlp/proto';
+import { encodeExportResponseProto } from '../core/otlp/proto';
+import { decodeSpanSource, type SpanSource, type SpanSourceFormat } from '../core/spanSource';
 
 /** Where receivers deliver what they decoded. */
 export interface OtlpSinks {
-  spans(spans: Span[]): void;
+  /** Spans, with the request body they were decoded from when there is one (the store's journal keeps it). */
+  spans(spans: Span[], source?: SpanSource): void;
   logs(records: LogRecord[]): void;
   /** One metrics export request with this many data points. */
   metrics(dataPoints: number): void;
+  /** Resolves when the sinks take what is delivered (after the store's journal replayed); undefined when they take it now. */
+  whenWritable(): Promise<void> | undefined;
 }
 
 /** What one export request carried, decoded. */
@@ -49,8 +52,11 @@ export interface OtlpSignal {
   jsonAnswer(rejected: number, errorMessage: string): Record<string, unknown>;
 }
 
-function spansDecoded(result: ReturnType<typeof decodeOtlpProto>): DecodedExport {
-  return { rejections: result, accepted: result.spans.length, deliver: (sinks) => sinks.spans(result.spans) };
+/** Decodes a trace export body through the one table the journal also replays it with. */
+function spansDecoded(format: SpanSourceFormat, body: Uint8Array, limits: DecodeLimits): DecodedExport {
+  const source: SpanSource = { format, bytes: body, receivedAtMs: Date.now() };
+  const result = decodeSpanSource(source, limits);
+  return { rejections: result, accepted: result.spans.length, deliver: (sinks) => sinks.spans(result.spans, source) };
 }
 
 function logsDecoded(result: ReturnType<typeof decodeOtlpLogsProto>): DecodedExport {
@@ -67,8 +73,8 @@ export const TRACES: OtlpSignal = {
   item: 'span',
   items: 'spans',
   grpcPath: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-  decodeJson: (body, limits) => spansDecoded(decodeOtlpJsonBytes(body, limits)),
-  decodeProto: (body, limits) => spansDecoded(decodeOtlpProto(body, limits)),
+  decodeJson: (body, limits) => spansDecoded('otlp-json', body, limits),
+  decodeProto: (body, limits) => spansDecoded('otlp-protobuf', body, limits),
   protoAnswer: encodeExportResponseProto,
   jsonAnswer: (rejectedSpans, errorMessage) => (rejectedSpans > 0 ? { partialSuccess: { rejectedSpans, errorMessage } } : {}),
 };

@@ -25,7 +25,7 @@ export interface RunningInspector {
 
 /** Starts `node dist/cli.js --no-open` on free ports (with `env` added to this process's) and waits for its URL. */
 export async function startInspector(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningInspector> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--no-open', '--port', '0', '--grpc-port', '0', ...extraArgs], {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--no-open', '--no-persist', '--port', '0', '--grpc-port', '0', ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },

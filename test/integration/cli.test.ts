@@ -27,7 +27,7 @@ function startCli(args: string[], fakeDns?: Record<string, string>): { child: Ch
   let output = '';
   const dnsArgs = fakeDns ? ['--import', './test/support/fakeDns.ts'] : [];
   const env = fakeDns ? { ...process.env, FAKE_DNS: Object.entries(fakeDns).map(([name, address]) => `${name}=${address}`).join(',') } : process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', ...dnsArgs, 'src/cli/main.ts', '--no-open', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...dnsArgs, 'src/cli/main.ts', '--no-open', '--no-persist', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   return { child, output: () => output };
@@ -57,6 +57,8 @@ describe('respan-inspector command', function () {
         maxSpans: 200_000,
         maxTraces: 10_000,
         maxMemoryMb: 1024,
+        persist: true,
+        maxDiskMb: 4096,
         help: false,
         forward: false,
         forwardFilter: 'all',
@@ -82,6 +84,10 @@ describe('respan-inspector command', function () {
         '--max-traces=3',
         '--max-memory-mb',
         '64',
+        '--data-dir',
+        '/var/traces',
+        '--no-persist',
+        '--max-disk-mb=100',
         '--price',
         'house=1:2',
         '--prices=prices.json',
@@ -96,6 +102,9 @@ describe('respan-inspector command', function () {
         maxSpans: 10,
         maxTraces: 3,
         maxMemoryMb: 64,
+        persist: false,
+        dataDir: '/var/traces',
+        maxDiskMb: 100,
         help: false,
         forward: false,
         forwardFilter: 'all',
@@ -113,6 +122,8 @@ describe('respan-inspector command', function () {
       assert.throws(() => parseArgs(['--port']), /got nothing/);
       assert.throws(() => parseArgs(['--verbose']), /unknown option --verbose/);
       assert.throws(() => parseArgs(['--max-memory-mb', '1']), /--max-memory-mb needs a whole number from 16/);
+      assert.throws(() => parseArgs(['--data-dir']), /--data-dir needs a folder/);
+      assert.throws(() => parseArgs(['--max-disk-mb', '0']), /--max-disk-mb needs a whole number from 1/);
       assert.throws(() => parseArgs(['--started-by', 'robot']), /--started-by needs user or extension, got "robot"/);
       assert.throws(() => parseArgs(['--exit-when-idle', '-1']), /--exit-when-idle needs a whole number/);
     });

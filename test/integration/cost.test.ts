@@ -230,7 +230,7 @@ describe('prices on the command line', function () {
     const file = join(folder, 'prices.json');
     writeFileSync(file, JSON.stringify({ 'house-*': { input: 2, output: 3 }, 'flag-model': { input: 9, output: 9 } }));
     let output = '';
-    cli = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--no-open', '--no-grpc', '--port', '0', '--price', 'flag-model=1:1', '--prices', file, `--update-prices=${dataUrl}`], {
+    cli = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--no-open', '--no-persist', '--no-grpc', '--port', '0', '--price', 'flag-model=1:1', '--prices', file, `--update-prices=${dataUrl}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     cli.stdout!.on('data', (chunk) => (output += chunk));
@@ -268,7 +268,7 @@ describe('prices on the command line', function () {
   });
 
   it('refuses a price it cannot read, naming it', async () => {
-    const refused = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--no-open', '--price', 'gpt-4o=cheap:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const refused = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--no-open', '--no-persist', '--price', 'gpt-4o=cheap:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let errors = '';
     refused.stderr!.on('data', (chunk) => (errors += chunk));
     const [code] = await once(refused, 'exit');

@@ -561,7 +561,7 @@ describe('forwarding to Respan (integration)', function () {
   describe('standalone command', () => {
     function runCli(args: string[], env: Record<string, string | undefined>): { done: Promise<number | null>; output: () => string; stop: () => void } {
       let output = '';
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--no-open', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RESPAN_API_KEY: undefined, RESPAN_BASE_URL: undefined, ...env } });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--no-open', '--no-persist', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RESPAN_API_KEY: undefined, RESPAN_BASE_URL: undefined, ...env } });
       child.stdout!.on('data', (chunk) => (output += chunk));
       child.stderr!.on('data', (chunk) => (output += chunk));
       const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -251,7 +251,7 @@ describe('starting and stopping both listeners', function () {
   it('the standalone command prints the gRPC endpoint, and a taken gRPC port plainly without stopping HTTP', async () => {
     const run = async (args: string[], probe: (output: string) => Promise<void>) => {
       let output = '';
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--no-open', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--no-open', '--no-persist', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (chunk) => (output += chunk));
       child.stderr!.on('data', (chunk) => (output += chunk));
       try {

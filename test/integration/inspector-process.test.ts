@@ -25,6 +25,7 @@ async function settingsOnFreePorts(): Promise<ProcessSettings> {
     maxSpans: 1000,
     maxTraces: 100,
     maxMemoryMb: 64,
+    persist: false,
     forwarding: { autoForward: false, api: 'otlp', filter: 'all', redact: [], baseUrl: 'http://127.0.0.1:9/api' },
     apiKey: KEY,
   };
@@ -63,6 +64,14 @@ describe('the inspector process, from the extension side', function () {
     assert.deepEqual(args.slice(0, 5), ['--no-open', '--started-by', 'extension', '--exit-when-idle', '60']);
     assert.ok(args.includes('--max-memory-mb'));
     assert.ok(!args.some((arg) => arg.includes(KEY)));
+  });
+
+  it('passes the persistence settings: off, a data folder, or the process default', async () => {
+    const settings = await settingsOnFreePorts();
+    const persistFlags = (args: string[]) => args.filter((arg, i) => arg === '--no-persist' || arg === '--data-dir' || args[i - 1] === '--data-dir');
+    assert.deepEqual(persistFlags(processArgs({ ...settings, persist: false, dataDir: '/ignored' }, 5000)), ['--no-persist']);
+    assert.deepEqual(persistFlags(processArgs({ ...settings, persist: true, dataDir: '/var/traces' }, 5000)), ['--data-dir', '/var/traces']);
+    assert.deepEqual(persistFlags(processArgs({ ...settings, persist: true }, 5000)), []);
   });
 
   it('starts a detached process when none listens, and a second window attaches to it', async () => {

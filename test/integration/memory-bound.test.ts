@@ -87,7 +87,7 @@ const FLOODS: Record<string, Flood> = {
 
 /** `node --max-old-space-size=384 dist/cli.js --max-memory-mb 32` on free ports, and its URL. */
 async function startBoundedInspector(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, 'dist/cli.js', '--no-open', '--no-grpc', '--port', '0', '--max-memory-mb', '32'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, 'dist/cli.js', '--no-open', '--no-persist', '--no-grpc', '--port', '0', '--max-memory-mb', '32'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
     const onData = (chunk: Buffer) => {

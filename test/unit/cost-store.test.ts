@@ -124,6 +124,43 @@ describe('runs', () => {
     );
   });
 
+  it('sums each run over its traces: traces, its spans, errors, tokens, cost, last seen (most recent first, then by id); a trace of two runs counts toward both', () => {
+    const store = pricedStore();
+    const api = { 'service.name': 'api', 'process.pid': 10 };
+    const worker = { 'service.name': 'worker', 'service.instance.id': 'w-1' };
+    store.add([
+      makeSpan({ trace: 'x', id: 'a', startMs: 1_000, durationMs: 100, resource: api, attributes: llm('house-model', 100_000, 0) }),
+      makeSpan({ trace: 'x', id: 'b', parent: 'a', startMs: 1_010, durationMs: 50, resource: api, error: true }),
+      makeSpan({ trace: 'y', id: 'c', startMs: 2_000, durationMs: 500, resource: api }),
+      makeSpan({ trace: 'y', id: 'd', parent: 'c', startMs: 2_100, durationMs: 1_000, resource: worker, attributes: llm('house-model', 0, 200_000) }),
+      makeSpan({ trace: 'z', id: 'e', startMs: 9_000, resource: { 'service.name': 'no-run' } }),
+    ]);
+    const summaries = store.runSummaries().map((summary) => ({ ...summary, run: summary.run.id }));
+    assert.deepEqual(summaries, [
+      {
+        run: 'api:10:1000',
+        traceCount: 2,
+        spanCount: 3,
+        errorCount: 1,
+        tokens: { input: 100_000, output: 200_000, total: 300_000, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+        cost: 3,
+        costEstimated: false,
+        lastSeenMs: 3_100,
+      },
+      {
+        run: 'w-1',
+        traceCount: 1,
+        spanCount: 1,
+        errorCount: 0,
+        tokens: { input: 0, output: 200_000, total: 200_000, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+        cost: 2,
+        costEstimated: false,
+        lastSeenMs: 3_100,
+      },
+    ]);
+    assert.equal(store.runSummaries()[0].run.service, 'api');
+  });
+
   it('keeps long service names and instance ids short in run labels', () => {
     const store = new TraceStore({ schedule: () => undefined });
     store.add([makeSpan({ id: 'a', resource: { 'service.name': 's'.repeat(100_000), 'service.instance.id': 'i'.repeat(100_000) } })]);

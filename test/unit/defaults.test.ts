@@ -9,6 +9,7 @@ import {
   DEFAULT_GRPC_PORT,
   DEFAULT_HOST,
   DEFAULT_HTTP_PORT,
+  DEFAULT_MAX_DISK_MB,
   DEFAULT_MAX_MEMORY_MB,
   DEFAULT_MAX_SPANS,
   DEFAULT_MAX_TRACES,
@@ -51,6 +52,7 @@ describe('defaults, defined once', () => {
       { host: options.host, port: options.port, grpcPort: options.grpcPort, maxSpans: options.maxSpans, maxTraces: options.maxTraces, maxMemoryMb: options.maxMemoryMb },
       { host: DEFAULT_HOST, port: DEFAULT_HTTP_PORT, grpcPort: DEFAULT_GRPC_PORT, maxSpans: DEFAULT_MAX_SPANS, maxTraces: DEFAULT_MAX_TRACES, maxMemoryMb: DEFAULT_MAX_MEMORY_MB },
     );
+    assert.equal(options.maxDiskMb, DEFAULT_MAX_DISK_MB);
     assert.equal(options.forwardApi, DEFAULT_FORWARD_SETTINGS.api);
     assert.equal(options.forwardFilter, DEFAULT_FORWARD_SETTINGS.filter);
   });

@@ -6,6 +6,7 @@ import { encodeOtlpJson } from '../../src/core/otlp/export';
 import { isServiceError, ServiceError, type ServiceErrorReason } from '../../src/core/service/errors';
 import { fixedForwarding } from '../../src/core/service/forwarding';
 import { InspectorService } from '../../src/core/service/inspectorService';
+import { DEFAULT_LEAN_CACHE_BYTES } from '../../src/core/service/leanTraces';
 import { TraceStore } from '../../src/core/store';
 import type { ServiceEvent } from '../../src/protocol/service';
 import { FakeTime } from '../support/fakeTime';
@@ -63,7 +64,7 @@ function rig(options: { apiKey?: string; forwarding?: boolean } = {}): Rig {
     timers: time,
     maxImportChars: 100_000,
   });
-  service.describeProcess(() => ({ version: '9.9.9', pid: 4242, startedBy: 'user', clients: 2, url: 'http://127.0.0.1:4318', endpoints: { http: 'http://127.0.0.1:4318' }, heapUsedBytes: 12_345 }));
+  service.describeProcess(() => ({ version: '9.9.9', pid: 4242, startedBy: 'user', clients: 2, url: 'http://127.0.0.1:4318', endpoints: { http: 'http://127.0.0.1:4318' }, dataDir: null, disk: null, heapUsedBytes: 12_345 }));
   return { store, service, time, transport, forwarder };
 }
 
@@ -167,7 +168,11 @@ describe('service: capture and status', () => {
       { inspector: 'respan-trace-inspector', pid: 4242, url: 'http://127.0.0.1:4318', spanCount: 3, traceCount: 2, capturing: false, droppedSpans: 1 },
       'the process describes itself, the service the rest',
     );
-    assert.deepEqual(status.memory, { storeBytes: store.approxBytes, maxStoreBytes: store.maxApproxBytes, heapUsedBytes: 12_345 }, 'the heap as the process reports it');
+    assert.deepEqual(
+      status.memory,
+      { storeBytes: store.approxBytes, maxStoreBytes: store.maxApproxBytes, heapUsedBytes: 12_345, leanTraceCache: { traces: 0, bytes: 0, maxBytes: DEFAULT_LEAN_CACHE_BYTES, hits: 0, misses: 0 } },
+      'the heap as the process reports it',
+    );
     await service.handle('setCapture', { capturing: true });
     assert.equal(service.ingest([makeSpan({ trace: 'five', id: 'root' })]), true);
     assert.ok(store.get(hexId('five', 32)));
@@ -194,7 +199,7 @@ describe('service: status without a listener', () => {
     const store = new TraceStore();
     const service = new InspectorService({ store, timers: new FakeTime() });
     await refused(service.handle('status', {}), 'unavailable', /not listening/);
-    const stop = service.describeProcess(() => ({ version: '1', pid: 1, startedBy: 'extension', clients: 0, url: 'http://127.0.0.1:1', endpoints: { http: 'http://127.0.0.1:1' }, heapUsedBytes: 1 }));
+    const stop = service.describeProcess(() => ({ version: '1', pid: 1, startedBy: 'extension', clients: 0, url: 'http://127.0.0.1:1', endpoints: { http: 'http://127.0.0.1:1' }, dataDir: null, disk: null, heapUsedBytes: 1 }));
     assert.equal((await service.handle('status', {})).startedBy, 'extension');
     stop();
     await refused(service.handle('status', {}), 'unavailable', /not listening/);

@@ -63,7 +63,7 @@ describe('webview find in trace', () => {
     { id: 'c', parent: 'b', start: 5, duration: 1, name: 'joke tool', error: true },
   ]);
   const index = buildTraceIndex(trace);
-  const id = (i: number) => index.spans[i].spanId;
+  const id = (i: number) => index.spanId[i];
 
   it('finds spans by name and attribute values, case-insensitively, in tree order', () => {
     const search = new SpanSearch(index);

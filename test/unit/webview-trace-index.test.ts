@@ -26,7 +26,7 @@ function sample() {
 }
 
 function names(index: ReturnType<typeof buildTraceIndex>, rows: { rows: Int32Array; length: number }): string[] {
-  return Array.from(rows.rows.subarray(0, rows.length), (i) => index.spans[i].name);
+  return Array.from(rows.rows.subarray(0, rows.length), (i) => index.name[i]);
 }
 
 describe('webview trace index', () => {
@@ -34,12 +34,12 @@ describe('webview trace index', () => {
     const index = buildTraceIndex(sample());
     const at = (id: string) => index.byId.get(id)!;
     assert.equal(index.count, 7);
-    assert.deepEqual(Array.from(index.roots, (i) => index.spans[i].name), ['root', 'orphan x']);
+    assert.deepEqual(Array.from(index.roots, (i) => index.name[i]), ['root', 'orphan x']);
     assert.equal(index.parent[at('a1')], at('a'));
     assert.equal(index.depth[at('a1')], 2);
     assert.equal(index.subtreeSize[at('r')], 6);
     assert.equal(childCount(index, at('a')), 2);
-    assert.deepEqual(Array.from(index.preorder, (i) => index.spans[i].name), ['root', 'a', 'a1', 'a2', 'b', 'b1', 'orphan x']);
+    assert.deepEqual(Array.from(index.preorder, (i) => index.name[i]), ['root', 'a', 'a1', 'a2', 'b', 'b1', 'orphan x']);
     assert.equal(index.errorCount, 1);
     assert.equal(index.totalMs, 100);
   });
@@ -98,23 +98,32 @@ describe('webview trace index', () => {
     assert.equal(late.critical[late.byId.get('inner')!], 0);
   });
 
-  it('breaks parent cycles so every span is shown once', () => {
+  it('takes the server\'s tree: a loop of parents is shown as the server broke it (its orphan flag)', () => {
     const trace = makeTrace([
-      { id: 'p', parent: 'q', start: 0, duration: 10 },
+      { id: 'p', parent: 'q', start: 0, duration: 10, orphan: true },
       { id: 'q', parent: 'p', start: 1, duration: 5 },
       { id: 'c', parent: 'q', start: 2, duration: 1 },
     ]);
     const index = buildTraceIndex(trace);
     const rows = flattenRows(index, allExpanded(index));
     assert.equal(rows.length, 3);
-    assert.equal(index.roots.length, 1);
+    assert.deepEqual(Array.from(index.roots, (i) => index.spanId[i]), ['p']);
+    assert.equal(index.spanId[index.parent[index.byId.get('q')!]], 'p');
+  });
+
+  it('refuses an answer whose parents loop with no span flagged to break it, instead of hiding spans', () => {
+    const trace = makeTrace([
+      { id: 'p', parent: 'q', start: 0, duration: 10 },
+      { id: 'q', parent: 'p', start: 1, duration: 5 },
+    ]);
+    assert.throws(() => buildTraceIndex(trace), /2 of its spans hang off a loop of parents/);
   });
 
   it('sorts spans that arrive out of start order', () => {
     const trace = makeTrace([{ id: 'r', start: 0, duration: 10 }]);
     trace.spans.unshift({ ...trace.spans[0], spanId: 'late', parentSpanId: 'r', name: 'late', startTimeMs: trace.spans[0].startTimeMs + 5 });
     const index = buildTraceIndex(trace);
-    assert.deepEqual(Array.from(index.preorder, (i) => index.spans[i].name), ['span r', 'late']);
+    assert.deepEqual(Array.from(index.preorder, (i) => index.name[i]), ['span r', 'late']);
   });
 
   it('carries collapsed spans over to a re-indexed trace', () => {

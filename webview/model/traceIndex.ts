@@ -1,22 +1,45 @@
 /**
  * The waterfall's data structures, built once per trace detail: spans by
  * index, parent and children (compressed arrays), pre-order, depth, subtree
- * sizes, relative times and the critical path. Everything is a typed array so
+ * sizes, relative times and the critical path, from either wire form (the
+ * JSON detail or the lean binary form). The tree is the server's: roots,
+ * orphans and loop breakers come decided in the answer. Everything is a typed array so
  * a 100,000-span trace indexes in a few tens of milliseconds and the visible
  * rows can be re-flattened on every expand/collapse. Pure, DOM-free.
  */
 
+import type { LeanTrace } from '../../src/core/leanTrace';
+import type { DisplayKind } from '../../src/core/model';
 import type { SpanJson, TraceDetailJson } from '../../src/protocol/api';
 
-/** Indexed form of one trace. Span indices refer to {@link TraceIndex.spans}. */
+/** What rows show of each span, by position: the same from either wire form. */
+export type SpanColumns = Omit<LeanTrace, 'head' | 'statusMessage'> & {
+  /** Read when a row shows it, so a malformed span fails the part that shows it, not the whole trace. */
+  statusMessage(span: number): string;
+};
+
+/**
+ * Indexed form of one trace. Span indices are positions in the wire form's
+ * order: start order for the JSON form, tree order for the lean form.
+ */
 export interface TraceIndex {
   traceId: string;
-  /** Spans sorted by start time (stable), as given by the query API. */
-  spans: SpanJson[];
+  /**
+   * Every span's details when the trace came as JSON (all of it); null when
+   * it came in the lean form, whose details are fetched span by span.
+   */
+  details: SpanJson[] | null;
   count: number;
-  /** Span id → index. */
-  byId: Map<string, number>;
-  /** Parent index, or -1 for roots (including orphans and cycle breakers). */
+  spanId: string[];
+  name: string[];
+  service: (string | null)[];
+  model: (string | null)[];
+  /** The span's status message (read when shown: a malformed span fails the part that shows it). */
+  statusMessage(span: number): string;
+  displayKind: DisplayKind[];
+  /** Span id → index (built on first use: opening a trace does not need it). */
+  readonly byId: Map<string, number>;
+  /** Parent index, or -1 for roots (including orphans and loop breakers: the server's tree). */
   parent: Int32Array;
   /** Children of span `i` are `childList[childStart[i] .. childStart[i + 1])`, by start time. */
   childStart: Int32Array;
@@ -56,25 +79,65 @@ export interface TraceIndex {
   errorCount: number;
 }
 
-/** Builds the index of a trace detail. */
+/** Builds the index of a trace detail (the JSON form), on the server's tree: a span flagged `orphan` is a root. */
 export function buildTraceIndex(detail: TraceDetailJson): TraceIndex {
   const spans = sortedByStart(detail.spans);
   const count = spans.length;
-  const byId = new Map<string, number>();
-  for (let i = 0; i < count; i++) {
-    // A duplicate span id keeps its first occurrence as the parent target.
-    if (!byId.has(spans[i].spanId)) byId.set(spans[i].spanId, i);
-  }
-
+  const byId = firstPositions(spans.map((span) => span.spanId));
   const parent = new Int32Array(count).fill(-1);
+  const orphan = new Uint8Array(count);
+  let originMs = count > 0 ? Infinity : 0;
   for (let i = 0; i < count; i++) {
     const span = spans[i];
-    if (span.orphan || !span.parentSpanId) continue;
-    const p = byId.get(span.parentSpanId);
-    if (p !== undefined && p !== i) parent[i] = p;
+    if (span.startTimeMs < originMs) originMs = span.startTimeMs;
+    if (!span.parentSpanId) continue;
+    const p = span.orphan ? undefined : byId.get(span.parentSpanId);
+    if (p === undefined || p === i) orphan[i] = 1;
+    else parent[i] = p;
   }
-  breakCycles(parent);
+  const columns: SpanColumns = {
+    count,
+    originMs,
+    parent,
+    orphan,
+    startMs: Float64Array.from(spans, (span) => span.startTimeMs - originMs),
+    durationMs: Float64Array.from(spans, (span) => span.durationMs),
+    isError: Uint8Array.from(spans, (span) => (span.isError ? 1 : 0)),
+    displayKind: spans.map((span) => span.displayKind),
+    spanId: spans.map((span) => span.spanId),
+    name: spans.map((span) => span.name),
+    service: spans.map((span) => span.service),
+    model: spans.map((span) => span.model),
+    statusMessage: (i) => spans[i].status.message,
+  };
+  const tree = childrenOf(parent);
+  return indexColumns(detail.traceId, columns, spans, () => byId, tree, walkPreorder(parent, tree));
+}
 
+/** Builds the index of a trace's lean form (spans in tree order already); its spans' details are fetched on demand. */
+export function leanTraceIndex(traceId: string, lean: LeanTrace): TraceIndex {
+  const identity = new Int32Array(lean.count);
+  for (let i = 0; i < lean.count; i++) identity[i] = i;
+  const columns: SpanColumns = { ...lean, statusMessage: (i) => lean.statusMessage[i] };
+  return indexColumns(traceId, columns, null, () => firstPositions(lean.spanId), childrenOf(lean.parent), identity);
+}
+
+/** Span id → position; a duplicate span id keeps its first occurrence as the parent target. */
+function firstPositions(ids: string[]): Map<string, number> {
+  const byId = new Map<string, number>();
+  for (let i = 0; i < ids.length; i++) if (!byId.has(ids[i])) byId.set(ids[i], i);
+  return byId;
+}
+
+/** Children lists (compressed, each in position order) and roots, from the parent column. */
+interface Children {
+  childStart: Int32Array;
+  childList: Int32Array;
+  roots: Int32Array;
+}
+
+function childrenOf(parent: Int32Array): Children {
+  const count = parent.length;
   const childStart = new Int32Array(count + 1);
   for (let i = 0; i < count; i++) if (parent[i] >= 0) childStart[parent[i] + 1]++;
   for (let i = 0; i < count; i++) childStart[i + 1] += childStart[i];
@@ -88,24 +151,40 @@ export function buildTraceIndex(detail: TraceDetailJson): TraceIndex {
   }
   const roots = new Int32Array(rootCount);
   for (let i = 0, r = 0; i < count; i++) if (parent[i] < 0) roots[r++] = i;
+  return { childStart, childList, roots };
+}
 
+/** Pre-order position → span; throws when some span hangs off a loop of parents (the server breaks every loop). */
+function walkPreorder(parent: Int32Array, { childStart, childList, roots }: Children): Int32Array {
+  const count = parent.length;
   const preorder = new Int32Array(count);
-  const preorderPos = new Int32Array(count);
-  const depth = new Int32Array(count);
   const stack = new Int32Array(count);
   let top = 0;
   let pos = 0;
-  let maxDepth = 0;
-  for (let r = rootCount - 1; r >= 0; r--) stack[top++] = roots[r];
+  for (let r = roots.length - 1; r >= 0; r--) stack[top++] = roots[r];
   while (top > 0) {
     const node = stack[--top];
-    preorder[pos] = node;
-    preorderPos[node] = pos++;
+    preorder[pos++] = node;
+    for (let c = childStart[node + 1] - 1; c >= childStart[node]; c--) stack[top++] = childList[c];
+  }
+  if (pos !== count) throw new Error(`the trace's answer is inconsistent: ${count - pos} of its spans hang off a loop of parents`);
+  return preorder;
+}
+
+function indexColumns(traceId: string, columns: SpanColumns, details: SpanJson[] | null, positions: () => Map<string, number>, tree: Children, preorder: Int32Array): TraceIndex {
+  let byId: Map<string, number> | undefined;
+  const { count, parent } = columns;
+  const { childStart, childList, roots } = tree;
+  const preorderPos = new Int32Array(count);
+  const depth = new Int32Array(count);
+  let maxDepth = 0;
+  for (let pos = 0; pos < count; pos++) {
+    const node = preorder[pos];
+    preorderPos[node] = pos;
     const p = parent[node];
     const d = p < 0 ? 0 : depth[p] + 1;
     depth[node] = d;
     if (d > maxDepth) maxDepth = d;
-    for (let c = childStart[node + 1] - 1; c >= childStart[node]; c--) stack[top++] = childList[c];
   }
 
   const subtreeSize = new Int32Array(count).fill(1);
@@ -115,33 +194,29 @@ export function buildTraceIndex(detail: TraceDetailJson): TraceIndex {
     if (p >= 0) subtreeSize[p] += subtreeSize[node];
   }
 
-  let originMs = Infinity;
-  let lastMs = -Infinity;
-  for (let i = 0; i < count; i++) {
-    const start = spans[i].startTimeMs;
-    if (start < originMs) originMs = start;
-    const end = start + Math.max(0, spans[i].durationMs);
-    if (end > lastMs) lastMs = end;
-  }
-  if (count === 0) originMs = lastMs = 0;
-  const startMs = new Float64Array(count);
+  const { startMs, durationMs, isError } = columns;
   const endMs = new Float64Array(count);
-  const isError = new Uint8Array(count);
+  let lastMs = 0;
   let errorCount = 0;
   for (let i = 0; i < count; i++) {
-    startMs[i] = spans[i].startTimeMs - originMs;
-    endMs[i] = startMs[i] + Math.max(0, spans[i].durationMs);
-    if (spans[i].isError) {
-      isError[i] = 1;
-      errorCount++;
-    }
+    endMs[i] = startMs[i] + Math.max(0, durationMs[i]);
+    if (endMs[i] > lastMs) lastMs = endMs[i];
+    errorCount += isError[i];
   }
 
   const index: TraceIndex = {
-    traceId: detail.traceId,
-    spans,
+    traceId,
+    details,
     count,
-    byId,
+    spanId: columns.spanId,
+    name: columns.name,
+    service: columns.service,
+    model: columns.model,
+    statusMessage: columns.statusMessage,
+    displayKind: columns.displayKind,
+    get byId() {
+      return (byId ??= positions());
+    },
     parent,
     childStart,
     childList,
@@ -151,8 +226,8 @@ export function buildTraceIndex(detail: TraceDetailJson): TraceIndex {
     preorderPos,
     subtreeSize,
     maxDepth,
-    originMs,
-    totalMs: Math.max(lastMs - originMs, 1e-6),
+    originMs: columns.originMs,
+    totalMs: Math.max(lastMs, 1e-6),
     startMs,
     endMs,
     isError,
@@ -163,7 +238,7 @@ export function buildTraceIndex(detail: TraceDetailJson): TraceIndex {
     errorCount,
   };
   const values: number[] = [];
-  for (let r = 0; r < rootCount; r++) markCriticalPath(index, roots[r], values);
+  for (let r = 0; r < roots.length; r++) markCriticalPath(index, roots[r], values);
   index.criticalValues = Float64Array.from(values);
   return index;
 }
@@ -176,23 +251,6 @@ function sortedByStart(spans: SpanJson[]): SpanJson[] {
     }
   }
   return spans;
-}
-
-/** Makes a root of the first span met on each parent cycle, so every span is reachable. */
-function breakCycles(parent: Int32Array): void {
-  const state = new Uint8Array(parent.length); // 0 unseen, 1 on the current walk, 2 settled
-  const walk: number[] = [];
-  for (let i = 0; i < parent.length; i++) {
-    let j = i;
-    while (j >= 0 && state[j] === 0) {
-      state[j] = 1;
-      walk.push(j);
-      j = parent[j];
-    }
-    if (j >= 0 && state[j] === 1) parent[j] = -1;
-    for (const k of walk) state[k] = 2;
-    walk.length = 0;
-  }
 }
 
 /**
@@ -323,7 +381,7 @@ export function carryExpansion(previous: TraceIndex, previousExpanded: Uint8Arra
   const expanded = allExpanded(next);
   for (let i = 0; i < previous.count; i++) {
     if (previousExpanded[i]) continue;
-    const j = next.byId.get(previous.spans[i].spanId);
+    const j = next.byId.get(previous.spanId[i]);
     if (j !== undefined) expanded[j] = 0;
   }
   return expanded;

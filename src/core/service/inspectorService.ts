@@ -15,14 +15,16 @@ import { BYTES_PER_MB, DEFAULT_MAX_BODY_BYTES } from '../defaults';
 import { describeRejections, MalformedPayloadError, rejectedCount, type Span } from '../model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../otlp/common';
 import { encodeOtlpJson } from '../otlp/export';
+import type { SpanSource } from '../spanSource';
 import type { TraceStore, TraceTree } from '../store';
 import { INSPECTOR_ID, type StatusJson, type TraceForwardingJson } from '../../protocol/api';
-import { logRecordJson, spanJson, summaryJson, traceDetailJson } from '../../protocol/serialize';
+import { logRecordJson, runSummaryJson, spanJson, summaryJson, traceDetailJson } from '../../protocol/serialize';
 import type { ServiceEndpoint, ServiceEventListener, ServiceHandlers, ServiceParams, ServiceRequestType, ServiceResult } from '../../protocol/service';
 import { CaptureGate } from './capture';
 import { applyApiKey, applyConfiguration } from './configure';
 import { ServiceError } from './errors';
 import { describeForward } from './forwardOutcome';
+import { DEFAULT_LEAN_CACHE_BYTES, LeanTraces } from './leanTraces';
 import type { ForwardingAccess } from './forwarding';
 import {
   booleanParam,
@@ -52,8 +54,10 @@ export interface InspectorServiceOptions {
   limits?: DecodeLimits;
   /** Characters an imported file may have. Default {@link DEFAULT_MAX_BODY_BYTES}, as a request body. */
   maxImportChars?: number;
-  /** Timers, for a forward that waits for Respan's answer. */
+  /** Timers, for a forward that waits for Respan's answer (and a turn of the event loop between chunks of a lean trace). */
   timers: ForwardTimers;
+  /** Bytes of lean traces kept encoded. Default {@link DEFAULT_LEAN_CACHE_BYTES}, or an eighth of the store's bound if less. */
+  leanCacheBytes?: number;
 }
 
 /**
@@ -61,7 +65,7 @@ export interface InspectorServiceOptions {
  * identity, its listener and its heap (core sees neither sockets nor the
  * heap). The HTTP listener describes it while it listens.
  */
-export type ProcessFacts = Pick<StatusJson, 'version' | 'pid' | 'startedBy' | 'exitWhenIdleSeconds' | 'clients' | 'url' | 'endpoints'> & {
+export type ProcessFacts = Pick<StatusJson, 'version' | 'pid' | 'startedBy' | 'exitWhenIdleSeconds' | 'clients' | 'url' | 'endpoints' | 'dataDir' | 'disk'> & {
   heapUsedBytes: number;
 };
 
@@ -73,7 +77,8 @@ function notFoundTrace(traceId: string): ServiceError {
 export class InspectorService implements ServiceEndpoint {
   /** Capture pause, shared by the receivers ({@link ingest}) and `setCapture`. */
   readonly capture: CaptureGate;
-  private readonly store: TraceStore;
+  /** The store it answers from. */
+  readonly store: TraceStore;
   private readonly limits: DecodeLimits;
   private readonly maxImportChars: number;
   /** OTLP metrics exports answered, and their data points (metrics are counted, not kept). */
@@ -81,9 +86,16 @@ export class InspectorService implements ServiceEndpoint {
   private processFacts: (() => ProcessFacts) | undefined;
   /** Auto-forward as last configured: it starts when a key arrives after the setting. */
   private autoForwardWanted = false;
+  /** While the store's journal replays: settles when the store takes changes again. */
+  private replaying: Promise<void> | undefined;
+  private readonly leanTraces: LeanTraces;
 
   constructor(private readonly options: InspectorServiceOptions) {
     this.store = options.store;
+    const yieldTurn = () => new Promise<void>((resolve) => options.timers.setTimeout(resolve, 0));
+    const leanCacheBytes = options.leanCacheBytes ?? Math.min(DEFAULT_LEAN_CACHE_BYTES, Math.floor(options.store.maxApproxBytes / 8));
+    this.leanTraces = new LeanTraces(options.store, yieldTurn, leanCacheBytes);
+    options.store.onChange((change) => this.leanTraces.noteChange(change));
     this.capture = options.capture ?? new CaptureGate();
     this.limits = options.limits ?? DEFAULT_DECODE_LIMITS;
     this.maxImportChars = options.maxImportChars ?? DEFAULT_MAX_BODY_BYTES;
@@ -115,6 +127,29 @@ export class InspectorService implements ServiceEndpoint {
     };
   }
 
+  /**
+   * Holds every change to the store (the receivers' spans and log records,
+   * pins, deletes, imports) until `replayed` settles, so nothing lands between
+   * replayed records; reads answer meanwhile from what the store holds so far,
+   * and `listTraces` says it is still loading.
+   */
+  holdChangesUntil(replayed: Promise<void>): void {
+    const held: Promise<void> = replayed.then(
+      () => this.releaseChanges(held),
+      () => this.releaseChanges(held),
+    );
+    this.replaying = held;
+  }
+
+  private releaseChanges(held: Promise<void>): void {
+    if (this.replaying === held) this.replaying = undefined;
+  }
+
+  /** Resolves when the store takes changes again; undefined when it takes them now. */
+  whenWritable(): Promise<void> | undefined {
+    return this.replaying;
+  }
+
   /** Live events: store changes, and forwarding changes when the inspector forwards. */
   subscribe(listener: ServiceEventListener): () => void {
     const offStore = this.store.onChange((change) => listener({ type: 'change', data: change }));
@@ -127,11 +162,12 @@ export class InspectorService implements ServiceEndpoint {
 
   /**
    * The receivers' way in: stores the spans unless capture is paused (then
-   * they are counted as dropped). Returns whether they were stored.
+   * they are counted as dropped). `source` is the request body they were
+   * decoded from, for the store's journal. Returns whether they were stored.
    */
-  ingest(spans: Span[]): boolean {
+  ingest(spans: Span[], source?: SpanSource): boolean {
     if (!this.capture.admit(spans.length)) return false;
-    this.store.add(spans);
+    this.store.add(spans, { source });
     return true;
   }
 
@@ -153,20 +189,31 @@ export class InspectorService implements ServiceEndpoint {
     listTraces: async (params) => {
       const query = traceQueryParam(paramsObject(params));
       const { traces, total } = this.store.list(storeQueryOf(query));
-      return { traces: traces.map(summaryJson), total };
+      return { traces: traces.map(summaryJson), total, ...(this.replaying ? { loading: true as const } : {}) };
     },
+
+    listRuns: async () => ({ runs: this.store.runSummaries().map(runSummaryJson) }),
 
     getFacets: async () => this.store.facetValues(),
 
     getTrace: async (params) => traceDetailJson(this.tree(traceIdParam(paramsObject(params)))),
 
+    getLeanTrace: async (params) => {
+      const traceId = traceIdParam(paramsObject(params));
+      const body = await this.leanTraces.body(traceId);
+      if (!body) throw notFoundTrace(traceId);
+      return body;
+    },
+
     getSpan: async (params) => {
       const read = paramsObject(params);
-      const tree = this.tree(traceIdParam(read));
+      const traceId = traceIdParam(read);
+      const entry = this.store.get(traceId);
+      if (!entry) throw notFoundTrace(traceId);
       const spanId = spanIdParam(read);
-      const span = tree.entry.spans.get(spanId);
-      if (!span) throw new ServiceError('not-found', `trace ${tree.entry.traceId} has no span ${spanId}`);
-      return spanJson(span, tree.orphans.has(spanId), tree.entry);
+      const span = entry.spans.get(spanId);
+      if (!span) throw new ServiceError('not-found', `trace ${entry.traceId} has no span ${spanId}`);
+      return spanJson(span, this.store.shownAsOrphan(traceId, spanId), entry);
     },
 
     traceLogs: async (params) => {
@@ -182,6 +229,7 @@ export class InspectorService implements ServiceEndpoint {
     },
 
     pinTrace: async (params) => {
+      await this.replaying;
       const read = paramsObject(params);
       const traceId = traceIdParam(read);
       const pinned = booleanParam(read, 'pinned');
@@ -190,6 +238,7 @@ export class InspectorService implements ServiceEndpoint {
     },
 
     deleteTraces: async (params) => {
+      await this.replaying;
       const traceIds = traceIdsParam(paramsObject(params));
       if (traceIds === undefined) {
         this.store.clear();
@@ -205,6 +254,7 @@ export class InspectorService implements ServiceEndpoint {
     },
 
     importTraces: async (params) => {
+      await this.replaying;
       const read = paramsObject(params);
       const content = stringParam(read, 'content');
       const fileName = optionalStringParam(read, 'fileName');
@@ -286,7 +336,7 @@ export class InspectorService implements ServiceEndpoint {
         traceCount: this.store.traceCount,
         capturing: this.capture.capturing,
         droppedSpans: this.capture.dropped,
-        memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes },
+        memory: { storeBytes: this.store.approxBytes, maxStoreBytes: this.store.maxApproxBytes, heapUsedBytes, leanTraceCache: this.leanTraces.counts() },
         priceTable: this.store.costs.tableLabel ?? null,
         logRecordCount: this.store.logRecordCount,
         metrics: { ...this.metrics },

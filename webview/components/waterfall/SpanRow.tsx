@@ -32,7 +32,7 @@ export interface SpanRowProps {
 }
 
 export function SpanRow({ index, span, selected, expanded, match, showCritical, shown, nameWidth, onClick, onToggle }: SpanRowProps) {
-  const data = index.spans[span];
+  const displayKind = index.displayKind[span];
   const depth = index.depth[span];
   const kids = childCount(index, span);
   const error = index.isError[span] === 1;
@@ -47,7 +47,7 @@ export function SpanRow({ index, span, selected, expanded, match, showCritical, 
       aria-level={depth + 1}
       aria-expanded={kids > 0 ? expanded : undefined}
       aria-selected={selected}
-      data-span-id={data.spanId}
+      data-span-id={index.spanId[span]}
       onClick={() => onClick(span)}
       onDblClick={() => kids > 0 && onToggle(span, false)}
     >
@@ -65,13 +65,13 @@ export function SpanRow({ index, span, selected, expanded, match, showCritical, 
         ) : (
           <span class="wf-twisty" />
         )}
-        <Icon name={kindInfo(data.displayKind).icon} class={`wf-kind kind-${data.displayKind}`} />
-        <span class="wf-label" title={data.name}>
-          {data.name}
+        <Icon name={kindInfo(displayKind).icon} class={`wf-kind kind-${displayKind}`} />
+        <span class="wf-label" title={index.name[span]}>
+          {index.name[span]}
         </span>
         {depth > MAX_INDENT_LEVELS && <span class="wf-depth" title="Nesting depth">{depth}</span>}
         {!expanded && kids > 0 && <span class="wf-hidden-count" title="Hidden descendants">{index.subtreeSize[span] - 1}</span>}
-        {error && <Icon name="error" class="wf-error-icon" title={data.status.message || 'Error'} />}
+        {error && <Icon name="error" class="wf-error-icon" title={index.statusMessage(span) || 'Error'} />}
       </div>
       <SpanBar index={index} span={span} critical={showCritical && index.critical[span] === 1} shown={shown} />
     </div>
@@ -80,7 +80,6 @@ export function SpanRow({ index, span, selected, expanded, match, showCritical, 
 
 /** The span's bar and duration on the shown window, or an arrow at the edge it lies beyond. */
 function SpanBar({ index, span, critical, shown }: { index: TraceIndex; span: number; critical: boolean; shown: TimeWindow }) {
-  const data = index.spans[span];
   const error = index.isError[span] === 1;
   const bar = barGeometry(index.startMs[span], index.endMs[span], shown);
   const { left, width } = bar;
@@ -97,7 +96,7 @@ function SpanBar({ index, span, critical, shown }: { index: TraceIndex; span: nu
       ) : (
         <>
           <div
-            class={`wf-bar kind-${data.displayKind}${error ? ' error' : ''}${critical ? ' critical' : ''}${bar.clipStart ? ' clip-start' : ''}${bar.clipEnd ? ' clip-end' : ''}`}
+            class={`wf-bar kind-${index.displayKind[span]}${error ? ' error' : ''}${critical ? ' critical' : ''}${bar.clipStart ? ' clip-start' : ''}${bar.clipEnd ? ' clip-end' : ''}`}
             style={{ left: `${left}%`, width: `${width}%` }}
           >
             {critical && criticalSegments(index, span, shown)}

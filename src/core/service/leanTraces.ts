@@ -1,0 +1,107 @@
+/**
+ * The lean form of traces for the service: each trace's spans encoded once per
+ * revision and kept (a bounded, counted cache), the encoding done chunk by
+ * chunk with a turn of the event loop between chunks, so encoding a
+ * 100,000-span trace never holds up ingest or other requests. The head (the
+ * trace's summary and logs) is written fresh for every answer: a pin or a new
+ * cost figure does not cost a new encoding.
+ */
+
+import { encodeLeanSpans, joinLeanTrace, treeOrder, type LeanSpans } from '../leanTrace';
+import type { TraceStore } from '../store';
+import type { LeanTraceCacheJson, StoreChangeJson } from '../../protocol/api';
+import { leanTraceHeadJson } from '../../protocol/serialize';
+
+/** Bytes of encoded spans kept across traces by default: a few 100,000-span traces. */
+export const DEFAULT_LEAN_CACHE_BYTES = 32 * 1024 * 1024;
+
+interface Cached extends LeanSpans {
+  revision: number;
+}
+
+/** The lean form of the store's traces, with the encodings of recently asked traces kept. */
+export class LeanTraces {
+  /** Least recently used first. */
+  private readonly cache = new Map<string, Cached>();
+  private bytes = 0;
+  private hits = 0;
+  private misses = 0;
+
+  constructor(
+    private readonly store: TraceStore,
+    /** Resolves after other work had a turn (the event loop's next turn). */
+    private readonly yieldTurn: () => Promise<void>,
+    private readonly maxBytes = DEFAULT_LEAN_CACHE_BYTES,
+  ) {}
+
+  /** The trace's lean body; undefined for a trace not in the store. */
+  async body(traceId: string): Promise<Uint8Array | undefined> {
+    const spans = await this.spans(traceId);
+    // The head is read after the spans, so a trace deleted meanwhile answers as gone.
+    const entry = spans && this.store.get(traceId);
+    return entry && joinLeanTrace(spans, JSON.stringify(leanTraceHeadJson(entry)));
+  }
+
+  /** Drops what a store change made stale: evicted and deleted traces, or all on a clear. */
+  noteChange(change: StoreChangeJson): void {
+    if (change.cleared) {
+      this.cache.clear();
+      this.bytes = 0;
+    }
+    for (const traceId of change.evicted) this.drop(traceId);
+  }
+
+  /** How the cache fares, for `status`. */
+  counts(): LeanTraceCacheJson {
+    return { traces: this.cache.size, bytes: this.bytes, maxBytes: this.maxBytes, hits: this.hits, misses: this.misses };
+  }
+
+  private async spans(traceId: string): Promise<LeanSpans | undefined> {
+    const entry = this.store.get(traceId);
+    if (!entry) return undefined;
+    const cached = this.cache.get(entry.traceId);
+    if (cached && cached.revision === entry.revision) {
+      this.hits++;
+      this.cache.delete(entry.traceId);
+      this.cache.set(entry.traceId, cached);
+      return cached;
+    }
+    this.misses++;
+    const revision = entry.revision;
+    // Each step below holds the event loop for a bounded time; other work goes on between steps.
+    const tree = this.store.tree(traceId)!;
+    await this.yieldTurn();
+    const ordered = treeOrder(tree);
+    await this.yieldTurn();
+    const chunks: Uint8Array[] = [];
+    let byteLength = 0;
+    for (const chunk of encodeLeanSpans(tree, ordered)) {
+      chunks.push(chunk);
+      byteLength += chunk.length;
+      await this.yieldTurn();
+    }
+    const spans: Cached = { count: tree.spans.length, originMs: tree.spans.length > 0 ? tree.spans[0].startTimeMs : 0, chunks, byteLength, revision };
+    this.keep(entry.traceId, spans);
+    return spans;
+  }
+
+  private drop(traceId: string): void {
+    const old = this.cache.get(traceId);
+    if (!old) return;
+    this.bytes -= old.byteLength;
+    this.cache.delete(traceId);
+  }
+
+  private keep(traceId: string, spans: Cached): void {
+    this.drop(traceId);
+    // A trace larger than the whole cache is answered, not kept.
+    if (spans.byteLength > this.maxBytes) return;
+    this.cache.set(traceId, spans);
+    this.bytes += spans.byteLength;
+    for (const [id, oldest] of this.cache) {
+      if (this.bytes <= this.maxBytes) break;
+      this.cache.delete(id);
+      this.bytes -= oldest.byteLength;
+    }
+  }
+}
