@@ -9,8 +9,14 @@
 
 import { request as httpRequest } from 'node:http';
 import type { LiveStreamCountsJson } from '../protocol/api';
-import { createServiceCall, SERVICE_EVENT_TYPES, SERVICE_PATH_PREFIX, type ServiceCall, type ServiceEvent, type ServiceEvents } from '../protocol/service';
+import { BINARY_MEDIA_TYPE, createServiceCall, SERVICE_EVENT_TYPES, SERVICE_PATH_PREFIX, type ServiceCall, type ServiceEvent, type ServiceEvents } from '../protocol/service';
 import { httpServiceTransport, serviceFailure, type ServiceFetch } from '../protocol/serviceHttp';
+
+/** What a relayed answer was, its pieces apart. */
+export interface RelayedResult {
+  /** The pieces are the result's bytes, not its JSON. */
+  binary: boolean;
+}
 
 /** Bytes the relay gathers before passing them on: large enough for few messages, small enough that no step is long. */
 export const RELAY_PIECE_BYTES = 1024 * 1024;
@@ -36,9 +42,10 @@ export interface InspectorClient {
    * panel's), and passes the result's JSON on to `onPiece` in UTF-8 pieces as
    * it arrives, unread: the process checks the type and the parameters, the
    * host only carries them. When `onPiece` returns a promise, reading waits
-   * for it. Resolves after the last piece was taken.
+   * for it. Resolves after the last piece was taken, saying whether the
+   * result is bytes (the requests of `BINARY_RESULTS`) rather than JSON.
    */
-  relay(type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void): Promise<void>;
+  relay(type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void): Promise<RelayedResult>;
   /** Opens the live stream; `listener` gets each event in order. */
   events(listener: (event: InspectorEvent) => void): EventSubscription;
 }
@@ -88,7 +95,7 @@ export class HttpInspectorClient implements InspectorClient {
     this.call = createServiceCall(httpServiceTransport(url, this.fetch));
   }
 
-  relay(type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void): Promise<void> {
+  relay(type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void): Promise<RelayedResult> {
     // node:http rather than fetch: its data events cost the host's event loop less per megabyte.
     return new Promise((resolve, reject) => {
       const body = JSON.stringify(params ?? {});
@@ -123,7 +130,11 @@ export class HttpInspectorClient implements InspectorClient {
             return;
           }
           pass();
-          void Promise.resolve(passing).then(() => resolve(), () => resolve());
+          const result = { binary: response.headers['content-type'] === BINARY_MEDIA_TYPE };
+          void Promise.resolve(passing).then(
+            () => resolve(result),
+            () => resolve(result),
+          );
         });
         response.on('error', reject);
       });

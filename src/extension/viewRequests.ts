@@ -20,10 +20,11 @@ export interface EditorServices {
 
 /**
  * Carries a service request named by a string to the service and passes the
- * result's JSON on in UTF-8 pieces (waiting for each one `onPiece` returns a
- * promise for); resolves after the last.
+ * result on in pieces (waiting for each one `onPiece` returns a promise
+ * for): its JSON in UTF-8, or its bytes for a binary result; resolves after
+ * the last, saying which.
  */
-export type ServiceRelay = (type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void) => Promise<void>;
+export type ServiceRelay = (type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void) => Promise<{ binary: boolean }>;
 
 /** What the panel offers the view; forwarding when the service has a forwarder to use. */
 export async function panelCapabilities(relay: ServiceRelay): Promise<HostCapabilities> {
@@ -60,9 +61,10 @@ export async function answerViewRequest(
   const requestId = request.id;
   const onPiece = (piece: Uint8Array) => post({ kind: 'replyPiece', requestId, piece });
   try {
-    if (request.kind === 'service') await relay(request.type, request.params, onPiece);
+    let binary = false;
+    if (request.kind === 'service') ({ binary } = await relay(request.type, request.params, onPiece));
     else onPiece(new TextEncoder().encode(JSON.stringify(await answerEditorRequest(request, editor))));
-    void post({ kind: 'reply', requestId, ok: true });
+    void post(binary ? { kind: 'reply', requestId, ok: true, binary } : { kind: 'reply', requestId, ok: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     void post({ kind: 'reply', requestId, ok: false, error: message, ...(isServiceError(error) ? { reason: error.reason } : {}) });

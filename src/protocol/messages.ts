@@ -159,7 +159,7 @@ export interface InitMessage {
 
 /**
  * A piece of the result of the request whose `id` is `requestId`: its JSON in
- * UTF-8 bytes, in order, before the reply. Pieces, because the host relays
+ * UTF-8 bytes (or its bytes, for a binary result), in order, before the reply. Pieces, because the host relays
  * the inspector process's answer as it arrives, neither decoding nor parsing
  * a large trace in the extension host (and `postMessage` transfers a typed
  * array without serialising it); the view joins and parses them.
@@ -170,11 +170,16 @@ export interface ReplyPieceMessage {
   piece: Uint8Array;
 }
 
-/** Successful reply to the request whose `id` is `requestId`: its result is the pieces sent before it (its type is the request's). */
+/**
+ * Successful reply to the request whose `id` is `requestId`: its result is
+ * the pieces sent before it (its type is the request's), JSON unless
+ * `binary` (the requests of `BINARY_RESULTS`: the bytes themselves).
+ */
 export interface ReplyOkMessage {
   kind: 'reply';
   requestId: number;
   ok: true;
+  binary?: true;
 }
 
 /** Failed reply to the request whose `id` is `requestId`. */

@@ -110,6 +110,19 @@ describe('extension: the panel relay', () => {
     }
   });
 
+  it('relays a binary result as its bytes and says so in the reply', async () => {
+    const listed = JSON.parse(await relayText(client, 'listTraces', {})) as { traces: Array<{ traceId: string }> };
+    const traceId = listed.traces[0].traceId;
+    const request = service('getLeanTrace', { traceId });
+    const posted: Array<ReplyPieceMessage | ReplyMessage> = [];
+    await answerViewRequest(request, (type, params, onPiece) => client.relay(type, params, onPiece), editor(), (message) => void posted.push(message));
+    assert.deepEqual(posted.at(-1), { kind: 'reply', requestId: request.id, ok: true, binary: true });
+    const bytes = Buffer.concat(posted.filter((message): message is ReplyPieceMessage => message.kind === 'replyPiece').map((message) => message.piece));
+    const direct = await fetch(`${client.url}/api/service/getLeanTrace`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ traceId }) });
+    assert.deepEqual(new Uint8Array(bytes), new Uint8Array(await direct.arrayBuffer()));
+    assert.ok(bytes.length > 0);
+  });
+
   it('carries a request type it does not know to the process, which refuses it; the reply keeps the reason', async () => {
     const unknown = service('getTrace', { traceId: 'f'.repeat(32) });
     const relay: ServiceRelay = (type, params, onPiece) => client.relay(type, params, onPiece);

@@ -109,4 +109,17 @@ describe('webview VS Code host: replies in pieces', () => {
     deliver({ kind: 'reply', requestId: request.id, ok: true });
     assert.deepEqual(await answer, { names: [{ value: 'crème brûlée 🍮', traces: 1 }] });
   });
+
+  it('resolves a binary reply to its bytes, pieces joined', async () => {
+    const posted: unknown[] = [];
+    let deliver: (data: unknown) => void = () => undefined;
+    const target = { addEventListener: (_type: string, listener: (event: { data: unknown }) => void) => (deliver = (data) => listener({ data })) };
+    const host = createVsCodeHost({ postMessage: (message) => posted.push(message), getState: () => undefined, setState: () => undefined }, target as never);
+    const answer = host.callService('getLeanTrace', { traceId: 'a'.repeat(32) });
+    const request = posted[0] as { id: number };
+    deliver({ kind: 'replyPiece', requestId: request.id, piece: new Uint8Array([1, 2, 3]) });
+    deliver({ kind: 'replyPiece', requestId: request.id, piece: new Uint8Array([4, 5]) });
+    deliver({ kind: 'reply', requestId: request.id, ok: true, binary: true });
+    assert.deepEqual(await answer, new Uint8Array([1, 2, 3, 4, 5]));
+  });
 });

@@ -49,6 +49,18 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** A binary result's bytes, its pieces joined in order. */
+function joinBytes(pieces: readonly Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0];
+  const bytes = new Uint8Array(pieces.reduce((total, piece) => total + piece.length, 0));
+  let offset = 0;
+  for (const piece of pieces) {
+    bytes.set(piece, offset);
+    offset += piece.length;
+  }
+  return bytes;
+}
+
 /** The UTF-8 text of a result's pieces, in order. */
 function joinText(pieces: readonly Uint8Array[]): string {
   const decoder = new TextDecoder();
@@ -87,7 +99,7 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
         if (!entry) return;
         pending.delete(message.requestId);
         clearTimeout(entry.timer);
-        if (message.ok) entry.resolve(JSON.parse(joinText(entry.pieces)));
+        if (message.ok) entry.resolve(message.binary ? joinBytes(entry.pieces) : JSON.parse(joinText(entry.pieces)));
         else entry.reject(message.reason ? new ServiceError(message.reason, message.error) : new Error(message.error));
         break;
       }
