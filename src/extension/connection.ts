@@ -58,6 +58,8 @@ export class InspectorConnection {
   private stream: EventSubscription | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The attach {@link start} queued, until it settles. */
+  private attaching: Promise<ConnectionState> | undefined;
   private attempt = 0;
   private disposed = false;
   private readonly stateListeners = new Set<Listener<ConnectionState>>();
@@ -73,6 +75,24 @@ export class InspectorConnection {
   /** The process's client while attached. */
   get client(): InspectorClient | undefined {
     return this.current.status === 'running' ? this.attached : undefined;
+  }
+
+  /**
+   * The process's client once this window is attached: at once while it is,
+   * after the attach under way while one is (a panel restored at start-up
+   * asks before the window attached); undefined when there is none to wait for.
+   */
+  async attachedClient(): Promise<InspectorClient | undefined> {
+    if (this.attaching) await this.attaching;
+    while (this.current.status === 'starting' && !this.disposed) {
+      await new Promise<void>((resolve) => {
+        const subscription = this.onDidChangeState(() => {
+          subscription.dispose();
+          resolve();
+        });
+      });
+    }
+    return this.client;
   }
 
   /** Endpoints for senders while attached, else null. */
@@ -94,7 +114,12 @@ export class InspectorConnection {
 
   /** Attaches to the process on the configured port, or starts it. Resolves to the resulting state; never rejects. */
   start(): Promise<ConnectionState> {
-    return this.enqueue(() => this.attach(undefined));
+    const attaching = this.enqueue(() => this.attach(undefined));
+    this.attaching = attaching;
+    void attaching.finally(() => {
+      if (this.attaching === attaching) this.attaching = undefined;
+    });
+    return attaching;
   }
 
   /** Leaves the process: this window no longer counts as its client (it ends when idle if the extension started it). */

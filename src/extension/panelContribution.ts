@@ -28,9 +28,9 @@ export class PanelContribution implements vscode.Disposable {
     this.panel = d.add(
       new InspectorPanel({
         extensionUri: context.extensionUri,
-        relay: (type, params, onPiece) => {
-          const client = connection.client;
-          if (!client) return Promise.reject(new Error('The inspector is not running: start the listener.'));
+        relay: async (type, params, onPiece) => {
+          const client = await connection.attachedClient();
+          if (!client) throw new Error('The inspector is not running: start the listener.');
           return client.relay(type, params, onPiece);
         },
         subscribe: (listener) =>

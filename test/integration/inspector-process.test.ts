@@ -162,6 +162,21 @@ describe('the inspector process, from the extension side', function () {
     return state.status === 'running' ? state.process.pid : undefined;
   }
 
+  it('a request made while the window attaches waits for the attachment (a panel restored at start-up asks that early)', async () => {
+    const connection = windowConnection(await settingsOnFreePorts());
+    try {
+      assert.equal(await connection.attachedClient(), undefined, 'nothing to wait for before a start');
+      const starting = connection.start();
+      const client = await connection.attachedClient();
+      assert.ok(client);
+      started.push(runningPid(await starting)!);
+      assert.equal(client, connection.client);
+      assert.equal((await client.call('listTraces', {})).total, 0);
+    } finally {
+      connection.dispose();
+    }
+  });
+
   it('a window attaches again by itself when its process is killed: it says so, then runs on a new process', async () => {
     const connection = windowConnection(await settingsOnFreePorts());
     const states: ConnectionState[] = [];
