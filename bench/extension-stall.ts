@@ -38,7 +38,7 @@ interface StallFigures {
   /** Large answers the panel relay carried: their size and the time to fetch them from the process. */
   relayed: Array<{ type: string; bytes: number; fetchMs: number }>;
   bigTrace: { sent: number; refused: number };
-  /** From the open command until the panel showed the large trace. */
+  /** From the open command until the last answer about the large trace went to the panel. */
   openedMs: number;
 }
 
@@ -79,9 +79,9 @@ async function main(): Promise<void> {
     const { floor, flood, loaded, bigTrace, openedMs, relayed } = await runOnce();
     if (bigTrace.refused > 0) console.log(`(the large trace lost ${bigTrace.refused} batches)`);
     console.log(`${String(run).padEnd(6)}${[floor.maxMs, floor.p99Ms, flood.maxMs, flood.p99Ms, loaded.maxMs, loaded.p99Ms, openedMs].map(ms).join('')}`);
-    for (const entry of relayed) console.log(`      relayed ${entry.type}: ${(entry.bytes / 1e6).toFixed(1)} MB of JSON, fetched in ${entry.fetchMs.toFixed(0)} ms`);
+    for (const entry of relayed) console.log(`      relayed ${entry.type}: ${(entry.bytes / 1e6).toFixed(1)} MB, fetched in ${entry.fetchMs.toFixed(0)} ms`);
   }
-  console.log('\nfloor: nothing arriving; flood: 20,000 spans/s for 10 s; open: the same while a 100,000-span trace opens in the panel (opened: until the panel showed it).');
+  console.log('\nfloor: nothing arriving; flood: 20,000 spans/s for 10 s; open: the same while a 100,000-span trace opens in the panel (opened: until the last answer about it went to the panel).');
 }
 
 main().catch((error: unknown) => {
