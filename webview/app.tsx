@@ -32,6 +32,11 @@ const NO_CHOICES: FilterChoices = { models: [], customers: [], threads: [], trac
 /** Minimum spacing of refetches of the open trace while spans keep arriving, ms. */
 const DETAIL_REFRESH_MS = 800;
 
+/** Resolves after the next frame is painted (a task queued from an animation frame runs after its paint). */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
 interface Toast {
   id: number;
   message: string;
@@ -90,6 +95,7 @@ export function App({ host }: { host: InspectorHost }) {
           const { open: shown, selected: at } = latest.current;
           if (shown?.details === trace.details && at >= 0 && shown.index.spanId[at] === spanId) setDetailsArrived((n) => n + 1);
         },
+        afterPaint,
       }),
     [host],
   );

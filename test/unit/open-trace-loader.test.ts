@@ -35,6 +35,7 @@ function rig(options: { knownSpanCount?: (traceId: string) => number | undefined
     onOutcome: (outcome) => outcomes.push(outcome),
     onLoading: (on) => loading.push(on),
     onDetails: (_trace, spanId) => details.push(spanId),
+    afterPaint: () => new Promise((resolve) => setImmediate(resolve)),
   });
   return { store, loader, requests, outcomes, loading, details };
 }

@@ -2,7 +2,8 @@
  * Loads the trace the view shows. A trace opens from its lean binary form
  * (rows first, span details fetched on demand); a small one is then taken
  * whole as JSON (every span's details in the page, find over attributes),
- * told as a second outcome the way a live update is. A refresh of a trace
+ * told as a second outcome the way a live update is, once the lean rows are
+ * painted (parsing the JSON would otherwise hold them off screen). A refresh of a trace
  * known to be small takes the JSON alone. A newer load supersedes an older
  * one, and an answer for a trace the view no longer wants is dropped.
  * DOM-free: the app gives it the service and is told the outcome.
@@ -44,6 +45,8 @@ export interface OpenTraceLoaderOptions {
   onLoading(loading: boolean): void;
   /** Called when a span's details arrive for a lean trace (the view re-renders if it shows that span). */
   onDetails(trace: OpenTrace, spanId: string): void;
+  /** Resolves once the view has painted what it was last told: a small trace's JSON is fetched after its lean rows are on screen, not in their way. */
+  afterPaint(): Promise<void>;
 }
 
 /** Loads traces for the view, latest request wins. */
@@ -71,6 +74,8 @@ export class OpenTraceLoader {
       options.onOutcome(lean ? { kind: 'loaded', trace: lean } : { kind: 'gone', traceId });
       if (seq === this.seq) options.onLoading(false);
       if (!lean || opensLean(lean.index.count)) return;
+      await options.afterPaint();
+      if (!current()) return;
       const whole = await this.fetchWhole(traceId);
       if (current() && whole) options.onOutcome({ kind: 'loaded', trace: whole });
     } catch (error) {
