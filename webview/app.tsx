@@ -96,6 +96,7 @@ export function App({ host }: { host: InspectorHost }) {
           if (shown?.details === trace.details && at >= 0 && shown.index.spanId[at] === spanId) setDetailsArrived((n) => n + 1);
         },
         afterPaint,
+        streamLean: host.streamLeanTrace && ((id) => host.streamLeanTrace!(id)),
       }),
     [host],
   );
@@ -515,7 +516,13 @@ export function App({ host }: { host: InspectorHost }) {
         <span class="trace-facts muted">
           <span title={new Date(index.originMs).toLocaleString()}>{formatClock(index.originMs)}</span>
           <span>{formatDuration(index.totalMs)}</span>
-          <span>{index.count === 1 ? '1 span' : `${index.count} spans`}</span>
+          {trace.partial ? (
+            <span data-testid="trace-arriving">
+              <Icon name="loading" class="codicon-modifier-spin" /> {formatCount(index.count)} of {formatCount(summary.spanCount)} spans so far; find and the error count cover these until the rest arrives
+            </span>
+          ) : (
+            <span>{index.count === 1 ? '1 span' : `${index.count} spans`}</span>
+          )}
           {index.errorCount > 0 && <span class="error-text">{index.errorCount === 1 ? '1 error' : `${index.errorCount} errors`}</span>}
           {tokens > 0 && <span>{formatCount(tokens)} tokens</span>}
           {summary.cost !== null && (
