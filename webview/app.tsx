@@ -436,7 +436,7 @@ export function App({ host }: { host: InspectorHost }) {
                 <div class="trace-view">
                   <section class="waterfall-pane">
                     <ErrorBoundary part="waterfall" resetKey={open.index}>
-                      <Waterfall index={open.index} selected={selected} onSelect={setSelected} onActivate={() => detailsRef.current?.querySelector<HTMLElement>('.span-details')?.focus()} />
+                      <Waterfall index={open.index} arrivingOf={open.partial ? open.summary.spanCount : undefined} selected={selected} onSelect={setSelected} onActivate={() => detailsRef.current?.querySelector<HTMLElement>('.span-details')?.focus()} />
                     </ErrorBoundary>
                   </section>
                   <div class="pane-splitter" onPointerDown={startDetailsResize} title="Drag to resize" />
@@ -518,7 +518,7 @@ export function App({ host }: { host: InspectorHost }) {
           <span>{formatDuration(index.totalMs)}</span>
           {trace.partial ? (
             <span data-testid="trace-arriving">
-              <Icon name="loading" class="codicon-modifier-spin" /> {formatCount(index.count)} of {formatCount(summary.spanCount)} spans so far; find and the error count cover these until the rest arrives
+              <Icon name="loading" class="codicon-modifier-spin" /> {formatCount(index.count)} of {formatCount(summary.spanCount)} spans so far: find and errors cover these until the rest arrives
             </span>
           ) : (
             <span>{index.count === 1 ? '1 span' : `${index.count} spans`}</span>
