@@ -108,6 +108,8 @@ export class OpenTraceLoader {
         if (!firstShown && trace && reader.spans >= Math.min(trace.count, FIRST_SPANS) && reader.spans < trace.count) {
           firstShown = true;
           onFirst({ ...this.leanOpenTrace(traceId, firstSpans(trace, reader.spans)), partial: true });
+          // Bytes already received would otherwise be read on at once, and the first rows painted only with the last.
+          await this.options.afterPaint();
         }
       }
     } catch (error) {
