@@ -32,6 +32,11 @@ const NO_CHOICES: FilterChoices = { models: [], customers: [], threads: [], trac
 /** Minimum spacing of refetches of the open trace while spans keep arriving, ms. */
 const DETAIL_REFRESH_MS = 800;
 
+/** Resolves after the next frame is painted (a task queued from an animation frame runs after its paint). */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
 interface Toast {
   id: number;
   message: string;
@@ -90,6 +95,8 @@ export function App({ host }: { host: InspectorHost }) {
           const { open: shown, selected: at } = latest.current;
           if (shown?.details === trace.details && at >= 0 && shown.index.spanId[at] === spanId) setDetailsArrived((n) => n + 1);
         },
+        afterPaint,
+        streamLean: host.streamLeanTrace && ((id) => host.streamLeanTrace!(id)),
       }),
     [host],
   );
@@ -429,7 +436,7 @@ export function App({ host }: { host: InspectorHost }) {
                 <div class="trace-view">
                   <section class="waterfall-pane">
                     <ErrorBoundary part="waterfall" resetKey={open.index}>
-                      <Waterfall index={open.index} selected={selected} onSelect={setSelected} onActivate={() => detailsRef.current?.querySelector<HTMLElement>('.span-details')?.focus()} />
+                      <Waterfall index={open.index} arrivingOf={open.partial ? open.summary.spanCount : undefined} selected={selected} onSelect={setSelected} onActivate={() => detailsRef.current?.querySelector<HTMLElement>('.span-details')?.focus()} />
                     </ErrorBoundary>
                   </section>
                   <div class="pane-splitter" onPointerDown={startDetailsResize} title="Drag to resize" />
@@ -509,7 +516,13 @@ export function App({ host }: { host: InspectorHost }) {
         <span class="trace-facts muted">
           <span title={new Date(index.originMs).toLocaleString()}>{formatClock(index.originMs)}</span>
           <span>{formatDuration(index.totalMs)}</span>
-          <span>{index.count === 1 ? '1 span' : `${index.count} spans`}</span>
+          {trace.partial ? (
+            <span data-testid="trace-arriving">
+              <Icon name="loading" class="codicon-modifier-spin" /> {formatCount(index.count)} of {formatCount(summary.spanCount)} spans so far: find and errors cover these until the rest arrives
+            </span>
+          ) : (
+            <span>{index.count === 1 ? '1 span' : `${index.count} spans`}</span>
+          )}
           {index.errorCount > 0 && <span class="error-text">{index.errorCount === 1 ? '1 error' : `${index.errorCount} errors`}</span>}
           {tokens > 0 && <span>{formatCount(tokens)} tokens</span>}
           {summary.cost !== null && (

@@ -31,7 +31,7 @@
  */
 
 import { DISPLAY_KINDS, type DisplayKind } from './model';
-import type { TraceTree } from './store';
+import { TREE_STEP_SPANS, type TraceTree } from './store';
 
 /** Version of the layout this module writes and reads. */
 export const LEAN_TRACE_VERSION = 2;
@@ -104,12 +104,30 @@ export interface LeanSpans {
   byteLength: number;
 }
 
-/** The spans of `tree` in tree order, with each one's parent position (-1 for roots). Typed arrays throughout: 100,000 spans take milliseconds. */
-export function treeOrder(tree: TraceTree): { order: TraceTree['spans']; parent: Int32Array } {
+/** A trace's spans in tree order, with each one's parent position (-1 for roots). */
+export interface TreeOrder {
+  order: TraceTree['spans'];
+  parent: Int32Array;
+}
+
+/** The spans of `tree` in tree order (see {@link treeOrderInSteps}), in one go. */
+export function treeOrder(tree: TraceTree): TreeOrder {
+  const steps = treeOrderInSteps(tree);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** The spans of `tree` in tree order, pausing every {@link TREE_STEP_SPANS} spans of work (100,000 spans take about 0.1 s in all). */
+export function* treeOrderInSteps(tree: TraceTree): Generator<void, TreeOrder> {
   const { spans, orphans } = tree;
   const count = spans.length;
   const position = new Map<string, number>();
-  for (let i = 0; i < count; i++) position.set(spans[i].spanId, i);
+  for (let i = 0; i < count; i++) {
+    position.set(spans[i].spanId, i);
+    if (i % TREE_STEP_SPANS === TREE_STEP_SPANS - 1) yield;
+  }
   // Parents by start-order position, as the tree decided them (orphans and loop breakers are roots).
   const parentAt = new Int32Array(count);
   const childStart = new Int32Array(count + 1);
@@ -118,6 +136,7 @@ export function treeOrder(tree: TraceTree): { order: TraceTree['spans']; parent:
     const at = parentId === null || orphans.has(spans[i].spanId) ? -1 : (position.get(parentId) ?? -1);
     parentAt[i] = at;
     if (at >= 0) childStart[at + 1]++;
+    if (i % TREE_STEP_SPANS === TREE_STEP_SPANS - 1) yield;
   }
   for (let i = 0; i < count; i++) childStart[i + 1] += childStart[i];
   const childList = new Int32Array(childStart[count]);
@@ -136,6 +155,7 @@ export function treeOrder(tree: TraceTree): { order: TraceTree['spans']; parent:
     placed[i] = next;
     parent[next] = parentAt[i] < 0 ? -1 : placed[parentAt[i]];
     order[next++] = spans[i];
+    if (next % TREE_STEP_SPANS === 0) yield;
     for (let c = childStart[i + 1] - 1; c >= childStart[i]; c--) stack[top++] = childList[c];
   }
   return { order, parent };
@@ -234,64 +254,100 @@ export function encodeLeanTrace(tree: TraceTree, headJson: string, spansPerChunk
 
 /** Decodes a whole lean body; throws {@link LeanTraceError} on anything but a complete, consistent one. */
 export function decodeLeanTrace(input: Uint8Array): LeanTrace {
-  if (!littleEndian) throw new LeanTraceError('this machine is big-endian; the lean form is read on little-endian machines only');
-  // Columns are read in place as typed arrays, which need 8-byte alignment.
-  const body = input.byteOffset % 8 === 0 ? input : input.slice();
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  let at = 0;
-  const need = (bytes: number, what: string) => {
-    if (at + bytes > body.byteLength) throw new LeanTraceError(`truncated at byte ${at} (reading ${what})`);
-  };
-  need(HEADER_BYTES, 'the header');
-  if (view.getUint32(0, true) !== MAGIC) throw new LeanTraceError('not a lean trace (wrong magic number)');
-  const version = view.getUint16(4, true);
-  if (version !== LEAN_TRACE_VERSION) throw new LeanTraceError(`version ${version}, this inspector reads version ${LEAN_TRACE_VERSION}`);
-  const count = view.getUint32(8, true);
-  const headBytes = view.getUint32(12, true);
-  const originMs = view.getFloat64(16, true);
-  at = HEADER_BYTES;
-  // Every span takes its columns: a count the body cannot hold is refused before anything is allocated for it.
-  if (count > (body.byteLength - HEADER_BYTES) / SPAN_BYTES) throw new LeanTraceError(`claims ${count} spans, more than its ${body.byteLength} bytes can hold`);
-  need(headBytes, 'the head');
-  const head = decoder.decode(body.subarray(at, at + headBytes));
-  at = padded(at + headBytes);
+  const reader = new LeanTraceReader(input.byteLength);
+  reader.push(input);
+  return reader.finish();
+}
 
-  const trace: LeanTrace = {
-    head,
-    count,
-    originMs,
-    parent: new Int32Array(count),
-    orphan: new Uint8Array(count),
-    startMs: new Float64Array(count),
-    durationMs: new Float64Array(count),
-    isError: new Uint8Array(count),
-    displayKind: new Array<DisplayKind>(count),
-    spanId: new Array<string>(count),
-    name: new Array<string>(count),
-    service: new Array<string | null>(count),
-    model: new Array<string | null>(count),
-    statusMessage: new Array<string>(count),
-  };
-  const strings: string[] = [];
-  let done = 0;
-  while (done < count) {
-    need(8, 'a chunk');
-    const n = view.getUint32(at, true);
-    const textBytes = view.getUint32(at + 4, true);
-    if (n === 0 || n > count - done) throw new LeanTraceError(`a chunk of ${n} spans after ${done} of ${count}`);
-    need(8 + textBytes, 'a chunk\'s text');
-    const text = chunkText(body.subarray(at + 8, at + 8 + textBytes), n);
-    for (let i = 0; i < n; i++) trace.spanId[done + i] = text[i];
+/**
+ * Decodes a lean body as its bytes arrive, in slices split anywhere: each
+ * complete chunk's spans are readable at once ({@link spans} of
+ * {@link trace}, tree order, so every parent is among them), and
+ * {@link finish} checks that the body ended where it should. Columns grow
+ * with the spans received, so a count the body does not back allocates
+ * nothing for it.
+ */
+export class LeanTraceReader {
+  /** The trace so far: its first {@link spans} spans are decoded (its columns grow as more arrive); null until the head arrived. */
+  trace: LeanTrace | null = null;
+  /** Spans decoded so far. */
+  spans = 0;
+  /** Bytes received and not yet decoded, from offset 0 (8-aligned, as in the body). */
+  private buffer = new Uint8Array(0);
+  private filled = 0;
+  /** Bytes of the body before {@link buffer}'s start. */
+  private consumed = 0;
+  private readonly strings: string[] = [];
+
+  /** `totalBytes`: the body's length when known (a whole body, a sized answer); a span count it cannot hold is refused at once. */
+  constructor(private readonly totalBytes?: number) {
+    if (!littleEndian) throw new LeanTraceError('this machine is big-endian; the lean form is read on little-endian machines only');
+  }
+
+  /** Takes the next bytes of the body; decodes what they complete. */
+  push(bytes: Uint8Array): void {
+    if (this.filled + bytes.length > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(this.filled + bytes.length, 2 * this.buffer.length));
+      grown.set(this.buffer.subarray(0, this.filled));
+      this.buffer = grown;
+    }
+    this.buffer.set(bytes, this.filled);
+    this.filled += bytes.length;
+    let used = 0;
+    for (let step = this.decodeFrom(used); step > 0; step = this.decodeFrom(used)) used += step;
+    if (used > 0) {
+      this.buffer.copyWithin(0, used, this.filled);
+      this.filled -= used;
+      this.consumed += used;
+    }
+  }
+
+  /** The whole trace, once the body ended: throws {@link LeanTraceError} unless it ended exactly after its last span. */
+  finish(): LeanTrace {
+    const trace = this.trace;
+    const at = this.consumed;
+    if (trace === null) throw new LeanTraceError(`truncated at byte ${at} (reading ${this.filled < HEADER_BYTES ? 'the header' : 'the head'})`);
+    if (this.spans < trace.count) throw new LeanTraceError(`truncated at byte ${at} (reading ${this.filled < 8 ? 'a chunk' : 'span columns'})`);
+    if (this.filled > 0) throw new LeanTraceError(`${this.filled} bytes after the last span`);
+    return trace;
+  }
+
+  /** Decodes the unit (header and head, or a chunk) at `at` of the buffer if it is all there; the bytes it took, or 0. */
+  private decodeFrom(at: number): number {
+    const available = this.filled - at;
+    const view = new DataView(this.buffer.buffer, at, available);
+    if (this.trace === null) {
+      if (available < HEADER_BYTES) return 0;
+      if (view.getUint32(0, true) !== MAGIC) throw new LeanTraceError('not a lean trace (wrong magic number)');
+      const version = view.getUint16(4, true);
+      if (version !== LEAN_TRACE_VERSION) throw new LeanTraceError(`version ${version}, this inspector reads version ${LEAN_TRACE_VERSION}`);
+      const count = view.getUint32(8, true);
+      const headBytes = view.getUint32(12, true);
+      // Every span takes its columns: a count the body cannot hold is refused before anything is allocated for it.
+      if (this.totalBytes !== undefined && count > (this.totalBytes - HEADER_BYTES) / SPAN_BYTES) throw new LeanTraceError(`claims ${count} spans, more than its ${this.totalBytes} bytes can hold`);
+      const unit = padded(HEADER_BYTES + headBytes);
+      if (available < unit) return 0;
+      this.trace = emptyTrace(decoder.decode(this.buffer.subarray(at + HEADER_BYTES, at + HEADER_BYTES + headBytes)), count, view.getFloat64(16, true));
+      return unit;
+    }
+    const trace = this.trace;
+    const done = this.spans;
+    if (done >= trace.count || available < 8) return 0;
+    const n = view.getUint32(0, true);
+    const textBytes = view.getUint32(4, true);
+    if (n === 0 || n > trace.count - done) throw new LeanTraceError(`a chunk of ${n} spans after ${done} of ${trace.count}`);
+    const columnsAt = padded(8 + textBytes);
+    const unit = columnsAt + padded(n * SPAN_BYTES);
+    if (available < unit) return 0;
+    const text = chunkText(this.buffer.subarray(at + 8, at + 8 + textBytes), n);
+    const strings = this.strings;
     for (let k = n; k < text.length; k++) strings.push(text[k]);
-    at = padded(at + 8 + textBytes);
-    need(padded(n * SPAN_BYTES), 'span columns');
-    const base = body.byteOffset + at;
-    trace.startMs.set(new Float64Array(body.buffer, base, n), done);
-    trace.durationMs.set(new Float64Array(body.buffer, base + 8 * n, n), done);
-    const parents = new Int32Array(body.buffer, base + 16 * n, n);
-    const refs = new Uint32Array(body.buffer, base + 20 * n, REFS * n);
-    const kinds = new Uint8Array(body.buffer, base + (20 + 4 * REFS) * n, n);
-    const flags = new Uint8Array(body.buffer, base + (21 + 4 * REFS) * n, n);
+    const base = at + columnsAt;
+    const buffer = this.buffer.buffer;
+    const parents = new Int32Array(buffer, base + 16 * n, n);
+    const refs = new Uint32Array(buffer, base + 20 * n, REFS * n);
+    const kinds = new Uint8Array(buffer, base + (20 + 4 * REFS) * n, n);
+    const flags = new Uint8Array(buffer, base + (21 + 4 * REFS) * n, n);
     const known = strings.length;
     for (let k = 0; k < REFS * n; k++) {
       const ref = refs[k];
@@ -299,14 +355,19 @@ export function decodeLeanTrace(input: Uint8Array): LeanTrace {
       if (ref >= known && !(ref === NO_STRING && k >= n && k < 3 * n)) throw new LeanTraceError(`span ${done + (k % n)} ${REF_NAMES[Math.floor(k / n)]} refers to string ${ref}, only ${known} were sent`);
     }
     for (let i = 0; i < n; i++) {
+      // A parent is always sent before its child: no loop can be written.
+      if (parents[i] < -1 || parents[i] >= done + i) throw new LeanTraceError(`span ${done + i} has parent ${parents[i]}`);
+      if (kinds[i] >= DISPLAY_KINDS.length) throw new LeanTraceError(`span ${done + i} has display kind ${kinds[i]}`);
+    }
+    reserve(trace, done + n);
+    trace.startMs.set(new Float64Array(buffer, base, n), done);
+    trace.durationMs.set(new Float64Array(buffer, base + 8 * n, n), done);
+    for (let i = 0; i < n; i++) {
       const position = done + i;
       const parent = parents[i];
-      // A parent is always sent before its child: no loop can be written.
-      if (parent < -1 || parent >= position) throw new LeanTraceError(`span ${position} has parent ${parent}`);
+      trace.spanId[position] = text[i];
       trace.parent[position] = parent;
-      const kind = kinds[i];
-      if (kind >= DISPLAY_KINDS.length) throw new LeanTraceError(`span ${position} has display kind ${kind}`);
-      trace.displayKind[position] = DISPLAY_KINDS[kind];
+      trace.displayKind[position] = DISPLAY_KINDS[kinds[i]];
       trace.isError[position] = flags[i] & FLAG_ERROR;
       trace.orphan[position] = parent === -1 && (flags[i] & FLAG_ORPHAN) !== 0 ? 1 : 0;
       trace.name[position] = strings[refs[i]];
@@ -316,11 +377,48 @@ export function decodeLeanTrace(input: Uint8Array): LeanTrace {
       trace.model[position] = model === NO_STRING ? null : strings[model];
       trace.statusMessage[position] = strings[refs[3 * n + i]];
     }
-    at += padded(n * SPAN_BYTES);
-    done += n;
+    this.spans = done + n;
+    return unit;
   }
-  if (at !== body.byteLength) throw new LeanTraceError(`${body.byteLength - at} bytes after the last span`);
-  return trace;
+}
+
+/** Spans the columns first take room for. */
+const FIRST_CAPACITY = LEAN_CHUNK_SPANS;
+
+function emptyTrace(head: string, count: number, originMs: number): LeanTrace {
+  const room = Math.min(count, FIRST_CAPACITY);
+  return {
+    head,
+    count,
+    originMs,
+    parent: new Int32Array(room),
+    orphan: new Uint8Array(room),
+    startMs: new Float64Array(room),
+    durationMs: new Float64Array(room),
+    isError: new Uint8Array(room),
+    displayKind: new Array<DisplayKind>(room),
+    spanId: new Array<string>(room),
+    name: new Array<string>(room),
+    service: new Array<string | null>(room),
+    model: new Array<string | null>(room),
+    statusMessage: new Array<string>(room),
+  };
+}
+
+/** Grows `trace`'s typed columns to hold `spans` spans (doubling, at most its count); plain arrays grow by themselves. */
+function reserve(trace: LeanTrace, spans: number): void {
+  if (trace.parent.length >= spans) return;
+  const room = Math.min(trace.count, Math.max(spans, 2 * trace.parent.length));
+  const grow = <T extends Int32Array | Uint8Array | Float64Array>(column: T, make: new (length: number) => T): T => {
+    const next = new make(room);
+    next.set(column);
+    return next;
+  };
+  trace.parent = grow(trace.parent, Int32Array);
+  trace.orphan = grow(trace.orphan, Uint8Array);
+  trace.startMs = grow(trace.startMs, Float64Array);
+  trace.durationMs = grow(trace.durationMs, Float64Array);
+  trace.isError = grow(trace.isError, Uint8Array);
 }
 
 const REF_NAMES = ['name', 'service', 'model', 'status message'];

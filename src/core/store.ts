@@ -922,13 +922,29 @@ export class TraceStore {
    * reachable exactly once and no walk of the tree can loop.
    */
   tree(traceId: string): TraceTree | undefined {
+    const steps = this.treeInSteps(traceId);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * {@link tree} as a generator that pauses every {@link TREE_STEP_SPANS}
+   * spans of work, so a caller can let other work run between steps. The
+   * spans are those of the trace when it starts; a parent that arrives
+   * meanwhile is not among them, so its children count as orphans.
+   */
+  *treeInSteps(traceId: string): Generator<void, TraceTree | undefined> {
     const entry = this.get(traceId);
     if (!entry) return undefined;
-    const spans = [...entry.spans.values()].sort(compareStart);
+    const spans: Span[] = yield* sortedInSteps([...entry.spans.values()], compareStart);
     const children = new Map<string, string[]>();
     const roots: string[] = [];
     const orphans = new Set<string>();
-    for (const span of spans) {
+    for (let i = 0; i < spans.length; i++) {
+      if (i % TREE_STEP_SPANS === TREE_STEP_SPANS - 1) yield;
+      const span = spans[i];
       const parent = span.parentSpanId;
       if (parent === null) roots.push(span.spanId);
       else if (!entry.spans.has(parent) || parent === span.spanId) {
@@ -941,26 +957,27 @@ export class TraceStore {
       }
     }
     const reached = new Set<string>();
-    const walk = (start: string) => {
+    function* walk(start: string): Generator<void> {
       const stack = [start];
       while (stack.length > 0) {
         const id = stack.pop()!;
         if (reached.has(id)) continue;
         reached.add(id);
+        if (reached.size % TREE_STEP_SPANS === 0) yield;
         const kids = children.get(id);
         if (kids) for (const kid of kids) if (!reached.has(kid)) stack.push(kid);
       }
-    };
-    for (const root of roots) walk(root);
+    }
+    for (const root of roots) yield* walk(root);
     if (reached.size < spans.length) {
-      // What no root reaches hangs off a loop of parents: break each loop at its earliest span.
+      // What no root reaches hangs off a loop of parents (or a parent that arrived meanwhile): break each loop at its earliest span.
       for (const span of spans) {
         if (reached.has(span.spanId)) continue;
         const parentList = children.get(span.parentSpanId!);
         if (parentList) parentList.splice(parentList.indexOf(span.spanId), 1);
         roots.push(span.spanId);
         orphans.add(span.spanId);
-        walk(span.spanId);
+        yield* walk(span.spanId);
       }
       const order = new Map(spans.map((span, index) => [span.spanId, index]));
       roots.sort((a, b) => order.get(a)! - order.get(b)!);
@@ -1109,6 +1126,36 @@ function groupByTraceAndSpan(records: readonly LogRecord[]): Map<string | null, 
 }
 
 /** Start-time order; the millisecond double decides almost always, the exact nanoseconds break ties. */
+/** Spans of work between the pauses of {@link TraceStore.treeInSteps}: a few milliseconds each. */
+export const TREE_STEP_SPANS = 1024;
+
+/** `items` sorted by `compare` (stable), pausing every {@link TREE_STEP_SPANS} items of work: blocks sorted, then merged pairwise. */
+function* sortedInSteps<T>(items: T[], compare: (a: T, b: T) => number): Generator<void, T[]> {
+  const n = items.length;
+  let from = items;
+  for (let start = 0; start < n; start += TREE_STEP_SPANS) {
+    const block = from.slice(start, start + TREE_STEP_SPANS).sort(compare);
+    for (let i = 0; i < block.length; i++) from[start + i] = block[i];
+    if (start + TREE_STEP_SPANS < n) yield;
+  }
+  let to: T[] = new Array<T>(n);
+  let work = 0;
+  for (let width = TREE_STEP_SPANS; width < n; width *= 2) {
+    for (let left = 0; left < n; left += 2 * width) {
+      const middle = Math.min(left + width, n);
+      const end = Math.min(left + 2 * width, n);
+      let i = left;
+      let j = middle;
+      for (let k = left; k < end; k++) {
+        to[k] = j >= end || (i < middle && compare(from[i], from[j]) <= 0) ? from[i++] : from[j++];
+        if (++work % TREE_STEP_SPANS === 0) yield;
+      }
+    }
+    [from, to] = [to, from];
+  }
+  return from;
+}
+
 function compareStart(a: Span, b: Span): number {
   const byMs = a.startTimeMs - b.startTimeMs;
   if (byMs !== 0) return byMs;

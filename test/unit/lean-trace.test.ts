@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { LeanTraceError, decodeLeanTrace, encodeLeanTrace } from '../../src/core/leanTrace';
+import { LeanTraceError, LeanTraceReader, decodeLeanTrace, encodeLeanTrace } from '../../src/core/leanTrace';
 import { decodeTraceFile } from '../../src/core/importFile';
 import type { Span } from '../../src/core/model';
 import { InspectorService } from '../../src/core/service/inspectorService';
@@ -261,5 +261,66 @@ describe('lean trace form', () => {
       assert.throws(() => parseLeanHead('[1'), /head is not JSON/);
       assert.throws(() => parseLeanHead('{"traceId":"x"}'), /lacks the trace id, summary or logs/);
     });
+  });
+});
+
+describe('lean trace read as it arrives', () => {
+  /** A deterministic pseudo-random sequence (the tests must not depend on the run). */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+  }
+
+  it('decodes a body split anywhere to exactly the trace of the whole body, each chunk readable as it completes', () => {
+    const traceId = hexId('split', 32);
+    const store = new TraceStore({ schedule: () => undefined });
+    store.add(Array.from({ length: 700 }, (_, k) => makeSpan({ trace: 'split', id: `s${k.toString(36)}`, parent: k === 0 ? undefined : k % 50 === 0 ? 'gone' : `s${Math.floor((k - 1) / 3).toString(36)}`, startMs: 1_700_000_000_000 + (k % 37), name: `step ${k % 11}`, error: k % 13 === 0 })));
+    const body = leanBytes(store, traceId, 64);
+    const whole = decodeLeanTrace(body);
+    const next = random(11);
+    for (let round = 0; round < 40; round++) {
+      const reader = new LeanTraceReader();
+      let at = 0;
+      while (at < body.length) {
+        // Slices from one byte to a few chunks, at odd offsets too.
+        const size = round === 0 ? 1 : 1 + Math.floor(next() * (round % 2 === 0 ? 64 : 8192));
+        const slice = body.subarray(at, Math.min(body.length, at + size));
+        reader.push(round % 3 === 0 ? new Uint8Array(slice) : slice);
+        at += slice.length;
+        // Whatever arrived so far is the start of the whole trace, parents included.
+        if (reader.trace && reader.spans > 0) {
+          for (const i of [0, reader.spans - 1]) {
+            assert.equal(reader.trace.spanId[i], whole.spanId[i]);
+            assert.ok(reader.trace.parent[i] < i);
+          }
+        }
+      }
+      assert.deepEqual(reader.finish(), whole);
+    }
+  });
+
+  it('refuses a body that ends early or goes on past its last span, and allocates for spans only as they arrive', () => {
+    const traceId = hexId('short', 32);
+    const store = new TraceStore({ schedule: () => undefined });
+    store.add(Array.from({ length: 10 }, (_, k) => makeSpan({ trace: 'short', id: `s${k}`, parent: k === 0 ? undefined : 's0' })));
+    const body = leanBytes(store, traceId);
+    const cut = new LeanTraceReader();
+    cut.push(body.subarray(0, body.length - 8));
+    assert.equal(cut.spans, 0);
+    assert.throws(() => cut.finish(), /truncated/);
+    const long = new LeanTraceReader();
+    long.push(body);
+    long.push(new Uint8Array(8));
+    assert.throws(() => long.finish(), /8 bytes after the last span/);
+    // A header claiming four billion spans: nothing that size is allocated before spans arrive.
+    const claim = new Uint8Array(body);
+    new DataView(claim.buffer).setUint32(8, 0xffffffff, true);
+    const hostile = new LeanTraceReader();
+    hostile.push(claim);
+    assert.ok(hostile.trace!.parent.length < 100_000);
+    assert.throws(() => hostile.finish(), /truncated/);
   });
 });

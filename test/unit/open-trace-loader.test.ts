@@ -15,9 +15,20 @@ function spansOf(trace: string, count: number) {
   return Array.from({ length: count }, (_, k) => makeSpan({ trace, id: id(k), parent: k === 0 ? undefined : id(Math.floor((k - 1) / 4)), startMs: 1_700_000_000_000 + k }));
 }
 
-function rig(options: { knownSpanCount?: (traceId: string) => number | undefined; wanted?: () => string | null } = {}) {
+const HUGE = hexId('huge', 32);
+
+/** A deterministic pseudo-random sequence (the tests must not depend on the run). */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+function rig(options: { knownSpanCount?: (traceId: string) => number | undefined; wanted?: () => string | null; split?: (body: Uint8Array) => Uint8Array[] } = {}) {
   const store = new TraceStore({ schedule: () => undefined });
-  store.add([...spansOf('small', 5), ...spansOf('large', LEAN_FORM_MIN_SPANS)]);
+  store.add([...spansOf('small', 5), ...spansOf('large', LEAN_FORM_MIN_SPANS), ...spansOf('huge', 3 * LEAN_FORM_MIN_SPANS)]);
   const timers = { setTimeout: (callback: () => void) => setImmediate(callback), clearTimeout: () => undefined } as unknown as ConstructorParameters<typeof InspectorService>[0]['timers'];
   const service = new InspectorService({ store, timers });
   const requests: ServiceRequestType[] = [];
@@ -35,6 +46,16 @@ function rig(options: { knownSpanCount?: (traceId: string) => number | undefined
     onOutcome: (outcome) => outcomes.push(outcome),
     onLoading: (on) => loading.push(on),
     onDetails: (_trace, spanId) => details.push(spanId),
+    afterPaint: () => new Promise((resolve) => setImmediate(resolve)),
+    ...(options.split && {
+      streamLean: async function* (traceId: string) {
+        const body = await call('getLeanTrace', { traceId });
+        for (const slice of options.split!(body)) {
+          await new Promise((resolve) => setImmediate(resolve));
+          yield slice;
+        }
+      },
+    }),
   });
   return { store, loader, requests, outcomes, loading, details };
 }
@@ -105,5 +126,39 @@ describe('open trace loader', () => {
       outcomes.map((outcome) => (outcome.kind === 'loaded' ? outcome.trace.traceId : outcome.kind)),
       [SMALL, SMALL],
     );
+  });
+
+  it('shows the first spans of a large trace while the rest arrives, then the whole trace: the same rows however the bytes were split', async () => {
+    const whole = rig();
+    await whole.loader.load(HUGE, false);
+    const expected = loaded(whole.outcomes[0]);
+    const next = random(5);
+    for (let round = 0; round < 12; round++) {
+      const split = (body: Uint8Array) => {
+        const slices: Uint8Array[] = [];
+        for (let at = 0; at < body.length; ) {
+          const size = 1 + Math.floor(next() * (round % 2 === 0 ? 40_000 : 3_000));
+          slices.push(body.subarray(at, at + size));
+          at += size;
+        }
+        return slices;
+      };
+      const streamed = rig({ split });
+      await streamed.loader.load(HUGE, false);
+      const last = loaded(streamed.outcomes.at(-1));
+      assert.equal(last.partial, undefined);
+      for (const key of ['spanId', 'name', 'service', 'model', 'displayKind'] as const) assert.deepEqual(last.index[key], expected.index[key]);
+      for (const key of ['parent', 'roots', 'depth', 'preorder', 'startMs', 'endMs', 'isError', 'subtreeSize'] as const) assert.deepEqual(Array.from(last.index[key]), Array.from(expected.index[key]));
+      assert.equal(last.index.errorCount, expected.index.errorCount);
+      // Before it, one outcome: the first spans (slices are far smaller than the rest of the body), marked partial, a prefix of the whole trace's rows.
+      assert.equal(streamed.outcomes.length, 2);
+      const first = loaded(streamed.outcomes[0]);
+      assert.equal(first.partial, true);
+      assert.ok(first.index.count >= 2048 && first.index.count < expected.index.count);
+      assert.equal(first.summary.spanCount, expected.index.count);
+      assert.deepEqual(first.index.spanId, expected.index.spanId.slice(0, first.index.count));
+      assert.deepEqual(Array.from(first.index.parent), Array.from(expected.index.parent.subarray(0, first.index.count)));
+      assert.deepEqual(streamed.requests, ['getLeanTrace']);
+    }
   });
 });

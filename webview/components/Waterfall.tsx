@@ -44,9 +44,11 @@ export interface WaterfallProps {
   onSelect(span: number): void;
   /** Enter on a row: move focus to the details. */
   onActivate(span: number): void;
+  /** The trace's whole span count while its spans are still arriving (the index holds the first ones). */
+  arrivingOf?: number;
 }
 
-export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallProps) {
+export function Waterfall({ index, selected, onSelect, onActivate, arrivingOf }: WaterfallProps) {
   const scroll = useVirtualScroll(ROW_HEIGHT, { height: 400, width: 800 });
   const focusTree = () => scroll.ref.current?.focus();
   const findRef = useRef<HTMLInputElement>(null);
@@ -87,7 +89,10 @@ export function Waterfall({ index, selected, onSelect, onActivate }: WaterfallPr
   // Bars use the timeline minus a right margin that keeps room for duration labels.
   const barsWidth = Math.max(40, scroll.viewport.width - nameWidth - LABEL_ROOM);
   const axis = { shown: zoom.window, ticks: axisTicks(zoom.window, barsWidth), dragRange: zoom.dragRange };
-  const countText = index.count === rows.length ? (index.count === 1 ? '1 span' : `${index.count} spans`) : `${rows.length} of ${index.count} spans shown`;
+  const countText =
+    arrivingOf !== undefined
+      ? `${index.count} of ${arrivingOf} spans arrived, loading…`
+      : index.count === rows.length ? (index.count === 1 ? '1 span' : `${index.count} spans`) : `${rows.length} of ${index.count} spans shown`;
 
   return (
     <div class={`waterfall${zoom.dragRange ? ' dragging' : ''}`} ref={zoom.rootRef}>

@@ -5,7 +5,7 @@
  */
 
 import type { ListenerEndpoints } from '../../src/protocol/messages';
-import { createServiceCall, SERVICE_EVENT_TYPES, type ServiceEvent } from '../../src/protocol/service';
+import { BINARY_MEDIA_TYPE, createServiceCall, SERVICE_EVENT_TYPES, SERVICE_PATH_PREFIX, type ServiceEvent } from '../../src/protocol/service';
 import { httpServiceTransport } from '../../src/protocol/serviceHttp';
 import { copyWithBrowser, downloadText } from './dom';
 import { Emitter, type HostInfo, type InspectorHost, type PersistedUiState } from './types';
@@ -76,6 +76,22 @@ export function createHttpHost(options: HttpHostOptions = {}): InspectorHost {
       };
     },
     callService,
+    async *streamLeanTrace(traceId: string) {
+      const response = await fetch(`${base}${SERVICE_PATH_PREFIX}getLeanTrace`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ traceId }) }).catch(() => null);
+      if (!response?.ok || response.headers.get('content-type') !== BINARY_MEDIA_TYPE || !response.body) {
+        // No answer or an error answer: the transport asks again and reads it into the error the service meant.
+        await response?.body?.cancel();
+        yield await callService('getLeanTrace', { traceId });
+        return;
+      }
+      const reader = response.body.getReader();
+      try {
+        for (let read = await reader.read(); !read.done; read = await reader.read()) yield read.value;
+      } finally {
+        // A reader that stopped early (a newer load) lets the rest of the body go.
+        await reader.cancel().catch(() => undefined);
+      }
+    },
     async openSource() {
       return false;
     },

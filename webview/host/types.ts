@@ -46,6 +46,12 @@ export interface InspectorHost {
    * the service cannot be reached.
    */
   readonly callService: ServiceCall;
+  /**
+   * The bytes of `getLeanTrace`'s answer as they arrive (hosts that can
+   * stream it; others leave it out and the answer comes whole). Rejects as
+   * {@link callService} does.
+   */
+  streamLeanTrace?(traceId: string): AsyncIterable<Uint8Array>;
   /** Whether the file was found and opened. */
   openSource(target: SourceTarget): Promise<boolean>;
   copy(text: string): Promise<void>;

@@ -7,10 +7,13 @@
  * cost figure does not cost a new encoding.
  */
 
-import { encodeLeanSpans, joinLeanTrace, treeOrder, type LeanSpans } from '../leanTrace';
+import { encodeLeanSpans, joinLeanTrace, treeOrderInSteps, type LeanSpans } from '../leanTrace';
 import type { TraceStore } from '../store';
 import type { LeanTraceCacheJson, StoreChangeJson } from '../../protocol/api';
 import { leanTraceHeadJson } from '../../protocol/serialize';
+
+/** How long a stretch of the tree's building may hold the event loop before other work gets a turn, ms. */
+const STEP_BUDGET_MS = 10;
 
 /** Bytes of encoded spans kept across traces by default: a few 100,000-span traces. */
 export const DEFAULT_LEAN_CACHE_BYTES = 32 * 1024 * 1024;
@@ -69,9 +72,10 @@ export class LeanTraces {
     this.misses++;
     const revision = entry.revision;
     // Each step below holds the event loop for a bounded time; other work goes on between steps.
-    const tree = this.store.tree(traceId)!;
+    const tree = await this.inSteps(this.store.treeInSteps(traceId));
+    if (!tree) return undefined;
     await this.yieldTurn();
-    const ordered = treeOrder(tree);
+    const ordered = await this.inSteps(treeOrderInSteps(tree));
     await this.yieldTurn();
     const chunks: Uint8Array[] = [];
     let byteLength = 0;
@@ -83,6 +87,19 @@ export class LeanTraces {
     const spans: Cached = { count: tree.spans.length, originMs: tree.spans.length > 0 ? tree.spans[0].startTimeMs : 0, chunks, byteLength, revision };
     this.keep(entry.traceId, spans);
     return spans;
+  }
+
+  /** Runs `steps` to the end, giving other work a turn whenever a stretch of steps took {@link STEP_BUDGET_MS}: building the tree of 100,000 spans takes about 0.2 s. */
+  private async inSteps<T>(steps: Generator<void, T>): Promise<T> {
+    let since = Date.now();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      if (Date.now() - since >= STEP_BUDGET_MS) {
+        await this.yieldTurn();
+        since = Date.now();
+      }
+    }
   }
 
   private drop(traceId: string): void {
