@@ -197,6 +197,24 @@ describe('lean trace form', () => {
     assert.deepEqual(names('nothing like it'), []);
   });
 
+  it('finds the same once its columns were built ahead in steps, and the steps end', () => {
+    const spans = [
+      makeSpan({ id: 'root', name: 'Agent Run', resource: { 'service.name': 'Billing-API' } }),
+      makeSpan({ id: 'llm', name: 'chat', parent: 'root', startMs: 1_700_000_000_001, attributes: { 'gen_ai.request.model': 'GPT-4o', 'gen_ai.system': 'openai' } }),
+    ];
+    const store = storeOf(spans);
+    const traceId = spans[0].traceId;
+    const index = leanTraceIndex(traceId, decodeLeanTrace(leanBytes(store, traceId, 2)));
+    const stepped = new SpanSearch(index);
+    let steps = 1;
+    while (!stepped.prepareStep()) steps++;
+    assert.ok(steps > 1 && steps < 10, `columns built in ${steps} steps`);
+    assert.equal(stepped.prepareStep(), true, 'nothing left to build');
+    const onDemand = new SpanSearch(index);
+    for (const text of ['agent', 'GPT-4O', 'billing', hexId('llm', 16), 'absent']) assert.deepEqual(Array.from(stepped.find(text)), Array.from(onDemand.find(text)), text);
+    assert.deepEqual(Array.from(stepped.find('gpt'), (i) => index.name[i]), ['chat']);
+  });
+
   describe('hostile bodies', () => {
     const spans = [makeSpan({ id: 'root' }), makeSpan({ id: 'kid', parent: 'root', startMs: 1_700_000_000_001 })];
     const store = storeOf(spans);

@@ -11,28 +11,45 @@
 import type { SpanJson } from '../../src/protocol/api';
 import type { TraceIndex } from './traceIndex';
 
-/** Lower-cased searchable text per span, built on first use. */
+/**
+ * Lower-cased searchable text per span, built on first use or ahead of it in
+ * steps ({@link SpanSearch.prepareStep}), so the first find at 1,000,000
+ * spans only searches.
+ */
 export class SpanSearch {
+  /** Builds what is still missing, one piece per call. */
+  private readonly builders: (() => void)[];
   /** One text per span (the JSON form). */
-  private haystacks: string[] | undefined;
+  private haystacks: string[] = [];
   /** What the rows carry, as columns (the lean form). */
-  private columns: SearchColumn[] | undefined;
+  private readonly columns: SearchColumn[] = [];
 
-  constructor(private readonly index: TraceIndex) {}
+  constructor(private readonly index: TraceIndex) {
+    const { details } = index;
+    this.builders = details ? [() => (this.haystacks = details.map(searchText))] : rowColumnBuilders(index).map((build) => () => this.columns.push(build()));
+  }
+
+  /** Builds one more piece of the searchable text; true once all of it is built. */
+  prepareStep(): boolean {
+    // Dropped once built: a piece that throws (a span it cannot read) throws again at the find that needs it.
+    this.builders[0]?.();
+    this.builders.shift();
+    return this.builders.length === 0;
+  }
 
   /** Spans whose name, ids, status, attributes or events (when in the page) contain `text` (case-insensitive), in tree order. */
   find(text: string): Int32Array {
     const needle = text.trim().toLowerCase();
     if (needle === '') return new Int32Array(0);
+    while (!this.prepareStep());
     const { preorder, count, details } = this.index;
     const out: number[] = [];
     if (details) {
-      const haystacks = (this.haystacks ??= details.map(searchText));
-      for (let pos = 0; pos < count; pos++) if (haystacks[preorder[pos]].includes(needle)) out.push(preorder[pos]);
+      for (let pos = 0; pos < count; pos++) if (this.haystacks[preorder[pos]].includes(needle)) out.push(preorder[pos]);
       return Int32Array.from(out);
     }
     const matched = new Uint8Array(count);
-    for (const column of (this.columns ??= rowColumns(this.index))) column.mark(needle, matched);
+    for (const column of this.columns) column.mark(needle, matched);
     for (let pos = 0; pos < count; pos++) if (matched[preorder[pos]]) out.push(preorder[pos]);
     return Int32Array.from(out);
   }
@@ -58,14 +75,24 @@ interface SearchColumn {
 
 /**
  * What a lean trace's rows carry (the part of {@link searchText} the page has
- * without the details), as columns built for speed at 1,000,000 spans: names
+ * without the details), as builders of columns made for speed at 1,000,000 spans: names
  * and ids as one lower-cased text each, searched with `indexOf`; fields with
  * few distinct values (status, kind, model, service) matched once per value.
  */
-function rowColumns(index: TraceIndex): SearchColumn[] {
-  const status = new Array<string>(index.count);
-  for (let i = 0; i < index.count; i++) status[i] = index.statusMessage(i);
-  return [joinedColumn(index.name), joinedColumn(index.spanId), valueColumn(status), valueColumn(index.displayKind), valueColumn(index.model), valueColumn(index.service)];
+function rowColumnBuilders(index: TraceIndex): (() => SearchColumn)[] {
+  const statusMessages = () => {
+    const status = new Array<string>(index.count);
+    for (let i = 0; i < index.count; i++) status[i] = index.statusMessage(i);
+    return status;
+  };
+  return [
+    () => joinedColumn(index.name),
+    () => joinedColumn(index.spanId),
+    () => valueColumn(statusMessages()),
+    () => valueColumn(index.displayKind),
+    () => valueColumn(index.model),
+    () => valueColumn(index.service),
+  ];
 }
 
 /** A column as one lower-cased text, values apart by a line break (no needle holds one: it is trimmed of them inside too). */

@@ -25,6 +25,7 @@ export interface SpanFind {
 export function useSpanFind(index: TraceIndex): SpanFind {
   const [text, setText] = useState('');
   const search = useMemo(() => new SpanSearch(index), [index]);
+  usePreparedInIdleTime(search);
   const errors = useMemo(() => errorSpans(index), [index]);
   const matches = useMemo(() => search.find(text), [search, text]);
   const matchFlags = useMemo(() => {
@@ -33,6 +34,20 @@ export function useSpanFind(index: TraceIndex): SpanFind {
     return flags;
   }, [index, matches]);
   return { text, setText, matches, matchFlags, errors };
+}
+
+/** Builds the search's text while the page is idle, a piece per callback, so a find never waits for it at 1,000,000 spans. */
+function usePreparedInIdleTime(search: SpanSearch): void {
+  useEffect(() => {
+    let handle = requestIdleCallback(function step() {
+      try {
+        if (!search.prepareStep()) handle = requestIdleCallback(step);
+      } catch {
+        // A span the search cannot read: the find that needs it fails inside the waterfall's part, which shows why.
+      }
+    });
+    return () => cancelIdleCallback(handle);
+  }, [search]);
 }
 
 /** `/` outside a text field focuses and selects `input`. */
