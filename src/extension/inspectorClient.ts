@@ -21,6 +21,9 @@ export interface RelayedResult {
 /** Bytes the relay gathers before passing them on: large enough for few messages, small enough that no step is long. */
 export const RELAY_PIECE_BYTES = 1024 * 1024;
 
+/** The first piece is smaller: it holds a large trace's first screens of rows (about 2,000 spans of its lean form), which the view paints before the rest arrives. */
+export const FIRST_RELAY_PIECE_BYTES = 256 * 1024;
+
 /** One event of the process's live stream: a service event, or the stream's own greeting and resync. */
 export type InspectorEvent = ServiceEvent | { type: 'hello' | 'resync'; data: LiveStreamCountsJson };
 
@@ -105,11 +108,13 @@ export class HttpInspectorClient implements InspectorClient {
         let gathered: Buffer[] = [];
         let size = 0;
         let passing: PromiseLike<unknown> | void;
+        let pieceBytes = FIRST_RELAY_PIECE_BYTES;
         const pass = () => {
           if (size === 0) return;
           const piece = Buffer.concat(gathered, size);
           gathered = [];
           size = 0;
+          pieceBytes = RELAY_PIECE_BYTES;
           // A plain view of the bytes: a Buffer's toJSON would make postMessage send it as a list of numbers.
           passing = onPiece(new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength));
           if (passing) {
@@ -122,7 +127,7 @@ export class HttpInspectorClient implements InspectorClient {
           gathered.push(chunk);
           size += chunk.length;
           // A refusal is read whole: it is one short message.
-          if (!failed && size >= RELAY_PIECE_BYTES) pass();
+          if (!failed && size >= pieceBytes) pass();
         });
         response.on('end', () => {
           if (failed) {

@@ -122,4 +122,53 @@ describe('webview VS Code host: replies in pieces', () => {
     deliver({ kind: 'reply', requestId: request.id, ok: true, binary: true });
     assert.deepEqual(await answer, new Uint8Array([1, 2, 3, 4, 5]));
   });
+
+  /** A VS Code host over a fake webview API: what it posted, and a way to deliver messages to it. */
+  function fakeHost() {
+    const posted: { id: number; type: string; params: unknown }[] = [];
+    let deliver: (data: unknown) => void = () => undefined;
+    const target = { addEventListener: (_type: string, listener: (event: { data: unknown }) => void) => (deliver = (data) => listener({ data })) };
+    const host = createVsCodeHost({ postMessage: (message) => posted.push(message as never), getState: () => undefined, setState: () => undefined }, target as never);
+    return { host, posted, deliver: (data: unknown) => deliver(data) };
+  }
+
+  it('streams the lean form: each piece is read before the reply comes', async () => {
+    const { host, posted, deliver } = fakeHost();
+    const reader = host.streamLeanTrace!('b'.repeat(32))[Symbol.asyncIterator]();
+    const first = reader.next();
+    assert.equal(posted[0].type, 'getLeanTrace');
+    assert.deepEqual(posted[0].params, { traceId: 'b'.repeat(32) });
+    deliver({ kind: 'replyPiece', requestId: posted[0].id, piece: new Uint8Array([1, 2]) });
+    assert.deepEqual((await first).value, new Uint8Array([1, 2]), 'the first piece, with no reply yet');
+    const second = reader.next();
+    deliver({ kind: 'replyPiece', requestId: posted[0].id, piece: new Uint8Array([3]) });
+    deliver({ kind: 'replyPiece', requestId: posted[0].id, piece: new Uint8Array([4]) });
+    deliver({ kind: 'reply', requestId: posted[0].id, ok: true, binary: true });
+    assert.deepEqual((await second).value, new Uint8Array([3]));
+    assert.deepEqual((await reader.next()).value, new Uint8Array([4]));
+    assert.equal((await reader.next()).done, true);
+  });
+
+  it('streams a refusal as the service error it is', async () => {
+    const { host, posted, deliver } = fakeHost();
+    const reader = host.streamLeanTrace!('c'.repeat(32))[Symbol.asyncIterator]();
+    const first = reader.next();
+    deliver({ kind: 'reply', requestId: posted[0].id, ok: false, error: 'No trace cccc in the store.', reason: 'notFound' });
+    await assert.rejects(first, (error: unknown) => isServiceError(error, 'notFound') && /No trace cccc/.test(error.message));
+  });
+
+  it('lets the rest of a stream go when its reader stops, and answers the next request', async () => {
+    const { host, posted, deliver } = fakeHost();
+    const reader = host.streamLeanTrace!('d'.repeat(32))[Symbol.asyncIterator]();
+    const first = reader.next();
+    deliver({ kind: 'replyPiece', requestId: posted[0].id, piece: new Uint8Array([9]) });
+    assert.deepEqual((await first).value, new Uint8Array([9]));
+    await reader.return!(undefined);
+    deliver({ kind: 'replyPiece', requestId: posted[0].id, piece: new Uint8Array([7]) });
+    deliver({ kind: 'reply', requestId: posted[0].id, ok: true, binary: true });
+    const facets = host.callService('getFacets', {});
+    deliver({ kind: 'replyPiece', requestId: posted[1].id, piece: new TextEncoder().encode('{"names":[]}') });
+    deliver({ kind: 'reply', requestId: posted[1].id, ok: true });
+    assert.deepEqual(await facets, { names: [] });
+  });
 });

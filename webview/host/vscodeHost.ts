@@ -2,7 +2,8 @@
  * The VS Code host: the webview talks to the extension with `postMessage`,
  * using the typed protocol of `src/protocol/messages.ts`. Service requests
  * and editor requests carry an id and are settled by the reply with the same
- * id; the extension relays service requests to the service unread.
+ * id; the extension relays service requests to the service unread, the
+ * result in pieces (a large trace's lean form is read piece by piece).
  */
 
 import { ServiceError } from '../../src/core/service/errors';
@@ -16,6 +17,8 @@ import {
   type HostToViewMessage,
   type InitMessage,
   type ListenerEndpoints,
+  type ReplyErrorMessage,
+  type ReplyMessage,
   type ServiceRequestMessage,
   type ViewToHostMessage,
 } from '../../src/protocol/messages';
@@ -38,15 +41,27 @@ export function findVsCodeApi(): Acquire | undefined {
   return typeof candidate === 'function' ? (candidate as Acquire) : undefined;
 }
 
-/** How long a request may wait for its reply before failing. */
+/** How long a request may wait for its reply, or for the next piece of it, before failing. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
-interface Pending {
-  /** The result's pieces received so far. */
-  pieces: Uint8Array[];
-  resolve(value: unknown): void;
-  reject(error: Error): void;
+/** Takes a request's result: its pieces, then the reply. */
+interface Receiver {
+  piece(piece: Uint8Array): void;
+  settle(reply: ReplyMessage): void;
+  /** Nothing came in time. */
+  fail(error: Error): void;
+}
+
+/** A request waiting for its reply. */
+interface Pending extends Receiver {
   timer: ReturnType<typeof setTimeout>;
+  /** Starts the wait for the next piece or the reply afresh. */
+  rearm(): void;
+}
+
+/** The error a refusing reply stands for: a `ServiceError` when the service gave its reason. */
+function replyError(reply: ReplyErrorMessage): Error {
+  return reply.reason ? new ServiceError(reply.reason, reply.error) : new Error(reply.error);
 }
 
 /** A binary result's bytes, its pieces joined in order. */
@@ -91,16 +106,19 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
         initialised?.(message);
         initialised = undefined;
         break;
-      case 'replyPiece':
-        pending.get(message.requestId)?.pieces.push(message.piece);
+      case 'replyPiece': {
+        const entry = pending.get(message.requestId);
+        if (!entry) return;
+        entry.rearm();
+        entry.piece(message.piece);
         break;
+      }
       case 'reply': {
         const entry = pending.get(message.requestId);
         if (!entry) return;
         pending.delete(message.requestId);
         clearTimeout(entry.timer);
-        if (message.ok) entry.resolve(message.binary ? joinBytes(entry.pieces) : JSON.parse(joinText(entry.pieces)));
-        else entry.reject(message.reason ? new ServiceError(message.reason, message.error) : new Error(message.error));
+        entry.settle(message);
         break;
       }
       case 'event':
@@ -115,16 +133,84 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
     }
   }
 
-  /** Posts a request and waits for the reply with its id. */
+  /** Posts a request; its pieces and reply go to `receiver`. */
+  function post(message: ServiceRequestMessage | EditorRequest, receiver: Receiver): void {
+    const expire = () => {
+      pending.delete(message.id);
+      entry.fail(new Error(`VS Code did not answer "${message.type}" in time.`));
+    };
+    const entry: Pending = {
+      ...receiver,
+      timer: setTimeout(expire, REQUEST_TIMEOUT_MS),
+      rearm() {
+        clearTimeout(entry.timer);
+        entry.timer = setTimeout(expire, REQUEST_TIMEOUT_MS);
+      },
+    };
+    pending.set(message.id, entry);
+    api.postMessage(message);
+  }
+
+  /** Posts a request and waits for the reply with its id: the result whole. */
   function request(message: ServiceRequestMessage | EditorRequest): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        pending.delete(message.id);
-        reject(new Error(`VS Code did not answer "${message.type}" in time.`));
-      }, REQUEST_TIMEOUT_MS);
-      pending.set(message.id, { pieces: [], resolve, reject, timer });
-      api.postMessage(message);
+      const pieces: Uint8Array[] = [];
+      post(message, {
+        piece: (piece) => pieces.push(piece),
+        settle(reply) {
+          if (!reply.ok) reject(replyError(reply));
+          else resolve(reply.binary ? joinBytes(pieces) : JSON.parse(joinText(pieces)));
+        },
+        fail: reject,
+      });
     });
+  }
+
+  /** The lean form's bytes piece by piece as the relay passes them on, so the first rows need not wait for the last piece. */
+  async function* streamLeanTrace(traceId: string): AsyncGenerator<Uint8Array> {
+    const arrived: Uint8Array[] = [];
+    let ended = false;
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const update = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const id = nextId++;
+    post(
+      { kind: 'service', id, type: 'getLeanTrace', params: { traceId } },
+      {
+        piece(piece) {
+          arrived.push(piece);
+          update();
+        },
+        settle(reply) {
+          if (!reply.ok) failure = replyError(reply);
+          ended = true;
+          update();
+        },
+        fail(error) {
+          failure = error;
+          update();
+        },
+      },
+    );
+    try {
+      for (;;) {
+        while (arrived.length > 0) yield arrived.shift()!;
+        if (failure) throw failure;
+        if (ended) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      // A reader that stopped early (a newer load): the rest of the answer is let go as it comes.
+      const entry = pending.get(id);
+      if (entry) {
+        entry.piece = () => undefined;
+        entry.settle = () => undefined;
+        entry.fail = () => undefined;
+      }
+    }
   }
 
   const callService = createServiceCall((type, params) => request({ kind: 'service', id: nextId++, type, params } as ServiceRequestMessage));
@@ -145,6 +231,7 @@ export function createVsCodeHost(api: VsCodeApi, target: Pick<Window, 'addEventL
       });
     },
     callService,
+    streamLeanTrace,
     openSource: (location) => editor('openSource', { target: location }),
     async copy(text) {
       if (copyThroughHost) await editor('copy', { text });
