@@ -422,6 +422,7 @@ export function App({ host }: { host: InspectorHost }) {
                   listedCount={list?.traces.length ?? 0}
                   total={list?.total ?? 0}
                   loading={list === null}
+                  restoring={list?.restoring ?? false}
                   nowMs={now}
                 />
               </ErrorBoundary>

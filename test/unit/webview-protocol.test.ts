@@ -153,8 +153,8 @@ describe('webview VS Code host: replies in pieces', () => {
     const { host, posted, deliver } = fakeHost();
     const reader = host.streamLeanTrace!('c'.repeat(32))[Symbol.asyncIterator]();
     const first = reader.next();
-    deliver({ kind: 'reply', requestId: posted[0].id, ok: false, error: 'No trace cccc in the store.', reason: 'notFound' });
-    await assert.rejects(first, (error: unknown) => isServiceError(error, 'notFound') && /No trace cccc/.test(error.message));
+    deliver({ kind: 'reply', requestId: posted[0].id, ok: false, error: 'No trace cccc in the store.', reason: 'not-found' });
+    await assert.rejects(first, (error: unknown) => isServiceError(error, 'not-found') && /No trace cccc/.test(error.message));
   });
 
   it('lets the rest of a stream go when its reader stops, and answers the next request', async () => {

@@ -105,6 +105,8 @@ class FakeHost {
   readonly queries: TraceQuery[] = [];
   latencyMs = 10;
   failure: string | null = null;
+  /** Answers say the store is still restoring what it kept on disk. */
+  restoring = false;
 
   constructor(
     private readonly time: FakeTime,
@@ -122,7 +124,7 @@ class FakeHost {
       matches = matches.filter((trace) => ids.has(trace.traceId));
     }
     matches.sort((a, b) => b.startTimeMs - a.startTimeMs);
-    const answer = { traces: query.limit !== undefined ? matches.slice(0, query.limit) : matches, total: matches.length };
+    const answer: TraceListJson = { traces: query.limit !== undefined ? matches.slice(0, query.limit) : matches, total: matches.length, ...(this.restoring ? { loading: true as const } : {}) };
     return new Promise((resolve, reject) => this.time.setTimeout(() => (failure ? reject(new Error(failure)) : resolve(answer)), this.latencyMs));
   };
 
@@ -172,6 +174,27 @@ describe('webview trace list sync', () => {
     assert.deepEqual(names(last().traces), ['t6', 't5', 't4', 't3', 't2', 't1']);
     assert.equal(last().total, 6);
     assert.equal(host.queries.length, 2);
+  });
+
+  it('says while the inspector restores its traces, and asks again until an answer says the restore ended', async () => {
+    const { time, host, sync, last } = setup(range(1, 2));
+    host.restoring = true;
+    sync.setQuery({});
+    await time.advance(10);
+    assert.equal(last().restoring, true);
+    assert.deepEqual(names(last().traces), ['t2', 't1']);
+    // The restore brings more traces; no change event names them.
+    host.add(summary(3), summary(4));
+    await time.advance(310);
+    assert.equal(host.queries.length, 2, 'asked again after the spacing');
+    assert.equal(host.queries[1].limit, 20_000, 'the whole list');
+    assert.deepEqual(names(last().traces), ['t4', 't3', 't2', 't1']);
+    assert.equal(last().restoring, true);
+    host.restoring = false;
+    await time.advance(310);
+    assert.equal(last().restoring, false);
+    await time.runAll();
+    assert.equal(host.queries.length, 3, 'no more requests once restored');
   });
 
   it('drops evicted traces at once, without a request', async () => {

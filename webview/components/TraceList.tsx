@@ -42,6 +42,8 @@ export interface TraceListProps {
   total: number;
   /** The first answer has not arrived yet. */
   loading: boolean;
+  /** The inspector is still restoring the traces it kept on disk. */
+  restoring: boolean;
   nowMs: number;
 }
 
@@ -115,7 +117,12 @@ function statusText(props: TraceListProps): string {
   return props.query.sort === 'cost' && !props.loading ? `${text}, costliest first` : text;
 }
 
-function countText({ loading, shownCount, listedCount, total }: TraceListProps): string {
+function countText(props: TraceListProps): string {
+  const text = tracesCountText(props);
+  return props.restoring ? `${text} · restoring saved traces…` : text;
+}
+
+function tracesCountText({ loading, shownCount, listedCount, total }: TraceListProps): string {
   if (loading) return 'Loading traces…';
   if (listedCount < total && shownCount === listedCount) return `Newest ${formatInteger(listedCount)} of ${formatInteger(total)} traces`;
   if (shownCount === total) return `${formatInteger(total)} ${total === 1 ? 'trace' : 'traces'}`;

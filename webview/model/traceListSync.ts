@@ -31,6 +31,8 @@ export interface TraceListState {
   total: number;
   /** The filters the server applied (no `limit`, no `traceIds`). */
   fetchedWith: TraceQuery;
+  /** The inspector is still restoring the traces it kept on disk: more will be listed. */
+  restoring: boolean;
 }
 
 /** Clock and timers, injected so tests control time. */
@@ -175,13 +177,16 @@ export class TraceListSync {
     try {
       const result = await this.options.fetch(full ? { ...filters, limit: this.limit } : { ...filters, traceIds: ids });
       if (this.disposed || generation !== this.generation) return;
+      const restoring = result.loading === true;
       if (full) {
         // The server orders by start time alone; the list breaks ties by last update too.
-        this.publish({ traces: [...result.traces].sort(compareNewestFirst), total: result.total, fetchedWith: filters });
+        this.publish({ traces: [...result.traces].sort(compareNewestFirst), total: result.total, fetchedWith: filters, restoring });
       } else if (this.state) {
         const merged = mergeTraceUpdates(this.state.traces, ids, result.traces);
-        this.publish({ traces: merged.length > this.limit ? merged.slice(0, this.limit) : merged, total: merged.length, fetchedWith: filters });
+        this.publish({ traces: merged.length > this.limit ? merged.slice(0, this.limit) : merged, total: merged.length, fetchedWith: filters, restoring });
       }
+      // The restore's end sends no change of its own: ask again, after the spacing, until an answer says it ended.
+      if (restoring) this.fullNeeded = true;
       this.options.onError(null);
     } catch (error) {
       if (this.disposed || generation !== this.generation) return;
