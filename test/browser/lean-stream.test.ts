@@ -11,8 +11,7 @@
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
-import { buildBundles, largeTraceRequests, launchChromium, postOtlp, startInspector, type RunningInspector } from './support';
+import { largeTraceRequests, postOtlp, useInspectorInChromium } from './support';
 
 const TRACE_ID = 'f'.repeat(32);
 const SPANS = 30_000;
@@ -54,24 +53,11 @@ async function holdingProxy(target: string) {
 
 describe('a large trace shows its first rows while the rest arrives', function () {
   this.timeout(180_000);
-  let inspector: RunningInspector;
-  let browser: Browser;
-
-  before(async () => {
-    buildBundles();
-    inspector = await startInspector();
-    browser = await launchChromium();
-    await postOtlp(inspector.url, largeTraceRequests(TRACE_ID, SPANS));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await inspector?.stop();
-  });
+  const session = useInspectorInChromium((url) => postOtlp(url, largeTraceRequests(TRACE_ID, SPANS)));
 
   it('paints rows from the first chunks, says the rest is loading, then shows the whole trace', async () => {
-    const proxy = await holdingProxy(inspector.url);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const proxy = await holdingProxy(session.inspector.url);
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 860 } });
     try {
       await page.goto(`${proxy.url}/#trace=${TRACE_ID}`);
       await page.locator('.wf-row .wf-label', { hasText: 'big root' }).first().waitFor({ timeout: 60_000 });

@@ -9,38 +9,25 @@
  */
 
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { decodeLeanTrace } from '../../src/core/leanTrace';
 import { isServiceError } from '../../src/core/service/errors';
 import { BINARY_MEDIA_TYPE, createServiceCall } from '../../src/protocol/service';
 import { httpServiceTransport } from '../../src/protocol/serviceHttp';
 import type { SpanJson, TraceDetailJson } from '../../src/protocol/api';
-import { buildBundles, hexId, largeTraceRequests, launchChromium, postOtlp, startInspector, type RunningInspector } from './support';
+import { hexId, largeTraceRequests, postOtlp, useInspectorInChromium } from './support';
 
 const TRACE_ID = 'e'.repeat(32);
 const SPANS = 30_000;
 
 describe('lean trace form in the browser', function () {
   this.timeout(180_000);
-  let inspector: RunningInspector;
-  let browser: Browser;
-
-  before(async () => {
-    buildBundles();
-    inspector = await startInspector();
-    browser = await launchChromium();
-    await postOtlp(inspector.url, largeTraceRequests(TRACE_ID, SPANS));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await inspector?.stop();
-  });
+  const session = useInspectorInChromium((url) => postOtlp(url, largeTraceRequests(TRACE_ID, SPANS)));
 
   const details = (page: Page) => page.getByTestId('span-details');
 
   it('opens a large trace through the lean form and shows span details on selection, by keys and by find', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 860 } });
     const paths: string[] = [];
     const spanRequests: string[] = [];
     page.on('request', (request) => {
@@ -48,7 +35,7 @@ describe('lean trace form in the browser', function () {
       paths.push(path);
       if (path === '/api/service/getSpan') spanRequests.push((JSON.parse(request.postData() ?? '{}') as { spanId: string }).spanId);
     });
-    await page.goto(`${inspector.url}/`);
+    await page.goto(`${session.inspector.url}/`);
     await page.locator(`.trace-item[data-trace-id="${TRACE_ID}"]`).click();
     await page.locator('.wf-row').first().waitFor({ timeout: 60_000 });
     assert.ok((await page.locator('.wf-row-count').innerText()).includes(`${SPANS} spans`));
@@ -85,28 +72,28 @@ describe('lean trace form in the browser', function () {
   });
 
   it('answers scripts: the lean body decodes to the JSON form\'s spans, one span as JSON, clear errors', async () => {
-    const response = await fetch(`${inspector.url}/api/traces/${TRACE_ID}/lean`);
+    const response = await fetch(`${session.inspector.url}/api/traces/${TRACE_ID}/lean`);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), BINARY_MEDIA_TYPE);
     const body = new Uint8Array(await response.arrayBuffer());
     const lean = decodeLeanTrace(body);
     // The same bytes as the service's request, over its HTTP transport (POST /api/service/getLeanTrace) and its typed client.
-    const call = createServiceCall(httpServiceTransport(inspector.url, (url, init) => fetch(url, init)));
+    const call = createServiceCall(httpServiceTransport(session.inspector.url, (url, init) => fetch(url, init)));
     assert.deepEqual(await call('getLeanTrace', { traceId: TRACE_ID }), body);
     await assert.rejects(call('getLeanTrace', { traceId: '0'.repeat(32) }), (error: unknown) => isServiceError(error, 'not-found'));
-    const detail = (await (await fetch(`${inspector.url}/api/traces/${TRACE_ID}`)).json()) as TraceDetailJson;
+    const detail = (await (await fetch(`${session.inspector.url}/api/traces/${TRACE_ID}`)).json()) as TraceDetailJson;
     assert.equal(lean.count, detail.spans.length);
     const byId = new Map(detail.spans.map((span) => [span.spanId, span]));
     assert.deepEqual(new Set(lean.spanId), new Set(byId.keys()));
     assert.deepEqual(lean.name, lean.spanId.map((id) => byId.get(id)!.name));
     assert.deepEqual(Array.from(lean.parent, (p, i) => (p < 0 ? null : lean.spanId[p]) ?? byId.get(lean.spanId[i])!.parentSpanId), lean.spanId.map((id) => byId.get(id)!.parentSpanId));
 
-    const span = (await (await fetch(`${inspector.url}/api/traces/${TRACE_ID}/spans/${detail.spans[7].spanId}`)).json()) as SpanJson;
+    const span = (await (await fetch(`${session.inspector.url}/api/traces/${TRACE_ID}/spans/${detail.spans[7].spanId}`)).json()) as SpanJson;
     assert.deepEqual(span, detail.spans[7]);
-    const missing = await fetch(`${inspector.url}/api/traces/${TRACE_ID}/spans/${'f'.repeat(16)}`);
+    const missing = await fetch(`${session.inspector.url}/api/traces/${TRACE_ID}/spans/${'f'.repeat(16)}`);
     assert.equal(missing.status, 404);
     assert.match(((await missing.json()) as { error: string }).error, /has no span f{16}/);
-    assert.equal((await fetch(`${inspector.url}/api/traces/${TRACE_ID}/spans/%zz`)).status, 400);
-    assert.equal((await fetch(`${inspector.url}/api/traces/${'0'.repeat(32)}/lean`)).status, 404);
+    assert.equal((await fetch(`${session.inspector.url}/api/traces/${TRACE_ID}/spans/%zz`)).status, 400);
+    assert.equal((await fetch(`${session.inspector.url}/api/traces/${'0'.repeat(32)}/lean`)).status, 404);
   });
 });
