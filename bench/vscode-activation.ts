@@ -12,13 +12,8 @@
  * the VS Code test suite: do not run both at once.
  */
 
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runVsCodeTestForFigures, runsArgument } from './vscodeRuns';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const figuresFile = join(root, 'test-results', 'extension-activation.json');
 /** The extension-host test (test/vscode/suite/lifecycle.test.ts) that records the figures. */
 const RECORDING_TEST = 'activation started the listener';
 
@@ -34,33 +29,6 @@ interface ActivationFigures {
 
 const COLUMNS: ReadonlyArray<keyof ActivationFigures> = ['activationMs', 'setupMs', 'attachMs'];
 
-function runs(): number {
-  const index = process.argv.indexOf('--runs');
-  const value = index >= 0 ? Number(process.argv[index + 1]) : 3;
-  if (!Number.isInteger(value) || value <= 0) throw new Error('--runs needs a positive integer');
-  return value;
-}
-
-/** Runs the recording test once in a fresh code-server; rejects with the harness's output when it fails. */
-function runOnce(): Promise<ActivationFigures> {
-  rmSync(figuresFile, { force: true });
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['scripts/vscode-test.mjs', '--no-build', '--no-ui'], {
-      cwd: root,
-      env: { ...process.env, RESPAN_TEST_GREP: RECORDING_TEST },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0 || !existsSync(figuresFile)) reject(new Error(`scripts/vscode-test.mjs exited with ${code} without figures:\n${output}`));
-      else resolvePromise(JSON.parse(readFileSync(figuresFile, 'utf8')) as ActivationFigures);
-    });
-  });
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -68,12 +36,12 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const count = runs();
+  const count = runsArgument(3);
   console.log(`Extension activation in VS Code (code-server), ${count} run(s), ms\n`);
   console.log(`run   ${COLUMNS.map((column) => column.padStart(12)).join('')}`);
   const results: ActivationFigures[] = [];
   for (let run = 1; run <= count; run++) {
-    const figures = await runOnce();
+    const figures = await runVsCodeTestForFigures<ActivationFigures>(RECORDING_TEST, 'extension-activation.json');
     results.push(figures);
     console.log(`${String(run).padEnd(6)}${COLUMNS.map((column) => figures[column].toFixed(1).padStart(12)).join('')}`);
   }
