@@ -16,8 +16,20 @@ const SPANS_PER_SECOND = 20_000;
 const BIG_TRACE_SPANS = 100_000;
 const BIG_TRACE_ID = 'b16'.padEnd(32, '0');
 
-/** Stalls seen while `during` runs: the longest gap of a 10 ms timer, and the event-loop delay histogram's max and p99. */
-async function measure(during: () => Promise<unknown>): Promise<{ maxMs: number; p99Ms: number; timerMaxLagMs: number }> {
+/** Event-loop stalls of one thread over a while: the longest gap of a 10 ms timer, and the delay histogram's max and p99. */
+interface Stall {
+  maxMs: number;
+  p99Ms: number;
+  timerMaxLagMs: number;
+}
+
+/**
+ * Stalls seen while `during` runs, in this extension host and, side by side, in
+ * an idle Node process under the same load (the machine's floor); and the
+ * share of one core the extension host used meanwhile.
+ */
+async function measure(during: () => Promise<unknown>): Promise<Stall & { control: Stall; hostCpuShare: number }> {
+  const control = startControl();
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
   let last = performance.now();
@@ -27,13 +39,36 @@ async function measure(during: () => Promise<unknown>): Promise<{ maxMs: number;
     timerMaxLagMs = Math.max(timerMaxLagMs, now - last - 10);
     last = now;
   }, 10);
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
   try {
     await during();
   } finally {
     clearInterval(timer);
     histogram.disable();
   }
-  return { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, timerMaxLagMs };
+  const cpu = process.cpuUsage(cpuBefore);
+  const hostCpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - started);
+  return { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, timerMaxLagMs, control: await control.stop(), hostCpuShare };
+}
+
+/** Starts bench/stall-control.mjs; `stop` ends it and reads what it measured. */
+function startControl(): { stop(): Promise<Stall> } {
+  const script = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'bench', 'stall-control.mjs');
+  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  const closed = new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`stall-control exited with ${code}`))));
+  });
+  return {
+    async stop() {
+      child.stdin!.end();
+      await closed;
+      return JSON.parse(output) as Stall;
+    },
+  };
 }
 
 function load(url: string, ...args: string[]): Promise<string> {
@@ -66,13 +101,14 @@ describe('Extension host stall (bench)', function () {
       relay: async (type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void) => {
         const started = performance.now();
         let bytes = 0;
-        await relay(type, params, (piece) => {
+        const result = await relay(type, params, (piece) => {
           bytes += piece.length;
           return onPiece(piece);
         });
         relayed.push({ type, bytes, fetchMs: performance.now() - started });
         // The view has the large trace once an answer about it (whole, or its lean form's last slice) went through.
         if ((params as { traceId?: string } | undefined)?.traceId === BIG_TRACE_ID && (type === 'getTrace' || type === 'getLeanTrace')) lastBigAnswerAt = performance.now();
+        return result;
       },
     });
     let opened = 0;
