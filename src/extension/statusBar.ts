@@ -5,6 +5,9 @@ import type { ForwardingStatusJson } from '../protocol/api';
 import type { ConnectionState } from './connection';
 import { formatCount } from './presentation';
 
+/** Least time between two redraws for new counts: every redraw is a message to the workbench, and a flood sends many changes a second. */
+const COUNTS_INTERVAL_MS = 250;
+
 /** Shows the listener at a glance. */
 export class ListenerStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('respanInspector.status', vscode.StatusBarAlignment.Left, 50);
@@ -14,6 +17,8 @@ export class ListenerStatusBar implements vscode.Disposable {
   private paused = false;
   private dropped = 0;
   private forwarding: ForwardingStatusJson | undefined;
+  /** A count change waiting to be shown: while spans flood in, the item is redrawn at most every {@link COUNTS_INTERVAL_MS}. */
+  private countsTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     this.item.name = 'Respan Trace Inspector';
@@ -35,7 +40,10 @@ export class ListenerStatusBar implements vscode.Disposable {
     if (spans === this.spans && traces === this.traces) return;
     this.spans = spans;
     this.traces = traces;
-    this.render();
+    this.countsTimer ??= setTimeout(() => {
+      this.countsTimer = undefined;
+      this.render();
+    }, COUNTS_INTERVAL_MS);
   }
 
   /** The forwarder's state, summarised in the tooltip (and flagged when it stopped). */
@@ -96,6 +104,7 @@ export class ListenerStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.countsTimer);
     this.item.dispose();
   }
 }

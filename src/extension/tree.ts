@@ -229,6 +229,30 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     return this.spanItem(node);
   }
 
+  /**
+   * Tooltips are built when VS Code is about to show one, not with every
+   * item: a markdown tooltip costs this host its text and VS Code its parse,
+   * and while spans flood in the list is refreshed four times a second.
+   */
+  resolveTreeItem(item: vscode.TreeItem, node: TracesNode): vscode.TreeItem {
+    item.tooltip = this.tooltipOf(node);
+    return item;
+  }
+
+  private tooltipOf(node: TracesNode): vscode.MarkdownString | undefined {
+    if (node.kind === 'trace') {
+      const summary = this.summaries.get(node.traceId);
+      if (!summary) return undefined;
+      const forwarded = FORWARD_STATE_LABELS[this.forwardStates[node.traceId] ?? 'none'];
+      return markdownFacts(summary.name || 'Trace', forwarded ? [...traceFacts(summary), ['Respan', forwarded]] : traceFacts(summary));
+    }
+    if (node.kind === 'span') {
+      const span = node.trace.outline?.spans.get(node.spanId);
+      return span && markdownFacts(span.name, spanFacts(span));
+    }
+    return undefined;
+  }
+
   private traceItem(node: TraceNode): vscode.TreeItem {
     const summary = this.summaries.get(node.traceId);
     if (!summary) {
@@ -243,7 +267,6 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     item.description = forwarded ? `${traceDescription(summary)} · ${forwarded}` : traceDescription(summary);
     const kind = kindIcon(summary.kind);
     item.iconPath = summary.pinned ? new vscode.ThemeIcon('pinned') : new vscode.ThemeIcon(kind.icon, summary.errorCount > 0 ? new vscode.ThemeColor('errorForeground') : undefined);
-    item.tooltip = markdownFacts(summary.name || 'Trace', forwarded ? [...traceFacts(summary), ['Respan', forwarded]] : traceFacts(summary));
     item.contextValue = ['trace', summary.pinned ? 'pinned' : 'unpinned', ...(this.forwardingAvailable ? ['forwardable'] : [])].join(' ');
     item.command = { command: 'respanInspector.openInInspector', title: 'Open in Inspector', arguments: [node] };
     item.accessibilityInformation = { label: `Trace ${summary.name || node.traceId}, ${item.description}` };
@@ -267,7 +290,6 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     item.resourceUri = spanUri(node.traceId, node.spanId);
     const kind = kindIcon(span.displayKind);
     item.iconPath = new vscode.ThemeIcon(kind.icon, span.isError ? new vscode.ThemeColor('errorForeground') : undefined);
-    item.tooltip = markdownFacts(span.name, spanFacts(span));
     const tags = ['span'];
     if (jumpTargetsOf(span).length > 0) tags.push('source');
     if (span.isError) tags.push('error');

@@ -58,7 +58,11 @@ describe('Traces view', () => {
     const chatItem = ext.traces.tree.getTreeItem(chat);
     assert.equal((chatItem.iconPath as vscode.ThemeIcon).id, 'sparkle');
     assert.match(String(chatItem.description), /gpt-4o-mini · 42 tok/);
-    assert.match((chatItem.tooltip as vscode.MarkdownString).value, /Model: gpt\\-4o\\-mini/);
+    assert.equal(chatItem.tooltip, undefined, 'built when shown, not with every refresh');
+    const resolved = ext.traces.tree.resolveTreeItem(chatItem, chat);
+    assert.match((resolved.tooltip as vscode.MarkdownString).value, /Model: gpt\\-4o\\-mini/);
+    const traceTip = ext.traces.tree.resolveTreeItem(ext.traces.tree.getTreeItem(roots[0]), roots[0]).tooltip as vscode.MarkdownString;
+    assert.match(traceTip.value, /^\*\*joke\\_workflow/);
   });
 
   it('reveals the span in the real tree view (VS Code resolved the elements)', async () => {
