@@ -19,10 +19,10 @@ export function workbench(): Page {
   return current;
 }
 
-/** Saves a screenshot of the whole workbench as `<name>.png` and returns its path. */
-export async function screenshot(name: string): Promise<string> {
+/** Saves a screenshot of the whole workbench (or of another window's `page`) as `<name>.png` and returns its path. */
+export async function screenshot(name: string, page: Page = workbench()): Promise<string> {
   const path = join(screenshotDir, `${name}.png`);
-  await workbench().screenshot({ path });
+  await page.screenshot({ path });
   return path;
 }
 
