@@ -18,7 +18,7 @@ import { TraceList } from './components/TraceList';
 import { Waterfall } from './components/Waterfall';
 import { ServicesContext, type AppServices } from './context';
 import type { HostInfo, InspectorHost } from './host/types';
-import { formatClock, formatCost, formatCount, formatDuration } from './model/format';
+import { formatClock, formatCost, formatDateTime, formatCount, formatDuration } from './model/format';
 import { detectImportFormat } from './model/importFormat';
 import { kindInfo } from './model/kinds';
 import { activeFilterCount, facetChoices, filterChoices, filterTraces, groupTraces, type FilterChoices, type TraceGrouping } from './model/traceFilter';
@@ -515,7 +515,7 @@ export function App({ host }: { host: InspectorHost }) {
         </h1>
         {trace.gone && <span class="badge warning">No longer in the store</span>}
         <span class="trace-facts muted">
-          <span title={new Date(index.originMs).toLocaleString()}>{formatClock(index.originMs)}</span>
+          <span title={formatDateTime(index.originMs)}>{formatClock(index.originMs)}</span>
           <span>{formatDuration(index.totalMs)}</span>
           {trace.partial ? (
             <span data-testid="trace-arriving">

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { TOO_DEEP } from '../../src/core/nesting';
 import { attributeGroupOf, groupAttributes, parseJsonString } from '../../webview/model/attributes';
-import { formatCost, formatCount, formatDuration, formatTick } from '../../webview/model/format';
+import { formatCost, formatCount, formatDateTime, formatDuration, formatTick } from '../../webview/model/format';
 import { detectImportFormat, summarizeImport } from '../../webview/model/importFormat';
 import { SpanSearch, errorSpans, matchPosition, stepMatch } from '../../webview/model/search';
 import { niceStep, timeTicks } from '../../webview/model/ticks';
@@ -34,6 +34,10 @@ describe('webview formatting', () => {
     assert.equal(formatCost(1.234), '$1.23');
     assert.equal(formatCost(0.0123), '$0.0123');
     assert.equal(formatCost(0.00042), '$0.00042');
+  });
+  it('writes a date and time of day with milliseconds, in local time', () => {
+    const at = new Date(2026, 11, 3, 4, 5, 6, 7).getTime();
+    assert.equal(formatDateTime(at), '2026-12-03 04:05:06.007');
   });
 });
 

@@ -8,7 +8,7 @@ import type { TargetedKeyboardEvent } from 'preact';
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TraceSummaryJson } from '../../src/protocol/api';
 import type { TraceQuery } from '../../src/protocol/query';
-import { formatAge, formatCost, formatCount, formatDuration, formatInteger } from '../model/format';
+import { formatAge, formatCost, formatCount, formatDateTime, formatDuration, formatInteger } from '../model/format';
 import { kindInfo } from '../model/kinds';
 import { activeFilterCount, parseCostInput, parseDurationInput, type FilterChoices, type FilterOption, type TraceGroup, type TraceGrouping } from '../model/traceFilter';
 import { anchoredTop, chooseAnchors, rowIndexOf, traceListRows, type TraceListRow } from '../model/traceList';
@@ -380,7 +380,7 @@ function TraceItem({ id, active, grouping, row, trace, selected, onSelect, nowMs
           )}
           {trace.service && <span>{trace.service}</span>}
         </span>
-        <span class="trace-age" title={new Date(trace.startTimeMs).toLocaleString()}>
+        <span class="trace-age" title={formatDateTime(trace.startTimeMs)}>
           {formatAge(trace.startTimeMs, nowMs)}
         </span>
       </div>

@@ -40,6 +40,16 @@ export function formatClock(epochMs: number): string {
   return `${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, '0')}`;
 }
 
+/**
+ * Date and time of day with milliseconds, local time: `2026-12-03 14:03:07.123`.
+ * Built from the date's fields: the first `toLocaleString` of a page loads
+ * the locale's data, 40–100 ms before a trace's first rows.
+ */
+export function formatDateTime(epochMs: number): string {
+  const date = new Date(epochMs);
+  return `${date.getFullYear()}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())} ${formatClock(epochMs)}`;
+}
+
 /** Relative age for the trace list: `just now`, `42s ago`, `5m ago`, else a date. */
 export function formatAge(epochMs: number, nowMs: number): string {
   const age = nowMs - epochMs;
