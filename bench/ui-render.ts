@@ -291,7 +291,7 @@ async function millionSpans(browser: Browser, url: string): Promise<MillionFigur
   await page.goto(`${url}/#trace=${traceId}`);
   await ourRootRow(page).waitFor({ timeout: 300_000 });
   const rowsMs = performance.now() - started;
-  await page.waitForFunction(() => document.querySelector('.wf-row-count')?.textContent === '1000000 spans', undefined, { timeout: 300_000, polling: 200 });
+  await page.waitForFunction(() => document.querySelector('.wf-row-count')?.textContent === '1,000,000 spans', undefined, { timeout: 300_000, polling: 200 });
   const cdp = await context.newCDPSession(page);
   await cdp.send('HeapProfiler.collectGarbage');
   const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };

@@ -18,7 +18,7 @@ import { TraceList } from './components/TraceList';
 import { Waterfall } from './components/Waterfall';
 import { ServicesContext, type AppServices } from './context';
 import type { HostInfo, InspectorHost } from './host/types';
-import { formatClock, formatCost, formatDateTime, formatCount, formatDuration } from './model/format';
+import { formatClock, formatCost, formatDateTime, formatCount, formatDuration, formatSpans } from './model/format';
 import { detectImportFormat } from './model/importFormat';
 import { kindInfo } from './model/kinds';
 import { activeFilterCount, facetChoices, filterChoices, filterTraces, groupTraces, type FilterChoices, type TraceGrouping } from './model/traceFilter';
@@ -522,7 +522,7 @@ export function App({ host }: { host: InspectorHost }) {
               <Icon name="loading" class="codicon-modifier-spin" /> {formatCount(index.count)} of {formatCount(summary.spanCount)} spans so far: find and errors cover these until the rest arrives
             </span>
           ) : (
-            <span>{index.count === 1 ? '1 span' : `${index.count} spans`}</span>
+            <span>{formatSpans(index.count)}</span>
           )}
           {index.errorCount > 0 && <span class="error-text">{index.errorCount === 1 ? '1 error' : `${index.errorCount} errors`}</span>}
           {tokens > 0 && <span>{formatCount(tokens)} tokens</span>}

@@ -282,7 +282,7 @@ describe('inspector UI in Chromium (standalone command)', function () {
     await page.goto(`${inspector.url}/`);
     await page.locator(`.trace-item[data-trace-id="${traceId}"]`).click();
     await page.locator('.wf-row').first().waitFor({ timeout: 60_000 });
-    assert.ok((await page.locator('.wf-row-count').innerText()).includes('100000 spans'));
+    assert.ok((await page.locator('.wf-row-count').innerText()).includes('100,000 spans'));
 
     const rowCount = () => page.locator('.wf-row').count();
     const initial = await rowCount();
@@ -302,9 +302,9 @@ describe('inspector UI in Chromium (standalone command)', function () {
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowLeft');
-    await page.waitForFunction(() => document.querySelector('.wf-row-count')?.textContent?.includes('of 100000'));
+    await page.waitForFunction(() => document.querySelector('.wf-row-count')?.textContent?.includes('of 100,000'));
     await page.keyboard.press('ArrowRight');
-    await page.waitForFunction(() => document.querySelector('.wf-row-count')?.textContent === '100000 spans');
+    await page.waitForFunction(() => document.querySelector('.wf-row-count')?.textContent === '100,000 spans');
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot({ path: join(shots, 'large-trace-dark.png') });
     await page.close();

@@ -63,13 +63,13 @@ describe('a large trace shows its first rows while the rest arrives', function (
       await page.locator('.wf-row .wf-label', { hasText: 'big root' }).first().waitFor({ timeout: 60_000 });
       await page.getByTestId('trace-arriving').waitFor();
       const arriving = await page.locator('.wf-row-count').innerText();
-      assert.match(arriving, new RegExp(`^\\d+ of ${SPANS} spans arrived, loading…$`));
-      assert.ok(Number(arriving.split(' ')[0]) < SPANS);
+      assert.match(arriving, new RegExp(`^[\\d,]+ of ${SPANS.toLocaleString('en-US')} spans arrived, loading…$`));
+      assert.ok(Number(arriving.split(' ')[0].replaceAll(',', '')) < SPANS);
       // The rows came while the answer's end was still held.
       assert.equal(proxy.leanHeld(), 1);
 
       proxy.release();
-      await page.locator('.wf-row-count', { hasText: `${SPANS} spans` }).filter({ hasNotText: 'loading' }).waitFor({ timeout: 60_000 });
+      await page.locator('.wf-row-count', { hasText: `${SPANS.toLocaleString('en-US')} spans` }).filter({ hasNotText: 'loading' }).waitFor({ timeout: 60_000 });
       assert.equal(await page.getByTestId('trace-arriving').count(), 0);
       await page.getByTestId('find-input').fill('step 12345');
       await page.getByTestId('find-count').filter({ hasText: '1 match' }).waitFor();

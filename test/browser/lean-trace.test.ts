@@ -38,7 +38,7 @@ describe('lean trace form in the browser', function () {
     await page.goto(`${session.inspector.url}/`);
     await page.locator(`.trace-item[data-trace-id="${TRACE_ID}"]`).click();
     await page.locator('.wf-row').first().waitFor({ timeout: 60_000 });
-    assert.ok((await page.locator('.wf-row-count').innerText()).includes(`${SPANS} spans`));
+    assert.ok((await page.locator('.wf-row-count').innerText()).includes(`${SPANS.toLocaleString('en-US')} spans`));
     assert.ok(paths.includes('/api/service/getLeanTrace'), 'the lean form was asked for');
     assert.ok(!paths.includes('/api/service/getTrace'), 'the JSON form was not');
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { TOO_DEEP } from '../../src/core/nesting';
 import { attributeGroupOf, groupAttributes, parseJsonString } from '../../webview/model/attributes';
-import { formatCost, formatCount, formatDateTime, formatDuration, formatTick } from '../../webview/model/format';
+import { formatCost, formatCount, formatDateTime, formatDuration, formatSpans, formatTick } from '../../webview/model/format';
 import { detectImportFormat, summarizeImport } from '../../webview/model/importFormat';
 import { SpanSearch, errorSpans, matchPosition, stepMatch } from '../../webview/model/search';
 import { niceStep, timeTicks } from '../../webview/model/ticks';
@@ -34,6 +34,7 @@ describe('webview formatting', () => {
     assert.equal(formatCost(1.234), '$1.23');
     assert.equal(formatCost(0.0123), '$0.0123');
     assert.equal(formatCost(0.00042), '$0.00042');
+    assert.deepEqual([0, 1, 2, 100_000].map(formatSpans), ['0 spans', '1 span', '2 spans', '100,000 spans']);
   });
   it('writes a date and time of day with milliseconds, in local time', () => {
     const at = new Date(2026, 11, 3, 4, 5, 6, 7).getTime();

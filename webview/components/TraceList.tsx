@@ -8,7 +8,7 @@ import type { TargetedKeyboardEvent } from 'preact';
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TraceSummaryJson } from '../../src/protocol/api';
 import type { TraceQuery } from '../../src/protocol/query';
-import { formatAge, formatCost, formatCount, formatDateTime, formatDuration, formatInteger } from '../model/format';
+import { formatAge, formatCost, formatCount, formatDateTime, formatDuration, formatInteger, formatSpans } from '../model/format';
 import { kindInfo } from '../model/kinds';
 import { activeFilterCount, parseCostInput, parseDurationInput, type FilterChoices, type FilterOption, type TraceGroup, type TraceGrouping } from '../model/traceFilter';
 import { anchoredTop, chooseAnchors, rowIndexOf, traceListRows, type TraceListRow } from '../model/traceList';
@@ -366,7 +366,7 @@ function TraceItem({ id, active, grouping, row, trace, selected, onSelect, nowMs
           {tokens > 0 && <span>{formatCount(tokens)} tok</span>}
           {trace.cost !== null && <span data-testid="trace-cost">{formatCost(trace.cost, trace.costEstimated)}</span>}
           <span>
-            {trace.spanCount} {trace.spanCount === 1 ? 'span' : 'spans'}
+            {formatSpans(trace.spanCount)}
           </span>
           {trace.customerIdentifier && (
             <span>

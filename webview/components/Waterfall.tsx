@@ -9,6 +9,7 @@
  */
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { formatInteger, formatSpans } from '../model/format';
 import { matchPosition, stepMatch } from '../model/search';
 import type { TraceIndex } from '../model/traceIndex';
 import { pageRows } from '../model/virtual';
@@ -91,8 +92,8 @@ export function Waterfall({ index, selected, onSelect, onActivate, arrivingOf }:
   const axis = { shown: zoom.window, ticks: axisTicks(zoom.window, barsWidth), dragRange: zoom.dragRange };
   const countText =
     arrivingOf !== undefined
-      ? `${index.count} of ${arrivingOf} spans arrived, loading…`
-      : index.count === rows.length ? (index.count === 1 ? '1 span' : `${index.count} spans`) : `${rows.length} of ${index.count} spans shown`;
+      ? `${formatInteger(index.count)} of ${formatSpans(arrivingOf)} arrived, loading…`
+      : index.count === rows.length ? formatSpans(index.count) : `${formatInteger(rows.length)} of ${formatSpans(index.count)} shown`;
 
   return (
     <div class={`waterfall${zoom.dragRange ? ' dragging' : ''}`} ref={zoom.rootRef}>

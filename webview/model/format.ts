@@ -77,6 +77,11 @@ export function formatInteger(n: number): string {
   return integerFormat.format(n);
 }
 
+/** A span count in words: `1 span`, `100,000 spans`. */
+export function formatSpans(n: number): string {
+  return n === 1 ? '1 span' : `${formatInteger(n)} spans`;
+}
+
 /** USD with enough digits for fractions of a cent: `$0.00042`, `$1.23`; an estimate is marked: `≈$0.0123`. */
 export function formatCost(usd: number, estimated = false): string {
   if (!Number.isFinite(usd)) return '–';
