@@ -5,7 +5,7 @@
  * arriving (the floor: what the workbench itself costs the thread), then while
  * 20,000 spans a second arrive for ten seconds and a 100,000-span trace opens
  * in the inspector panel. Beside each figure, the same measure taken at the
- * same time by an idle Node process (bench/stall-control.mjs): on a machine
+ * same time by an idle Node process (bench/stall-control.ts): on a machine
  * whose cores the load fills, that is the floor no extension host can go
  * under. Each run starts a fresh code-server. Prints each run's figures.
  *
@@ -15,15 +15,8 @@
  *   flock /tmp/vscode-suite.lock npm run bench:stall
  */
 
+import type { Stall } from './stallMonitor';
 import { runVsCodeTestForFigures, runsArgument } from './vscodeRuns';
-
-interface Stall {
-  /** Longest event-loop delay seen (perf_hooks histogram). */
-  maxMs: number;
-  p99Ms: number;
-  /** Longest extra wait of a 10 ms timer. */
-  timerMaxLagMs: number;
-}
 
 /** The extension host's stalls, beside an idle process's under the same load, and the host's use of one core. */
 interface HostStall extends Stall {

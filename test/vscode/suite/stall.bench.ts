@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { monitorStalls, type Stall } from '../../../bench/stallMonitor';
 import { EXTENSION_ID, inspector, listenerUrl, waitFor } from './support';
 
 const SECONDS = 10;
@@ -16,57 +16,43 @@ const SPANS_PER_SECOND = 20_000;
 const BIG_TRACE_SPANS = 100_000;
 const BIG_TRACE_ID = 'b16'.padEnd(32, '0');
 
-/** Event-loop stalls of one thread over a while: the longest gap of a 10 ms timer, and the delay histogram's max and p99. */
-interface Stall {
-  maxMs: number;
-  p99Ms: number;
-  timerMaxLagMs: number;
-}
-
 /**
  * Stalls seen while `during` runs, in this extension host and, side by side, in
  * an idle Node process under the same load (the machine's floor); and the
  * share of one core the extension host used meanwhile.
  */
 async function measure(during: () => Promise<unknown>): Promise<Stall & { control: Stall; hostCpuShare: number }> {
-  const control = startControl();
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
-  let last = performance.now();
-  let timerMaxLagMs = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    timerMaxLagMs = Math.max(timerMaxLagMs, now - last - 10);
-    last = now;
-  }, 10);
+  const control = await startControl();
+  const monitor = monitorStalls();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
+  let stall: Stall;
   try {
     await during();
   } finally {
-    clearInterval(timer);
-    histogram.disable();
+    stall = monitor.stop();
   }
   const cpu = process.cpuUsage(cpuBefore);
   const hostCpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - started);
-  return { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, timerMaxLagMs, control: await control.stop(), hostCpuShare };
+  return { ...stall, control: await control.stop(), hostCpuShare };
 }
 
-/** Starts bench/stall-control.mjs; `stop` ends it and reads what it measured. */
-function startControl(): { stop(): Promise<Stall> } {
-  const script = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'bench', 'stall-control.mjs');
-  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+/** Starts bench/stall-control.ts and resolves once it measures (its start-up is not part of any figure); `stop` ends it and reads what it measured. */
+async function startControl(): Promise<{ stop(): Promise<Stall> }> {
+  const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'stall-control.ts')], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   const closed = new Promise<void>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`stall-control exited with ${code}`))));
   });
+  await Promise.race([closed, waitFor('the idle process to measure', () => output.startsWith('ready\n'), 30_000)]);
   return {
     async stop() {
       child.stdin!.end();
       await closed;
-      return JSON.parse(output) as Stall;
+      return JSON.parse(output.slice('ready\n'.length)) as Stall;
     },
   };
 }
