@@ -15,6 +15,7 @@ import { HttpInspectorClient, type InspectorEvent } from '../../src/extension/in
 import { InspectorConnection, type ConnectionState } from '../../src/extension/connection';
 import { attachOrStart, freePort, PortTakenError, processArgs, type ProcessSettings } from '../../src/extension/inspectorProcess';
 import { makeSpan } from '../support/spans';
+import { processAlive } from '../support/processes';
 
 const COMMAND = { execPath: process.execPath, args: ['--import', 'tsx', 'src/cli/main.ts'] };
 const KEY = 'rk-test-secret-0123456789';
@@ -38,15 +39,6 @@ async function sendTrace(url: string, label: string): Promise<string> {
   return span.traceId;
 }
 
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function waitUntil(probe: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await probe())) await new Promise((resolve) => setTimeout(resolve, 100));
 }
@@ -56,7 +48,7 @@ describe('the inspector process, from the extension side', function () {
   const started: number[] = [];
   const logFile = join(mkdtempSync(join(tmpdir(), 'inspector-process-')), 'logs', 'inspector.log');
   afterEach(() => {
-    for (const pid of started.splice(0)) if (processExists(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of started.splice(0)) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   });
 
   it('turns settings into flags and keeps the key off the command line', async () => {
@@ -221,10 +213,10 @@ describe('the inspector process, from the extension side', function () {
       await waitUntil(async () => (await b.client!.call('status', {})).clients === 1);
       // Longer than the idle time, and the process still serves the remaining window.
       await new Promise((resolve) => setTimeout(resolve, 3000));
-      assert.ok(processExists(pid));
+      assert.ok(processAlive(pid));
       assert.deepEqual((await b.client!.call('listTraces', {})).traces.map((trace) => trace.traceId), [traceId]);
       b.dispose();
-      await waitUntil(() => !processExists(pid));
+      await waitUntil(() => !processAlive(pid));
     } finally {
       a.dispose();
       b.dispose();

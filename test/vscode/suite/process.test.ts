@@ -13,18 +13,10 @@ import { HttpInspectorClient, type EventSubscription } from '../../../src/extens
 import { attachOrStart, freePort, type ProcessSettings } from '../../../src/extension/inspectorProcess';
 import { processSettingsOf, readSettings } from '../../../src/extension/settings';
 import { EXTENSION_ID, extensionApi, inspector, listenerUrl, processClient, sendTrace, waitFor } from './support';
+import { processAlive } from '../../support/processes';
 
 const config = () => vscode.workspace.getConfiguration('respanInspector');
 const IDLE_SECONDS = 2;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function runningPid(): Promise<number> {
   const ext = await inspector();
@@ -106,12 +98,12 @@ describe('One inspector process for every window', function () {
     await waitFor('only the second window left', async () => (await second!.client.call('status', {})).clients === 1);
     // Past the idle time the process still serves the remaining window.
     await sleep((IDLE_SECONDS + 1) * 1000);
-    assert.ok(alive(pid), 'the process outlived the window that started it');
+    assert.ok(processAlive(pid), 'the process outlived the window that started it');
     assert.ok((await second.client.call('listTraces', {})).total > 0);
     second.stream.close();
     await second.stream.ended;
     second = undefined;
-    await waitFor('the idle process to end', () => !alive(pid), 20_000);
+    await waitFor('the idle process to end', () => !processAlive(pid), 20_000);
     assert.equal((await fetch(`${url}/api/status`).then(() => 'answered', () => 'gone')), 'gone');
     // The window comes back, and with no process left it starts one.
     await (await extensionApi()).reactivate();
