@@ -142,22 +142,20 @@ export class InspectorConnection {
     return this.enqueue(async () => {
       const state = this.current;
       const client = this.attached;
-      let stopped = false;
-      if (state.status === 'running' && state.process.startedBy === 'extension' && client) {
-        const clients = await client.call('status', {}).then(
+      // This window's own stream is one client.
+      const unshared =
+        state.status === 'running' &&
+        state.process.startedBy === 'extension' &&
+        client !== undefined &&
+        (await client.call('status', {}).then(
           (status) => status.clients,
           () => 0,
-        );
-        // This window's own stream is one client.
-        if (clients <= 1) {
-          this.release();
-          this.setState({ status: 'stopped' });
-          stopped = stopProcess(state.process.pid);
-          await this.untilFree(state.url);
-        }
-      }
+        )) <= 1;
       this.release();
       if (this.current.status !== 'stopped') this.setState({ status: 'stopped' });
+      if (!unshared) return false;
+      const stopped = stopProcess(state.process.pid);
+      await this.untilFree(state.url);
       return stopped;
     });
   }

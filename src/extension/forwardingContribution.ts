@@ -67,9 +67,22 @@ export class ForwardingContribution implements vscode.Disposable {
   /** The stored key (a round trip to the UI side in remote windows). */
   async key(): Promise<string | undefined> {
     const key = (await this.secrets.get(API_KEY_SECRET))?.trim() || undefined;
-    this.hasKey = key !== undefined;
-    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.hasApiKey, this.hasKey);
+    this.noteKey(key !== undefined);
     return key;
+  }
+
+  /** Whether a key is stored, for the forward command and the menus' `when` clauses. */
+  private noteKey(present: boolean): void {
+    this.hasKey = present;
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.hasApiKey, present);
+  }
+
+  /** Hands `key` (null: forget it) to the process; its forwarding status, or undefined (logged) when it did not take it. */
+  private handKey(client: InspectorClient, key: string | null): Promise<ForwardingStatusJson | undefined> {
+    return client.call('setApiKey', { apiKey: key }).catch((error: Error) => {
+      this.output.warn(`the inspector did not take the Respan API key: ${error.message}`);
+      return undefined;
+    });
   }
 
   /**
@@ -80,19 +93,15 @@ export class ForwardingContribution implements vscode.Disposable {
   async onAttached(client: InspectorClient, started: boolean): Promise<void> {
     if (started) return;
     const key = await this.key();
-    if (key) await client.call('setApiKey', { apiKey: key }).catch((error: Error) => this.output.warn(`the inspector did not take the Respan API key: ${error.message}`));
+    if (key) await this.handKey(client, key);
   }
 
   private async sendKey(key: string | null): Promise<void> {
-    this.hasKey = key !== null;
-    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.hasApiKey, this.hasKey);
+    this.noteKey(key !== null);
     const client = this.connection.client;
     if (!client) return;
-    try {
-      this.show(await client.call('setApiKey', { apiKey: key }));
-    } catch (error) {
-      this.output.warn(`the inspector did not take the Respan API key: ${(error as Error).message}`);
-    }
+    const status = await this.handKey(client, key);
+    if (status) this.show(status);
   }
 
   private async applySettings(): Promise<void> {

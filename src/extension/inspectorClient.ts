@@ -18,6 +18,14 @@ export interface RelayedResult {
   binary: boolean;
 }
 
+/**
+ * Carries a service request named by a string to the service and passes the
+ * result on in pieces (waiting for each one `onPiece` returns a promise
+ * for): its JSON in UTF-8, or its bytes for a binary result; resolves after
+ * the last, saying which.
+ */
+export type ServiceRelay = (type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void) => Promise<RelayedResult>;
+
 /** Bytes the relay gathers before passing them on: large enough for few messages, small enough that no step is long. */
 export const RELAY_PIECE_BYTES = 1024 * 1024;
 
@@ -48,7 +56,7 @@ export interface InspectorClient {
    * for it. Resolves after the last piece was taken, saying whether the
    * result is bytes (the requests of `BINARY_RESULTS`) rather than JSON.
    */
-  relay(type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void): Promise<RelayedResult>;
+  readonly relay: ServiceRelay;
   /** Opens the live stream; `listener` gets each event in order. */
   events(listener: (event: InspectorEvent) => void): EventSubscription;
 }

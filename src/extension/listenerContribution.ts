@@ -16,6 +16,7 @@ import { freePort } from './inspectorProcess';
 import { readSettings, retentionOf, sameListener, SECTION, updateSetting, type InspectorSettings } from './settings';
 import { ListenerStatusBar } from './statusBar';
 import { TerminalEnvironment } from './terminal';
+import { notAttached } from './tracesContribution';
 
 /** SecretStorage key of the access token of a process bound beyond loopback (shared by this machine's windows). */
 const PROCESS_TOKEN_SECRET = 'respanInspector.processToken';
@@ -166,28 +167,23 @@ export class ListenerContribution implements vscode.Disposable {
       return;
     }
     const stopped = await this.connection.stopProcess();
-    if (stopped || next.listener.httpPort !== previous.listener.httpPort) {
-      if (!stopped) {
-        void vscode.window.showInformationMessage(
-          `Respan Trace Inspector: the inspector on port ${state.httpPort} is shared with other clients, so it keeps running for them; this window now uses port ${next.listener.httpPort === 0 ? 'a free one' : next.listener.httpPort}.`,
-        );
-      }
-      await this.connection.start();
-      return;
-    }
-    // Same port, shared process: it cannot be moved under the other clients.
     await this.connection.start();
-    void vscode.window.showWarningMessage(
-      `Respan Trace Inspector: the inspector on port ${state.httpPort} is shared with other clients (other windows, browser tabs), so the new listener settings apply when it next starts.`,
-    );
+    if (stopped) return;
+    if (next.listener.httpPort !== previous.listener.httpPort) {
+      void vscode.window.showInformationMessage(
+        `Respan Trace Inspector: the inspector on port ${state.httpPort} is shared with other clients, so it keeps running for them; this window now uses port ${next.listener.httpPort === 0 ? 'a free one' : next.listener.httpPort}.`,
+      );
+    } else {
+      // Same port, shared process: it cannot be moved under the other clients.
+      void vscode.window.showWarningMessage(
+        `Respan Trace Inspector: the inspector on port ${state.httpPort} is shared with other clients (other windows, browser tabs), so the new listener settings apply when it next starts.`,
+      );
+    }
   }
 
   private async copyEnvironment(shell?: ShellSyntax): Promise<string | undefined> {
     const endpoints = this.connection.endpoints;
-    if (!endpoints) {
-      void vscode.window.showWarningMessage('Respan Trace Inspector: the listener is not running; start it first.');
-      return undefined;
-    }
+    if (!endpoints) return notAttached();
     let format = shell;
     if (!format) {
       const choices: Array<vscode.QuickPickItem & { format: ShellSyntax }> = [

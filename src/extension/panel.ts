@@ -2,8 +2,9 @@
  * The inspector panel: the shared UI (dist/webview) in a webview panel,
  * speaking the typed protocol of src/protocol/messages.ts. Its service
  * requests and live events are relayed between the view and the inspector
- * process unread (a result travels as the process's JSON text); only editor requests are answered here. One panel at a time; a
- * serializer brings it back after a window reload.
+ * process unread (a result travels in pieces, as the process sent it); only
+ * editor requests are answered here. One panel at a time; a serializer brings
+ * it back after a window reload.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,8 @@ import { PROTOCOL_VERSION, isViewToHostMessage } from '../protocol/messages';
 import { renderInspectorHtml } from '../protocol/html';
 import type { ServiceEvent } from '../protocol/service';
 import type { SpanRef } from './commands';
-import { answerViewRequest, panelCapabilities, type EditorServices, type ServiceRelay } from './viewRequests';
+import type { ServiceRelay } from './inspectorClient';
+import { answerViewRequest, panelCapabilities, type EditorServices } from './viewRequests';
 
 /** The panel's view type (also its serializer's and its activation event's). */
 export const PANEL_VIEW_TYPE = 'respanInspector.inspector';

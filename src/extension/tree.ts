@@ -239,11 +239,16 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     return item;
   }
 
+  /** A trace's forwarding state in words, shown after its description and in its tooltip (undefined: nothing to say). */
+  private forwardLabel(traceId: string): string | undefined {
+    return FORWARD_STATE_LABELS[this.forwardStates[traceId] ?? 'none'];
+  }
+
   private tooltipOf(node: TracesNode): vscode.MarkdownString | undefined {
     if (node.kind === 'trace') {
       const summary = this.summaries.get(node.traceId);
       if (!summary) return undefined;
-      const forwarded = FORWARD_STATE_LABELS[this.forwardStates[node.traceId] ?? 'none'];
+      const forwarded = this.forwardLabel(node.traceId);
       return markdownFacts(summary.name || 'Trace', forwarded ? [...traceFacts(summary), ['Respan', forwarded]] : traceFacts(summary));
     }
     if (node.kind === 'span') {
@@ -263,7 +268,7 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, 
     const item = new vscode.TreeItem(summary.name || node.traceId, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `t:${node.traceId}`;
     // No error decoration on traces: a red label would say the whole trace failed. The icon turns red and the description counts errors.
-    const forwarded = FORWARD_STATE_LABELS[this.forwardStates[node.traceId] ?? 'none'];
+    const forwarded = this.forwardLabel(node.traceId);
     item.description = forwarded ? `${traceDescription(summary)} · ${forwarded}` : traceDescription(summary);
     const kind = kindIcon(summary.kind);
     item.iconPath = summary.pinned ? new vscode.ThemeIcon('pinned') : new vscode.ThemeIcon(kind.icon, summary.errorCount > 0 ? new vscode.ThemeColor('errorForeground') : undefined);

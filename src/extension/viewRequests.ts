@@ -8,6 +8,7 @@
  */
 
 import { isServiceError } from '../core/service/errors';
+import type { ServiceRelay } from './inspectorClient';
 import type { EditorRequest, EditorRequestResults, HostCapabilities, ReplyMessage, ReplyPieceMessage, ServiceRequestMessage, SourceTarget } from '../protocol/messages';
 
 /** What only the editor can do for the panel. */
@@ -17,14 +18,6 @@ export interface EditorServices {
   /** Offers to save `content` (a trace export) under `fileName`; false when the user cancelled. */
   saveExport(fileName: string, content: string): Promise<boolean>;
 }
-
-/**
- * Carries a service request named by a string to the service and passes the
- * result on in pieces (waiting for each one `onPiece` returns a promise
- * for): its JSON in UTF-8, or its bytes for a binary result; resolves after
- * the last, saying which.
- */
-export type ServiceRelay = (type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void) => Promise<{ binary: boolean }>;
 
 /** What the panel offers the view; forwarding when the service has a forwarder to use. */
 export async function panelCapabilities(relay: ServiceRelay): Promise<HostCapabilities> {

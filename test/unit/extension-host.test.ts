@@ -6,7 +6,8 @@
 import * as assert from 'node:assert/strict';
 import { formatDuration, traceDescription } from '../../src/extension/presentation';
 import { TraceOutline } from '../../src/extension/traceOutline';
-import { answerViewRequest, panelCapabilities, type EditorServices, type ServiceRelay } from '../../src/extension/viewRequests';
+import type { ServiceRelay } from '../../src/extension/inspectorClient';
+import { answerViewRequest, panelCapabilities, type EditorServices } from '../../src/extension/viewRequests';
 import { clientUrl, endpointsOf, environmentText, listenerEnvironment } from '../../src/extension/environment';
 import { FIRST_RELAY_PIECE_BYTES, HttpInspectorClient, RELAY_PIECE_BYTES } from '../../src/extension/inspectorClient';
 import { Forwarder } from '../../src/core/forward/forwarder';

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { monitorStalls, type Stall } from '../../../bench/stallMonitor';
+import type { ServiceRelay } from '../../../src/extension/inspectorClient';
 import { EXTENSION_ID, inspector, listenerUrl, waitFor } from './support';
 
 const SECONDS = 10;
@@ -83,20 +84,19 @@ describe('Extension host stall (bench)', function () {
     let lastBigAnswerAt = 0;
     const client = ext.connection.client!;
     const relay = client.relay.bind(client);
-    Object.assign(client, {
-      relay: async (type: string, params: unknown, onPiece: (piece: Uint8Array) => PromiseLike<unknown> | void) => {
-        const started = performance.now();
-        let bytes = 0;
-        const result = await relay(type, params, (piece) => {
-          bytes += piece.length;
-          return onPiece(piece);
-        });
-        relayed.push({ type, bytes, fetchMs: performance.now() - started });
-        // The view has the large trace once an answer about it (whole, or its lean form's last slice) went through.
-        if ((params as { traceId?: string } | undefined)?.traceId === BIG_TRACE_ID && (type === 'getTrace' || type === 'getLeanTrace')) lastBigAnswerAt = performance.now();
-        return result;
-      },
-    });
+    const measured: ServiceRelay = async (type, params, onPiece) => {
+      const started = performance.now();
+      let bytes = 0;
+      const result = await relay(type, params, (piece) => {
+        bytes += piece.length;
+        return onPiece(piece);
+      });
+      relayed.push({ type, bytes, fetchMs: performance.now() - started });
+      // The view has the large trace once an answer about it (whole, or its lean form's last slice) went through.
+      if ((params as { traceId?: string } | undefined)?.traceId === BIG_TRACE_ID && (type === 'getTrace' || type === 'getLeanTrace')) lastBigAnswerAt = performance.now();
+      return result;
+    };
+    Object.assign(client, { relay: measured });
     let opened = 0;
     const loaded = await measure(async () => {
       const flood = load(url, 'flood', String(SPANS_PER_SECOND), String(SECONDS));
