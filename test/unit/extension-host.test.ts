@@ -218,6 +218,26 @@ describe('extension: the key and settings it hands the process', () => {
       forwarder.dispose();
     }
   });
+
+  it('keeps auto-forward as configured without a key, and starts it when the key arrives; a refused configure leaves it as it was', async () => {
+    const forwarder = fakeForwarder();
+    const { inspector, client } = await listening(syncStore(), forwarder);
+    const forwarding = (autoForward: boolean, baseUrl = 'http://127.0.0.1:9/api') => ({ forwarding: { baseUrl, autoForward, api: 'otlp' as const, filter: 'all' as const, redact: [] } });
+    try {
+      await client.call('configure', forwarding(true));
+      assert.equal(forwarder.autoForward, false, 'no key yet: nothing to send with');
+      // Refused (not https beyond loopback): the wish stays as configured before.
+      assert.notEqual((await client.call('configure', forwarding(false, 'http://example.com/api'))).forwardingProblem, null);
+      assert.equal((await client.call('setApiKey', { apiKey: KEY })).autoForward, true);
+      assert.equal(forwarder.autoForward, true);
+      await client.call('setApiKey', { apiKey: null });
+      await client.call('configure', forwarding(false));
+      assert.equal((await client.call('setApiKey', { apiKey: KEY })).autoForward, false, 'configured off: a key does not start it');
+    } finally {
+      await inspector.stop();
+      forwarder.dispose();
+    }
+  });
 });
 
 describe('extension: terminal environment', () => {

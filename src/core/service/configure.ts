@@ -43,8 +43,12 @@ function forwardingParams(value: unknown): { baseUrl: string; autoForward: boole
   };
 }
 
-/** Applies a `configure` request; `forwarder` is undefined in an inspector without forwarding. */
-export function applyConfiguration(params: unknown, store: TraceStore, forwarder: Forwarder | undefined): ConfigureResultJson {
+/**
+ * Applies a `configure` request; `forwarder` is undefined in an inspector
+ * without forwarding. Besides the answer, the auto-forward setting when the
+ * forwarding part was applied (undefined otherwise): it starts once a key arrives.
+ */
+export function applyConfiguration(params: unknown, store: TraceStore, forwarder: Forwarder | undefined): { result: ConfigureResultJson; autoForward: boolean | undefined } {
   const read = paramsObject(params);
   // Every part is checked before anything changes: a wrong request changes nothing.
   const retention = read.retention === undefined ? undefined : paramsObject(read.retention);
@@ -73,7 +77,10 @@ export function applyConfiguration(params: unknown, store: TraceStore, forwarder
       }
     }
   }
-  return { priceErrors: prices?.errors ?? [], forwardingProblem };
+  return {
+    result: { priceErrors: prices?.errors ?? [], forwardingProblem },
+    autoForward: forwarding && forwardingProblem === null ? forwarding.autoForward : undefined,
+  };
 }
 
 /**

@@ -345,9 +345,8 @@ export class InspectorService implements ServiceEndpoint {
 
     configure: async (params) => {
       const forwarder = this.options.forwarding?.current();
-      const result = applyConfiguration(params, this.store, forwarder);
-      const forwarding = paramsObject(params).forwarding as { autoForward?: boolean } | undefined;
-      if (forwarding && result.forwardingProblem === null) this.autoForwardWanted = forwarding.autoForward === true;
+      const { result, autoForward } = applyConfiguration(params, this.store, forwarder);
+      if (autoForward !== undefined) this.autoForwardWanted = autoForward;
       return result;
     },
 
