@@ -9,35 +9,14 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeOtlpJson } from '../../src/core/otlp/export';
 import { isServiceError } from '../../src/core/service/errors';
 import { HttpInspectorClient, type InspectorEvent } from '../../src/extension/inspectorClient';
 import { InspectorConnection, type ConnectionState } from '../../src/extension/connection';
-import { attachOrStart, freePort, PortTakenError, processArgs, type ProcessSettings } from '../../src/extension/inspectorProcess';
-import { makeSpan } from '../support/spans';
-import { processAlive } from '../support/processes';
+import { attachOrStart, PortTakenError, processArgs, type ProcessSettings } from '../../src/extension/inspectorProcess';
+import { processAlive, sendTrace, settingsOnFreePorts } from '../support/processes';
 
 const COMMAND = { execPath: process.execPath, args: ['--import', 'tsx', 'src/cli/main.ts'] };
 const KEY = 'rk-test-secret-0123456789';
-
-async function settingsOnFreePorts(): Promise<ProcessSettings> {
-  return {
-    listener: { host: '127.0.0.1', httpPort: (await freePort('127.0.0.1'))!, grpcEnabled: true, grpcPort: (await freePort('127.0.0.1'))! },
-    maxSpans: 1000,
-    maxTraces: 100,
-    maxMemoryMb: 64,
-    persist: false,
-    forwarding: { autoForward: false, api: 'otlp', filter: 'all', redact: [], baseUrl: 'http://127.0.0.1:9/api' },
-    apiKey: KEY,
-  };
-}
-
-async function sendTrace(url: string, label: string): Promise<string> {
-  const span = makeSpan({ trace: label, id: 'root', name: `${label}-root` });
-  const response = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(encodeOtlpJson([span])) });
-  assert.equal(response.status, 200);
-  return span.traceId;
-}
 
 async function waitUntil(probe: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await probe())) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -52,14 +31,14 @@ describe('the inspector process, from the extension side', function () {
   });
 
   it('turns settings into flags and keeps the key off the command line', async () => {
-    const args = processArgs(await settingsOnFreePorts(), 5000);
+    const args = processArgs(await settingsOnFreePorts(KEY), 5000);
     assert.deepEqual(args.slice(0, 5), ['--no-open', '--started-by', 'extension', '--exit-when-idle', '60']);
     assert.ok(args.includes('--max-memory-mb'));
     assert.ok(!args.some((arg) => arg.includes(KEY)));
   });
 
   it('passes the persistence settings: off, a data folder, or the process default', async () => {
-    const settings = await settingsOnFreePorts();
+    const settings = await settingsOnFreePorts(KEY);
     const persistFlags = (args: string[]) => args.filter((arg, i) => arg === '--no-persist' || arg === '--data-dir' || args[i - 1] === '--data-dir');
     assert.deepEqual(persistFlags(processArgs({ ...settings, persist: false, dataDir: '/ignored' }, 5000)), ['--no-persist']);
     assert.deepEqual(persistFlags(processArgs({ ...settings, persist: true, dataDir: '/var/traces' }, 5000)), ['--data-dir', '/var/traces']);
@@ -67,7 +46,7 @@ describe('the inspector process, from the extension side', function () {
   });
 
   it('starts a detached process when none listens, and a second window attaches to it', async () => {
-    const settings = await settingsOnFreePorts();
+    const settings = await settingsOnFreePorts(KEY);
     const first = await attachOrStart({ settings, command: COMMAND, logFile });
     started.push(first.status.pid);
     assert.equal(first.started, true);
@@ -88,7 +67,7 @@ describe('the inspector process, from the extension side', function () {
   });
 
   it('two windows starting at once share one process', async () => {
-    const settings = await settingsOnFreePorts();
+    const settings = await settingsOnFreePorts(KEY);
     const [a, b] = await Promise.all([attachOrStart({ settings, command: COMMAND, logFile }), attachOrStart({ settings, command: COMMAND, logFile })]);
     started.push(a.status.pid, b.status.pid);
     assert.equal(a.status.pid, b.status.pid);
@@ -99,7 +78,7 @@ describe('the inspector process, from the extension side', function () {
     const other: Server = createServer((_request, response) => response.end('not an inspector'));
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
     try {
-      const settings = await settingsOnFreePorts();
+      const settings = await settingsOnFreePorts(KEY);
       settings.listener.httpPort = (other.address() as { port: number }).port;
       await assert.rejects(attachOrStart({ settings, command: COMMAND, logFile }), (error) => error instanceof PortTakenError && error.port === settings.listener.httpPort);
     } finally {
@@ -108,7 +87,7 @@ describe('the inspector process, from the extension side', function () {
   });
 
   it('the client lists, reads, pins, exports and deletes through the process, and follows its live stream', async () => {
-    const settings = await settingsOnFreePorts();
+    const settings = await settingsOnFreePorts(KEY);
     const inspector = await attachOrStart({ settings, command: COMMAND, logFile });
     started.push(inspector.status.pid);
     const client = new HttpInspectorClient(inspector.url);
@@ -130,7 +109,7 @@ describe('the inspector process, from the extension side', function () {
   });
 
   it('the live stream ends when the process dies, and the next attach starts a new one that keeps serving', async () => {
-    const settings = await settingsOnFreePorts();
+    const settings = await settingsOnFreePorts(KEY);
     const inspector = await attachOrStart({ settings, command: COMMAND, logFile });
     started.push(inspector.status.pid);
     const stream = new HttpInspectorClient(inspector.url).events(() => undefined);
@@ -155,7 +134,7 @@ describe('the inspector process, from the extension side', function () {
   }
 
   it('a request made while the window attaches waits for the attachment (a panel restored at start-up asks that early)', async () => {
-    const connection = windowConnection(await settingsOnFreePorts());
+    const connection = windowConnection(await settingsOnFreePorts(KEY));
     try {
       assert.equal(await connection.attachedClient(), undefined, 'nothing to wait for before a start');
       const starting = connection.start();
@@ -170,7 +149,7 @@ describe('the inspector process, from the extension side', function () {
   });
 
   it('a window attaches again by itself when its process is killed: it says so, then runs on a new process', async () => {
-    const connection = windowConnection(await settingsOnFreePorts());
+    const connection = windowConnection(await settingsOnFreePorts(KEY));
     const states: ConnectionState[] = [];
     connection.onDidChangeState((state) => states.push(state));
     try {
@@ -192,7 +171,7 @@ describe('the inspector process, from the extension side', function () {
   });
 
   it('two windows share one process and see the same traces live; it outlives the window that started it while another is attached, and ends once idle', async () => {
-    const settings = { ...(await settingsOnFreePorts()), exitWhenIdleSeconds: 2 };
+    const settings = { ...(await settingsOnFreePorts(KEY)), exitWhenIdleSeconds: 2 };
     const a = windowConnection(settings);
     const b = windowConnection(settings);
     try {
@@ -224,7 +203,7 @@ describe('the inspector process, from the extension side', function () {
   });
 
   it('beyond loopback the process requires the token it was given through its environment, and the client sends it', async () => {
-    const settings = { ...(await settingsOnFreePorts()), apiToken: 'token-for-this-user-0123456789' };
+    const settings = { ...(await settingsOnFreePorts(KEY)), apiToken: 'token-for-this-user-0123456789' };
     settings.listener = { ...settings.listener, host: '0.0.0.0' };
     const inspector = await attachOrStart({ settings, command: COMMAND, logFile });
     started.push(inspector.status.pid);

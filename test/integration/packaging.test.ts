@@ -10,10 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { encodeOtlpJson } from '../../src/core/otlp/export';
 import { HttpInspectorClient } from '../../src/extension/inspectorClient';
-import { attachOrStart, freePort } from '../../src/extension/inspectorProcess';
-import { makeSpan } from '../support/spans';
+import { attachOrStart } from '../../src/extension/inspectorProcess';
+import { sendTrace, settingsOnFreePorts } from '../support/processes';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -49,25 +48,16 @@ describe('the .vsix', function () {
       mkdirSync(dirname(join(installed, file)), { recursive: true });
       cpSync(join(ROOT, file), join(installed, file));
     }
-    const settings = {
-      listener: { host: '127.0.0.1', httpPort: (await freePort('127.0.0.1'))!, grpcEnabled: true, grpcPort: (await freePort('127.0.0.1'))! },
-      maxSpans: 1000,
-      maxTraces: 100,
-      maxMemoryMb: 64,
-      persist: false,
-      forwarding: { autoForward: false, api: 'otlp' as const, filter: 'all' as const, redact: [], baseUrl: 'http://127.0.0.1:9/api' },
-    };
+    const settings = await settingsOnFreePorts();
     const found = await attachOrStart({ settings, command: { execPath: process.execPath, args: [join(installed, 'dist', 'cli.js')] }, logFile: join(installed, 'inspector.log') });
     pid = found.status.pid;
     assert.equal(found.started, true);
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.equal(found.status.version, version, 'the process finds its version in the installed manifest');
 
-    const span = makeSpan({ trace: 'packaged', id: 'root', name: 'from-the-installed-extension' });
-    const sent = await fetch(`${found.url}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(encodeOtlpJson([span])) });
-    assert.equal(sent.status, 200);
+    await sendTrace(found.url, 'from-the-installed-extension');
     const listed = await new HttpInspectorClient(found.url).call('listTraces', { query: {} });
-    assert.deepEqual(listed.traces.map((trace) => trace.name), ['from-the-installed-extension']);
+    assert.deepEqual(listed.traces.map((trace) => trace.name), ['from-the-installed-extension-root']);
 
     const page = await fetch(`${found.url}/`);
     assert.equal(page.status, 200);

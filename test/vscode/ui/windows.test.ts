@@ -6,44 +6,12 @@
 // because the process outlived the reload. Runs last (file order): it moves
 // the workspace to a fixed port.
 import * as assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { freePort } from '../../../src/extension/inspectorProcess';
+import { sendTrace } from '../../support/processes';
 import { closeQuickInput, runCommand, screenshot, workbench } from './workbench';
-
-/** A port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Sends a one-span trace named `name` over OTLP/HTTP JSON, as an SDK would. */
-async function sendTrace(port: number, name: string): Promise<void> {
-  const nowNs = BigInt(Date.now()) * 1_000_000n;
-  const body = {
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'two-windows' } }] },
-        scopeSpans: [
-          {
-            scope: { name: 'windows-test' },
-            spans: [{ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), name, kind: 1, startTimeUnixNano: String(nowNs), endTimeUnixNano: String(nowNs + 5_000_000n) }],
-          },
-        ],
-      },
-    ],
-  };
-  const response = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  assert.equal(response.status, 200, await response.text());
-}
 
 /** The workspace folder the workbench has open (its URL's `folder`). */
 function workspaceFolder(page: Page): string {
@@ -92,7 +60,7 @@ describe('Two windows, one inspector process', function () {
 
   before(async () => {
     await closeQuickInput();
-    port = await freePort();
+    port = (await freePort('127.0.0.1'))!;
     setWorkspacePort(workspaceFolder(workbench()), port);
     // The window moves to an inspector on the new port.
     await statusItem(workbench(), port).waitFor({ state: 'visible', timeout: 60_000 });
@@ -104,19 +72,19 @@ describe('Two windows, one inspector process', function () {
 
   it('a second window attaches to the same process and shows its traces, and a new trace appears in both live', async () => {
     const first = workbench();
-    await sendTrace(port, 'before_second_window');
+    await sendTrace(`http://127.0.0.1:${port}`, 'before_second_window');
     const firstView = await tracesView(first);
-    await treeRow(firstView, first, 'before_second_window').waitFor({ state: 'visible', timeout: 30_000 });
+    await treeRow(firstView, first, 'before_second_window-root').waitFor({ state: 'visible', timeout: 30_000 });
 
     second = await openSecondWindow(first);
     await statusItem(second, port).waitFor({ state: 'visible', timeout: 60_000 });
     const secondView = await tracesView(second);
     // Sent before this window existed: it can only come from the shared process.
-    await treeRow(secondView, second, 'before_second_window').waitFor({ state: 'visible', timeout: 30_000 });
+    await treeRow(secondView, second, 'before_second_window-root').waitFor({ state: 'visible', timeout: 30_000 });
 
-    await sendTrace(port, 'seen_by_both_windows');
-    await treeRow(secondView, second, 'seen_by_both_windows').waitFor({ state: 'visible', timeout: 30_000 });
-    await treeRow(firstView, first, 'seen_by_both_windows').waitFor({ state: 'visible', timeout: 30_000 });
+    await sendTrace(`http://127.0.0.1:${port}`, 'seen_by_both_windows');
+    await treeRow(secondView, second, 'seen_by_both_windows-root').waitFor({ state: 'visible', timeout: 30_000 });
+    await treeRow(firstView, first, 'seen_by_both_windows-root').waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot('ui-second-window', second);
     // Both windows count the spans of the one process.
     for (const page of [first, second]) await page.locator('.statusbar-item', { hasText: `Respan :${port} · 2 spans` }).waitFor({ state: 'visible', timeout: 30_000 });
@@ -131,7 +99,7 @@ describe('Two windows, one inspector process', function () {
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
     await statusItem(page, port).waitFor({ state: 'visible', timeout: 60_000 });
     const view = await tracesView(page);
-    for (const name of ['before_second_window', 'seen_by_both_windows']) await treeRow(view, page, name).waitFor({ state: 'visible', timeout: 30_000 });
+    for (const name of ['before_second_window-root', 'seen_by_both_windows-root']) await treeRow(view, page, name).waitFor({ state: 'visible', timeout: 30_000 });
     await page.locator('.statusbar-item', { hasText: `Respan :${port} · 2 spans` }).waitFor({ state: 'visible', timeout: 30_000 });
     // The panel the reload restored has finished loading too.
     await page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').getByText('Loading…').waitFor({ state: 'hidden', timeout: 30_000 });
