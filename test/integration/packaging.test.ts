@@ -2,10 +2,14 @@
  * What the .vsix carries, and that it is enough: the files `vsce` would
  * package (read with `vsce ls`, from the bundles the test run built), laid out
  * as an installed extension in a folder of their own, start the inspector
- * process exactly as the extension starts it, and that process takes a trace
- * and serves the UI without anything else from this repository.
+ * process exactly as the extension starts it, and that process takes traces
+ * from the OpenTelemetry SDK's exporters (gRPC and HTTP) and serves the UI
+ * without anything else from this repository.
  */
 import * as assert from 'node:assert/strict';
+import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,8 +60,20 @@ describe('the .vsix', function () {
     assert.equal(found.status.version, version, 'the process finds its version in the installed manifest');
 
     await sendTrace(found.url, 'from-the-installed-extension');
+    // The OpenTelemetry SDK's own exporters, over OTLP/gRPC and OTLP/HTTP protobuf: the bundle carries both receivers.
+    const grpcEndpoint = found.status.endpoints.grpc;
+    assert.ok(grpcEndpoint, 'the gRPC receiver started');
+    for (const [name, exporter] of [
+      ['sdk-over-grpc', new GrpcExporter({ url: grpcEndpoint })],
+      ['sdk-over-http-protobuf', new ProtoExporter({ url: `${found.url}/v1/traces` })],
+    ] as const) {
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+      provider.getTracer('packaging-test').startSpan(name).end();
+      await provider.forceFlush();
+      await provider.shutdown();
+    }
     const listed = await new HttpInspectorClient(found.url).call('listTraces', { query: {} });
-    assert.deepEqual(listed.traces.map((trace) => trace.name), ['from-the-installed-extension-root']);
+    assert.deepEqual(listed.traces.map((trace) => trace.name).sort(), ['from-the-installed-extension-root', 'sdk-over-grpc', 'sdk-over-http-protobuf']);
 
     const page = await fetch(`${found.url}/`);
     assert.equal(page.status, 200);
