@@ -528,11 +528,7 @@ export class TraceStore {
     if (parent !== null) entry.childCounts.set(parent, (entry.childCounts.get(parent) ?? 0) + 1);
 
     this.charge(entry, account(entry, span, 1));
-    if (span.startTimeMs < entry.startTimeMs) entry.startTimeMs = span.startTimeMs;
-    const end = spanEndMs(span);
-    if (end > entry.endTimeMs) entry.endTimeMs = end;
-    if (parent === null && earlier(entry.rootSpan, span)) entry.rootSpan = span;
-    if (earlier(entry.earliestSpan, span)) entry.earliestSpan = span;
+    this.widenExtremes(entry, span);
   }
 
   /** The derived fields that depend on the store: cost and run. */
@@ -555,8 +551,37 @@ export class TraceStore {
         entry.childCounts.set(span.parentSpanId, (entry.childCounts.get(span.parentSpanId) ?? 0) + 1);
       }
     }
-    // Replacement can move times and roots either way: recompute what depends on them.
-    this.recomputeExtremes(entry);
+    this.replaceInExtremes(entry, previous, span);
+  }
+
+  /**
+   * Keeps the trace's times, root and earliest span right after `previous`
+   * became `span`: a scan of the trace only when `previous` set one of them
+   * and `span` does not keep it (a trace sent again would otherwise cost a
+   * scan per span).
+   */
+  private replaceInExtremes(entry: TraceEntry, previous: Span, span: Span): void {
+    const movedStart = span.startTimeUnixNano !== previous.startTimeUnixNano;
+    const setStart = previous.startTimeMs === entry.startTimeMs && span.startTimeMs > previous.startTimeMs;
+    const setEnd = spanEndMs(previous) === entry.endTimeMs && spanEndMs(span) < spanEndMs(previous);
+    const leftRoot = entry.rootSpan === previous && (movedStart || span.parentSpanId !== null);
+    const leftEarliest = entry.earliestSpan === previous && movedStart;
+    if (setStart || setEnd || leftRoot || leftEarliest) {
+      this.recomputeExtremes(entry);
+      return;
+    }
+    if (entry.rootSpan === previous) entry.rootSpan = span;
+    if (entry.earliestSpan === previous) entry.earliestSpan = span;
+    this.widenExtremes(entry, span);
+  }
+
+  /** Takes `span` into the trace's times, root and earliest span. */
+  private widenExtremes(entry: TraceEntry, span: Span): void {
+    if (span.startTimeMs < entry.startTimeMs) entry.startTimeMs = span.startTimeMs;
+    const end = spanEndMs(span);
+    if (end > entry.endTimeMs) entry.endTimeMs = end;
+    if (span.parentSpanId === null && earlier(entry.rootSpan, span)) entry.rootSpan = span;
+    if (earlier(entry.earliestSpan, span)) entry.earliestSpan = span;
   }
 
   private recomputeExtremes(entry: TraceEntry): void {
@@ -564,13 +589,7 @@ export class TraceStore {
     entry.endTimeMs = -Infinity;
     entry.rootSpan = undefined;
     entry.earliestSpan = undefined;
-    for (const span of entry.spans.values()) {
-      if (span.startTimeMs < entry.startTimeMs) entry.startTimeMs = span.startTimeMs;
-      const end = spanEndMs(span);
-      if (end > entry.endTimeMs) entry.endTimeMs = end;
-      if (span.parentSpanId === null && earlier(entry.rootSpan, span)) entry.rootSpan = span;
-      if (earlier(entry.earliestSpan, span)) entry.earliestSpan = span;
-    }
+    for (const span of entry.spans.values()) this.widenExtremes(entry, span);
   }
 
   /**

@@ -89,6 +89,58 @@ describe('TraceStore trees', () => {
     assert.equal(entry.rootSpan!.name, 'root');
     assert.equal(entry.endTimeMs - entry.startTimeMs, 20);
   });
+
+  it('keeps times, root and earliest span right when re-sent spans move them', () => {
+    const { store } = manualStore();
+    const first = () => [makeSpan({ id: 'root', startMs: 0, durationMs: 100 }), makeSpan({ id: 'a', parent: 'root', startMs: 10, durationMs: 20 }), makeSpan({ id: 'b', parent: 'root', startMs: 50, durationMs: 80 })];
+    store.add(first());
+    const entry = store.get(traceOf('trace'))!;
+    const base = entry.startTimeMs;
+    assert.equal(entry.endTimeMs - base, 130);
+
+    // The same spans again: the stored ones are the new objects, nothing moves.
+    const again = first();
+    store.add(again);
+    assert.equal(entry.rootSpan, again[0]);
+    assert.equal(entry.earliestSpan, again[0]);
+    assert.deepEqual([entry.startTimeMs - base, entry.endTimeMs - base], [0, 130]);
+
+    // The last-ending span ends earlier: the trace's end comes back to the next latest.
+    store.add([makeSpan({ id: 'b', parent: 'root', startMs: 50, durationMs: 10 })]);
+    assert.equal(entry.endTimeMs - base, 100);
+
+    // The root starts later: the trace starts with the next earliest span, which the root still names.
+    store.add([makeSpan({ id: 'root', startMs: 5, durationMs: 95 })]);
+    assert.equal(entry.startTimeMs - base, 5);
+    assert.equal(entry.rootSpan!.name, 'root');
+    assert.equal(entry.earliestSpan!.name, 'root');
+
+    // A span that was none of these moves before all: it is the earliest, and the start.
+    store.add([makeSpan({ id: 'a', parent: 'root', startMs: -5, durationMs: 20 })]);
+    assert.equal(entry.startTimeMs - base, -5);
+    assert.equal(entry.earliestSpan!.name, 'a');
+    assert.equal(entry.rootSpan!.name, 'root');
+
+    // The root gains a parent: no root is left.
+    store.add([makeSpan({ id: 'root', parent: 'elsewhere', startMs: 5, durationMs: 95 })]);
+    assert.equal(entry.rootSpan, undefined);
+  });
+
+  it('takes a trace sent again without a scan of the trace per span', () => {
+    const { store } = manualStore();
+    const spans = () => Array.from({ length: 1000 }, (_, i) => makeSpan({ id: `s${i}`, parent: i === 0 ? null : 's0', startMs: i, durationMs: 1000 - i }));
+    store.add(spans());
+    const stored = store.get(traceOf('trace'))!.spans;
+    const values = stored.values.bind(stored);
+    let scans = 0;
+    stored.values = () => {
+      scans++;
+      return values();
+    };
+    store.add(spans());
+    assert.equal(store.spanCount, 1000);
+    assert.equal(scans, 0);
+  });
 });
 
 describe('TraceStore retention', () => {
