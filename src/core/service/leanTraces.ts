@@ -8,12 +8,10 @@
  */
 
 import { encodeLeanSpans, joinLeanTrace, treeOrderInSteps, type LeanSpans } from '../leanTrace';
+import { runInSteps, type YieldTurn } from '../steps';
 import type { TraceStore } from '../store';
 import type { LeanTraceCacheJson, StoreChangeJson } from '../../protocol/api';
 import { leanTraceHeadJson } from '../../protocol/serialize';
-
-/** How long a stretch of the tree's building may hold the event loop before other work gets a turn, ms. */
-const STEP_BUDGET_MS = 10;
 
 /** Bytes of encoded spans kept across traces by default: a few 100,000-span traces. */
 export const DEFAULT_LEAN_CACHE_BYTES = 32 * 1024 * 1024;
@@ -33,7 +31,7 @@ export class LeanTraces {
   constructor(
     private readonly store: TraceStore,
     /** Resolves after other work had a turn (the event loop's next turn). */
-    private readonly yieldTurn: () => Promise<void>,
+    private readonly yieldTurn: YieldTurn,
     private readonly maxBytes = DEFAULT_LEAN_CACHE_BYTES,
   ) {}
 
@@ -89,17 +87,9 @@ export class LeanTraces {
     return spans;
   }
 
-  /** Runs `steps` to the end, giving other work a turn whenever a stretch of steps took {@link STEP_BUDGET_MS}: building the tree of 100,000 spans takes about 0.2 s. */
-  private async inSteps<T>(steps: Generator<void, T>): Promise<T> {
-    let since = Date.now();
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-      if (Date.now() - since >= STEP_BUDGET_MS) {
-        await this.yieldTurn();
-        since = Date.now();
-      }
-    }
+  /** Building the tree of 100,000 spans takes about 0.2 s: in steps. */
+  private inSteps<T>(steps: Generator<void, T>): Promise<T> {
+    return runInSteps(steps, this.yieldTurn);
   }
 
   private drop(traceId: string): void {
