@@ -14,6 +14,7 @@ import type { AttributeValue, Attributes, InstrumentationScope, RespanParams, Ru
 import { emptyRollup, rollUp, type UsageRollup } from './rollup';
 import { RunRegistry, type RememberedRun } from './runs';
 import type { SpanSource } from './spanSource';
+import { finishSteps } from './steps';
 
 /** What changed in the store since the previous change event. */
 export interface StoreChange {
@@ -941,11 +942,7 @@ export class TraceStore {
    * reachable exactly once and no walk of the tree can loop.
    */
   tree(traceId: string): TraceTree | undefined {
-    const steps = this.treeInSteps(traceId);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-    }
+    return finishSteps(this.treeInSteps(traceId));
   }
 
   /**

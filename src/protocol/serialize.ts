@@ -7,6 +7,7 @@ import type { LogRecord } from '../core/logs/record';
 import type { Attributes, RunInfo, Span, SpanEvent } from '../core/model';
 import { toJsonAttributes, toJsonValue } from '../core/model';
 import { costCountedElsewhere, tokensCountedElsewhere } from '../core/rollup';
+import { finishSteps } from '../core/steps';
 import type { RunSummary, TraceEntry, TraceTree } from '../core/store';
 import type { LeanTraceHeadJson, LogRecordJson, RunJson, RunSummaryJson, SpanEventJson, SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
 
@@ -165,10 +166,24 @@ export function logRecordJson(record: LogRecord): LogRecordJson {
 
 /** A whole trace in the query API's shape. */
 export function traceDetailJson(tree: TraceTree): TraceDetailJson {
+  return finishSteps(traceDetailJsonInSteps(tree));
+}
+
+/** Spans written between the pauses of {@link traceDetailJsonInSteps}. */
+const DETAIL_STEP_SPANS = 1000;
+
+/** {@link traceDetailJson} pausing every {@link DETAIL_STEP_SPANS} spans, for `runInSteps`. */
+export function* traceDetailJsonInSteps(tree: TraceTree): Generator<void, TraceDetailJson> {
+  const spans: SpanJson[] = new Array(tree.spans.length);
+  for (let i = 0; i < tree.spans.length; i++) {
+    if (i % DETAIL_STEP_SPANS === DETAIL_STEP_SPANS - 1) yield;
+    const span = tree.spans[i];
+    spans[i] = spanJson(span, tree.orphans.has(span.spanId), tree.entry);
+  }
   return {
     traceId: tree.entry.traceId,
     roots: tree.roots,
-    spans: tree.spans.map((span) => spanJson(span, tree.orphans.has(span.spanId), tree.entry)),
+    spans,
     summary: summaryJson(tree.entry),
     logs: tree.entry.logs?.unattached().map(logRecordJson) ?? [],
   };

@@ -16,8 +16,8 @@ import { ServiceError } from '../core/service/errors';
 import { HttpError, readBody } from './body';
 import { mediaTypeOf } from './receivers';
 
-/** An answer for the server to send: a status and a JSON text, or bytes ({@link BINARY_RESULTS}). */
-export type RouteAnswer = { status: number; headers?: Record<string, string> } & ({ json: string } | { bytes: Uint8Array });
+/** An answer for the server to send: a status and a JSON value (written in pieces), a JSON text already made, or bytes. */
+export type RouteAnswer = { status: number; headers?: Record<string, string> } & ({ value: unknown } | { json: string } | { bytes: Uint8Array });
 
 /** The answer of a service result: bytes for the requests that answer bytes, JSON for every other. */
 function resultAnswer(result: unknown): RouteAnswer {
@@ -26,7 +26,7 @@ function resultAnswer(result: unknown): RouteAnswer {
 
 /** A JSON answer. */
 export function jsonAnswer(body: unknown, status = 200, headers?: Record<string, string>): RouteAnswer {
-  return { status, json: JSON.stringify(body), headers };
+  return { status, value: body, headers };
 }
 
 /** The answer to a request the service refused: its reason's status and `{error}`. */

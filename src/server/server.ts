@@ -20,10 +20,11 @@ import { fixedForwarding } from '../core/service/forwarding';
 import { InspectorService, type ProcessFacts } from '../core/service/inspectorService';
 import type { SpanSource } from '../core/spanSource';
 import type { TraceStore } from '../core/store';
-import type { ApiErrorJson, LiveStreamCountsJson, StartedBy } from '../protocol/api';
+import type { LiveStreamCountsJson, StartedBy } from '../protocol/api';
 import { inspectorCsp, renderInspectorHtml } from '../protocol/html';
-import { BINARY_MEDIA_TYPE, type ServiceEvent } from '../protocol/service';
-import { apiRoute, jsonAnswer, serviceErrorAnswer, type RouteAnswer } from './apiRoutes';
+import type { ServiceEvent } from '../protocol/service';
+import { BASE_HEADERS, sendAnswer, sendError } from './answers';
+import { apiRoute, serviceErrorAnswer } from './apiRoutes';
 import { HttpError } from './body';
 import { nodeTimers } from './forwarding';
 import type { Persistence } from './persist/diskJournal';
@@ -31,6 +32,7 @@ import { RequestGuard, newApiToken } from './guard';
 import { FORWARDING_PATH, forwardingRoute } from './forwardingRoutes';
 import { INGEST_PATHS, OTLP_SIGNAL_PATHS, receiveIngest, receiveOtlp, type ReceiverContext } from './receivers';
 import type { OtlpSinks } from './signals';
+import { nextTurn } from './turns';
 
 /** How the listener binds and what it accepts. */
 export interface InspectorServerSettings {
@@ -130,45 +132,6 @@ function withoutSourceMapReference(content: Buffer): Buffer {
   return match ? content.subarray(0, tailStart + match.index + 1) : content;
 }
 
-/** Answers that never carry span content to other origins or into caches. */
-const BASE_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
-
-/** Bytes of a binary answer written per turn of the event loop. */
-const BINARY_SLICE_BYTES = 256 * 1024;
-
-async function sendAnswer(response: ServerResponse, answer: RouteAnswer): Promise<void> {
-  if ('json' in answer) {
-    response.writeHead(answer.status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...answer.headers });
-    response.end(answer.json);
-    return;
-  }
-  const { bytes } = answer;
-  response.writeHead(answer.status, { ...BASE_HEADERS, 'Content-Type': BINARY_MEDIA_TYPE, 'Content-Length': String(bytes.length), ...answer.headers });
-  // Slice by slice, waiting for the socket to drain: other requests and ingest go on while a large trace is sent.
-  for (let at = 0; at < bytes.length && !response.destroyed; at += BINARY_SLICE_BYTES) {
-    if (!response.write(bytes.subarray(at, at + BINARY_SLICE_BYTES))) await drained(response);
-    else await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  response.end();
-}
-
-/** Resolves when the response can take more, or is closed. */
-function drained(response: ServerResponse): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
-    };
-    response.on('drain', done);
-    response.on('close', done);
-  });
-}
-
-function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  void sendAnswer(response, jsonAnswer({ error: message } satisfies ApiErrorJson, status, headers));
-}
-
 /**
  * The URL of a request target: a path (`/api/traces?q=…`) or the absolute form
  * (`http://host/path`). A target starting with `//` would read as a host
@@ -218,6 +181,7 @@ export class InspectorServer {
             limits,
             maxImportChars: maxBodyBytes,
             timers: nodeTimers,
+            yieldTurn: nextTurn,
           });
     this.sinks = {
       spans: (spans, source) => this.accept(spans, source),

@@ -11,6 +11,8 @@ import { parseLeanHead } from '../../webview/model/spanDetails';
 import { largeTraceRequests } from '../browser/support';
 import { randomOtlpRequest, seededRandom } from '../fixtures/otlp';
 import { hexId, makeSpan } from '../support/spans';
+import { nodeTimers } from '../../src/server/forwarding';
+import { nextTurn } from '../../src/server/turns';
 
 function storeOf(spans: Span[]): TraceStore {
   const store = new TraceStore({ schedule: () => undefined });
@@ -113,8 +115,7 @@ describe('lean trace form', () => {
     const tracesOf = (label: string, n: number) =>
       Array.from({ length: n }, (_, k) => makeSpan({ trace: label, id: `${label}${k}`, parent: k === 0 ? undefined : `${label}0`, startMs: 1_700_000_000_000 + k }));
     const store = storeOf([...tracesOf('one', 50), ...tracesOf('two', 50)]);
-    const timers = { setTimeout: (callback: () => void) => setImmediate(callback), clearTimeout: () => undefined } as unknown as ConstructorParameters<typeof InspectorService>[0]['timers'];
-    const service = new InspectorService({ store, timers, leanCacheBytes: 6_000 });
+    const service = new InspectorService({ store, timers: nodeTimers, yieldTurn: nextTurn, leanCacheBytes: 6_000 });
     const one = hexId('one', 32);
     const two = hexId('two', 32);
     const cache = async () => {
@@ -163,8 +164,7 @@ describe('lean trace form', () => {
     ];
     const store = storeOf(spans);
     const traceId = spans[0].traceId;
-    const timers = { setTimeout: (callback: () => void) => setImmediate(callback), clearTimeout: () => undefined } as unknown as ConstructorParameters<typeof InspectorService>[0]['timers'];
-    const service = new InspectorService({ store, timers });
+    const service = new InspectorService({ store, timers: nodeTimers, yieldTurn: nextTurn });
     const detail = JSON.parse(JSON.stringify(traceDetailJson(store.tree(traceId)!))) as ReturnType<typeof traceDetailJson>;
     assert.deepEqual(detail.spans.filter((span) => span.orphan).map((span) => span.spanId), ['lost', 'self', 'loopA'].map((label) => hexId(label, 16)));
     let trees = 0;

@@ -5,6 +5,8 @@ import type { ServiceCall, ServiceRequestType } from '../../src/protocol/service
 import { OpenTraceLoader, type TraceLoadOutcome } from '../../webview/model/openTraceLoader';
 import { LEAN_FORM_MIN_SPANS } from '../../webview/model/spanDetails';
 import { hexId, makeSpan } from '../support/spans';
+import { nodeTimers } from '../../src/server/forwarding';
+import { nextTurn } from '../../src/server/turns';
 
 const SMALL = hexId('small', 32);
 const LARGE = hexId('large', 32);
@@ -29,8 +31,7 @@ function random(seed: number): () => number {
 function rig(options: { knownSpanCount?: (traceId: string) => number | undefined; wanted?: () => string | null; split?: (body: Uint8Array) => Uint8Array[] } = {}) {
   const store = new TraceStore({ schedule: () => undefined });
   store.add([...spansOf('small', 5), ...spansOf('large', LEAN_FORM_MIN_SPANS), ...spansOf('huge', 3 * LEAN_FORM_MIN_SPANS)]);
-  const timers = { setTimeout: (callback: () => void) => setImmediate(callback), clearTimeout: () => undefined } as unknown as ConstructorParameters<typeof InspectorService>[0]['timers'];
-  const service = new InspectorService({ store, timers });
+  const service = new InspectorService({ store, timers: nodeTimers, yieldTurn: nextTurn });
   const requests: ServiceRequestType[] = [];
   const call: ServiceCall = (type, params) => {
     requests.push(type);

@@ -23,6 +23,7 @@ import { FRAME_HEADER_BYTES, bufferSource, readFrames, type FrameDamage, type Fr
 import { decodeRecord, encodeRecord } from '../../src/server/persist/records';
 import { encodeExportRequestProto } from '../../src/core/otlp/proto';
 import { randomOtlpRequest, seededRandom, toProtoObject } from '../fixtures/otlp';
+import { nextTurn } from '../../src/server/turns';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -265,7 +266,7 @@ describe('journal replay', () => {
     await first.persistence.close();
 
     const { store: restored } = newStore();
-    const service = new InspectorService({ store: restored, timers: nodeTimers });
+    const service = new InspectorService({ store: restored, timers: nodeTimers, yieldTurn: nextTurn });
     const persistence = openPersistence(restored, { dataDir: dir, maxDiskBytes: 1024 * 1024 * 1024, limits: DEFAULT_DECODE_LIMITS, log: () => undefined });
     service.holdChangesUntil(persistence.replayed);
     // The first step is replayed before openPersistence returns; the rest is not yet.

@@ -8,9 +8,11 @@ import { fixedForwarding } from '../../src/core/service/forwarding';
 import { InspectorService } from '../../src/core/service/inspectorService';
 import { DEFAULT_LEAN_CACHE_BYTES } from '../../src/core/service/leanTraces';
 import { TraceStore } from '../../src/core/store';
+import { traceDetailJson } from '../../src/protocol/serialize';
 import type { ServiceEvent } from '../../src/protocol/service';
 import { FakeTime } from '../support/fakeTime';
 import { hexId, makeLog, makeSpan } from '../support/spans';
+import { nextTurn } from '../../src/server/turns';
 
 const KEY = 'rk_service_SECRET_0a1b2c3d4e';
 
@@ -62,6 +64,7 @@ function rig(options: { apiKey?: string; forwarding?: boolean } = {}): Rig {
     store,
     forwarding: options.forwarding === false ? undefined : fixedForwarding(forwarder),
     timers: time,
+    yieldTurn: nextTurn,
     maxImportChars: 100_000,
   });
   service.describeProcess(() => ({ version: '9.9.9', pid: 4242, startedBy: 'user', clients: 2, url: 'http://127.0.0.1:4318', endpoints: { http: 'http://127.0.0.1:4318' }, dataDir: null, disk: null, heapUsedBytes: 12_345 }));
@@ -80,6 +83,28 @@ async function refused(promise: Promise<unknown>, reason: ServiceErrorReason, me
     return true;
   });
 }
+
+describe('service: large answers', function () {
+  this.timeout(120_000);
+
+  it('makes a 100,000-span trace, and its OTLP export, in steps that give other work turns, the same as made in one go', async () => {
+    const store = new TraceStore({ schedule: () => undefined });
+    store.add(Array.from({ length: 100_000 }, (_, i) => makeSpan({ trace: 'big', id: `s${i}`, parent: i === 0 ? null : `s${(i - 1) >> 2}`, startMs: 1_700_000_000_000 + i })));
+    let turns = 0;
+    const service = new InspectorService({ store, timers: new FakeTime(), yieldTurn: () => (turns++, nextTurn()) });
+    const traceId = hexId('big', 32);
+    const tree = store.tree(traceId)!;
+
+    const detail = await service.handle('getTrace', { traceId });
+    assert.ok(turns > 0, 'the trace was made in one go');
+    assert.equal(JSON.stringify(detail), JSON.stringify(traceDetailJson(tree)));
+
+    turns = 0;
+    const file = await service.handle('exportTrace', { traceId });
+    assert.ok(turns > 0, 'the export was made in one go');
+    assert.equal(file.content, JSON.stringify(encodeOtlpJson(tree.spans)));
+  });
+});
 
 describe('service: traces', () => {
   it('lists traces newest first, filtered as asked, and refreshes only the ids asked for', async () => {
@@ -197,7 +222,7 @@ describe('service: capture and status', () => {
 describe('service: status without a listener', () => {
   it('is unavailable until a listening process describes itself, and again after it stops', async () => {
     const store = new TraceStore();
-    const service = new InspectorService({ store, timers: new FakeTime() });
+    const service = new InspectorService({ store, timers: new FakeTime(), yieldTurn: nextTurn });
     await refused(service.handle('status', {}), 'unavailable', /not listening/);
     const stop = service.describeProcess(() => ({ version: '1', pid: 1, startedBy: 'extension', clients: 0, url: 'http://127.0.0.1:1', endpoints: { http: 'http://127.0.0.1:1' }, dataDir: null, disk: null, heapUsedBytes: 1 }));
     assert.equal((await service.handle('status', {})).startedBy, 'extension');

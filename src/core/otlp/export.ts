@@ -6,6 +6,7 @@
 
 import type { AttributeValue, Attributes, InstrumentationScope, Span } from '../model';
 import { SPAN_KINDS, STATUS_CODES } from '../model';
+import { finishSteps } from '../steps';
 
 /** OTLP/JSON `AnyValue`. */
 export type OtlpJsonAnyValue =
@@ -111,8 +112,18 @@ export function encodeSpan(span: Span): OtlpJsonSpan {
  * the grouping of the original request comes back).
  */
 export function encodeOtlpJson(spans: Iterable<Span>): OtlpJsonExportRequest {
+  return finishSteps(encodeOtlpJsonInSteps(spans));
+}
+
+/** Spans encoded between the pauses of {@link encodeOtlpJsonInSteps}. */
+const ENCODE_STEP_SPANS = 1000;
+
+/** {@link encodeOtlpJson} pausing every {@link ENCODE_STEP_SPANS} spans, for `runInSteps`. */
+export function* encodeOtlpJsonInSteps(spans: Iterable<Span>): Generator<void, OtlpJsonExportRequest> {
   const byResource = new Map<Attributes, Map<InstrumentationScope, OtlpJsonSpan[]>>();
+  let encoded = 0;
   for (const span of spans) {
+    if (++encoded % ENCODE_STEP_SPANS === 0) yield;
     let byScope = byResource.get(span.resource);
     if (byScope === undefined) byResource.set(span.resource, (byScope = new Map()));
     let list = byScope.get(span.scope);
@@ -129,3 +140,6 @@ export function encodeOtlpJson(spans: Iterable<Span>): OtlpJsonExportRequest {
     })),
   };
 }
+
+/** Levels of an OTLP/JSON export written member by member: request, resourceSpans, scopeSpans, down to each span written whole. */
+export const OTLP_JSON_PIECE_DEPTH = 6;
