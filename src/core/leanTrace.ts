@@ -35,6 +35,8 @@ import { TREE_STEP_SPANS, type TraceTree } from './store';
 
 /** Version of the layout this module writes and reads. */
 export const LEAN_TRACE_VERSION = 2;
+/** Traces with at least this many spans open in the lean form and stay in it (smaller ones are then taken whole as JSON). */
+export const LEAN_FORM_MIN_SPANS = 2000;
 /** Spans per chunk: small enough that a chunk is quick to build, large enough that chunks are few. */
 export const LEAN_CHUNK_SPANS = 2048;
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { LeanTraceError, LeanTraceReader, decodeLeanTrace, encodeLeanTrace } from '../../src/core/leanTrace';
+import { LEAN_FORM_MIN_SPANS, LeanTraceError, LeanTraceReader, decodeLeanTrace, encodeLeanTrace } from '../../src/core/leanTrace';
 import { decodeTraceFile } from '../../src/core/importFile';
 import type { Span } from '../../src/core/model';
 import { InspectorService } from '../../src/core/service/inspectorService';
+import { ENCODE_AHEAD_AFTER_MS } from '../../src/core/service/leanTraces';
 import { TraceStore } from '../../src/core/store';
 import { leanTraceHeadJson, traceDetailJson } from '../../src/protocol/serialize';
 import { buildTraceIndex, criticalSegments, leanTraceIndex, type TraceIndex } from '../../webview/model/traceIndex';
@@ -10,6 +11,7 @@ import { SpanSearch } from '../../webview/model/search';
 import { parseLeanHead } from '../../webview/model/spanDetails';
 import { largeTraceRequests } from '../browser/support';
 import { randomOtlpRequest, seededRandom } from '../fixtures/otlp';
+import { FakeTime } from '../support/fakeTime';
 import { hexId, makeSpan } from '../support/spans';
 import { nodeTimers } from '../../src/server/forwarding';
 import { nextTurn } from '../../src/server/turns';
@@ -150,6 +152,52 @@ describe('lean trace form', () => {
     store.flush();
     assert.deepEqual(await cache(), { ...bounded, traces: 0, bytes: 0 });
     await assert.rejects(service.handle('getLeanTrace', { traceId: two }), /no trace with id/);
+  });
+
+  it('encodes a large trace ahead once the store is quiet, and one revision once however many ask for it at once', async () => {
+    const spansOf = (label: string, n: number, from = 0) =>
+      Array.from({ length: n }, (_, k) => makeSpan({ trace: label, id: `${label}${from + k}`, parent: from + k === 0 ? undefined : `${label}0`, startMs: 1_700_000_000_000 + from + k }));
+    const store = storeOf([...spansOf('big', LEAN_FORM_MIN_SPANS), ...spansOf('small', 10)]);
+    const time = new FakeTime();
+    const service = new InspectorService({ store, timers: time, yieldTurn: nextTurn });
+    const big = hexId('big', 32);
+    const expected = leanBytes(store, big);
+    let encodings = 0;
+    const treeInSteps = store.treeInSteps.bind(store);
+    store.treeInSteps = (id) => (encodings++, treeInSteps(id));
+    const cache = async () => {
+      service.describeProcess(() => ({ version: 't', pid: 1, startedBy: 'user', clients: 0, url: 'http://127.0.0.1:1', endpoints: [], heapUsedBytes: 0 }) as never);
+      return (await service.handle('status', {})).memory.leanTraceCache;
+    };
+    const encoded = async (count: number) => {
+      for (let turns = 0; encodings < count || (await cache()).traces === 0; turns++) {
+        assert.ok(turns < 100_000, `not encoded ahead: ${encodings} encodings`);
+        await nextTurn();
+      }
+    };
+
+    store.flush();
+    await time.advance(ENCODE_AHEAD_AFTER_MS - 1);
+    assert.equal(encodings, 0, 'encoded before the store was quiet');
+    await time.advance(1);
+    await encoded(1);
+    // The click that opens it finds it ready.
+    assert.deepEqual(await service.handle('getLeanTrace', { traceId: big }), expected);
+    assert.deepEqual(await cache(), { ...(await cache()), traces: 1, hits: 1, misses: 0 });
+    assert.equal(encodings, 1);
+
+    // A new revision asked for by three at once (two windows and the browser): encoded once.
+    store.add(spansOf('big', 1, LEAN_FORM_MIN_SPANS));
+    const answers = await Promise.all([1, 2, 3].map(() => service.handle('getLeanTrace', { traceId: big })));
+    assert.equal(encodings, 2);
+    for (const answer of answers) assert.equal(decodeLeanTrace(answer).count, LEAN_FORM_MIN_SPANS + 1);
+
+    // A small trace is not encoded ahead: it opens from its JSON.
+    store.add(spansOf('small', 1, 10));
+    store.flush();
+    await time.advance(10 * ENCODE_AHEAD_AFTER_MS);
+    await time.advance(0);
+    assert.equal(encodings, 2);
   });
 
   it('answers one span (getSpan) as the JSON form has it, orphans and loop breakers included, without building the tree', async () => {

@@ -3,7 +3,7 @@ import { InspectorService } from '../../src/core/service/inspectorService';
 import { TraceStore } from '../../src/core/store';
 import type { ServiceCall, ServiceRequestType } from '../../src/protocol/service';
 import { OpenTraceLoader, type TraceLoadOutcome } from '../../webview/model/openTraceLoader';
-import { LEAN_FORM_MIN_SPANS } from '../../webview/model/spanDetails';
+import { LEAN_FORM_MIN_SPANS } from '../../src/core/leanTrace';
 import { hexId, makeSpan } from '../support/spans';
 import { nodeTimers } from '../../src/server/forwarding';
 import { nextTurn } from '../../src/server/turns';

@@ -5,17 +5,16 @@
  * DOM-free.
  */
 
+import { LEAN_FORM_MIN_SPANS } from '../../src/core/leanTrace';
 import type { LeanTraceHeadJson, SpanJson } from '../../src/protocol/api';
 import type { TraceIndex } from './traceIndex';
 
-/** Traces with at least this many spans stay in the lean form; smaller ones are then taken whole as JSON (full-text find included). */
-export const LEAN_FORM_MIN_SPANS = 2000;
 /** Details kept per open trace; older ones are fetched again when selected. */
 const DETAILS_CACHE_SIZE = 512;
 /** Spans before and after the selected one (in tree order) whose details are fetched ahead. */
 const PREFETCH_AROUND = 4;
 
-/** Whether a trace of `spanCount` spans stays in the lean form. */
+/** Whether a trace of `spanCount` spans stays in the lean form (smaller ones are taken whole as JSON, full-text find included). */
 export function opensLean(spanCount: number): boolean {
   return spanCount >= LEAN_FORM_MIN_SPANS;
 }

@@ -100,7 +100,7 @@ export class InspectorService implements ServiceEndpoint {
     this.store = options.store;
     this.yieldTurn = options.yieldTurn;
     const leanCacheBytes = options.leanCacheBytes ?? Math.min(DEFAULT_LEAN_CACHE_BYTES, Math.floor(options.store.maxApproxBytes / 8));
-    this.leanTraces = new LeanTraces(options.store, this.yieldTurn, leanCacheBytes);
+    this.leanTraces = new LeanTraces(options.store, this.yieldTurn, options.timers, leanCacheBytes);
     options.store.onChange((change) => this.leanTraces.noteChange(change));
     this.capture = options.capture ?? new CaptureGate();
     this.limits = options.limits ?? DEFAULT_DECODE_LIMITS;
