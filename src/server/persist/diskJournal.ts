@@ -38,6 +38,7 @@ import { MAX_BODY_BYTES, bufferSource, readFrames } from './frames';
 import { LogFile, fileName, parseFileName, syncDirectory, writeAll } from './logFile';
 import { JOURNAL_FORMAT, JOURNAL_VERSION, decodeRecord, encodeRecord, type DecodedRecord, type FileRole, type RecordKind, type RecordMetas } from './records';
 import { decodeStoredSpans, encodeStoredSpans, spanChunks } from './storedSpans';
+import { nextTurn } from '../turns';
 
 /** Settings of {@link openPersistence}. */
 export interface PersistOptions {
@@ -122,8 +123,6 @@ interface FoundFile {
   partial: boolean;
   path: string;
 }
-
-const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The journal was closed while it replayed or wrote a snapshot. */
 class StoppedError extends Error {
@@ -328,7 +327,7 @@ class DiskJournal implements StoreJournal, Persistence {
         this.replayedSinceYield += frame.end - frame.offset;
         if (this.replayedSinceYield >= REPLAY_BYTES_PER_STEP) {
           this.replayedSinceYield = 0;
-          await nextTick();
+          await nextTurn();
           if (this.closed) throw new StoppedError();
         }
       }
@@ -497,7 +496,7 @@ class DiskJournal implements StoreJournal, Persistence {
 
   private maybeCompact(): void {
     if (this.compacting || this.closed || !this.shouldCompact()) return;
-    this.compacting = nextTick().then(() => this.runCompaction());
+    this.compacting = nextTurn().then(() => this.runCompaction());
   }
 
   compact(): Promise<void> {
@@ -645,7 +644,7 @@ class DiskJournal implements StoreJournal, Persistence {
         if (sinceYield >= BYTES_PER_STEP) {
           sinceYield = 0;
           // The listener keeps answering while a snapshot is written.
-          await nextTick();
+          await nextTurn();
           if (this.closed) throw new StoppedError();
         }
       }
