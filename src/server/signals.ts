@@ -5,11 +5,11 @@
  * with success, so an app that exports them logs no errors.
  */
 
-import type { LogRecord } from '../core/logs/record';
+import type { LogDecodeResult, LogRecord } from '../core/logs/record';
 import type { Rejections, Span } from '../core/model';
 import type { DecodeLimits } from '../core/otlp/common';
-import { decodeOtlpLogsJsonBytes } from '../core/otlp/logsJson';
-import { decodeOtlpLogsProto, encodeLogsResponseProto } from '../core/otlp/logsProto';
+import { decodeOtlpLogsJsonBytesInSteps } from '../core/otlp/logsJson';
+import { decodeOtlpLogsProtoInSteps, encodeLogsResponseProto } from '../core/otlp/logsProto';
 import { countMetricsJsonBytes, countMetricsProto, encodeMetricsResponseProto } from '../core/otlp/metrics';
 import { encodeExportResponseProto } from '../core/otlp/proto';
 import { decodeSpanSourceInSteps, type SpanSource, type SpanSourceFormat } from '../core/spanSource';
@@ -61,12 +61,14 @@ function* spansDecoded(format: SpanSourceFormat, body: Uint8Array, limits: Decod
   return { rejections: result, accepted: result.spans.length, deliver: (sinks) => sinks.spans(result.spans, source) };
 }
 
-/** A decoder that runs at once, as one step. */
+/** A decoder that runs at once, as one step (metrics are only counted). */
 function* atOnce(decoded: () => DecodedExport): Generator<void, DecodedExport> {
   return decoded();
 }
 
-function logsDecoded(result: ReturnType<typeof decodeOtlpLogsProto>): DecodedExport {
+/** Decodes a logs export body in steps. */
+function* logsDecoded(steps: Generator<void, LogDecodeResult>): Generator<void, DecodedExport> {
+  const result = yield* steps;
   return { rejections: result, accepted: result.records.length, deliver: (sinks) => sinks.logs(result.records) };
 }
 
@@ -92,8 +94,8 @@ export const LOGS: OtlpSignal = {
   item: 'log record',
   items: 'log records',
   grpcPath: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-  decodeJson: (body, limits) => atOnce(() => logsDecoded(decodeOtlpLogsJsonBytes(body, limits))),
-  decodeProto: (body, limits) => atOnce(() => logsDecoded(decodeOtlpLogsProto(body, limits))),
+  decodeJson: (body, limits) => logsDecoded(decodeOtlpLogsJsonBytesInSteps(body, limits)),
+  decodeProto: (body, limits) => logsDecoded(decodeOtlpLogsProtoInSteps(body, limits)),
   protoAnswer: encodeLogsResponseProto,
   jsonAnswer: (rejectedLogRecords, errorMessage) => (rejectedLogRecords > 0 ? { partialSuccess: { rejectedLogRecords, errorMessage } } : {}),
 };
