@@ -1,12 +1,16 @@
 /**
  * Ingest benchmark: how fast the listener takes spans over loopback, against
  * the floors of an empty HTTP sink (same connections, same bytes) and of
- * decoding alone; and how much heap one retained span costs at 1M spans.
+ * decoding alone; how long other requests wait while one 100,000-span body is
+ * received (the worst answer time of `GET /api/status`, polled one after
+ * another, beside the time decoding that body alone takes); and how much heap
+ * one retained span costs at 1M spans.
  *
  *   npm run bench:ingest            (node --expose-gc, tsx)
  *
- * The listener runs on this process's main thread (one core); the client is a
- * child process that replays pre-encoded batches, so its cost is not counted.
+ * The listener runs on this process's main thread (one core); the clients are
+ * child processes that replay pre-encoded batches (or send the large body and
+ * poll the status), so their cost is not counted.
  */
 
 import { fork } from 'node:child_process';
@@ -20,6 +24,9 @@ import { InspectorServer } from '../src/server/server';
 const SPANS_PER_BATCH = 500;
 const SPANS_PER_TRACE = 20;
 const CONCURRENCY = 4;
+/** Spans of the one large body (a long agent run exported at once), and how many times it is sent. */
+const LARGE_BODY_SPANS = 100_000;
+const LARGE_BODY_RUNS = 3;
 
 /** A typical LLM-app span: a dozen attributes of the kinds real SDKs send. */
 function typicalSpan(batch: number, index: number) {
@@ -62,7 +69,7 @@ function batchJson(batch: number) {
   return { resourceSpans: [{ resource: RESOURCE, scopeSpans: [{ scope: { name: 'opentelemetry.instrumentation.openai', version: '0.40.0' }, spans }] }] };
 }
 
-function toProtoShape(json: ReturnType<typeof batchJson>) {
+function toProtoShape(json: ReturnType<typeof batchJson> | ReturnType<typeof largeTraceJson>) {
   const hex = (value: string) => Buffer.from(value, 'hex');
   return {
     resourceSpans: json.resourceSpans.map((group) => ({
@@ -73,6 +80,32 @@ function toProtoShape(json: ReturnType<typeof batchJson>) {
       })),
     })),
   };
+}
+
+/** One trace of {@link LARGE_BODY_SPANS} small spans in one export request: groups of 100 steps under a root. */
+function largeTraceJson() {
+  const traceId = (0x1a2b3c).toString(16).padStart(32, '0');
+  const id = (n: number) => (n + 1).toString(16).padStart(16, '0');
+  const spans = Array.from({ length: LARGE_BODY_SPANS }, (_, n) => {
+    const start = 1_700_000_000_000_000_000n + BigInt(n) * 1_000_000n;
+    return {
+      traceId,
+      spanId: id(n),
+      parentSpanId: n === 0 ? '' : id(n % 100 === 1 ? 0 : n - ((n - 1) % 100)),
+      name: `step ${n % 100}`,
+      kind: 1,
+      startTimeUnixNano: start.toString(),
+      endTimeUnixNano: (start + 800_000n).toString(),
+      attributes: [{ key: 'step.index', value: { intValue: String(n) } }],
+      status: { code: 0 },
+    };
+  });
+  return { resourceSpans: [{ resource: RESOURCE, scopeSpans: [{ scope: { name: 'bench.large' }, spans }] }] };
+}
+
+function largeBody(encoding: 'protobuf' | 'json'): Buffer {
+  const json = largeTraceJson();
+  return Buffer.from(encoding === 'json' ? JSON.stringify(json) : encodeExportRequestProto(toProtoShape(json)));
 }
 
 interface Payloads {
@@ -123,10 +156,64 @@ async function runClient(job: ClientJob): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-if (process.argv[2] === '--client') {
-  process.once('message', (job: ClientJob) => {
-    runClient(job).then(
-      (seconds) => process.send!({ seconds }, () => process.exit(0)),
+/** One request on a fresh connection; resolves with its status when the answer has been read. */
+function send(port: number, method: string, path: string, agent: Agent | false, body?: Buffer, contentType = 'application/json'): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const headers = body ? { 'Content-Type': contentType, 'Content-Length': body.length } : {};
+    const req = request({ host: '127.0.0.1', port, path, method, agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+interface LargeBodyJob {
+  port: number;
+  encoding: 'protobuf' | 'json';
+}
+
+interface LargeBodyTimes {
+  /** The slowest `GET /api/status` answer while the body was received, ms. */
+  worstStatusMs: number;
+  polls: number;
+  /** From the start of the upload to the body's answer, ms. */
+  answeredMs: number;
+}
+
+/** Posts the large body and, until it is answered, polls `GET /api/status` one request after another. */
+async function runLargeBodyClient(job: LargeBodyJob): Promise<LargeBodyTimes> {
+  const body = largeBody(job.encoding);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  // A first answer, so the poller's connection is open before the clock starts.
+  await send(job.port, 'GET', '/api/status', agent);
+  let answered = false;
+  const started = performance.now();
+  const post = send(job.port, 'POST', '/v1/traces', false, body, job.encoding === 'json' ? 'application/json' : 'application/x-protobuf').then((status) => {
+    answered = true;
+    if (status !== 200) throw new Error(`the large body was answered ${status}`);
+    return performance.now() - started;
+  });
+  let worstStatusMs = 0;
+  let polls = 0;
+  while (!answered) {
+    const asked = performance.now();
+    const status = await send(job.port, 'GET', '/api/status', agent);
+    if (status !== 200) throw new Error(`status answered ${status}`);
+    worstStatusMs = Math.max(worstStatusMs, performance.now() - asked);
+    polls++;
+  }
+  const answeredMs = await post;
+  agent.destroy();
+  return { worstStatusMs, polls, answeredMs };
+}
+
+/** Runs `work` with the job a child process is sent and sends back what it resolves with. */
+function serveJob<J, R>(work: (job: J) => Promise<R>): void {
+  process.once('message', (job: J) => {
+    work(job).then(
+      (result) => process.send!(result, () => process.exit(0)),
       (error: Error) => {
         process.stderr.write(`${error.message}\n`);
         process.exit(1);
@@ -135,13 +222,26 @@ if (process.argv[2] === '--client') {
   });
 }
 
-function replay(port: number, path: string, contentType: string, payloads: Buffer[]): Promise<number> {
+/** What a child process started with `--client` or `--large-body-client` does. */
+const CLIENT_MODES: Record<string, () => void> = {
+  '--client': () => serveJob((job: ClientJob) => runClient(job).then((seconds) => ({ seconds }))),
+  '--large-body-client': () => serveJob(runLargeBodyClient),
+};
+CLIENT_MODES[process.argv[2]]?.();
+
+/** Runs `mode`'s job in a child process (without this process's heap flags) and resolves with its result. */
+function inChild<J, R>(mode: string, job: J): Promise<R> {
   return new Promise((resolve, reject) => {
-    const child = fork(__filename, ['--client'], { execArgv: process.execArgv.filter((arg) => !arg.startsWith('--expose-gc') && !arg.startsWith('--max-old')) });
-    child.once('message', (message: { seconds: number }) => resolve(message.seconds));
+    const child = fork(__filename, [mode], { execArgv: process.execArgv.filter((arg) => !arg.startsWith('--expose-gc') && !arg.startsWith('--max-old')) });
+    child.once('message', (message: R) => resolve(message));
     child.once('exit', (code) => code !== 0 && reject(new Error(`client exited with ${code}`)));
-    child.send({ port, path, contentType, payloads: payloads.map((payload) => payload.toString('base64')) } satisfies ClientJob);
+    child.send(job as object);
   });
+}
+
+function replay(port: number, path: string, contentType: string, payloads: Buffer[]): Promise<number> {
+  const job: ClientJob = { port, path, contentType, payloads: payloads.map((payload) => payload.toString('base64')) };
+  return inChild<ClientJob, { seconds: number }>('--client', job).then((message) => message.seconds);
 }
 
 /** An HTTP server that reads each body and answers `{}`: the transport floor. */
@@ -208,6 +308,32 @@ async function main(): Promise<void> {
     console.log('');
   }
 
+  // Other requests while one large body is received: the status poller's worst wait, beside the body's decode alone.
+  console.log(`One body of ${LARGE_BODY_SPANS.toLocaleString('en-US')} spans (one trace, one attribute each), GET /api/status polled one after another while it is received, ${LARGE_BODY_RUNS} runs:`);
+  for (const encoding of ['protobuf', 'json'] as const) {
+    const body = largeBody(encoding);
+    const decodeMs: number[] = [];
+    for (let run = 0; run < LARGE_BODY_RUNS; run++) {
+      const started = performance.now();
+      const { spans } = encoding === 'json' ? decodeOtlpJsonBytes(body) : decodeOtlpProto(body);
+      decodeMs.push(performance.now() - started);
+      if (spans.length !== LARGE_BODY_SPANS) throw new Error(`decoded ${spans.length} of ${LARGE_BODY_SPANS} spans`);
+    }
+    const runs: LargeBodyTimes[] = [];
+    for (let run = 0; run < LARGE_BODY_RUNS; run++) {
+      const store = new TraceStore({ maxSpans: LARGE_BODY_SPANS * 2, maxTraces: 10 });
+      const server = new InspectorServer({ store, port: 0 });
+      await server.start();
+      runs.push(await inChild<LargeBodyJob, LargeBodyTimes>('--large-body-client', { port: server.port, encoding }));
+      await server.stop();
+      if (store.spanCount !== LARGE_BODY_SPANS) throw new Error(`stored ${store.spanCount} of ${LARGE_BODY_SPANS} spans`);
+    }
+    const ms = (values: number[]) => values.map((value) => Math.round(value)).join(' / ');
+    console.log(`${encoding.padEnd(8)} ${(body.length / 1e6).toFixed(1)} MB: worst status answer ${ms(runs.map((run) => run.worstStatusMs))} ms (${ms(runs.map((run) => run.polls))} polls); body answered in ${ms(runs.map((run) => run.answeredMs))} ms`);
+    console.log(`${''.padEnd(8)} decoding that body alone: ${ms(decodeMs)} ms`);
+  }
+  console.log('');
+
   // Heap per retained span: decode and store `retained` typical spans, in batches, then measure.
   gc();
   const baseline = process.memoryUsage().heapUsed;
@@ -223,7 +349,7 @@ async function main(): Promise<void> {
   console.log(`retained: ${store.spanCount.toLocaleString('en-US')} spans in ${store.traceCount.toLocaleString('en-US')} traces, heap ${(used / 1e6).toFixed(0)} MB, ${Math.round(used / store.spanCount)} bytes per span`);
 }
 
-if (process.argv[2] !== '--client') {
+if (!(process.argv[2] in CLIENT_MODES)) {
   main().catch((error) => {
     console.error(error);
     process.exit(1);

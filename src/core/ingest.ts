@@ -8,7 +8,8 @@
 import { describe, millisToNanos } from './encoding';
 import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, StatusCode } from './model';
 import { MalformedPayloadError, setOwn } from './model';
-import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanLimitOf, truncated, type DecodeLimits } from './otlp/common';
+import { runToEnd } from './steps';
+import { DECODE_STEP_SPANS, DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanLimitOf, truncated, type DecodeLimits } from './otlp/common';
 
 /**
  * Fields read into the span's own times rather than kept as attributes. The
@@ -177,6 +178,11 @@ function decodeItem(item: unknown, resource: Attributes, limits: DecodeLimits, n
  * or a single span object. Throws {@link MalformedPayloadError} for any other shape.
  */
 export function decodeIngest(body: unknown, options: IngestDecodeOptions = {}): DecodeResult {
+  return runToEnd(decodeIngestInSteps(body, options));
+}
+
+/** {@link decodeIngest} in steps: pauses every {@link DECODE_STEP_SPANS} spans (the body must not change meanwhile). */
+export function* decodeIngestInSteps(body: unknown, options: IngestDecodeOptions = {}): Generator<void, DecodeResult> {
   const limits = options.limits ?? DEFAULT_DECODE_LIMITS;
   const nowMs = options.nowMs ?? Date.now;
   let items: unknown[];
@@ -188,12 +194,16 @@ export function decodeIngest(body: unknown, options: IngestDecodeOptions = {}): 
   const result: DecodeResult = { spans: [], rejected: [] };
   const resource: Attributes = {};
   const spanLimit = spanLimitOf(limits);
-  items.forEach((item, index) => {
+  for (let index = 0; index < items.length; index++) {
+    if (index % DECODE_STEP_SPANS === DECODE_STEP_SPANS - 1) yield;
     const path = () => `[${index}]`;
-    if (index >= spanLimit) return rejectSpan(result, path, overSpanLimit(limits));
-    const span = decodeItem(item, resource, limits, nowMs);
+    if (index >= spanLimit) {
+      rejectSpan(result, path, overSpanLimit(limits));
+      continue;
+    }
+    const span = decodeItem(items[index], resource, limits, nowMs);
     if (typeof span === 'string') rejectSpan(result, path, span);
     else result.spans.push(span);
-  });
+  }
   return result;
 }

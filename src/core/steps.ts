@@ -24,8 +24,8 @@ export async function runInSteps<T>(steps: Generator<void, T>, yieldTurn: YieldT
   }
 }
 
-/** Runs `steps` to the end at once, for callers that may hold the event loop (small inputs, tests). */
-export function finishSteps<T>(steps: Generator<void, T>): T {
+/** Runs `steps` to the end at once, without pausing: the synchronous form of work written in steps. */
+export function runToEnd<T>(steps: Generator<void, T>): T {
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;

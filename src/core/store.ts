@@ -14,7 +14,7 @@ import type { AttributeValue, Attributes, InstrumentationScope, RespanParams, Ru
 import { emptyRollup, rollUp, type UsageRollup } from './rollup';
 import { RunRegistry, type RememberedRun } from './runs';
 import type { SpanSource } from './spanSource';
-import { finishSteps } from './steps';
+import { runToEnd } from './steps';
 
 /** What changed in the store since the previous change event. */
 export interface StoreChange {
@@ -942,7 +942,7 @@ export class TraceStore {
    * reachable exactly once and no walk of the tree can loop.
    */
   tree(traceId: string): TraceTree | undefined {
-    return finishSteps(this.treeInSteps(traceId));
+    return runToEnd(this.treeInSteps(traceId));
   }
 
   /**

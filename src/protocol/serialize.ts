@@ -7,7 +7,7 @@ import type { LogRecord } from '../core/logs/record';
 import type { Attributes, RunInfo, Span, SpanEvent } from '../core/model';
 import { toJsonAttributes, toJsonValue } from '../core/model';
 import { costCountedElsewhere, tokensCountedElsewhere } from '../core/rollup';
-import { finishSteps } from '../core/steps';
+import { runToEnd } from '../core/steps';
 import type { RunSummary, TraceEntry, TraceTree } from '../core/store';
 import type { LeanTraceHeadJson, LogRecordJson, RunJson, RunSummaryJson, SpanEventJson, SpanJson, TraceDetailJson, TraceSummaryJson } from './api';
 
@@ -166,7 +166,7 @@ export function logRecordJson(record: LogRecord): LogRecordJson {
 
 /** A whole trace in the query API's shape. */
 export function traceDetailJson(tree: TraceTree): TraceDetailJson {
-  return finishSteps(traceDetailJsonInSteps(tree));
+  return runToEnd(traceDetailJsonInSteps(tree));
 }
 
 /** Spans written between the pauses of {@link traceDetailJsonInSteps}. */

@@ -15,9 +15,11 @@ import * as grpc from '@grpc/grpc-js';
 import { DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES } from '../core/defaults';
 import { describeRejections, MalformedPayloadError, rejectedCount } from '../core/model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../core/otlp/common';
+import { runInSteps } from '../core/steps';
 import { nothingAccepted } from './receivers';
 import { PortInUseError } from './server';
 import { SIGNALS, TRACES, type OtlpSignal, type OtlpSinks } from './signals';
+import { nextTurn } from './turns';
 
 /** Full method path of OTLP trace export. */
 export const TRACE_EXPORT_PATH = TRACES.grpcPath;
@@ -121,7 +123,7 @@ export class GrpcReceiver {
 
   private async export(signal: OtlpSignal, bytes: Buffer, callback: grpc.sendUnaryData<Buffer>): Promise<void> {
     try {
-      const decoded = signal.decodeProto(bytes, this.options.limits ?? DEFAULT_DECODE_LIMITS);
+      const decoded = await runInSteps(signal.decodeProto(bytes, this.options.limits ?? DEFAULT_DECODE_LIMITS), nextTurn);
       const refused = nothingAccepted(decoded, signal);
       if (refused !== undefined) return callback({ code: grpc.status.INVALID_ARGUMENT, details: refused });
       await this.options.sinks.whenWritable();

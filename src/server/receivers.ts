@@ -8,9 +8,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeRejections, MalformedPayloadError, rejectedCount } from '../core/model';
 import type { DecodeLimits } from '../core/otlp/common';
 import { encodeRpcStatusProto } from '../core/otlp/proto';
-import { decodeSpanSource, type SpanSource } from '../core/spanSource';
+import { decodeSpanSourceInSteps, type SpanSource } from '../core/spanSource';
+import { runInSteps } from '../core/steps';
 import { HttpError, readBody } from './body';
 import { LOGS, METRICS, TRACES, type DecodedExport, type OtlpSignal, type OtlpSinks } from './signals';
+import { nextTurn } from './turns';
 
 /**
  * OTLP/HTTP trace export paths: OTel's own, and the Respan SDKs' under their
@@ -115,7 +117,8 @@ export async function receiveOtlp(request: IncomingMessage, response: ServerResp
     encoding = declared === 'sniff' ? sniff(body) : declared;
     // An empty protobuf message is a valid empty export; empty text is not JSON.
     if (encoding === 'json' && body.length === 0) throw new MalformedPayloadError(`the body is empty: send an OTLP/JSON ${signal.requestName}`);
-    const decoded = encoding === 'json' ? signal.decodeJson(body, context.limits) : signal.decodeProto(body, context.limits);
+    // A large body decodes in steps, with other requests and ingest let through between them.
+    const decoded = await runInSteps(encoding === 'json' ? signal.decodeJson(body, context.limits) : signal.decodeProto(body, context.limits), nextTurn);
     await context.sinks.whenWritable();
     answerOtlp(response, encoding, decoded, signal, context);
   } catch (error) {
@@ -148,7 +151,7 @@ export async function receiveIngest(request: IncomingMessage, response: ServerRe
     }
     const body = await readBody(request, context.maxBodyBytes);
     const source: SpanSource = { format: 'respan-ingest-json', bytes: body, receivedAtMs: Date.now() };
-    const result = decodeSpanSource(source, context.limits);
+    const result = await runInSteps(decodeSpanSourceInSteps(source, context.limits), nextTurn);
     const rejected = rejectedCount(result);
     if (result.spans.length === 0 && rejected > 0) {
       throw new HttpError(400, `no span could be accepted; ${describeRejections(result)}`);

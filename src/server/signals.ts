@@ -5,14 +5,14 @@
  * with success, so an app that exports them logs no errors.
  */
 
-import type { LogRecord } from '../core/logs/record';
+import type { LogDecodeResult, LogRecord } from '../core/logs/record';
 import type { Rejections, Span } from '../core/model';
 import type { DecodeLimits } from '../core/otlp/common';
-import { decodeOtlpLogsJsonBytes } from '../core/otlp/logsJson';
-import { decodeOtlpLogsProto, encodeLogsResponseProto } from '../core/otlp/logsProto';
+import { decodeOtlpLogsJsonBytesInSteps } from '../core/otlp/logsJson';
+import { decodeOtlpLogsProtoInSteps, encodeLogsResponseProto } from '../core/otlp/logsProto';
 import { countMetricsJsonBytes, countMetricsProto, encodeMetricsResponseProto } from '../core/otlp/metrics';
 import { encodeExportResponseProto } from '../core/otlp/proto';
-import { decodeSpanSource, type SpanSource, type SpanSourceFormat } from '../core/spanSource';
+import { decodeSpanSourceInSteps, type SpanSource, type SpanSourceFormat } from '../core/spanSource';
 
 /** Where receivers deliver what they decoded. */
 export interface OtlpSinks {
@@ -44,22 +44,31 @@ export interface OtlpSignal {
   items: string;
   /** Full method path of its gRPC `Export`. */
   grpcPath: string;
-  decodeJson(body: Uint8Array, limits: DecodeLimits): DecodedExport;
-  decodeProto(body: Uint8Array, limits: DecodeLimits): DecodedExport;
+  /** Decodes an OTLP/JSON export body, in steps (see `core/steps.ts`): the receivers run it with `runInSteps`. */
+  decodeJson(body: Uint8Array, limits: DecodeLimits): Generator<void, DecodedExport>;
+  /** Decodes an OTLP protobuf export body, in steps. */
+  decodeProto(body: Uint8Array, limits: DecodeLimits): Generator<void, DecodedExport>;
   /** The protobuf `Export…ServiceResponse`, with `partialSuccess` when items were rejected. */
   protoAnswer(rejected: number, errorMessage: string): Uint8Array;
   /** The OTLP/JSON `Export…ServiceResponse`. */
   jsonAnswer(rejected: number, errorMessage: string): Record<string, unknown>;
 }
 
-/** Decodes a trace export body through the one table the journal also replays it with. */
-function spansDecoded(format: SpanSourceFormat, body: Uint8Array, limits: DecodeLimits): DecodedExport {
+/** Decodes a trace export body in steps, through the one table the journal also replays it with. */
+function* spansDecoded(format: SpanSourceFormat, body: Uint8Array, limits: DecodeLimits): Generator<void, DecodedExport> {
   const source: SpanSource = { format, bytes: body, receivedAtMs: Date.now() };
-  const result = decodeSpanSource(source, limits);
+  const result = yield* decodeSpanSourceInSteps(source, limits);
   return { rejections: result, accepted: result.spans.length, deliver: (sinks) => sinks.spans(result.spans, source) };
 }
 
-function logsDecoded(result: ReturnType<typeof decodeOtlpLogsProto>): DecodedExport {
+/** A decoder that runs at once, as one step (metrics are only counted). */
+function* atOnce(decoded: () => DecodedExport): Generator<void, DecodedExport> {
+  return decoded();
+}
+
+/** Decodes a logs export body in steps. */
+function* logsDecoded(steps: Generator<void, LogDecodeResult>): Generator<void, DecodedExport> {
+  const result = yield* steps;
   return { rejections: result, accepted: result.records.length, deliver: (sinks) => sinks.logs(result.records) };
 }
 
@@ -85,8 +94,8 @@ export const LOGS: OtlpSignal = {
   item: 'log record',
   items: 'log records',
   grpcPath: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-  decodeJson: (body, limits) => logsDecoded(decodeOtlpLogsJsonBytes(body, limits)),
-  decodeProto: (body, limits) => logsDecoded(decodeOtlpLogsProto(body, limits)),
+  decodeJson: (body, limits) => logsDecoded(decodeOtlpLogsJsonBytesInSteps(body, limits)),
+  decodeProto: (body, limits) => logsDecoded(decodeOtlpLogsProtoInSteps(body, limits)),
   protoAnswer: encodeLogsResponseProto,
   jsonAnswer: (rejectedLogRecords, errorMessage) => (rejectedLogRecords > 0 ? { partialSuccess: { rejectedLogRecords, errorMessage } } : {}),
 };
@@ -97,8 +106,8 @@ export const METRICS: OtlpSignal = {
   item: 'data point',
   items: 'data points',
   grpcPath: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-  decodeJson: (body) => metricsDecoded(countMetricsJsonBytes(body)),
-  decodeProto: (body) => metricsDecoded(countMetricsProto(body)),
+  decodeJson: (body) => atOnce(() => metricsDecoded(countMetricsJsonBytes(body))),
+  decodeProto: (body) => atOnce(() => metricsDecoded(countMetricsProto(body))),
   protoAnswer: () => encodeMetricsResponseProto(),
   jsonAnswer: () => ({}),
 };

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { joinInSteps, jsonTextPieces } from '../../src/core/jsonText';
-import { finishSteps } from '../../src/core/steps';
+import { runToEnd } from '../../src/core/steps';
 
 /** Long enough to be written in several slices. */
 const LONG = 200_000;
@@ -57,6 +57,6 @@ describe('JSON text in pieces', () => {
       pauses++;
     }
     assert.ok(pauses >= 3, `${pauses} pauses`);
-    assert.equal(finishSteps(joinInSteps([])), '');
+    assert.equal(runToEnd(joinInSteps([])), '');
   });
 });

@@ -6,7 +6,7 @@
 
 import type { AttributeValue, Attributes, InstrumentationScope, Span } from '../model';
 import { SPAN_KINDS, STATUS_CODES } from '../model';
-import { finishSteps } from '../steps';
+import { runToEnd } from '../steps';
 
 /** OTLP/JSON `AnyValue`. */
 export type OtlpJsonAnyValue =
@@ -112,7 +112,7 @@ export function encodeSpan(span: Span): OtlpJsonSpan {
  * the grouping of the original request comes back).
  */
 export function encodeOtlpJson(spans: Iterable<Span>): OtlpJsonExportRequest {
-  return finishSteps(encodeOtlpJsonInSteps(spans));
+  return runToEnd(encodeOtlpJsonInSteps(spans));
 }
 
 /** Spans encoded between the pauses of {@link encodeOtlpJsonInSteps}. */

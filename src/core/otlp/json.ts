@@ -9,9 +9,10 @@ import { describe, int64Value, parseJsonId, parseJsonInt64 } from '../encoding';
 import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Rejections, Span, SpanEvent, SpanLink } from '../model';
 import { StringInterner } from '../intern';
 import { MalformedPayloadError, setOwn } from '../model';
+import { runToEnd } from '../steps';
 import { decodeUtf8 } from '../utf8';
-import { decodeCanonicalOtlpJson } from './jsonWire';
-import { DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, traceStateText, truncated, type DecodeLimits } from './common';
+import { decodeCanonicalOtlpJsonInSteps } from './jsonWire';
+import { DECODE_STEP_SPANS, DEFAULT_DECODE_LIMITS, TOO_DEEP, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, traceStateText, truncated, type DecodeLimits } from './common';
 
 /** A parsed JSON object. */
 export type JsonObject = Record<string, unknown>;
@@ -351,6 +352,17 @@ export function readJsonExport(
   result: Rejections,
   read: (raw: unknown, resource: Attributes, scope: InstrumentationScope) => string | undefined,
 ): void {
+  runToEnd(readJsonExportInSteps(body, layout, decoder, result, read));
+}
+
+/** {@link readJsonExport} in steps: pauses every {@link DECODE_STEP_SPANS} items (the body must not change meanwhile). */
+export function* readJsonExportInSteps(
+  body: unknown,
+  layout: JsonExportLayout,
+  decoder: JsonValueDecoder,
+  result: Rejections,
+  read: (raw: unknown, resource: Attributes, scope: InstrumentationScope) => string | undefined,
+): Generator<void, void> {
   const [groupsName] = layout.groups;
   if (!isObject(body)) throw new MalformedPayloadError(`an OTLP ${layout.signal} export must be a JSON object, got ${describe(body)}`);
   const groups = field(body, ...layout.groups);
@@ -364,26 +376,45 @@ export function readJsonExport(
   const [itemsName] = layout.items;
   const reject = (path: string, reason: string) => rejectSpan(result, () => path, reason);
   let budget = spanLimitOf(decoder.limits);
-  groups.forEach((group, r) => {
+  let untilPause = DECODE_STEP_SPANS;
+  for (let r = 0; r < groups.length; r++) {
+    const group: unknown = groups[r];
     const groupPath = `${groupsName}[${r}]`;
-    if (!isObject(group)) return reject(groupPath, `must be an object, got ${describe(group)}`);
+    if (!isObject(group)) {
+      reject(groupPath, `must be an object, got ${describe(group)}`);
+      continue;
+    }
     const resource: Attributes = {};
     const resourceObject = group.resource;
     if (isObject(resourceObject)) decoder.attributes(resourceObject.attributes, resource);
     let scopeGroups: unknown;
     for (const names of layout.scopeGroups) if ((scopeGroups = field(group, ...names)) !== undefined && scopeGroups !== null) break;
-    if (scopeGroups === undefined || scopeGroups === null) return;
-    if (!Array.isArray(scopeGroups)) return reject(`${groupPath}.${scopeGroupsName}`, `must be an array, got ${describe(scopeGroups)}`);
-    scopeGroups.forEach((scopeGroup, s) => {
+    if (scopeGroups === undefined || scopeGroups === null) continue;
+    if (!Array.isArray(scopeGroups)) {
+      reject(`${groupPath}.${scopeGroupsName}`, `must be an array, got ${describe(scopeGroups)}`);
+      continue;
+    }
+    for (let s = 0; s < scopeGroups.length; s++) {
+      const scopeGroup: unknown = scopeGroups[s];
       const scopePath = `${groupPath}.${scopeGroupsName}[${s}]`;
-      if (!isObject(scopeGroup)) return reject(scopePath, `must be an object, got ${describe(scopeGroup)}`);
+      if (!isObject(scopeGroup)) {
+        reject(scopePath, `must be an object, got ${describe(scopeGroup)}`);
+        continue;
+      }
       let scopeObject: unknown;
       for (const name of layout.scopes) if ((scopeObject = scopeGroup[name]) !== undefined && scopeObject !== null) break;
       const scope = decoder.scope(scopeObject);
       const items = field(scopeGroup, ...layout.items);
-      if (items === undefined || items === null) return;
-      if (!Array.isArray(items)) return reject(`${scopePath}.${itemsName}`, `must be an array, got ${describe(items)}`);
+      if (items === undefined || items === null) continue;
+      if (!Array.isArray(items)) {
+        reject(`${scopePath}.${itemsName}`, `must be an array, got ${describe(items)}`);
+        continue;
+      }
       for (let i = 0; i < items.length; i++) {
+        if (--untilPause === 0) {
+          untilPause = DECODE_STEP_SPANS;
+          yield;
+        }
         if (budget <= 0) {
           reject(`${scopePath}.${itemsName}[${i}]`, overSpanLimit(decoder.limits, layout.itemsNoun));
           continue;
@@ -392,8 +423,8 @@ export function readJsonExport(
         const problem = read(items[i], resource, scope);
         if (problem !== undefined) reject(`${scopePath}.${itemsName}[${i}]`, problem);
       }
-    });
-  });
+    }
+  }
 }
 
 /** Where spans sit in an `ExportTraceServiceRequest`. */
@@ -416,9 +447,14 @@ const TRACE_LAYOUT: JsonExportLayout = {
  * {@link MalformedPayloadError} only when the request as a whole is unusable.
  */
 export function decodeOtlpJson(body: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
+  return runToEnd(decodeOtlpJsonInSteps(body, limits));
+}
+
+/** {@link decodeOtlpJson} in steps: pauses every {@link DECODE_STEP_SPANS} spans. */
+export function* decodeOtlpJsonInSteps(body: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Generator<void, DecodeResult> {
   const result: DecodeResult = { spans: [], rejected: [] };
   const decoder = new JsonSpanDecoder(limits);
-  readJsonExport(body, TRACE_LAYOUT, decoder, result, (raw, resource, scope) => {
+  yield* readJsonExportInSteps(body, TRACE_LAYOUT, decoder, result, (raw, resource, scope) => {
     const span = decoder.span(raw, resource, scope);
     if (typeof span === 'string') return span;
     result.spans.push(span);
@@ -437,5 +473,21 @@ export function decodeOtlpJsonText(text: string, limits: DecodeLimits = DEFAULT_
  * from the bytes (see `jsonWire.ts`), anything else through `JSON.parse`.
  */
 export function decodeOtlpJsonBytes(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
-  return decodeCanonicalOtlpJson(bytes, limits) ?? decodeOtlpJsonText(decodeUtf8(bytes), limits);
+  return runToEnd(decodeOtlpJsonBytesInSteps(bytes, limits));
+}
+
+/**
+ * {@link decodeOtlpJsonBytes} in steps: spans are read a step at a time, and
+ * it pauses between the parts that cannot be cut (decoding the text, then
+ * `JSON.parse`) of a body handed to the general decoder.
+ */
+export function* decodeOtlpJsonBytesInSteps(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Generator<void, DecodeResult> {
+  const canonical = yield* decodeCanonicalOtlpJsonInSteps(bytes, limits);
+  if (canonical !== undefined) return canonical;
+  yield;
+  const text = decodeUtf8(bytes);
+  yield;
+  const body = parseJsonText(text);
+  yield;
+  return yield* decodeOtlpJsonInSteps(body, limits);
 }

@@ -21,9 +21,10 @@ import { int64Value, parseJsonId } from '../encoding';
 import { Utf8Interner } from '../intern';
 import type { AttributeValue, Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanLink, StatusCode } from '../model';
 import { setOwn } from '../model';
+import { runToEnd } from '../steps';
 import { decodeUtf8 } from '../utf8';
 import { RequestIds } from './requestIds';
-import { assembleSpan, spanKindOf, spanLimitOf, statusCodeOf, traceStateText, truncated, type DecodeLimits } from './common';
+import { DECODE_STEP_SPANS, assembleSpan, spanKindOf, spanLimitOf, statusCodeOf, traceStateText, truncated, type DecodeLimits } from './common';
 
 /** Thrown (never escapes this module) when the body is not in the canonical form. */
 const GIVE_UP: unique symbol = Symbol('not canonical OTLP/JSON');
@@ -76,6 +77,8 @@ class CanonicalJsonDecoder {
   private restNanos = 0;
   private readonly ids: RequestIds;
   private spanBudget: number;
+  /** Spans left to read before the next pause. */
+  private untilPause = DECODE_STEP_SPANS;
 
   constructor(
     private readonly buf: Uint8Array,
@@ -602,19 +605,20 @@ class CanonicalJsonDecoder {
     this.keyValues(target, 0, this.limits.maxAttributes);
   }
 
-  request(result: DecodeResult): void {
+  /** Reads the request into `result`, pausing every {@link DECODE_STEP_SPANS} spans. */
+  *request(result: DecodeResult): Generator<void, void> {
     let seen = 0;
     for (let field = this.firstField(REQUEST); field !== END; field = this.nextField(REQUEST)) {
       seen = this.once(seen, field);
       if (this.firstItem()) {
-        do this.resourceSpans(result);
+        do yield* this.resourceSpans(result);
         while (this.nextItem());
       }
     }
     if (seen === 0 || this.peek() !== -1) throw GIVE_UP;
   }
 
-  private resourceSpans(result: DecodeResult): void {
+  private *resourceSpans(result: DecodeResult): Generator<void, void> {
     const resource: Attributes = {};
     let seen = 0;
     for (let field = this.firstField(RESOURCE_SPANS); field !== END; field = this.nextField(RESOURCE_SPANS)) {
@@ -625,7 +629,7 @@ class CanonicalJsonDecoder {
         this.resource(resource);
       } else if (field === ResourceSpansField.ScopeSpans) {
         if (this.firstItem()) {
-          do this.scopeSpans(resource, result);
+          do yield* this.scopeSpans(resource, result);
           while (this.nextItem());
         }
       } else this.string();
@@ -642,7 +646,7 @@ class CanonicalJsonDecoder {
     }
   }
 
-  private scopeSpans(resource: Attributes, result: DecodeResult): void {
+  private *scopeSpans(resource: Attributes, result: DecodeResult): Generator<void, void> {
     let scope: InstrumentationScope = { name: '', attributes: {} };
     let seen = 0;
     for (let field = this.firstField(SCOPE_SPANS); field !== END; field = this.nextField(SCOPE_SPANS)) {
@@ -653,6 +657,10 @@ class CanonicalJsonDecoder {
       } else if (field === ScopeSpansField.Spans) {
         if (this.firstItem()) {
           do {
+            if (--this.untilPause === 0) {
+              this.untilPause = DECODE_STEP_SPANS;
+              yield;
+            }
             if (this.spanBudget-- <= 0) throw GIVE_UP;
             result.spans.push(this.span(resource, scope));
           } while (this.nextItem());
@@ -998,9 +1006,14 @@ const SPAN = new FieldNames([
  * what is wrong with it.
  */
 export function decodeCanonicalOtlpJson(bytes: Uint8Array, limits: DecodeLimits): DecodeResult | undefined {
+  return runToEnd(decodeCanonicalOtlpJsonInSteps(bytes, limits));
+}
+
+/** {@link decodeCanonicalOtlpJson} in steps: pauses every {@link DECODE_STEP_SPANS} spans (the bytes must not change meanwhile). */
+export function* decodeCanonicalOtlpJsonInSteps(bytes: Uint8Array, limits: DecodeLimits): Generator<void, DecodeResult | undefined> {
   const result: DecodeResult = { spans: [], rejected: [] };
   try {
-    new CanonicalJsonDecoder(bytes, limits).request(result);
+    yield* new CanonicalJsonDecoder(bytes, limits).request(result);
   } catch (error) {
     if (error === GIVE_UP) return undefined;
     throw error;

@@ -8,9 +8,10 @@
 import { describe, parseJsonId, parseJsonInt64 } from '../encoding';
 import { assembleLogRecord, severityNumberOf, type LogDecodeResult, type LogRecord } from '../logs/record';
 import type { Attributes, InstrumentationScope } from '../model';
+import { runToEnd } from '../steps';
 import { decodeUtf8 } from '../utf8';
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './common';
-import { JsonValueDecoder, field, isObject, parseJsonText, readJsonExport, type JsonExportLayout, type JsonObject } from './json';
+import { DECODE_STEP_SPANS, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './common';
+import { JsonValueDecoder, field, isObject, parseJsonText, readJsonExportInSteps, type JsonExportLayout, type JsonObject } from './json';
 
 /** An id of no bytes but zeros, in hex or base64: OTLP's "no trace context", as an empty id is. */
 const NO_CONTEXT_ID = /^(?:0*|A+=*)$/;
@@ -82,9 +83,14 @@ const LOGS_LAYOUT: JsonExportLayout = {
  * {@link MalformedPayloadError} only when the request as a whole is unusable.
  */
 export function decodeOtlpLogsJson(body: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): LogDecodeResult {
+  return runToEnd(decodeOtlpLogsJsonInSteps(body, limits));
+}
+
+/** {@link decodeOtlpLogsJson} in steps: pauses every {@link DECODE_STEP_SPANS} log records. */
+export function* decodeOtlpLogsJsonInSteps(body: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Generator<void, LogDecodeResult> {
   const result: LogDecodeResult = { records: [], rejected: [] };
   const decoder = new JsonLogsDecoder(limits);
-  readJsonExport(body, LOGS_LAYOUT, decoder, result, (raw, resource, scope) => {
+  yield* readJsonExportInSteps(body, LOGS_LAYOUT, decoder, result, (raw, resource, scope) => {
     const record = decoder.logRecord(raw, resource, scope);
     if (typeof record === 'string') return record;
     result.records.push(record);
@@ -95,5 +101,14 @@ export function decodeOtlpLogsJson(body: unknown, limits: DecodeLimits = DEFAULT
 
 /** Decodes an OTLP/JSON logs request body. */
 export function decodeOtlpLogsJsonBytes(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): LogDecodeResult {
-  return decodeOtlpLogsJson(parseJsonText(decodeUtf8(bytes)), limits);
+  return runToEnd(decodeOtlpLogsJsonBytesInSteps(bytes, limits));
+}
+
+/** {@link decodeOtlpLogsJsonBytes} in steps, with a pause after decoding the text and after `JSON.parse`. */
+export function* decodeOtlpLogsJsonBytesInSteps(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Generator<void, LogDecodeResult> {
+  const text = decodeUtf8(bytes);
+  yield;
+  const body = parseJsonText(text);
+  yield;
+  return yield* decodeOtlpLogsJsonInSteps(body, limits);
 }

@@ -7,7 +7,8 @@
 import type { Attributes, InstrumentationScope } from '../model';
 import { MalformedPayloadError, rejectedCount } from '../model';
 import { assembleLogRecord, severityNumberOf, type LogDecodeResult, type LogRecord } from '../logs/record';
-import { DEFAULT_DECODE_LIMITS, overSpanLimit, rejectSpan, spanLimitOf, type DecodeLimits } from './common';
+import { runToEnd } from '../steps';
+import { DECODE_STEP_SPANS, DEFAULT_DECODE_LIMITS, overSpanLimit, rejectSpan, spanLimitOf, type DecodeLimits } from './common';
 import { FIXED32, FIXED64, LEN, ProtoMessageReader, VARINT, hex16, hex8, isWireFailure, isZero } from './protoWire';
 import { OtlpTypes } from './schema';
 
@@ -37,6 +38,8 @@ const NOT_LOGS_HINT = 'is this a trace or metrics export sent to the logs path?'
  */
 class ProtoLogsDecoder extends ProtoMessageReader {
   private recordBudget: number;
+  /** Log records left to read before the next pause. */
+  private untilPause = DECODE_STEP_SPANS;
 
   constructor(
     bytes: Uint8Array,
@@ -47,30 +50,39 @@ class ProtoLogsDecoder extends ProtoMessageReader {
     this.recordBudget = spanLimitOf(limits);
   }
 
-  request(): void {
-    this.messages(this.reader.len, 1, (end, r) => this.resourceLogs(end, r));
+  /** Reads the request, pausing every {@link DECODE_STEP_SPANS} log records. */
+  *request(): Generator<void, void> {
+    const end = this.reader.len;
+    let r = 0;
+    for (let groupEnd = this.nextMessage(end, 1); groupEnd >= 0; groupEnd = this.nextMessage(end, 1)) yield* this.resourceLogs(groupEnd, r++);
   }
 
-  private resourceLogs(end: number, r: number): void {
+  private *resourceLogs(end: number, r: number): Generator<void, void> {
     const resource: Attributes = {};
     this.groupResource(end, resource);
-    this.messages(end, 2, (scopeEnd, s) => this.scopeLogs(scopeEnd, resource, r, s));
+    let s = 0;
+    for (let scopeEnd = this.nextMessage(end, 2); scopeEnd >= 0; scopeEnd = this.nextMessage(end, 2)) yield* this.scopeLogs(scopeEnd, resource, r, s++);
   }
 
-  private scopeLogs(end: number, resource: Attributes, r: number, s: number): void {
+  private *scopeLogs(end: number, resource: Attributes, r: number, s: number): Generator<void, void> {
     const scope = this.groupScope(end);
-    this.messages(end, 2, (recordEnd, index) => {
+    let index = 0;
+    for (let recordEnd = this.nextMessage(end, 2); recordEnd >= 0; recordEnd = this.nextMessage(end, 2), index++) {
+      if (--this.untilPause === 0) {
+        this.untilPause = DECODE_STEP_SPANS;
+        yield;
+      }
       const path = () => `resourceLogs[${r}].scopeLogs[${s}].logRecords[${index}]`;
       if (this.recordBudget <= 0) {
         this.reader.pos = recordEnd;
         rejectSpan(this.result, path, overSpanLimit(this.limits, 'log records'));
-        return;
+        continue;
       }
       this.recordBudget--;
       const record = this.logRecord(recordEnd, resource, scope);
       if (typeof record === 'string') rejectSpan(this.result, path, record);
       else this.result.records.push(record);
-    });
+    }
   }
 
   /** Reads one `LogRecord`; a string says why it is rejected. */
@@ -184,10 +196,15 @@ class ProtoLogsDecoder extends ProtoMessageReader {
  * Throws {@link MalformedPayloadError} when the bytes are not one.
  */
 export function decodeOtlpLogsProto(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): LogDecodeResult {
+  return runToEnd(decodeOtlpLogsProtoInSteps(bytes, limits));
+}
+
+/** {@link decodeOtlpLogsProto} in steps: pauses every {@link DECODE_STEP_SPANS} log records (the bytes must not change meanwhile). */
+export function* decodeOtlpLogsProtoInSteps(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Generator<void, LogDecodeResult> {
   const result: LogDecodeResult = { records: [], rejected: [] };
   const decoder = new ProtoLogsDecoder(bytes, limits, result);
   try {
-    decoder.request();
+    yield* decoder.request();
   } catch (error) {
     if (isWireFailure(error)) {
       const hint = decoder.wrongWireTypes > 0 ? ` (${decoder.wrongWireTypes} fields have the wrong wire type for a logs export: ${NOT_LOGS_HINT})` : '';

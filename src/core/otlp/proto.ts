@@ -6,7 +6,8 @@
 import { longToBigInt, type LongLike } from '../encoding';
 import type { Attributes, DecodeResult, InstrumentationScope, Span, SpanEvent, SpanLink } from '../model';
 import { MalformedPayloadError, rejectedCount } from '../model';
-import { DEFAULT_DECODE_LIMITS, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, traceStateText, type DecodeLimits } from './common';
+import { runToEnd } from '../steps';
+import { DECODE_STEP_SPANS, DEFAULT_DECODE_LIMITS, assembleSpan, overSpanLimit, rejectSpan, spanKindOf, spanLimitOf, statusCodeOf, traceStateText, type DecodeLimits } from './common';
 import { FIXED32, FIXED64, LEN, ProtoMessageReader, TWO_POW_32, VARINT, hex16, hex8, idProblem, isWireFailure, outOfRange, uint64 } from './protoWire';
 import { RequestIds } from './requestIds';
 import { OtlpTypes } from './schema';
@@ -38,6 +39,8 @@ function durationMillis(startLow: number, startHigh: number, endLow: number, end
  */
 class ProtoRequestDecoder extends ProtoMessageReader {
   private spanBudget: number;
+  /** Spans left to read before the next pause. */
+  private untilPause = DECODE_STEP_SPANS;
   private readonly ids: RequestIds;
 
   constructor(
@@ -50,30 +53,39 @@ class ProtoRequestDecoder extends ProtoMessageReader {
     this.spanBudget = spanLimitOf(limits);
   }
 
-  request(): void {
-    this.messages(this.reader.len, 1, (end, r) => this.resourceSpans(end, r));
+  /** Reads the request, pausing every {@link DECODE_STEP_SPANS} spans. */
+  *request(): Generator<void, void> {
+    const end = this.reader.len;
+    let r = 0;
+    for (let groupEnd = this.nextMessage(end, 1); groupEnd >= 0; groupEnd = this.nextMessage(end, 1)) yield* this.resourceSpans(groupEnd, r++);
   }
 
-  private resourceSpans(end: number, r: number): void {
+  private *resourceSpans(end: number, r: number): Generator<void, void> {
     const resource: Attributes = {};
     // instrumentationLibrarySpans (1000) is the pre-1.0 name, read only when scopeSpans is absent.
     const spansField = this.groupResource(end, resource) ? 2 : 1000;
-    this.messages(end, spansField, (scopeEnd, s) => this.scopeSpans(scopeEnd, resource, r, s));
+    let s = 0;
+    for (let scopeEnd = this.nextMessage(end, spansField); scopeEnd >= 0; scopeEnd = this.nextMessage(end, spansField)) yield* this.scopeSpans(scopeEnd, resource, r, s++);
   }
 
-  private scopeSpans(end: number, resource: Attributes, r: number, s: number): void {
+  private *scopeSpans(end: number, resource: Attributes, r: number, s: number): Generator<void, void> {
     const scope = this.groupScope(end);
-    this.messages(end, 2, (spanEnd, index) => {
+    let index = 0;
+    for (let spanEnd = this.nextMessage(end, 2); spanEnd >= 0; spanEnd = this.nextMessage(end, 2), index++) {
+      if (--this.untilPause === 0) {
+        this.untilPause = DECODE_STEP_SPANS;
+        yield;
+      }
       if (this.spanBudget <= 0) {
         this.reader.pos = spanEnd;
         rejectSpan(this.result, () => spanPath(r, s, index), overSpanLimit(this.limits));
-        return;
+        continue;
       }
       this.spanBudget--;
       const span = this.span(spanEnd, resource, scope);
       if (typeof span === 'string') rejectSpan(this.result, () => spanPath(r, s, index), span);
       else this.result.spans.push(span);
-    });
+    }
   }
 
   private event(end: number): SpanEvent {
@@ -362,10 +374,15 @@ function spanPath(r: number, s: number, index: number): string {
  * Throws {@link MalformedPayloadError} when the bytes are not one.
  */
 export function decodeOtlpProto(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
+  return runToEnd(decodeOtlpProtoInSteps(bytes, limits));
+}
+
+/** {@link decodeOtlpProto} in steps: pauses every {@link DECODE_STEP_SPANS} spans (the bytes must not change meanwhile). */
+export function* decodeOtlpProtoInSteps(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Generator<void, DecodeResult> {
   const result: DecodeResult = { spans: [], rejected: [] };
   const decoder = new ProtoRequestDecoder(bytes, limits, result);
   try {
-    decoder.request();
+    yield* decoder.request();
   } catch (error) {
     if (isWireFailure(error)) throw new MalformedPayloadError(`invalid OTLP protobuf: ${error.message}${notTracesHint(decoder)}`);
     throw error;

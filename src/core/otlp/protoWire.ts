@@ -248,21 +248,29 @@ export class ProtoMessageReader {
    * fields are skipped; that field with another wire type is counted.
    */
   protected messages(end: number, field: number, read: (end: number, index: number) => void): void {
-    const reader = this.reader;
     let index = 0;
+    for (let itemEnd = this.nextMessage(end, field); itemEnd >= 0; itemEnd = this.nextMessage(end, field)) read(itemEnd, index++);
+  }
+
+  /**
+   * {@link messages} one at a time, for readers that pause between items:
+   * where the next field-`field` sub-message of the message ending at `end`
+   * ends (the reader is at its start; the caller reads it up to there), or -1
+   * when the message has no more (its end checked).
+   */
+  protected nextMessage(end: number, field: number): number {
+    const reader = this.reader;
     while (reader.pos < end) {
       const tag = this.tag();
       const wireType = tag & 7;
       if (tag >>> 3 === field) {
-        if (wireType === LEN) {
-          read(this.subEnd(), index++);
-          continue;
-        }
+        if (wireType === LEN) return this.subEnd();
         this.wrongWireTypes++;
       }
       reader.skipType(wireType);
     }
     this.ended(end);
+    return -1;
   }
 
   /**

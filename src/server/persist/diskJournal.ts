@@ -32,13 +32,13 @@ import type { DecodeLimits } from '../../core/otlp/common';
 import { decodeSpanSource, type SpanSource } from '../../core/spanSource';
 import type { TraceStore } from '../../core/store';
 import { approxSpanBytes } from '../../core/store';
+import { nextTurn } from '../turns';
 import { ensureDataDir, lockDataDir, type DataDirLock } from './dataDir';
 import { fileSource } from './fileSource';
 import { MAX_BODY_BYTES, bufferSource, readFrames } from './frames';
 import { LogFile, fileName, parseFileName, syncDirectory, writeAll } from './logFile';
 import { JOURNAL_FORMAT, JOURNAL_VERSION, decodeRecord, encodeRecord, type DecodedRecord, type FileRole, type RecordKind, type RecordMetas } from './records';
 import { decodeStoredSpans, encodeStoredSpans, spanChunks } from './storedSpans';
-import { nextTurn } from '../turns';
 
 /** Settings of {@link openPersistence}. */
 export interface PersistOptions {
