@@ -1,9 +1,10 @@
 /** Decoding of trace files a user imports (drag-drop, "Import trace file"). */
 
-import { decodeIngest } from './ingest';
+import { decodeIngestInSteps } from './ingest';
 import type { DecodeResult } from './model';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './otlp/common';
-import { decodeOtlpJson, parseJsonText } from './otlp/json';
+import { decodeOtlpJsonInSteps, parseJsonText } from './otlp/json';
+import { runToEnd } from './steps';
 
 /**
  * Decodes an imported JSON file: an OTLP/JSON export (`resourceSpans`, as the
@@ -11,9 +12,15 @@ import { decodeOtlpJson, parseJsonText } from './otlp/json';
  * objects, or `{"data": [...]}`).
  */
 export function decodeTraceFile(text: string, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
+  return runToEnd(decodeTraceFileInSteps(text, limits));
+}
+
+/** {@link decodeTraceFile} in steps: `JSON.parse` at once, then its spans a few hundred at a time. */
+export function* decodeTraceFileInSteps(text: string, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Generator<void, DecodeResult> {
   const body = parseJsonText(text);
+  yield;
   if (body !== null && typeof body === 'object' && !Array.isArray(body) && ('resourceSpans' in body || 'resource_spans' in body)) {
-    return decodeOtlpJson(body, limits);
+    return yield* decodeOtlpJsonInSteps(body, limits);
   }
-  return decodeIngest(body, { limits });
+  return yield* decodeIngestInSteps(body, { limits });
 }

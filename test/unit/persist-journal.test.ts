@@ -24,6 +24,7 @@ import { decodeRecord, encodeRecord } from '../../src/server/persist/records';
 import { encodeExportRequestProto } from '../../src/core/otlp/proto';
 import { randomOtlpRequest, seededRandom, toProtoObject } from '../fixtures/otlp';
 import { nextTurn } from '../../src/server/turns';
+import { largeTraceRequests } from '../browser/support';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -269,7 +270,8 @@ describe('journal replay', () => {
     const service = new InspectorService({ store: restored, timers: nodeTimers, yieldTurn: nextTurn });
     const persistence = openPersistence(restored, { dataDir: dir, maxDiskBytes: 1024 * 1024 * 1024, limits: DEFAULT_DECODE_LIMITS, log: () => undefined });
     service.holdChangesUntil(persistence.replayed);
-    // The first step is replayed before openPersistence returns; the rest is not yet.
+    // After one turn the first step is replayed; the rest is not yet.
+    await nextTurn();
     const early = await service.handle('listTraces', {});
     assert.ok(early.total > 0 && early.total < traceIds.length, `${early.total} traces listed while replaying`);
     assert.equal(early.loading, true);
@@ -293,6 +295,23 @@ describe('journal replay', () => {
     const reopened = await open(again, dir);
     assert.equal(again.get(lastTrace)?.pinned, true);
     await reopened.persistence.close();
+  });
+
+  it('replays one large body in steps, as it was received: other work runs before the replay ends', async () => {
+    const dir = tempDir();
+    const { store } = newStore();
+    const first = await open(store, dir);
+    receive(store, otlpSource(largeTraceRequests('e'.repeat(32), 100_000, 100_000)[0], 0));
+    await first.persistence.close();
+
+    const { store: restored } = newStore();
+    const order: string[] = [];
+    const persistence = openPersistence(restored, { dataDir: dir, maxDiskBytes: 1024 * 1024 * 1024, limits: DEFAULT_DECODE_LIMITS, log: () => undefined });
+    setImmediate(() => order.push('other work'));
+    await persistence.replayed.then(() => order.push('replayed'));
+    assert.deepEqual(order, ['other work', 'replayed']);
+    assert.equal(restored.spanCount, 100_000);
+    await persistence.close();
   });
 
   it('keeps a trace pinned when the store held more traces than a later, lower bound; evictions by a lower bound at restart are journaled', async () => {

@@ -87,7 +87,7 @@ async function refused(promise: Promise<unknown>, reason: ServiceErrorReason, me
 describe('service: large answers', function () {
   this.timeout(120_000);
 
-  it('makes a 100,000-span trace, and its OTLP export, in steps that give other work turns, the same as made in one go', async () => {
+  it('makes a 100,000-span trace, and its OTLP export, in steps that give other work turns, the same as made in one go; imports it in steps', async () => {
     const store = new TraceStore({ schedule: () => undefined });
     store.add(Array.from({ length: 100_000 }, (_, i) => makeSpan({ trace: 'big', id: `s${i}`, parent: i === 0 ? null : `s${(i - 1) >> 2}`, startMs: 1_700_000_000_000 + i })));
     let turns = 0;
@@ -103,6 +103,12 @@ describe('service: large answers', function () {
     const file = await service.handle('exportTrace', { traceId });
     assert.ok(turns > 0, 'the export was made in one go');
     assert.equal(file.content, JSON.stringify(encodeOtlpJson(tree.spans)));
+
+    // The file imports back into another inspector, decoded in steps too.
+    let importTurns = 0;
+    const other = new InspectorService({ store: new TraceStore({ schedule: () => undefined }), timers: new FakeTime(), yieldTurn: () => (importTurns++, nextTurn()) });
+    assert.equal((await other.handle('importTraces', { content: file.content })).imported, 100_000);
+    assert.ok(importTurns > 0, 'the import was decoded in one go');
   });
 });
 

@@ -9,7 +9,7 @@
 import { ForwardConfigError } from '../forward/destination';
 import type { Forwarder, ForwardReceipt, ForwardTimers } from '../forward/forwarder';
 import { NO_KEY_MESSAGE } from '../forward/transport';
-import { decodeTraceFile } from '../importFile';
+import { decodeTraceFileInSteps } from '../importFile';
 import { joinInSteps, jsonTextPieces } from '../jsonText';
 import type { LogRecord } from '../logs/record';
 import { BYTES_PER_MB, DEFAULT_MAX_BODY_BYTES } from '../defaults';
@@ -270,7 +270,7 @@ export class InspectorService implements ServiceEndpoint {
       }
       let result;
       try {
-        result = decodeTraceFile(content, this.limits);
+        result = await runInSteps(decodeTraceFileInSteps(content, this.limits), this.yieldTurn);
       } catch (error) {
         if (error instanceof MalformedPayloadError) throw new ServiceError('invalid', `nothing could be imported${from}: ${error.message}`);
         throw error;

@@ -29,7 +29,8 @@ import type { StoreJournal } from '../../core/journal';
 import type { Span } from '../../core/model';
 import type { RememberedRun } from '../../core/runs';
 import type { DecodeLimits } from '../../core/otlp/common';
-import { decodeSpanSource, type SpanSource } from '../../core/spanSource';
+import { decodeSpanSourceInSteps, type SpanSource } from '../../core/spanSource';
+import { runInSteps } from '../../core/steps';
 import type { TraceStore } from '../../core/store';
 import { approxSpanBytes } from '../../core/store';
 import { nextTurn } from '../turns';
@@ -318,12 +319,13 @@ class DiskJournal implements StoreJournal, Persistence {
           continue;
         }
         try {
-          const unreadable = this.apply(record, { path: file.path, offset: frame.offset, length: frame.end - frame.offset });
+          const unreadable = await this.apply(record, { path: file.path, offset: frame.offset, length: frame.end - frame.offset });
           if (unreadable > 0) this.options.log('warn', `${name}: ${unreadable} spans of the record at offset ${frame.offset} could not be read back`);
         } catch (error) {
           lost++;
           this.options.log('warn', `${name}: the ${record.kind} record at offset ${frame.offset} could not be replayed: ${(error as Error).message}`);
         }
+        if (this.closed) throw new StoppedError();
         this.replayedSinceYield += frame.end - frame.offset;
         if (this.replayedSinceYield >= REPLAY_BYTES_PER_STEP) {
           this.replayedSinceYield = 0;
@@ -339,12 +341,14 @@ class DiskJournal implements StoreJournal, Persistence {
   }
 
   /** Applies one record, found at `at`, to the store; returns how many of its spans could not be read. */
-  private apply(record: DecodedRecord, at: { path: string; offset: number; length: number }): number {
+  private async apply(record: DecodedRecord, at: { path: string; offset: number; length: number }): Promise<number> {
     const store = this.store;
     switch (record.kind) {
       case 'source': {
         const source: SpanSource = { format: record.meta.format, bytes: record.body, receivedAtMs: record.meta.receivedAtMs };
-        this.addReplayed(decodeSpanSource(source, this.options.limits).spans, record.meta.atMs, at, source.format === 'otlp-protobuf');
+        // A large body decodes in steps, as when it was received: the listener answers meanwhile.
+        const { spans } = await runInSteps(decodeSpanSourceInSteps(source, this.options.limits), nextTurn);
+        this.addReplayed(spans, record.meta.atMs, at, source.format === 'otlp-protobuf');
         return 0;
       }
       case 'spans': {
