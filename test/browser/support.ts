@@ -3,10 +3,11 @@
  * start the standalone command, launch Debian's Chromium, make OTLP payloads.
  */
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page, type PageScreenshotOptions } from 'playwright-core';
+import { startCli } from '../support/processes';
 
 export const ROOT = resolve(__dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
@@ -25,29 +26,7 @@ export interface RunningInspector {
 
 /** Starts `node dist/cli.js --no-open` on free ports (with `env` added to this process's) and waits for its URL. */
 export async function startInspector(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningInspector> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--no-open', '--no-persist', '--port', '0', '--grpc-port', '0', ...extraArgs], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let output = '';
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`inspector did not start:\n${output}`)), 15_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolveUrl(match[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`inspector exited with ${code}:\n${output}`));
-    });
-  });
+  const { child, url } = await startCli(['--no-open', '--no-persist', '--port', '0', '--grpc-port', '0', ...extraArgs], { env });
   return {
     url,
     process: child,

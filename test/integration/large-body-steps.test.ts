@@ -15,7 +15,7 @@
  */
 
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import type { Span } from '../../src/core/model';
@@ -23,28 +23,12 @@ import { encodeOtlpJson } from '../../src/core/otlp/export';
 import { encodeSpansProto } from '../../src/core/otlp/protoEncode';
 import type { SpanJson, StatusJson } from '../../src/protocol/api';
 import { hexId, makeSpan } from '../support/spans';
+import { startCli, type CliProcess } from '../support/processes';
 
 const ROOT = resolve(__dirname, '../..');
 const SPANS = 100_000;
 const TRACE = hexId('steps', 32);
 const SHARED = hexId('shared', 16);
-
-/** `dist/cli.js` on a free port, in memory, and its URL. */
-async function startProcess(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['dist/cli.js', '--no-open', '--no-persist', '--no-grpc', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolveUrl(match[1]);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the inspector exited with ${code}:\n${output}`)));
-  });
-  return { child, url };
-}
 
 /** One trace of {@link SPANS} spans, one of them the span {@link SHARED} named `name`. */
 function largeTrace(name: string): Span[] {
@@ -80,11 +64,11 @@ async function pipelined(port: number, contentType: string, first: Buffer, secon
 
 describe('large trace bodies in the real process', function () {
   this.timeout(180_000);
-  let inspector: { child: ChildProcess; url: string };
+  let inspector: CliProcess;
 
   before(async () => {
     execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'pipe' });
-    inspector = await startProcess();
+    inspector = await startCli(['--no-open', '--no-persist', '--no-grpc', '--port', '0']);
   });
   after(() => inspector?.child.kill('SIGKILL'));
 

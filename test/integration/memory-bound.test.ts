@@ -7,9 +7,10 @@
  * store stays under its bound, and the heap stays under V8's limit.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { StatusJson, TraceDetailJson } from '../../src/protocol/api';
+import { startCli } from '../support/processes';
 
 const ROOT = resolve(__dirname, '../..');
 const MB = 1024 * 1024;
@@ -85,30 +86,13 @@ const FLOODS: Record<string, Flood> = {
   },
 };
 
-/** `node --max-old-space-size=384 dist/cli.js --max-memory-mb 32` on free ports, and its URL. */
-async function startBoundedInspector(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, 'dist/cli.js', '--no-open', '--no-persist', '--no-grpc', '--port', '0', '--max-memory-mb', '32'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolveUrl(match[1]);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the inspector exited with ${code}:\n${output}`)));
-  });
-  return { child, url, output: () => output };
-}
-
 describe('memory bound: the real process under a 384 MiB heap with --max-memory-mb 32', function () {
   this.timeout(300_000);
   before(() => execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'pipe' }));
 
   for (const [what, flood] of Object.entries(FLOODS)) {
     it(`lives through 30 requests of 16 spans with ${what}, within its bounds`, async () => {
-      const inspector = await startBoundedInspector();
+      const inspector = await startCli(['--no-open', '--no-persist', '--no-grpc', '--port', '0', '--max-memory-mb', '32'], { nodeArgs: [`--max-old-space-size=${HEAP_LIMIT_MB}`] });
       let exit: string | undefined;
       inspector.child.once('exit', (code, signal) => (exit = `exited with ${code ?? signal}`));
       try {
