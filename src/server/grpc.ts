@@ -127,7 +127,7 @@ export class GrpcReceiver {
       const refused = nothingAccepted(decoded, signal);
       if (refused !== undefined) return callback({ code: grpc.status.INVALID_ARGUMENT, details: refused });
       await this.options.sinks.whenWritable();
-      decoded.deliver(this.options.sinks);
+      await decoded.deliver(this.options.sinks);
       const rejected = rejectedCount(decoded.rejections);
       callback(null, Buffer.from(signal.protoAnswer(rejected, rejected > 0 ? describeRejections(decoded.rejections, signal) : '')));
     } catch (error) {

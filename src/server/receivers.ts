@@ -120,7 +120,7 @@ export async function receiveOtlp(request: IncomingMessage, response: ServerResp
     // A large body decodes in steps, with other requests and ingest let through between them.
     const decoded = await runInSteps(encoding === 'json' ? signal.decodeJson(body, context.limits) : signal.decodeProto(body, context.limits), nextTurn);
     await context.sinks.whenWritable();
-    answerOtlp(response, encoding, decoded, signal, context);
+    await answerOtlp(response, encoding, decoded, signal, context);
   } catch (error) {
     if (error instanceof HttpError) return sendOtlpError(response, encoding, error.status, error.message, error.headers);
     if (error instanceof MalformedPayloadError) return sendOtlpError(response, encoding, 400, error.message);
@@ -128,10 +128,10 @@ export async function receiveOtlp(request: IncomingMessage, response: ServerResp
   }
 }
 
-function answerOtlp(response: ServerResponse, encoding: Encoding, decoded: DecodedExport, signal: OtlpSignal, context: ReceiverContext): void {
+async function answerOtlp(response: ServerResponse, encoding: Encoding, decoded: DecodedExport, signal: OtlpSignal, context: ReceiverContext): Promise<void> {
   const refused = nothingAccepted(decoded, signal);
   if (refused !== undefined) return sendOtlpError(response, encoding, 400, refused);
-  decoded.deliver(context.sinks);
+  await decoded.deliver(context.sinks);
   const rejected = rejectedCount(decoded.rejections);
   const errorMessage = rejected > 0 ? describeRejections(decoded.rejections, signal) : '';
   if (encoding === 'protobuf') send(response, 200, 'application/x-protobuf', signal.protoAnswer(rejected, errorMessage));
@@ -157,7 +157,7 @@ export async function receiveIngest(request: IncomingMessage, response: ServerRe
       throw new HttpError(400, `no span could be accepted; ${describeRejections(result)}`);
     }
     await context.sinks.whenWritable();
-    context.sinks.spans(result.spans, source);
+    await context.sinks.spans(result.spans, source);
     const answer: Record<string, unknown> = { success: true, ingested_count: result.spans.length };
     if (rejected > 0) {
       answer.rejected_count = rejected;

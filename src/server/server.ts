@@ -281,8 +281,8 @@ export class InspectorServer {
     this.persistence = persistence;
   }
 
-  private accept(spans: Span[], source: SpanSource | undefined): void {
-    if (this.service.ingest(spans, source)) this.options.onSpans?.(spans);
+  private async accept(spans: Span[], source: SpanSource | undefined): Promise<void> {
+    if (await this.service.ingest(spans, source)) this.options.onSpans?.(spans);
   }
 
   /** Spans that gained log events are captured again: a forwarder that has not sent them yet sends them with their events. */

@@ -16,8 +16,8 @@ import { decodeSpanSourceInSteps, type SpanSource, type SpanSourceFormat } from 
 
 /** Where receivers deliver what they decoded. */
 export interface OtlpSinks {
-  /** Spans, with the request body they were decoded from when there is one (the store's journal keeps it). */
-  spans(spans: Span[], source?: SpanSource): void;
+  /** Spans, with the request body they were decoded from when there is one (the store's journal keeps it); resolves once they are stored (a large body is stored in steps). */
+  spans(spans: Span[], source?: SpanSource): Promise<void>;
   logs(records: LogRecord[]): void;
   /** One metrics export request with this many data points. */
   metrics(dataPoints: number): void;
@@ -30,8 +30,8 @@ export interface DecodedExport {
   rejections: Rejections;
   /** Items accepted. */
   accepted: number;
-  /** Hands the accepted items to the sinks. */
-  deliver(sinks: OtlpSinks): void;
+  /** Hands the accepted items to the sinks; resolves once they took them. */
+  deliver(sinks: OtlpSinks): Promise<void>;
 }
 
 /** One OTLP signal. */
@@ -69,11 +69,11 @@ function* atOnce(decoded: () => DecodedExport): Generator<void, DecodedExport> {
 /** Decodes a logs export body in steps. */
 function* logsDecoded(steps: Generator<void, LogDecodeResult>): Generator<void, DecodedExport> {
   const result = yield* steps;
-  return { rejections: result, accepted: result.records.length, deliver: (sinks) => sinks.logs(result.records) };
+  return { rejections: result, accepted: result.records.length, deliver: async (sinks) => sinks.logs(result.records) };
 }
 
 function metricsDecoded(dataPoints: number): DecodedExport {
-  return { rejections: { rejected: [] }, accepted: dataPoints, deliver: (sinks) => sinks.metrics(dataPoints) };
+  return { rejections: { rejected: [] }, accepted: dataPoints, deliver: async (sinks) => sinks.metrics(dataPoints) };
 }
 
 /** `ExportTraceServiceRequest`: spans, stored. */

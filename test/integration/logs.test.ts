@@ -29,7 +29,7 @@ import { conversationOf } from '../../src/core/llm/conversation';
 import type { LogRecord } from '../../src/core/logs/record';
 import type { Span } from '../../src/core/model';
 import { decodeLogsResponseProto } from '../../src/core/otlp/logsProto';
-import { TraceStore } from '../../src/core/store';
+import { TraceStore, type AddOptions } from '../../src/core/store';
 import type { LogRecordJson, SpanJson, StatusJson, TraceDetailJson, TraceLogsJson, UntracedLogsJson } from '../../src/protocol/api';
 import { startInspector, type RunningInspector } from '../../src/server/listener';
 import { DEFAULT_TEXT, startFakeProvider, type FakeProvider } from '../support/fakeProvider';
@@ -40,9 +40,9 @@ import { runSender } from '../support/senders';
 class RecordingStore extends TraceStore {
   arrivals: Array<'spans' | 'logs'> = [];
 
-  override add(spans: readonly Span[]): void {
+  override *addInSteps(spans: readonly Span[], options?: AddOptions): Generator<void, void> {
     this.arrivals.push('spans');
-    super.add(spans);
+    yield* super.addInSteps(spans, options);
   }
 
   override addLogs(records: readonly LogRecord[]): Span[] {

@@ -109,6 +109,13 @@ describe('service: large answers', function () {
     const other = new InspectorService({ store: new TraceStore({ schedule: () => undefined }), timers: new FakeTime(), yieldTurn: () => (importTurns++, nextTurn()) });
     assert.equal((await other.handle('importTraces', { content: file.content })).imported, 100_000);
     assert.ok(importTurns > 0, 'the import was decoded in one go');
+
+    // A receiver's large body is stored in steps.
+    importTurns = 0;
+    const third = new InspectorService({ store: new TraceStore({ schedule: () => undefined }), timers: new FakeTime(), yieldTurn: () => (importTurns++, nextTurn()) });
+    assert.equal(await third.ingest(tree.spans), true);
+    assert.ok(importTurns > 0, 'the body was stored in one go');
+    assert.equal(third.store.spanCount, 100_000);
   });
 });
 
@@ -191,7 +198,7 @@ describe('service: capture and status', () => {
   it('drops and counts receivers’ spans while paused, and reports it in status', async () => {
     const { service, store } = rig();
     assert.deepEqual(await service.handle('setCapture', { capturing: false }), { capturing: false, droppedSpans: 0 });
-    assert.equal(service.ingest([makeSpan({ trace: 'five', id: 'root' })]), false);
+    assert.equal(await service.ingest([makeSpan({ trace: 'five', id: 'root' })]), false);
     assert.equal(store.get(hexId('five', 32)), undefined);
     const status = await service.handle('status', {});
     assert.deepEqual(
@@ -205,7 +212,7 @@ describe('service: capture and status', () => {
       'the heap as the process reports it',
     );
     await service.handle('setCapture', { capturing: true });
-    assert.equal(service.ingest([makeSpan({ trace: 'five', id: 'root' })]), true);
+    assert.equal(await service.ingest([makeSpan({ trace: 'five', id: 'root' })]), true);
     assert.ok(store.get(hexId('five', 32)));
   });
 

@@ -126,6 +126,23 @@ describe('TraceStore trees', () => {
     assert.equal(entry.rootSpan, undefined);
   });
 
+  it('adds a large body in steps: journaled once, each step visible to readers, retention applied at the end', () => {
+    const { store } = manualStore({ maxSpans: 6000 });
+    const journaled: number[] = [];
+    store.setJournal({ spansAdded: (spans) => journaled.push(spans.length), pinned: () => undefined, deleted: () => undefined, cleared: () => undefined, evicted: () => undefined });
+    store.add([makeSpan({ trace: 'old', id: 'old' })]);
+    const spans = Array.from({ length: 6000 }, (_, i) => makeSpan({ trace: 'big', id: `s${i}`, parent: i === 0 ? null : 's0', startMs: i }));
+    const steps = store.addInSteps(spans);
+    const seen: number[] = [];
+    for (let step = steps.next(); !step.done; step = steps.next()) seen.push(store.spanCount);
+    assert.ok(seen.length >= 2, `${seen.length} pauses`);
+    assert.ok(seen[0] > 1 && seen[0] < 6001, `readers saw ${seen[0]} spans after the first step`);
+    assert.deepEqual(journaled, [1, 6000]);
+    // Past maxSpans only once the whole body is in: the older trace goes, the new one stays whole.
+    assert.equal(store.get(traceOf('old')), undefined);
+    assert.equal(store.get(traceOf('big'))!.spans.size, 6000);
+  });
+
   it('takes a trace sent again without a scan of the trace per span', () => {
     const { store } = manualStore();
     const spans = () => Array.from({ length: 1000 }, (_, i) => makeSpan({ id: `s${i}`, parent: i === 0 ? null : 's0', startMs: i, durationMs: 1000 - i }));

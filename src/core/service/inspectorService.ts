@@ -168,12 +168,13 @@ export class InspectorService implements ServiceEndpoint {
 
   /**
    * The receivers' way in: stores the spans unless capture is paused (then
-   * they are counted as dropped). `source` is the request body they were
-   * decoded from, for the store's journal. Returns whether they were stored.
+   * they are counted as dropped), a large body in steps. `source` is the
+   * request body they were decoded from, for the store's journal. Resolves
+   * with whether they were stored.
    */
-  ingest(spans: Span[], source?: SpanSource): boolean {
+  async ingest(spans: Span[], source?: SpanSource): Promise<boolean> {
     if (!this.capture.admit(spans.length)) return false;
-    this.store.add(spans, { source });
+    await runInSteps(this.store.addInSteps(spans, { source }), this.yieldTurn);
     return true;
   }
 
@@ -278,7 +279,7 @@ export class InspectorService implements ServiceEndpoint {
       const rejected = rejectedCount(result);
       if (result.spans.length === 0 && rejected > 0) throw new ServiceError('invalid', `nothing could be imported${from}: ${describeRejections(result)}`);
       // An import is the user's own choice: it goes in while capture is paused, and is not auto-forwarded.
-      this.store.add(result.spans);
+      await runInSteps(this.store.addInSteps(result.spans), this.yieldTurn);
       this.store.flush();
       return {
         imported: result.spans.length,

@@ -348,12 +348,12 @@ class DiskJournal implements StoreJournal, Persistence {
         const source: SpanSource = { format: record.meta.format, bytes: record.body, receivedAtMs: record.meta.receivedAtMs };
         // A large body decodes in steps, as when it was received: the listener answers meanwhile.
         const { spans } = await runInSteps(decodeSpanSourceInSteps(source, this.options.limits), nextTurn);
-        this.addReplayed(spans, record.meta.atMs, at, source.format === 'otlp-protobuf');
+        await this.addReplayed(spans, record.meta.atMs, at, source.format === 'otlp-protobuf');
         return 0;
       }
       case 'spans': {
         const { spans, unreadable } = decodeStoredSpans(record.body, record.meta.ingestBytes, this.options.limits);
-        this.addReplayed(spans, record.meta.atMs, at, true);
+        await this.addReplayed(spans, record.meta.atMs, at, true);
         return unreadable;
       }
       case 'pinned':
@@ -380,8 +380,8 @@ class DiskJournal implements StoreJournal, Persistence {
     }
   }
 
-  private addReplayed(spans: Span[], atMs: number, at: { path: string; offset: number; length: number }, copyable: boolean): void {
-    this.store.add(spans, { atMs });
+  private async addReplayed(spans: Span[], atMs: number, at: { path: string; offset: number; length: number }, copyable: boolean): Promise<void> {
+    await runInSteps(this.store.addInSteps(spans, { atMs }), nextTurn);
     this.track(spans, at, atMs, copyable);
     const pins = this.replayPins;
     if (pins === undefined || pins.size === 0) return;
