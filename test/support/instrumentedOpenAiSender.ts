@@ -41,6 +41,8 @@ async function embedding(openai: OpenAIModule, openaiBaseUrl: string): Promise<v
 }
 
 async function traceloopNoContent(inspectorUrl: string, openaiBaseUrl: string): Promise<void> {
+  // A short-lived process: LangChain runs its callbacks (where the instrumentation ends its spans) before `invoke` returns, as its docs advise for one.
+  process.env.LANGCHAIN_CALLBACKS_BACKGROUND = 'false';
   const traceloop = await import('@traceloop/node-server-sdk');
   const openai = await import('openai');
   traceloop.initialize({
@@ -61,7 +63,6 @@ async function traceloopNoContent(inspectorUrl: string, openaiBaseUrl: string): 
     schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
   });
   await (weather as unknown as { invoke(input: { city: string }): Promise<string> }).invoke({ city: 'Paris' });
-  // LangChain runs callbacks (where the instrumentation ends its spans) in the background.
   const { awaitAllCallbacks } = await import('@langchain/core/callbacks/promises');
   await awaitAllCallbacks();
   await traceloop.forceFlush();
