@@ -10,7 +10,12 @@ import type { InspectorConnection } from './connection';
 import { DisposableStore } from './disposables';
 import { InspectorPanel, InspectorPanelSerializer, PANEL_VIEW_TYPE } from './panel';
 import type { TracesContribution } from './tracesContribution';
+import type { TracesNode } from './tree';
 import type { EditorServices } from './viewRequests';
+
+/** Times a panel selection is revealed in the tree before giving up (a refresh can replace the nodes meanwhile), and the wait before a retry, ms (times the attempt). */
+const REVEAL_ATTEMPTS = 4;
+const REVEAL_RETRY_MS = 150;
 
 /** The panel and its commands. */
 export class PanelContribution implements vscode.Disposable {
@@ -76,16 +81,30 @@ export class PanelContribution implements vscode.Disposable {
     const { tree, treeView } = this.traces;
     // Revealing in a hidden view would open the side bar: only follow while the tree is on screen.
     if (!selection || !treeView.visible) return;
-    // A root refresh landing during reveal would drop the selection: let pending ones land first.
-    await tree.whenRefreshed();
-    if (this.panel.selection !== selection) return;
-    const node = selection.spanId ? await tree.spanNode(selection.traceId, selection.spanId) : tree.traceNode(selection.traceId);
-    if (!node || this.panel.selection !== selection) return;
-    const current = treeView.selection[0];
-    if (current && current.kind !== 'more' && current.traceId === selection.traceId && (current.kind === 'span' ? current.spanId : undefined) === selection.spanId) return;
-    await treeView.reveal(node, { select: true, focus: false, expand: false }).then(undefined, (error: Error) => {
-      this.output.debug(`could not reveal the panel's selection in the tree: ${error.message}`);
-    });
+    for (let attempt = 0; attempt < REVEAL_ATTEMPTS; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, REVEAL_RETRY_MS * attempt));
+      // A refresh landing during reveal would drop the selection: let pending ones land first.
+      await tree.whenRefreshed();
+      if (this.panel.selection !== selection) return;
+      // Asked for afresh each time: a refresh of the trace (more of its spans arrived) replaces its nodes, and the view knows only the new ones.
+      const node = selection.spanId ? await tree.spanNode(selection.traceId, selection.spanId) : tree.traceNode(selection.traceId);
+      if (!node || this.panel.selection !== selection) return;
+      const current = treeView.selection[0];
+      if (current && current.kind !== 'more' && current.traceId === selection.traceId && (current.kind === 'span' ? current.spanId : undefined) === selection.spanId) return;
+      if (await this.revealInTree(node)) return;
+    }
+  }
+
+  /** Selects `node` in the tree; whether the tree now shows it selected (a node a refresh replaced is silently not). */
+  private async revealInTree(node: TracesNode): Promise<boolean> {
+    const { treeView } = this.traces;
+    try {
+      await treeView.reveal(node, { select: true, focus: false, expand: false });
+    } catch (error) {
+      this.output.debug(`could not reveal the panel's selection in the tree: ${(error as Error).message}`);
+      return false;
+    }
+    return treeView.selection.includes(node);
   }
 
   dispose(): void {
