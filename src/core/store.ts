@@ -1153,7 +1153,6 @@ function groupByTraceAndSpan(records: readonly LogRecord[]): Map<string | null, 
   return byTrace;
 }
 
-/** Start-time order; the millisecond double decides almost always, the exact nanoseconds break ties. */
 /** Spans added between the pauses of {@link TraceStore.addInSteps}: a few milliseconds each. */
 export const ADD_STEP_SPANS = 2048;
 
@@ -1187,6 +1186,7 @@ function* sortedInSteps<T>(items: T[], compare: (a: T, b: T) => number): Generat
   return from;
 }
 
+/** Start-time order; the millisecond double decides almost always, the exact nanoseconds break ties. */
 function compareStart(a: Span, b: Span): number {
   const byMs = a.startTimeMs - b.startTimeMs;
   if (byMs !== 0) return byMs;
