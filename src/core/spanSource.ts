@@ -7,10 +7,9 @@
 import { decodeIngestInSteps } from './ingest';
 import type { DecodeResult } from './model';
 import type { DecodeLimits } from './otlp/common';
-import { decodeOtlpJsonBytesInSteps, parseJsonText } from './otlp/json';
+import { decodeOtlpJsonBytesInSteps, parseJsonBytesInSteps } from './otlp/json';
 import { decodeOtlpProtoInSteps } from './otlp/proto';
 import { runToEnd } from './steps';
-import { decodeUtf8 } from './utf8';
 
 /** The body of one request as received (after decompression), and how to read it. */
 export interface SpanSource {
@@ -35,11 +34,7 @@ export const SPAN_SOURCE_FORMATS: Readonly<Record<SpanSourceFormat, (source: Spa
 
 /** A Respan ingest body: the text and `JSON.parse` at once, with a pause after each, then its spans in steps. */
 function* ingestInSteps(source: SpanSource, limits: DecodeLimits): Generator<void, DecodeResult> {
-  const text = decodeUtf8(source.bytes);
-  yield;
-  const body = parseJsonText(text);
-  yield;
-  return yield* decodeIngestInSteps(body, { limits, nowMs: () => source.receivedAtMs });
+  return yield* decodeIngestInSteps(yield* parseJsonBytesInSteps(source.bytes), { limits, nowMs: () => source.receivedAtMs });
 }
 
 /** Decodes a request body with its format's decoder; throws `MalformedPayloadError` as that decoder does. */

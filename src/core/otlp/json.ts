@@ -84,6 +84,15 @@ export function parseJsonText(text: string): unknown {
   }
 }
 
+/** A body's text decoded, then parsed by {@link parseJsonText}: two parts that cannot be cut, with a pause after each. */
+export function* parseJsonBytesInSteps(bytes: Uint8Array): Generator<void, unknown> {
+  const text = decodeUtf8(bytes);
+  yield;
+  const body = parseJsonText(text);
+  yield;
+  return body;
+}
+
 /** Short string values shared across requests (JSON.parse copies every value longer than 10 characters). */
 const interner = new StringInterner();
 
@@ -485,9 +494,5 @@ export function* decodeOtlpJsonBytesInSteps(bytes: Uint8Array, limits: DecodeLim
   const canonical = yield* decodeCanonicalOtlpJsonInSteps(bytes, limits);
   if (canonical !== undefined) return canonical;
   yield;
-  const text = decodeUtf8(bytes);
-  yield;
-  const body = parseJsonText(text);
-  yield;
-  return yield* decodeOtlpJsonInSteps(body, limits);
+  return yield* decodeOtlpJsonInSteps(yield* parseJsonBytesInSteps(bytes), limits);
 }

@@ -9,9 +9,8 @@ import { describe, parseJsonId, parseJsonInt64 } from '../encoding';
 import { assembleLogRecord, severityNumberOf, type LogDecodeResult, type LogRecord } from '../logs/record';
 import type { Attributes, InstrumentationScope } from '../model';
 import { runToEnd } from '../steps';
-import { decodeUtf8 } from '../utf8';
 import { DECODE_STEP_SPANS, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './common';
-import { JsonValueDecoder, field, isObject, parseJsonText, readJsonExportInSteps, type JsonExportLayout, type JsonObject } from './json';
+import { JsonValueDecoder, field, isObject, parseJsonBytesInSteps, readJsonExportInSteps, type JsonExportLayout, type JsonObject } from './json';
 
 /** An id of no bytes but zeros, in hex or base64: OTLP's "no trace context", as an empty id is. */
 const NO_CONTEXT_ID = /^(?:0*|A+=*)$/;
@@ -106,9 +105,5 @@ export function decodeOtlpLogsJsonBytes(bytes: Uint8Array, limits: DecodeLimits 
 
 /** {@link decodeOtlpLogsJsonBytes} in steps, with a pause after decoding the text and after `JSON.parse`. */
 export function* decodeOtlpLogsJsonBytesInSteps(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Generator<void, LogDecodeResult> {
-  const text = decodeUtf8(bytes);
-  yield;
-  const body = parseJsonText(text);
-  yield;
-  return yield* decodeOtlpLogsJsonInSteps(body, limits);
+  return yield* decodeOtlpLogsJsonInSteps(yield* parseJsonBytesInSteps(bytes), limits);
 }
